@@ -1,0 +1,33 @@
+"""Dolbom Map (돌봄지도): find the nearest child care that can take a child when it is needed."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(
+    test_config: dict[str, Any] | None = None, instance_path: str | None = None
+) -> Flask:
+    """Build the application: defaults, then ``instance/config.py``, then ``DOLBOM_*`` env vars,
+    then ``test_config``. Loads the registry once; nothing happens at import time.
+
+    ``instance_path`` overrides Flask's instance folder (tests use a temporary one).
+    """
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app.config.from_object("app.config")
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("DOLBOM")
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from app import cli, errors, store, web
+
+    errors.init_app(app)
+    store.init_app(app)
+    cli.init_app(app)
+    web.init_app(app)
+    return app

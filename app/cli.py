@@ -1,0 +1,145 @@
+"""Flask CLI commands: ``import-facilities`` and ``generate-demo``."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from app.ingest.pipeline import FORMATS, REASONS, ImportResult, import_files
+from app.ingest.readers import InputFileError
+from app.registry.io import write_registry
+from app.store import SEOUL
+
+PROGRESS_MIN_ROWS = 5000
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on the app's CLI."""
+    app.cli.add_command(import_facilities)
+    app.cli.add_command(generate_demo)
+
+
+@click.command("import-facilities")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Registry file to write (default: instance/registry.geojson, which the "
+                   "service then serves).")
+@click.option("--rejects", type=click.Path(path_type=Path), default=None,
+              help="CSV of rejected rows with a reason each (default: beside --out).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
+@click.option("--encoding", type=click.Choice(["utf-8", "utf-8-sig", "cp949"]), default=None,
+              help="Text encoding of CSV files (default: detected).")
+@click.option("--crs", default=None,
+              help="CRS of the coordinates, any pyproj knows (default: WGS84; EPSG:5174 for "
+                   "LOCALDATA files).")
+@click.option("--mapping", "mapping_path", type=click.Path(path_type=Path), default=None,
+              help="TOML column-mapping file for registries in other layouts.")
+@click.option("--region", default="KR", show_default=True,
+              help="Keep points in: KR (South Korea), a 2-digit 시도 code (41 = 경기도), or none.")
+@with_appcontext
+def import_facilities(paths, out, rejects, fmt, encoding, crs, mapping_path, region):
+    """Import registry files (portal Excel, CSV, LOCALDATA, GeoJSON, GeoPackage) into a
+    registry, accounting for every input row."""
+    out = out or Path(current_app.instance_path) / "registry.geojson"
+    rejects = rejects or out.with_name(out.stem + ".rejects.csv")
+    bar = _progress_bar(paths)
+    try:
+        result = import_files(list(paths), fmt=fmt, encoding=encoding, crs=crs,
+                              mapping_path=mapping_path, region=region,
+                              progress=bar.update if bar is not None else None)
+    except InputFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        if bar is not None:
+            bar.close()
+    _report(result)
+    meta = {
+        "name": "imported registry",
+        "synthetic": False,
+        "imported_at": datetime.now(SEOUL).isoformat(timespec="seconds"),
+        "sources": [f.file for f in result.files],
+        "rows_read": result.read,
+        "rows_accepted": len(result.facilities),
+        "rows_rejected": len(result.rejects),
+    }
+    write_registry(out, meta, result.facilities)
+    _write_rejects(rejects, result)
+    click.echo(f"registry: {out}")
+    click.echo(f"rejects:  {rejects}")
+    if result.disagreements:
+        click.echo(f"disagreements: {rejects.with_name(rejects.stem + '.disagreements.csv')}")
+
+
+def _progress_bar(paths):
+    total = 0
+    for p in paths:
+        try:
+            total += max(Path(p).stat().st_size, 1)
+        except OSError:
+            return None
+    if total < 1_000_000:  # small inputs finish before a bar would help
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=None, unit=" rows", desc="importing", leave=False)
+
+
+def _report(result: ImportResult) -> None:
+    for f in result.files:
+        reasons = ", ".join(f"{r} {f.reasons[r]}" for r in REASONS if f.reasons[r])
+        click.echo(f"{f.file} [{f.format}]: read {f.read} = accepted {f.accepted} "
+                   f"+ rejected {f.rejected}" + (f" ({reasons})" if reasons else ""))
+    total = sum((f.reasons for f in result.files), start=Counter())
+    reasons = ", ".join(f"{r} {total[r]}" for r in REASONS if total[r])
+    click.echo(f"total: read {result.read} = accepted {len(result.facilities)} "
+               f"+ rejected {len(result.rejects)}" + (f" ({reasons})" if reasons else ""))
+    if result.disagreements:
+        click.echo(f"{len(result.disagreements)} rows name a 시군구 that differs from the one "
+                   "their point lies in; the point's was used")
+
+
+def _write_csv_atomic(path: Path, header: list[str], rows) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            writer.writerows(rows)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _write_rejects(path: Path, result: ImportResult) -> None:
+    _write_csv_atomic(
+        path, ["file", "row", "reason", "detail", "record"],
+        ([r.file, r.row, r.reason, r.detail, json.dumps(r.record, ensure_ascii=False)]
+         for r in result.rejects),
+    )
+    if result.disagreements:
+        keys = ["file", "row", "id", "field", "in_file", "from_point"]
+        _write_csv_atomic(path.with_name(path.stem + ".disagreements.csv"), keys,
+                          ([d[k] for k in keys] for d in result.disagreements))
+
+
+@click.command("generate-demo")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Where to write (default: the committed demo registry).")
+def generate_demo(out):
+    """Regenerate the synthetic 경기도 demo registry (deterministic)."""
+    from app.demo.cli_main import main
+
+    main([str(out)] if out else [])

@@ -1,0 +1,74 @@
+"""Typed errors and the one JSON envelope every API error uses.
+
+``{"error": {"code": "...", "message": "...", "field": "..."}}`` — ``message`` is safe to show
+to a user; details meant for operators go to the log, never into the response.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error answered as JSON with an HTTP status."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidParameter(ApiError):
+    """A request parameter that is missing, malformed or out of range."""
+
+    code = "invalid_parameter"
+
+
+class NotFound(ApiError):
+    """A resource that does not exist."""
+
+    status = 404
+    code = "not_found"
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict:
+    """The error envelope."""
+    return {"error": {"code": code, "message": message, "field": field}}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    """Register handlers that turn every error under /api into the JSON envelope."""
+
+    @app.errorhandler(ApiError)
+    def handle_api_error(exc: ApiError):
+        return jsonify(error_body(exc.code, exc.message, exc.field)), exc.status
+
+    @app.errorhandler(HTTPException)
+    def handle_http(exc: HTTPException):
+        if not _wants_json():
+            return exc
+        code = (exc.name or "error").lower().replace(" ", "_")
+        response = jsonify(error_body(code, exc.description or exc.name))
+        response.status_code = exc.code or 500
+        if exc.code == 405 and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if not _wants_json():
+            return "Internal Server Error", 500
+        return jsonify(error_body("internal_error", "An internal error occurred.")), 500

@@ -1,0 +1,104 @@
+"""Reading and atomically writing registry files.
+
+A registry file is a GeoJSON FeatureCollection (RFC 7946) with one foreign member,
+``registry``, holding metadata (name, source, date, whether it is synthetic). Features are
+written one per line in id order so that files diff well and regenerate byte-identically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from app.search.model import Facility, FacilityFormatError
+
+
+class RegistryFileError(ValueError):
+    """A registry file that cannot be read as a registry."""
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Facilities with the metadata of the file they came from."""
+
+    meta: dict[str, Any]
+    facilities: tuple[Facility, ...] = field(default_factory=tuple)
+
+    @property
+    def synthetic(self) -> bool:
+        """True for generated demo data, which must never be taken for the real registry."""
+        return bool(self.meta.get("synthetic"))
+
+
+def read_registry(path: str | os.PathLike, now: datetime | None = None) -> Registry:
+    """Read a registry file; raises :class:`RegistryFileError` naming what is wrong.
+
+    With ``now``, a registry whose metadata sets ``rebase_availability_times`` (the synthetic
+    demo) has its availability report times shifted so that its ``generated_at`` becomes
+    ``now``: its mix of fresh and stale figures stays a mix whatever the date.
+    """
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise RegistryFileError(f"registry file {path} does not exist") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RegistryFileError(f"registry file {path} is not UTF-8 GeoJSON: {exc}") from exc
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        raise RegistryFileError(f"registry file {path} is not a GeoJSON FeatureCollection")
+    meta = dict(doc.get("registry") or {})
+    shift = timedelta(0)
+    if now is not None and meta.get("rebase_availability_times"):
+        shift = now - datetime.fromisoformat(meta["generated_at"])
+        meta["availability_times_rebased_to"] = now.isoformat(timespec="seconds")
+    facilities = []
+    for n, feature in enumerate(doc.get("features", []), start=1):
+        try:
+            facilities.append(Facility.from_feature(feature, time_shift=shift))
+        except FacilityFormatError as exc:
+            raise RegistryFileError(f"registry file {path}, feature {n}: {exc}") from exc
+    return Registry(meta=meta, facilities=tuple(facilities))
+
+
+def dumps_registry(meta: dict[str, Any], facilities: Iterable[Facility]) -> str:
+    """The registry file text: metadata first, then one feature per line in id order."""
+    features = sorted(facilities, key=lambda f: f.id)
+    head = json.dumps(
+        {"type": "FeatureCollection", "registry": meta}, ensure_ascii=False, sort_keys=True
+    )
+    lines = [head[:-1] + ', "features": [']
+    body = [json.dumps(f.to_feature(), ensure_ascii=False, sort_keys=True) for f in features]
+    lines.append(",\n".join(body))
+    lines.append("]}\n")
+    return "\n".join(lines)
+
+
+def write_registry(
+    path: str | os.PathLike, meta: dict[str, Any], facilities: Iterable[Facility]
+) -> None:
+    """Write a registry atomically: a temporary file beside ``path``, then a rename.
+
+    A reader sees the old file or the new one, never a half-written one; if anything fails
+    the previous registry is left as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = dumps_registry(meta, facilities)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
