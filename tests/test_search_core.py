@@ -1,0 +1,192 @@
+"""The search core against a brute-force reference and hand-checkable fixtures."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.geo.crs import geodesic_distance_m, to_metric
+from app.search.hours import WeeklyHours, is_korean_public_holiday
+from app.search.index import Criteria, FacilityIndex, walking_minutes
+from app.search.model import KINDS, PROGRAMMES
+
+from .conftest import facility
+
+SEOUL = ZoneInfo("Asia/Seoul")
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=SEOUL)  # a Monday
+MAX_AGE = timedelta(hours=24)
+HOURS = [
+    WeeklyHours.from_mapping({d: ["07:30-19:30"] for d in ("mon", "tue", "wed", "thu", "fri")}),
+    WeeklyHours.from_mapping({d: ["07:30-31:30"] for d in
+                              ("mon", "tue", "wed", "thu", "fri", "sat", "sun", "holiday")}),
+    WeeklyHours.from_mapping({d: ["13:00-22:00"] for d in ("mon", "tue", "wed", "thu", "fri")}),
+]
+
+
+@st.composite
+def registries(draw):
+    n = draw(st.integers(1, 60))
+    out = []
+    for i in range(n):
+        # A coarse grid makes exact distance ties common.
+        lon = 127.0 + draw(st.integers(0, 20)) * 0.001
+        lat = 37.3 + draw(st.integers(0, 20)) * 0.001
+        age_min = draw(st.sampled_from([0, 6, 72]))
+        out.append(facility(
+            f"f{i:03d}", lon, lat,
+            kind=draw(st.sampled_from(KINDS[:3])),
+            status=draw(st.sampled_from(["정상", "정상", "정상", "폐지", "휴지", "재개"])),
+            programmes=frozenset(draw(st.sets(st.sampled_from(PROGRAMMES[:2]), max_size=1))),
+            services=frozenset(draw(st.sets(st.sampled_from(["night", "holiday"]), max_size=2))),
+            age_min_months=age_min, age_max_months=age_min + draw(st.sampled_from([35, 83])),
+            hours=draw(st.sampled_from(HOURS)),
+            vacancies=draw(st.sampled_from([{}, {"regular": 0}, {"regular": 3},
+                                            {"regular": 2, "always_daycare": 1}])),
+            availability_reported_at=NOW - timedelta(hours=draw(st.sampled_from([1, 30]))),
+        ))
+    return out
+
+
+@st.composite
+def criteria(draw):
+    start = None
+    end = None
+    if draw(st.booleans()):
+        start = NOW + timedelta(hours=draw(st.integers(-12, 60)))
+        end = start + timedelta(hours=draw(st.integers(1, 14)))
+    return Criteria(
+        kinds=draw(st.none() | st.sets(st.sampled_from(KINDS[:3]), min_size=1).map(frozenset)),
+        programmes=draw(st.none() | st.sampled_from(PROGRAMMES[:2]).map(lambda p: frozenset({p}))),
+        services=draw(st.none() | st.just(frozenset({"night"}))),
+        age_months=draw(st.none() | st.integers(0, 100)),
+        start=start, end=end,
+        available_only=draw(st.booleans()),
+    )
+
+
+def brute_force(facilities, lon, lat, c: Criteria, limit, radius_m=None, work=None, mode="home"):
+    index = FacilityIndex(facilities, MAX_AGE)  # only for its availability rule
+    hx, hy = to_metric(lon, lat)
+    rows = []
+    for f in facilities:
+        if f.status not in ("정상", "재개"):
+            continue
+        if c.kinds is not None and f.kind not in c.kinds:
+            continue
+        if c.programmes and not (f.programmes & c.programmes):
+            continue
+        if c.services and not c.services <= f.services:
+            continue
+        if c.age_months is not None and not f.age_min_months <= c.age_months <= f.age_max_months:
+            continue
+        if c.start and not f.hours.is_open_for(c.start, c.end, is_korean_public_holiday):
+            continue
+        if c.available_only and index.availability(f, c, NOW).status != "available":
+            continue
+        fx, fy = to_metric(f.lon, f.lat)
+        dh = float(np.hypot(fx - hx, fy - hy))
+        if work is None or mode == "home":
+            key = dh
+        else:
+            wx, wy = to_metric(*work)
+            dw = float(np.hypot(fx - wx, fy - wy))
+            key = min(dh, dw) if mode == "either" else \
+                max(dh + dw - float(np.hypot(wx - hx, wy - hy)), 0.0)
+        if radius_m is not None and key > radius_m:
+            continue
+        rows.append((key, f.id))
+    rows.sort()
+    return rows[:limit]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(registries(), criteria(), st.integers(1, 12), st.sampled_from(["home", "either",
+                                                                      "commute"]),
+       st.none() | st.sampled_from([300.0, 1500.0]))
+def test_nearest_equals_brute_force(facilities, c, limit, mode, radius_m):
+    index = FacilityIndex(facilities, MAX_AGE)
+    home, work = (127.004, 37.305), (127.018, 37.317)
+    hits = index.nearest(*home, c, NOW, limit, radius_m=radius_m, work=work, mode=mode)
+    expected = brute_force(facilities, *home, c, limit, radius_m, work, mode)
+    assert [h.facility.id for h in hits] == [fid for _, fid in expected]
+    for h, (key, _) in zip(hits, expected, strict=True):
+        assert abs(h.sort_key - key) < 0.01
+
+
+def test_selective_filter_still_finds_true_nearest():
+    # 2,000 providers on a line; only every 500th takes 6-12 year olds.
+    facilities = [facility(f"f{i:04d}", 127.0 + i * 0.0005, 37.3,
+                           age_min_months=72 if i % 500 == 499 else 0,
+                           age_max_months=155 if i % 500 == 499 else 83) for i in range(2000)]
+    index = FacilityIndex(facilities, MAX_AGE)
+    hits = index.nearest(127.0, 37.3, Criteria(age_months=100), NOW, 3)
+    assert [h.facility.id for h in hits] == ["f0499", "f0999", "f1499"]
+
+
+def test_ties_broken_by_id():
+    same = [facility(f"z{i}", 127.01, 37.3) for i in (3, 1, 2)]
+    hits = FacilityIndex(same, MAX_AGE).nearest(127.0, 37.3, Criteria(), NOW, 3)
+    assert [h.facility.id for h in hits] == ["z1", "z2", "z3"]
+
+
+def test_distance_close_to_geodesic_across_korea():
+    for lon, lat in [(126.1, 33.3), (129.3, 35.2), (128.9, 38.3), (124.7, 37.9)]:
+        f = facility("a", lon + 0.05, lat + 0.03)
+        hit = FacilityIndex([f], MAX_AGE).nearest(lon, lat, Criteria(), NOW, 1)[0]
+        geo = float(geodesic_distance_m(lon, lat, lon + 0.05, lat + 0.03))
+        assert abs(hit.distance_m - geo) / geo < 0.005
+
+
+def test_stale_vacancy_is_unknown_and_not_available():
+    fresh = facility("fresh", 127.01, 37.3, vacancies={"regular": 2},
+                     availability_reported_at=NOW - timedelta(hours=2))
+    stale = facility("stale", 127.001, 37.3, vacancies={"regular": 5},
+                     availability_reported_at=NOW - timedelta(days=3))
+    index = FacilityIndex([fresh, stale], MAX_AGE)
+    hits = index.nearest(127.0, 37.3, Criteria(available_only=True), NOW, 5)
+    assert [h.facility.id for h in hits] == ["fresh"]
+    every = index.nearest(127.0, 37.3, Criteria(), NOW, 5)
+    assert [(h.facility.id, h.availability.status) for h in every] == \
+        [("stale", "unknown"), ("fresh", "available")]
+
+
+def test_overnight_and_substitute_holiday():
+    night = facility("night", 127.01, 37.3, hours=HOURS[1])
+    day = facility("day", 127.001, 37.3)
+    index = FacilityIndex([night, day], MAX_AGE)
+    tonight = Criteria(start=datetime(2026, 11, 23, 19, tzinfo=SEOUL),
+                       end=datetime(2026, 11, 23, 23, tzinfo=SEOUL))
+    assert [h.facility.id for h in index.nearest(127.0, 37.3, tonight, NOW, 5)] == ["night"]
+    # 2026-03-02 is the substitute holiday for 삼일절: the weekday daycare is closed.
+    holiday = Criteria(start=datetime(2026, 3, 2, 9, tzinfo=SEOUL),
+                       end=datetime(2026, 3, 2, 12, tzinfo=SEOUL))
+    assert [h.facility.id for h in index.nearest(127.0, 37.3, holiday, NOW, 5)] == ["night"]
+
+
+def test_home_visit_service_area():
+    hv = facility("hv", 127.5, 37.0, kind="home_visit_provider",
+                  service_area_sigungu_codes=frozenset({"41117"}), age_max_months=155)
+    index = FacilityIndex([hv], MAX_AGE)
+    wanted = Criteria(kinds=frozenset({"home_visit_provider"}), home_sigungu_code="41117")
+    hits = index.nearest(127.045, 37.2636, wanted, NOW, 5)
+    assert [(h.facility.id, h.distance_m, h.anchor) for h in hits] == [("hv", None, "home_visit")]
+    elsewhere = Criteria(kinds=frozenset({"home_visit_provider"}), home_sigungu_code="41135")
+    assert index.nearest(127.1, 37.38, elsewhere, NOW, 5) == []
+
+
+def test_commute_prefers_on_the_way():
+    home, work = (127.0, 37.3), (127.02, 37.3)
+    on_way = facility("on_way", 127.01, 37.3005)
+    near_home_behind = facility("behind", 126.997, 37.3)
+    hits = FacilityIndex([on_way, near_home_behind], MAX_AGE).nearest(
+        *home, Criteria(), NOW, 2, work=work, mode="commute")
+    assert [h.facility.id for h in hits] == ["on_way", "behind"]
+    assert hits[0].detour_m < 20
+
+
+def test_walking_minutes():
+    assert walking_minutes(1000) == 20  # 1.3 km of streets at 4 km/h
