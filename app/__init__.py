@@ -24,10 +24,11 @@ def create_app(
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from app import cli, errors, store, web
+    from app import api, cli, errors, store, web
 
     errors.init_app(app)
     store.init_app(app)
     cli.init_app(app)
+    api.init_app(app)
     web.init_app(app)
     return app

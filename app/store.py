@@ -7,13 +7,14 @@ keep the registry they started with.
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
 from app.registry.io import Registry, read_registry
+from app.search.index import FacilityIndex
 
 SEOUL = ZoneInfo("Asia/Seoul")
 _EXTENSION = "dolbom_registry"
@@ -26,19 +27,32 @@ class RegistryStore:
     the registry; servers call :meth:`warm` at start (``app.wsgi``).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, max_age: timedelta) -> None:
         self.path = path
+        self.max_age = max_age
         self._lock = threading.Lock()
-        self._registry: Registry | None = None
+        self._loaded: tuple[Registry, FacilityIndex] | None = None
+
+    def _current(self) -> tuple[Registry, FacilityIndex]:
+        if self._loaded is None:
+            with self._lock:
+                if self._loaded is None:
+                    self._loaded = self._build()
+        return self._loaded
+
+    def _build(self) -> tuple[Registry, FacilityIndex]:
+        registry = self._read()
+        return registry, FacilityIndex(registry.facilities, self.max_age)
 
     @property
     def registry(self) -> Registry:
         """The current registry (read now if this is the first use)."""
-        if self._registry is None:
-            with self._lock:
-                if self._registry is None:
-                    self._registry = self._read()
-        return self._registry
+        return self._current()[0]
+
+    @property
+    def index(self) -> FacilityIndex:
+        """The search index of the current registry."""
+        return self._current()[1]
 
     def warm(self) -> None:
         """Read the registry now rather than on the first request."""
@@ -49,10 +63,10 @@ class RegistryStore:
 
     def reload(self) -> Registry:
         """Read the registry file again and swap it in; returns the new registry."""
-        fresh = self._read()
+        fresh = self._build()
         with self._lock:
-            self._registry = fresh
-        return fresh
+            self._loaded = fresh
+        return fresh[0]
 
 
 def registry_path(app: Flask) -> Path:
@@ -66,7 +80,8 @@ def registry_path(app: Flask) -> Path:
 
 def init_app(app: Flask) -> None:
     """Load the registry for this app."""
-    app.extensions[_EXTENSION] = RegistryStore(registry_path(app))
+    max_age = timedelta(hours=float(app.config["AVAILABILITY_MAX_AGE_HOURS"]))
+    app.extensions[_EXTENSION] = RegistryStore(registry_path(app), max_age)
 
 
 def get_store() -> RegistryStore:
@@ -77,3 +92,8 @@ def get_store() -> RegistryStore:
 def get_registry() -> Registry:
     """The registry of the current app."""
     return get_store().registry
+
+
+def get_index() -> FacilityIndex:
+    """The search index of the current app's registry."""
+    return get_store().index

@@ -1,0 +1,180 @@
+"""The /api/v1 blueprint: parse parameters, call the search core, serialise. JSON by default;
+a GeoJSON FeatureCollection with ``format=geojson`` or ``Accept: application/geo+json``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, request, url_for
+
+from app import api_params as p
+from app.errors import InvalidParameter, NotFound
+from app.geo import admin
+from app.search.index import Criteria, Hit, walking_minutes
+from app.search.model import KINDS, Facility
+from app.store import SEOUL, get_index, get_registry
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+GEOJSON = "application/geo+json"
+
+
+def _now() -> datetime:
+    return datetime.now(SEOUL)
+
+
+def _wants_geojson() -> bool:
+    fmt = request.args.get("format")
+    if fmt not in (None, "", "json", "geojson"):
+        raise InvalidParameter(f"unknown format {fmt!r}; allowed: json, geojson", "format")
+    if fmt:
+        return fmt == "geojson"
+    best = request.accept_mimetypes.best_match(["application/json", GEOJSON])
+    return best == GEOJSON and request.accept_mimetypes[GEOJSON] > \
+        request.accept_mimetypes["application/json"]
+
+
+def facility_json(f: Facility) -> dict[str, Any]:
+    """The public form of a facility (the registry properties plus lon/lat)."""
+    props = f.to_feature()["properties"]
+    props.pop("source", None)
+    props["lon"], props["lat"] = f.lon, f.lat
+    return props
+
+
+def hit_json(h: Hit) -> dict[str, Any]:
+    """One search result."""
+    a = h.availability
+    return {
+        "facility": facility_json(h.facility),
+        "distance_m": None if h.distance_m is None else round(h.distance_m, 1),
+        "walking_minutes": h.walking_minutes,
+        "comes_to_you": h.distance_m is None,
+        "near": h.anchor,
+        "detour_m": None if h.detour_m is None else round(h.detour_m, 1),
+        "availability": {
+            "status": a.status,
+            "places": a.places if a.status != "unknown" else None,
+            "reported_at": a.reported_at.isoformat() if a.reported_at else None,
+            "age_minutes": a.age_minutes,
+        },
+    }
+
+
+def _respond(items: list[dict[str, Any]], extra: dict[str, Any], *, geo_of) -> Any:
+    meta = {"synthetic": get_registry().synthetic, **extra}
+    if not _wants_geojson():
+        return jsonify({"results": items, **meta})
+    features = []
+    for item in items:
+        f = geo_of(item)
+        features.append({"type": "Feature", "id": f["id"],
+                         "geometry": {"type": "Point", "coordinates": [f["lon"], f["lat"]]},
+                         "properties": item})
+    response = jsonify({"type": "FeatureCollection", "features": features, **meta})
+    response.mimetype = GEOJSON
+    return response
+
+
+def _criteria(args, home: tuple[float, float] | None, now: datetime) -> Criteria:
+    start, end = p.window(args, now)
+    home_sigungu = None
+    if home is not None:
+        area = admin.locate([home[0]], [home[1]])[0]
+        home_sigungu = area.sigungu_code if area else None
+    return Criteria(**p.filters(args), age_months=p.age_months(args, start, now),
+                    start=start, end=end, available_only=p.boolean(args, "available"),
+                    home_sigungu_code=home_sigungu)
+
+
+@bp.get("/facilities/nearest")
+def nearest():
+    """Nearest providers that match, to home (and work)."""
+    args, cfg, now = request.args, current_app.config, _now()
+    home = p.point(args, "lat", "lon", required=True)
+    work = p.point(args, "work_lat", "work_lon", required=False)
+    mode = p.mode(args, work is not None)
+    limit = p.integer(args, "limit", default=cfg["SEARCH_DEFAULT_LIMIT"], minimum=1,
+                      maximum=cfg["SEARCH_MAX_LIMIT"])
+    radius = p.number(args, "radius_m", minimum=0, maximum=cfg["SEARCH_MAX_RADIUS_M"])
+    c = _criteria(args, home, now)
+    hits = get_index().nearest(*home, c, now, limit, radius_m=radius, work=work, mode=mode)
+    return _respond([hit_json(h) for h in hits], {"mode": mode, "count": len(hits)},
+                    geo_of=lambda item: item["facility"])
+
+
+@bp.get("/facilities/within")
+def within():
+    """Every matching provider within ``radius_m`` of a point, nearest first."""
+    args, cfg, now = request.args, current_app.config, _now()
+    home = p.point(args, "lat", "lon", required=True)
+    radius = p.number(args, "radius_m", required=True, minimum=0,
+                      maximum=cfg["SEARCH_MAX_RADIUS_M"])
+    limit = p.integer(args, "limit", default=cfg["SEARCH_MAX_LIMIT"], minimum=1,
+                      maximum=cfg["SEARCH_MAX_LIMIT"])
+    c = _criteria(args, home, now)
+    hits = get_index().nearest(*home, c, now, limit, radius_m=radius)
+    return _respond([hit_json(h) for h in hits], {"radius_m": radius, "count": len(hits)},
+                    geo_of=lambda item: item["facility"])
+
+
+@bp.get("/facilities")
+def listing():
+    """Open providers inside a bounding box, in id order, a page at a time."""
+    args, cfg = request.args, current_app.config
+    box = p.bbox(args)
+    limit = p.integer(args, "limit", default=cfg["SEARCH_MAX_LIMIT"], minimum=1,
+                      maximum=cfg["SEARCH_MAX_LIMIT"])
+    offset = p.integer(args, "offset", default=0, minimum=0, maximum=10_000_000)
+    kinds = p.choices(args, "kind", KINDS)
+    found = [f for f in get_index().within_bbox(*box) if kinds is None or f.kind in kinds]
+    page = found[offset:offset + limit]
+    extra: dict[str, Any] = {"count": len(page), "total": len(found), "next": None}
+    if offset + limit < len(found):
+        extra["next"] = url_for("api.listing", **{**args.to_dict(), "offset": offset + limit},
+                                _external=True)
+    return _respond([facility_json(f) for f in page], extra, geo_of=lambda item: item)
+
+
+@bp.get("/facilities/<facility_id>")
+def one(facility_id: str):
+    """One provider by id."""
+    f = get_index().by_id.get(facility_id)
+    if f is None or not f.is_open_status:
+        raise NotFound(f"no open facility with id {facility_id!r}", "facility_id")
+    item = facility_json(f)
+    item["walking_minutes_per_km"] = walking_minutes(1000)
+    return jsonify({"result": item, "synthetic": get_registry().synthetic})
+
+
+@bp.get("/meta")
+def meta():
+    """What the registry holds: counts by kind, its date, whether it is the synthetic demo."""
+    registry = get_registry()
+    counts = Counter(f.kind for f in registry.facilities if f.is_open_status)
+    m = registry.meta
+    return jsonify({
+        "name": m.get("name"),
+        "synthetic": registry.synthetic,
+        "notice": m.get("notice"),
+        "registry_date": m.get("generated_at") or m.get("imported_at"),
+        "counts_by_kind": {k: counts[k] for k in KINDS},
+        "total": sum(counts.values()),
+        "availability_max_age_hours": current_app.config["AVAILABILITY_MAX_AGE_HOURS"],
+        "limits": {"max_limit": current_app.config["SEARCH_MAX_LIMIT"],
+                   "max_radius_m": current_app.config["SEARCH_MAX_RADIUS_M"]},
+    })
+
+
+@bp.after_request
+def allow_cross_origin_reads(response):
+    """Municipal sites may call the read-only API from their pages."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the API blueprint."""
+    app.register_blueprint(bp)

@@ -1,0 +1,192 @@
+"""Parsing and checking API query parameters; every problem is an :class:`InvalidParameter`
+that names the field and what is allowed."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from app.errors import InvalidParameter
+from app.geo.crs import in_korea_box, looks_swapped
+from app.search.index import MODES
+from app.search.model import KINDS, PROGRAMMES
+
+SEOUL = ZoneInfo("Asia/Seoul")
+SERVICE_FILTERS = {"night": "night", "holiday": "holiday", "24h": "24h"}
+MAX_WINDOW = timedelta(days=7)
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+
+
+def number(args, name: str, *, required: bool = False, default: float | None = None,
+           minimum: float | None = None, maximum: float | None = None) -> float | None:
+    """A finite number parameter within [minimum, maximum]."""
+    raw = args.get(name)
+    if raw is None or raw == "":
+        if required:
+            raise InvalidParameter(f"{name} is required", name)
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidParameter(f"{name} must be a number, got {raw!r}", name) from None
+    if not math.isfinite(value):
+        raise InvalidParameter(f"{name} must be a finite number, got {raw!r}", name)
+    if minimum is not None and value < minimum:
+        raise InvalidParameter(f"{name} must be at least {minimum:g}, got {raw}", name)
+    if maximum is not None and value > maximum:
+        raise InvalidParameter(f"{name} must be at most {maximum:g}, got {raw}", name)
+    return value
+
+
+def integer(args, name: str, *, default: int, minimum: int, maximum: int) -> int:
+    """A whole-number parameter within [minimum, maximum]."""
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidParameter(f"{name} must be a whole number, got {raw!r}", name) from None
+    if not minimum <= value <= maximum:
+        raise InvalidParameter(f"{name} must be between {minimum} and {maximum}, got {value}",
+                               name)
+    return value
+
+
+def boolean(args, name: str) -> bool:
+    """A true/false parameter (1/0, true/false, yes/no)."""
+    raw = (args.get(name) or "").lower()
+    if raw in TRUE:
+        return True
+    if raw in FALSE:
+        return False
+    raise InvalidParameter(f"{name} must be true or false, got {raw!r}", name)
+
+
+def point(args, lat_name: str, lon_name: str, *, required: bool) -> tuple[float, float] | None:
+    """(lon, lat) in South Korea; a swapped pair is named as such."""
+    if not required and not args.get(lat_name) and not args.get(lon_name):
+        return None
+    lat = number(args, lat_name, required=True)
+    lon = number(args, lon_name, required=True)
+    if not looks_swapped(lon, lat):
+        number(args, lat_name, minimum=-90, maximum=90)
+        number(args, lon_name, minimum=-180, maximum=180)
+    if not in_korea_box(lon, lat):
+        hint = (f" ({lat_name} and {lon_name} look swapped: {lat_name} is about 33-39 and "
+                f"{lon_name} about 124-132 in Korea)") if looks_swapped(lon, lat) else \
+            f" (allowed: {lat_name} 33-39, {lon_name} 124-132)"
+        raise InvalidParameter(f"the point ({lat}, {lon}) is outside South Korea{hint}", lat_name)
+    return lon, lat
+
+
+def choices(args, name: str, allowed: tuple[str, ...]) -> frozenset[str] | None:
+    """A comma-separated (or repeated) list of values from ``allowed``."""
+    values = [v.strip() for raw in args.getlist(name) for v in raw.split(",") if v.strip()]
+    if not values:
+        return None
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise InvalidParameter(
+            f"unknown {name} {', '.join(map(repr, bad))}; allowed: {', '.join(allowed)}", name)
+    return frozenset(values)
+
+
+def moment(args, name: str) -> datetime | None:
+    """An ISO 8601 date-time; Asia/Seoul when it has no offset."""
+    raw = args.get(name)
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidParameter(
+            f"{name} must be an ISO 8601 date-time such as 2026-11-23T19:00, got {raw!r}",
+            name) from None
+    return value.replace(tzinfo=SEOUL) if value.tzinfo is None else value.astimezone(SEOUL)
+
+
+def window(args, now: datetime) -> tuple[datetime | None, datetime | None]:
+    """The care window from ``start``/``end`` or ``open_now``."""
+    start, end = moment(args, "start"), moment(args, "end")
+    if boolean(args, "open_now"):
+        if start or end:
+            raise InvalidParameter("give either open_now or start and end, not both",
+                                   "open_now")
+        return now, now + timedelta(minutes=1)
+    if (start is None) != (end is None):
+        missing = "end" if end is None else "start"
+        raise InvalidParameter(f"{missing} is required when "
+                               f"{'start' if missing == 'end' else 'end'} is given", missing)
+    if start is not None and end is not None:
+        if end <= start:
+            raise InvalidParameter(f"end ({end.isoformat()}) must be after start "
+                                   f"({start.isoformat()})", "end")
+        if end - start > MAX_WINDOW:
+            raise InvalidParameter("the window from start to end may be at most 7 days", "end")
+    return start, end
+
+
+def age_months(args, start: datetime | None, now: datetime) -> int | None:
+    """The child's age in whole months on the day care is needed."""
+    months = args.get("age_months")
+    birth = args.get("birth_date")
+    if months and birth:
+        raise InvalidParameter("give age_months or birth_date, not both", "birth_date")
+    if months:
+        return integer(args, "age_months", default=0, minimum=0, maximum=216)
+    if not birth:
+        return None
+    try:
+        born = date.fromisoformat(birth)
+    except ValueError:
+        raise InvalidParameter(f"birth_date must be a date such as 2022-05-14, got {birth!r}",
+                               "birth_date") from None
+    on = (start or now).date()
+    if born > on:
+        raise InvalidParameter("birth_date is after the day care is needed", "birth_date")
+    months_old = (on.year - born.year) * 12 + (on.month - born.month) - (on.day < born.day)
+    return months_old
+
+
+def bbox(args) -> tuple[float, float, float, float]:
+    """``minlon,minlat,maxlon,maxlat`` in degrees."""
+    raw = args.get("bbox")
+    if not raw:
+        raise InvalidParameter("bbox is required: minlon,minlat,maxlon,maxlat", "bbox")
+    parts = raw.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise InvalidParameter(f"bbox must be four numbers minlon,minlat,maxlon,maxlat, got "
+                               f"{raw!r}", "bbox")
+    min_lon, min_lat, max_lon, max_lat = values
+    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
+        raise InvalidParameter("bbox must have minlon <= maxlon within -180..180 and "
+                               "minlat <= maxlat within -90..90", "bbox")
+    return min_lon, min_lat, max_lon, max_lat
+
+
+def mode(args, has_work: bool) -> str:
+    """``home`` (default without work), ``either`` (default with work) or ``commute``."""
+    raw = args.get("mode") or ("either" if has_work else "home")
+    if raw not in MODES:
+        raise InvalidParameter(f"unknown mode {raw!r}; allowed: {', '.join(MODES)}", "mode")
+    if raw != "home" and not has_work:
+        raise InvalidParameter(f"mode {raw} needs work_lat and work_lon", "mode")
+    return raw
+
+
+def filters(args) -> dict[str, Any]:
+    """Kind, programme and service filters."""
+    services = choices(args, "service", tuple(SERVICE_FILTERS))
+    return {
+        "kinds": choices(args, "kind", KINDS),
+        "programmes": choices(args, "programme", PROGRAMMES),
+        "services": frozenset(SERVICE_FILTERS[s] for s in services) if services else None,
+    }
