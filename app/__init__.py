@@ -23,6 +23,7 @@ def create_app(
     if test_config:
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    app.json.ensure_ascii = False  # Hangul as text, not \u escapes
 
     from app import api, cli, errors, store, web
 
