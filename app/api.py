@@ -12,7 +12,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request, url_for
 from app import api_params as p
 from app.errors import InvalidParameter, NotFound
 from app.geo import admin
-from app.search.index import Criteria, Hit, walking_minutes
+from app.search.index import Criteria, Hit
 from app.search.model import KINDS, Facility
 from app.store import SEOUL, get_index, get_registry
 
@@ -143,9 +143,7 @@ def one(facility_id: str):
     f = get_index().by_id.get(facility_id)
     if f is None or not f.is_open_status:
         raise NotFound(f"no open facility with id {facility_id!r}", "facility_id")
-    item = facility_json(f)
-    item["walking_minutes_per_km"] = walking_minutes(1000)
-    return jsonify({"result": item, "synthetic": get_registry().synthetic})
+    return jsonify({"result": facility_json(f), "synthetic": get_registry().synthetic})
 
 
 @bp.get("/meta")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +14,7 @@ from flask.cli import with_appcontext
 
 from app.ingest.pipeline import FORMATS, REASONS, ImportResult, import_files
 from app.ingest.readers import InputFileError
-from app.registry.io import write_registry
+from app.registry.io import atomic_open, write_registry
 from app.store import SEOUL
 
 PROGRESS_MIN_ROWS = 5000
@@ -108,19 +106,11 @@ def _report(result: ImportResult) -> None:
 
 
 def _write_csv_atomic(path: Path, header: list[str], rows) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(header)
-            writer.writerows(rows)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    # UTF-8 with BOM so that Excel, which data officers open these in, shows Hangul.
+    with atomic_open(path, encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
 
 
 def _write_rejects(path: Path, result: ImportResult) -> None:

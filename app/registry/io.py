@@ -7,6 +7,7 @@ written one per line in id order so that files diff well and regenerate byte-ide
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -79,21 +80,16 @@ def dumps_registry(meta: dict[str, Any], facilities: Iterable[Facility]) -> str:
     return "\n".join(lines)
 
 
-def write_registry(
-    path: str | os.PathLike, meta: dict[str, Any], facilities: Iterable[Facility]
-) -> None:
-    """Write a registry atomically: a temporary file beside ``path``, then a rename.
-
-    A reader sees the old file or the new one, never a half-written one; if anything fails
-    the previous registry is left as it was.
-    """
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike, encoding: str = "utf-8", newline: str | None = "\n"):
+    """Open a temporary file beside ``path`` for writing; on success it is flushed, synced and
+    renamed over ``path``, on any error removed. Readers see the old file or the new one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = dumps_registry(meta, facilities)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "w", encoding=encoding, newline=newline) as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
@@ -102,3 +98,13 @@ def write_registry(
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def write_registry(
+    path: str | os.PathLike, meta: dict[str, Any], facilities: Iterable[Facility]
+) -> None:
+    """Write a registry atomically (see :func:`atomic_open`): if anything fails the previous
+    registry is left as it was."""
+    text = dumps_registry(meta, facilities)
+    with atomic_open(path) as fh:
+        fh.write(text)
