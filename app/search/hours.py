@@ -8,7 +8,6 @@ public holiday (substitute holidays included) the ``holiday`` hours apply instea
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -33,6 +32,8 @@ def parse_interval(text: str) -> tuple[int, int]:
 
     The start lies in ``00:00``–``23:59``; the end is after the start and at most ``48:00``.
     """
+    if not isinstance(text, str):
+        raise HoursFormatError(f"hours {text!r} are not text of the form HH:MM-HH:MM")
     m = _INTERVAL_RE.match(text.strip())
     if not m:
         raise HoursFormatError(f"hours {text!r} are not of the form HH:MM-HH:MM")
@@ -62,25 +63,20 @@ class WeeklyHours:
     @classmethod
     def from_mapping(cls, hours: Mapping[str, Iterable[str]]) -> WeeklyHours:
         """Build from ``{"mon": ["07:30-19:30"], …}``; a missing day type means closed."""
-        try:
-            key = tuple((d, tuple(hours.get(d, ()))) for d in DAY_TYPES)
-        except TypeError as exc:
-            raise HoursFormatError(f"hours must map day types to lists of text: {exc}") from exc
-        if len(hours) <= len(DAY_TYPES):
-            with contextlib.suppress(TypeError):
-                return _parse_cached(key, frozenset(hours))
-        return cls._parse(hours)
-
-    @classmethod
-    def _parse(cls, hours: Mapping[str, Iterable[str]]) -> WeeklyHours:
         unknown = set(hours) - set(DAY_TYPES)
         if unknown:
             raise HoursFormatError(
                 f"unknown day type(s) {sorted(unknown)}; allowed: {', '.join(DAY_TYPES)}"
             )
-        by_day = tuple(
-            tuple(sorted(parse_interval(t) for t in hours.get(day, ()))) for day in DAY_TYPES
-        )
+        try:
+            key = tuple(tuple(hours.get(day, ())) for day in DAY_TYPES)
+            return _parse_cached(key)
+        except TypeError as exc:
+            raise HoursFormatError(f"hours must map day types to lists of text: {exc}") from exc
+
+    @classmethod
+    def _parse(cls, key: tuple[tuple[str, ...], ...]) -> WeeklyHours:
+        by_day = tuple(tuple(sorted(parse_interval(t) for t in day)) for day in key)
         return cls(by_day=by_day)
 
     def to_mapping(self) -> dict[str, list[str]]:
@@ -128,10 +124,9 @@ class WeeklyHours:
 
 
 @lru_cache(maxsize=4096)
-def _parse_cached(key: tuple, day_types: frozenset[str]) -> WeeklyHours:
+def _parse_cached(key: tuple[tuple[str, ...], ...]) -> WeeklyHours:
     # Registries repeat a few hour patterns thousands of times; parse each pattern once.
-    return WeeklyHours._parse({d: list(ivs) for d, ivs in key if d in day_types} |
-                              {d: [] for d in day_types - set(DAY_TYPES)})
+    return WeeklyHours._parse(key)
 
 
 @lru_cache(maxsize=64)

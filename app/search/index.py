@@ -78,6 +78,38 @@ class Hit:
         return None if self.distance_m is None else walking_minutes(self.distance_m)
 
 
+class _Columns:
+    """The static attributes of a list of facilities as arrays, for vectorised filtering."""
+
+    def __init__(self, facilities: Sequence[Facility]) -> None:
+        svc = list(SERVICES)
+        self.kind = np.array([KINDS.index(f.kind) for f in facilities], dtype=np.int8)
+        self.programme_bits = np.array(
+            [sum(1 << PROGRAMMES.index(p) for p in f.programmes) for f in facilities],
+            dtype=np.int16,
+        )
+        self.service_bits = np.array(
+            [sum(1 << svc.index(s) for s in f.services) for f in facilities], dtype=np.int16
+        )
+        self.age_min = np.array([f.age_min_months for f in facilities], dtype=np.int32)
+        self.age_max = np.array([f.age_max_months for f in facilities], dtype=np.int32)
+
+    def mask(self, idx: np.ndarray, c: Criteria) -> np.ndarray:
+        """Which of the facilities at ``idx`` pass the kind, programme, service and age filters."""
+        mask = np.ones(len(idx), dtype=bool)
+        if c.kinds is not None:
+            mask &= np.isin(self.kind[idx], [KINDS.index(k) for k in c.kinds])
+        if c.programmes:
+            bits = sum(1 << PROGRAMMES.index(p) for p in c.programmes)
+            mask &= (self.programme_bits[idx] & bits) != 0
+        if c.services:
+            bits = sum(1 << list(SERVICES).index(s) for s in c.services)
+            mask &= (self.service_bits[idx] & bits) == bits
+        if c.age_months is not None:
+            mask &= (self.age_min[idx] <= c.age_months) & (c.age_months <= self.age_max[idx])
+        return mask
+
+
 class FacilityIndex:
     """An immutable search index over a registry's facilities."""
 
@@ -97,36 +129,14 @@ class FacilityIndex:
         x, y = to_metric(lon, lat)
         self.xy = np.column_stack([x, y]) if len(sited) else np.zeros((0, 2))
         self.tree = cKDTree(self.xy) if len(sited) else None
-        self.kind = np.array([KINDS.index(f.kind) for f in sited], dtype=np.int8)
-        self.programme_bits = np.array(
-            [sum(1 << PROGRAMMES.index(p) for p in f.programmes) for f in sited], dtype=np.int16
-        )
-        svc = list(SERVICES)
-        self.service_bits = np.array(
-            [sum(1 << svc.index(s) for s in f.services) for f in sited], dtype=np.int16
-        )
-        self.age_min = np.array([f.age_min_months for f in sited], dtype=np.int32)
-        self.age_max = np.array([f.age_max_months for f in sited], dtype=np.int32)
+        self.columns = _Columns(sited)
+        self.home_visit_columns = _Columns(self.home_visit)
         self.lon, self.lat = lon, lat
 
     def __len__(self) -> int:
         return len(self.facilities) + len(self.home_visit)
 
     # --- filters --------------------------------------------------------------------------
-    def _static_mask(self, idx: np.ndarray, c: Criteria) -> np.ndarray:
-        mask = np.ones(len(idx), dtype=bool)
-        if c.kinds is not None:
-            mask &= np.isin(self.kind[idx], [KINDS.index(k) for k in c.kinds])
-        if c.programmes:
-            bits = sum(1 << PROGRAMMES.index(p) for p in c.programmes)
-            mask &= (self.programme_bits[idx] & bits) != 0
-        if c.services:
-            bits = sum(1 << list(SERVICES).index(s) for s in c.services)
-            mask &= (self.service_bits[idx] & bits) == bits
-        if c.age_months is not None:
-            mask &= (self.age_min[idx] <= c.age_months) & (c.age_months <= self.age_max[idx])
-        return mask
-
     def availability(self, f: Facility, c: Criteria, now: datetime) -> Availability:
         """Places for the requested programme, unknown when missing or older than max age."""
         key = next(iter(sorted(c.programmes))) if c.programmes else REGULAR
@@ -155,15 +165,9 @@ class FacilityIndex:
         if not wanted or c.home_sigungu_code is None:
             return []
         hits = []
-        for f in self.home_visit:
-            if c.home_sigungu_code not in f.service_area_sigungu_codes:
-                continue
-            if c.kinds is not None and f.kind not in c.kinds:
-                continue
-            if c.programmes and not (f.programmes & c.programmes):
-                continue
-            if c.age_months is not None and not f.age_min_months <= c.age_months <= \
-                    f.age_max_months:
+        passing = self.home_visit_columns.mask(np.arange(len(self.home_visit)), c)
+        for f, static_ok in zip(self.home_visit, passing, strict=True):
+            if not static_ok or c.home_sigungu_code not in f.service_area_sigungu_codes:
                 continue
             ok, avail = self._dynamic_ok(f, c, now)
             if ok:
@@ -197,7 +201,7 @@ class FacilityIndex:
             if len(new_i):
                 order = np.lexsort((new_i, new_d))  # ids are sorted, so index order = id order
                 new_d, new_i = new_d[order], new_i[order]
-                mask = self._static_mask(new_i, c)
+                mask = self.columns.mask(new_i, c)
                 for d, i in zip(new_d[mask], new_i[mask], strict=True):
                     ok, avail = self._dynamic_ok(self.facilities[i], c, now)
                     if ok:
