@@ -103,12 +103,13 @@ def brute_force(facilities, lon, lat, c: Criteria, limit, radius_m=None, work=No
     return rows[:limit]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(registries(), criteria(), st.integers(1, 12), st.sampled_from(["home", "either",
                                                                       "commute"]),
-       st.none() | st.sampled_from([300.0, 1500.0]))
-def test_nearest_equals_brute_force(facilities, c, limit, mode, radius_m):
-    index = FacilityIndex(facilities, MAX_AGE)
+       st.none() | st.sampled_from([300.0, 1500.0]), st.sampled_from([1, 32]))
+def test_nearest_equals_brute_force(facilities, c, limit, mode, radius_m, sub_share):
+    # sub_share 1: every static filter walks its own sub-index; 32: only selective ones.
+    index = FacilityIndex(facilities, MAX_AGE, sub_index_max_share=sub_share)
     home, work = (127.004, 37.305), (127.018, 37.317)
     hits = index.nearest(*home, c, NOW, limit, radius_m=radius_m, work=work, mode=mode)
     expected = brute_force(facilities, *home, c, limit, radius_m, work, mode)

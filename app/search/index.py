@@ -15,6 +15,8 @@ Filtering is incremental: candidates are taken in distance order, in growing bat
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,6 +32,9 @@ from .model import KINDS, PROGRAMMES, REGULAR, SERVICES, Facility
 WALKING_SPEED_M_PER_MIN = 4000 / 60  # 4 km/h, a parent with a small child
 WALKING_DETOUR_FACTOR = 1.3  # streets are longer than the straight line
 MODES = ("home", "either", "commute")
+# A filter that keeps fewer than 1 provider in this many gets its own (cached) tree.
+SUB_INDEX_MAX_SHARE = 32
+SUB_INDEX_CACHE_SIZE = 256
 
 
 def walking_minutes(distance_m: float) -> int:
@@ -113,8 +118,10 @@ class _Columns:
 class FacilityIndex:
     """An immutable search index over a registry's facilities."""
 
-    def __init__(self, facilities: Sequence[Facility], max_age: timedelta) -> None:
+    def __init__(self, facilities: Sequence[Facility], max_age: timedelta,
+                 sub_index_max_share: int = SUB_INDEX_MAX_SHARE) -> None:
         self.max_age = max_age
+        self.sub_index_max_share = sub_index_max_share
         self.by_id = {f.id: f for f in facilities}
         # Closed providers never appear, so they are not indexed at all.
         sited = [f for f in facilities if f.is_open_status and not f.comes_to_family]
@@ -129,6 +136,9 @@ class FacilityIndex:
         x, y = to_metric(lon, lat)
         self.xy = np.column_stack([x, y]) if len(sited) else np.zeros((0, 2))
         self.tree = cKDTree(self.xy) if len(sited) else None
+        self._sub_trees: OrderedDict[tuple, tuple[cKDTree | None, np.ndarray | None]] = \
+            OrderedDict()
+        self._sub_lock = threading.Lock()
         self.columns = _Columns(sited)
         self.home_visit_columns = _Columns(self.home_visit)
         self.lon, self.lat = lon, lat
@@ -178,17 +188,20 @@ class FacilityIndex:
     def _walk(self, x: float, y: float, c: Criteria, now: datetime, limit: int,
               radius_m: float | None):
         """Yield (index, distance_m, availability) of matches in distance order, ties by id."""
-        if self.tree is None:
+        tree, members = self._tree_for(c)
+        if tree is None:
             return
-        n = len(self.facilities)
+        n = tree.n
         k = min(n, max(32, limit * 4))
         done = 0
         bound = np.inf if radius_m is None else radius_m * (1 + 1e-12)
         while done < n:
-            dist, idx = self.tree.query([x, y], k=k, distance_upper_bound=bound)
+            dist, idx = tree.query([x, y], k=k, distance_upper_bound=bound)
             dist, idx = np.atleast_1d(dist), np.atleast_1d(idx)
             valid = np.isfinite(dist)
             dist, idx = dist[valid], idx[valid]
+            if members is not None:
+                idx = members[idx]  # sub-index positions -> registry positions (same order)
             exhausted = len(idx) < k or k >= n
             # The last distance of this batch may continue into the next batch; hold back every
             # candidate at that distance so ties are ordered by id across batches.
@@ -210,6 +223,32 @@ class FacilityIndex:
             if exhausted:
                 return
             k = min(n, k * 4)
+
+    def _tree_for(self, c: Criteria) -> tuple[cKDTree | None, np.ndarray | None]:
+        """The tree to walk for these criteria: the whole registry, or — when the static
+        filters (kind, programme, service, age) keep few providers — a cached tree over just
+        those, so a 1-in-1,000 filter does not walk a thousand non-matches per match."""
+        if self.tree is None or (c.kinds is None and not c.programmes and not c.services
+                                 and c.age_months is None):
+            return self.tree, None
+        key = (c.kinds, c.programmes, c.services, c.age_months)
+        with self._sub_lock:
+            cached = self._sub_trees.get(key)
+            if cached is not None:
+                self._sub_trees.move_to_end(key)
+                return cached
+        members = np.flatnonzero(self.columns.mask(np.arange(len(self.facilities)), c))
+        if len(members) * self.sub_index_max_share > len(self.facilities):
+            entry: tuple[cKDTree | None, np.ndarray | None] = (self.tree, None)
+        elif len(members) == 0:
+            entry = (None, None)
+        else:
+            entry = (cKDTree(self.xy[members]), members)
+        with self._sub_lock:
+            self._sub_trees[key] = entry
+            while len(self._sub_trees) > SUB_INDEX_CACHE_SIZE:
+                self._sub_trees.popitem(last=False)
+        return entry
 
     def nearest(self, lon: float, lat: float, c: Criteria, now: datetime, limit: int,
                 radius_m: float | None = None, work: tuple[float, float] | None = None,
