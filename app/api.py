@@ -12,12 +12,89 @@ from flask import Blueprint, Flask, current_app, jsonify, request, url_for
 from app import api_params as p
 from app.errors import InvalidParameter, NotFound
 from app.geo import admin
-from app.search.index import Criteria, Hit
-from app.search.model import KINDS, Facility
+from app.openapi import Param, documented, generate
+from app.search.index import MODES, Criteria, Hit
+from app.search.model import KINDS, PROGRAMMES, Facility
 from app.store import SEOUL, get_index, get_registry
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 GEOJSON = "application/geo+json"
+
+
+def _point_params(prefix: str, required: bool, what: str) -> list[Param]:
+    return [
+        Param(f"{prefix}lat", {"type": "number", "minimum": 33, "maximum": 39},
+              f"latitude of {what}, WGS84 degrees (South Korea)", required),
+        Param(f"{prefix}lon", {"type": "number", "minimum": 124, "maximum": 132},
+              f"longitude of {what}, WGS84 degrees (South Korea)", required),
+    ]
+
+
+def _filter_params(app: Flask) -> list[Param]:
+    kinds = {"type": "array", "items": {"type": "string", "enum": list(KINDS)}}
+    services = {"type": "array", "items": {"type": "string", "enum": list(p.SERVICE_FILTERS)}}
+    return [
+        Param("kind", kinds, "provider kinds, comma-separated", explode=False),
+        Param("programme", {"type": "string", "enum": list(PROGRAMMES)},
+              "언제나돌봄 programme the provider takes part in"),
+        Param("service", services, "daycare services it must offer (all of them)",
+              explode=False),
+        Param("age_months", {"type": "integer", "minimum": 0, "maximum": 216},
+              "the child's age in whole months (or give birth_date)"),
+        Param("birth_date", {"type": "string", "format": "date"},
+              "the child's birth date; the age is taken on the day care is needed"),
+        Param("start", {"type": "string", "format": "date-time"},
+              "start of the care window, ISO 8601 (Asia/Seoul without an offset)"),
+        Param("end", {"type": "string", "format": "date-time"},
+              "end of the care window; after start, at most 7 days later"),
+        Param("open_now", {"type": "boolean"}, "open now (instead of start and end)"),
+        Param("available", {"type": "boolean"},
+              "only providers with a place, reported within the maximum age"),
+        Param("format", {"type": "string", "enum": ["json", "geojson"]},
+              "response format (or Accept: application/geo+json)"),
+    ]
+
+
+def _nearest_params(app: Flask) -> list[Param]:
+    cfg = app.config
+    return [
+        *_point_params("", True, "home"),
+        *_point_params("work_", False, "work (optional)"),
+        Param("mode", {"type": "string", "enum": list(MODES)},
+              "home; either (nearer of home and work; default with work); commute (detour)"),
+        Param("radius_m", {"type": "number", "minimum": 0,
+                           "maximum": cfg["SEARCH_MAX_RADIUS_M"]}, "maximum distance, metres"),
+        Param("limit", {"type": "integer", "minimum": 1, "maximum": cfg["SEARCH_MAX_LIMIT"]},
+              f"number of results (default {cfg['SEARCH_DEFAULT_LIMIT']})"),
+        *_filter_params(app),
+    ]
+
+
+def _within_params(app: Flask) -> list[Param]:
+    cfg = app.config
+    return [
+        *_point_params("", True, "the centre"),
+        Param("radius_m", {"type": "number", "minimum": 0,
+                           "maximum": cfg["SEARCH_MAX_RADIUS_M"]}, "radius, metres", True),
+        Param("limit", {"type": "integer", "minimum": 1, "maximum": cfg["SEARCH_MAX_LIMIT"]},
+              "number of results"),
+        *_filter_params(app),
+    ]
+
+
+def _listing_params(app: Flask) -> list[Param]:
+    cfg = app.config
+    return [
+        Param("bbox", {"type": "string",
+                       "pattern": r"^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$"},
+              "minlon,minlat,maxlon,maxlat in WGS84 degrees", True),
+        Param("kind", {"type": "array", "items": {"type": "string", "enum": list(KINDS)}},
+              "provider kinds, comma-separated", explode=False),
+        Param("limit", {"type": "integer", "minimum": 1, "maximum": cfg["SEARCH_MAX_LIMIT"]},
+              "page size"),
+        Param("offset", {"type": "integer", "minimum": 0}, "results to skip (see next)"),
+        Param("format", {"type": "string", "enum": ["json", "geojson"]}, "response format"),
+    ]
 
 
 def _now() -> datetime:
@@ -89,6 +166,8 @@ def _criteria(args, home: tuple[float, float] | None, now: datetime) -> Criteria
 
 
 @bp.get("/facilities/nearest")
+@documented("Nearest providers that can take the child", _nearest_params, "HitList",
+            geojson=True)
 def nearest():
     """Nearest providers that match, to home (and work)."""
     args, cfg, now = request.args, current_app.config, _now()
@@ -105,6 +184,7 @@ def nearest():
 
 
 @bp.get("/facilities/within")
+@documented("Providers within a radius", _within_params, "HitList", geojson=True)
 def within():
     """Every matching provider within ``radius_m`` of a point, nearest first."""
     args, cfg, now = request.args, current_app.config, _now()
@@ -120,6 +200,8 @@ def within():
 
 
 @bp.get("/facilities")
+@documented("Providers in a bounding box, paged", _listing_params, "FacilityPage",
+            geojson=True)
 def listing():
     """Open providers inside a bounding box, in id order, a page at a time."""
     args, cfg = request.args, current_app.config
@@ -138,6 +220,9 @@ def listing():
 
 
 @bp.get("/facilities/<facility_id>")
+@documented("One provider", lambda app: [Param("facility_id", {"type": "string"},
+                                               "the provider's id", True, "path")],
+            "FacilityResult", errors=(400, 404))
 def one(facility_id: str):
     """One provider by id."""
     f = get_index().by_id.get(facility_id)
@@ -147,6 +232,7 @@ def one(facility_id: str):
 
 
 @bp.get("/meta")
+@documented("What the registry holds", lambda app: [], "Meta")
 def meta():
     """What the registry holds: counts by kind, its date, whether it is the synthetic demo."""
     registry = get_registry()
@@ -163,6 +249,12 @@ def meta():
         "limits": {"max_limit": current_app.config["SEARCH_MAX_LIMIT"],
                    "max_radius_m": current_app.config["SEARCH_MAX_RADIUS_M"]},
     })
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    """The OpenAPI 3 document of this API, generated from the routes."""
+    return jsonify(generate(current_app))
 
 
 @bp.after_request

@@ -1,0 +1,216 @@
+"""The OpenAPI 3 document, generated from the routes themselves.
+
+Each API view declares its parameters and response with :func:`documented`; the generator walks
+the app's URL map, so a route without a declaration, or a declaration without a route, cannot
+drift apart silently (``tests/test_openapi.py`` checks both). Allowed values come from the same
+constants and settings the parameter checks use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask
+
+from app.search.index import MODES
+from app.search.model import ESTABLISHMENT_TYPES, KINDS, PROGRAMMES, SERVICES, STATUSES
+
+API_PREFIX = "/api/v1"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One query (or path) parameter of an API operation."""
+
+    name: str
+    schema: dict[str, Any]
+    description: str
+    required: bool = False
+    where: str = "query"
+    explode: bool | None = None
+
+
+@dataclass
+class Doc:
+    """What :func:`documented` attaches to a view."""
+
+    summary: str
+    params: Callable[[Flask], list[Param]]
+    response: str  # name of a component schema
+    geojson: bool = False
+    errors: tuple[int, ...] = (400,)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def documented(summary: str, params: Callable[[Flask], list[Param]], response: str, *,
+               geojson: bool = False, errors: tuple[int, ...] = (400,)):
+    """Attach an OpenAPI description to a view function."""
+
+    def wrap(view):
+        view.openapi = Doc(summary=summary, params=params, response=response, geojson=geojson,
+                           errors=errors)
+        return view
+
+    return wrap
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "nullable": True}
+
+
+def _hours_schema() -> dict[str, Any]:
+    interval = {"type": "string", "pattern": r"^\d{2}:\d{2}-\d{2}:\d{2}$",
+                "description": "HH:MM-HH:MM; an end past 24:00 runs into the next day"}
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun", "holiday")
+    return {"type": "object", "properties": {d: {"type": "array", "items": interval}
+                                             for d in days}}
+
+
+def component_schemas() -> dict[str, Any]:
+    """Schemas of the API's response bodies."""
+    text = {"type": "string"}
+    facility = {
+        "type": "object",
+        "required": ["id", "name", "kind", "lon", "lat", "status", "hours"],
+        "properties": {
+            "id": text, "name": text,
+            "kind": {"type": "string", "enum": list(KINDS)},
+            "status": {"type": "string", "enum": list(STATUSES)},
+            "establishment_type": nullable({"type": "string",
+                                            "enum": list(ESTABLISHMENT_TYPES)}),
+            "services": {"type": "array", "items": {"type": "string", "enum": list(SERVICES)}},
+            "programmes": {"type": "array",
+                           "items": {"type": "string", "enum": list(PROGRAMMES)}},
+            "age_min_months": {"type": "integer", "minimum": 0},
+            "age_max_months": {"type": "integer", "minimum": 0},
+            "hours": _hours_schema(),
+            "capacity": nullable({"type": "integer", "minimum": 0}),
+            "enrolment": nullable({"type": "integer", "minimum": 0}),
+            "vacancies": {"type": "object",
+                          "additionalProperties": {"type": "integer", "minimum": 0}},
+            "availability_reported_at": nullable({"type": "string", "format": "date-time"}),
+            "address": nullable(text), "phone": nullable(text),
+            "sido": nullable(text), "sido_code": nullable(text),
+            "sigungu": nullable(text), "sigungu_code": nullable(text),
+            "emd": nullable(text), "emd_code": nullable(text),
+            "service_area_sigungu_codes": {"type": "array", "items": text},
+            "lon": {"type": "number", "minimum": -180, "maximum": 180},
+            "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        },
+    }
+    hit = {
+        "type": "object",
+        "required": ["facility", "distance_m", "walking_minutes", "comes_to_you", "near",
+                     "availability"],
+        "properties": {
+            "facility": {"$ref": "#/components/schemas/Facility"},
+            "distance_m": nullable({"type": "number", "minimum": 0,
+                                    "description": "straight-line metres; null when the "
+                                                   "provider comes to the family"}),
+            "walking_minutes": nullable({"type": "integer", "minimum": 0}),
+            "comes_to_you": {"type": "boolean"},
+            "near": {"type": "string", "enum": ["home", "work", "route", "home_visit"]},
+            "detour_m": nullable({"type": "number", "minimum": 0}),
+            "availability": {
+                "type": "object",
+                "required": ["status"],
+                "properties": {
+                    "status": {"type": "string", "enum": ["available", "full", "unknown"]},
+                    "places": nullable({"type": "integer", "minimum": 0}),
+                    "reported_at": nullable({"type": "string", "format": "date-time"}),
+                    "age_minutes": nullable({"type": "integer", "minimum": 0}),
+                },
+            },
+        },
+    }
+    synthetic = {"type": "boolean", "description": "true for the synthetic demo registry"}
+    return {
+        "Facility": facility,
+        "Hit": hit,
+        "HitList": {"type": "object", "required": ["results", "count", "synthetic"],
+                    "properties": {"results": {"type": "array",
+                                               "items": {"$ref": "#/components/schemas/Hit"}},
+                                   "count": {"type": "integer"}, "synthetic": synthetic,
+                                   "mode": {"type": "string", "enum": list(MODES)},
+                                   "radius_m": {"type": "number"}}},
+        "FacilityPage": {
+            "type": "object", "required": ["results", "count", "total", "next", "synthetic"],
+            "properties": {"results": {"type": "array",
+                                       "items": {"$ref": "#/components/schemas/Facility"}},
+                           "count": {"type": "integer"}, "total": {"type": "integer"},
+                           "next": nullable({"type": "string"}), "synthetic": synthetic}},
+        "FacilityResult": {"type": "object", "required": ["result", "synthetic"],
+                           "properties": {"result": {"$ref": "#/components/schemas/Facility"},
+                                          "synthetic": synthetic}},
+        "Meta": {"type": "object", "required": ["synthetic", "counts_by_kind", "total"],
+                 "properties": {"name": nullable(text), "synthetic": synthetic,
+                                "notice": nullable(text), "registry_date": nullable(text),
+                                "counts_by_kind": {"type": "object",
+                                                   "additionalProperties": {"type": "integer"}},
+                                "total": {"type": "integer"},
+                                "availability_max_age_hours": {"type": "number"},
+                                "limits": {"type": "object"}}},
+        "FeatureCollection": {"type": "object", "required": ["type", "features"],
+                              "properties": {"type": {"type": "string",
+                                                      "enum": ["FeatureCollection"]},
+                                             "features": {"type": "array",
+                                                          "items": {"type": "object"}}}},
+        "Error": {
+            "type": "object", "required": ["error"],
+            "properties": {"error": {
+                "type": "object", "required": ["code", "message", "field"],
+                "properties": {"code": text, "message": text, "field": nullable(text)}}},
+        },
+    }
+
+
+_ERROR_TEXT = {400: "A parameter is missing, malformed or out of range",
+               404: "Not found", 405: "Method not allowed", 500: "Internal error"}
+
+
+def _operation(view, app: Flask) -> dict[str, Any]:
+    doc: Doc = view.openapi
+    params = []
+    for p in doc.params(app):
+        item = {"name": p.name, "in": p.where, "required": p.required or p.where == "path",
+                "description": p.description, "schema": p.schema}
+        if p.explode is not None:
+            item["style"], item["explode"] = "form", p.explode
+        params.append(item)
+    ok: dict[str, Any] = {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{doc.response}"}}}
+    if doc.geojson:
+        ok["application/geo+json"] = {
+            "schema": {"$ref": "#/components/schemas/FeatureCollection"}}
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    responses = {"200": {"description": "OK", "content": ok}}
+    for status in (*doc.errors, 405, 500):
+        responses[str(status)] = {"description": _ERROR_TEXT[status], "content": error}
+    return {"summary": doc.summary,
+            "description": (view.__doc__ or "").strip(),
+            "operationId": view.__name__, "parameters": params, "responses": responses}
+
+
+def generate(app: Flask) -> dict[str, Any]:
+    """The OpenAPI 3.0 document of every documented route under ``/api/v1``."""
+    paths: dict[str, Any] = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.rule.startswith(API_PREFIX):
+            continue
+        view = app.view_functions[rule.endpoint]
+        if not hasattr(view, "openapi"):
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        paths.setdefault(path, {})["get"] = _operation(view, app)
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Dolbom Map API (돌봄지도)", "version": "1",
+                 "description": "Nearest child care that is open and has a place, in 경기도. "
+                                "Coordinates are WGS84 degrees; distances are metres."},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {"schemas": component_schemas()},
+    }
