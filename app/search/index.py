@@ -83,6 +83,10 @@ class Hit:
         return None if self.distance_m is None else walking_minutes(self.distance_m)
 
 
+def _has_static_filters(c: Criteria) -> bool:
+    return not (c.kinds is None and not c.programmes and not c.services and c.age_months is None)
+
+
 class _Columns:
     """The static attributes of a list of facilities as arrays, for vectorised filtering."""
 
@@ -191,6 +195,7 @@ class FacilityIndex:
         tree, members = self._tree_for(c)
         if tree is None:
             return
+        static = _has_static_filters(c)
         n = tree.n
         k = min(n, max(32, limit * 4))
         done = 0
@@ -214,11 +219,13 @@ class FacilityIndex:
             if len(new_i):
                 order = np.lexsort((new_i, new_d))  # ids are sorted, so index order = id order
                 new_d, new_i = new_d[order], new_i[order]
-                mask = self.columns.mask(new_i, c)
-                for d, i in zip(new_d[mask], new_i[mask], strict=True):
+                if members is None and static:
+                    mask = self.columns.mask(new_i, c)
+                    new_d, new_i = new_d[mask], new_i[mask]
+                for d, i in zip(new_d.tolist(), new_i.tolist(), strict=True):
                     ok, avail = self._dynamic_ok(self.facilities[i], c, now)
                     if ok:
-                        yield int(i), float(d), avail
+                        yield i, d, avail
             done = max(done, cut)
             if exhausted:
                 return
@@ -228,8 +235,7 @@ class FacilityIndex:
         """The tree to walk for these criteria: the whole registry, or — when the static
         filters (kind, programme, service, age) keep few providers — a cached tree over just
         those, so a 1-in-1,000 filter does not walk a thousand non-matches per match."""
-        if self.tree is None or (c.kinds is None and not c.programmes and not c.services
-                                 and c.age_months is None):
+        if self.tree is None or not _has_static_filters(c):
             return self.tree, None
         key = (c.kinds, c.programmes, c.services, c.age_months)
         with self._sub_lock:
