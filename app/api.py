@@ -114,6 +114,8 @@ def _wants_geojson() -> bool:
         raise InvalidParameter(f"unknown format {fmt!r}; allowed: json, geojson", "format")
     if fmt:
         return fmt == "geojson"
+    if "geo+json" not in request.headers.get("Accept", ""):
+        return False
     best = request.accept_mimetypes.best_match(["application/json", GEOJSON])
     return best == GEOJSON and request.accept_mimetypes[GEOJSON] > \
         request.accept_mimetypes["application/json"]

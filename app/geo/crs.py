@@ -76,8 +76,11 @@ def geodesic_distance_m(lon1, lat1, lon2, lat2) -> np.ndarray:
     return np.asarray(dist)
 
 
-def in_korea_box(lon, lat) -> np.ndarray:
+def in_korea_box(lon, lat) -> np.ndarray | bool:
     """True where lon/lat fall in the rough bounding box of South Korea."""
+    if isinstance(lon, float) and isinstance(lat, float):  # one point: skip numpy
+        return (KOREA_LON_RANGE[0] <= lon <= KOREA_LON_RANGE[1]
+                and KOREA_LAT_RANGE[0] <= lat <= KOREA_LAT_RANGE[1])
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
     return (

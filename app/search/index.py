@@ -19,6 +19,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -54,6 +55,11 @@ class Criteria:
     end: datetime | None = None
     available_only: bool = False
     home_sigungu_code: str | None = None  # for home-visit providers' service areas
+
+    @cached_property
+    def vacancy_key(self) -> str:
+        """Which vacancy figure counts: the requested programme's, else ordinary places."""
+        return min(self.programmes) if self.programmes else REGULAR
 
 
 @dataclass(frozen=True)
@@ -153,8 +159,7 @@ class FacilityIndex:
     # --- filters --------------------------------------------------------------------------
     def availability(self, f: Facility, c: Criteria, now: datetime) -> Availability:
         """Places for the requested programme, unknown when missing or older than max age."""
-        key = next(iter(sorted(c.programmes))) if c.programmes else REGULAR
-        places = f.vacancies.get(key)
+        places = f.vacancies.get(c.vacancy_key)
         reported = f.availability_reported_at
         if places is None or reported is None:
             return Availability("unknown", None, reported, None)
@@ -197,7 +202,8 @@ class FacilityIndex:
             return
         static = _has_static_filters(c)
         n = tree.n
-        k = min(n, max(32, limit * 4))
+        # Without filters nearly every candidate matches: start just above the limit.
+        k = min(n, max(32, limit * 4) if static or c.start or c.available_only else limit + 6)
         done = 0
         bound = np.inf if radius_m is None else radius_m * (1 + 1e-12)
         while done < n:
