@@ -17,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -73,6 +74,37 @@ def report(name: str, facilities, points) -> None:
         print(f"  {label:32s} median {med:8.1f} µs   p99 {p99:8.1f} µs")
 
 
+def compare_structures(xy: np.ndarray, queries: np.ndarray) -> None:
+    """Build time and k=10 query time of the three candidate spatial indexes, same points."""
+    import rtree
+    import shapely
+
+    t = time.perf_counter()
+    kd = cKDTree(xy)
+    kd_build = time.perf_counter() - t
+    t = time.perf_counter()
+    rt = rtree.index.Index(((i, (x, y, x, y), None) for i, (x, y) in enumerate(xy)))
+    rt_build = time.perf_counter() - t
+    t = time.perf_counter()
+    st = shapely.STRtree(shapely.points(xy))
+    st_build = time.perf_counter() - t
+
+    def per_query_us(fn) -> float:
+        t = time.perf_counter()
+        for x, y in queries:
+            fn(x, y)
+        return (time.perf_counter() - t) / len(queries) * 1e6
+
+    print(f"  spatial index comparison on {len(xy):,} points (k = 10 nearest; STRtree has no "
+          "k-nearest, only the nearest, so it is timed for k = 1):")
+    print(f"    cKDTree  build {kd_build:6.2f} s   query "
+          f"{per_query_us(lambda x, y: kd.query([x, y], k=10)):7.1f} µs")
+    print(f"    rtree    build {rt_build:6.2f} s   query "
+          f"{per_query_us(lambda x, y: list(rt.nearest((x, y, x, y), 10))):7.1f} µs")
+    print(f"    STRtree  build {st_build:6.2f} s   query "
+          f"{per_query_us(lambda x, y: st.query_nearest(shapely.Point(x, y))):7.1f} µs (k=1)")
+
+
 def synthetic(n: int, rng) -> list[Facility]:
     lon = rng.uniform(126.5, 127.8, n)
     lat = rng.uniform(36.9, 38.2, n)
@@ -93,6 +125,10 @@ def main() -> None:
     facilities = synthetic(n, rng)
     print(f"(made {n:,} synthetic Facility records in {time.perf_counter() - t:.1f} s)")
     report("synthetic registry", facilities, points)
+    from app.geo.crs import to_metric
+    qx, qy = to_metric(*np.array(points[:500]).T)
+    compare_structures(FacilityIndex(facilities[:200_000], MAX_AGE).xy,
+                       np.column_stack([qx, qy]))
 
 
 if __name__ == "__main__":
