@@ -109,12 +109,12 @@ def _now() -> datetime:
 
 
 def _wants_geojson() -> bool:
-    fmt = request.args.get("format")
+    fmt = request.args.get("format") if b"format=" in request.query_string else None
     if fmt not in (None, "", "json", "geojson"):
         raise InvalidParameter(f"unknown format {fmt!r}; allowed: json, geojson", "format")
     if fmt:
         return fmt == "geojson"
-    if "geo+json" not in request.headers.get("Accept", ""):
+    if "geo+json" not in request.environ.get("HTTP_ACCEPT", ""):
         return False
     best = request.accept_mimetypes.best_match(["application/json", GEOJSON])
     return best == GEOJSON and request.accept_mimetypes[GEOJSON] > \
@@ -154,7 +154,7 @@ def _criteria(args, home: tuple[float, float] | None, now: datetime) -> Criteria
             geojson=True)
 def nearest():
     """Nearest providers that match, to home (and work)."""
-    args, cfg, now = request.args, current_app.config, _now()
+    args, cfg, now = p.Args(request.args), current_app.config, _now()
     home = p.point(args, "lat", "lon", required=True)
     work = p.point(args, "work_lat", "work_lon", required=False)
     mode = p.mode(args, work is not None)
@@ -170,7 +170,7 @@ def nearest():
 @documented("Providers within a radius", _within_params, "HitList", geojson=True)
 def within():
     """Every matching provider within ``radius_m`` of a point, nearest first."""
-    args, cfg, now = request.args, current_app.config, _now()
+    args, cfg, now = p.Args(request.args), current_app.config, _now()
     home = p.point(args, "lat", "lon", required=True)
     radius = p.number(args, "radius_m", required=True, minimum=0,
                       maximum=cfg["SEARCH_MAX_RADIUS_M"])
@@ -186,7 +186,7 @@ def within():
             geojson=True)
 def listing():
     """Open providers inside a bounding box, in id order, a page at a time."""
-    args, cfg = request.args, current_app.config
+    args, cfg = p.Args(request.args), current_app.config
     box = p.bbox(args)
     limit = p.integer(args, "limit", default=cfg["SEARCH_MAX_LIMIT"], minimum=1,
                       maximum=cfg["SEARCH_MAX_LIMIT"])

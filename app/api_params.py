@@ -20,6 +20,27 @@ TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
 
 
+class Args:
+    """Query parameters as a plain dict of lists: werkzeug's MultiDict raises and catches an
+    exception for every absent key, which cost more than the search itself."""
+
+    def __init__(self, multi) -> None:
+        self._values: dict[str, list[str]] = dict(multi.lists())
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """The first value of ``name``."""
+        values = self._values.get(name)
+        return values[0] if values else default
+
+    def getlist(self, name: str) -> list[str]:
+        """Every value of ``name``."""
+        return self._values.get(name, [])
+
+    def to_dict(self) -> dict[str, str]:
+        """First values, for building links."""
+        return {k: v[0] for k, v in self._values.items() if v}
+
+
 def number(args, name: str, *, required: bool = False, default: float | None = None,
            minimum: float | None = None, maximum: float | None = None) -> float | None:
     """A finite number parameter within [minimum, maximum]."""

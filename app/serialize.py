@@ -11,6 +11,7 @@ from app.search.index import FacilityIndex, Hit
 from app.search.model import Facility
 
 _TEXT: WeakKeyDictionary[FacilityIndex, dict[str, str]] = WeakKeyDictionary()
+_REPORTED: WeakKeyDictionary[FacilityIndex, dict[str, str]] = WeakKeyDictionary()
 
 
 def dumps(value: Any) -> str:
@@ -28,10 +29,24 @@ def facility_json(f: Facility) -> dict[str, Any]:
 
 def facility_text(index: FacilityIndex, f: Facility) -> str:
     """``facility_json(f)`` as JSON text, encoded once per index."""
-    cache = _TEXT.setdefault(index, {})
+    cache = _TEXT.get(index)
+    if cache is None:
+        cache = _TEXT.setdefault(index, {})
     text = cache.get(f.id)
     if text is None:
         text = cache[f.id] = dumps(facility_json(f))
+    return text
+
+
+def _reported_text(index: FacilityIndex, facility_id: str, reported_at) -> str:
+    if reported_at is None:
+        return "null"
+    cache = _REPORTED.get(index)
+    if cache is None:
+        cache = _REPORTED.setdefault(index, {})
+    text = cache.get(facility_id)
+    if text is None:
+        text = cache[facility_id] = f'"{reported_at.isoformat()}"'
     return text
 
 
@@ -46,7 +61,7 @@ def hit_text(index: FacilityIndex, h: Hit) -> str:
                  f'"walking_minutes":{h.walking_minutes},"comes_to_you":false')
     detour = "null" if h.detour_m is None else repr(round(h.detour_m, 1))
     places = "null" if a.places is None or a.status == "unknown" else str(a.places)
-    reported = f'"{a.reported_at.isoformat()}"' if a.reported_at else "null"
+    reported = _reported_text(index, h.facility.id, a.reported_at)
     age = "null" if a.age_minutes is None else str(a.age_minutes)
     return (
         f'{{"facility":{facility_text(index, h.facility)},{where},"near":"{h.anchor}",'

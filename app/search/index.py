@@ -15,6 +15,9 @@ Filtering is incremental: candidates are taken in distance order, in growing bat
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -169,14 +172,11 @@ class FacilityIndex:
             return Availability("unknown", places, reported, age_min)
         return Availability("available" if places > 0 else "full", places, reported, age_min)
 
-    def _dynamic_ok(self, f: Facility, c: Criteria, now: datetime) -> tuple[bool, Availability]:
+    def _dynamic_ok(self, f: Facility, c: Criteria, now: datetime) -> bool:
         if c.start is not None and c.end is not None and \
                 not f.hours.is_open_for(c.start, c.end, is_korean_public_holiday):
-            return False, Availability("unknown", None, None, None)
-        avail = self.availability(f, c, now)
-        if c.available_only and avail.status != "available":
-            return False, avail
-        return True, avail
+            return False
+        return not c.available_only or self.availability(f, c, now).status == "available"
 
     def _home_visit_hits(self, c: Criteria, now: datetime, limit: int) -> list[Hit]:
         wanted = (c.kinds is not None and "home_visit_provider" in c.kinds) or \
@@ -188,15 +188,16 @@ class FacilityIndex:
         for f, static_ok in zip(self.home_visit, passing, strict=True):
             if not static_ok or c.home_sigungu_code not in f.service_area_sigungu_codes:
                 continue
-            ok, avail = self._dynamic_ok(f, c, now)
-            if ok:
-                hits.append(Hit(f, None, "home_visit", None, avail, -1.0))
+            if self._dynamic_ok(f, c, now):
+                hits.append(Hit(f, None, "home_visit", None, self.availability(f, c, now), -1.0))
         return hits[:limit]
 
     # --- walking candidates in distance order ------------------------------------------------
     def _walk(self, x: float, y: float, c: Criteria, now: datetime, limit: int,
               radius_m: float | None):
-        """Yield (index, distance_m, availability) of matches in distance order, ties by id."""
+        """Yield batches (lists) of (index, distance_m) of matches in distance
+        order, ties by id. Batches rather than single items: a generator step per item cost
+        more than the rest of a plain search."""
         tree, members = self._tree_for(c)
         if tree is None:
             return
@@ -208,30 +209,29 @@ class FacilityIndex:
         bound = np.inf if radius_m is None else radius_m * (1 + 1e-12)
         while done < n:
             dist, idx = tree.query([x, y], k=k, distance_upper_bound=bound)
-            dist, idx = np.atleast_1d(dist), np.atleast_1d(idx)
-            valid = np.isfinite(dist)
-            dist, idx = dist[valid], idx[valid]
-            if members is not None:
-                idx = members[idx]  # sub-index positions -> registry positions (same order)
-            exhausted = len(idx) < k or k >= n
+            # Small batches are handled as Python lists: numpy's per-call cost on a dozen
+            # numbers outweighs the work.
+            dl = np.atleast_1d(dist).tolist()
+            m = bisect.bisect_left(dl, math.inf)  # misses (beyond the radius) are inf, last
+            del dl[m:]
+            il = np.atleast_1d(idx)[:m]
+            il = (members[il] if members is not None else il).tolist()
+            exhausted = m < k or k >= n
             # The last distance of this batch may continue into the next batch; hold back every
             # candidate at that distance so ties are ordered by id across batches.
-            if not exhausted and len(dist):
-                cut = np.searchsorted(dist, dist[-1], side="left")
-                new_d, new_i = dist[done:cut], idx[done:cut]
-            else:
-                cut = len(idx)
-                new_d, new_i = dist[done:], idx[done:]
-            if len(new_i):
-                order = np.lexsort((new_i, new_d))  # ids are sorted, so index order = id order
-                new_d, new_i = new_d[order], new_i[order]
+            cut = bisect.bisect_left(dl, dl[-1]) if not exhausted and m else m
+            # Index order is id order (facilities are sorted by id), so this breaks ties by id.
+            pairs = sorted(zip(dl[done:cut], il[done:cut], strict=True))
+            if pairs:
                 if members is None and static:
-                    mask = self.columns.mask(new_i, c)
-                    new_d, new_i = new_d[mask], new_i[mask]
-                for d, i in zip(new_d.tolist(), new_i.tolist(), strict=True):
-                    ok, avail = self._dynamic_ok(self.facilities[i], c, now)
-                    if ok:
-                        yield i, d, avail
+                    ids = np.fromiter((i for _, i in pairs), dtype=np.int64, count=len(pairs))
+                    keep = self.columns.mask(ids, c).tolist()
+                    pairs = [pr for pr, ok in zip(pairs, keep, strict=True) if ok]
+                if c.start is not None or c.available_only:
+                    facilities, dynamic_ok = self.facilities, self._dynamic_ok
+                    pairs = [(d, i) for d, i in pairs if dynamic_ok(facilities[i], c, now)]
+                if pairs:
+                    yield [(i, d) for d, i in pairs]
             done = max(done, cut)
             if exhausted:
                 return
@@ -275,34 +275,36 @@ class FacilityIndex:
         hits = self._home_visit_hits(c, now, limit)
         hx, hy = (float(v) for v in to_metric(lon, lat))
         if work is None or mode == "home":
-            for i, d, a in self._take(self._walk(hx, hy, c, now, limit, radius_m), limit):
-                hits.append(Hit(self.facilities[i], d, "home", None, a, d))
+            for i, d in self._take(self._walk(hx, hy, c, now, limit, radius_m), limit):
+                f = self.facilities[i]
+                hits.append(Hit(f, d, "home", None, self.availability(f, c, now), d))
             return hits[:limit]
         wx, wy = (float(v) for v in to_metric(*work))
         if mode == "either":
             best: dict[int, Hit] = {}
             for anchor, (ax, ay) in (("home", (hx, hy)), ("work", (wx, wy))):
-                for i, d, a in self._take(self._walk(ax, ay, c, now, limit, radius_m), limit):
+                for i, d in self._take(self._walk(ax, ay, c, now, limit, radius_m), limit):
                     if i not in best or d < best[i].sort_key:
-                        best[i] = Hit(self.facilities[i], d, anchor, None, a, d)
+                        f = self.facilities[i]
+                        best[i] = Hit(f, d, anchor, None, self.availability(f, c, now), d)
             ranked = sorted(best.values(), key=lambda h: (h.sort_key, h.facility.id))
             return (hits + ranked)[:limit]
         return (hits + self._commute(hx, hy, wx, wy, c, now, limit, radius_m))[:limit]
 
     @staticmethod
-    def _take(gen, limit: int):
+    def _take(batches, limit: int):
         out = []
-        for item in gen:
-            out.append(item)
+        for batch in batches:
+            out.extend(batch)
             if len(out) >= limit:
                 break
-        return out
+        return out[:limit]
 
     def _commute(self, hx, hy, wx, wy, c, now, limit, detour_max_m) -> list[Hit]:
         base = float(np.hypot(wx - hx, wy - hy))
         mx, my = (hx + wx) / 2, (hy + wy) / 2
-        found: list[tuple[float, str, int, float, Availability]] = []
-        for i, d_mid, a in self._walk(mx, my, c, now, limit, None):
+        found: list[tuple[float, str, int, float]] = []
+        for i, d_mid in itertools.chain.from_iterable(self._walk(mx, my, c, now, limit, None)):
             # Triangle inequality: d(home,f) + d(f,work) >= 2 d(mid,f), so no farther
             # candidate can beat the current limit-th detour once this bound exceeds it.
             lower = 2 * d_mid - base
@@ -316,11 +318,12 @@ class FacilityIndex:
             detour = max(dh + dw - base, 0.0)
             if detour_max_m is not None and detour > detour_max_m:
                 continue
-            found.append((detour, self.facilities[i].id, i, min(dh, dw), a))
+            found.append((detour, self.facilities[i].id, i, min(dh, dw)))
             found.sort(key=lambda t: (t[0], t[1]))
             del found[limit:]
-        return [Hit(self.facilities[i], dist, "route", det, a, det)
-                for det, _, i, dist, a in found]
+        return [Hit(self.facilities[i], dist, "route", det,
+                    self.availability(self.facilities[i], c, now), det)
+                for det, _, i, dist in found]
 
     def within_bbox(self, min_lon: float, min_lat: float, max_lon: float,
                     max_lat: float) -> list[Facility]:
