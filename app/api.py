@@ -26,6 +26,7 @@ from app.store import SEOUL, get_index, get_registry
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 GEOJSON = "application/geo+json"
+_CORS = {"Access-Control-Allow-Origin": "*"}  # the read-only API may be called from any site
 
 
 def _point_params(prefix: str, required: bool, what: str) -> list[Param]:
@@ -125,8 +126,9 @@ def _respond(items: list[tuple[Facility, str]], extra: dict[str, Any]) -> Respon
     """Results as JSON, or as a GeoJSON FeatureCollection when asked for."""
     meta = {"synthetic": get_registry().synthetic, **extra}
     if _wants_geojson():
-        return Response(feature_collection_body(items, meta), mimetype=GEOJSON)
-    return Response(results_body([text for _, text in items], meta), mimetype="application/json")
+        return Response(feature_collection_body(items, meta), mimetype=GEOJSON, headers=_CORS)
+    return Response(results_body([text for _, text in items], meta),
+                    mimetype="application/json", headers=_CORS)
 
 
 def _hits(hits: list[Hit]) -> list[tuple[Facility, str]]:
@@ -243,8 +245,9 @@ def openapi_document():
 @bp.after_request
 def allow_cross_origin_reads(response):
     """Municipal sites may call the read-only API from their pages."""
-    if request.method in ("GET", "HEAD", "OPTIONS"):
-        response.headers["Access-Control-Allow-Origin"] = "*"
+    if request.method in ("GET", "HEAD", "OPTIONS") and \
+            "Access-Control-Allow-Origin" not in response.headers:
+        response.headers.update(_CORS)
     return response
 
 

@@ -54,7 +54,9 @@ def to_wgs84(x, y, source_crs: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def to_metric(lon, lat) -> tuple[np.ndarray, np.ndarray]:
-    """Transform WGS84 lon/lat arrays to EPSG:5179 easting/northing in metres."""
+    """Transform WGS84 lon/lat arrays (or two floats) to EPSG:5179 easting/northing, metres."""
+    if isinstance(lon, float) and isinstance(lat, float):  # one point: skip numpy buffers
+        return _transformer(WGS84, METRIC_CRS).transform(lon, lat)
     return _transformer(WGS84, METRIC_CRS).transform(
         np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     )
