@@ -25,9 +25,12 @@ def create_app(
     os.makedirs(app.instance_path, exist_ok=True)
     app.json.ensure_ascii = False  # Hangul as text, not \u escapes
 
-    from app import api, cli, docs, errors, store, web
+    from app import api, cli, docs, errors, geocoding, i18n, security, store, web
 
     errors.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    geocoding.init_app(app)
     store.init_app(app)
     cli.init_app(app)
     api.init_app(app)

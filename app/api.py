@@ -11,11 +11,13 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request, url
 
 from app import api_params as p
 from app.errors import InvalidParameter, NotFound
-from app.geo import admin
+from app.geo import admin, gazetteer
 from app.openapi import Param, documented, generate
+from app.search.hours import DAY_TYPES, is_korean_public_holiday
 from app.search.index import MODES, Criteria, Hit
 from app.search.model import KINDS, PROGRAMMES, Facility
 from app.serialize import (
+    compact_text,
     facility_json,
     facility_text,
     feature_collection_body,
@@ -98,9 +100,13 @@ def _listing_params(app: Flask) -> list[Param]:
               "minlon,minlat,maxlon,maxlat in WGS84 degrees", True),
         Param("kind", {"type": "array", "items": {"type": "string", "enum": list(KINDS)}},
               "provider kinds, comma-separated", explode=False),
-        Param("limit", {"type": "integer", "minimum": 1, "maximum": cfg["SEARCH_MAX_LIMIT"]},
-              "page size"),
+        Param("limit", {"type": "integer", "minimum": 1,
+                        "maximum": cfg["BBOX_COMPACT_MAX_LIMIT"]},
+              f"page size (at most {cfg['SEARCH_MAX_LIMIT']} with full fields)"),
         Param("offset", {"type": "integer", "minimum": 0}, "results to skip (see next)"),
+        Param("fields", {"type": "string", "enum": ["full", "compact"]},
+              "compact: id, name, kind, lon, lat only, and pages of up to "
+              f"{cfg['BBOX_COMPACT_MAX_LIMIT']} (for map layers)"),
         Param("format", {"type": "string", "enum": ["json", "geojson"]}, "response format"),
     ]
 
@@ -136,6 +142,12 @@ def _hits(hits: list[Hit]) -> list[tuple[Facility, str]]:
     return [(h.facility, hit_text(index, h)) for h in hits]
 
 
+def _day_type(moment: datetime) -> str:
+    """Which hours apply on the day of ``moment``: mon … sun, or holiday."""
+    day = moment.date()
+    return "holiday" if is_korean_public_holiday(day) else DAY_TYPES[day.weekday()]
+
+
 def _criteria(args, home: tuple[float, float] | None, now: datetime) -> Criteria:
     start, end = p.window(args, now)
     filters = p.filters(args)
@@ -165,7 +177,8 @@ def nearest():
     radius = p.number(args, "radius_m", minimum=0, maximum=cfg["SEARCH_MAX_RADIUS_M"])
     c = _criteria(args, home, now)
     hits = get_index().nearest(*home, c, now, limit, radius_m=radius, work=work, mode=mode)
-    return _respond(_hits(hits), {"mode": mode, "count": len(hits)})
+    return _respond(_hits(hits), {"mode": mode, "count": len(hits),
+                                  "day_type": _day_type(c.start or now)})
 
 
 @bp.get("/facilities/within")
@@ -190,8 +203,12 @@ def listing():
     """Open providers inside a bounding box, in id order, a page at a time."""
     args, cfg = p.Args(request.args), current_app.config
     box = p.bbox(args)
+    fields = args.get("fields") or "full"
+    if fields not in ("full", "compact"):
+        raise InvalidParameter(f"unknown fields {fields!r}; allowed: full, compact", "fields")
+    max_limit = cfg["SEARCH_MAX_LIMIT"] if fields == "full" else cfg["BBOX_COMPACT_MAX_LIMIT"]
     limit = p.integer(args, "limit", default=cfg["SEARCH_MAX_LIMIT"], minimum=1,
-                      maximum=cfg["SEARCH_MAX_LIMIT"])
+                      maximum=max_limit)
     offset = p.integer(args, "offset", default=0, minimum=0, maximum=10_000_000)
     kinds = p.choices(args, "kind", KINDS)
     found = [f for f in get_index().within_bbox(*box) if kinds is None or f.kind in kinds]
@@ -201,7 +218,8 @@ def listing():
         extra["next"] = url_for("api.listing", **{**args.to_dict(), "offset": offset + limit},
                                 _external=True)
     index = get_index()
-    return _respond([(f, facility_text(index, f)) for f in page], extra)
+    text = facility_text if fields == "full" else compact_text
+    return _respond([(f, text(index, f)) for f in page], extra)
 
 
 @bp.get("/facilities/<facility_id>")
@@ -234,6 +252,42 @@ def meta():
         "limits": {"max_limit": current_app.config["SEARCH_MAX_LIMIT"],
                    "max_radius_m": current_app.config["SEARCH_MAX_RADIUS_M"]},
     })
+
+
+def _places_params(app: Flask) -> list[Param]:
+    return [
+        Param("q", {"type": "string", "minLength": 1, "maxLength": 100},
+              "a place (시도, 시군구, 읍면동, 리; short forms and spacing are fine) or a "
+              "facility name", True),
+        Param("limit", {"type": "integer", "minimum": 1, "maximum": 20}, "suggestions"),
+    ]
+
+
+@bp.get("/places")
+@documented("Find a place or a facility by name (offline gazetteer)", _places_params, "Places")
+def places():
+    """Administrative areas and facilities matching ``q``; when nothing matches, the closest
+    known names as ``suggestions``."""
+    args = p.Args(request.args)
+    q = (args.get("q") or "").strip()
+    if not q:
+        raise InvalidParameter("q is required: a place or facility name", "q")
+    if len(q) > 100:
+        raise InvalidParameter("q may be at most 100 characters", "q")
+    limit = p.integer(args, "limit", default=8, minimum=1, maximum=20)
+    results = [{"name": pl.name, "type": "area", "level": pl.level, "code": pl.code,
+                "lon": pl.lon, "lat": pl.lat, "detail": None}
+               for pl in current_app.extensions["geocoder"].search(q, limit)]
+    if len(results) < limit:
+        compact = "".join(q.split())
+        for f in get_index().facilities:
+            if compact in "".join(f.name.split()):
+                results.append({"name": f.name, "type": "facility", "level": None, "code": f.id,
+                                "lon": f.lon, "lat": f.lat, "detail": f.sigungu})
+                if len(results) >= limit:
+                    break
+    suggestions = [] if results else gazetteer.suggest(q)
+    return jsonify({"results": results, "suggestions": suggestions})
 
 
 @bp.get("/openapi.json")

@@ -14,3 +14,20 @@ AVAILABILITY_MAX_AGE_HOURS = 24
 SEARCH_DEFAULT_LIMIT = 10
 SEARCH_MAX_LIMIT = 100
 SEARCH_MAX_RADIUS_M = 100_000
+# Bounding-box listing for the map layer of all providers (compact fields only).
+BBOX_COMPACT_MAX_LIMIT = 20_000
+
+# Base map tiles: any XYZ template (VWorld works too). When no tile loads (an intranet, our
+# tests) the map still shows the 시군구 outlines and the markers.
+TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+TILE_ATTRIBUTION = "© OpenStreetMap contributors"
+TILE_MAX_ZOOM = 19
+MAP_CENTER = (37.41, 127.25)  # lat, lon: the middle of 경기도
+MAP_ZOOM = 10
+
+# Sites allowed to embed /embed in an iframe (Content-Security-Policy frame-ancestors), e.g.
+# ["https://www.suwon.go.kr"]. Every other page refuses to be framed.
+EMBED_ALLOWED_ORIGINS: list[str] = []
+
+# Place search: geocoders asked in turn ("module:Class"); the first is the offline gazetteer.
+GEOCODERS = ["app.geocoding:GazetteerGeocoder"]

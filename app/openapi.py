@@ -135,13 +135,23 @@ def component_schemas() -> dict[str, Any]:
                                                "items": {"$ref": "#/components/schemas/Hit"}},
                                    "count": {"type": "integer"}, "synthetic": synthetic,
                                    "mode": {"type": "string", "enum": list(MODES)},
-                                   "radius_m": {"type": "number"}}},
+                                   "radius_m": {"type": "number"},
+                                   "day_type": {"type": "string",
+                                                "description": "which hours apply that day: "
+                                                               "mon … sun or holiday"}}},
         "FacilityPage": {
             "type": "object", "required": ["results", "count", "total", "next", "synthetic"],
-            "properties": {"results": {"type": "array",
-                                       "items": {"$ref": "#/components/schemas/Facility"}},
+            "properties": {"results": {"type": "array", "items": {"oneOf": [
+                               {"$ref": "#/components/schemas/Facility"},
+                               {"$ref": "#/components/schemas/CompactFacility"}]}},
                            "count": {"type": "integer"}, "total": {"type": "integer"},
                            "next": nullable({"type": "string"}), "synthetic": synthetic}},
+        "CompactFacility": {
+            "type": "object", "required": ["id", "name", "kind", "lon", "lat"],
+            "additionalProperties": False,
+            "properties": {"id": text, "name": text, "kind": {"type": "string",
+                                                              "enum": list(KINDS)},
+                           "lon": {"type": "number"}, "lat": {"type": "number"}}},
         "FacilityResult": {"type": "object", "required": ["result", "synthetic"],
                            "properties": {"result": {"$ref": "#/components/schemas/Facility"},
                                           "synthetic": synthetic}},
@@ -158,6 +168,17 @@ def component_schemas() -> dict[str, Any]:
                                                       "enum": ["FeatureCollection"]},
                                              "features": {"type": "array",
                                                           "items": {"type": "object"}}}},
+        "Places": {"type": "object", "required": ["results", "suggestions"],
+                   "properties": {
+                       "results": {"type": "array", "items": {
+                           "type": "object", "required": ["name", "type", "lon", "lat"],
+                           "properties": {"name": text,
+                                          "type": {"type": "string",
+                                                   "enum": ["area", "facility"]},
+                                          "level": nullable(text), "code": nullable(text),
+                                          "lon": {"type": "number"}, "lat": {"type": "number"},
+                                          "detail": nullable(text)}}},
+                       "suggestions": {"type": "array", "items": text}}},
         "Error": {
             "type": "object", "required": ["error"],
             "properties": {"error": {

@@ -85,3 +85,18 @@ def feature_collection_body(features: list[tuple[Facility, str]], meta: dict[str
     ]
     return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]," + \
         dumps(meta)[1:]
+
+
+_COMPACT: WeakKeyDictionary[FacilityIndex, dict[str, str]] = WeakKeyDictionary()
+
+
+def compact_text(index: FacilityIndex, f: Facility) -> str:
+    """Just what a map layer needs: id, name, kind, lon, lat."""
+    cache = _COMPACT.get(index)
+    if cache is None:
+        cache = _COMPACT.setdefault(index, {})
+    text = cache.get(f.id)
+    if text is None:
+        text = cache[f.id] = dumps({"id": f.id, "name": f.name, "kind": f.kind,
+                                    "lon": f.lon, "lat": f.lat})
+    return text

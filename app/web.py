@@ -1,27 +1,118 @@
-"""Pages for people: the start page and the health check."""
+"""Pages for people: the parents' map, the 언제나돌봄 programmes, the embeddable widget and its
+builder; plus the local copies of Leaflet and the 시군구 outlines they use."""
 
 from __future__ import annotations
 
-from collections import Counter
+import json
+from pathlib import Path
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, Response, abort, current_app, render_template, send_from_directory
+from markupsafe import Markup
 
-from app.search.model import KIND_NAMES_KO
+from app.geo import admin, gazetteer
+from app.i18n import LANGUAGES, catalogue, current_language
+from app.reference import programmes_document
+from app.search.model import KINDS, PROGRAMMES
 from app.store import get_registry
 
 bp = Blueprint("web", __name__)
 
 
+def _vendor_dirs() -> dict[str, Path]:
+    import xstatic.pkg.leaflet
+    import xstatic.pkg.leaflet_markercluster
+
+    return {"leaflet": Path(xstatic.pkg.leaflet.BASE_DIR),
+            "markercluster": Path(xstatic.pkg.leaflet_markercluster.BASE_DIR)}
+
+
+def _page_config(embed: dict | None = None) -> Markup:
+    """Settings and messages for the page's script, as a JSON data block (not executed)."""
+    cfg = current_app.config
+    registry = get_registry()
+    data = {
+        "lang": current_language(),
+        "messages": catalogue(current_language()),
+        "tiles": {"url": cfg["TILE_URL"], "attribution": cfg["TILE_ATTRIBUTION"],
+                  "maxZoom": cfg["TILE_MAX_ZOOM"]},
+        "center": list(cfg["MAP_CENTER"]),
+        "zoom": cfg["MAP_ZOOM"],
+        "kinds": list(KINDS),
+        "programmes": list(PROGRAMMES),
+        "synthetic": registry.synthetic,
+        "embed": embed,
+    }
+    # </ cannot appear in the JSON text, so the data block cannot be closed early.
+    text = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    return Markup(text)
+
+
 @bp.get("/")
 def index():
-    """The start page: what the service holds, clearly labelled when it is the demo."""
-    registry = get_registry()
-    counts = Counter(f.kind for f in registry.facilities)
-    return render_template(
-        "index.html",
-        registry=registry,
-        counts=[(KIND_NAMES_KO[k], counts[k]) for k in KIND_NAMES_KO],
-    )
+    """The parents' map."""
+    return render_template("map.html", page_config=_page_config(), registry=get_registry())
+
+
+@bp.get("/embed")
+def embed():
+    """The compact widget for municipal sites, configured by URL parameters."""
+    from flask import request
+
+    region = request.args.get("region") or None
+    siguns = admin.gyeonggi_sigungu()
+    known = {i.sigungu_code for i in siguns.values()} | {i.sigun_code for i in siguns.values()}
+    if region is not None and region not in known:
+        region = None
+    kind = request.args.get("kind")
+    programme = request.args.get("programme")
+    try:
+        height = min(max(int(request.args.get("height", "480")), 240), 1600)
+    except ValueError:
+        height = 480
+    embed_cfg = {
+        "region": region,
+        "limitToRegion": request.args.get("limit") in ("1", "true"),
+        "kind": kind if kind in KINDS else None,
+        "programme": programme if programme in PROGRAMMES else None,
+        "height": height,
+    }
+    return render_template("embed.html", page_config=_page_config(embed_cfg),
+                           registry=get_registry(), height=height)
+
+
+@bp.get("/embed/builder")
+def embed_builder():
+    """Where a municipal web team configures the widget and copies the iframe snippet."""
+    regions = sorted({(i.sigun_code, i.sigun_name) for i in admin.gyeonggi_sigungu().values()}
+                     | {(i.sigungu_code, i.sigungu_name)
+                        for i in admin.gyeonggi_sigungu().values() if i.gu_name})
+    return render_template("embed_builder.html", regions=regions, kinds=KINDS,
+                           programmes=PROGRAMMES, languages=LANGUAGES,
+                           page_config=_page_config())
+
+
+@bp.get("/programmes")
+def programmes_page():
+    """The three 언제나돌봄 programmes: who, when, where and how to apply."""
+    doc = programmes_document()
+    siguns = admin.gyeonggi_siguns()
+    return render_template("programmes.html", doc=doc, siguns=siguns)
+
+
+@bp.get("/vendor/<package>/<path:filename>")
+def vendor(package: str, filename: str):
+    """Leaflet and its plugin from their Python packages: no CDN, works offline."""
+    folder = _vendor_dirs().get(package)
+    if folder is None:
+        abort(404)
+    return send_from_directory(folder, filename, max_age=86400)
+
+
+@bp.get("/geo/gyeonggi-sigungu.geojson")
+def sigungu_outlines():
+    """The 44 경기도 시군구 outlines (simplified), drawn when no base map tiles load."""
+    return Response(gazetteer.boundaries_geojson(), mimetype="application/geo+json",
+                    headers={"Cache-Control": "public, max-age=86400"})
 
 
 @bp.get("/healthz")
