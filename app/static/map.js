@@ -34,12 +34,10 @@
 
   // ---- map ---------------------------------------------------------------------------------
   var mapEl = $("map");
-  if (embed) {
-    document.body.classList.add("is-embed");
-    mapEl.style.height = Math.max(160, embed.height - 150) + "px";
-  }
   var map = L.map(mapEl, { scrollWheelZoom: !embed, preferCanvas: false })
     .setView(cfg.center, cfg.zoom);
+  map.attributionControl.setPrefix(
+    '<a href="https://leafletjs.com" target="_blank" rel="noopener">Leaflet</a>');
   var tiles = L.tileLayer(cfg.tiles.url, { maxZoom: cfg.tiles.maxZoom,
     attribution: cfg.tiles.attribution });
   var tileLoaded = false;
@@ -578,6 +576,10 @@
     });
     if (any) { drawAnchors(); runSearch(); }
   }
+
+  // On a phone the care criteria start folded, so the map and results come first.
+  var criteria = $("criteria");
+  if (criteria && window.matchMedia("(max-width: 899px)").matches) criteria.open = false;
 
   setupPlaceInput("home");
   setupPlaceInput("work");

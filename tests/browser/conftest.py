@@ -1,0 +1,141 @@
+"""Real-browser fixtures: the app served on loopback, host pages on two other origins (one
+allowed to embed the widget, one not), and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.config import DEMO_REGISTRY_PATH
+from app.registry.io import read_registry, write_registry
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+EVIL_NAME = '<img src=x onerror="window.__xss=1">악성<b>이름</b>'
+EVIL_ID = "test-evil-00001"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Server:
+    def __init__(self, server) -> None:
+        self.server = server
+        self.thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+def _host_page_server(port: int, app_url: str) -> _Server:
+    """A stand-in municipal site on another origin that embeds the widget."""
+    page = (f'<!doctype html><meta charset="utf-8"><title>host</title><h1>시청 누리집</h1>'
+            f'<div style="height:300px">위</div>'
+            f'<iframe id="w" src="{app_url}/embed?region=41110&amp;lang=ko&amp;height=480" '
+            f'width="800" height="480"></iframe><div style="height:1500px">아래</div>').encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server API
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args):
+            pass
+
+    return _Server(ThreadingHTTPServer(("127.0.0.1", port), Handler))
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory):
+    """URLs of the running app and of an allowed and a refused host page."""
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    tmp = tmp_path_factory.mktemp("live")
+    demo = read_registry(DEMO_REGISTRY_PATH)
+    template = next(f for f in demo.facilities if f.sigungu == "수원시 영통구"
+                    and f.kind == "daycare" and "always_daycare" not in f.programmes)
+    evil = replace(template, id=EVIL_ID, name=EVIL_NAME, lon=127.0452, lat=37.2637,
+                   address='<script>window.__xss=2</script> 주소', phone="031-000-0000")
+    registry = tmp / "registry.geojson"
+    write_registry(registry, demo.meta, [*demo.facilities, evil])
+    app_port, allowed_port, refused_port = free_port(), free_port(), free_port()
+    tile_port = free_port()  # nothing listens there
+    app_url = f"http://127.0.0.1:{app_port}"
+    allowed = f"http://localhost:{allowed_port}"
+    app = create_app({
+        "TESTING": True,
+        "REGISTRY_PATH": str(registry),
+        # Tiles point at a closed local port: the page must work without them.
+        "TILE_URL": f"http://127.0.0.1:{tile_port}/{{z}}/{{x}}/{{y}}.png",
+        "EMBED_ALLOWED_ORIGINS": [allowed],
+    }, instance_path=str(tmp / "instance"))
+    servers = [
+        _Server(make_server("127.0.0.1", app_port, app, threaded=True)),
+        _host_page_server(allowed_port, app_url),
+        _host_page_server(refused_port, app_url),
+    ]
+    yield {"app": app_url, "tiles": f"http://127.0.0.1:{tile_port}/", "allowed_host": f"{allowed}/",
+           "refused_host": f"http://127.0.0.1:{refused_port}/"}
+    for s in servers:
+        s.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(live):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--disable-sync"])
+        yield b
+        b.close()
+
+
+class Page:
+    """A Playwright page plus the script errors it logged (tile failures excepted)."""
+
+    def __init__(self, page, tiles: str) -> None:
+        self._page = page
+        self.errors: list[str] = []
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("console", self._console)
+        self._tiles = tiles
+
+    def _console(self, message) -> None:
+        if message.type == "error" and not message.location.get("url", "").startswith(
+                self._tiles):
+            self.errors.append(message.text)
+
+    def __getattr__(self, name):
+        return getattr(self._page, name)
+
+
+@pytest.fixture
+def page(browser, live):
+    """A desktop-sized page that records script errors."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ko-KR")
+    yield Page(context.new_page(), live["tiles"])
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
