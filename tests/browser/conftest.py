@@ -49,7 +49,7 @@ def _host_page_server(port: int, app_url: str) -> _Server:
             f'width="800" height="480"></iframe><div style="height:1500px">아래</div>').encode()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - the http.server API
+        def do_GET(self):
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.end_headers()

@@ -249,3 +249,15 @@ def test_other_pages_refuse_framing(page, live):
     embed = page.goto(live["app"] + "/embed")
     assert "frame-ancestors 'self' http://localhost:" in \
         embed.headers["content-security-policy"]
+
+
+def test_home_from_browser_location(browser, live):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ko-KR",
+                                  geolocation={"latitude": 37.2636, "longitude": 127.045},
+                                  permissions=["geolocation"])
+    page = context.new_page()
+    page.goto(live["app"] + "/")
+    page.click("#locate-btn")
+    page.wait_for_selector("#result-list li")
+    assert page.locator(".anchor-home").count() == 1
+    context.close()

@@ -1,0 +1,85 @@
+"""Pages, place search and security headers, without a browser."""
+
+from __future__ import annotations
+
+import json
+
+from app.i18n import LANGUAGES, catalogue
+
+
+def test_catalogues_have_the_same_keys():
+    keys = [set(catalogue(lang)) for lang in LANGUAGES]
+    assert all(k == keys[0] for k in keys)
+
+
+def test_places_understands_short_forms(client):
+    for q in ("수원 영통", "수원시영통구", "영통구", "수원시 영통구"):
+        first = client.get("/api/v1/places", query_string={"q": q}).json["results"][0]
+        assert first["name"] == "경기도 수원시 영통구", q
+    body = client.get("/api/v1/places", query_string={"q": "영통구 매탄동"}).json
+    assert body["results"][0]["name"] == "경기도 수원시 영통구 매탄동"
+
+
+def test_places_unknown_suggests(client):
+    body = client.get("/api/v1/places", query_string={"q": "수원 영퉁"}).json
+    assert body["results"] == []
+    assert body["suggestions"] == ["경기도 수원시 영통구"]
+
+
+def test_places_finds_facility_names(client):
+    body = client.get("/api/v1/places", query_string={"q": "힐즈파크"}).json
+    assert [r["name"] for r in body["results"] if r["type"] == "facility"] == \
+        ["시립힐즈파크어린이집"]
+
+
+def test_places_errors(client):
+    r = client.get("/api/v1/places")
+    assert r.status_code == 400 and r.json["error"]["field"] == "q"
+    r = client.get("/api/v1/places", query_string={"q": "x" * 101})
+    assert r.status_code == 400
+
+
+def test_compact_listing_for_map_layers(client):
+    body = client.get("/api/v1/facilities", query_string={
+        "bbox": "126,36.8,128,38.4", "fields": "compact", "limit": "20000"}).json
+    assert body["total"] == body["count"] == 10480  # open providers with a place on the map
+    assert set(body["results"][0]) == {"id", "name", "kind", "lon", "lat"}
+    r = client.get("/api/v1/facilities", query_string={"bbox": "126,36,128,38",
+                                                       "limit": "20000"})
+    assert r.status_code == 400 and r.json["error"]["field"] == "limit"
+
+
+def test_security_headers(client):
+    page = client.get("/")
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    embed = client.get("/embed")
+    assert "frame-ancestors 'self'" in embed.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in embed.headers
+
+
+def test_page_config_cannot_close_its_script(app, tmp_path):
+    from app.web import _page_config
+
+    with app.test_request_context("/?lang=en"):
+        text = str(_page_config())
+    assert "</" not in text
+    assert json.loads(text)["lang"] == "en"
+
+
+def test_offline_assets(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "https://" not in page.split("page-config")[0]  # no CDN in the markup
+    for url in ("/vendor/leaflet/leaflet.js", "/vendor/markercluster/leaflet.markercluster.js",
+                "/geo/gyeonggi-sigungu.geojson"):
+        with client.get(url) as r:
+            assert r.status_code == 200, url
+
+
+def test_embed_ignores_unknown_options(client):
+    r = client.get("/embed?region=99999&kind=<script>&height=abc")
+    assert r.status_code == 200
+    assert "<script>&" not in r.get_data(as_text=True)
