@@ -25,15 +25,18 @@ def create_app(
     os.makedirs(app.instance_path, exist_ok=True)
     app.json.ensure_ascii = False  # Hangul as text, not \u escapes
 
-    from app import api, cli, docs, errors, geocoding, i18n, security, store, web
+    from app import api, cli, docs, errors, geocoding, i18n, providers_api, security, store, web
+    from app.live import db
 
     errors.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
     geocoding.init_app(app)
+    db.init_app(app)
     store.init_app(app)
     cli.init_app(app)
     api.init_app(app)
+    providers_api.init_app(app)
     docs.init_app(app)
     web.init_app(app)
     return app

@@ -24,7 +24,7 @@ from app.serialize import (
     hit_text,
     results_body,
 )
-from app.store import SEOUL, get_index, get_registry
+from app.store import SEOUL, get_index, get_registry, sync_live
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 GEOJSON = "application/geo+json"
@@ -176,6 +176,7 @@ def nearest():
                       maximum=cfg["SEARCH_MAX_LIMIT"])
     radius = p.number(args, "radius_m", minimum=0, maximum=cfg["SEARCH_MAX_RADIUS_M"])
     c = _criteria(args, home, now)
+    sync_live()
     hits = get_index().nearest(*home, c, now, limit, radius_m=radius, work=work, mode=mode)
     return _respond(_hits(hits), {"mode": mode, "count": len(hits),
                                   "day_type": _day_type(c.start or now)})
@@ -192,6 +193,7 @@ def within():
     limit = p.integer(args, "limit", default=cfg["SEARCH_MAX_LIMIT"], minimum=1,
                       maximum=cfg["SEARCH_MAX_LIMIT"])
     c = _criteria(args, home, now)
+    sync_live()
     hits = get_index().nearest(*home, c, now, limit, radius_m=radius)
     return _respond(_hits(hits), {"radius_m": radius, "count": len(hits)})
 

@@ -22,8 +22,9 @@ PROGRESS_MIN_ROWS = 5000
 
 def init_app(app: Flask) -> None:
     """Register the commands on the app's CLI."""
-    app.cli.add_command(import_facilities)
-    app.cli.add_command(generate_demo)
+    for command in (import_facilities, generate_demo, token_group, availability_history,
+                    availability_report, db_upgrade):
+        app.cli.add_command(command)
 
 
 @click.command("import-facilities")
@@ -133,3 +134,104 @@ def generate_demo(out):
     from app.demo.cli_main import main
 
     main([str(out)] if out else [])
+
+
+@click.group("token")
+def token_group():
+    """Issue, revoke and list access tokens for providers and admins."""
+
+
+@token_group.command("issue")
+@click.option("--facility", "facility_id", default=None, help="The facility the token may change.")
+@click.option("--admin", is_flag=True, help="An admin token (may change any record).")
+@click.option("--label", default=None, help="Who holds it, for the list.")
+@with_appcontext
+def token_issue(facility_id, admin, label):
+    """Print a new token (shown once; only its hash is kept)."""
+    from app.live import tokens
+    from app.live.db import get_engine
+    from app.store import get_index
+
+    if admin == bool(facility_id):
+        raise click.ClickException("give either --facility ID or --admin")
+    if facility_id and facility_id not in get_index().by_id:
+        raise click.ClickException(f"no facility with id {facility_id!r} in the registry")
+    click.echo(tokens.issue(get_engine(), "admin" if admin else "provider", facility_id, label))
+
+
+@token_group.command("revoke")
+@click.argument("token_id")
+@with_appcontext
+def token_revoke(token_id):
+    """Revoke a token by its id (the part after dlb_)."""
+    from app.live import tokens
+    from app.live.db import get_engine
+
+    if not tokens.revoke(get_engine(), token_id):
+        raise click.ClickException(f"no active token with id {token_id!r}")
+    click.echo(f"revoked {token_id}")
+
+
+@token_group.command("list")
+@with_appcontext
+def token_list():
+    """List tokens (ids, roles, facilities; never secrets)."""
+    from app.live import tokens
+    from app.live.db import get_engine
+
+    for t in tokens.list_tokens(get_engine()):
+        state = "revoked" if t["revoked_at"] else "active"
+        click.echo(f"{t['id']}  {t['role']:8s}  {t['facility_id'] or '-':20s}  {state}  "
+                   f"{t['label'] or ''}")
+
+
+@click.command("availability-history")
+@click.argument("facility_id")
+@click.option("--limit", default=50, show_default=True)
+@with_appcontext
+def availability_history(facility_id, limit):
+    """Show a provider's changes: who, when, old and new values."""
+    from app.live import service
+    from app.live.db import get_engine
+
+    changes = service.history(get_engine(), facility_id, limit)
+    if not changes:
+        click.echo(f"no changes recorded for {facility_id}")
+    for c in changes:
+        click.echo(f"v{c['version']}  {c['at']}  by {c['actor']}")
+        click.echo(f"    old: {json.dumps(c['old'], ensure_ascii=False)}")
+        click.echo(f"    new: {json.dumps(c['new'], ensure_ascii=False)}")
+
+
+@click.command("availability-report")
+@click.option("--hours", default=24.0, show_default=True,
+              help="Providers silent for more than this many hours.")
+@with_appcontext
+def availability_report(hours):
+    """Providers that have not reported, by 시군구, and providers over capacity."""
+    from app.live.db import get_engine
+    from app.providers_api import monitoring_report
+    from app.store import get_store
+
+    store = get_store()
+    store.live.sync(get_engine())
+    report = monitoring_report(get_engine(), store.registry.facilities, store.live.records,
+                               hours, datetime.now(SEOUL))
+    total = sum(v["count"] for v in report["not_reported_by_sigungu"].values())
+    click.echo(f"not reported within {hours:g} h: {total}")
+    for area, v in report["not_reported_by_sigungu"].items():
+        click.echo(f"  {area}: {v['count']}")
+    click.echo(f"reporting more places than capacity: {len(report['over_capacity'])}")
+    for f in report["over_capacity"]:
+        click.echo(f"  {f['id']} {f['name']} ({f['sigungu']}): capacity {f['capacity']}, "
+                   f"vacancies {f['vacancies']}")
+
+
+@click.command("db-upgrade")
+@with_appcontext
+def db_upgrade():
+    """Apply pending database migrations."""
+    from app.live.db import database_url, upgrade
+
+    upgrade(database_url(current_app))
+    click.echo("database schema is current")

@@ -31,3 +31,9 @@ EMBED_ALLOWED_ORIGINS: list[str] = []
 
 # Place search: geocoders asked in turn ("module:Class"); the first is the offline gazetteer.
 GEOCODERS = ["app.geocoding:GazetteerGeocoder"]
+
+# Where provider reports live: a SQLAlchemy URL such as
+# postgresql+psycopg://user:pass@host/dolbom. None: SQLite (WAL) in the instance folder.
+DATABASE_URL = None
+# Apply pending schema migrations at start-up (turn off to run `flask db-upgrade` yourself).
+DATABASE_AUTO_MIGRATE = True

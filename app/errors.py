@@ -53,7 +53,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def handle_api_error(exc: ApiError):
-        return jsonify(error_body(exc.code, exc.message, exc.field)), exc.status
+        body = error_body(exc.code, exc.message, exc.field)
+        body["error"].update(getattr(exc, "extra", {}))
+        response = jsonify(body)
+        if exc.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="dolbom"'
+        return response, exc.status
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):

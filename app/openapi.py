@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
@@ -42,16 +42,19 @@ class Doc:
     response: str  # name of a component schema
     geojson: bool = False
     errors: tuple[int, ...] = (400,)
-    extra: dict[str, Any] = field(default_factory=dict)
+    method: str = "get"
+    body: str | None = None  # component schema of a JSON request body
+    secured: bool = False
 
 
 def documented(summary: str, params: Callable[[Flask], list[Param]], response: str, *,
-               geojson: bool = False, errors: tuple[int, ...] = (400,)):
+               geojson: bool = False, errors: tuple[int, ...] = (400,), method: str = "get",
+               body: str | None = None, secured: bool = False):
     """Attach an OpenAPI description to a view function."""
 
     def wrap(view):
         view.openapi = Doc(summary=summary, params=params, response=response, geojson=geojson,
-                           errors=errors)
+                           errors=errors, method=method, body=body, secured=secured)
         return view
 
     return wrap
@@ -118,7 +121,7 @@ def component_schemas() -> dict[str, Any]:
                 "type": "object",
                 "required": ["status"],
                 "properties": {
-                    "status": {"type": "string", "enum": ["available", "full", "unknown"]},
+                    "status": {"type": "string", "enum": ["available", "full", "closed", "unknown"]},
                     "places": nullable({"type": "integer", "minimum": 0}),
                     "reported_at": nullable({"type": "string", "format": "date-time"}),
                     "age_minutes": nullable({"type": "integer", "minimum": 0}),
@@ -179,6 +182,7 @@ def component_schemas() -> dict[str, Any]:
                                           "lon": {"type": "number"}, "lat": {"type": "number"},
                                           "detail": nullable(text)}}},
                        "suggestions": {"type": "array", "items": text}}},
+        **_provider_schemas(),
         "Error": {
             "type": "object", "required": ["error"],
             "properties": {"error": {
@@ -188,8 +192,50 @@ def component_schemas() -> dict[str, Any]:
     }
 
 
+def _provider_schemas() -> dict[str, Any]:
+    text = {"type": "string"}
+    places = {"type": "integer", "minimum": 0, "maximum": 10000}
+    window = {"type": "object", "required": ["start", "end"],
+              "properties": {"start": {"type": "string", "format": "date-time"},
+                             "end": {"type": "string", "format": "date-time"}}}
+    content = {
+        "vacancies": {"type": "object", "additionalProperties": places,
+                      "description": "places per programme ('regular' for ordinary places)"},
+        "slots": {"type": "object", "additionalProperties": {"type": "array", "items": {
+            **window, "properties": {**window["properties"], "places": places}}}},
+        "hours": {"type": "object", "additionalProperties": {"type": "array", "items": text},
+                  "description": "changed hours for a date (YYYY-MM-DD): [] for closed"},
+        "closures": {"type": "array", "items": {
+            **window, "properties": {**window["properties"], "reason": text}}},
+    }
+    return {
+        "ProviderReportInput": {"type": "object", "required": ["version"],
+                                "additionalProperties": False,
+                                "properties": {"version": {"type": "integer", "minimum": 0},
+                                               **content}},
+        "ProviderReport": {"type": "object", "required": ["facility_id", "version"],
+                           "properties": {"facility_id": text,
+                                          "version": {"type": "integer", "minimum": 0},
+                                          "reported_at": nullable({"type": "string"}),
+                                          "reported_by": nullable(text), **content}},
+        "History": {"type": "object", "required": ["facility_id", "changes"],
+                    "properties": {"facility_id": text,
+                                   "changes": {"type": "array", "items": {"type": "object"}}}},
+        "WhoAmI": {"type": "object", "required": ["role"],
+                   "properties": {"role": {"type": "string", "enum": ["provider", "admin"]},
+                                  "facility_id": nullable(text),
+                                  "facility_name": nullable(text)}},
+        "Report": {"type": "object", "required": ["not_reported_by_sigungu", "over_capacity"],
+                   "properties": {"not_reported_by_sigungu": {"type": "object"},
+                                  "over_capacity": {"type": "array"}}},
+    }
+
+
 _ERROR_TEXT = {400: "A parameter is missing, malformed or out of range",
-               404: "Not found", 405: "Method not allowed", 500: "Internal error"}
+               401: "No valid token", 403: "This token may not do that",
+               404: "Not found", 405: "Method not allowed",
+               409: "Stale version: error.current holds the current record",
+               500: "Internal error", 503: "The availability database cannot be reached"}
 
 
 def _operation(view, app: Flask) -> dict[str, Any]:
@@ -210,9 +256,14 @@ def _operation(view, app: Flask) -> dict[str, Any]:
     responses = {"200": {"description": "OK", "content": ok}}
     for status in (*doc.errors, 405, 500):
         responses[str(status)] = {"description": _ERROR_TEXT[status], "content": error}
-    return {"summary": doc.summary,
-            "description": (view.__doc__ or "").strip(),
-            "operationId": view.__name__, "parameters": params, "responses": responses}
+    op = {"summary": doc.summary, "description": (view.__doc__ or "").strip(),
+          "operationId": view.__name__, "parameters": params, "responses": responses}
+    if doc.body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{doc.body}"}}}}
+    if doc.secured:
+        op["security"] = [{"bearer": []}]
+    return op
 
 
 def generate(app: Flask) -> dict[str, Any]:
@@ -225,7 +276,7 @@ def generate(app: Flask) -> dict[str, Any]:
         if not hasattr(view, "openapi"):
             continue
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
-        paths.setdefault(path, {})["get"] = _operation(view, app)
+        paths.setdefault(path, {})[view.openapi.method] = _operation(view, app)
     return {
         "openapi": "3.0.3",
         "info": {"title": "Dolbom Map API (돌봄지도)", "version": "1",
@@ -233,5 +284,6 @@ def generate(app: Flask) -> dict[str, Any]:
                                 "Coordinates are WGS84 degrees; distances are metres."},
         "servers": [{"url": "/"}],
         "paths": paths,
-        "components": {"schemas": component_schemas()},
+        "components": {"schemas": component_schemas(),
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from app.live.service import LiveOverlay
 from app.registry.io import Registry, read_registry
 from app.search.index import FacilityIndex
 
@@ -30,6 +31,7 @@ class RegistryStore:
     def __init__(self, path: Path, max_age: timedelta) -> None:
         self.path = path
         self.max_age = max_age
+        self.live = LiveOverlay()  # survives registry reloads: it is keyed by facility id
         self._lock = threading.Lock()
         self._loaded: tuple[Registry, FacilityIndex] | None = None
 
@@ -42,7 +44,7 @@ class RegistryStore:
 
     def _build(self) -> tuple[Registry, FacilityIndex]:
         registry = self._read()
-        return registry, FacilityIndex(registry.facilities, self.max_age)
+        return registry, FacilityIndex(registry.facilities, self.max_age, live=self.live)
 
     @property
     def registry(self) -> Registry:
@@ -97,3 +99,10 @@ def get_registry() -> Registry:
 def get_index() -> FacilityIndex:
     """The search index of the current app's registry."""
     return get_store().index
+
+
+def sync_live() -> None:
+    """Bring this process's copy of provider reports up to date (one cheap query)."""
+    from app.live.db import get_engine
+
+    get_store().live.sync(get_engine())

@@ -117,10 +117,23 @@ def sigungu_outlines():
 
 @bp.get("/healthz")
 def healthz():
-    """Liveness and what is loaded."""
+    """Liveness, what is loaded, and whether the availability database answers."""
+    import sqlalchemy as sa
+    from sqlalchemy.exc import DBAPIError
+
+    from app.live.db import get_engine
+
     registry = get_registry()
-    return {"status": "ok", "facilities": len(registry.facilities),
-            "synthetic": registry.synthetic}
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        database = "ok"
+    except DBAPIError:
+        database = "unreachable"
+    body = {"status": "ok" if database == "ok" else "degraded",
+            "facilities": len(registry.facilities), "synthetic": registry.synthetic,
+            "database": database}
+    return body, 200 if database == "ok" else 503
 
 
 def init_app(app: Flask) -> None:

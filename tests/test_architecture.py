@@ -26,5 +26,5 @@ def test_core_imports_no_web_stack(package):
 def test_start_page_labels_demo(client):
     page = client.get("/").get_data(as_text=True)
     assert "합성 데모 데이터" in page
-    assert client.get("/healthz").json == {"status": "ok", "facilities": 10512,
+    assert client.get("/healthz").json == {"status": "ok", "facilities": 10512, "database": "ok",
                                            "synthetic": True}

@@ -86,13 +86,18 @@ class WeeklyHours:
             for day, ivs in zip(DAY_TYPES, self.by_day, strict=True)
         }
 
-    def intervals_on(self, day: date, is_holiday: Callable[[date], bool]) -> tuple:
-        """The intervals that start on ``day`` (holiday hours on a public holiday)."""
+    def intervals_on(self, day: date, is_holiday: Callable[[date], bool],
+                     overrides: Mapping[date, tuple] | None = None) -> tuple:
+        """The intervals that start on ``day`` (holiday hours on a public holiday; a
+        provider's changed hours for that date when ``overrides`` has them)."""
+        if overrides and day in overrides:
+            return overrides[day]
         key = 7 if is_holiday(day) else day.weekday()
         return self.by_day[key]
 
     def is_open_for(
-        self, start: datetime, end: datetime, is_holiday: Callable[[date], bool]
+        self, start: datetime, end: datetime, is_holiday: Callable[[date], bool],
+        overrides: Mapping[date, tuple] | None = None,
     ) -> bool:
         """True when the provider is open for the whole of ``[start, end]``.
 
@@ -108,7 +113,7 @@ class WeeklyHours:
         for offset in range(n_days):
             day = first_day + timedelta(days=offset)
             midnight = datetime.combine(day, datetime.min.time(), tzinfo=start.tzinfo)
-            for s, e in self.intervals_on(day, is_holiday):
+            for s, e in self.intervals_on(day, is_holiday, overrides):
                 spans.append((midnight + timedelta(minutes=s), midnight + timedelta(minutes=e)))
         spans.sort()
         cur_start: datetime | None = None

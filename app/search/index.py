@@ -71,7 +71,7 @@ class Criteria:
 class Availability:
     """Places for the requested programme (or ordinary places), and how fresh the figure is."""
 
-    status: str  # "available", "full" or "unknown"
+    status: str  # "available", "full", "closed" (a reported closure now) or "unknown"
     places: int | None
     reported_at: datetime | None
     age_minutes: int | None
@@ -134,7 +134,10 @@ class FacilityIndex:
     """An immutable search index over a registry's facilities."""
 
     def __init__(self, facilities: Sequence[Facility], max_age: timedelta,
-                 sub_index_max_share: int = SUB_INDEX_MAX_SHARE) -> None:
+                 sub_index_max_share: int = SUB_INDEX_MAX_SHARE, live=None) -> None:
+        # ``live``: reports newer than the registry (an object with ``get(facility_id)`` and
+        # ``reachable``; see app.live.service.LiveOverlay), or None.
+        self.live = live
         self.max_age = max_age
         self.sub_index_max_share = sub_index_max_share
         self.by_id = {f.id: f for f in facilities}
@@ -167,21 +170,39 @@ class FacilityIndex:
     # --- filters --------------------------------------------------------------------------
     def availability(self, f: Facility, c: Criteria, now: datetime) -> Availability:
         """Places for the requested programme, unknown when missing or older than max age."""
-        places = f.vacancies.get(c.vacancy_key)
-        reported = f.availability_reported_at
-        if places is None or reported is None:
-            return Availability("unknown", None, reported, None)
-        # Epoch seconds: aware-datetime subtraction is slow, and this runs for every result.
-        age_s = now.timestamp() - self._reported_s[f.id]
+        live = self.live
+        rec = live.get(f.id) if live is not None else None
+        if rec is not None:
+            places = rec.vacancies.get(c.vacancy_key)
+            reported = rec.reported_at
+            age_s = now.timestamp() - reported.timestamp()
+            if rec.closures and rec.closed_during(now, now):
+                return Availability("closed", 0, reported, max(int(age_s // 60), 0))
+        else:
+            places = f.vacancies.get(c.vacancy_key)
+            reported = f.availability_reported_at
+            if places is None or reported is None:
+                return Availability("unknown", None, reported, None)
+            # Epoch seconds: aware-datetime subtraction is slow; this runs for every result.
+            age_s = now.timestamp() - self._reported_s[f.id]
+        if places is None:
+            return Availability("unknown", None, reported, max(int(age_s // 60), 0))
+        if live is not None and not live.reachable:
+            # The database is out of reach: last known figures, but not vouched for.
+            return Availability("unknown", places, reported, max(int(age_s // 60), 0))
         age_min = max(int(age_s // 60), 0)
         if age_s > self._max_age_s:
             return Availability("unknown", places, reported, age_min)
         return Availability("available" if places > 0 else "full", places, reported, age_min)
 
     def _dynamic_ok(self, f: Facility, c: Criteria, now: datetime) -> bool:
-        if c.start is not None and c.end is not None and \
-                not f.hours.is_open_for(c.start, c.end, is_korean_public_holiday):
-            return False
+        if c.start is not None and c.end is not None:
+            rec = self.live.get(f.id) if self.live is not None else None
+            if rec is not None and rec.closed_during(c.start, c.end):
+                return False
+            overrides = rec.hours if rec is not None else None
+            if not f.hours.is_open_for(c.start, c.end, is_korean_public_holiday, overrides):
+                return False
         return not c.available_only or self.availability(f, c, now).status == "available"
 
     def _home_visit_hits(self, c: Criteria, now: datetime, limit: int) -> list[Hit]:

@@ -1,0 +1,101 @@
+"""The availability database: SQLite (WAL) in the instance folder by default, PostgreSQL when
+``DATABASE_URL`` says so. Schema changes go through Alembic migrations (``migrations/``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from sqlalchemy.pool import NullPool
+
+metadata = sa.MetaData()
+
+availability = sa.Table(
+    "availability", metadata,
+    sa.Column("facility_id", sa.String(100), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("data", sa.Text, nullable=False),  # JSON: vacancies, slots, hours, closures
+    sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reported_by", sa.String(40), nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("facility_id", sa.String(100), nullable=False, index=True),
+    sa.Column("actor", sa.String(40), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("old", sa.Text, nullable=True),
+    sa.Column("new", sa.Text, nullable=False),
+)
+
+tokens = sa.Table(
+    "tokens", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(10), nullable=False),  # provider or admin
+    sa.Column("facility_id", sa.String(100), nullable=True),
+    sa.Column("label", sa.String(200), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+
+def database_url(app: Flask) -> str:
+    """``DATABASE_URL``, or a SQLite file in the instance folder."""
+    url = app.config.get("DATABASE_URL")
+    if url:
+        return url
+    path = Path(app.instance_path) / "dolbom.sqlite3"
+    return f"sqlite:///{path}"
+
+
+def make_engine(url: str) -> sa.Engine:
+    """An engine; SQLite gets WAL, a busy timeout, and a connection per use."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, poolclass=NullPool,
+                                  connect_args={"timeout": 30, "check_same_thread": False})
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(conn, _record):
+            conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+            cur = conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")  # an acknowledged write survives a crash
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        # Writers take the lock at BEGIN, so a read-then-write transaction cannot deadlock.
+        @sa.event.listens_for(engine, "begin")
+        def _begin_immediate(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                            connect_args={"connect_timeout": 3})
+
+
+def upgrade(url: str) -> None:
+    """Bring the schema to the newest migration."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(cfg, "head")
+
+
+def init_app(app: Flask) -> None:
+    """Create the engine (migrating the schema unless ``DATABASE_AUTO_MIGRATE`` is off)."""
+    url = database_url(app)
+    if app.config.get("DATABASE_AUTO_MIGRATE", True):
+        upgrade(url)
+    app.extensions["dolbom_db"] = make_engine(url)
+
+
+def get_engine() -> sa.Engine:
+    """The current app's database engine."""
+    return current_app.extensions["dolbom_db"]

@@ -1,0 +1,132 @@
+"""Reading and writing availability with optimistic versions and an audit entry per change."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from .db import audit_log, availability
+from .record import LiveRecord, from_storage
+
+
+class VersionConflict(Exception):
+    """A write based on a version that is no longer current."""
+
+    def __init__(self, current: LiveRecord | None) -> None:
+        super().__init__("stale version")
+        self.current = current
+
+
+def _row_to_record(row) -> LiveRecord:
+    return from_storage(row.version, row.reported_at, row.reported_by, row.data)
+
+
+def get(engine: sa.Engine, facility_id: str) -> LiveRecord | None:
+    """The current report of a provider, or None when it never reported."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(availability)
+                           .where(availability.c.facility_id == facility_id)).first()
+    return _row_to_record(row) if row else None
+
+
+def put(engine: sa.Engine, facility_id: str, based_on: int, content: dict, actor: str,
+        now: datetime | None = None) -> LiveRecord:
+    """Replace a provider's report if ``based_on`` is its current version (0: none yet).
+
+    Raises :class:`VersionConflict` with the current record otherwise. The change and its
+    audit entry commit together or not at all.
+    """
+    now = now or datetime.now(UTC)
+    data = json.dumps(content, ensure_ascii=False, sort_keys=True)
+    try:
+        with engine.begin() as conn:
+            query = sa.select(availability).where(availability.c.facility_id == facility_id)
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update()
+            row = conn.execute(query).first()
+            current = row.version if row else 0
+            if based_on != current:
+                raise VersionConflict(_row_to_record(row) if row else None)
+            values = {"version": current + 1, "data": data, "reported_at": now,
+                      "reported_by": actor}
+            if row:
+                done = conn.execute(availability.update()
+                                    .where(availability.c.facility_id == facility_id,
+                                           availability.c.version == current)
+                                    .values(**values)).rowcount
+                if done != 1:
+                    raise VersionConflict(get(engine, facility_id))
+            else:
+                conn.execute(availability.insert().values(facility_id=facility_id, **values))
+            conn.execute(audit_log.insert().values(
+                facility_id=facility_id, actor=actor, at=now, version=current + 1,
+                old=row.data if row else None, new=data))
+    except IntegrityError:
+        # Two first reports raced; the loser sees the winner's record.
+        raise VersionConflict(get(engine, facility_id)) from None
+    return from_storage(current + 1, now, actor, data)
+
+
+def history(engine: sa.Engine, facility_id: str, limit: int = 100) -> list[dict]:
+    """A provider's changes, newest first: who, when, version, old and new values."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(audit_log).where(audit_log.c.facility_id == facility_id)
+                            .order_by(audit_log.c.id.desc()).limit(limit))
+        return [{"id": r.id, "actor": r.actor, "at": _aware(r.at).isoformat(),
+                 "version": r.version, "old": json.loads(r.old) if r.old else None,
+                 "new": json.loads(r.new)} for r in rows]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass
+class LiveOverlay:
+    """This process's copy of every report, kept current by :meth:`sync`.
+
+    ``sync`` asks the database one cheap question (the newest audit entry) per search and
+    fetches only what changed, so every server sees a change on its next search. When the
+    database cannot be reached, ``reachable`` turns False: searches go on from the last known
+    figures, shown as unknown, until a later sync succeeds.
+    """
+
+    records: dict[str, LiveRecord] = field(default_factory=dict)
+    last_audit_id: int = -1
+    reachable: bool = True
+    last_error: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def get(self, facility_id: str) -> LiveRecord | None:
+        """The last known report of a provider."""
+        return self.records.get(facility_id)
+
+    def sync(self, engine: sa.Engine) -> None:
+        """Fetch what changed since the last sync; never raises."""
+        try:
+            with engine.connect() as conn:
+                newest = conn.execute(sa.select(sa.func.max(audit_log.c.id))).scalar() or 0
+                if newest == self.last_audit_id:
+                    self.reachable = True
+                    return
+                query = sa.select(availability)
+                if self.last_audit_id >= 0:
+                    changed = sa.select(audit_log.c.facility_id).where(
+                        audit_log.c.id > self.last_audit_id)
+                    query = query.where(availability.c.facility_id.in_(changed))
+                rows = conn.execute(query).all()
+        except DBAPIError as exc:
+            self.reachable = False
+            self.last_error = type(exc.orig).__name__ if exc.orig else type(exc).__name__
+            return
+        with self._lock:
+            for row in rows:
+                self.records[row.facility_id] = _row_to_record(row)
+            self.last_audit_id = newest
+            self.reachable = True
+            self.last_error = None
