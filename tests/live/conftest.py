@@ -1,0 +1,75 @@
+"""Fixtures that run every availability test on SQLite and on PostgreSQL (.ci/run starts a
+PostgreSQL cluster and sets DOLBOM_TEST_POSTGRES_URL)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.live import tokens
+from app.live.db import get_engine
+
+POSTGRES_URL = os.environ.get("DOLBOM_TEST_POSTGRES_URL")
+
+
+def fresh_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version, availability, audit_log, "
+                             "tokens CASCADE"))
+        conn.execute(sa.text("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A fresh, empty database of each kind."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'live.sqlite3'}"
+    if not POSTGRES_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must set DOLBOM_TEST_POSTGRES_URL (see .ci/postgres.sh)")
+        pytest.skip("no PostgreSQL: run eval \"$(bash .ci/postgres.sh)\" to start one")
+    fresh_postgres(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def make_app(db_url, tmp_path):
+    """Apps on the test database (each stands for a server); their pools close afterwards."""
+    apps = []
+
+    def make(**config):
+        app = create_app({"TESTING": True, "DATABASE_URL": db_url, **config},
+                         instance_path=str(tmp_path / f"instance{len(apps)}"))
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["dolbom_db"].dispose()
+
+
+@pytest.fixture
+def live_app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def live_client(live_app):
+    return live_app.test_client()
+
+
+@pytest.fixture
+def issue(live_app):
+    """Issue a token: issue("provider", facility_id) or issue("admin")."""
+
+    def make(role: str, facility_id: str | None = None) -> dict:
+        with live_app.app_context():
+            text = tokens.issue(get_engine(), role, facility_id)
+        return {"Authorization": f"Bearer {text}"}
+
+    return make
