@@ -77,15 +77,42 @@ def make_engine(url: str) -> sa.Engine:
                             connect_args={"connect_timeout": 3})
 
 
+MIGRATION_LOCK_KEY = 727_2026  # PostgreSQL advisory lock id for schema migrations
+
+
 def upgrade(url: str) -> None:
-    """Bring the schema to the newest migration."""
+    """Bring the schema to the newest migration. Safe when several workers start at once:
+    PostgreSQL serialises them with an advisory lock, SQLite with a lock file."""
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(cfg, "head")
+    if url.startswith("sqlite"):
+        import fcntl
+
+        db_path = (sa.make_url(url).database or "").removeprefix("file:")
+        lock_path = (db_path.split("?")[0] or "/tmp/dolbom-memory") + ".migrate.lock"
+        with open(lock_path, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            command.upgrade(cfg, "head")
+        return
+    engine = sa.create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+            conn.commit()
+            try:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                conn.commit()
+            finally:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"),
+                             {"k": MIGRATION_LOCK_KEY})
+                conn.commit()
+    finally:
+        engine.dispose()
 
 
 def init_app(app: Flask) -> None:
