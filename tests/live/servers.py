@@ -3,6 +3,7 @@ that can cut the database off."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -113,19 +114,15 @@ class Proxy:
             pass
         finally:
             for s in (src, dst):
-                try:
+                with contextlib.suppress(OSError):
                     s.close()
-                except OSError:
-                    pass
 
     def block(self) -> None:
         self.blocked = True
         with self.lock:
             for s in self.conns:
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 s.close()
             self.conns.clear()
 
