@@ -99,6 +99,18 @@ def programmes_page():
     return render_template("programmes.html", doc=doc, siguns=siguns)
 
 
+@bp.get("/provider")
+def provider_page():
+    """Where a centre's staff, with their token, see and update their places on a phone."""
+    return render_template("provider.html", programmes=PROGRAMMES, page_config=_page_config())
+
+
+@bp.get("/admin/report")
+def admin_report_page():
+    """The monitoring report for admins (the token is asked for on the page)."""
+    return render_template("admin_report.html", page_config=_page_config())
+
+
 @bp.get("/vendor/<package>/<path:filename>")
 def vendor(package: str, filename: str):
     """Leaflet and its plugin from their Python packages: no CDN, works offline."""

@@ -341,6 +341,7 @@
   function availabilityText(a) {
     if (a.status === "available") return t("available", { n: a.places });
     if (a.status === "full") return t("full");
+    if (a.status === "closed") return t("closed_status");
     return t("unknown_availability");
   }
   function nearText(hit) {

@@ -90,7 +90,7 @@ def live(tmp_path_factory):
         _host_page_server(allowed_port, app_url),
         _host_page_server(refused_port, app_url),
     ]
-    yield {"app": app_url, "tiles": f"http://127.0.0.1:{tile_port}/", "allowed_host": f"{allowed}/",
+    yield {"flask_app": app, "app": app_url, "tiles": f"http://127.0.0.1:{tile_port}/", "allowed_host": f"{allowed}/",
            "refused_host": f"http://127.0.0.1:{refused_port}/"}
     for s in servers:
         s.stop()

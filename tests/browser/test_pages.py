@@ -261,3 +261,43 @@ def test_home_from_browser_location(browser, live):
     page.wait_for_selector("#result-list li")
     assert page.locator(".anchor-home").count() == 1
     context.close()
+
+
+def test_provider_updates_places_on_a_phone(browser, live):
+    from app.live import tokens
+    from app.live.db import get_engine
+
+    app = live["flask_app"]
+    with app.app_context():
+        token = tokens.issue(get_engine(), "provider", "demo-dc-00010")
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
+                                  locale="ko-KR")
+    page = context.new_page()
+    page.goto(live["app"] + "/provider")
+    page.fill("#token", "dlb_wrong_token")
+    page.click("#token-form button[type=submit]")
+    page.locator("#token-status").filter(has_text="올바르지 않습니다").wait_for()
+    page.fill("#token", token)
+    page.click("#token-form button[type=submit]")
+    page.wait_for_selector("#report-form:not([hidden])")
+    page.fill("input[name=regular]", "7")
+    page.click("#report-form button[type=submit]")
+    page.locator("#save-status").filter(has_text="버전 1").wait_for()
+    # Someone else changes it meanwhile: the next save is refused and the page reloads values.
+    from tests.live.servers import request
+
+    request("PUT", live["app"] + "/api/v1/providers/demo-dc-00010/availability",
+            {"version": 1, "vacancies": {"regular": 2}}, token)
+    page.fill("input[name=regular]", "9")
+    page.click("#report-form button[type=submit]")
+    page.locator("#save-status").filter(has_text="다른 곳에서").wait_for()
+    assert page.input_value("input[name=regular]") == "2"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    context.close()
+    # The parents' search shows the reported figure at once.
+    _, one = request("GET", live["app"] + "/api/v1/facilities/demo-dc-00010")
+    f = one["result"]
+    _, near = request("GET", f"{live['app']}/api/v1/facilities/nearest?lat={f['lat']}"
+                      f"&lon={f['lon']}&kind=daycare&limit=5")
+    hit = next(h for h in near["results"] if h["facility"]["id"] == "demo-dc-00010")
+    assert (hit["availability"]["status"], hit["availability"]["places"]) == ("available", 2)
