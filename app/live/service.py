@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from .db import audit_log, availability
 from .record import LiveRecord, from_storage
+from .watch import CHANNEL, Unreachable, watcher_for
 
 
 class VersionConflict(Exception):
@@ -66,6 +67,9 @@ def put(engine: sa.Engine, facility_id: str, based_on: int, content: dict, actor
             conn.execute(audit_log.insert().values(
                 facility_id=facility_id, actor=actor, at=now, version=current + 1,
                 old=row.data if row else None, new=data))
+            if conn.dialect.name == "postgresql":
+                # Delivered on commit to every server's listener (app.live.watch).
+                conn.execute(sa.text(f"NOTIFY {CHANNEL}"))
     except IntegrityError:
         # Two first reports raced; the loser sees the winner's record.
         raise VersionConflict(get(engine, facility_id)) from None
@@ -90,10 +94,10 @@ def _aware(moment: datetime) -> datetime:
 class LiveOverlay:
     """This process's copy of every report, kept current by :meth:`sync`.
 
-    ``sync`` asks the database one cheap question (the newest audit entry) per search and
-    fetches only what changed, so every server sees a change on its next search. When the
-    database cannot be reached, ``reachable`` turns False: searches go on from the last known
-    figures, shown as unknown, until a later sync succeeds.
+    ``sync`` first asks a watcher whether anything was committed (no query in the common
+    case: see app.live.watch), then fetches only what changed, so every server sees a change
+    on its next search. When the database cannot be reached, ``reachable`` turns False:
+    searches go on from the last known figures, shown as unknown, until a later sync works.
     """
 
     records: dict[str, LiveRecord] = field(default_factory=dict)
@@ -101,13 +105,30 @@ class LiveOverlay:
     reachable: bool = True
     last_error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _watchers: dict = field(default_factory=dict, repr=False)
 
     def get(self, facility_id: str) -> LiveRecord | None:
         """The last known report of a provider."""
         return self.records.get(facility_id)
 
+    def close(self) -> None:
+        """Close the watchers' connections."""
+        for watcher in self._watchers.values():
+            watcher.close()
+        self._watchers.clear()
+
     def sync(self, engine: sa.Engine) -> None:
         """Fetch what changed since the last sync; never raises."""
+        watcher = self._watchers.get(engine)
+        if watcher is None:
+            watcher = self._watchers[engine] = watcher_for(engine)
+        try:
+            if not watcher.changed() and self.reachable and self.last_audit_id >= 0:
+                return
+        except Unreachable as exc:
+            self.reachable = False
+            self.last_error = str(exc)[:200]
+            return
         try:
             with engine.connect() as conn:
                 newest = conn.execute(sa.select(sa.func.max(audit_log.c.id))).scalar() or 0

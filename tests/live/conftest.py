@@ -50,6 +50,7 @@ def make_app(db_url, tmp_path):
 
     yield make
     for app in apps:
+        app.extensions["dolbom_registry"].live.close()
         app.extensions["dolbom_db"].dispose()
 
 

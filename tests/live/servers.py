@@ -28,7 +28,8 @@ def free_port() -> int:
 class Gunicorn:
     """``gunicorn -w 2 app.wsgi:app`` on a free port, started and killed as a group."""
 
-    def __init__(self, db_url: str, instance: Path) -> None:
+    def __init__(self, db_url: str, instance: Path, threads: int = 1) -> None:
+        self.threads = threads
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "DOLBOM_DATABASE_URL": json.dumps(db_url),
@@ -39,7 +40,8 @@ class Gunicorn:
     def start(self) -> Gunicorn:
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.proc = subprocess.Popen(
-            [str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{self.port}", "--log-level",
+            [str(gunicorn), "-w", "2", "--threads", str(self.threads), "-b",
+             f"127.0.0.1:{self.port}", "--log-level",
              "warning", "app.wsgi:app"], cwd=ROOT, env=self.env, start_new_session=True,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
