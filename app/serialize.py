@@ -27,11 +27,16 @@ def facility_json(f: Facility) -> dict[str, Any]:
     return props
 
 
+def _cache_of(caches: WeakKeyDictionary, index: FacilityIndex) -> dict[str, str]:
+    cache = caches.get(index)
+    if cache is None:
+        cache = caches.setdefault(index, {})
+    return cache
+
+
 def facility_text(index: FacilityIndex, f: Facility) -> str:
     """``facility_json(f)`` as JSON text, encoded once per index."""
-    cache = _TEXT.get(index)
-    if cache is None:
-        cache = _TEXT.setdefault(index, {})
+    cache = _cache_of(_TEXT, index)
     text = cache.get(f.id)
     if text is None:
         text = cache[f.id] = dumps(facility_json(f))
@@ -41,9 +46,7 @@ def facility_text(index: FacilityIndex, f: Facility) -> str:
 def _reported_text(index: FacilityIndex, facility_id: str, reported_at) -> str:
     if reported_at is None:
         return "null"
-    cache = _REPORTED.get(index)
-    if cache is None:
-        cache = _REPORTED.setdefault(index, {})
+    cache = _cache_of(_REPORTED, index)
     text = cache.get(facility_id)
     if text is None:
         text = cache[facility_id] = f'"{reported_at.isoformat()}"'
@@ -92,9 +95,7 @@ _COMPACT: WeakKeyDictionary[FacilityIndex, dict[str, str]] = WeakKeyDictionary()
 
 def compact_text(index: FacilityIndex, f: Facility) -> str:
     """Just what a map layer needs: id, name, kind, lon, lat."""
-    cache = _COMPACT.get(index)
-    if cache is None:
-        cache = _COMPACT.setdefault(index, {})
+    cache = _cache_of(_COMPACT, index)
     text = cache.get(f.id)
     if text is None:
         text = cache[f.id] = dumps({"id": f.id, "name": f.name, "kind": f.kind,

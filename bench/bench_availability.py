@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.live import tokens  # noqa: E402
 from app.live.db import make_engine, upgrade  # noqa: E402
-from tests.live.servers import Gunicorn  # noqa: E402
+from tests.live.servers import Gunicorn, reset_postgres  # noqa: E402
 
 WRITER = r"""
 import json, sys, time
@@ -98,21 +98,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             run("SQLite (WAL)", f"sqlite:///{tmp}/bench.sqlite3", seconds, rate)
         if pg:
-            _reset_postgres(pg)
+            reset_postgres(pg)
             run("PostgreSQL", pg, seconds, rate)
         else:
             print("PostgreSQL: skipped (set DOLBOM_TEST_POSTGRES_URL; see .ci/postgres.sh)")
-
-
-def _reset_postgres(url: str) -> None:
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version, availability, audit_log,"
-                             " tokens CASCADE"))
-        conn.execute(sa.text("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE"))
-    engine.dispose()
 
 
 if __name__ == "__main__":

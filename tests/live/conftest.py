@@ -12,20 +12,32 @@ from app import create_app
 from app.live import tokens
 from app.live.db import get_engine
 
+from .servers import reset_postgres
+
 POSTGRES_URL = os.environ.get("DOLBOM_TEST_POSTGRES_URL")
 
 
-def fresh_postgres(url: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version, availability, audit_log, "
-                             "tokens CASCADE"))
-        conn.execute(sa.text("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE"))
-    engine.dispose()
+@pytest.fixture(scope="session")
+def postgres_db():
+    """A database of this test run's own on the test cluster, dropped afterwards, so runs
+    that share a cluster never see each other's tables."""
+    if not POSTGRES_URL:
+        yield None
+        return
+    base = sa.make_url(POSTGRES_URL)
+    name = f"dolbom_test_{os.getpid()}"
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
+def db_url(request, tmp_path, postgres_db):
     """A fresh, empty database of each kind."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'live.sqlite3'}"
@@ -33,8 +45,8 @@ def db_url(request, tmp_path):
         if os.environ.get("CI"):
             pytest.fail("CI must set DOLBOM_TEST_POSTGRES_URL (see .ci/postgres.sh)")
         pytest.skip("no PostgreSQL: run eval \"$(bash .ci/postgres.sh)\" to start one")
-    fresh_postgres(POSTGRES_URL)
-    return POSTGRES_URL
+    reset_postgres(postgres_db)
+    return postgres_db
 
 
 @pytest.fixture

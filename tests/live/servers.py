@@ -134,3 +134,15 @@ class Proxy:
     def close(self) -> None:
         self.block()
         self.listener.close()
+
+
+def reset_postgres(url: str) -> None:
+    """Drop the availability schema from a test PostgreSQL database."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version, availability, audit_log, "
+                             "tokens CASCADE"))
+        conn.execute(sa.text("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE"))
+    engine.dispose()
