@@ -23,7 +23,7 @@ PROGRESS_MIN_ROWS = 5000
 def init_app(app: Flask) -> None:
     """Register the commands on the app's CLI."""
     for command in (import_facilities, generate_demo, token_group, availability_history,
-                    availability_report, db_upgrade):
+                    availability_report, db_upgrade, registry_to_db):
         app.cli.add_command(command)
 
 
@@ -235,3 +235,25 @@ def db_upgrade():
 
     upgrade(database_url(current_app))
     click.echo("database schema is current")
+
+
+@click.command("registry-to-db")
+@click.option("--from", "source", type=click.Path(path_type=Path), default=None,
+              help="Registry file (default: the one the service would load).")
+@with_appcontext
+def registry_to_db(source):
+    """Store the registry in PostGIS (DATABASE_URL), for SEARCH_BACKEND = 'postgis'."""
+    from app.live.db import get_engine
+    from app.live.postgis_index import store_registry
+    from app.registry.io import RegistryFileError, read_registry
+    from app.store import registry_path
+
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        raise click.ClickException("DATABASE_URL must point to PostgreSQL with PostGIS")
+    path = source or registry_path(current_app)
+    try:
+        registry = read_registry(path)
+    except RegistryFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"stored {store_registry(engine, registry)} facilities from {path}")

@@ -37,3 +37,8 @@ GEOCODERS = ["app.geocoding:GazetteerGeocoder"]
 DATABASE_URL = None
 # Apply pending schema migrations at start-up (turn off to run `flask db-upgrade` yourself).
 DATABASE_AUTO_MIGRATE = True
+
+# Where the registry lives and nearest search runs: "memory" (the registry file, loaded into
+# every process) or "postgis" (the facilities table of DATABASE_URL, loaded there with
+# `flask registry-to-db`; KNN search in the database; no data files on the app servers).
+SEARCH_BACKEND = "memory"

@@ -32,6 +32,7 @@ class RegistryStore:
         self.path = path
         self.max_age = max_age
         self.live = LiveOverlay()  # survives registry reloads: it is keyed by facility id
+        self.postgis = None  # an engine when the registry and search live in PostGIS
         self._lock = threading.Lock()
         self._loaded: tuple[Registry, FacilityIndex] | None = None
 
@@ -43,6 +44,12 @@ class RegistryStore:
         return self._loaded
 
     def _build(self) -> tuple[Registry, FacilityIndex]:
+        if self.postgis is not None:
+            from app.live.postgis_index import PostgisIndex, load_registry
+
+            registry = load_registry(self.postgis, datetime.now(SEOUL))
+            return registry, PostgisIndex(registry.facilities, self.max_age, self.postgis,
+                                          live=self.live)
         registry = self._read()
         return registry, FacilityIndex(registry.facilities, self.max_age, live=self.live)
 
@@ -83,7 +90,16 @@ def registry_path(app: Flask) -> Path:
 def init_app(app: Flask) -> None:
     """Load the registry for this app."""
     max_age = timedelta(hours=float(app.config["AVAILABILITY_MAX_AGE_HOURS"]))
-    app.extensions[_EXTENSION] = RegistryStore(registry_path(app), max_age)
+    store = RegistryStore(registry_path(app), max_age)
+    backend = app.config["SEARCH_BACKEND"]
+    if backend == "postgis":
+        engine = app.extensions["dolbom_db"]
+        if engine.dialect.name != "postgresql":
+            raise RuntimeError("SEARCH_BACKEND = 'postgis' needs DATABASE_URL to be PostgreSQL")
+        store.postgis = engine
+    elif backend != "memory":
+        raise RuntimeError(f"SEARCH_BACKEND must be 'memory' or 'postgis', not {backend!r}")
+    app.extensions[_EXTENSION] = store
 
 
 def get_store() -> RegistryStore:

@@ -1,0 +1,106 @@
+"""The registry in PostGIS, and nearest search run there (KNN with ``<->``), equivalent to the
+in-memory index: same filters, same metric (EPSG:5179 planar, points projected by the same
+pyproj code), same order (distance, then id). App servers then need no local data files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from app.geo.crs import to_metric
+from app.registry.io import Registry
+from app.search.index import Criteria, FacilityIndex, _has_static_filters
+from app.search.model import PROGRAMMES, SERVICES, Facility
+
+
+def _bits(values, universe) -> int:
+    return sum(1 << list(universe).index(v) for v in values)
+
+
+def store_registry(engine: sa.Engine, registry: Registry) -> int:
+    """Replace the registry in the database (one transaction); returns the number stored."""
+    facilities = registry.facilities
+    x, y = to_metric([f.lon for f in facilities], [f.lat for f in facilities])
+    rows = [{"id": f.id, "kind": f.kind, "status": f.status,
+             "pb": _bits(f.programmes, PROGRAMMES), "sb": _bits(f.services, SERVICES),
+             "amin": f.age_min_months, "amax": f.age_max_months,
+             "feature": json.dumps(f.to_feature(), ensure_ascii=False),
+             "x": float(xi), "y": float(yi)} for f, xi, yi in zip(facilities, x, y, strict=True)]
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM facilities"))
+        conn.execute(sa.text(
+            "INSERT INTO facilities (id, kind, status, programme_bits, service_bits, age_min, "
+            "age_max, feature, geom) VALUES (:id, :kind, :status, :pb, :sb, :amin, :amax, "
+            "CAST(:feature AS jsonb), ST_SetSRID(ST_MakePoint(:x, :y), 5179))"), rows)
+        conn.execute(sa.text("INSERT INTO registry_meta (id, meta) VALUES (1, CAST(:m AS jsonb)) "
+                             "ON CONFLICT (id) DO UPDATE SET meta = EXCLUDED.meta"),
+                     {"m": json.dumps(registry.meta, ensure_ascii=False)})
+    return len(rows)
+
+
+def load_registry(engine: sa.Engine, now: datetime) -> Registry:
+    """The registry stored in the database (demo report times rebased as in read_registry)."""
+    with engine.connect() as conn:
+        meta = conn.execute(sa.text("SELECT meta FROM registry_meta WHERE id = 1")).scalar()
+        if meta is None:
+            raise LookupError("no registry in the database: run `flask registry-to-db` first")
+        shift = timedelta(0)
+        if meta.get("rebase_availability_times"):
+            shift = now - datetime.fromisoformat(meta["generated_at"])
+        rows = conn.execute(sa.text("SELECT feature FROM facilities ORDER BY id")).scalars()
+        facilities = tuple(Facility.from_feature(r, time_shift=shift) for r in rows)
+    return Registry(meta=dict(meta), facilities=facilities)
+
+
+class PostgisIndex(FacilityIndex):
+    """A :class:`FacilityIndex` whose candidate walk is a KNN query in PostGIS."""
+
+    def __init__(self, facilities: Sequence[Facility], max_age: timedelta, engine: sa.Engine,
+                 live=None) -> None:
+        super().__init__(facilities, max_age, live=live)
+        self.engine = engine
+        self._position = {f.id: i for i, f in enumerate(self.facilities)}
+
+    def _walk(self, x: float, y: float, c: Criteria, now, limit: int,
+              radius_m: float | None):
+        where = ["status IN ('정상', '재개')", "kind <> 'home_visit_provider'"]
+        params: dict = {"x": x, "y": y}
+        if c.kinds is not None:
+            where.append("kind = ANY(:kinds)")
+            params["kinds"] = sorted(c.kinds)
+        if c.programmes:
+            where.append("(programme_bits & :pb) <> 0")
+            params["pb"] = _bits(c.programmes, PROGRAMMES)
+        if c.services:
+            where.append("(service_bits & :sb) = :sb")
+            params["sb"] = _bits(c.services, SERVICES)
+        if c.age_months is not None:
+            where.append("age_min <= :age AND age_max >= :age")
+            params["age"] = c.age_months
+        if radius_m is not None:
+            where.append("ST_DWithin(geom, ST_SetSRID(ST_MakePoint(:x, :y), 5179), :r)")
+            params["r"] = radius_m
+        sql = sa.text(
+            "SELECT id, geom <-> ST_SetSRID(ST_MakePoint(:x, :y), 5179) AS d FROM facilities "
+            f"WHERE {' AND '.join(where)} ORDER BY d, id LIMIT :k OFFSET :o")
+        dynamic = c.start is not None or c.available_only
+        k = max(32, limit * 4) if dynamic or _has_static_filters(c) else limit + 6
+        offset = 0
+        position = self._position
+        with self.engine.connect() as conn:
+            while True:
+                rows = conn.execute(sql, {**params, "k": k, "o": offset}).all()
+                batch = []
+                for fid, d in rows:
+                    i = position[fid]
+                    if not dynamic or self._dynamic_ok(self.facilities[i], c, now):
+                        batch.append((i, float(d)))
+                if batch:
+                    yield batch
+                if len(rows) < k:
+                    return
+                offset += k
+                k *= 4
