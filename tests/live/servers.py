@@ -143,6 +143,6 @@ def reset_postgres(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version, availability, audit_log, "
-                             "tokens CASCADE"))
+                             "tokens, facilities, registry_meta CASCADE"))
         conn.execute(sa.text("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE"))
     engine.dispose()
