@@ -6,7 +6,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, abort, current_app, render_template, send_from_directory
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+)
 from markupsafe import Markup
 
 from app.geo import admin, gazetteer
@@ -56,8 +65,6 @@ def index():
 @bp.get("/embed")
 def embed():
     """The compact widget for municipal sites, configured by URL parameters."""
-    from flask import request
-
     region = request.args.get("region") or None
     siguns = admin.gyeonggi_sigungu()
     known = {i.sigungu_code for i in siguns.values()} | {i.sigun_code for i in siguns.values()}
