@@ -25,10 +25,23 @@ def create_app(
     os.makedirs(app.instance_path, exist_ok=True)
     app.json.ensure_ascii = False  # Hangul as text, not \u escapes
 
-    from app import api, cli, docs, errors, geocoding, i18n, providers_api, security, store, web
+    from app import (
+        api,
+        cli,
+        docs,
+        errors,
+        geocoding,
+        i18n,
+        privacy,
+        providers_api,
+        security,
+        store,
+        web,
+    )
     from app.live import db
 
     errors.init_app(app)
+    privacy.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
     geocoding.init_app(app)

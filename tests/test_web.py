@@ -83,3 +83,16 @@ def test_embed_ignores_unknown_options(client):
     r = client.get("/embed?region=99999&kind=<script>&height=abc")
     assert r.status_code == 200
     assert "<script>&" not in r.get_data(as_text=True)
+
+
+def test_logs_leave_out_where_families_live(app, caplog):
+    import logging
+
+    logger = logging.getLogger("werkzeug")
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        logger.info('%s - - [%s] "%s" %s %s', "127.0.0.1", "now",
+                    "GET /api/v1/facilities/nearest?lat=37.2636&lon=127.045&birth_date=2022-01-01"
+                    " HTTP/1.1", "200", "-")
+    text = caplog.text
+    assert "37.2636" not in text and "2022-01-01" not in text
+    assert "/api/v1/facilities/nearest?[redacted]" in text
