@@ -16,6 +16,7 @@ from app.openapi import Param, documented, generate
 from app.search.hours import DAY_TYPES, is_korean_public_holiday
 from app.search.index import MODES, Criteria, Hit
 from app.search.model import KINDS, PROGRAMMES, Facility
+from app.security import API_HEADERS
 from app.serialize import (
     compact_text,
     facility_json,
@@ -28,7 +29,9 @@ from app.store import SEOUL, get_index, get_registry, sync_live
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 GEOJSON = "application/geo+json"
-_CORS = {"Access-Control-Allow-Origin": "*"}  # the read-only API may be called from any site
+# The read-only API may be called from any site; the security headers are set here, at once,
+# rather than one by one after the request (this is the search hot path).
+_CORS = {"Access-Control-Allow-Origin": "*", **API_HEADERS}
 
 
 def _point_params(prefix: str, required: bool, what: str) -> list[Param]:
@@ -303,7 +306,7 @@ def allow_cross_origin_reads(response):
     """Municipal sites may call the read-only API from their pages."""
     if request.method in ("GET", "HEAD", "OPTIONS") and \
             "Access-Control-Allow-Origin" not in response.headers:
-        response.headers.update(_CORS)
+        response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 

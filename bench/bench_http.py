@@ -80,6 +80,8 @@ def main() -> None:
                 a_script, f_script = Path(tmp, "a.lua"), Path(tmp, "f.lua")
                 a_script.write_text(lua_script(api_paths))
                 f_script.write_text(lua_script(floor_paths))
+                wrk(FLOOR_PORT, f_script, 2)  # warm both up (first requests load caches)
+                wrk(API_PORT, a_script, 2)
                 runs = {"floor": [], "api": []}
                 for _ in range(2):
                     runs["floor"].append(wrk(FLOOR_PORT, f_script, seconds))

@@ -142,6 +142,7 @@ class FacilityIndex:
         self.sub_index_max_share = sub_index_max_share
         self.by_id = {f.id: f for f in facilities}
         self._max_age_s = max_age.total_seconds()
+        self._now_memo: tuple[datetime | None, float] = (None, 0.0)
         self._reported_s = {f.id: f.availability_reported_at.timestamp()
                             for f in facilities if f.availability_reported_at}
         # Closed providers never appear, so they are not indexed at all.
@@ -170,12 +171,16 @@ class FacilityIndex:
     # --- filters --------------------------------------------------------------------------
     def availability(self, f: Facility, c: Criteria, now: datetime) -> Availability:
         """Places for the requested programme, unknown when missing or older than max age."""
+        memo = self._now_memo  # one timestamp per search, not per result (thread-safe swap)
+        if memo[0] is not now:
+            memo = self._now_memo = (now, now.timestamp())
+        now_s = memo[1]
         live = self.live
         rec = live.get(f.id) if live is not None else None
         if rec is not None:
             places = rec.vacancies.get(c.vacancy_key)
             reported = rec.reported_at
-            age_s = now.timestamp() - reported.timestamp()
+            age_s = now_s - reported.timestamp()
             if rec.closures and rec.closed_during(now, now):
                 return Availability("closed", 0, reported, max(int(age_s // 60), 0))
         else:
@@ -184,7 +189,7 @@ class FacilityIndex:
             if places is None or reported is None:
                 return Availability("unknown", None, reported, None)
             # Epoch seconds: aware-datetime subtraction is slow; this runs for every result.
-            age_s = now.timestamp() - self._reported_s[f.id]
+            age_s = now_s - self._reported_s[f.id]
         if places is None:
             return Availability("unknown", None, reported, max(int(age_s // 60), 0))
         if live is not None and not live.reachable:
