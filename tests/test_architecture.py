@@ -9,7 +9,7 @@ APP = Path(__file__).resolve().parents[1] / "app"
 FORBIDDEN = {"flask", "folium", "werkzeug"}
 
 
-@pytest.mark.parametrize("package", ["geo", "search"])
+@pytest.mark.parametrize("package", ["geo", "search", "planning"])
 def test_core_imports_no_web_stack(package):
     for path in (APP / package).rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))

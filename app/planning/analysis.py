@@ -1,0 +1,259 @@
+"""All the measures for a demand layer and a registry: per area or cell, per service, per period.
+
+This is the one entry point the API, the planner page, the CLI and the notebooks call.
+Measures are computed on the small demand units and then summed or averaged (weighted by
+children) to the level asked for: ``grid`` cells, ``emd`` (읍면동) or ``sigungu`` (시군구).
+
+Columns of the result (one row per area × service × period):
+- ``children``: children of the service's ages in the area;
+- ``places``: places of the providers located in the area (for a provider that comes to the
+  family: of the providers serving the area);
+- ``nearest_m``: children-weighted mean distance to the nearest provider (NaN: none at all,
+  or a provider that comes to the family);
+- ``share_<t>``: share of children within ``t`` metres of a provider (for home visits: in a
+  served 시군구);
+- ``sfca`` and ``e2sfca``: places per child by 2SFCA and enhanced 2SFCA (children-weighted
+  mean of the points' scores);
+- ``children_per_place``, ``desert`` (the Center for American Progress rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from app.geo import admin
+from app.planning import coverage, deserts, fca, grid
+from app.planning.ages import children_in_range
+from app.planning.demand import DemandUnits
+from app.planning.settings import periods, planning_settings, services
+from app.planning.supply import Supply, build_supply
+from app.search.model import Facility
+
+LEVELS = ("grid", "emd", "sigungu")
+
+
+class AnalysisError(ValueError):
+    """A parameter of the analysis that is not allowed (the message says what is)."""
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """Everything that changes the numbers, with the defaults of ``planning.json``."""
+
+    thresholds_m: tuple[float, ...] = ()
+    catchment_m: float = 0.0
+    bands_m: tuple[float, ...] = ()
+    weights: tuple[float, ...] = ()
+    min_children: float = 0.0
+    max_children_per_place: float = 0.0
+    supply_value: str = "capacity"
+
+    @classmethod
+    def defaults(cls, **overrides) -> Parameters:
+        """The settings of ``planning.json``, with any field overridden."""
+        s = planning_settings()
+        base = dict(thresholds_m=tuple(s["coverage_thresholds_m"]),
+                    catchment_m=float(s["fca"]["catchment_m"]),
+                    bands_m=tuple(s["fca"]["bands_m"]), weights=tuple(s["fca"]["weights"]),
+                    min_children=float(s["desert"]["min_children"]),
+                    max_children_per_place=float(s["desert"]["max_children_per_place"]))
+        base.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**base)
+
+
+@dataclass
+class UnitMeasures:
+    """Measures of every demand unit for one service and period."""
+
+    children: np.ndarray
+    nearest_m: np.ndarray
+    sfca: np.ndarray
+    e2sfca: np.ndarray
+    served: np.ndarray | None  # home visits: unit in a served 시군구
+    supply: Supply
+
+
+@dataclass
+class Analysis:
+    """A demand layer plus a registry; computes and caches measures on request."""
+
+    units: DemandUnits
+    facilities: Sequence[Facility]
+    week_of: date
+    params: Parameters = field(default_factory=Parameters.defaults)
+    vacancies: Callable[[Facility, str], int | None] | None = None
+    _unit_cache: dict = field(default_factory=dict, repr=False)
+
+    # --- unit level ---------------------------------------------------------------------
+    def unit_measures(self, service: str, period: str) -> UnitMeasures:
+        """Measures of each demand unit (cached)."""
+        key = (service, period)
+        if key not in self._unit_cache:
+            self._unit_cache[key] = self._compute_units(service, period)
+        return self._unit_cache[key]
+
+    def _compute_units(self, service: str, period: str) -> UnitMeasures:
+        spec = services().get(service)
+        if spec is None:
+            raise AnalysisError(f"unknown service {service!r}; allowed: {', '.join(services())}")
+        if period not in periods():
+            raise AnalysisError(f"unknown period {period!r}; allowed: {', '.join(periods())}")
+        u = self.units
+        p = self.params
+        supply = build_supply(self.facilities, service, period, self.week_of, p.supply_value,
+                              self.vacancies)
+        children = children_in_range(u.years, spec["age_min_months"], spec["age_max_months"])
+        if spec.get("comes_to_family"):
+            return self._home_visit_units(children, supply)
+        dxy = np.column_stack([u.x_m, u.y_m])
+        sxy = np.column_stack([supply.x_m, supply.y_m])
+        nearest = coverage.nearest_distance_m(dxy, sxy)
+        i, j, d = fca.catchment_pairs(dxy, sxy, max(p.catchment_m, p.bands_m[-1]))
+        one = fca.step_weights(d, (p.catchment_m,), (1.0,))
+        sfca = fca.from_cost_pairs(children, supply.places, i, j, one)
+        e2 = fca.from_cost_pairs(children, supply.places, i, j, fca.step_weights(d, p.bands_m, p.weights))
+        return UnitMeasures(children, nearest, sfca, e2, None, supply)
+
+    def _home_visit_units(self, children: np.ndarray, supply: Supply) -> UnitMeasures:
+        u = self.units
+        codes = sorted(set(u.sigungu_code))
+        code_index = {c: k for k, c in enumerate(codes)}
+        unit_area = np.array([code_index[c] for c in u.sigungu_code])
+        pairs_i, pairs_j = [], []
+        for j, areas in enumerate(supply.service_areas):
+            served = {c for c in codes if _serves_code(areas, c)}
+            hit = np.flatnonzero(np.isin(unit_area, [code_index[c] for c in served]))
+            pairs_i.append(hit)
+            pairs_j.append(np.full(len(hit), j))
+        i = np.concatenate(pairs_i) if pairs_i else np.zeros(0, np.int64)
+        j = np.concatenate(pairs_j) if pairs_j else np.zeros(0, np.int64)
+        served_mask = np.zeros(len(children), bool)
+        served_mask[i] = True
+        score = fca.from_cost_pairs(children, supply.places, i, j, np.ones(len(i)))
+        return UnitMeasures(children, np.full(len(children), np.nan), score, score, served_mask,
+                            supply)
+
+    # --- levels -------------------------------------------------------------------------
+    def groups(self, level: str) -> tuple[np.ndarray, np.ndarray]:
+        """The level's keys (sorted) and each unit's group index (cached)."""
+        cache = self._unit_cache.setdefault("groups", {})
+        if level not in cache:
+            cache[level] = self._groups(level)
+        return cache[level]
+
+    def _groups(self, level: str) -> tuple[np.ndarray, np.ndarray]:
+        if level not in self.units.levels():
+            raise AnalysisError(f"level {level!r} is not available for this demand; allowed: "
+                                f"{', '.join(self.units.levels())}")
+        keys_per_unit = {"grid": self.units.cell_id, "emd": self.units.area_code,
+                         "sigungu": self.units.sigungu_code}[level]
+        keys, idx = np.unique(keys_per_unit.astype(str), return_inverse=True)
+        return keys, idx
+
+    def _provider_keys(self, supply: Supply, level: str, keys: np.ndarray) -> np.ndarray:
+        if level == "grid":
+            cache = self._unit_cache.setdefault("cells", {})
+            missing = [k for k, fid in enumerate(supply.ids) if fid not in cache]
+            if missing:
+                cell = self.units.cell_m
+                gx = np.floor(supply.x_m[missing] / cell) * cell
+                gy = np.floor(supply.y_m[missing] / cell) * cell
+                for k, x, y in zip(missing, gx, gy, strict=True):
+                    cache[supply.ids[k]] = grid.encode(x + 1, y + 1, 3)
+            return np.array([cache[fid] for fid in supply.ids], dtype=object)
+        if level == "emd":
+            return supply.emd_code
+        known = set(keys)
+        return np.array([c if c in known else admin.sigun_of(c) for c in supply.sigungu_code],
+                        dtype=object)
+
+    def measures(self, service: str, period: str, level: str) -> pd.DataFrame:
+        """One row per area of ``level`` for one service and period (columns: module docstring)."""
+        um = self.unit_measures(service, period)
+        keys, idx = self.groups(level)
+        n = len(keys)
+        w = um.children
+        kids = np.bincount(idx, weights=w, minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            def wmean(values):
+                finite = np.isfinite(values)
+                num = np.bincount(idx[finite], weights=(w * values)[finite], minlength=n)
+                den = np.bincount(idx[finite], weights=w[finite], minlength=n)
+                return np.where(den > 0, num / den, np.nan)
+
+            out = {"key": keys, "service": service, "period": period, "children": kids}
+            if um.served is None:
+                pkeys = self._provider_keys(um.supply, level, keys)
+                by_key = pd.Series(um.supply.places).groupby(pkeys.astype(str)).sum()
+                out["places"] = by_key.reindex(keys, fill_value=0.0).to_numpy(float)
+                out["nearest_m"] = wmean(um.nearest_m)
+                for t in self.params.thresholds_m:
+                    out[f"share_{int(t)}"] = coverage.share_within(um.nearest_m, w, t, idx, n)
+            else:
+                out["places"] = self._home_visit_places(um, keys, level, idx)
+                out["nearest_m"] = np.full(n, np.nan)
+                for t in self.params.thresholds_m:
+                    out[f"share_{int(t)}"] = coverage.share_within(
+                        np.where(um.served, 0.0, np.inf), w, t, idx, n)
+            out["sfca"] = wmean(um.sfca)
+            out["e2sfca"] = wmean(um.e2sfca)
+            out["children_per_place"] = np.where(out["places"] > 0, kids / out["places"], np.nan)
+        desert = pd.array(deserts.is_desert(kids, out["places"], self.params.min_children,
+                                            self.params.max_children_per_place), dtype="boolean")
+        if len(um.supply) and um.supply.unknown_places == len(um.supply):
+            # No provider of this service gave a figure (home-visit providers have no
+            # capacity): say "unknown" rather than "no places".
+            for col in ("places", "sfca", "e2sfca", "children_per_place"):
+                out[col] = np.full(n, np.nan)
+            desert[:] = pd.NA
+        out["desert"] = desert
+        df = pd.DataFrame(out)
+        df.insert(1, "name", self.names(level, keys))
+        return df
+
+    def _home_visit_places(self, um: UnitMeasures, keys, level, idx) -> np.ndarray:
+        # Places of the providers serving any 시군구 of each area, each provider counted once.
+        codes, code_idx = np.unique(self.units.sigungu_code.astype(str), return_inverse=True)
+        providers_of = [frozenset(j for j, areas in enumerate(um.supply.service_areas)
+                                  if _serves_code(areas, c)) for c in codes]
+        places_of = np.array([sum(um.supply.places[j] for j in js) for js in providers_of])
+        pairs = np.unique(np.column_stack([idx, code_idx]), axis=0)
+        per_group = np.bincount(pairs[:, 0], minlength=len(keys))
+        out = np.zeros(len(keys))
+        single = pairs[per_group[pairs[:, 0]] == 1]
+        out[single[:, 0]] = places_of[single[:, 1]]
+        for g in np.flatnonzero(per_group > 1):  # areas across a 시군구 border: a few
+            js = frozenset().union(*(providers_of[c] for c in pairs[pairs[:, 0] == g, 1]))
+            out[g] = float(sum(um.supply.places[j] for j in js))
+        return out
+
+    def names(self, level: str, keys: np.ndarray) -> list[str]:
+        """Readable names of a level's keys (the cell id for grid cells)."""
+        if level == "grid":
+            return list(keys)
+        if level == "emd":
+            return [self.units.area_names.get(k, k) for k in keys]
+        infos = admin.gyeonggi_sigungu().values()
+        names = {i.sigungu_code: i.sigungu_name for i in infos}
+        names.update({i.sigun_code: i.sigun_name for i in infos})
+        names.update(self.units.area_names)
+        return [names.get(k, k) for k in keys]
+
+    def all_measures(self, level: str, service_ids: Sequence[str] | None = None,
+                     period_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """:meth:`measures` for every service and period, one table."""
+        frames = [self.measures(s, p, level) for s in (service_ids or services())
+                  for p in (period_ids or periods())]
+        return pd.concat(frames, ignore_index=True)
+
+
+def _serves_code(service_areas: frozenset[str], code: str) -> bool:
+    """True when a provider's service areas cover a demand 시군구 code (either may be a 시 code
+    while the other names one of its 구)."""
+    return (code in service_areas or admin.sigun_of(code) in service_areas
+            or any(admin.sigun_of(a) == code for a in service_areas))
