@@ -28,10 +28,12 @@ def create_app(
     from app import (
         api,
         cli,
+        coverage_api,
         docs,
         errors,
         geocoding,
         i18n,
+        planning_store,
         privacy,
         providers_api,
         security,
@@ -50,6 +52,8 @@ def create_app(
     cli.init_app(app)
     api.init_app(app)
     providers_api.init_app(app)
+    planning_store.init_app(app)
+    coverage_api.init_app(app)
     docs.init_app(app)
     web.init_app(app)
     return app

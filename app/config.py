@@ -42,3 +42,10 @@ DATABASE_AUTO_MIGRATE = True
 # every process) or "postgis" (the facilities table of DATABASE_URL, loaded there with
 # `flask registry-to-db`; KNN search in the database; no data files on the app servers).
 SEARCH_BACKEND = "memory"
+
+# Planners' demand layer: a CSV of children per area code (읍면동 or 시군구; `areas`), per
+# 국가지점번호 grid cell (`cells`) or per point (`points`). None: the synthetic demo layer
+# (data/demand/). Build one from the MOIS tables with `flask planning-demand`.
+PLANNING_DEMAND_PATH = None
+PLANNING_DEMAND_FORMAT = "areas"
+PLANNING_CELL_M = 500

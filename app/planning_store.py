@@ -1,0 +1,107 @@
+"""The planners' data in the app: the demand layer (read once) and analyses per scenario.
+
+Settings: ``PLANNING_DEMAND_PATH`` (None: the synthetic demo layer), ``PLANNING_DEMAND_FORMAT``
+(``areas``: counts per 읍면동 or 시군구 code; ``cells``: per 국가지점번호 cell; ``points``),
+``PLANNING_CELL_M`` (grid cell side for spreading areas). Analyses follow the registry the app
+serves, including after a reload.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from app.planning.analysis import Analysis, Parameters
+from app.planning.demand import (
+    DemandUnits,
+    read_demand_csv,
+    units_from_areas,
+    units_from_cells,
+    units_from_points,
+)
+from app.planning.scenario import Scenario, apply_scenario
+from app.planning.settings import services
+from app.search.index import Criteria
+from app.store import SEOUL, get_store
+
+_EXTENSION = "dolbom_planning"
+DEMO_DEMAND_PATH = Path(__file__).resolve().parents[1] / "data" / "demand" / "gyeonggi-demo-demand-emd.csv"
+FORMATS = ("areas", "cells", "points")
+
+
+class PlanningStore:
+    """Demand units, read on first use, and a few analyses kept for reuse."""
+
+    def __init__(self, path: Path, fmt: str, cell_m: float, synthetic: bool) -> None:
+        if fmt not in FORMATS:
+            raise RuntimeError(f"PLANNING_DEMAND_FORMAT must be one of {', '.join(FORMATS)}")
+        self.path, self.fmt, self.cell_m, self.synthetic = path, fmt, cell_m, synthetic
+        self._units: DemandUnits | None = None
+        self._lock = threading.Lock()
+        self._analyses: OrderedDict = OrderedDict()
+
+    @property
+    def units(self) -> DemandUnits:
+        """The demand units (read now if this is the first use)."""
+        if self._units is None:
+            with self._lock:
+                if self._units is None:
+                    if self.fmt == "areas":
+                        self._units = units_from_areas(read_demand_csv(self.path), self.cell_m,
+                                                       synthetic=self.synthetic)
+                    elif self.fmt == "cells":
+                        self._units = units_from_cells(self.path)
+                    else:
+                        self._units = units_from_points(self.path)
+        return self._units
+
+    def analysis(self, scenario: Scenario, params: Parameters) -> Analysis:
+        """The analysis of the current registry changed by ``scenario`` (cached, 8 kept)."""
+        store = get_store()
+        registry = store.registry
+        key = (id(registry), repr(scenario), params)
+        with self._lock:
+            found = self._analyses.get(key)
+            if found is not None:
+                self._analyses.move_to_end(key)
+                return found
+        facilities = apply_scenario(registry.facilities, scenario)
+        index = store.index
+        now = datetime.now(SEOUL)
+
+        def vacancies(f, service: str) -> int | None:
+            spec = services()[service]
+            c = Criteria(programmes=frozenset(spec["programmes"]) if "programmes" in spec else None)
+            a = index.availability(f, c, now)
+            return a.places if a.status in ("available", "full") else None
+
+        analysis = Analysis(self.units, facilities, week_of(), params, vacancies)
+        with self._lock:
+            self._analyses[key] = analysis
+            while len(self._analyses) > 8:
+                self._analyses.popitem(last=False)
+        return analysis
+
+
+def week_of() -> date:
+    """The Monday of the current week in Seoul: periods are counted on this week."""
+    today = datetime.now(SEOUL).date()
+    return today - timedelta(days=today.weekday())
+
+
+def init_app(app: Flask) -> None:
+    """Set up the planning store (nothing is read until a planner asks)."""
+    configured = app.config.get("PLANNING_DEMAND_PATH")
+    path = Path(configured) if configured else DEMO_DEMAND_PATH
+    app.extensions[_EXTENSION] = PlanningStore(
+        path, app.config.get("PLANNING_DEMAND_FORMAT", "areas"),
+        float(app.config.get("PLANNING_CELL_M", 500)), synthetic=not configured)
+
+
+def get_planning() -> PlanningStore:
+    """The planning store of the current app."""
+    return current_app.extensions[_EXTENSION]
