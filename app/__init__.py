@@ -33,6 +33,7 @@ def create_app(
         errors,
         geocoding,
         i18n,
+        planner_web,
         planning_store,
         privacy,
         providers_api,
@@ -54,6 +55,7 @@ def create_app(
     providers_api.init_app(app)
     planning_store.init_app(app)
     coverage_api.init_app(app)
+    planner_web.init_app(app)
     docs.init_app(app)
     web.init_app(app)
     return app

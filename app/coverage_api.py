@@ -93,7 +93,7 @@ def _in_area(df: pd.DataFrame, analysis: Analysis, level: str, area: str) -> pd.
     if level == "grid":
         u = analysis.units
         cells = {c for c, s, a in zip(u.cell_id, u.sigungu_code, u.area_code, strict=True)
-                 if s.startswith(area[:5]) and (len(area) == 5 or a == area)
+                 if (s.startswith(area[:5]) and (len(area) == 5 or a == area))
                  or _sigun(s) == area}
         return df[df["key"].isin(cells)]
     return df[df["key"].str.startswith(area[:5]) | (df["key"].map(_sigun) == area)]
@@ -260,7 +260,7 @@ def sites():
     u = analysis.units
     candidates = data.get("candidates")
     if candidates is None:
-        keys, idx = analysis.groups("grid")
+        _keys, idx = analysis.groups("grid")
         cx = np.bincount(idx, weights=u.x_m) / np.bincount(idx)
         cy = np.bincount(idx, weights=u.y_m) / np.bincount(idx)
         kids = np.bincount(idx, weights=um.children)
@@ -294,7 +294,7 @@ def _candidate_points(candidates, max_n: int) -> np.ndarray:
     if not ok:
         raise InvalidParameter(f"candidates must be 1 to {max_n} [lon, lat] pairs", "candidates")
     arr = np.array(candidates, float)
-    if not ((124 <= arr[:, 0]) & (arr[:, 0] <= 132) & (33 <= arr[:, 1]) & (arr[:, 1] <= 39)).all():
+    if not ((arr[:, 0] >= 124) & (arr[:, 0] <= 132) & (arr[:, 1] >= 33) & (arr[:, 1] <= 39)).all():
         raise InvalidParameter("candidates must lie in Korea (lon 124–132, lat 33–39)", "candidates")
     x, y = to_metric(arr[:, 0], arr[:, 1])
     return np.column_stack([x, y])

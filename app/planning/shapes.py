@@ -28,10 +28,18 @@ def _sigungu_shape(code: str, tolerance_deg: float) -> shapely.Geometry:
 
 def level_shapes(units: DemandUnits, level: str, keys, tolerance_deg: float = 0.0005
                  ) -> list[shapely.Geometry]:
-    """One WGS84 polygon per key, simplified by ``tolerance_deg`` (about 50 m) for maps."""
+    """One WGS84 polygon per key, simplified by ``tolerance_deg`` (about 50 m) and rounded to
+    1e-5° (about 1 m) to keep maps and exports small."""
     if level == "grid":
-        return [_cell_wgs84(k, units.cell_m) for k in keys]
-    if level == "emd":
-        return [units.area_geoms[k].simplify(tolerance_deg, preserve_topology=True)
-                if k in units.area_geoms else _sigungu_shape(k[:5], tolerance_deg) for k in keys]
-    return [_sigungu_shape(k, tolerance_deg) for k in keys]
+        shapes = [_cell_wgs84(k, units.cell_m) for k in keys]
+    elif level == "emd":
+        shapes = [_emd_shape(units, k, tolerance_deg) for k in keys]
+    else:
+        shapes = [_sigungu_shape(k, tolerance_deg) for k in keys]
+    return list(shapely.set_precision(np.array(shapes, dtype=object), 1e-5)) if shapes else []
+
+
+def _emd_shape(units: DemandUnits, key: str, tolerance_deg: float) -> shapely.Geometry:
+    if key in units.area_geoms:
+        return units.area_geoms[key].simplify(tolerance_deg, preserve_topology=True)
+    return _sigungu_shape(key[:5], tolerance_deg)
