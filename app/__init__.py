@@ -34,6 +34,7 @@ def create_app(
         geocoding,
         i18n,
         planner_web,
+        planning_cli,
         planning_store,
         privacy,
         providers_api,
@@ -56,6 +57,7 @@ def create_app(
     planning_store.init_app(app)
     coverage_api.init_app(app)
     planner_web.init_app(app)
+    planning_cli.init_app(app)
     docs.init_app(app)
     web.init_app(app)
     return app

@@ -92,8 +92,6 @@ def suggest_sites(demand_xy: np.ndarray, children: np.ndarray, existing_xy: np.n
         exact, optimal = _exact(cover, free, p, chosen, time_limit_s)
         if method == "exact" or _covered(cover, free, exact) > _covered(cover, free, chosen) + 1e-9:
             chosen, found_by = exact, "exact"
-        elif optimal:
-            found_by = "greedy (proven optimal)"
     return _report(cover, free, w, already, chosen, found_by, optimal)
 
 
