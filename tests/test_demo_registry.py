@@ -108,3 +108,6 @@ def test_regeneration_is_byte_identical(tmp_path):
     out = tmp_path / "demo.geojson"
     assert main([str(out)]) == 0
     assert out.read_bytes() == DEMO_REGISTRY_PATH.read_bytes()
+    demand = tmp_path / "demo-demand-emd.csv"  # written beside the registry, not over ours
+    assert demand.read_bytes() == (DEMO_REGISTRY_PATH.parents[1] / "demand" /
+                                   "gyeonggi-demo-demand-emd.csv").read_bytes()

@@ -19,8 +19,13 @@ def main(argv: list[str]) -> int:
     the committed files)."""
     parser = argparse.ArgumentParser(prog="python -m app.demo", description=__doc__)
     parser.add_argument("path", nargs="?", default=str(DEFAULT_PATH))
-    parser.add_argument("demand_path", nargs="?", default=str(DEFAULT_DEMAND_PATH))
+    parser.add_argument("demand_path", nargs="?", default=None,
+                        help="default: the committed demand layer, or beside PATH when PATH is given")
     args = parser.parse_args(argv)
+    if args.demand_path is None:
+        path = Path(args.path)
+        args.demand_path = str(DEFAULT_DEMAND_PATH if path.resolve() == DEFAULT_PATH.resolve()
+                               else path.with_name(path.stem + "-demand-emd.csv"))
     meta, facilities = generate()
     write_registry(args.path, meta, facilities)
     counts = Counter(f.kind for f in facilities)
