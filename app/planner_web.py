@@ -36,6 +36,7 @@ from app.planner_map import MEASURES, build_map, split
 from app.planning.settings import periods, planning_settings, services
 from app.planning.shapes import level_shapes
 from app.planning_store import get_planning
+from app.sessions import LazySessionInterface
 from app.store import get_registry
 
 bp = Blueprint("planner", __name__)
@@ -202,4 +203,5 @@ def init_app(app: Flask) -> None:
         app.config["SECRET_KEY"] = _secret_key(app)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Strict")
     app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
+    app.session_interface = LazySessionInterface()
     app.register_blueprint(bp)

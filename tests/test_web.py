@@ -96,3 +96,12 @@ def test_logs_leave_out_where_families_live(app, caplog):
     text = caplog.text
     assert "37.2636" not in text and "2022-01-01" not in text
     assert "/api/v1/facilities/nearest?[redacted]" in text
+
+
+def test_requests_without_a_session_cookie_sign_nothing(app, client, monkeypatch):
+    # The search API's hot path must not pay for the planner's session signer.
+    def refuse(*args):
+        raise AssertionError("a signer was built for a request without a session cookie")
+
+    monkeypatch.setattr(type(app.session_interface), "get_signing_serializer", refuse)
+    assert client.get("/api/v1/facilities/nearest?lat=37.27&lon=127.03").status_code == 200
