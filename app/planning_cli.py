@@ -101,9 +101,11 @@ def planning_measures(level, service_ids, period_ids, supply, out):
 @click.option("--radius-m", type=click.FloatRange(1, 10_000), default=1000, show_default=True)
 @click.option("--candidates", type=click.IntRange(1, 20_000), default=2000, show_default=True,
               help="Candidate sites: the centres of this many grid cells with the most children.")
+@click.option("--candidates-file", type=click.Path(path_type=Path), default=None,
+              help="CSV of candidate sites (parcels) with lon and lat columns, instead.")
 @click.option("--method", type=click.Choice(METHODS), default="auto", show_default=True)
 @with_appcontext
-def planning_sites(service, period, p, radius_m, candidates, method):
+def planning_sites(service, period, p, radius_m, candidates, candidates_file, method):
     """Where P new centres would newly cover the most children (existing centres kept)."""
     from app.geo.crs import from_metric
 
@@ -115,6 +117,8 @@ def planning_sites(service, period, p, radius_m, candidates, method):
     cx, cy = np.bincount(idx, weights=u.x_m) / n, np.bincount(idx, weights=u.y_m) / n
     top = np.argsort(-np.bincount(idx, weights=um.children), kind="stable")[:candidates]
     cand = np.column_stack([cx[top], cy[top]])
+    if candidates_file is not None:
+        cand = _candidate_file(candidates_file)
     try:
         result = suggest_sites(np.column_stack([u.x_m, u.y_m]), um.children,
                                np.column_stack([um.supply.x_m, um.supply.y_m]), cand,
@@ -129,6 +133,27 @@ def planning_sites(service, period, p, radius_m, candidates, method):
                                          result.newly_covered, strict=True), start=1):
         click.echo(json.dumps({"rank": k, "lon": round(float(a), 6), "lat": round(float(b), 6),
                                "newly_covered": round(float(gain), 1)}))
+
+
+def _candidate_file(path: Path) -> np.ndarray:
+    import pandas as pd
+
+    from app.geo.crs import in_korea_box, to_metric
+
+    try:
+        df = pd.read_csv(path)
+    except (FileNotFoundError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{path}: cannot read a CSV ({exc.__class__.__name__})") from None
+    if not {"lon", "lat"} <= set(df.columns):
+        raise click.ClickException(f"{path}: needs lon and lat columns (WGS84)")
+    lon = pd.to_numeric(df["lon"], errors="coerce").to_numpy(float)
+    lat = pd.to_numeric(df["lat"], errors="coerce").to_numpy(float)
+    bad = ~(np.isfinite(lon) & np.isfinite(lat)) | ~np.asarray(in_korea_box(lon, lat))
+    if bad.any():
+        lines = ", ".join(str(i + 2) for i in np.flatnonzero(bad)[:5])
+        raise click.ClickException(f"{path}: line(s) {lines}: lon/lat must be numbers in Korea")
+    x, y = to_metric(lon, lat)
+    return np.column_stack([x, y])
 
 
 def init_app(app: Flask) -> None:

@@ -41,3 +41,16 @@ def test_planning_measures_and_sites(runner, tmp_path):
                                  "night", "--p", "2", "--method", "greedy"])
     assert result.exit_code == 0, result.output
     assert result.output.count('"rank"') == 2
+
+
+def test_planning_sites_from_a_parcel_file(runner, tmp_path):
+    parcels = tmp_path / "parcels.csv"
+    parcels.write_text("lon,lat\n127.0286,37.2636\n126.7660,37.6584\n127.2700,37.0060\n")
+    result = runner.invoke(args=["planning-sites", "--service", "always_daycare", "--period", "night",
+                                 "--p", "2", "--candidates-file", str(parcels)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count('"rank"') == 2
+    parcels.write_text("lon,lat\n127.0,37.2\n200,37\n")
+    result = runner.invoke(args=["planning-sites", "--service", "daycare", "--candidates-file",
+                                 str(parcels)])
+    assert result.exit_code != 0 and "line(s) 3" in result.output
