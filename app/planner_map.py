@@ -85,6 +85,9 @@ def build_map(df: pd.DataFrame, shapes: list, measure: str, deserts: dict[str, t
             ).add_to(group)
         group.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
+    if len(gdf):
+        minx, miny, maxx, maxy = gdf.total_bounds
+        m.fit_bounds([[miny, minx], [maxy, maxx]])  # show the areas asked for, on any screen
     return m
 
 

@@ -153,7 +153,7 @@ def page():
         exports={f: url_for("planner.export_file") + "?" + urlencode(
             {**request.args.to_dict(), "format": f}) for f in ("csv", "geojson", "gpkg")},
         page_config=Markup(json.dumps(page_config, ensure_ascii=False).replace("</", "<\\/")),
-        synthetic=get_planning().synthetic or get_registry().synthetic,
+        synthetic=get_planning().synthetic or get_registry().synthetic, areas=_areas(),
         thresholds=planning_settings()["coverage_thresholds_m"])
 
 
@@ -178,6 +178,19 @@ def export_file():
     fmt = coverage_api._choice(request.args, "format", ("csv", "geojson", "gpkg"), "csv")
     df, analysis = coverage_api.measures_frame(opts, scenario)
     return coverage_api.export(df, analysis, opts["level"], fmt, coverage_api.meta_of(opts, scenario))
+
+
+def _areas() -> list[tuple[str, str]]:
+    """The 31 시군 and, under each city with 구, its 구, for the area menu."""
+    from app.geo import admin
+
+    infos = sorted(admin.gyeonggi_sigungu().values(), key=lambda i: i.sigungu_code)
+    out: list[tuple[str, str]] = []
+    for code, name in admin.gyeonggi_siguns().items():
+        out.append((code, name))
+        out.extend((i.sigungu_code, f"· {i.sigungu_name}") for i in infos
+                   if i.sigun_code == code and i.gu_name)
+    return out
 
 
 def programme_kinds(service: dict) -> list[str]:

@@ -96,3 +96,21 @@ def test_exports_and_grid(page, live, admin_token):
     features = r.json()["features"]
     assert features and features[0]["geometry"]["type"] == "Polygon"
     assert page.errors == []
+
+
+def test_planner_accessibility_and_phone(browser, live, admin_token, artifacts):
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
+                                  has_touch=True, locale="ko-KR")
+    page = context.new_page()
+    sign_in(page, live, admin_token)
+    page.goto(f"{live['app']}/planner?lang=ko&service=daycare&period=night&level=emd&area=41110")
+    page.wait_for_selector("#map_planner .leaflet-interactive")
+    # the page does not scroll sideways on a phone; the wide table scrolls inside its box
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], [(v["id"], v["help"], len(v["nodes"])) for v in serious]
+    page.screenshot(path=str(artifacts / "planner-phone.png"), full_page=False)
+    context.close()
