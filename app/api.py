@@ -22,7 +22,7 @@ from app.serialize import (
     facility_json,
     facility_text,
     feature_collection_body,
-    hit_text,
+    hits_text,
     results_body,
 )
 from app.store import SEOUL, get_index, get_registry, sync_live
@@ -141,8 +141,7 @@ def _respond(items: list[tuple[Facility, str]], extra: dict[str, Any]) -> Respon
 
 
 def _hits(hits: list[Hit]) -> list[tuple[Facility, str]]:
-    index = get_index()
-    return [(h.facility, hit_text(index, h)) for h in hits]
+    return list(zip([h.facility for h in hits], hits_text(get_index(), hits), strict=True))
 
 
 def _day_type(moment: datetime) -> str:
@@ -166,6 +165,10 @@ def _criteria(args, home: tuple[float, float] | None, now: datetime) -> Criteria
                     home_sigungu_code=home_sigungu)
 
 
+_PLAIN_NEAREST = frozenset({"lat", "lon"})
+_PLAIN = Criteria()
+
+
 @bp.get("/facilities/nearest")
 @documented("Nearest providers that can take the child", _nearest_params, "HitList",
             geojson=True)
@@ -173,12 +176,16 @@ def nearest():
     """Nearest providers that match, to home (and work)."""
     args, cfg, now = p.Args(request.args), current_app.config, _now()
     home = p.point(args, "lat", "lon", required=True)
-    work = p.point(args, "work_lat", "work_lon", required=False)
-    mode = p.mode(args, work is not None)
-    limit = p.integer(args, "limit", default=cfg["SEARCH_DEFAULT_LIMIT"], minimum=1,
-                      maximum=cfg["SEARCH_MAX_LIMIT"])
-    radius = p.number(args, "radius_m", minimum=0, maximum=cfg["SEARCH_MAX_RADIUS_M"])
-    c = _criteria(args, home, now)
+    if args.keys() <= _PLAIN_NEAREST:  # the most common query: nothing else to read
+        work, mode, radius, c = None, "home", None, _PLAIN
+        limit = cfg["SEARCH_DEFAULT_LIMIT"]
+    else:
+        work = p.point(args, "work_lat", "work_lon", required=False)
+        mode = p.mode(args, work is not None)
+        limit = p.integer(args, "limit", default=cfg["SEARCH_DEFAULT_LIMIT"], minimum=1,
+                          maximum=cfg["SEARCH_MAX_LIMIT"])
+        radius = p.number(args, "radius_m", minimum=0, maximum=cfg["SEARCH_MAX_RADIUS_M"])
+        c = _criteria(args, home, now)
     sync_live()
     hits = get_index().nearest(*home, c, now, limit, radius_m=radius, work=work, mode=mode)
     return _respond(_hits(hits), {"mode": mode, "count": len(hits),

@@ -36,6 +36,10 @@ class Args:
         """Every value of ``name``."""
         return self._values.get(name, [])
 
+    def keys(self):
+        """The names of the parameters given."""
+        return self._values.keys()
+
     def to_dict(self) -> dict[str, str]:
         """First values, for building links."""
         return {k: v[0] for k, v in self._values.items() if v}

@@ -7,11 +7,10 @@ import json
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from app.search.index import FacilityIndex, Hit
+from app.search.index import FacilityIndex, Hit, walking_minutes
 from app.search.model import Facility
 
 _TEXT: WeakKeyDictionary[FacilityIndex, dict[str, str]] = WeakKeyDictionary()
-_REPORTED: WeakKeyDictionary[FacilityIndex, dict[str, str]] = WeakKeyDictionary()
 
 
 def dumps(value: Any) -> str:
@@ -43,34 +42,51 @@ def facility_text(index: FacilityIndex, f: Facility) -> str:
     return text
 
 
-def _reported_text(index: FacilityIndex, facility_id: str, reported_at) -> str:
-    if reported_at is None:
+_ISO: dict = {}  # report time -> its quoted ISO text; report times repeat across searches
+_ISO_MAX = 200_000
+_HOME_VISIT = '"distance_m":null,"walking_minutes":null,"comes_to_you":true'
+
+
+def _iso_text(moment) -> str:
+    if moment is None:
         return "null"
-    cache = _cache_of(_REPORTED, index)
-    text = cache.get(facility_id)
+    key = (moment, moment.utcoffset())  # equal instants in two offsets print differently
+    text = _ISO.get(key)
     if text is None:
-        text = cache[facility_id] = f'"{reported_at.isoformat()}"'
+        if len(_ISO) >= _ISO_MAX:
+            _ISO.clear()
+        text = _ISO[key] = f'"{moment.isoformat()}"'
     return text
 
 
+def hits_text(index: FacilityIndex, hits: list[Hit]) -> list[str]:
+    """Search results as JSON texts. Formatted directly: this runs on every search, and every
+    value here is a number, null, a fixed word or an ISO time (keyed by the time itself, so a
+    provider's new report shows its new time)."""
+    cache = _cache_of(_TEXT, index)
+    out = []
+    for h in hits:
+        f = h.facility
+        ftext = cache.get(f.id)
+        if ftext is None:
+            ftext = cache[f.id] = dumps(facility_json(f))
+        a = h.availability
+        d = h.distance_m
+        where = _HOME_VISIT if d is None else \
+            f'"distance_m":{d:.1f},"walking_minutes":{walking_minutes(d)},"comes_to_you":false'
+        detour = "null" if h.detour_m is None else f"{h.detour_m:.1f}"
+        places = "null" if a.places is None or a.status == "unknown" else str(a.places)
+        age = "null" if a.age_minutes is None else str(a.age_minutes)
+        out.append(
+            f'{{"facility":{ftext},{where},"near":"{h.anchor}","detour_m":{detour},'
+            f'"availability":{{"status":"{a.status}","places":{places},'
+            f'"reported_at":{_iso_text(a.reported_at)},"age_minutes":{age}}}}}')
+    return out
+
+
 def hit_text(index: FacilityIndex, h: Hit) -> str:
-    """One search result as JSON text. Formatted directly: it runs ten times on every search,
-    and every value here is a number, null, a fixed word or an ISO time."""
-    a = h.availability
-    if h.distance_m is None:
-        where = '"distance_m":null,"walking_minutes":null,"comes_to_you":true'
-    else:
-        where = (f'"distance_m":{round(h.distance_m, 1)!r},'
-                 f'"walking_minutes":{h.walking_minutes},"comes_to_you":false')
-    detour = "null" if h.detour_m is None else repr(round(h.detour_m, 1))
-    places = "null" if a.places is None or a.status == "unknown" else str(a.places)
-    reported = _reported_text(index, h.facility.id, a.reported_at)
-    age = "null" if a.age_minutes is None else str(a.age_minutes)
-    return (
-        f'{{"facility":{facility_text(index, h.facility)},{where},"near":"{h.anchor}",'
-        f'"detour_m":{detour},"availability":{{"status":"{a.status}","places":{places},'
-        f'"reported_at":{reported},"age_minutes":{age}}}}}'
-    )
+    """One search result as JSON text (see :func:`hits_text`)."""
+    return hits_text(index, [h])[0]
 
 
 def results_body(items: list[str], meta: dict[str, Any]) -> str:

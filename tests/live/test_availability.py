@@ -140,10 +140,12 @@ def test_another_server_sees_the_update_on_its_next_search(make_app, issue, live
     seen = nearest_daycare(other)
     assert seen["facility"]["id"] == fid
     assert seen["availability"]["status"] == "full"
-    live_client.put(url(fid), json={"version": 1, "vacancies": {"regular": 4}}, headers=me)
+    put = live_client.put(url(fid), json={"version": 1, "vacancies": {"regular": 4}}, headers=me)
     seen = nearest_daycare(other)
     assert (seen["availability"]["status"], seen["availability"]["places"]) == ("available", 4)
     assert seen["availability"]["age_minutes"] == 0
+    # the time of the new report, not the one this server showed before
+    assert seen["availability"]["reported_at"] == put.json["reported_at"] != hit["availability"]["reported_at"]
     only = other.get("/api/v1/facilities/nearest", query_string={
         **SUWON, "kind": "daycare", "available": "true", "limit": "1"}).json["results"]
     assert only[0]["facility"]["id"] == fid
