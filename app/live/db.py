@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, current_app
-from sqlalchemy.pool import NullPool
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import NullPool, QueuePool
 
 metadata = sa.MetaData()
 
@@ -52,14 +54,33 @@ def database_url(app: Flask) -> str:
     return f"sqlite:///{path}"
 
 
+def _sqlite_file(url: str) -> str | None:
+    """The file path of a SQLite URL (``sqlite:///path`` or ``sqlite:///file:path?…``)."""
+    database = sa.make_url(url).database
+    if not database or database == ":memory:":
+        return None
+    return database.removeprefix("file:").split("?")[0]
+
+
+def _inode(path: str) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
+
+
 def make_engine(url: str) -> sa.Engine:
-    """An engine; SQLite gets WAL, a busy timeout, and a connection per use."""
+    """An engine; SQLite gets WAL, a busy timeout, and a small pool of kept connections."""
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, poolclass=NullPool,
+        # Kept connections: opening one (and closing the last, which checkpoints the WAL) cost
+        # more than the write itself. Each is checked at checkout against the file on disk, so
+        # a database moved away or replaced counts as unreachable instead of being written to.
+        engine = sa.create_engine(url, poolclass=QueuePool, pool_size=4, max_overflow=8,
                                   connect_args={"timeout": 30, "check_same_thread": False})
+        path = _sqlite_file(url)
 
         @sa.event.listens_for(engine, "connect")
-        def _pragmas(conn, _record):
+        def _pragmas(conn, record):
             conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
             cur = conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
@@ -68,6 +89,12 @@ def make_engine(url: str) -> sa.Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+            record.info["inode"] = _inode(path) if path else None
+
+        @sa.event.listens_for(engine, "checkout")
+        def _same_file(conn, record, proxy):
+            if path and _inode(path) != record.info.get("inode"):
+                raise DisconnectionError("the database file was moved or replaced")
 
         # Writers take the lock at BEGIN, so a read-then-write transaction cannot deadlock.
         @sa.event.listens_for(engine, "begin")
