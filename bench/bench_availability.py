@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -79,7 +80,10 @@ def run(label: str, db_url: str, seconds: int, rate_per_writer: float) -> None:
                 for w in range(2)]
             time.sleep(0.5)
             busy = wrk(search, seconds)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             updates = sum(int(w.communicate()[0]) for w in writers)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            writer_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
             quiet_after = wrk(search, seconds)
         finally:
             server.kill()
@@ -88,7 +92,8 @@ def run(label: str, db_url: str, seconds: int, rate_per_writer: float) -> None:
     print(f"{label}, burst {pace}, 2 workers x {THREADS} threads:\n  searches/s without "
           f"writes {quiet:.0f} and {quiet_after:.0f} (before/after);"
           f" during the burst {busy:.0f} ({busy / base:.2f} of quiet); "
-          f"updates/s during the burst {updates / (seconds + 1):.0f} (2 writer processes)")
+          f"updates/s during the burst {updates / (seconds + 1):.0f} (2 writer processes, which "
+          f"used {writer_cpu / (seconds + 1.5):.2f} of the machine's 2 cores themselves)")
 
 
 def main() -> None:
