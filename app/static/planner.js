@@ -48,7 +48,8 @@
   function summary() {
     $("scenario-summary").textContent =
       M.scenario_added.split("{n}").join(String(scenario.add.length)) + ", " +
-      M.scenario_closed.split("{n}").join(String(scenario.close.length));
+      M.scenario_closed.split("{n}").join(String(scenario.close.length)) + ", " +
+      M.scenario_resized.split("{n}").join(String(scenario.resize.length));
   }
   function drawEdits() {
     editLayer.clearLayers();
@@ -62,11 +63,13 @@
     mode = mode === m ? null : m;
     $("add-mode").setAttribute("aria-pressed", String(mode === "add"));
     $("close-mode").setAttribute("aria-pressed", String(mode === "close"));
+    $("resize-mode").setAttribute("aria-pressed", String(mode === "resize"));
     map.getContainer().style.cursor = mode === "add" ? "crosshair" : "";
-    if (mode === "close") { loadProviders(); }
+    if (mode === "close" || mode === "resize") { loadProviders(); }
   }
   $("add-mode").addEventListener("click", function () { setMode("add"); });
   $("close-mode").addEventListener("click", function () { setMode("close"); });
+  $("resize-mode").addEventListener("click", function () { setMode("resize"); });
   map.on("click", function (ev) {
     if (mode !== "add") { return; }
     var service = cfg.services[cfg.service] ? cfg.service : "daycare";
@@ -90,6 +93,15 @@
           fillColor: closed ? "#000" : "#fff", fillOpacity: 1, className: "planner-provider" });
         mk.bindTooltip(document.createTextNode(f.name));  // text, never HTML
         mk.on("click", function () {
+          if (mode === "resize") {
+            var places = parseInt($("new-capacity").value, 10);
+            if (!(places >= 0)) { return; }
+            scenario.resize = scenario.resize.filter(function (r) { return r.id !== f.id; });
+            scenario.resize.push({ id: f.id, capacity: places });
+            mk.setStyle({ fillColor: "#fdae61" });
+            summary();
+            return;
+          }
           if (mode !== "close") { return; }
           var i = scenario.close.indexOf(f.id);
           if (i >= 0) { scenario.close.splice(i, 1); } else { scenario.close.push(f.id); }
@@ -100,7 +112,7 @@
       });
     });
   }
-  map.on("moveend", function () { if (mode === "close") { loadProviders(); } });
+  map.on("moveend", function () { if (mode === "close" || mode === "resize") { loadProviders(); } });
 
   function submit() {
     var empty = !scenario.add.length && !scenario.close.length && !scenario.resize.length;

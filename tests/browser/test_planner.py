@@ -82,6 +82,20 @@ def test_choropleth_deserts_table_and_scenario(page, live, admin_token, artifact
         ".find(r => r.cells[0].textContent.includes('41115')).cells[2].getAttribute('data-v')")
     assert float(places_after) == float(places_before) + 25
     assert "추가 1곳" in page.locator("#scenario-summary").inner_text()
+
+    # set a provider's places by clicking it, on top of the scenario so far
+    page.evaluate("window.map_planner.setView([37.2636, 127.0286], 13)")
+    page.fill("#new-capacity", "0")
+    page.click("#resize-mode")
+    marker = page.locator("#map_planner path.planner-provider").first
+    marker.wait_for()
+    marker.click(force=True)
+    assert "정원 변경 1곳" in page.locator("#scenario-summary").inner_text()
+    page.click("#apply-scenario")
+    page.wait_for_selector("#map_planner .leaflet-interactive")
+    query = parse_qs(urlsplit(page.url).query)["scenario"][0]
+    assert '"resize"' in query and '"capacity": 0' in query.replace('":0', '": 0')
+    assert "추가 1곳" in page.locator("#scenario-summary").inner_text()
     assert page.errors == []
 
 
