@@ -23,7 +23,7 @@ from app.planning.sites import METHODS, SiteError, suggest_sites
 from app.planning.supply import SUPPLY_VALUES
 from app.planning_store import get_planning
 from app.providers_api import Forbidden, _principal
-from app.store import get_registry
+from app.store import get_index, get_registry
 
 bp = Blueprint("coverage", __name__, url_prefix="/api/v1/coverage")
 EXPORT_FORMATS = ("json", "geojson", "csv", "gpkg")
@@ -75,7 +75,7 @@ def parse_scenario_text(text: str | None) -> Scenario:
 def checked_scenario(data) -> Scenario:
     """A scenario checked against the registry; 400 naming the part at fault."""
     try:
-        return parse_scenario(data, {f.id: f for f in get_registry().facilities})
+        return parse_scenario(data, get_index().by_id)
     except ScenarioError as exc:
         raise InvalidParameter(str(exc), f"scenario.{exc.field}") from None
 
@@ -260,12 +260,7 @@ def sites():
     u = analysis.units
     candidates = data.get("candidates")
     if candidates is None:
-        _keys, idx = analysis.groups("grid")
-        cx = np.bincount(idx, weights=u.x_m) / np.bincount(idx)
-        cy = np.bincount(idx, weights=u.y_m) / np.bincount(idx)
-        kids = np.bincount(idx, weights=um.children)
-        top = np.argsort(-kids, kind="stable")[:limits["max_candidates"]]
-        cand_xy = np.column_stack([cx[top], cy[top]])
+        cand_xy = analysis.grid_candidates(opts["service"], opts["period"], limits["max_candidates"])
     else:
         cand_xy = _candidate_points(candidates, limits["max_candidates"])
     try:

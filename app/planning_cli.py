@@ -112,11 +112,7 @@ def planning_sites(service, period, p, radius_m, candidates, candidates_file, me
     analysis = _analysis("capacity")
     um = analysis.unit_measures(service, period)
     u = analysis.units
-    _, idx = analysis.groups("grid")
-    n = np.bincount(idx)
-    cx, cy = np.bincount(idx, weights=u.x_m) / n, np.bincount(idx, weights=u.y_m) / n
-    top = np.argsort(-np.bincount(idx, weights=um.children), kind="stable")[:candidates]
-    cand = np.column_stack([cx[top], cy[top]])
+    cand = analysis.grid_candidates(service, period, candidates)
     if candidates_file is not None:
         cand = _candidate_file(candidates_file)
     try:

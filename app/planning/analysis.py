@@ -244,6 +244,17 @@ class Analysis:
         names.update(self.units.area_names)
         return [names.get(k, k) for k in keys]
 
+    def grid_candidates(self, service: str, period: str, n: int) -> np.ndarray:
+        """Candidate sites: the children-weighted centres of the ``n`` grid cells with the most
+        children of the service's ages (EPSG:5179 m, most children first)."""
+        um = self.unit_measures(service, period)
+        _, idx = self.groups("grid")
+        count = np.bincount(idx)
+        cx = np.bincount(idx, weights=self.units.x_m) / count
+        cy = np.bincount(idx, weights=self.units.y_m) / count
+        top = np.argsort(-np.bincount(idx, weights=um.children), kind="stable")[:n]
+        return np.column_stack([cx[top], cy[top]])
+
     def all_measures(self, level: str, service_ids: Sequence[str] | None = None,
                      period_ids: Sequence[str] | None = None) -> pd.DataFrame:
         """:meth:`measures` for every service and period, one table."""
