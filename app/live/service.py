@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from .db import audit_log, availability
 from .record import LiveRecord, from_storage
@@ -35,6 +35,20 @@ def get(engine: sa.Engine, facility_id: str) -> LiveRecord | None:
     return _row_to_record(row) if row else None
 
 
+# Built once: building a statement costs more than running it on SQLite (a burst of updates
+# runs these hundreds of times a second).
+_CURRENT = sa.select(availability).where(availability.c.facility_id == sa.bindparam("fid"))
+_CURRENT_LOCKED = _CURRENT.with_for_update()
+_UPDATE = (availability.update()
+           .where(availability.c.facility_id == sa.bindparam("fid"),
+                  availability.c.version == sa.bindparam("current"))
+           .values(version=sa.bindparam("new_version"), data=sa.bindparam("new_data"),
+                   reported_at=sa.bindparam("at"), reported_by=sa.bindparam("by")))
+_INSERT = availability.insert()
+_AUDIT = audit_log.insert()
+_NOTIFY = sa.text(f"NOTIFY {CHANNEL}")
+
+
 def put(engine: sa.Engine, facility_id: str, based_on: int, content: dict, actor: str,
         now: datetime | None = None) -> LiveRecord:
     """Replace a provider's report if ``based_on`` is its current version (0: none yet).
@@ -46,30 +60,27 @@ def put(engine: sa.Engine, facility_id: str, based_on: int, content: dict, actor
     data = json.dumps(content, ensure_ascii=False, sort_keys=True)
     try:
         with engine.begin() as conn:
-            query = sa.select(availability).where(availability.c.facility_id == facility_id)
-            if conn.dialect.name == "postgresql":
-                query = query.with_for_update()
-            row = conn.execute(query).first()
+            postgres = conn.dialect.name == "postgresql"
+            row = conn.execute(_CURRENT_LOCKED if postgres else _CURRENT,
+                               {"fid": facility_id}).first()
             current = row.version if row else 0
             if based_on != current:
                 raise VersionConflict(_row_to_record(row) if row else None)
-            values = {"version": current + 1, "data": data, "reported_at": now,
-                      "reported_by": actor}
             if row:
-                done = conn.execute(availability.update()
-                                    .where(availability.c.facility_id == facility_id,
-                                           availability.c.version == current)
-                                    .values(**values)).rowcount
+                done = conn.execute(_UPDATE, {
+                    "fid": facility_id, "current": current, "new_version": current + 1,
+                    "new_data": data, "at": now, "by": actor}).rowcount
                 if done != 1:
                     raise VersionConflict(get(engine, facility_id))
             else:
-                conn.execute(availability.insert().values(facility_id=facility_id, **values))
-            conn.execute(audit_log.insert().values(
-                facility_id=facility_id, actor=actor, at=now, version=current + 1,
-                old=row.data if row else None, new=data))
-            if conn.dialect.name == "postgresql":
+                conn.execute(_INSERT, {"facility_id": facility_id, "version": 1, "data": data,
+                                       "reported_at": now, "reported_by": actor})
+            conn.execute(_AUDIT, {"facility_id": facility_id, "actor": actor, "at": now,
+                                  "version": current + 1, "old": row.data if row else None,
+                                  "new": data})
+            if postgres:
                 # Delivered on commit to every server's listener (app.live.watch).
-                conn.execute(sa.text(f"NOTIFY {CHANNEL}"))
+                conn.execute(_NOTIFY)
     except IntegrityError:
         # Two first reports raced; the loser sees the winner's record.
         raise VersionConflict(get(engine, facility_id)) from None
@@ -125,29 +136,15 @@ class LiveOverlay:
         try:
             if not watcher.changed() and self.reachable and self.last_audit_id >= 0:
                 return
+            newest, rows = watcher.changes(self.last_audit_id)
         except Unreachable as exc:
             self.reachable = False
             self.last_error = str(exc)[:200]
             return
-        try:
-            with engine.connect() as conn:
-                newest = conn.execute(sa.select(sa.func.max(audit_log.c.id))).scalar() or 0
-                if newest == self.last_audit_id:
-                    self.reachable = True
-                    return
-                query = sa.select(availability)
-                if self.last_audit_id >= 0:
-                    changed = sa.select(audit_log.c.facility_id).where(
-                        audit_log.c.id > self.last_audit_id)
-                    query = query.where(availability.c.facility_id.in_(changed))
-                rows = conn.execute(query).all()
-        except DBAPIError as exc:
-            self.reachable = False
-            self.last_error = type(exc.orig).__name__ if exc.orig else type(exc).__name__
-            return
         with self._lock:
-            for row in rows:
-                self.records[row.facility_id] = _row_to_record(row)
+            for facility_id, version, reported_at, reported_by, data in rows:
+                self.records[facility_id] = from_storage(version, reported_at, reported_by,
+                                                         data)
             self.last_audit_id = newest
             self.reachable = True
             self.last_error = None

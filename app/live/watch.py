@@ -1,7 +1,13 @@
 """Cheap "did anything change?" checks, so a search asks the database only when a provider
 report changed: SQLite's ``PRAGMA data_version`` on a kept connection (no disk read), and
 PostgreSQL's LISTEN/NOTIFY (a non-blocking look at a socket). Both notice at once, so every
-server sees a change on its next search."""
+server sees a change on its next search.
+
+When something did change, :meth:`changes` fetches the reports written since the last one
+seen in a single statement on the watcher's own kept connection: during a burst of updates
+nearly every search does this, so it skips the connection pool (and PostgreSQL's pre-ping
+round trip) and SQLAlchemy's statement building.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +15,32 @@ import os
 import sqlite3
 import threading
 import time
+from datetime import datetime
 
 import sqlalchemy as sa
 
 CHANNEL = "dolbom_availability"
 RECONNECT_EVERY_S = 1.0  # while the database is away, try again at most this often
 
+# The newest audit entry, and every report changed after a given entry, read in one statement
+# (one snapshot). Rows: (newest_audit_id, facility_id, version, reported_at, reported_by, data);
+# when nothing changed, one row with only newest_audit_id set.
+_CHANGES_SQL = (
+    "SELECT m.newest, a.facility_id, a.version, a.reported_at, a.reported_by, a.data "
+    "FROM (SELECT max(id) AS newest FROM audit_log) AS m "
+    "LEFT JOIN availability AS a "
+    "ON a.facility_id IN (SELECT facility_id FROM audit_log WHERE id > {since})")
+
+Row = tuple[str, int, datetime, str, str]  # facility_id, version, reported_at, by, data
+
 
 class Unreachable(Exception):
     """The database cannot be reached right now."""
+
+
+def _split(rows: list[tuple]) -> tuple[int, list[Row]]:
+    newest = (rows[0][0] if rows else None) or 0
+    return newest, [tuple(r[1:]) for r in rows if r[1] is not None]
 
 
 class SQLiteWatcher:
@@ -28,8 +51,8 @@ class SQLiteWatcher:
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []
 
-    def changed(self) -> bool:
-        """True when something was committed since the last call in this thread."""
+    def _conn(self) -> sqlite3.Connection:
+        """This thread's read-only connection, reopened when the file was replaced."""
         try:
             inode = os.stat(self.path).st_ino
         except OSError as exc:
@@ -43,14 +66,33 @@ class SQLiteWatcher:
             self._opened.append(local.conn)
             local.inode = inode
             local.version = None
+        return local.conn
+
+    def changed(self) -> bool:
+        """True when something was committed since the last call in this thread."""
+        conn = self._conn()
+        local = self._local
         try:
-            version = local.conn.execute("PRAGMA data_version").fetchone()[0]
+            version = conn.execute("PRAGMA data_version").fetchone()[0]
         except sqlite3.Error as exc:
             local.inode = None
             raise Unreachable(str(exc)) from exc
         changed = version != local.version
         local.version = version
         return changed
+
+    def changes(self, since_id: int) -> tuple[int, list[Row]]:
+        """The newest audit id and the reports changed after audit entry ``since_id``."""
+        conn = self._conn()
+        try:
+            rows = conn.execute(_CHANGES_SQL.format(since="?"), (since_id,)).fetchall()
+        except sqlite3.Error as exc:
+            self._local.inode = None
+            raise Unreachable(str(exc)) from exc
+        newest, changed = _split(rows)
+        # SQLite keeps timestamps as text (written by SQLAlchemy, in UTC).
+        return newest, [(f, v, datetime.fromisoformat(at), by, data)
+                        for f, v, at, by, data in changed]
 
     def close(self) -> None:
         """Close every kept connection."""
@@ -61,11 +103,13 @@ class SQLiteWatcher:
 
 
 class PostgresWatcher:
-    """Listens for the NOTIFY that every availability write sends."""
+    """Listens for the NOTIFY that every availability write sends, and reads the changes on
+    a second kept connection (a listener must not lose notifications to a running query)."""
 
     def __init__(self, url: sa.URL) -> None:
         self.url = url
         self._conn = None
+        self._query_conn = None
         self._lock = threading.Lock()
         self._retry_at = 0.0
 
@@ -73,10 +117,16 @@ class PostgresWatcher:
         import psycopg
 
         u = self.url
-        conn = psycopg.connect(host=u.host, port=u.port, user=u.username, password=u.password,
+        return psycopg.connect(host=u.host, port=u.port, user=u.username, password=u.password,
                                dbname=u.database, autocommit=True, connect_timeout=3)
-        conn.execute(f"LISTEN {CHANNEL}")
-        return conn
+
+    def _lost(self, exc: Exception) -> Unreachable:
+        for conn in (self._conn, self._query_conn):
+            if conn is not None:
+                conn.close()
+        self._conn = self._query_conn = None
+        self._retry_at = time.monotonic() + RECONNECT_EVERY_S
+        return Unreachable(str(exc))
 
     def changed(self) -> bool:
         """True when a write was notified since the last call (or after a reconnect)."""
@@ -88,34 +138,61 @@ class PostgresWatcher:
                     raise Unreachable("waiting before reconnecting")
                 try:
                     self._conn = self._connect()
+                    self._conn.execute(f"LISTEN {CHANNEL}")
                 except psycopg.Error as exc:
-                    self._retry_at = time.monotonic() + RECONNECT_EVERY_S
-                    raise Unreachable(str(exc)) from exc
+                    raise self._lost(exc) from exc
                 return True  # anything may have changed while we were away
             try:
                 got = any(True for _ in self._conn.notifies(timeout=0, stop_after=None))
                 if self._conn.closed or self._conn.broken:
                     raise psycopg.OperationalError("listener connection lost")
             except psycopg.Error as exc:
-                self._conn.close()
-                self._conn = None
-                self._retry_at = time.monotonic() + RECONNECT_EVERY_S
-                raise Unreachable(str(exc)) from exc
+                raise self._lost(exc) from exc
             return got
 
-    def close(self) -> None:
-        """Close the listener."""
+    def changes(self, since_id: int) -> tuple[int, list[Row]]:
+        """The newest audit id and the reports changed after audit entry ``since_id``."""
+        import psycopg
+
         with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+            if time.monotonic() < self._retry_at:
+                raise Unreachable("waiting before reconnecting")
+            try:
+                if self._query_conn is None:
+                    self._query_conn = self._connect()
+                rows = self._query_conn.execute(_CHANGES_SQL.format(since="%s"),
+                                                (since_id,)).fetchall()
+            except psycopg.Error as exc:
+                raise self._lost(exc) from exc
+        return _split(rows)
+
+    def close(self) -> None:
+        """Close both connections."""
+        with self._lock:
+            for conn in (self._conn, self._query_conn):
+                if conn is not None:
+                    conn.close()
+            self._conn = self._query_conn = None
 
 
 class AlwaysChanged:
-    """For other databases: ask every time."""
+    """For other databases: ask every time, through the engine's pool."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
 
     def changed(self) -> bool:
         return True
+
+    def changes(self, since_id: int) -> tuple[int, list[Row]]:
+        """The newest audit id and the reports changed after audit entry ``since_id``."""
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(sa.text(_CHANGES_SQL.format(since=":since")),
+                                    {"since": since_id}).all()
+        except sa.exc.DBAPIError as exc:
+            raise Unreachable(type(exc.orig).__name__ if exc.orig else str(exc)) from exc
+        return _split([tuple(r) for r in rows])
 
     def close(self) -> None:
         pass
@@ -128,4 +205,4 @@ def watcher_for(engine: sa.Engine):
         return SQLiteWatcher(url.database.removeprefix("file:").split("?")[0])
     if url.get_backend_name() == "postgresql":
         return PostgresWatcher(url)
-    return AlwaysChanged()
+    return AlwaysChanged(engine)
