@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import weakref
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -150,6 +151,21 @@ def init_app(app: Flask) -> None:
     if app.config.get("DATABASE_AUTO_MIGRATE", True):
         upgrade(url)
     app.extensions["dolbom_db"] = make_engine(url)
+
+
+_ONE_STATEMENT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def one_statement(engine: sa.Engine) -> sa.Engine:
+    """The engine for work that is a single statement (a read, or a write whose audit entry
+    the trigger adds): on PostgreSQL in autocommit, saving the BEGIN and COMMIT/ROLLBACK round
+    trips; the statement is a transaction of its own. SQLite is unchanged."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    found = _ONE_STATEMENT.get(engine)
+    if found is None:
+        found = _ONE_STATEMENT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return found
 
 
 def get_engine() -> sa.Engine:

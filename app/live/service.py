@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from .db import audit_log, availability
+from .db import audit_log, availability, one_statement
 from .record import LiveRecord, from_storage
-from .watch import CHANNEL, Unreachable, watcher_for
+from .watch import Unreachable, watcher_for
 
 
 class VersionConflict(Exception):
@@ -27,26 +29,32 @@ def _row_to_record(row) -> LiveRecord:
     return from_storage(row.version, row.reported_at, row.reported_by, row.data)
 
 
+_CURRENT = sa.select(availability).where(availability.c.facility_id == sa.bindparam("fid"))
+
+
 def get(engine: sa.Engine, facility_id: str) -> LiveRecord | None:
     """The current report of a provider, or None when it never reported."""
-    with engine.connect() as conn:
-        row = conn.execute(sa.select(availability)
-                           .where(availability.c.facility_id == facility_id)).first()
+    with one_statement(engine).connect() as conn:
+        row = conn.execute(_CURRENT, {"fid": facility_id}).first()
     return _row_to_record(row) if row else None
 
 
 # Built once: building a statement costs more than running it on SQLite (a burst of updates
-# runs these hundreds of times a second).
-_CURRENT = sa.select(availability).where(availability.c.facility_id == sa.bindparam("fid"))
-_CURRENT_LOCKED = _CURRENT.with_for_update()
+# runs these hundreds of times a second). The audit entry (and, on PostgreSQL, the NOTIFY to
+# every server) is written by a trigger in the same statement (migration 0003).
 _UPDATE = (availability.update()
            .where(availability.c.facility_id == sa.bindparam("fid"),
-                  availability.c.version == sa.bindparam("current"))
+                  availability.c.version == sa.bindparam("based_on"))
            .values(version=sa.bindparam("new_version"), data=sa.bindparam("new_data"),
                    reported_at=sa.bindparam("at"), reported_by=sa.bindparam("by")))
-_INSERT = availability.insert()
-_AUDIT = audit_log.insert()
-_NOTIFY = sa.text(f"NOTIFY {CHANNEL}")
+_FIRST_VALUES = {"facility_id": sa.bindparam("fid"), "version": sa.bindparam("new_version"),
+                 "data": sa.bindparam("new_data"), "reported_at": sa.bindparam("at"),
+                 "reported_by": sa.bindparam("by")}
+_FIRST = {  # the first report; a second first report (a race) inserts nothing
+    dialect: insert(availability).values(_FIRST_VALUES).on_conflict_do_nothing()
+    .returning(availability.c.version)  # a row when inserted (rowcount is not reliable here)
+    for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
+}
 
 
 def put(engine: sa.Engine, facility_id: str, based_on: int, content: dict, actor: str,
@@ -54,37 +62,23 @@ def put(engine: sa.Engine, facility_id: str, based_on: int, content: dict, actor
     """Replace a provider's report if ``based_on`` is its current version (0: none yet).
 
     Raises :class:`VersionConflict` with the current record otherwise. The change and its
-    audit entry commit together or not at all.
+    audit entry commit together or not at all (one statement; the entry is the trigger's).
     """
     now = now or datetime.now(UTC)
     data = json.dumps(content, ensure_ascii=False, sort_keys=True)
+    params = {"fid": facility_id, "based_on": based_on, "new_version": based_on + 1,
+              "new_data": data, "at": now, "by": actor}
     try:
-        with engine.begin() as conn:
-            postgres = conn.dialect.name == "postgresql"
-            row = conn.execute(_CURRENT_LOCKED if postgres else _CURRENT,
-                               {"fid": facility_id}).first()
-            current = row.version if row else 0
-            if based_on != current:
-                raise VersionConflict(_row_to_record(row) if row else None)
-            if row:
-                done = conn.execute(_UPDATE, {
-                    "fid": facility_id, "current": current, "new_version": current + 1,
-                    "new_data": data, "at": now, "by": actor}).rowcount
-                if done != 1:
-                    raise VersionConflict(get(engine, facility_id))
+        with one_statement(engine).begin() as conn:
+            if based_on:
+                done = conn.execute(_UPDATE, params).rowcount == 1
             else:
-                conn.execute(_INSERT, {"facility_id": facility_id, "version": 1, "data": data,
-                                       "reported_at": now, "reported_by": actor})
-            conn.execute(_AUDIT, {"facility_id": facility_id, "actor": actor, "at": now,
-                                  "version": current + 1, "old": row.data if row else None,
-                                  "new": data})
-            if postgres:
-                # Delivered on commit to every server's listener (app.live.watch).
-                conn.execute(_NOTIFY)
+                done = conn.execute(_FIRST[conn.dialect.name], params).first() is not None
     except IntegrityError:
-        # Two first reports raced; the loser sees the winner's record.
-        raise VersionConflict(get(engine, facility_id)) from None
-    return from_storage(current + 1, now, actor, data)
+        done = False
+    if not done:
+        raise VersionConflict(get(engine, facility_id))
+    return from_storage(based_on + 1, now, actor, data)
 
 
 def history(engine: sa.Engine, facility_id: str, limit: int = 100) -> list[dict]:
@@ -143,8 +137,10 @@ class LiveOverlay:
             return
         with self._lock:
             for facility_id, version, reported_at, reported_by, data in rows:
-                self.records[facility_id] = from_storage(version, reported_at, reported_by,
-                                                         data)
+                known = self.records.get(facility_id)
+                if known is None or version >= known.version:  # never step back
+                    self.records[facility_id] = from_storage(version, reported_at,
+                                                             reported_by, data)
             self.last_audit_id = newest
             self.reachable = True
             self.last_error = None

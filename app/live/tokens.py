@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from .db import tokens
+from .db import one_statement, tokens
 
 ROLES = ("provider", "admin")
 
@@ -62,6 +62,9 @@ def revoke(engine: sa.Engine, token_id: str) -> bool:
     return result.rowcount == 1
 
 
+_BY_ID = sa.select(tokens).where(tokens.c.id == sa.bindparam("token_id"))
+
+
 def verify(engine: sa.Engine, text: str | None) -> Principal | None:
     """The principal of a valid, unrevoked token, else None."""
     if not text or not text.startswith("dlb_"):
@@ -70,8 +73,8 @@ def verify(engine: sa.Engine, text: str | None) -> Principal | None:
     if len(parts) != 3:
         return None
     _, token_id, secret = parts
-    with engine.connect() as conn:
-        row = conn.execute(sa.select(tokens).where(tokens.c.id == token_id)).first()
+    with one_statement(engine).connect() as conn:
+        row = conn.execute(_BY_ID, {"token_id": token_id}).first()
     if row is None or row.revoked_at is not None:
         return None
     if not hmac.compare_digest(row.secret_hash, _hash(secret)):

@@ -3,14 +3,16 @@ report changed: SQLite's ``PRAGMA data_version`` on a kept connection (no disk r
 PostgreSQL's LISTEN/NOTIFY (a non-blocking look at a socket). Both notice at once, so every
 server sees a change on its next search.
 
-When something did change, :meth:`changes` fetches the reports written since the last one
-seen in a single statement on the watcher's own kept connection: during a burst of updates
-nearly every search does this, so it skips the connection pool (and PostgreSQL's pre-ping
-round trip) and SQLAlchemy's statement building.
+What changed is then read without the connection pool (and PostgreSQL's pre-ping round trip)
+or SQLAlchemy's statement building, since during a burst of updates nearly every search does
+it: on SQLite in one statement on the watcher's kept connection (writers are serialised, so
+audit ids follow commit order and "entries after the last one seen" is exact); on PostgreSQL
+from the NOTIFY payloads themselves (concurrent writers commit out of id order there).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import threading
@@ -30,6 +32,9 @@ _CHANGES_SQL = (
     "FROM (SELECT max(id) AS newest FROM audit_log) AS m "
     "LEFT JOIN availability AS a "
     "ON a.facility_id IN (SELECT facility_id FROM audit_log WHERE id > {since})")
+
+_ROWS_SQL = ("SELECT facility_id, version, reported_at, reported_by, data FROM availability "
+             "WHERE facility_id = ANY(%s)")  # PostgreSQL only
 
 Row = tuple[str, int, datetime, str, str]  # facility_id, version, reported_at, by, data
 
@@ -103,8 +108,10 @@ class SQLiteWatcher:
 
 
 class PostgresWatcher:
-    """Listens for the NOTIFY that every availability write sends, and reads the changes on
-    a second kept connection (a listener must not lose notifications to a running query)."""
+    """Listens for the NOTIFY that every report write sends (migration 0003): its payload is
+    the report itself, applied without a query. Reports are read from the database only after
+    (re)connecting, and for a report too big for a payload, on a second kept connection (a
+    listener must not miss notifications while a query runs)."""
 
     def __init__(self, url: sa.URL) -> None:
         self.url = url
@@ -112,6 +119,8 @@ class PostgresWatcher:
         self._query_conn = None
         self._lock = threading.Lock()
         self._retry_at = 0.0
+        self._pending: list[dict] = []  # notified, not yet handed out by changes()
+        self._reload = True  # read everything: first use, or back after losing the listener
 
     def _connect(self):
         import psycopg
@@ -126,6 +135,8 @@ class PostgresWatcher:
                 conn.close()
         self._conn = self._query_conn = None
         self._retry_at = time.monotonic() + RECONNECT_EVERY_S
+        self._pending.clear()
+        self._reload = True
         return Unreachable(str(exc))
 
     def changed(self) -> bool:
@@ -141,30 +152,45 @@ class PostgresWatcher:
                     self._conn.execute(f"LISTEN {CHANNEL}")
                 except psycopg.Error as exc:
                     raise self._lost(exc) from exc
-                return True  # anything may have changed while we were away
+                self._reload = True  # anything may have changed while we were away
+                return True
             try:
-                got = any(True for _ in self._conn.notifies(timeout=0, stop_after=None))
+                for note in self._conn.notifies(timeout=0, stop_after=None):
+                    self._pending.append(json.loads(note.payload) if note.payload else {})
                 if self._conn.closed or self._conn.broken:
                     raise psycopg.OperationalError("listener connection lost")
             except psycopg.Error as exc:
                 raise self._lost(exc) from exc
-            return got
+            return bool(self._pending) or self._reload
 
     def changes(self, since_id: int) -> tuple[int, list[Row]]:
-        """The newest audit id and the reports changed after audit entry ``since_id``."""
+        """The newest audit id and the reports notified since the last call (everything
+        after a reconnect)."""
         import psycopg
 
         with self._lock:
-            if time.monotonic() < self._retry_at:
-                raise Unreachable("waiting before reconnecting")
+            if self._conn is None:
+                raise Unreachable("not listening")
+            pending, self._pending = self._pending, []
+            newest = max([since_id, 0, *(n.get("audit_id", 0) for n in pending)])
+            rows: list[Row] = []
+            to_read = [n["facility_id"] for n in pending if "data" not in n]
             try:
-                if self._query_conn is None:
-                    self._query_conn = self._connect()
-                rows = self._query_conn.execute(_CHANGES_SQL.format(since="%s"),
-                                                (since_id,)).fetchall()
+                if self._reload or since_id < 0 or any("facility_id" not in n for n in pending):
+                    newest, rows = _split(self._query(_CHANGES_SQL.format(since="%s"), (-1,)))
+                    self._reload = False
+                elif to_read:
+                    rows = self._query(_ROWS_SQL, (to_read,))
             except psycopg.Error as exc:
                 raise self._lost(exc) from exc
-        return _split(rows)
+        rows += [(n["facility_id"], n["version"], datetime.fromisoformat(n["reported_at"]),
+                  n["reported_by"], n["data"]) for n in pending if "data" in n]
+        return newest, rows
+
+    def _query(self, sql: str, params: tuple) -> list[tuple]:
+        if self._query_conn is None:
+            self._query_conn = self._connect()
+        return self._query_conn.execute(sql, params).fetchall()
 
     def close(self) -> None:
         """Close both connections."""
@@ -173,6 +199,7 @@ class PostgresWatcher:
                 if conn is not None:
                     conn.close()
             self._conn = self._query_conn = None
+            self._reload = True
 
 
 class AlwaysChanged:

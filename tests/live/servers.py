@@ -144,5 +144,6 @@ def reset_postgres(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version, availability, audit_log, "
                              "tokens, facilities, registry_meta CASCADE"))
-        conn.execute(sa.text("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE"))
+        for function in ("audit_log_append_only", "availability_audit"):
+            conn.execute(sa.text(f"DROP FUNCTION IF EXISTS {function}() CASCADE"))
     engine.dispose()

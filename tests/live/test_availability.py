@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date, timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from app.live.db import get_engine
+from app.store import get_store
 
 SUWON = {"lat": "37.2636", "lon": "127.045"}
+EMPTY = {"vacancies": {}, "slots": {}, "hours": {}, "closures": []}  # a report as stored
 
 
 def nearest_daycare(client) -> dict:
@@ -149,6 +154,71 @@ def test_another_server_sees_the_update_on_its_next_search(make_app, issue, live
     only = other.get("/api/v1/facilities/nearest", query_string={
         **SUWON, "kind": "daycare", "available": "true", "limit": "1"}).json["results"]
     assert only[0]["facility"]["id"] == fid
+
+
+def overlay_of(app):
+    """Sync the app's copy of the reports (as its next search would) and return it."""
+    with app.app_context():
+        live = get_store().live
+        live.sync(get_engine())
+    return live
+
+
+def test_a_report_too_big_for_a_notification_reaches_every_server(make_app, issue,
+                                                                  live_client):
+    other = make_app()
+    fid = nearest_daycare(other.test_client())["facility"]["id"]
+    slots = [{"start": f"{date(2026, 12, 1) + timedelta(days=i)}T19:00:00+09:00",
+              "end": f"{date(2026, 12, 1) + timedelta(days=i)}T23:00:00+09:00", "places": 2}
+             for i in range(150)]
+    body = {"version": 0, "vacancies": {"regular": 5}, "slots": {"always_daycare": slots}}
+    assert len(json.dumps(body)) > 8000  # PostgreSQL's NOTIFY payload limit
+    assert live_client.put(url(fid), json=body, headers=issue("admin")).status_code == 200
+    record = overlay_of(other).get(fid)
+    assert (record.version, record.vacancies, len(record.slots["always_daycare"])) == \
+        (1, {"regular": 5}, 150)
+
+
+def test_a_change_made_outside_the_app_is_audited_and_seen(make_app, issue, live_client):
+    other = make_app()
+    fid = nearest_daycare(other.test_client())["facility"]["id"]
+    live_client.put(url(fid), json={"version": 0, "vacancies": {"regular": 1}},
+                    headers=issue("admin"))
+    assert overlay_of(other).get(fid).vacancies == {"regular": 1}
+    with other.app_context(), get_engine().begin() as conn:
+        conn.execute(sa.text("UPDATE availability SET version = 2, reported_by = 'dba', "
+                             "data = '{\"vacancies\": {\"regular\": 7}}' "
+                             "WHERE facility_id = :f"), {"f": fid})
+    assert overlay_of(other).get(fid).vacancies == {"regular": 7}
+    changes = live_client.get(f"/api/v1/providers/{fid}/history",
+                              headers=issue("admin")).json["changes"]
+    newest = changes[0]
+    assert (newest["version"], newest["actor"], newest["old"], newest["new"]) == \
+        (2, "dba", {**EMPTY, "vacancies": {"regular": 1}}, {"vacancies": {"regular": 7}})
+
+
+def test_writes_committed_out_of_audit_order_are_all_seen(make_app, db_url, issue,
+                                                          live_client):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite lets one writer at a time: audit entries follow commit order")
+    other = make_app()
+    overlay_of(other)
+    first, second = "demo-dc-00001", "demo-dc-00002"
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as slow:
+            pending = slow.begin()  # takes the lower audit id, commits last
+            slow.execute(sa.text(
+                "INSERT INTO availability (facility_id, version, data, reported_at, reported_by) "
+                "VALUES (:f, 1, '{\"vacancies\": {\"regular\": 3}}', now(), 'slow')"),
+                {"f": first})
+            assert live_client.put(url(second), json={"version": 0, "vacancies": {"regular": 4}},
+                                   headers=issue("admin")).status_code == 200
+            assert overlay_of(other).get(second).vacancies == {"regular": 4}
+            pending.commit()
+    finally:
+        engine.dispose()
+    assert overlay_of(other).get(first).vacancies == {"regular": 3}
 
 
 def test_closure_and_changed_hours_apply_to_searches(live_client, issue):
