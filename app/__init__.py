@@ -31,6 +31,7 @@ def create_app(
         coverage_api,
         docs,
         errors,
+        fast_reads,
         geocoding,
         i18n,
         planner_web,
@@ -58,6 +59,7 @@ def create_app(
     coverage_api.init_app(app)
     planner_web.init_app(app)
     planning_cli.init_app(app)
+    fast_reads.init_app(app)  # last: it wraps the finished app
     docs.init_app(app)
     web.init_app(app)
     return app

@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from app import api_params as p
 from app.errors import InvalidParameter, NotFound
@@ -31,7 +33,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 GEOJSON = "application/geo+json"
 # The read-only API may be called from any site; the security headers are set here, at once,
 # rather than one by one after the request (this is the search hot path).
-_CORS = {"Access-Control-Allow-Origin": "*", **API_HEADERS}
+READ_HEADERS = {"Access-Control-Allow-Origin": "*", **API_HEADERS}
 
 
 def _point_params(prefix: str, required: bool, what: str) -> list[Param]:
@@ -118,26 +120,36 @@ def _now() -> datetime:
     return datetime.now(SEOUL)
 
 
-def _wants_geojson() -> bool:
-    fmt = request.args.get("format") if b"format=" in request.query_string else None
+def _wants_geojson(args: p.Args, accept: str) -> bool:
+    fmt = args.get("format")
     if fmt not in (None, "", "json", "geojson"):
         raise InvalidParameter(f"unknown format {fmt!r}; allowed: json, geojson", "format")
     if fmt:
         return fmt == "geojson"
-    if "geo+json" not in request.environ.get("HTTP_ACCEPT", ""):
+    if "geo+json" not in accept:
         return False
-    best = request.accept_mimetypes.best_match(["application/json", GEOJSON])
-    return best == GEOJSON and request.accept_mimetypes[GEOJSON] > \
-        request.accept_mimetypes["application/json"]
+    accepted = parse_accept_header(accept, MIMEAccept)
+    best = accepted.best_match(["application/json", GEOJSON])
+    return best == GEOJSON and accepted[GEOJSON] > accepted["application/json"]
+
+
+def _answer(items: list[tuple[Facility, str]], extra: dict[str, Any], args: p.Args,
+            accept: str) -> tuple[str, str]:
+    """Results as JSON, or as a GeoJSON FeatureCollection when asked for: (body, media type)."""
+    meta = {"synthetic": get_registry().synthetic, **extra}
+    if _wants_geojson(args, accept):
+        return feature_collection_body(items, meta), GEOJSON
+    return results_body([text for _, text in items], meta), "application/json"
 
 
 def _respond(items: list[tuple[Facility, str]], extra: dict[str, Any]) -> Response:
-    """Results as JSON, or as a GeoJSON FeatureCollection when asked for."""
-    meta = {"synthetic": get_registry().synthetic, **extra}
-    if _wants_geojson():
-        return Response(feature_collection_body(items, meta), mimetype=GEOJSON, headers=_CORS)
-    return Response(results_body([text for _, text in items], meta),
-                    mimetype="application/json", headers=_CORS)
+    return read_response(*_answer(items, extra, p.Args(request.args),
+                                  request.environ.get("HTTP_ACCEPT", "")))
+
+
+def read_response(body: str, mimetype: str) -> Response:
+    """A search answer with the read-only API's headers (CORS and security)."""
+    return Response(body, mimetype=mimetype, headers=READ_HEADERS)
 
 
 def _hits(hits: list[Hit]) -> list[tuple[Facility, str]]:
@@ -169,12 +181,10 @@ _PLAIN_NEAREST = frozenset({"lat", "lon"})
 _PLAIN = Criteria()
 
 
-@bp.get("/facilities/nearest")
-@documented("Nearest providers that can take the child", _nearest_params, "HitList",
-            geojson=True)
-def nearest():
-    """Nearest providers that match, to home (and work)."""
-    args, cfg, now = p.Args(request.args), current_app.config, _now()
+def nearest_answer(args: p.Args, accept: str) -> tuple[str, str]:
+    """Nearest providers that match, to home (and work): (body, media type). Used by the
+    route below and by app.fast_reads."""
+    cfg, now = current_app.config, _now()
     home = p.point(args, "lat", "lon", required=True)
     if args.keys() <= _PLAIN_NEAREST:  # the most common query: nothing else to read
         work, mode, radius, c = None, "home", None, _PLAIN
@@ -188,15 +198,23 @@ def nearest():
         c = _criteria(args, home, now)
     sync_live()
     hits = get_index().nearest(*home, c, now, limit, radius_m=radius, work=work, mode=mode)
-    return _respond(_hits(hits), {"mode": mode, "count": len(hits),
-                                  "day_type": _day_type(c.start or now)})
+    return _answer(_hits(hits), {"mode": mode, "count": len(hits),
+                                 "day_type": _day_type(c.start or now)}, args, accept)
 
 
-@bp.get("/facilities/within")
-@documented("Providers within a radius", _within_params, "HitList", geojson=True)
-def within():
-    """Every matching provider within ``radius_m`` of a point, nearest first."""
-    args, cfg, now = p.Args(request.args), current_app.config, _now()
+@bp.get("/facilities/nearest")
+@documented("Nearest providers that can take the child", _nearest_params, "HitList",
+            geojson=True)
+def nearest():
+    """Nearest providers that match, to home (and work)."""
+    return read_response(*nearest_answer(p.Args(request.args),
+                                         request.environ.get("HTTP_ACCEPT", "")))
+
+
+def within_answer(args: p.Args, accept: str) -> tuple[str, str]:
+    """Every matching provider within ``radius_m`` of a point, nearest first: (body, media
+    type). Used by the route below and by app.fast_reads."""
+    cfg, now = current_app.config, _now()
     home = p.point(args, "lat", "lon", required=True)
     radius = p.number(args, "radius_m", required=True, minimum=0,
                       maximum=cfg["SEARCH_MAX_RADIUS_M"])
@@ -205,7 +223,15 @@ def within():
     c = _criteria(args, home, now)
     sync_live()
     hits = get_index().nearest(*home, c, now, limit, radius_m=radius)
-    return _respond(_hits(hits), {"radius_m": radius, "count": len(hits)})
+    return _answer(_hits(hits), {"radius_m": radius, "count": len(hits)}, args, accept)
+
+
+@bp.get("/facilities/within")
+@documented("Providers within a radius", _within_params, "HitList", geojson=True)
+def within():
+    """Every matching provider within ``radius_m`` of a point, nearest first."""
+    return read_response(*within_answer(p.Args(request.args),
+                                        request.environ.get("HTTP_ACCEPT", "")))
 
 
 @bp.get("/facilities")

@@ -1,0 +1,97 @@
+"""The lean WSGI path for searches (app.fast_reads) answers exactly as the Flask routes do."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from werkzeug.test import Client
+
+from app import api
+from app.fast_reads import ROUTES, FastReads
+from app.store import SEOUL
+
+NOW = datetime(2026, 11, 24, 18, 30, tzinfo=SEOUL)  # a Tuesday evening
+HOME = {"lat": "37.2636", "lon": "127.045"}
+WORK = {"work_lat": "37.4017", "work_lon": "127.1087"}
+ASK_GEOJSON = {"Accept": "application/geo+json"}
+
+CASES = [  # (path, query, headers)
+    ("nearest", HOME, {}),
+    ("nearest", {**HOME, "limit": "3", "kind": "daycare,community_child_center"}, {}),
+    ("nearest", {**HOME, "age_months": "48", "start": "2026-11-24T19:00",
+                 "end": "2026-11-24T23:00", "available": "true"}, {}),
+    ("nearest", {**HOME, **WORK, "mode": "either", "programme": "always_daycare"}, {}),
+    ("nearest", {**HOME, **WORK, "mode": "commute", "radius_m": "3000"}, {}),
+    ("nearest", {**HOME, "kind": "home_visit_provider"}, {}),
+    ("nearest", {**HOME, "format": "geojson"}, {}),
+    ("nearest", HOME, ASK_GEOJSON),
+    ("nearest", HOME, {"Accept": "application/json, application/geo+json;q=0.5"}),
+    ("within", {**HOME, "radius_m": "800"}, {}),
+    ("within", {**HOME, "radius_m": "1500", "service": "night", "limit": "2"}, ASK_GEOJSON),
+    # errors: answered by Flask on both paths
+    ("nearest", {"lat": "37.26"}, {}),
+    ("nearest", {"lat": "127.045", "lon": "37.2636"}, {}),
+    ("nearest", {**HOME, "lat": "nan"}, {}),
+    ("nearest", {**HOME, "kind": "zoo"}, {}),
+    ("nearest", {**HOME, "format": "xml"}, {}),
+    ("within", HOME, {}),
+    ("within", {**HOME, "radius_m": "1e9"}, {}),
+]
+
+
+@pytest.fixture
+def paths(app, monkeypatch):
+    """Clients for the fast path (the app as served) and for Flask alone, at a fixed time."""
+    monkeypatch.setattr(api, "_now", lambda: NOW)
+    assert isinstance(app.wsgi_app, FastReads)
+    return Client(app), Client(app.wsgi_app.flask_wsgi_app)
+
+
+@pytest.mark.parametrize(("route", "query", "headers"), CASES)
+def test_same_answer_as_flask(paths, route, query, headers):
+    fast, flask_only = paths
+    url = f"/api/v1/facilities/{route}"
+    a = fast.get(url, query_string=query, headers=headers)
+    b = flask_only.get(url, query_string=query, headers=headers)
+    assert a.status_code == b.status_code
+    assert sorted(a.headers.items()) == sorted(b.headers.items())
+    assert a.get_data() == b.get_data()
+
+
+def test_only_plain_searches_skip_flask(app, monkeypatch):
+    monkeypatch.setattr(api, "_now", lambda: NOW)
+    fast = app.wsgi_app
+    calls = []
+    flask_wsgi_app = fast.flask_wsgi_app
+    fast.flask_wsgi_app = lambda environ, start: calls.append(environ["PATH_INFO"]) or \
+        flask_wsgi_app(environ, start)
+    client = Client(app)
+    assert client.get("/api/v1/facilities/nearest", query_string=HOME).status_code == 200
+    assert client.get("/api/v1/facilities/within",
+                      query_string={**HOME, "radius_m": "500"}).status_code == 200
+    assert calls == []
+    assert client.get("/api/v1/facilities/nearest", query_string={"lat": "x"}).status_code == 400
+    assert client.head("/api/v1/facilities/nearest", query_string=HOME).status_code == 200
+    assert client.get("/api/v1/facilities/nearest/", query_string=HOME).status_code == 404
+    assert client.get("/api/v1/meta").status_code == 200
+    assert calls == ["/api/v1/facilities/nearest"] * 2 + ["/api/v1/facilities/nearest/",
+                     "/api/v1/meta"]
+
+
+def test_no_request_hook_that_the_fast_path_would_skip(app):
+    """The fast path sets the read API's headers itself and runs no Flask hooks. A hook added
+    later (logging, metrics, headers) must be added to app.fast_reads too, or its routes taken
+    out of ROUTES; this test is here to make that a decision."""
+    hooks = {name: {bp: [f.__qualname__ for f in funcs] for bp, funcs in table.items() if funcs}
+             for name, table in (("before", app.before_request_funcs),
+                                 ("after", app.after_request_funcs),
+                                 ("teardown", app.teardown_request_funcs),
+                                 ("url_value", app.url_value_preprocessors))}
+    assert hooks == {"before": {}, "teardown": {}, "url_value": {},
+                     "after": {None: ["init_app.<locals>.headers"],
+                               "api": ["allow_cross_origin_reads"]}}
+    # Both of those leave the read API's answers as they are (they set the same headers).
+    assert set(api.READ_HEADERS) >= {"Access-Control-Allow-Origin", "X-Content-Type-Options"}
+    assert app.teardown_appcontext_funcs == []
+    assert set(ROUTES) == {"/api/v1/facilities/nearest", "/api/v1/facilities/within"}
