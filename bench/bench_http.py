@@ -2,12 +2,17 @@
 side by side with a bare cKDTree Flask app (the floor), driven by wrk (Debian) in another
 process. Runs are interleaved (floor, API, floor, API) so machine noise hits both alike.
 
-Run: .venv/bin/python bench/bench_http.py [seconds]     (needs /usr/bin/wrk; prints figures)
+Run: .venv/bin/python bench/bench_http.py [seconds] [providers]   (needs wrk; prints figures)
+With ``providers`` (e.g. 1000000) both servers serve a registry of that many providers, made
+from the demo's by copying each one to jittered places nearby (kept in /tmp between runs), and
+load it before forking (``--preload``); bbox boxes shrink to hold as many providers as in the
+demo.
 Targets (issue 3): API >= 80 % of the floor's requests/s; p99 <= 10 ms at 16 connections.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import signal
@@ -23,13 +28,43 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 API_PORT, FLOOR_PORT = 5101, 5102
+DEMO_PROVIDERS = 10_480
 
 
-def start(app: str, port: int, cwd: Path) -> subprocess.Popen:
+def big_registry(n: int) -> Path:
+    """A registry of ``n`` providers: the demo's, each copied to jittered places within ~2 km."""
+    path = Path(tempfile.gettempdir(), f"dolbom-bench-registry-{n}.geojson")
+    if path.exists():
+        return path
+    sys.path.insert(0, str(ROOT))
+    from app.config import DEMO_REGISTRY_PATH
+    from app.registry.io import dumps_registry, read_registry
+
+    demo = read_registry(DEMO_REGISTRY_PATH)
+    sited = [f for f in demo.facilities if not f.comes_to_family]
+    rng = np.random.default_rng(11)
+    jitter = rng.normal(0, 0.01, (n, 2))
+    copies = (dataclasses.replace(sited[i % len(sited)], id=f"big-{i:07d}",
+                                  lon=sited[i % len(sited)].lon + jitter[i, 0],
+                                  lat=sited[i % len(sited)].lat + jitter[i, 1])
+              for i in range(n))
+    meta = {**demo.meta, "name": f"{n:,} providers made from the demo registry"}
+    tmp = path.with_suffix(".part")
+    tmp.write_text(dumps_registry(meta, copies), encoding="utf-8")
+    tmp.rename(path)
+    return path
+
+
+def start(app: str, port: int, cwd: Path, registry: Path | None) -> subprocess.Popen:
+    extra, env = [], dict(os.environ)
+    if registry is not None:
+        extra = ["--preload", "--timeout", "600"]
+        env["DOLBOM_REGISTRY_PATH"] = env["FLOOR_REGISTRY_PATH"] = str(registry)
     proc = subprocess.Popen(
-        [str(GUNICORN), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", app],
-        cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    for _ in range(200):
+        [str(GUNICORN), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", *extra,
+         app], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    for _ in range(6000):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz_or_404", timeout=1)
         except urllib.error.HTTPError:
@@ -62,9 +97,12 @@ def wrk(port: int, script: Path, seconds: int) -> tuple[float, float, float]:
 
 def main() -> None:
     seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    providers = int(sys.argv[2]) if len(sys.argv) > 2 else None
+    registry = big_registry(providers) if providers else None
     rng = np.random.default_rng(3)
     pts = list(zip(rng.uniform(126.8, 127.4, 200), rng.uniform(37.1, 37.7, 200), strict=True))
-    boxes = [(lo, la, lo + 0.02, la + 0.02) for lo, la in pts]
+    side = 0.02 * (DEMO_PROVIDERS / providers) ** 0.5 if providers else 0.02
+    boxes = [(lo, la, lo + side, la + side) for lo, la in pts]
     scenarios = {
         "nearest-10": ([f"/api/v1/facilities/nearest?lat={la:.5f}&lon={lo:.5f}" for lo, la in pts],
                        [f"/nearest?lat={la:.5f}&lon={lo:.5f}" for lo, la in pts]),
@@ -72,8 +110,11 @@ def main() -> None:
             [f"/api/v1/facilities?bbox={a:.4f},{b:.4f},{c:.4f},{d:.4f}" for a, b, c, d in boxes],
             [f"/bbox?bbox={a:.4f},{b:.4f},{c:.4f},{d:.4f}" for a, b, c, d in boxes]),
     }
-    api = start("app.wsgi:app", API_PORT, ROOT)
-    floor = start("floor_app:app", FLOOR_PORT, ROOT / "bench")
+    t = time.perf_counter()
+    api = start("app.wsgi:app", API_PORT, ROOT, registry)
+    floor = start("floor_app:app", FLOOR_PORT, ROOT / "bench", registry)
+    print(f"registry: {providers or DEMO_PROVIDERS:,} providers; both servers up in "
+          f"{time.perf_counter() - t:.0f} s")
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for name, (api_paths, floor_paths) in scenarios.items():

@@ -118,6 +118,20 @@ def test_nearest_equals_brute_force(facilities, c, limit, mode, radius_m, sub_sh
         assert abs(h.sort_key - key) < 0.01
 
 
+@settings(max_examples=200, deadline=None)
+@given(registries(), st.integers(0, 20), st.integers(0, 20), st.integers(0, 20),
+       st.integers(0, 20))
+def test_bbox_equals_brute_force(facilities, a, b, c, d):
+    # Box edges on the registries' grid, so points on the boundary (inside) are common.
+    min_lon, max_lon = sorted((127.0 + a * 0.001, 127.0 + b * 0.001))
+    min_lat, max_lat = sorted((37.3 + c * 0.001, 37.3 + d * 0.001))
+    index = FacilityIndex(facilities, MAX_AGE)
+    found = [f.id for f in index.within_bbox(min_lon, min_lat, max_lon, max_lat)]
+    expected = sorted(f.id for f in facilities if f.is_open_status and not f.comes_to_family
+                      and min_lon <= f.lon <= max_lon and min_lat <= f.lat <= max_lat)
+    assert found == expected
+
+
 def test_selective_filter_still_finds_true_nearest():
     # 2,000 providers on a line; only every 500th takes 6-12 year olds.
     facilities = [facility(f"f{i:04d}", 127.0 + i * 0.0005, 37.3,

@@ -164,6 +164,8 @@ class FacilityIndex:
         self.columns = _Columns(sited)
         self.home_visit_columns = _Columns(self.home_visit)
         self.lon, self.lat = lon, lat
+        self._lon_order = np.argsort(lon, kind="stable")
+        self._lon_sorted = lon[self._lon_order]
 
     def __len__(self) -> int:
         return len(self.facilities) + len(self.home_visit)
@@ -360,6 +362,11 @@ class FacilityIndex:
     def within_bbox(self, min_lon: float, min_lat: float, max_lon: float,
                     max_lat: float) -> list[Facility]:
         """Open providers whose point lies in the lon/lat box, in id order."""
-        inside = (self.lon >= min_lon) & (self.lon <= max_lon) & \
-            (self.lat >= min_lat) & (self.lat <= max_lat)
-        return [self.facilities[i] for i in np.flatnonzero(inside)]
+        # Only the providers in the box's band of longitudes are looked at: a map viewport at
+        # street level holds a sliver of a national registry.
+        lo = np.searchsorted(self._lon_sorted, min_lon, side="left")
+        hi = np.searchsorted(self._lon_sorted, max_lon, side="right")
+        band = self._lon_order[lo:hi]
+        lat = self.lat[band]
+        inside = np.sort(band[(lat >= min_lat) & (lat <= max_lat)])  # index order is id order
+        return [self.facilities[i] for i in inside.tolist()]
