@@ -27,11 +27,19 @@ RECONNECT_EVERY_S = 1.0  # while the database is away, try again at most this of
 # The newest audit entry, and every report changed after a given entry, read in one statement
 # (one snapshot). Rows: (newest_audit_id, facility_id, version, reported_at, reported_by, data);
 # when nothing changed, one row with only newest_audit_id set.
-_CHANGES_SQL = (
+_NEWEST_AND_REPORTS = (
     "SELECT m.newest, a.facility_id, a.version, a.reported_at, a.reported_by, a.data "
-    "FROM (SELECT max(id) AS newest FROM audit_log) AS m "
-    "LEFT JOIN availability AS a "
-    "ON a.facility_id IN (SELECT facility_id FROM audit_log WHERE id > {since})")
+    "FROM (SELECT max(id) AS newest FROM audit_log) AS m LEFT JOIN availability AS a ON ")
+_CHANGES_SQL = _NEWEST_AND_REPORTS + (
+    "a.facility_id IN (SELECT facility_id FROM audit_log WHERE id > {since})")
+_EVERYTHING_SQL = _NEWEST_AND_REPORTS + "1 = 1"  # the first read: no walk of the audit log
+
+
+def _changes_sql(since_id: int, placeholder: str) -> tuple[str, tuple]:
+    if since_id < 0:
+        return _EVERYTHING_SQL, ()
+    return _CHANGES_SQL.format(since=placeholder), (since_id,)
+
 
 _ROWS_SQL = ("SELECT facility_id, version, reported_at, reported_by, data FROM availability "
              "WHERE facility_id = ANY(%s)")  # PostgreSQL only
@@ -90,7 +98,7 @@ class SQLiteWatcher:
         """The newest audit id and the reports changed after audit entry ``since_id``."""
         conn = self._conn()
         try:
-            rows = conn.execute(_CHANGES_SQL.format(since="?"), (since_id,)).fetchall()
+            rows = conn.execute(*_changes_sql(since_id, "?")).fetchall()
         except sqlite3.Error as exc:
             self._local.inode = None
             raise Unreachable(str(exc)) from exc
@@ -177,7 +185,7 @@ class PostgresWatcher:
             to_read = [n["facility_id"] for n in pending if "data" not in n]
             try:
                 if self._reload or since_id < 0 or any("facility_id" not in n for n in pending):
-                    newest, rows = _split(self._query(_CHANGES_SQL.format(since="%s"), (-1,)))
+                    newest, rows = _split(self._query(*_changes_sql(-1, "%s")))
                     self._reload = False
                 elif to_read:
                     rows = self._query(_ROWS_SQL, (to_read,))
@@ -215,8 +223,8 @@ class AlwaysChanged:
         """The newest audit id and the reports changed after audit entry ``since_id``."""
         try:
             with self.engine.connect() as conn:
-                rows = conn.execute(sa.text(_CHANGES_SQL.format(since=":since")),
-                                    {"since": since_id}).all()
+                sql, params = _changes_sql(since_id, ":since")
+                rows = conn.execute(sa.text(sql), {"since": since_id} if params else {}).all()
         except sa.exc.DBAPIError as exc:
             raise Unreachable(type(exc.orig).__name__ if exc.orig else str(exc)) from exc
         return _split([tuple(r) for r in rows])
