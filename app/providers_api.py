@@ -7,12 +7,13 @@ import json
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from flask import Blueprint, Flask, jsonify, request
 from sqlalchemy.exc import DBAPIError
 
 from app.errors import ApiError, InvalidParameter, NotFound
 from app.live import service, tokens
-from app.live.db import get_engine
+from app.live.db import connection, get_engine
 from app.live.record import LiveRecord, RecordError, parse_report
 from app.openapi import Param, documented
 from app.store import get_index, get_store
@@ -56,11 +57,11 @@ def record_json(facility_id: str, rec: LiveRecord | None) -> dict:
             **rec.to_json()}
 
 
-def _principal() -> tokens.Principal:
+def _principal(bind: sa.Engine | sa.Connection | None = None) -> tokens.Principal:
     header = request.headers.get("Authorization", "")
     token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
     try:
-        who = tokens.verify(get_engine(), token)
+        who = tokens.verify(bind if bind is not None else get_engine(), token)
     except DBAPIError:
         raise Unavailable("the availability database cannot be reached; try again shortly") \
             from None
@@ -100,7 +101,17 @@ def read_availability(facility_id: str):
             body="ProviderReportInput", secured=True)
 def write_availability(facility_id: str):
     """Replace a provider's report (places, slots, changed hours, closures)."""
-    who = _principal()
+    try:
+        # One pooled connection for the token check and the write.
+        with connection(get_engine()) as conn:
+            return _write(conn, facility_id)
+    except DBAPIError:
+        raise Unavailable("the availability database cannot be reached; your change was not "
+                          "saved. Try again shortly") from None
+
+
+def _write(conn: sa.Connection, facility_id: str):
+    who = _principal(conn)
     _facility(facility_id)
     if not who.may_change(facility_id):
         raise Forbidden(f"this token may change {who.facility_id!r} only", "facility_id")
@@ -121,12 +132,9 @@ def write_availability(facility_id: str):
     except RecordError as exc:
         raise InvalidParameter(str(exc), exc.field) from None
     try:
-        rec = service.put(get_engine(), facility_id, based_on, content, actor=who.token_id)
+        rec = service.put(conn, facility_id, based_on, content, actor=who.token_id)
     except service.VersionConflict as exc:
         raise Conflict(exc.current, facility_id) from None
-    except DBAPIError:
-        raise Unavailable("the availability database cannot be reached; your change was not "
-                          "saved. Try again shortly") from None
     return jsonify(record_json(facility_id, rec))
 
 

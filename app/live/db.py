@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -166,6 +168,17 @@ def one_statement(engine: sa.Engine) -> sa.Engine:
     if found is None:
         found = _ONE_STATEMENT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
     return found
+
+
+@contextlib.contextmanager
+def connection(bind: sa.Engine | sa.Connection) -> Iterator[sa.Connection]:
+    """The given connection, or one checked out of the engine (``one_statement``) for the
+    block: lets a request run its token check and its write on one pooled connection."""
+    if isinstance(bind, sa.Connection):
+        yield bind
+    else:
+        with one_statement(bind).connect() as conn:
+            yield conn
 
 
 def get_engine() -> sa.Engine:

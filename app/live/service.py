@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from .db import audit_log, availability, one_statement
+from .db import audit_log, availability, connection
 from .record import LiveRecord, from_storage
 from .watch import Unreachable, watcher_for
 
@@ -32,9 +32,9 @@ def _row_to_record(row) -> LiveRecord:
 _CURRENT = sa.select(availability).where(availability.c.facility_id == sa.bindparam("fid"))
 
 
-def get(engine: sa.Engine, facility_id: str) -> LiveRecord | None:
+def get(bind: sa.Engine | sa.Connection, facility_id: str) -> LiveRecord | None:
     """The current report of a provider, or None when it never reported."""
-    with one_statement(engine).connect() as conn:
+    with connection(bind) as conn:
         row = conn.execute(_CURRENT, {"fid": facility_id}).first()
     return _row_to_record(row) if row else None
 
@@ -57,27 +57,30 @@ _FIRST = {  # the first report; a second first report (a race) inserts nothing
 }
 
 
-def put(engine: sa.Engine, facility_id: str, based_on: int, content: dict, actor: str,
-        now: datetime | None = None) -> LiveRecord:
+def put(bind: sa.Engine | sa.Connection, facility_id: str, based_on: int, content: dict,
+        actor: str, now: datetime | None = None) -> LiveRecord:
     """Replace a provider's report if ``based_on`` is its current version (0: none yet).
 
     Raises :class:`VersionConflict` with the current record otherwise. The change and its
     audit entry commit together or not at all (one statement; the entry is the trigger's).
+    ``bind``: an engine, or the connection the request already checked the token on.
     """
     now = now or datetime.now(UTC)
     data = json.dumps(content, ensure_ascii=False, sort_keys=True)
     params = {"fid": facility_id, "based_on": based_on, "new_version": based_on + 1,
               "new_data": data, "at": now, "by": actor}
-    try:
-        with one_statement(engine).begin() as conn:
+    with connection(bind) as conn:
+        try:
             if based_on:
                 done = conn.execute(_UPDATE, params).rowcount == 1
             else:
                 done = conn.execute(_FIRST[conn.dialect.name], params).first() is not None
-    except IntegrityError:
-        done = False
-    if not done:
-        raise VersionConflict(get(engine, facility_id))
+        except IntegrityError:
+            done = False
+        if not done:
+            conn.rollback()
+            raise VersionConflict(get(conn, facility_id))
+        conn.commit()
     return from_storage(based_on + 1, now, actor, data)
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from .db import one_statement, tokens
+from .db import connection, tokens
 
 ROLES = ("provider", "admin")
 
@@ -65,7 +65,7 @@ def revoke(engine: sa.Engine, token_id: str) -> bool:
 _BY_ID = sa.select(tokens).where(tokens.c.id == sa.bindparam("token_id"))
 
 
-def verify(engine: sa.Engine, text: str | None) -> Principal | None:
+def verify(bind: sa.Engine | sa.Connection, text: str | None) -> Principal | None:
     """The principal of a valid, unrevoked token, else None."""
     if not text or not text.startswith("dlb_"):
         return None
@@ -73,7 +73,7 @@ def verify(engine: sa.Engine, text: str | None) -> Principal | None:
     if len(parts) != 3:
         return None
     _, token_id, secret = parts
-    with one_statement(engine).connect() as conn:
+    with connection(bind) as conn:
         row = conn.execute(_BY_ID, {"token_id": token_id}).first()
     if row is None or row.revoked_at is not None:
         return None
