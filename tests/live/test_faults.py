@@ -186,3 +186,35 @@ def test_database_unreachable_then_back_without_restart(breakable, make_app):
                       headers=headers).status_code == 200
     assert client.get("/healthz").json["database"] == "ok"
     assert os.environ.get("DOLBOM_DATABASE_URL") is None
+
+
+def test_connection_dropped_while_idle_is_replaced_without_a_failed_write(
+        db_url, make_app, monkeypatch):
+    """PostgreSQL ends a pooled connection (a restart, an idle timeout): the next write after
+    the connection sat idle checks it first and reconnects instead of answering 503."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to drop a connection")
+    from app.live import db
+
+    app = make_app()
+    client = app.test_client()
+    with app.app_context():
+        engine = db.get_engine()
+        token = tokens.issue(engine, "provider", FACILITY)
+    headers = {"Authorization": f"Bearer {token}"}
+    target = f"/api/v1/providers/{FACILITY}/availability"
+    assert client.put(target, json={"version": 0, "vacancies": {"regular": 2}},
+                      headers=headers).status_code == 200
+    # Every connection this app's pool holds is ended by the server.
+    admin = make_engine(db_url)
+    with admin.connect() as conn:
+        ended = conn.execute(sa.text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend' AND query NOT ILIKE 'LISTEN%'")).scalar()
+    admin.dispose()
+    assert ended >= 1
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_S", 0.0)
+    time.sleep(0.05)
+    r = client.put(target, json={"version": 1, "vacancies": {"regular": 3}}, headers=headers)
+    assert r.status_code == 200, r.json
