@@ -3,7 +3,7 @@ report changed: SQLite's ``PRAGMA data_version`` on a kept connection (no disk r
 PostgreSQL's LISTEN/NOTIFY (a non-blocking look at a socket). Both notice at once, so every
 server sees a change on its next search.
 
-What changed is then read without the connection pool (and PostgreSQL's pre-ping round trip)
+What changed is then read without a pool checkout (and its liveness check)
 or SQLAlchemy's statement building, since during a burst of updates nearly every search does
 it: on SQLite in one statement on the watcher's kept connection (writers are serialised, so
 audit ids follow commit order and "entries after the last one seen" is exact); on PostgreSQL
