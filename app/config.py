@@ -8,6 +8,9 @@ DEMO_REGISTRY_PATH = PROJECT_ROOT / "data" / "facilities" / "gyeonggi-demo.geojs
 # The registry the service loads. None: instance/registry.geojson when an import has written
 # one, else the committed synthetic demo registry.
 REGISTRY_PATH = None
+# How often (seconds) a server process looks whether the registry changed (an import, or
+# `flask registry-to-db`); a change is loaded aside and swapped in without a restart.
+REGISTRY_CHECK_SECONDS = 2.0
 # A vacancy figure older than this counts as unknown, never as available.
 AVAILABILITY_MAX_AGE_HOURS = 24
 # Results per search request.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -35,15 +35,25 @@ def store_registry(engine: sa.Engine, registry: Registry) -> int:
             "INSERT INTO facilities (id, kind, status, programme_bits, service_bits, age_min, "
             "age_max, feature, geom) VALUES (:id, :kind, :status, :pb, :sb, :amin, :amax, "
             "CAST(:feature AS jsonb), ST_SetSRID(ST_MakePoint(:x, :y), 5179))"), rows)
+        # stored_at tells every app server that a new registry is here (app.store).
+        meta = {**registry.meta, "stored_at": datetime.now(UTC).isoformat()}
         conn.execute(sa.text("INSERT INTO registry_meta (id, meta) VALUES (1, CAST(:m AS jsonb)) "
                              "ON CONFLICT (id) DO UPDATE SET meta = EXCLUDED.meta"),
-                     {"m": json.dumps(registry.meta, ensure_ascii=False)})
+                     {"m": json.dumps(meta, ensure_ascii=False)})
     return len(rows)
+
+
+def stored_at(engine: sa.Engine) -> str | None:
+    """When the registry in the database was stored (None: never)."""
+    with engine.connect() as conn:
+        return conn.execute(sa.text(
+            "SELECT meta->>'stored_at' FROM registry_meta WHERE id = 1")).scalar()
 
 
 def load_registry(engine: sa.Engine, now: datetime) -> Registry:
     """The registry stored in the database (demo report times rebased as in read_registry)."""
-    with engine.connect() as conn:
+    # One snapshot: a registry stored meanwhile cannot mix with this one.
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         meta = conn.execute(sa.text("SELECT meta FROM registry_meta WHERE id = 1")).scalar()
         if meta is None:
             raise LookupError("no registry in the database: run `flask registry-to-db` first")
@@ -95,7 +105,9 @@ class PostgisIndex(FacilityIndex):
                 rows = conn.execute(sql, {**params, "k": k, "o": offset}).all()
                 batch = []
                 for fid, d in rows:
-                    i = position[fid]
+                    i = position.get(fid)
+                    if i is None:
+                        continue  # stored after this index was loaded; the reload is coming
                     if not dynamic or self._dynamic_ok(self.facilities[i], c, now):
                         batch.append((i, float(d)))
                 if batch:

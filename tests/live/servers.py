@@ -28,12 +28,14 @@ def free_port() -> int:
 class Gunicorn:
     """``gunicorn -w 2 app.wsgi:app`` on a free port, started and killed as a group."""
 
-    def __init__(self, db_url: str, instance: Path, threads: int = 1) -> None:
+    def __init__(self, db_url: str, instance: Path, threads: int = 1,
+                 config: dict | None = None) -> None:
         self.threads = threads
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "DOLBOM_DATABASE_URL": json.dumps(db_url),
-                    "DOLBOM_DATABASE_AUTO_MIGRATE": "false"}
+                    "DOLBOM_DATABASE_AUTO_MIGRATE": "false",
+                    **{f"DOLBOM_{k}": json.dumps(v) for k, v in (config or {}).items()}}
         self.instance = instance
         self.proc: subprocess.Popen | None = None
 

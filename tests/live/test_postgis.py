@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,7 +14,7 @@ from app import create_app
 from app.config import DEMO_REGISTRY_PATH
 from app.live.db import make_engine, upgrade
 from app.live.postgis_index import PostgisIndex, store_registry
-from app.registry.io import read_registry
+from app.registry.io import Registry, read_registry
 from app.search.index import Criteria, FacilityIndex
 
 from .servers import reset_postgres
@@ -80,5 +82,40 @@ def test_app_serves_from_postgis_without_data_files(both, tmp_path):
             [h.facility.id for h in expected]
         assert body["synthetic"] is True
     finally:
+        app.extensions["dolbom_registry"].live.close()
+        app.extensions["dolbom_db"].dispose()
+
+
+def test_a_registry_stored_again_is_served_without_a_restart(both, tmp_path):
+    """`flask registry-to-db` while the app serves: searches never fail on ids the loaded
+    registry does not know yet, and the new registry is served within moments."""
+    _, _, url = both
+    engine = make_engine(url)
+    demo = read_registry(DEMO_REGISTRY_PATH)
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SEARCH_BACKEND": "postgis",
+                      "REGISTRY_CHECK_SECONDS": 0,
+                      "REGISTRY_PATH": str(tmp_path / "no-such-file.geojson")},
+                     instance_path=str(tmp_path / "instance"))
+    client = app.test_client()
+    near = {"lat": "37.2636", "lon": "127.045", "limit": "20"}
+    try:
+        before = client.get("/api/v1/facilities/nearest", query_string=near).json["results"]
+        # The new registry: the same providers under new ids, so none is known to the app.
+        renamed = [dataclasses.replace(f, id="new-" + f.id) for f in demo.facilities]
+        store_registry(engine, Registry(meta={**demo.meta, "name": "renamed"},
+                                        facilities=tuple(renamed)))
+        deadline = time.monotonic() + 20
+        while True:
+            r = client.get("/api/v1/facilities/nearest", query_string=near)
+            assert r.status_code == 200, r.json
+            ids = [x["facility"]["id"] for x in r.json["results"]]
+            if ids == ["new-" + x["facility"]["id"] for x in before]:
+                break
+            assert time.monotonic() < deadline, "the new registry was not served"
+            time.sleep(0.05)
+        assert client.get("/api/v1/meta").json["name"] == "renamed"
+    finally:
+        store_registry(engine, demo)
+        engine.dispose()
         app.extensions["dolbom_registry"].live.close()
         app.extensions["dolbom_db"].dispose()
