@@ -68,6 +68,8 @@ def load_registry(engine: sa.Engine, now: datetime) -> Registry:
 class PostgisIndex(FacilityIndex):
     """A :class:`FacilityIndex` whose candidate walk is a KNN query in PostGIS."""
 
+    walks_in_memory = False
+
     def __init__(self, facilities: Sequence[Facility], max_age: timedelta, engine: sa.Engine,
                  live=None) -> None:
         super().__init__(facilities, max_age, live=live)

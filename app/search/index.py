@@ -133,6 +133,10 @@ class _Columns:
 class FacilityIndex:
     """An immutable search index over a registry's facilities."""
 
+    # Whether candidates come from the k-d tree here (a subclass that walks elsewhere, such as
+    # the PostGIS index, sets False and no tree is built).
+    walks_in_memory = True
+
     def __init__(self, facilities: Sequence[Facility], max_age: timedelta,
                  sub_index_max_share: int = SUB_INDEX_MAX_SHARE, live=None) -> None:
         # ``live``: reports newer than the registry (an object with ``get(facility_id)`` and
@@ -157,7 +161,7 @@ class FacilityIndex:
         lat = np.array([f.lat for f in sited], dtype=float)
         x, y = to_metric(lon, lat)
         self.xy = np.column_stack([x, y]) if len(sited) else np.zeros((0, 2))
-        self.tree = cKDTree(self.xy) if len(sited) else None
+        self.tree = cKDTree(self.xy) if len(sited) and self.walks_in_memory else None
         self._sub_trees: OrderedDict[tuple, tuple[cKDTree | None, np.ndarray | None]] = \
             OrderedDict()
         self._sub_lock = threading.Lock()
