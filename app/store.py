@@ -39,9 +39,9 @@ class RegistryStore:
     ``check_every_s`` is how often a request may look whether the source changed.
     """
 
-    def __init__(self, locate: Path | Callable[[], Path], max_age: timedelta,
+    def __init__(self, locate: Callable[[], Path], max_age: timedelta,
                  check_every_s: float = 2.0) -> None:
-        self.locate = locate if callable(locate) else (lambda: locate)
+        self.locate = locate
         self.max_age = max_age
         self.check_every_s = check_every_s
         self.live = LiveOverlay()  # survives registry reloads: it is keyed by facility id
@@ -51,11 +51,6 @@ class RegistryStore:
         self._source: Hashable = None  # the signature of the source _loaded was built from
         self._next_check = 0.0  # time.monotonic() of the next look at the source
         self._rebuilding = False
-
-    @property
-    def path(self) -> Path:
-        """The registry file (memory backend)."""
-        return self.locate()
 
     def _current(self) -> tuple[Registry, FacilityIndex]:
         loaded = self._loaded
@@ -137,22 +132,9 @@ class RegistryStore:
         """The search index of the current registry."""
         return self._current()[1]
 
-    def current(self) -> tuple[Registry, FacilityIndex]:
-        """The current registry and its index, taken together (one reload cannot fall
-        between them)."""
-        return self._current()
-
     def warm(self) -> None:
         """Read the registry now rather than on the first request."""
         _ = self.registry
-
-    def reload(self) -> Registry:
-        """Build the registry from its source now and swap it in; returns the new registry."""
-        source = self._signature()
-        fresh = self._build()
-        with self._lock:
-            self._loaded, self._source = fresh, source
-        return fresh[0]
 
 
 def registry_path(app: Flask) -> Path:

@@ -137,14 +137,17 @@ class PostgresWatcher:
         return psycopg.connect(host=u.host, port=u.port, user=u.username, password=u.password,
                                dbname=u.database, autocommit=True, connect_timeout=3)
 
-    def _lost(self, exc: Exception) -> Unreachable:
+    def _close_connections(self) -> None:
         for conn in (self._conn, self._query_conn):
             if conn is not None:
                 conn.close()
         self._conn = self._query_conn = None
-        self._retry_at = time.monotonic() + RECONNECT_EVERY_S
         self._pending.clear()
-        self._reload = True
+        self._reload = True  # whatever happens next starts from a full read
+
+    def _lost(self, exc: Exception) -> Unreachable:
+        self._close_connections()
+        self._retry_at = time.monotonic() + RECONNECT_EVERY_S
         return Unreachable(str(exc))
 
     def changed(self) -> bool:
@@ -203,11 +206,7 @@ class PostgresWatcher:
     def close(self) -> None:
         """Close both connections."""
         with self._lock:
-            for conn in (self._conn, self._query_conn):
-                if conn is not None:
-                    conn.close()
-            self._conn = self._query_conn = None
-            self._reload = True
+            self._close_connections()
 
 
 class AlwaysChanged:
