@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.geo.crs import UnknownCRSError, crs_from_geojson_member, same_crs
+
 ENCODINGS = ("utf-8-sig", "utf-8", "cp949")
 
 
@@ -127,7 +129,11 @@ def read_csv(path: Path, encoding: str | None = None) -> RawTable:
 
 
 def read_geojson(path: Path) -> RawTable:
-    """Read a GeoJSON FeatureCollection; properties become columns (nested values as JSON)."""
+    """Read a GeoJSON FeatureCollection; properties become columns (nested values as JSON).
+
+    A legacy ``crs`` member (``urn:ogc:def:crs:EPSG::5179``, ``EPSG:4162``, ``OGC:CRS84``…) is
+    honoured: its CRS goes to ``notes["crs"]``; without one the coordinates are WGS84 (RFC 7946).
+    """
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -135,6 +141,13 @@ def read_geojson(path: Path) -> RawTable:
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise InputFileError(f"{path.name}: expected a GeoJSON FeatureCollection")
     features = doc.get("features") or []
+    notes = {}
+    if "crs" in doc:  # legacy GeoJSON (2008): coordinates are in this CRS, not WGS84
+        try:
+            notes["crs"] = crs_from_geojson_member(doc["crs"])
+        except UnknownCRSError as exc:
+            raise InputFileError(f"{path.name}: {exc}") from None
+    _check_nested_crs(path, features, notes.get("crs"))
     columns: list[str] = []
     for f in features:
         for k in (f.get("properties") or {}):
@@ -145,7 +158,27 @@ def read_geojson(path: Path) -> RawTable:
         props = f.get("properties") or {}
         rows.append([_json_cell(props.get(c)) for c in columns])
     geoms = [f.get("geometry") for f in features]
-    return RawTable(path=path, columns=columns, rows=rows, first_row_number=1, geometries=geoms)
+    return RawTable(path=path, columns=columns, rows=rows, first_row_number=1, geometries=geoms,
+                    notes=notes)
+
+
+def _check_nested_crs(path: Path, features: list, declared: str | None) -> None:
+    """Refuse ``crs`` members on features or geometries that differ from the collection's (the
+    2008 format allowed them; one CRS per file is what we read)."""
+    for n, f in enumerate(features, start=1):
+        for obj in (f, f.get("geometry")) if isinstance(f, dict) else ():
+            if not isinstance(obj, dict) or "crs" not in obj:
+                continue
+            try:
+                nested = crs_from_geojson_member(obj["crs"])
+            except UnknownCRSError as exc:
+                raise InputFileError(f"{path.name}, feature {n}: {exc}") from None
+            if not same_crs(nested, declared or "OGC:CRS84"):
+                raise InputFileError(
+                    f"{path.name}, feature {n}: its crs member says {nested} but the file's "
+                    f"coordinates are {declared or 'WGS84 (no crs member)'}; one CRS per file, "
+                    "given once at the top"
+                )
 
 
 def read_gpkg(path: Path) -> RawTable:
