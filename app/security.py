@@ -1,13 +1,20 @@
-"""Security headers on every response: CSP, no sniffing, a strict referrer policy, and framing
-allowed only for the embeddable widget from the configured origins."""
+"""Security headers on every response: CSP, no sniffing, a strict referrer policy, framing
+allowed only for the embeddable widget from the configured origins, and ``Cache-Control:
+no-store`` on the planner's and admins' answers (and any answer to a request that carried a
+token or a session cookie), so no browser or proxy cache keeps them. ``TRUSTED_PROXIES``
+puts werkzeug's ProxyFix in front, so HTTPS seen by the proxy counts (Secure cookies)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 EMBED_PATHS = ("/embed",)
+# Answers never stored by a cache: the planner, the admin pages and the admin/provider APIs.
+NO_STORE_PREFIXES = ("/planner", "/admin/", "/api/v1/admin/", "/api/v1/coverage/",
+                     "/api/v1/providers/")
 
 
 def tile_origin(tile_url: str) -> str:
@@ -47,9 +54,16 @@ def init_app(app: Flask) -> None:
     embed_csp = content_security_policy(
         app, " ".join(["'self'", *app.config["EMBED_ALLOWED_ORIGINS"]]))
     page_csp = content_security_policy(app, "'none'")
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    session_cookie = app.config["SESSION_COOKIE_NAME"]
 
     @app.after_request
     def headers(response):
+        if request.path.startswith(NO_STORE_PREFIXES) or "Authorization" in request.headers \
+                or session_cookie in request.cookies:
+            response.headers["Cache-Control"] = "no-store"
         if "X-Content-Type-Options" in response.headers:
             return response  # set when the response was made (the search API's hot path)
         embeddable = request.path in EMBED_PATHS

@@ -1,0 +1,137 @@
+"""``python3 manage.py test`` does the whole set-up: what it installs (as root), whether it
+starts PostgreSQL, and which tests it says cannot run and why, for each kind of machine."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("dolbom_manage", ROOT / "manage.py")
+manage = sys.modules.setdefault("dolbom_manage", importlib.util.module_from_spec(_spec))
+_spec.loader.exec_module(manage)
+Machine = manage.Machine
+
+EVERYTHING = dict(chromium=True, nanum_fonts=True, postgresql=True, postgis=True)
+NOTHING = dict(chromium=False, nanum_fonts=False, postgresql=False, postgis=False)
+
+
+def test_root_installs_whatever_is_missing_then_starts_postgres():
+    p = manage.plan(Machine(root=True, **NOTHING))
+    assert p.install == ["chromium", "fonts-nanum", "postgresql-15", "postgresql-15-postgis-3"]
+    assert p.start_postgres and p.cannot_run == []
+    p = manage.plan(Machine(root=True, **{**EVERYTHING, "postgis": False}))
+    assert p.install == ["postgresql-15-postgis-3"] and p.start_postgres
+    p = manage.plan(Machine(root=True, **{**EVERYTHING, "nanum_fonts": False}))
+    assert p.install == ["fonts-nanum"]
+
+
+def test_root_with_everything_installs_nothing():
+    p = manage.plan(Machine(root=True, **EVERYTHING))
+    assert p.install == [] and p.start_postgres and p.cannot_run == []
+
+
+def test_not_root_with_everything_runs_everything():
+    p = manage.plan(Machine(root=False, **EVERYTHING))
+    assert p.install == [] and p.start_postgres and p.cannot_run == []
+    assert p.postgres_skip_reason is None
+
+
+def test_not_root_on_a_fresh_machine_says_what_cannot_run_and_why():
+    p = manage.plan(Machine(root=False, **NOTHING))
+    assert p.install == [] and not p.start_postgres
+    assert p.cannot_run == [
+        "the browser tests (tests/browser/) cannot run: Debian's chromium is not installed "
+        "(run python3 manage.py test as root to install it, or: sudo apt-get install chromium "
+        "fonts-nanum)",
+        "the PostgreSQL tests (every [postgresql] case in tests/live/ and "
+        "tests/live/test_postgis.py) cannot run: PostgreSQL 15 is not installed (run python3 "
+        "manage.py test as root to install it, or: sudo apt-get install postgresql-15 "
+        "postgresql-15-postgis-3)",
+    ]
+    assert p.postgres_skip_reason.startswith("PostgreSQL 15 is not installed")
+
+
+def test_postgresql_without_postgis_is_named_not_a_traceback():
+    p = manage.plan(Machine(root=False, **{**EVERYTHING, "postgis": False}))
+    assert not p.start_postgres
+    assert p.cannot_run == [
+        "the PostgreSQL tests (every [postgresql] case in tests/live/ and "
+        "tests/live/test_postgis.py) cannot run: PostgreSQL 15 is installed but PostGIS is not, "
+        "and the schema needs it (run python3 manage.py test as root to install it, or: sudo "
+        "apt-get install postgresql-15-postgis-3)"]
+
+
+def test_missing_fonts_alone_still_run_the_browser_tests():
+    p = manage.plan(Machine(root=False, **{**EVERYTHING, "nanum_fonts": False}))
+    assert p.start_postgres
+    assert p.cannot_run == [
+        "the browser tests (tests/browser/) run, but Hangul may show as boxes in their "
+        "screenshots: fonts-nanum is not installed (run python3 manage.py test as root to "
+        "install it, or: sudo apt-get install fonts-nanum)"]
+
+
+def test_a_given_postgres_url_is_used_as_it_is():
+    url = "postgresql+psycopg://u@db.example:5432/t"
+    for root in (True, False):
+        p = manage.plan(Machine(root=root, **NOTHING, postgres_url=url))
+        assert "postgresql-15" not in p.install and not p.start_postgres
+        assert not any("PostgreSQL" in line for line in p.cannot_run)
+
+
+@pytest.fixture
+def no_env(monkeypatch):
+    """Neither variable set; whatever prepare() sets is undone afterwards."""
+    for name in ("DOLBOM_TEST_POSTGRES_URL", "DOLBOM_TEST_POSTGRES_SKIP"):
+        monkeypatch.setenv(name, "")  # records the value before, for the undo
+        monkeypatch.delenv(name)
+
+
+def test_failed_install_says_what_cannot_run(monkeypatch, capsys, no_env):
+    """apt-get fails (no network): the plan is made again without installing; no traceback."""
+    monkeypatch.setattr(manage, "probe", lambda: Machine(root=True, **{**EVERYTHING, "postgis": False}))
+    asked = []
+    monkeypatch.setattr(manage, "apt_install", lambda packages: asked.append(packages) or False)
+    monkeypatch.setattr(manage, "start_postgres", lambda: pytest.fail("must not start"))
+    lines = manage.prepare()
+    assert asked == [["postgresql-15-postgis-3"]]
+    assert len(lines) == 1 and "PostGIS is not" in lines[0]
+    assert "PostGIS is not" in os.environ["DOLBOM_TEST_POSTGRES_SKIP"]
+    assert lines[0] in capsys.readouterr().out
+
+
+def test_a_cluster_that_does_not_start_is_reported(monkeypatch, tmp_path, capsys, no_env):
+    (tmp_path / ".ci").mkdir()
+    (tmp_path / ".ci" / "postgres.sh").write_text(
+        "echo 'ERROR:  extension \"postgis\" is not available' >&2\nexit 3\n")
+    monkeypatch.setattr(manage, "ROOT", tmp_path)
+    monkeypatch.setattr(manage, "probe", lambda: Machine(root=False, **EVERYTHING))
+    lines = manage.prepare()
+    out = capsys.readouterr().out
+    assert 'extension "postgis" is not available' in out and "Traceback" not in out
+    assert lines == ["the PostgreSQL tests (every [postgresql] case in tests/live/ and "
+                     "tests/live/test_postgis.py) cannot run: the test PostgreSQL cluster did "
+                     "not start (above)"]
+    assert "DOLBOM_TEST_POSTGRES_URL" not in os.environ
+
+
+def test_a_started_cluster_is_exported(monkeypatch, tmp_path, no_env):
+    (tmp_path / ".ci").mkdir()
+    (tmp_path / ".ci" / "postgres.sh").write_text(
+        "echo 'export DOLBOM_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:1/x'\n")
+    monkeypatch.setattr(manage, "ROOT", tmp_path)
+    monkeypatch.setattr(manage, "probe", lambda: Machine(root=False, **EVERYTHING))
+    assert manage.prepare() == []
+    assert os.environ["DOLBOM_TEST_POSTGRES_URL"] == "postgresql+psycopg://postgres@127.0.0.1:1/x"
+
+
+def test_ci_run_is_a_thin_call_of_the_readme_command():
+    lines = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert lines[-1] == 'CI=${CI:-1} exec python3 manage.py test "$@"'
+    assert not any("apt-get" in line or "postgres" in line for line in lines)
+    assert "python3 manage.py test" in (ROOT / "README.md").read_text()
