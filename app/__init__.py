@@ -20,9 +20,17 @@ def create_app(
     app.config.from_object("app.config")
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("DOLBOM")
+    from app import config as defaults
+    from app import settings_env
+
+    settings_env.apply_environment(app.config, defaults, os.environ)  # lists: one rule for all
     if test_config:
         app.config.update(test_config)
+    settings_env.check(app.config)  # a bad origin stops start-up, naming it
     os.makedirs(app.instance_path, exist_ok=True)
+    from app.jsonsafe import BoundedJSONProvider
+
+    app.json = BoundedJSONProvider(app)  # request JSON nested too deep is a 400, not a 500
     app.json.ensure_ascii = False  # Hangul as text, not \u escapes
 
     from app import (

@@ -4,8 +4,10 @@ a GeoJSON FeatureCollection with ``format=geojson`` or ``Accept: application/geo
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 from werkzeug.datastructures import MIMEAccept
@@ -14,8 +16,8 @@ from werkzeug.http import parse_accept_header
 from app import api_params as p
 from app.errors import InvalidParameter, NotFound
 from app.geo import admin, gazetteer
-from app.openapi import Param, documented, generate
-from app.search.hours import DAY_TYPES, is_korean_public_holiday
+from app.openapi import Param, documented, generate, query_param_names
+from app.search.hours import DAY_TYPES
 from app.search.index import MODES, Criteria, Hit
 from app.search.model import KINDS, PROGRAMMES, Facility
 from app.security import API_HEADERS
@@ -27,39 +29,57 @@ from app.serialize import (
     hits_text,
     results_body,
 )
-from app.store import SEOUL, get_index, get_registry, sync_live
+from app.store import get_index, get_registry, sync_live
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 GEOJSON = "application/geo+json"
 # The read-only API may be called from any site; the security headers are set here, at once,
 # rather than one by one after the request (this is the search hot path).
 READ_HEADERS = {"Access-Control-Allow-Origin": "*", **API_HEADERS}
+MAX_OFFSET = 10_000_000
 
 
-def _point_params(prefix: str, required: bool, what: str) -> list[Param]:
+def _point_params(prefix: str, required: bool, what: str, app: Flask) -> list[Param]:
+    # The registry's area (South Korea unless the registry says otherwise).
+    locale = app.extensions["dolbom_registry"].registry.locale
+    min_lon, min_lat, max_lon, max_lat = locale.area
     return [
-        Param(f"{prefix}lat", {"type": "number", "minimum": 33, "maximum": 39},
-              f"latitude of {what}, WGS84 degrees (South Korea)", required),
-        Param(f"{prefix}lon", {"type": "number", "minimum": 124, "maximum": 132},
-              f"longitude of {what}, WGS84 degrees (South Korea)", required),
+        Param(f"{prefix}lat", {"type": "number", "minimum": min_lat, "maximum": max_lat},
+              f"latitude of {what}, WGS84 degrees ({locale.area_name})", required),
+        Param(f"{prefix}lon", {"type": "number", "minimum": min_lon, "maximum": max_lon},
+              f"longitude of {what}, WGS84 degrees ({locale.area_name})", required),
     ]
 
 
+def _kinds_schema() -> dict[str, Any]:
+    return {"type": "array", "minItems": 1, "items": {"type": "string", "enum": list(KINDS)}}
+
+
 def _filter_params(app: Flask) -> list[Param]:
-    kinds = {"type": "array", "items": {"type": "string", "enum": list(KINDS)}}
-    services = {"type": "array", "items": {"type": "string", "enum": list(p.SERVICE_FILTERS)}}
+    cfg = app.config
+    services = {"type": "array", "minItems": 1,
+                "items": {"type": "string", "enum": list(p.SERVICE_FILTERS)}}
+    window = (f"both ends from {cfg['SEARCH_WINDOW_PAST_DAYS']:g} day(s) before now to "
+              f"{cfg['SEARCH_WINDOW_AHEAD_DAYS']:g} days ahead")
     return [
-        Param("kind", kinds, "provider kinds, comma-separated", explode=False),
+        Param("kind", _kinds_schema(), "provider kinds, comma-separated", explode=False),
         Param("programme", {"type": "string", "enum": list(PROGRAMMES)},
-              "언제나돌봄 programme the provider takes part in"),
+              "언제나돌봄 programme the provider takes part in, with the programme's rules "
+              "(app/reference/programmes.json): the child's age (with age_months or birth_date), "
+              "where the family lives (the home's 시군구) and the 시군 that run it"),
         Param("service", services, "daycare services it must offer (all of them)",
               explode=False),
-        Param("age_months", {"type": "integer", "minimum": 0, "maximum": 216},
+        Param("region", {"type": "string", "pattern": "^[0-9]{5}$"},
+              "only providers in this 시군구 or 시군 (a 시 code such as 41110 수원시 covers its "
+              "구 41111-41117); home-visit providers: those serving part of it"),
+        Param("age_months", {"type": "integer", "minimum": 0, "maximum": p.MAX_AGE_MONTHS},
               "the child's age in whole months (or give birth_date)"),
         Param("birth_date", {"type": "string", "format": "date"},
-              "the child's birth date; the age is taken on the day care is needed"),
+              "the child's birth date; the age is taken on the day care is needed and may be "
+              f"at most {p.MAX_AGE_MONTHS} months"),
         Param("start", {"type": "string", "format": "date-time"},
-              "start of the care window, ISO 8601 (Asia/Seoul without an offset)"),
+              "start of the care window, ISO 8601; without an offset, a wall-clock time in the "
+              f"registry's time zone (GET /meta: timezone; Asia/Seoul in Korea); {window}"),
         Param("end", {"type": "string", "format": "date-time"},
               "end of the care window; after start, at most 7 days later"),
         Param("open_now", {"type": "boolean"}, "open now (instead of start and end)"),
@@ -73,8 +93,8 @@ def _filter_params(app: Flask) -> list[Param]:
 def _nearest_params(app: Flask) -> list[Param]:
     cfg = app.config
     return [
-        *_point_params("", True, "home"),
-        *_point_params("work_", False, "work (optional)"),
+        *_point_params("", True, "home", app),
+        *_point_params("work_", False, "work (optional)", app),
         Param("mode", {"type": "string", "enum": list(MODES)},
               "home; either (nearer of home and work; default with work); commute (detour)"),
         Param("radius_m", {"type": "number", "minimum": 0,
@@ -88,7 +108,7 @@ def _nearest_params(app: Flask) -> list[Param]:
 def _within_params(app: Flask) -> list[Param]:
     cfg = app.config
     return [
-        *_point_params("", True, "the centre"),
+        *_point_params("", True, "the centre", app),
         Param("radius_m", {"type": "number", "minimum": 0,
                            "maximum": cfg["SEARCH_MAX_RADIUS_M"]}, "radius, metres", True),
         Param("limit", {"type": "integer", "minimum": 1, "maximum": cfg["SEARCH_MAX_LIMIT"]},
@@ -103,13 +123,16 @@ def _listing_params(app: Flask) -> list[Param]:
         Param("bbox", {"type": "string",
                        "pattern": r"^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$"},
               "minlon,minlat,maxlon,maxlat in WGS84 degrees", True),
-        Param("kind", {"type": "array", "items": {"type": "string", "enum": list(KINDS)}},
-              "provider kinds, comma-separated", explode=False),
+        Param("kind", _kinds_schema(), "provider kinds, comma-separated", explode=False),
         Param("limit", {"type": "integer", "minimum": 1,
                         "maximum": cfg["BBOX_COMPACT_MAX_LIMIT"]},
-              f"page size (at most {cfg['SEARCH_MAX_LIMIT']} with full fields)"),
-        Param("offset", {"type": "integer", "minimum": 0}, "results to skip (see next)"),
+              f"page size: at most {cfg['SEARCH_MAX_LIMIT']} with fields=full (the default; "
+              f"more is a 400), at most {cfg['BBOX_COMPACT_MAX_LIMIT']} with fields=compact; "
+              f"default {cfg['SEARCH_MAX_LIMIT']}"),
+        Param("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+              "results to skip (see next)"),
         Param("fields", {"type": "string", "enum": ["full", "compact"]},
+              f"full (default): every field, pages of at most {cfg['SEARCH_MAX_LIMIT']}; "
               "compact: id, name, kind, lon, lat only, and pages of up to "
               f"{cfg['BBOX_COMPACT_MAX_LIMIT']} (for map layers)"),
         Param("format", {"type": "string", "enum": ["json", "geojson"]}, "response format"),
@@ -117,7 +140,8 @@ def _listing_params(app: Flask) -> list[Param]:
 
 
 def _now() -> datetime:
-    return datetime.now(SEOUL)
+    """Now in the registry's zone: windows, day types and opening checks are read there."""
+    return get_registry().locale.now()
 
 
 def _wants_geojson(args: p.Args, accept: str) -> bool:
@@ -157,24 +181,37 @@ def _hits(hits: list[Hit]) -> list[tuple[Facility, str]]:
 
 
 def _day_type(moment: datetime) -> str:
-    """Which hours apply on the day of ``moment``: mon … sun, or holiday."""
-    day = moment.date()
-    return "holiday" if is_korean_public_holiday(day) else DAY_TYPES[day.weekday()]
+    """Which hours apply on the day of ``moment`` in the registry's zone: mon … sun, or
+    holiday (the registry's holiday calendar)."""
+    locale = get_registry().locale
+    day = moment.astimezone(locale.tz).date()
+    return "holiday" if locale.is_holiday(day) else DAY_TYPES[day.weekday()]
+
+
+@lru_cache(maxsize=1)
+def _gyeonggi_regions() -> frozenset[str]:
+    """Every current 경기도 시군구 and 시군 code."""
+    areas = admin.gyeonggi_sigungu().values()
+    return frozenset({a.sigungu_code for a in areas} | {a.sigun_code for a in areas})
 
 
 def _criteria(args, home: tuple[float, float] | None, now: datetime) -> Criteria:
-    start, end = p.window(args, now)
+    cfg = current_app.config
+    start, end = p.window(args, now, timedelta(days=cfg["SEARCH_WINDOW_PAST_DAYS"]),
+                          timedelta(days=cfg["SEARCH_WINDOW_AHEAD_DAYS"]))
     filters = p.filters(args)
+    region = p.region(args, lambda: get_index().regions | _gyeonggi_regions())
     home_sigungu = None
-    # Only home-visit providers need the home's 시군구; don't look it up otherwise.
-    wants_home_visit = (filters["kinds"] and "home_visit_provider" in filters["kinds"]) or \
-        (filters["programmes"] and "home_visit_emergency" in filters["programmes"])
-    if home is not None and wants_home_visit:
+    # Home-visit providers (their service areas) and programmes (their residence rules) need
+    # the home's 시군구 ("" when it lies in none); don't look it up otherwise.
+    needs_home_area = (filters["kinds"] and "home_visit_provider" in filters["kinds"]) or \
+        filters["programmes"]
+    if home is not None and needs_home_area:
         area = admin.locate([home[0]], [home[1]])[0]
-        home_sigungu = area.sigungu_code if area else None
+        home_sigungu = (area.sigungu_code or "") if area else ""
     return Criteria(**filters, age_months=p.age_months(args, start, now),
                     start=start, end=end, available_only=p.boolean(args, "available"),
-                    home_sigungu_code=home_sigungu)
+                    home_sigungu_code=home_sigungu, region=region)
 
 
 _PLAIN_NEAREST = frozenset({"lat", "lon"})
@@ -185,12 +222,15 @@ def nearest_answer(args: p.Args, accept: str) -> tuple[str, str]:
     """Nearest providers that match, to home (and work): (body, media type). Used by the
     route below and by app.fast_reads."""
     cfg, now = current_app.config, _now()
-    home = p.point(args, "lat", "lon", required=True)
-    if args.keys() <= _PLAIN_NEAREST:  # the most common query: nothing else to read
+    plain = args.keys() <= _PLAIN_NEAREST  # the most common query: nothing else to read
+    if not plain:
+        p.reject_unknown(args, query_param_names(current_app, nearest))
+    home = p.point(args, "lat", "lon", required=True, area=get_registry().locale)
+    if plain:
         work, mode, radius, c = None, "home", None, _PLAIN
         limit = cfg["SEARCH_DEFAULT_LIMIT"]
     else:
-        work = p.point(args, "work_lat", "work_lon", required=False)
+        work = p.point(args, "work_lat", "work_lon", required=False, area=get_registry().locale)
         mode = p.mode(args, work is not None)
         limit = p.integer(args, "limit", default=cfg["SEARCH_DEFAULT_LIMIT"], minimum=1,
                           maximum=cfg["SEARCH_MAX_LIMIT"])
@@ -215,7 +255,8 @@ def within_answer(args: p.Args, accept: str) -> tuple[str, str]:
     """Every matching provider within ``radius_m`` of a point, nearest first: (body, media
     type). Used by the route below and by app.fast_reads."""
     cfg, now = current_app.config, _now()
-    home = p.point(args, "lat", "lon", required=True)
+    p.reject_unknown(args, query_param_names(current_app, within))
+    home = p.point(args, "lat", "lon", required=True, area=get_registry().locale)
     radius = p.number(args, "radius_m", required=True, minimum=0,
                       maximum=cfg["SEARCH_MAX_RADIUS_M"])
     limit = p.integer(args, "limit", default=cfg["SEARCH_MAX_LIMIT"], minimum=1,
@@ -247,14 +288,18 @@ def listing():
     max_limit = cfg["SEARCH_MAX_LIMIT"] if fields == "full" else cfg["BBOX_COMPACT_MAX_LIMIT"]
     limit = p.integer(args, "limit", default=cfg["SEARCH_MAX_LIMIT"], minimum=1,
                       maximum=max_limit)
-    offset = p.integer(args, "offset", default=0, minimum=0, maximum=10_000_000)
+    offset = p.integer(args, "offset", default=0, minimum=0, maximum=MAX_OFFSET)
     kinds = p.choices(args, "kind", KINDS)
     found = [f for f in get_index().within_bbox(*box) if kinds is None or f.kind in kinds]
     page = found[offset:offset + limit]
     extra: dict[str, Any] = {"count": len(page), "total": len(found), "next": None}
     if offset + limit < len(found):
-        extra["next"] = url_for("api.listing", **{**args.to_dict(), "offset": offset + limit},
-                                _external=True)
+        # A relative link (path and query): nothing of the request's Host header, and only
+        # the parameters this operation has (the view checked them) as query text — never
+        # as url_for arguments, where endpoint, _external, _method … have meanings.
+        query = [(k, v) for k in args if k != "offset" for v in args.getlist(k)]
+        query.append(("offset", str(offset + limit)))
+        extra["next"] = f"{url_for('api.listing')}?{urlencode(query, safe=',')}"
     index = get_index()
     text = facility_text if fields == "full" else compact_text
     return _respond([(f, text(index, f)) for f in page], extra)
@@ -289,6 +334,7 @@ def meta():
         "availability_max_age_hours": current_app.config["AVAILABILITY_MAX_AGE_HOURS"],
         "limits": {"max_limit": current_app.config["SEARCH_MAX_LIMIT"],
                    "max_radius_m": current_app.config["SEARCH_MAX_RADIUS_M"]},
+        **registry.locale.to_meta(),  # timezone, holidays, area, area_name of the registry
     })
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import Counter
 from datetime import datetime
@@ -12,9 +11,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from app.ingest.pipeline import FORMATS, REASONS, ImportResult, import_files
+from app import csvsafe
+from app.ingest.pipeline import FORMATS, REASONS, ImportResult, ImportRules, import_files
 from app.ingest.readers import InputFileError
 from app.registry.io import atomic_open, write_registry
+from app.registry.text import visible
 from app.store import SEOUL
 
 PROGRESS_MIN_ROWS = 5000
@@ -50,11 +51,16 @@ def import_facilities(paths, out, rejects, fmt, encoding, crs, mapping_path, reg
     registry, accounting for every input row."""
     out = out or Path(current_app.instance_path) / "registry.geojson"
     rejects = rejects or out.with_name(out.stem + ".rejects.csv")
+    try:
+        rules = ImportRules.from_config(current_app.config)
+    except ValueError as exc:  # a setting that cannot be used
+        raise click.ClickException(str(exc)) from None
     bar = _progress_bar(paths)
     try:
         result = import_files(list(paths), fmt=fmt, encoding=encoding, crs=crs,
                               mapping_path=mapping_path, region=region,
-                              progress=bar.update if bar is not None else None)
+                              progress=bar.update if bar is not None else None,
+                              rules=rules)
     except InputFileError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -62,17 +68,22 @@ def import_facilities(paths, out, rejects, fmt, encoding, crs, mapping_path, reg
             bar.close()
     _report(result)
     meta = {
-        "name": "imported registry",
+        "name": result.settings.get("name", "imported registry"),
         "synthetic": False,
-        "imported_at": datetime.now(SEOUL).isoformat(timespec="seconds"),
+        "imported_at": datetime.now(result.locale.tz).isoformat(timespec="seconds"),
         "sources": [f.file for f in result.files],
         "rows_read": result.read,
         "rows_accepted": len(result.facilities),
         "rows_rejected": len(result.rejects),
+        # The registry's time zone, holiday calendar and area: searches use these.
+        **result.locale.to_meta(),
     }
     write_registry(out, meta, result.facilities)
     _write_rejects(rejects, result)
     click.echo(f"registry: {out}")
+    loc = result.locale
+    click.echo(f"time zone {loc.timezone}, public holidays {loc.holidays}, area {loc.area_name} "
+               f"{list(loc.area)}")
     click.echo(f"rejects:  {rejects}")
     if result.disagreements:
         click.echo(f"disagreements: {rejects.with_name(rejects.stem + '.disagreements.csv')}")
@@ -104,14 +115,19 @@ def _report(result: ImportResult) -> None:
     if result.disagreements:
         click.echo(f"{len(result.disagreements)} rows name a 시군구 that differs from the one "
                    "their point lies in; the point's was used")
+    if result.unchecked_sigungu:
+        names = ", ".join(visible(n) for n, _ in result.unchecked_sigungu.most_common(5))
+        click.echo(f"{sum(result.unchecked_sigungu.values())} rows name a 시군구 the boundary "
+                   f"data does not know ({names}); their distance to it was not checked")
 
 
 def _write_csv_atomic(path: Path, header: list[str], rows) -> None:
-    # UTF-8 with BOM so that Excel, which data officers open these in, shows Hangul.
+    # UTF-8 with BOM so that Excel, which data officers open these in, shows Hangul. Cells come
+    # from the input files: no cell may open as a formula (csvsafe) or hide, reorder or break
+    # the text around it (control and bidi characters written as \uXXXX).
     with atomic_open(path, encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
+        csvsafe.write_rows(fh, header, ([visible(c) if isinstance(c, str) else c for c in row]
+                                        for row in rows))
 
 
 def _write_rejects(path: Path, result: ImportResult) -> None:
@@ -145,9 +161,13 @@ def token_group():
 @click.option("--facility", "facility_id", default=None, help="The facility the token may change.")
 @click.option("--admin", is_flag=True, help="An admin token (may change any record).")
 @click.option("--label", default=None, help="Who holds it, for the list.")
+@click.option("--expires-days", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Stops working after this many days (with its planner sessions); default never.")
 @with_appcontext
-def token_issue(facility_id, admin, label):
+def token_issue(facility_id, admin, label, expires_days):
     """Print a new token (shown once; only its hash is kept)."""
+    from datetime import UTC, timedelta
+
     from app.live import tokens
     from app.live.db import get_engine
     from app.store import get_index
@@ -156,7 +176,9 @@ def token_issue(facility_id, admin, label):
         raise click.ClickException("give either --facility ID or --admin")
     if facility_id and facility_id not in get_index().by_id:
         raise click.ClickException(f"no facility with id {facility_id!r} in the registry")
-    click.echo(tokens.issue(get_engine(), "admin" if admin else "provider", facility_id, label))
+    expires_at = datetime.now(UTC) + timedelta(days=expires_days) if expires_days else None
+    click.echo(tokens.issue(get_engine(), "admin" if admin else "provider", facility_id, label,
+                            expires_at=expires_at))
 
 
 @token_group.command("revoke")
@@ -180,7 +202,8 @@ def token_list():
     from app.live.db import get_engine
 
     for t in tokens.list_tokens(get_engine()):
-        state = "revoked" if t["revoked_at"] else "active"
+        state = ("revoked" if t["revoked_at"] else "expired" if tokens.expired(t["expires_at"])
+                 else "active")
         click.echo(f"{t['id']}  {t['role']:8s}  {t['facility_id'] or '-':20s}  {state}  "
                    f"{t['label'] or ''}")
 
@@ -246,6 +269,7 @@ def registry_to_db(source):
     from app.live.db import get_engine
     from app.live.postgis_index import store_registry
     from app.registry.io import RegistryFileError, read_registry
+    from app.registry.text import TextRules
     from app.store import registry_path
 
     engine = get_engine()
@@ -253,7 +277,7 @@ def registry_to_db(source):
         raise click.ClickException("DATABASE_URL must point to PostgreSQL with PostGIS")
     path = source or registry_path(current_app)
     try:
-        registry = read_registry(path)
+        registry = read_registry(path, text_rules=TextRules.from_config(current_app.config))
     except RegistryFileError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"stored {store_registry(engine, registry)} facilities from {path}")

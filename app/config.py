@@ -17,6 +17,10 @@ AVAILABILITY_MAX_AGE_HOURS = 24
 SEARCH_DEFAULT_LIMIT = 10
 SEARCH_MAX_LIMIT = 100
 SEARCH_MAX_RADIUS_M = 100_000
+# How far from now a search's care window (start, end) may lie, in days: before now (care
+# that began a little earlier) and ahead (booking in the coming months). Farther is a 400.
+SEARCH_WINDOW_PAST_DAYS = 1
+SEARCH_WINDOW_AHEAD_DAYS = 366
 # Bounding-box listing for the map layer of all providers (compact fields only).
 BBOX_COMPACT_MAX_LIMIT = 20_000
 
@@ -31,6 +35,19 @@ MAP_ZOOM = 10
 # Sites allowed to embed /embed in an iframe (Content-Security-Policy frame-ancestors), e.g.
 # ["https://www.suwon.go.kr"]. Every other page refuses to be framed.
 EMBED_ALLOWED_ORIGINS: list[str] = []
+
+# Planner sessions (/planner, signed in with an admin token) end after this many minutes
+# without a request, and this many hours after sign-in however busy; also when the token is
+# revoked or expires, and at sign-out, on every server sharing the database.
+PLANNER_SESSION_IDLE_MINUTES = 30
+PLANNER_SESSION_MAX_HOURS = 8
+# The session cookie's Secure flag: True when the site is served over HTTPS (it is also set on
+# any request that arrived over HTTPS, seen through TRUSTED_PROXIES).
+SESSION_COOKIE_SECURE = False
+# How many proxies in front of the app (nginx, a load balancer) set X-Forwarded-For and
+# X-Forwarded-Proto. 0: those headers are ignored (a client could forge them). 1 behind one
+# TLS-terminating proxy, so the app knows a request came over HTTPS (werkzeug's ProxyFix).
+TRUSTED_PROXIES = 0
 
 # Place search: geocoders asked in turn ("module:Class"); the first is the offline gazetteer.
 GEOCODERS = ["app.geocoding:GazetteerGeocoder"]
@@ -52,3 +69,88 @@ SEARCH_BACKEND = "memory"
 PLANNING_DEMAND_PATH = None
 PLANNING_DEMAND_FORMAT = "areas"
 PLANNING_CELL_M = 500
+# Demand files: texts meaning "a count suppressed by the statistics agency" (SGIS grids write
+# N/A for fewer than 5, i.e. 1–4) and the children each such count stands for (2.5, the middle
+# of 1–4; 1 or 4 give the low and high ends). The CLI and the API report how many there were.
+PLANNING_SUPPRESSED_MARKERS = ["N/A"]
+PLANNING_SUPPRESSED_VALUE = 2.5
+# A demand cell or point in no 읍면동 polygon (a gap between the generalised boundaries, a
+# shoreline) joins the nearest 경기도 읍면동 within this many metres; farther rows are set aside
+# and listed row by row by the CLI and the API.
+PLANNING_GAP_MAX_M = 1000
+
+# Planning work is bounded so no request runs near the worker timeout (gunicorn's 30 s):
+# - a site suggestion whose candidate–demand pairs within radius_m (estimated from a sample in
+#   milliseconds) exceed PLANNING_SITES_MAX_PAIRS is a 400 naming this limit;
+# - a greedy one of at most PLANNING_SITES_SYNC_MAX_WORK (p × pairs, about 1 s per 10 million
+#   here) answers at once; any other (bigger, or exact/auto, whose CBC solve runs up to
+#   PLANNING_CBC_TIME_LIMIT_S) runs as a background job: 202 + Location (app/planning_jobs.py);
+# - exact solving (method exact, or auto's second step) is for at most PLANNING_EXACT_MAX_PAIRS
+#   pairs: beyond that PuLP alone needs minutes to write the model (auto then keeps greedy);
+# - a floating catchment linking more than PLANNING_FCA_MAX_PAIRS demand–provider pairs is a
+#   400 naming catchment_m or bands_m; GeoJSON/GeoPackage exports hold at most
+#   PLANNING_SHAPES_MAX_ROWS areas (give area=… for grid cells of a city).
+PLANNING_SITES_MAX_PAIRS = 10_000_000
+PLANNING_SITES_SYNC_MAX_WORK = 10_000_000
+PLANNING_EXACT_MAX_PAIRS = 1_000_000
+PLANNING_CBC_TIME_LIMIT_S = 60
+PLANNING_FCA_MAX_PAIRS = 5_000_000
+PLANNING_SHAPES_MAX_ROWS = 10_000
+# Planning jobs (a table of the shared database; one runner thread per server process): a job
+# runs at most PLANNING_JOB_MAX_SECONDS (then answers with the best found so far), its result is
+# kept PLANNING_JOB_KEEP_S seconds after it ends, at most PLANNING_JOB_MAX_WAITING jobs wait or
+# run at once (more is a 429), a runner looks for work every PLANNING_JOB_POLL_S seconds and
+# stops after PLANNING_JOB_RUNNER_IDLE_S idle ones; a job whose server stopped (no heartbeat for
+# PLANNING_JOB_STALE_S) is run again, PLANNING_JOB_MAX_ATTEMPTS times in all.
+PLANNING_JOB_MAX_SECONDS = 240
+PLANNING_JOB_KEEP_S = 86_400
+PLANNING_JOB_MAX_WAITING = 20
+PLANNING_JOB_POLL_S = 2.0
+PLANNING_JOB_RUNNER_IDLE_S = 300
+PLANNING_JOB_STALE_S = 60
+PLANNING_JOB_MAX_ATTEMPTS = 2
+
+# Registry text (checked on import, row by row, and when a registry file is loaded): ids must
+# fully match REGISTRY_ID_PATTERN and be at most REGISTRY_ID_MAX_CHARS long (they appear in
+# URLs such as /api/v1/providers/<id>); names, addresses and other text lose control, bidi and
+# zero-width characters and are refused beyond these lengths (characters, after cleaning).
+REGISTRY_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._:-]*"
+REGISTRY_ID_MAX_CHARS = 64
+REGISTRY_NAME_MAX_CHARS = 200
+REGISTRY_ADDRESS_MAX_CHARS = 300
+REGISTRY_PHONE_MAX_CHARS = 40
+REGISTRY_TEXT_MAX_CHARS = 100  # 시도, 시군구, 읍면동, 설치유형 and other short text
+# Import: a coordinate whose written digits step by more than this (metres) cannot place a
+# building (37 / 127, or 37.26 / 127.05, written to whole or 1/100 degrees) and is rejected.
+IMPORT_MAX_COORDINATE_STEP_M = 200
+# Import: a point farther than this (metres) from the 시군구 its row names is rejected; closer
+# ones are kept and listed as disagreements (boundaries are generalised, addresses straddle).
+IMPORT_NAMED_SIGUNGU_MAX_DISTANCE_M = 5000
+# Import: one point named by rows of at least this many different 시군구 is a stand-in location
+# (placeholder), not where those providers are.
+IMPORT_SHARED_POINT_MIN_SIGUNGU = 3
+
+# Provider reports (PUT /api/v1/providers/<id>/availability). Every part of a report has a cap,
+# so a token cannot fill the disk: a body over REPORT_MAX_BODY_BYTES is a 413, any other cap a
+# 400 naming the field and the cap.
+REPORT_MAX_BODY_BYTES = 32 * 1024
+REPORT_MAX_SLOTS = 200  # time slots, all programmes together
+REPORT_MAX_HOURS_DATES = 62  # dates with changed hours
+REPORT_MAX_INTERVALS_PER_DATE = 4  # opening intervals on one of those dates
+REPORT_MAX_CLOSURES = 20
+REPORT_MAX_REASON_CHARS = 200  # a closure's reason (no control or bidi characters)
+# JSON from clients (any request body, JSON in a query parameter) nested deeper than this many
+# objects/lists is a 400 before it is parsed.
+JSON_MAX_DEPTH = 32
+# Report writes per token (Flask-Limiter syntax; ";" separates limits that all apply), counted
+# for every authenticated PUT whatever its outcome. Over a limit: 429 with Retry-After.
+PROVIDER_WRITE_RATE_LIMIT = "30 per minute; 500 per day"
+ADMIN_WRITE_RATE_LIMIT = "600 per minute"
+# Where the write counts live, shared by every server: None is the availability database
+# (DATABASE_URL, SQLite or PostgreSQL; nothing else to run); or a limits storage URI such as
+# redis://host:6379 or memcached://host:11211 (install that client). RATELIMIT_ENABLED = False
+# turns counting off.
+RATELIMIT_STORAGE_URI = None
+# A provider's change history (GET /api/v1/providers/<id>/history) comes in pages.
+HISTORY_DEFAULT_LIMIT = 20
+HISTORY_MAX_LIMIT = 50

@@ -1,42 +1,250 @@
 """Planners' API (``/api/v1/coverage``): measures per area, scenario comparisons and site
-suggestions, for admin tokens; the same envelope for every error as the rest of the API."""
+suggestions, for admin tokens; the same envelope for every error as the rest of the API.
+
+Every request is bounded so none runs near the worker timeout (settings in ``app/config.py``):
+a site suggestion's work is estimated first (candidate–demand pairs within ``radius_m``, from a
+sample, in milliseconds); too big is a 400 naming the limit, small greedy ones answer at once,
+the rest run as background jobs (202 + ``Location: /api/v1/coverage/jobs/<id>``, see
+``app/planning_jobs.py``). Floating catchments and shape exports have limits of their own.
+
+JSON bodies are checked against the same schemas the OpenAPI document shows (JSON Schema draft
+4, the dialect of OpenAPI 3.0, with the ``jsonschema`` library): a field of the wrong type, an
+unknown field or a value out of range is a 400 naming the field and what is allowed.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import json
 import math
+import re
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
-from app.errors import InvalidParameter
-from app.geo.crs import from_metric, to_metric
+from app import planning_jobs
+from app.api_params import number
+from app.csvsafe import dataframe_to_csv
+from app.errors import ApiError, InvalidParameter, NotFound
+from app.geo.crs import to_metric
+from app.jsonsafe import loads as json_loads
+from app.live.db import get_engine
 from app.openapi import Param, documented
-from app.planning.analysis import LEVELS, Analysis, Parameters
+from app.planning.analysis import LEVELS, Analysis, AnalysisError, Parameters
+from app.planning.demand import DemandError
 from app.planning.scenario import Scenario, ScenarioError, compare, parse_scenario
 from app.planning.settings import periods, planning_settings, services
 from app.planning.shapes import level_shapes
-from app.planning.sites import METHODS, SiteError, suggest_sites
+from app.planning.sites import METHODS, SiteError
+from app.planning.siting import SitePlan, plan_sites, run_sites
 from app.planning.supply import SUPPLY_VALUES
 from app.planning_store import get_planning
 from app.providers_api import Forbidden, _principal
-from app.store import get_index, get_registry
+from app.store import get_registry
 
 bp = Blueprint("coverage", __name__, url_prefix="/api/v1/coverage")
 EXPORT_FORMATS = ("json", "geojson", "csv", "gpkg")
 MAX_BODY_BYTES = 256 * 1024
+AREA_PATTERN = "^[0-9]{5}([0-9]{3})?$"
+JOB_ID_PATTERN = "^[A-Za-z0-9_-]{8,64}$"
+#: What each media type of ``/measures`` is (the OpenAPI document and the responses agree).
+MEDIA = {"json": "application/json", "geojson": "application/geo+json", "csv": "text/csv",
+         "gpkg": "application/geopackage+sqlite3"}
 
 
-def require_admin() -> None:
-    """401 without a valid token, 403 for a provider's token."""
+class PlanningUnavailable(ApiError):
+    """The demand layer cannot be read (a server-side file problem, told to the admin)."""
+
+    status = 503
+    code = "planning_data_unavailable"
+
+
+def require_admin():
+    """The admin's principal; 401 without a valid token, 403 for a provider's token."""
     who = _principal()
     if who.role != "admin":
         raise Forbidden("planning data is for admin tokens", "Authorization")
+    return who
 
 
+@contextlib.contextmanager
+def planning_errors():
+    """Turn the planning core's errors into API errors: a parameter at fault is a 400 naming
+    it; a demand file that cannot be read is a 503 saying why."""
+    try:
+        yield
+    except AnalysisError as exc:
+        raise InvalidParameter(str(exc), exc.field) from None
+    except SiteError as exc:
+        text = str(exc)
+        field = "method" if "method" in text else "radius_m" if "radius" in text else "p"
+        raise InvalidParameter(text, field) from None
+    except DemandError as exc:
+        raise PlanningUnavailable(f"the planning demand layer cannot be read: {exc}",
+                                  "PLANNING_DEMAND_PATH") from None
+
+
+# --- request schemas: the OpenAPI document's and the checks' -------------------------------
+def _limits() -> dict:
+    return planning_settings()["site_suggestion"]
+
+
+def _option_fields() -> dict[str, dict]:
+    return {
+        "service": {"type": "string", "enum": list(services()), "description": "kind of care"},
+        "period": {"type": "string", "enum": list(periods()), "description": "time of day"},
+        "supply": {"type": "string", "enum": list(SUPPLY_VALUES),
+                   "description": "capacity or fresh reported vacancies"},
+        "area": {"type": "string", "pattern": AREA_PATTERN,
+                 "description": "a 5-digit 시군구 or 8-digit 읍면동 code"},
+        "scenario": {"type": "object", "description": "a what-if scenario: add, close, resize"},
+    }
+
+
+def _fca_fields() -> dict[str, dict]:
+    from app.planning import analysis as a
+
+    return {
+        "catchment_m": {"type": "number", "minimum": 0, "exclusiveMinimum": True,
+                        "maximum": a.MAX_DISTANCE_M,
+                        "description": "the 2SFCA catchment in metres (default "
+                                       f"{planning_settings()['fca']['catchment_m']})"},
+        "bands_m": {"type": "array", "minItems": 1, "maxItems": 10,
+                    "items": {"type": "number", "minimum": 0, "exclusiveMinimum": True,
+                              "maximum": a.MAX_DISTANCE_M},
+                    "description": "E2SFCA distance bands in metres, increasing (default "
+                                   f"{planning_settings()['fca']['bands_m']})"},
+        "weights": {"type": "array", "minItems": 1, "maxItems": 10,
+                    "items": {"type": "number", "minimum": 0, "maximum": a.MAX_WEIGHT},
+                    "description": "one E2SFCA weight per band (default "
+                                   f"{planning_settings()['fca']['weights']})"},
+        "min_children": {"type": "number", "minimum": 0, "maximum": a.MAX_CHILDREN,
+                         "description": "care desert: more children than this"},
+        "max_children_per_place": {"type": "number", "minimum": 0, "exclusiveMinimum": True,
+                                   "maximum": a.MAX_CHILDREN_PER_PLACE,
+                                   "description": "care desert: more children per place"},
+    }
+
+
+def compare_schema() -> dict:
+    """The JSON body of ``POST /compare``."""
+    return {"type": "object", "additionalProperties": False, "properties": {
+        **_option_fields(),
+        "level": {"type": "string", "enum": list(LEVELS), "description": "grid, emd or sigungu"},
+        **_fca_fields()}}
+
+
+def sites_schema() -> dict:
+    """The JSON body of ``POST /sites``."""
+    lim = _limits()
+    point = {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "number"},
+             "description": "[lon, lat] in WGS84 degrees, in Korea"}
+    return {"type": "object", "additionalProperties": False, "properties": {
+        **_option_fields(),
+        "p": {"type": "integer", "minimum": 1, "maximum": lim["max_p"],
+              "description": "how many new sites"},
+        "radius_m": {"type": "number", "minimum": 1, "maximum": lim["max_radius_m"],
+                     "description": "a site covers children within this many metres"},
+        "method": {"type": "string", "enum": list(METHODS), "description": "greedy, exact or auto"},
+        "candidates": {"type": "array", "minItems": 1, "maxItems": lim["max_candidates"],
+                       "items": point, "description": "candidate sites; default: grid cells"},
+        "n_candidates": {"type": "integer", "minimum": 1, "maximum": lim["max_candidates"],
+                         "description": "grid cells with the most children to try as sites "
+                                        f"when no candidates are given (default "
+                                        f"{lim['max_candidates']})"},
+    }}
+
+
+def _field_name(path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "body"
+
+
+def _describe(schema: dict) -> str:
+    if "enum" in schema:
+        return "one of " + ", ".join(map(str, schema["enum"]))
+    if "description" in schema and "pattern" in schema:
+        return schema["description"]
+    kind = schema.get("type")
+    word = {"string": "a string", "number": "a number", "integer": "a whole number",
+            "array": "a list", "object": "a JSON object", "boolean": "true or false"}.get(kind, kind)
+    bounds = []
+    if "minimum" in schema:
+        bounds.append(f"{'>' if schema.get('exclusiveMinimum') else '>='} {schema['minimum']:g}")
+    if "maximum" in schema:
+        bounds.append(f"<= {schema['maximum']:g}")
+    if "minItems" in schema or "maxItems" in schema:
+        bounds.append(f"of {schema.get('minItems', 0)} to {schema.get('maxItems', 'any')} items")
+    return f"{word}{' ' + ' and '.join(bounds) if bounds else ''}"
+
+
+def _non_finite(value, path=()) -> tuple | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return path
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = _non_finite(v, (*path, k))
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _non_finite(v, (*path, i))
+            if found is not None:
+                return found
+    return None
+
+
+def check_body(data: Any, schema: dict) -> dict:
+    """``data`` checked against ``schema`` (JSON Schema draft 4, as OpenAPI 3.0): a 400 naming
+    the first field at fault and what it must be. Returns ``data``."""
+    from jsonschema import Draft4Validator
+    from jsonschema.exceptions import best_match
+
+    if not isinstance(data, dict):
+        raise InvalidParameter("the body must be a JSON object", "body")
+    allowed = schema.get("properties", {})
+    unknown = sorted(set(data) - set(allowed))
+    if unknown and schema.get("additionalProperties") is False:
+        guess = difflib.get_close_matches(unknown[0], list(allowed), n=1, cutoff=0.6)
+        hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+        raise InvalidParameter(f"unknown field {unknown[0]!r}{hint}; allowed: "
+                               f"{', '.join(allowed)}", unknown[0])
+    bad = _non_finite(data)
+    if bad is not None:
+        raise InvalidParameter("numbers must be finite (no NaN or Infinity)", _field_name(bad))
+    error = best_match(Draft4Validator(schema).iter_errors(data))
+    if error is None:
+        return data
+    field = _field_name(error.absolute_path)
+    sub = error.schema if isinstance(error.schema, dict) else {}
+    if error.validator in ("type", "enum", "pattern", "minimum", "maximum", "minItems",
+                           "maxItems", "exclusiveMinimum"):
+        got = json.dumps(error.instance, ensure_ascii=False)
+        got = got if len(got) <= 40 else got[:37] + "…"
+        raise InvalidParameter(f"{field} must be {_describe(sub)}, got {got}", field)
+    raise InvalidParameter(f"{field}: {error.message}", field)
+
+
+def _json_body(schema: dict) -> dict:
+    if request.content_length and request.content_length > MAX_BODY_BYTES:
+        raise InvalidParameter(f"the body is larger than {MAX_BODY_BYTES} bytes", "body")
+    if not request.is_json:
+        raise InvalidParameter("send JSON (Content-Type: application/json)", "Content-Type")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise InvalidParameter("the body must be a JSON object (valid JSON, not nested too "
+                               "deeply)", "body")
+    return check_body(data, schema)
+
+
+# --- query options ---------------------------------------------------------------------------
 def _choice(args, name: str, allowed, default: str) -> str:
     value = args.get(name, default)
     if value not in allowed:
@@ -47,15 +255,51 @@ def _choice(args, name: str, allowed, default: str) -> str:
 def query_options(args) -> dict:
     """The service, period, level, supply value and area filter of a request."""
     planning = get_planning()
+    with planning_errors():
+        levels = planning.units.levels()
     opts = {"service": _choice(args, "service", list(services()), "daycare"),
             "period": _choice(args, "period", list(periods()), "day"),
-            "level": _choice(args, "level", planning.units.levels(), "sigungu"),
+            "level": _choice(args, "level", levels, "sigungu"),
             "supply": _choice(args, "supply", SUPPLY_VALUES, "capacity")}
     area = args.get("area") or None
-    if area is not None and not (area.isdigit() and len(area) in (5, 8)):
+    if area is not None and not re.fullmatch(AREA_PATTERN, area):
         raise InvalidParameter("area must be a 5-digit 시군구 or 8-digit 읍면동 code", "area")
     opts["area"] = area
     return opts
+
+
+def _number_list(args, name: str) -> tuple[float, ...] | None:
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return None
+    parts = [p.strip() for p in str(raw).split(",")]
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        raise InvalidParameter(f"{name} must be numbers separated by commas, e.g. "
+                               "500,1000,1500", name) from None
+    if not values or len(values) > 10 or not all(math.isfinite(v) for v in values):
+        raise InvalidParameter(f"{name} must be 1 to 10 finite numbers separated by commas",
+                               name)
+    return values
+
+
+def analysis_parameters(source: dict | Any, supply: str, from_query: bool) -> Parameters:
+    """The analysis parameters of a request: the 2SFCA catchment, the E2SFCA bands and weights
+    and the desert thresholds (each optional, else the ``planning.json`` default); a 400
+    naming the one at fault."""
+    if from_query:
+        given = {"catchment_m": number(source, "catchment_m"),
+                 "bands_m": _number_list(source, "bands_m"),
+                 "weights": _number_list(source, "weights"),
+                 "min_children": number(source, "min_children"),
+                 "max_children_per_place": number(source, "max_children_per_place")}
+    else:
+        given = {k: (tuple(source[k]) if isinstance(source.get(k), list) else source.get(k))
+                 for k in ("catchment_m", "bands_m", "weights", "min_children",
+                           "max_children_per_place")}
+    with planning_errors():
+        return Parameters.defaults(supply_value=supply, **given)
 
 
 def parse_scenario_text(text: str | None) -> Scenario:
@@ -65,7 +309,7 @@ def parse_scenario_text(text: str | None) -> Scenario:
     if len(text) > MAX_BODY_BYTES:
         raise InvalidParameter("the scenario is too long", "scenario")
     try:
-        data = json.loads(text)
+        data = json_loads(text)
     except ValueError:
         raise InvalidParameter("scenario must be JSON: {\"add\": [...], \"close\": [...], "
                                "\"resize\": [...]}", "scenario") from None
@@ -74,16 +318,21 @@ def parse_scenario_text(text: str | None) -> Scenario:
 
 def checked_scenario(data) -> Scenario:
     """A scenario checked against the registry; 400 naming the part at fault."""
+    from app.store import get_index
+
     try:
         return parse_scenario(data, get_index().by_id)
     except ScenarioError as exc:
         raise InvalidParameter(str(exc), f"scenario.{exc.field}") from None
 
 
-def measures_frame(opts: dict, scenario: Scenario) -> tuple[pd.DataFrame, Analysis]:
+def measures_frame(opts: dict, scenario: Scenario, params: Parameters | None = None
+                   ) -> tuple[pd.DataFrame, Analysis]:
     """The measures table for the options, filtered to the area when one is given."""
-    analysis = get_planning().analysis(scenario, Parameters.defaults(supply_value=opts["supply"]))
-    df = analysis.measures(opts["service"], opts["period"], opts["level"])
+    params = params or Parameters.defaults(supply_value=opts["supply"])
+    with planning_errors():
+        analysis = get_planning().analysis(scenario, params)
+        df = analysis.measures(opts["service"], opts["period"], opts["level"])
     if opts.get("area"):
         df = _in_area(df, analysis, opts["level"], opts["area"])
     return df, analysis
@@ -117,13 +366,21 @@ def records(df: pd.DataFrame) -> list[dict]:
 
 
 def export(df: pd.DataFrame, analysis: Analysis, level: str, fmt: str, meta: dict) -> Response:
-    """The measures as JSON, GeoJSON, CSV or GeoPackage."""
+    """The measures as JSON, GeoJSON, CSV (every text cell neutralised against formula
+    injection, :mod:`app.csvsafe`) or GeoPackage; GeoJSON and GeoPackage hold at most
+    ``PLANNING_SHAPES_MAX_ROWS`` areas (a 400 naming the limit beyond)."""
     if fmt == "json":
         return jsonify({"meta": meta, "rows": records(df)})
     if fmt == "csv":
-        body = df.to_csv(index=False)
+        body = dataframe_to_csv(df)
         return Response("\ufeff" + body, mimetype="text/csv",  # BOM: Excel reads Hangul
                         headers={"Content-Disposition": f'attachment; filename="{_name(meta)}.csv"'})
+    limit = int(current_app.config.get("PLANNING_SHAPES_MAX_ROWS", 10_000))
+    if len(df) > limit:
+        raise InvalidParameter(
+            f"a {fmt} export holds at most {limit:,} areas (setting PLANNING_SHAPES_MAX_ROWS); "
+            f"this one has {len(df):,}: give area=<a 시군구 code> or use format=csv or json",
+            "format")
     import geopandas as gpd
 
     gdf = gpd.GeoDataFrame(df.reset_index(drop=True),
@@ -143,15 +400,22 @@ def export(df: pd.DataFrame, analysis: Analysis, level: str, fmt: str, meta: dic
 
 
 def _name(meta: dict) -> str:
-    return f"coverage-{meta['service']}-{meta['period']}-{meta['level']}"
+    return f"coverage-{meta['service']}-{meta['period']}-{meta.get('level', 'sites')}"
 
 
-def meta_of(opts: dict, scenario: Scenario) -> dict:
-    """What the rows are: the options, the demand layer and whether it is synthetic."""
+def meta_of(opts: dict, scenario: Scenario, params: Parameters | None = None) -> dict:
+    """What the rows are: the options, the parameters used, the demand layer (with how many
+    suppressed counts and gap rows it had) and whether it is synthetic."""
     planning = get_planning()
+    params = params or Parameters.defaults(supply_value=opts.get("supply", "capacity"))
     return {**opts, "scenario": scenario.to_json(), "week_of": str(_week()),
             "demand_synthetic": planning.synthetic, "registry_synthetic": get_registry().synthetic,
-            "settings": {k: planning_settings()[k] for k in ("coverage_thresholds_m", "fca", "desert")}}
+            "demand": planning.units.report.as_dict(),
+            "settings": {"coverage_thresholds_m": list(params.thresholds_m),
+                         "fca": {"catchment_m": params.catchment_m,
+                                 "bands_m": list(params.bands_m), "weights": list(params.weights)},
+                         "desert": {"min_children": params.min_children,
+                                    "max_children_per_place": params.max_children_per_place}}}
 
 
 def _week():
@@ -161,15 +425,22 @@ def _week():
 
 
 def _options_params(app: Flask) -> list[Param]:
+    fca = _fca_fields()
     return [
         Param("service", {"type": "string", "enum": list(services())}, "kind of care (default daycare)"),
         Param("period", {"type": "string", "enum": list(periods())}, "time of day (default day)"),
         Param("level", {"type": "string", "enum": list(LEVELS)}, "grid, emd (읍면동) or sigungu"),
         Param("supply", {"type": "string", "enum": list(SUPPLY_VALUES)}, "capacity or fresh vacancies"),
-        Param("area", {"type": "string", "pattern": "^[0-9]{5}([0-9]{3})?$"},
+        Param("area", {"type": "string", "pattern": AREA_PATTERN},
               "only rows inside this 시군구 (5 digits) or 읍면동 (8 digits)"),
         Param("scenario", {"type": "string"}, "a what-if scenario as JSON (add/close/resize)"),
-        Param("format", {"type": "string", "enum": list(EXPORT_FORMATS)}, "json (default), geojson, csv, gpkg"),
+        Param("format", {"type": "string", "enum": list(EXPORT_FORMATS)},
+              "json (default), geojson, csv or gpkg (GeoPackage); geojson and gpkg hold at most "
+              f"{app.config.get('PLANNING_SHAPES_MAX_ROWS', 10_000):,} areas"),
+        *(Param(name, {k: v for k, v in schema.items() if k != "description"},
+                schema["description"] + (", comma-separated" if schema["type"] == "array" else ""),
+                explode=False if schema["type"] == "array" else None)
+          for name, schema in fca.items()),
     ]
 
 
@@ -180,8 +451,9 @@ def options():
     """Services, periods, levels and settings."""
     require_admin()
     s = planning_settings()
-    return jsonify({"services": s["services"], "periods": s["periods"],
-                    "levels": list(get_planning().units.levels()),
+    with planning_errors():
+        levels = list(get_planning().units.levels())
+    return jsonify({"services": s["services"], "periods": s["periods"], "levels": levels,
                     "hours_presets": {k: {kk: vv for kk, vv in v.items() if kk != "hours"}
                                       for k, v in s["hours_presets"].items()},
                     "settings": {k: s[k] for k in ("coverage_thresholds_m", "fca", "desert",
@@ -190,26 +462,20 @@ def options():
 
 @bp.get("/measures")
 @documented("Coverage, 2SFCA/E2SFCA and care deserts per area (admin)", _options_params,
-            "CoverageMeasures", errors=(400, 401, 403, 503), secured=True)
+            "CoverageMeasures", errors=(400, 401, 403, 503), secured=True, geojson=True,
+            media={MEDIA["csv"]: {"schema": {"type": "string"}},
+                   MEDIA["gpkg"]: {"schema": {"type": "string", "format": "binary"}}})
 def measures():
-    """One row per area for a service and a period (optionally under a scenario)."""
+    """One row per area for a service and a period (optionally under a scenario), as JSON,
+    GeoJSON, CSV or GeoPackage (``format``); the catchment, bands, weights and desert thresholds
+    are parameters (defaults in ``planning.json``)."""
     require_admin()
     opts = query_options(request.args)
     fmt = _choice(request.args, "format", EXPORT_FORMATS, "json")
+    params = analysis_parameters(request.args, opts["supply"], from_query=True)
     scenario = parse_scenario_text(request.args.get("scenario"))
-    df, analysis = measures_frame(opts, scenario)
-    return export(df, analysis, opts["level"], fmt, meta_of(opts, scenario))
-
-
-def _json_body() -> dict:
-    if request.content_length and request.content_length > MAX_BODY_BYTES:
-        raise InvalidParameter(f"the body is larger than {MAX_BODY_BYTES} bytes", "body")
-    if not request.is_json:
-        raise InvalidParameter("send JSON (Content-Type: application/json)", "Content-Type")
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise InvalidParameter("the body must be a JSON object", "body")
-    return data
+    df, analysis = measures_frame(opts, scenario, params)
+    return export(df, analysis, opts["level"], fmt, meta_of(opts, scenario, params))
 
 
 @bp.post("/compare")
@@ -217,82 +483,233 @@ def _json_body() -> dict:
             "CoverageComparison", method="post", body="CoverageRequest",
             errors=(400, 401, 403, 503), secured=True)
 def compare_scenario():
-    """Body: ``{"service", "period", "level", "supply", "area", "scenario"}``."""
+    """Body: ``{"service", "period", "level", "supply", "area", "scenario", "catchment_m",
+    "bands_m", "weights", "min_children", "max_children_per_place"}``, all optional."""
     require_admin()
-    data = _json_body()
-    opts = query_options({k: v for k, v in data.items() if isinstance(v, str)})
+    data = _json_body(compare_schema())
+    opts = query_options({k: v for k, v in data.items() if k in ("service", "period", "level",
+                                                                  "supply", "area")})
+    params = analysis_parameters(data, opts["supply"], from_query=False)
     scenario = checked_scenario(data.get("scenario") or {})
-    base, _ = measures_frame(opts, Scenario())
-    changed, _ = measures_frame(opts, scenario)
+    base, _ = measures_frame(opts, Scenario(), params)
+    changed, _ = measures_frame(opts, scenario, params)
     result = compare(base, changed)
-    return jsonify({"meta": meta_of(opts, scenario), "summary": result.summary,
+    return jsonify({"meta": meta_of(opts, scenario, params), "summary": result.summary,
                     "rows": records(result.table)})
+
+
+# --- site suggestion ---------------------------------------------------------------------------
+def sites_request(data: dict) -> dict:
+    """A checked ``/sites`` body with every default filled in (what a job stores)."""
+    lim = _limits()
+    req = {"service": data.get("service", "daycare"), "period": data.get("period", "day"),
+           "supply": data.get("supply", "capacity"), "area": data.get("area"),
+           "p": data.get("p", 10), "radius_m": data.get("radius_m", lim["radius_m"]),
+           "method": data.get("method", "auto"), "candidates": data.get("candidates"),
+           "n_candidates": data.get("n_candidates", lim["max_candidates"]),
+           "scenario": data.get("scenario") or {}}
+    if services()[req["service"]].get("comes_to_family"):
+        raise InvalidParameter("home-visit providers serve areas, not sites; choose a centre "
+                               "service", "service")
+    return req
+
+
+def _candidate_points(candidates: list) -> tuple[np.ndarray, list[str], list[None]]:
+    arr = np.array(candidates, float)
+    outside = ~((arr[:, 0] >= 124) & (arr[:, 0] <= 132) & (arr[:, 1] >= 33) & (arr[:, 1] <= 39))
+    if outside.any():
+        raise InvalidParameter(f"candidates must lie in Korea (lon 124–132, lat 33–39); "
+                               f"candidates[{int(np.flatnonzero(outside)[0])}] does not",
+                               "candidates")
+    x, y = to_metric(arr[:, 0], arr[:, 1])
+    return (np.column_stack([x, y]), [f"candidate {k}" for k in range(len(arr))],
+            [None] * len(arr))
+
+
+def _plan(req: dict) -> tuple[SitePlan, Scenario]:
+    scenario = checked_scenario(req["scenario"])
+    cand = _candidate_points(req["candidates"]) if req["candidates"] is not None else None
+    with planning_errors():
+        analysis = get_planning().analysis(scenario, Parameters.defaults(supply_value=req["supply"]))
+        plan = plan_sites(analysis, req["service"], req["period"], req["p"],
+                          float(req["radius_m"]), req["method"], req["area"],
+                          req["n_candidates"], cand)
+    return plan, scenario
+
+
+def _check_size(plan: SitePlan) -> None:
+    cfg = current_app.config
+    max_pairs = float(cfg.get("PLANNING_SITES_MAX_PAIRS", 10_000_000))
+    if plan.pairs > max_pairs:
+        raise InvalidParameter(
+            f"radius_m={plan.radius_m:g} over {len(plan.cand_xy):,} candidates links about "
+            f"{plan.pairs:,.0f} candidate–demand pairs; the limit is {max_pairs:,.0f} (setting "
+            "PLANNING_SITES_MAX_PAIRS): use a smaller radius_m, fewer candidates "
+            "(n_candidates) or an area", "radius_m")
+    exact_max = float(cfg.get("PLANNING_EXACT_MAX_PAIRS", 1_000_000))
+    if plan.method == "exact" and plan.pairs > exact_max:
+        raise InvalidParameter(
+            f"method exact takes at most {exact_max:,.0f} candidate–demand pairs (setting "
+            f"PLANNING_EXACT_MAX_PAIRS); this suggestion has about {plan.pairs:,.0f}: use "
+            "greedy or auto, a smaller radius_m or fewer candidates", "method")
+
+
+def _solve(plan: SitePlan, scenario: Scenario, req: dict, progress=None,
+           deadline_s: float | None = None) -> dict:
+    cfg = current_app.config
+    with planning_errors():
+        result = run_sites(plan, time_limit_s=float(cfg.get("PLANNING_CBC_TIME_LIMIT_S", 60)),
+                           deadline_s=deadline_s, progress=progress,
+                           exact_max_pairs=float(cfg.get("PLANNING_EXACT_MAX_PAIRS", 1_000_000)))
+    opts = {k: req[k] for k in ("service", "period", "supply", "area")}
+    meta = meta_of(opts, scenario) | {"p": plan.p, "radius_m": plan.radius_m,
+                                      "candidates": len(plan.cand_xy),
+                                      "pairs_estimate": round(plan.pairs)}
+    return {"meta": meta, **result}
+
+
+def _sites_job(req: dict, progress) -> dict:
+    """The job handler: the same checks and answer as an inline suggestion, with a deadline."""
+    plan, scenario = _plan(req)
+    _check_size(plan)
+    return _solve(plan, scenario, req, progress,
+                  deadline_s=float(current_app.config.get("PLANNING_JOB_MAX_SECONDS", 240)))
+
+
+planning_jobs.HANDLERS["sites"] = _sites_job
+
+
+def _job_url(job_id: str) -> str:
+    return f"{bp.url_prefix}/jobs/{job_id}"
 
 
 @bp.post("/sites")
 @documented("Where p new centres cover the most children (admin)", lambda app: [],
             "SiteSuggestion", method="post", body="SitesRequest",
-            errors=(400, 401, 403, 503), secured=True)
+            errors=(400, 401, 403, 429, 503), secured=True, accepted="PlanningJob")
 def sites():
-    """Body: ``{"service", "period", "p", "radius_m", "candidates"?, "method"?, "scenario"?}``;
-    candidates are ``[[lon, lat], …]`` or, by default, the centres of the demand grid cells."""
+    """Body: ``{"service", "period", "p", "radius_m", "candidates"?, "n_candidates"?, "method"?,
+    "area"?, "scenario"?}``; candidates are ``[[lon, lat], …]`` or, by default, the centres of
+    the demand grid cells with the most children (of ``area`` when given).
+
+    The work is estimated first (candidate–demand pairs within ``radius_m``): beyond
+    ``PLANNING_SITES_MAX_PAIRS`` it is a 400 naming the limit; a greedy suggestion of at most
+    ``PLANNING_SITES_SYNC_MAX_WORK`` (p × pairs) answers 200 at once; anything else (or any
+    request with ``Prefer: respond-async``) answers 202 with ``Location:
+    /api/v1/coverage/jobs/<id>`` to poll."""
+    who = require_admin()
+    req = sites_request(_json_body(sites_schema()))
+    plan, scenario = _plan(req)
+    _check_size(plan)
+    cfg = current_app.config
+    inline = (plan.method == "greedy" and "respond-async" not in request.headers.get("Prefer", "")
+              and plan.work <= float(cfg.get("PLANNING_SITES_SYNC_MAX_WORK", 10_000_000)))
+    if inline:
+        return jsonify(_solve(plan, scenario, req))
+    engine = get_engine()
+    job_id = planning_jobs.submit(engine, "sites", req, who.token_id,
+                                  int(cfg.get("PLANNING_JOB_MAX_WAITING", 20)))
+    planning_jobs.ensure_runner(current_app._get_current_object()).wake()
+    body = planning_jobs.load(engine, job_id, float(cfg.get("PLANNING_JOB_KEEP_S", 86_400)))
+    response = jsonify({**body, "status_url": _job_url(job_id)})
+    response.status_code = 202
+    response.headers["Location"] = _job_url(job_id)
+    response.headers["Retry-After"] = "2"
+    return response
+
+
+@bp.get("/jobs/<job_id>")
+@documented("A planning job: its status, progress and result (admin)",
+            lambda app: [Param("job_id", {"type": "string", "pattern": JOB_ID_PATTERN},
+                               "the id from a 202 answer's Location", where="path")],
+            "PlanningJob", errors=(401, 403, 404, 503), secured=True)
+def job(job_id: str):
+    """Any server answers: the job lives in the shared database. ``status`` is queued,
+    running, done (``result`` holds the answer) or failed (``error`` says why); finished jobs
+    are kept ``PLANNING_JOB_KEEP_S`` seconds (``expires_at``)."""
     require_admin()
-    data = _json_body()
-    opts = query_options({k: v for k, v in data.items() if isinstance(v, str)})
-    limits = planning_settings()["site_suggestion"]
-    p = data.get("p", 10)
-    if isinstance(p, bool) or not isinstance(p, int) or not 1 <= p <= limits["max_p"]:
-        raise InvalidParameter(f"p must be a whole number from 1 to {limits['max_p']}", "p")
-    radius = data.get("radius_m", limits["radius_m"])
-    if isinstance(radius, bool) or not isinstance(radius, (int, float)) or not (
-            math.isfinite(radius) and 0 < radius <= limits["max_radius_m"]):
-        raise InvalidParameter(f"radius_m must be a distance in metres, 0 < radius_m <= "
-                               f"{limits['max_radius_m']}", "radius_m")
-    method = data.get("method", "auto")
-    if method not in METHODS:
-        raise InvalidParameter(f"method must be one of {', '.join(METHODS)}", "method")
-    scenario = checked_scenario(data.get("scenario") or {})
-    analysis = get_planning().analysis(scenario, Parameters.defaults(supply_value=opts["supply"]))
-    if services()[opts["service"]].get("comes_to_family"):
-        raise InvalidParameter("home-visit providers serve areas, not sites; choose a centre "
-                               "service", "service")
-    um = analysis.unit_measures(opts["service"], opts["period"])
-    u = analysis.units
-    candidates = data.get("candidates")
-    if candidates is None:
-        cand_xy = analysis.grid_candidates(opts["service"], opts["period"], limits["max_candidates"])
-    else:
-        cand_xy = _candidate_points(candidates, limits["max_candidates"])
-    try:
-        result = suggest_sites(np.column_stack([u.x_m, u.y_m]), um.children,
-                               np.column_stack([um.supply.x_m, um.supply.y_m]), cand_xy,
-                               float(radius), p, method=method)
-    except SiteError as exc:
-        raise InvalidParameter(str(exc), "p") from None
-    lon, lat = from_metric(cand_xy[result.chosen, 0], cand_xy[result.chosen, 1])
-    return jsonify({
-        "meta": meta_of(opts, scenario) | {"p": p, "radius_m": radius, "candidates": len(cand_xy)},
-        "method": result.method, "proven_optimal": result.proven_optimal,
-        "children": result.total_children, "covered_before": result.covered_before,
-        "covered_after": result.covered_after, "share_before": result.share_before,
-        "share_after": result.share_after,
-        "sites": [{"lon": round(float(a), 6), "lat": round(float(b), 6), "newly_covered": float(n)}
-                  for a, b, n in zip(np.atleast_1d(lon), np.atleast_1d(lat), result.newly_covered,
-                                     strict=True)]})
+    planning_jobs.ensure_runner(current_app._get_current_object())  # a job left by a stopped server
+    keep_s = float(current_app.config.get("PLANNING_JOB_KEEP_S", 86_400))
+    body = None
+    if re.fullmatch(JOB_ID_PATTERN, job_id):
+        body = planning_jobs.load(get_engine(), job_id, keep_s)
+    if body is None:
+        raise NotFound(f"no planning job {job_id!r} (finished jobs are kept "
+                       f"{keep_s / 3600:g} hours)", "job_id")
+    return jsonify({**body, "status_url": _job_url(job_id)})
 
 
-def _candidate_points(candidates, max_n: int) -> np.ndarray:
-    ok = isinstance(candidates, list) and 1 <= len(candidates) <= max_n and all(
-        isinstance(c, list) and len(c) == 2 and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in c)
-        for c in candidates)
-    if not ok:
-        raise InvalidParameter(f"candidates must be 1 to {max_n} [lon, lat] pairs", "candidates")
-    arr = np.array(candidates, float)
-    if not ((arr[:, 0] >= 124) & (arr[:, 0] <= 132) & (arr[:, 1] >= 33) & (arr[:, 1] <= 39)).all():
-        raise InvalidParameter("candidates must lie in Korea (lon 124–132, lat 33–39)", "candidates")
-    x, y = to_metric(arr[:, 0], arr[:, 1])
-    return np.column_stack([x, y])
+# --- the OpenAPI schemas of these operations --------------------------------------------------
+def openapi_schemas() -> dict[str, Any]:
+    """Component schemas of the planners' API (requests are checked against the same)."""
+    text = {"type": "string"}
+    num = {"type": "number"}
+    nnum = {"type": "number", "nullable": True}
+    error = {"type": "object", "required": ["code", "message", "field"],
+             "properties": {"code": text, "message": text, "field": {**text, "nullable": True}}}
+    row = {"type": "object", "required": ["key", "name", "service", "period", "children"],
+           "properties": {"key": text, "name": text, "service": text, "period": text,
+                          "children": num, "places": nnum, "nearest_m": nnum, "sfca": nnum,
+                          "e2sfca": nnum, "children_per_place": nnum,
+                          "desert": {"type": "boolean", "nullable": True}}}
+    site = {"type": "object", "required": ["rank", "id", "lon", "lat", "newly_covered"],
+            "properties": {"rank": {"type": "integer", "minimum": 1}, "id": text,
+                           "name": {**text, "nullable": True},
+                           "lon": num, "lat": num,
+                           "sigungu_code": {**text, "nullable": True},
+                           "sigungu": {**text, "nullable": True},
+                           "emd_code": {**text, "nullable": True},
+                           "emd": {**text, "nullable": True},
+                           "newly_covered": {"type": "number", "minimum": 0},
+                           "covered_after": num}}
+    share = {"type": "number", "minimum": 0, "maximum": 1, "nullable": True}
+    return {
+        "CoverageOptions": {"type": "object", "required": ["services", "periods", "levels"],
+                            "properties": {"services": {"type": "object"},
+                                           "periods": {"type": "object"},
+                                           "levels": {"type": "array", "items": text},
+                                           "hours_presets": {"type": "object"},
+                                           "settings": {"type": "object"}}},
+        "CoverageMeasures": {"type": "object", "required": ["meta", "rows"],
+                             "properties": {"meta": {"type": "object"},
+                                            "rows": {"type": "array", "items": row}}},
+        "CoverageComparison": {"type": "object", "required": ["meta", "summary", "rows"],
+                               "properties": {"meta": {"type": "object"},
+                                              "summary": {"type": "object"},
+                                              "rows": {"type": "array",
+                                                       "items": {"type": "object"}}}},
+        "SiteSuggestion": {
+            "type": "object",
+            "required": ["meta", "method", "proven_optimal", "children", "covered_before",
+                         "covered_after", "share_before", "share_after", "sites"],
+            "properties": {"meta": {"type": "object"},
+                           "method": {"type": "string", "enum": ["greedy", "exact"]},
+                           "proven_optimal": {"type": "boolean"},
+                           "stopped_early": {"type": "boolean"},
+                           "children": num, "covered_before": num, "covered_after": num,
+                           "share_before": share, "share_after": share,
+                           "sites": {"type": "array", "items": site}}},
+        "PlanningJob": {
+            "type": "object",
+            "required": ["id", "kind", "status", "progress", "created_at", "status_url",
+                         "result", "error"],
+            "properties": {
+                "id": text, "kind": {"type": "string", "enum": ["sites"]},
+                "status": {"type": "string", "enum": list(planning_jobs.STATUSES)},
+                "progress": {"type": "number", "minimum": 0, "maximum": 1},
+                "note": {**text, "nullable": True},
+                "created_at": {"type": "string", "format": "date-time"},
+                "started_at": {"type": "string", "format": "date-time", "nullable": True},
+                "finished_at": {"type": "string", "format": "date-time", "nullable": True},
+                "expires_at": {"type": "string", "format": "date-time", "nullable": True},
+                "attempts": {"type": "integer", "minimum": 0},
+                "status_url": text,
+                "result": {"nullable": True,
+                           "allOf": [{"$ref": "#/components/schemas/SiteSuggestion"}]},
+                "error": {**error, "nullable": True}}},
+        "CoverageRequest": compare_schema(),
+        "SitesRequest": sites_schema(),
+    }
 
 
 def init_app(app: Flask) -> None:

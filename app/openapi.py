@@ -8,13 +8,16 @@ constants and settings the parameter checks use.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, request
 
+from app import config
+from app.api_params import reject_unknown
 from app.search.index import MODES
 from app.search.model import ESTABLISHMENT_TYPES, KINDS, PROGRAMMES, SERVICES, STATUSES
 
@@ -45,19 +48,41 @@ class Doc:
     method: str = "get"
     body: str | None = None  # component schema of a JSON request body
     secured: bool = False
+    media: dict[str, Any] | None = None  # more media types of the 200 answer (CSV, files)
+    accepted: str | None = None  # component schema of a 202 answer (a background job)
 
 
 def documented(summary: str, params: Callable[[Flask], list[Param]], response: str, *,
                geojson: bool = False, errors: tuple[int, ...] = (400,), method: str = "get",
-               body: str | None = None, secured: bool = False):
-    """Attach an OpenAPI description to a view function."""
+               body: str | None = None, secured: bool = False,
+               media: dict[str, Any] | None = None, accepted: str | None = None):
+    """Attach an OpenAPI description to a view function, and hold the view to it: a query
+    parameter the description does not list is a 400 naming it (a misspelt filter must not
+    pass for no filter), before the view runs."""
 
     def wrap(view):
-        view.openapi = Doc(summary=summary, params=params, response=response, geojson=geojson,
-                           errors=errors, method=method, body=body, secured=secured)
-        return view
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            reject_unknown(request.args, query_param_names(current_app, checked))
+            return view(*args, **kwargs)
+
+        checked.openapi = Doc(summary=summary, params=params, response=response,
+                              geojson=geojson, errors=errors, method=method, body=body,
+                              secured=secured, media=media, accepted=accepted)
+        return checked
 
     return wrap
+
+
+def query_param_names(app: Flask, view) -> frozenset[str]:
+    """The names of the query parameters a :func:`documented` view declares: the same list
+    the OpenAPI document is made from (computed once per app and view)."""
+    cache = app.extensions.setdefault("openapi_query_params", {})
+    names = cache.get(view)
+    if names is None:
+        names = cache[view] = frozenset(p.name for p in view.openapi.params(app)
+                                        if p.where == "query")
+    return names
 
 
 def nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -87,9 +112,10 @@ def component_schemas() -> dict[str, Any]:
             "services": {"type": "array", "items": {"type": "string", "enum": list(SERVICES)}},
             "programmes": {"type": "array",
                            "items": {"type": "string", "enum": list(PROGRAMMES)}},
-            "age_min_months": {"type": "integer", "minimum": 0},
-            "age_max_months": {"type": "integer", "minimum": 0},
-            "hours": _hours_schema(),
+            # null: unknown (the registry does not say); never matches an age or time filter
+            "age_min_months": nullable({"type": "integer", "minimum": 0}),
+            "age_max_months": nullable({"type": "integer", "minimum": 0}),
+            "hours": nullable(_hours_schema()),
             "capacity": nullable({"type": "integer", "minimum": 0}),
             "enrolment": nullable({"type": "integer", "minimum": 0}),
             "vacancies": {"type": "object",
@@ -148,7 +174,10 @@ def component_schemas() -> dict[str, Any]:
                                {"$ref": "#/components/schemas/Facility"},
                                {"$ref": "#/components/schemas/CompactFacility"}]}},
                            "count": {"type": "integer"}, "total": {"type": "integer"},
-                           "next": nullable({"type": "string"}), "synthetic": synthetic}},
+                           "next": nullable({"type": "string",
+                                             "description": "the next page as a relative URL "
+                                                            "(path and query); null on the last"}),
+                           "synthetic": synthetic}},
         "CompactFacility": {
             "type": "object", "required": ["id", "name", "kind", "lon", "lat"],
             "additionalProperties": False,
@@ -165,7 +194,17 @@ def component_schemas() -> dict[str, Any]:
                                                    "additionalProperties": {"type": "integer"}},
                                 "total": {"type": "integer"},
                                 "availability_max_age_hours": {"type": "number"},
-                                "limits": {"type": "object"}}},
+                                "limits": {"type": "object"},
+                                "timezone": {"type": "string", "description":
+                                             "IANA zone of the registry: times without an "
+                                             "offset are read in it"},
+                                "holidays": {"type": "string", "description":
+                                             "public-holiday calendar (holidays package code "
+                                             "such as KR or CA-ON, or none)"},
+                                "area": {"type": "array", "items": {"type": "number"},
+                                         "minItems": 4, "maxItems": 4, "description":
+                                         "min_lon, min_lat, max_lon, max_lat: points searched"},
+                                "area_name": text}},
         "FeatureCollection": {"type": "object", "required": ["type", "features"],
                               "properties": {"type": {"type": "string",
                                                       "enum": ["FeatureCollection"]},
@@ -202,53 +241,61 @@ def _provider_schemas() -> dict[str, Any]:
         "vacancies": {"type": "object", "additionalProperties": places,
                       "description": "places per programme ('regular' for ordinary places)"},
         "slots": {"type": "object", "additionalProperties": {"type": "array", "items": {
-            **window, "properties": {**window["properties"], "places": places}}}},
-        "hours": {"type": "object", "additionalProperties": {"type": "array", "items": text},
+            **window, "additionalProperties": False,
+            "properties": {**window["properties"], "places": places}}},
+            "description": f"at most {config.REPORT_MAX_SLOTS} slots in all"},
+        "hours": {"type": "object", "maxProperties": config.REPORT_MAX_HOURS_DATES,
+                  "additionalProperties": {"type": "array", "items": text,
+                                           "maxItems": config.REPORT_MAX_INTERVALS_PER_DATE},
                   "description": "changed hours for a date (YYYY-MM-DD): [] for closed"},
-        "closures": {"type": "array", "items": {
-            **window, "properties": {**window["properties"], "reason": text}}},
+        "closures": {"type": "array", "maxItems": config.REPORT_MAX_CLOSURES, "items": {
+            **window, "additionalProperties": False,
+            "properties": {**window["properties"],
+                           "reason": {"type": "string",
+                                      "maxLength": config.REPORT_MAX_REASON_CHARS,
+                                      "description": "plain text, no control characters"}}}},
     }
     return {
         "ProviderReportInput": {"type": "object", "required": ["version"],
                                 "additionalProperties": False,
-                                "properties": {"version": {"type": "integer", "minimum": 0},
+                                "properties": {"version": {"type": "integer", "minimum": 0,
+                                                           "maximum": 2**31 - 2},
                                                **content}},
         "ProviderReport": {"type": "object", "required": ["facility_id", "version"],
                            "properties": {"facility_id": text,
                                           "version": {"type": "integer", "minimum": 0},
                                           "reported_at": nullable({"type": "string"}),
-                                          "reported_by": nullable(text), **content}},
-        "History": {"type": "object", "required": ["facility_id", "changes"],
+                                          "reported_by": {**nullable(text), "description":
+                                                          "the writing token's id; only in "
+                                                          "answers to admin tokens"},
+                                          **content}},
+        "History": {"type": "object", "required": ["facility_id", "changes", "next"],
                     "properties": {"facility_id": text,
-                                   "changes": {"type": "array", "items": {"type": "object"}}}},
+                                   "changes": {"type": "array", "items": {"type": "object"}},
+                                   "next": {**nullable(text),
+                                            "description": "the next page (relative URL)"}}},
         "WhoAmI": {"type": "object", "required": ["role"],
                    "properties": {"role": {"type": "string", "enum": ["provider", "admin"]},
                                   "facility_id": nullable(text),
                                   "facility_name": nullable(text)}},
-        "CoverageOptions": {"type": "object", "required": ["services", "periods", "levels"]},
-        "CoverageMeasures": {"type": "object", "required": ["meta", "rows"],
-                             "properties": {"meta": {"type": "object"},
-                                            "rows": {"type": "array", "items": {"type": "object"}}}},
-        "CoverageComparison": {"type": "object", "required": ["meta", "summary", "rows"]},
-        "SiteSuggestion": {"type": "object", "required": ["sites", "share_before", "share_after"]},
-        "CoverageRequest": {"type": "object", "properties": {
-            "service": text, "period": text, "level": text, "supply": text, "area": text,
-            "scenario": {"type": "object"}}},
-        "SitesRequest": {"type": "object", "properties": {
-            "service": text, "period": text, "p": {"type": "integer", "minimum": 1},
-            "radius_m": {"type": "number"}, "method": text,
-            "candidates": {"type": "array", "items": {"type": "array"}},
-            "scenario": {"type": "object"}}},
+        **_coverage_schemas(),
         "Report": {"type": "object", "required": ["not_reported_by_sigungu", "over_capacity"],
                    "properties": {"not_reported_by_sigungu": {"type": "object"},
                                   "over_capacity": {"type": "array"}}},
     }
 
 
+def _coverage_schemas() -> dict[str, Any]:
+    from app.coverage_api import openapi_schemas  # the planners' API keeps its own (and checks
+    return openapi_schemas()                      # request bodies against the same)
+
+
 _ERROR_TEXT = {400: "A parameter is missing, malformed or out of range",
                401: "No valid token", 403: "This token may not do that",
                404: "Not found", 405: "Method not allowed",
                409: "Stale version: error.current holds the current record",
+               413: "The body is larger than allowed",
+               429: "Too many requests or waiting jobs: try again later",
                500: "Internal error", 503: "The availability database cannot be reached"}
 
 
@@ -266,9 +313,17 @@ def _operation(view, app: Flask) -> dict[str, Any]:
     if doc.geojson:
         ok["application/geo+json"] = {
             "schema": {"$ref": "#/components/schemas/FeatureCollection"}}
+    ok.update(doc.media or {})
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     responses = {"200": {"description": "OK", "content": ok}}
-    for status in (*doc.errors, 405, 500):
+    if doc.accepted:
+        responses["202"] = {
+            "description": "Accepted: the work runs as a background job; poll Location",
+            "headers": {"Location": {"description": "the job's URL", "schema": {"type": "string"}}},
+            "content": {"application/json": {
+                "schema": {"$ref": f"#/components/schemas/{doc.accepted}"}}}}
+    # 400 always: any operation answers an unknown query parameter with it.
+    for status in sorted({*doc.errors, 400, 405, 500}):
         responses[str(status)] = {"description": _ERROR_TEXT[status], "content": error}
     op = {"summary": doc.summary, "description": (view.__doc__ or "").strip(),
           "operationId": view.__name__, "parameters": params, "responses": responses}

@@ -1,8 +1,10 @@
 """The planners' page (``/planner``): a folium choropleth of a chosen measure, desert layers by
 time of day, a sortable table, scenario editing on the map, and exports.
 
-Admins sign in with their admin token once (a signed session cookie, HttpOnly, SameSite=Strict);
-every page, map script and export checks it.
+Admins sign in with their admin token once (a signed session cookie, HttpOnly, SameSite=Strict,
+naming a session kept in the shared database: ``app.sessions``); every page, map script and
+export checks it, and the session ends with its token, at sign-out and after its idle and
+absolute lifetimes.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from flask import (
 from markupsafe import Markup
 from sqlalchemy.exc import DBAPIError
 
-from app import coverage_api
+from app import coverage_api, sessions
 from app.errors import ApiError
 from app.i18n import catalogue, current_language
 from app.live import tokens
@@ -36,7 +38,6 @@ from app.planner_map import MEASURES, build_map, split
 from app.planning.settings import periods, planning_settings, services
 from app.planning.shapes import level_shapes
 from app.planning_store import get_planning
-from app.sessions import LazySessionInterface
 from app.store import get_registry
 
 bp = Blueprint("planner", __name__)
@@ -64,16 +65,22 @@ def login():
         return _login_page("database_unreachable", 503)
     if who is None or who.role != "admin":
         return _login_page("token_refused", 401)
-    session.clear()
-    session["planner_admin"] = who.token_id
+    try:
+        sessions.start(current_app, session, who.token_id)
+    except DBAPIError:
+        session.clear()
+        return _login_page("database_unreachable", 503)
     return redirect(url_for("planner.page", lang=current_language()))
 
 
 @bp.post("/planner/logout")
 def logout():
-    """End the session."""
+    """End the session, on every server (a copy of the cookie no longer works)."""
     if _same_origin():
-        session.clear()
+        try:
+            sessions.end(current_app, session)
+        except DBAPIError:
+            return _login_page("database_unreachable", 503)
     return redirect(url_for("planner.page", lang=current_language()))
 
 
@@ -214,7 +221,9 @@ def init_app(app: Flask) -> None:
     """Register the planner routes; sessions need a secret key (made once per instance)."""
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Strict")
     app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
-    app.session_interface = LazySessionInterface()
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    # The cookie's signature lapses with the absolute lifetime too (the database decides first).
+    app.config["PERMANENT_SESSION_LIFETIME"] = sessions.lifetimes(app)[1]
+    app.session_interface = sessions.PlannerSessionInterface()
     app.register_blueprint(bp)

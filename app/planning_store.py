@@ -2,8 +2,10 @@
 
 Settings: ``PLANNING_DEMAND_PATH`` (None: the synthetic demo layer), ``PLANNING_DEMAND_FORMAT``
 (``areas``: counts per 읍면동 or 시군구 code; ``cells``: per 국가지점번호 cell; ``points``),
-``PLANNING_CELL_M`` (grid cell side for spreading areas). Analyses follow the registry the app
-serves, including after a reload.
+``PLANNING_CELL_M`` (grid cell side for spreading areas), ``PLANNING_SUPPRESSED_*`` (how
+suppressed counts such as SGIS's ``N/A`` are counted), ``PLANNING_GAP_MAX_M`` (demand in a gap
+between 읍면동 polygons), ``PLANNING_FCA_MAX_PAIRS`` (the work a floating catchment may take).
+Analyses follow the registry the app serves, including after a reload.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from flask import Flask, current_app
 
 from app.planning.analysis import Analysis, Parameters
 from app.planning.demand import (
+    CountRule,
     DemandUnits,
     read_demand_csv,
     units_from_areas,
@@ -36,10 +39,13 @@ FORMATS = ("areas", "cells", "points")
 class PlanningStore:
     """Demand units, read on first use, and a few analyses kept for reuse."""
 
-    def __init__(self, path: Path, fmt: str, cell_m: float, synthetic: bool) -> None:
+    def __init__(self, path: Path, fmt: str, cell_m: float, synthetic: bool,
+                 counts: CountRule | None = None, max_fca_pairs: float = float("inf")) -> None:
         if fmt not in FORMATS:
             raise RuntimeError(f"PLANNING_DEMAND_FORMAT must be one of {', '.join(FORMATS)}")
         self.path, self.fmt, self.cell_m, self.synthetic = path, fmt, cell_m, synthetic
+        self.counts = counts or CountRule()
+        self.max_fca_pairs = max_fca_pairs
         self._units: DemandUnits | None = None
         self._lock = threading.Lock()
         self._analyses: OrderedDict = OrderedDict()
@@ -51,12 +57,12 @@ class PlanningStore:
             with self._lock:
                 if self._units is None:
                     if self.fmt == "areas":
-                        self._units = units_from_areas(read_demand_csv(self.path), self.cell_m,
-                                                       synthetic=self.synthetic)
+                        self._units = units_from_areas(read_demand_csv(self.path, self.counts),
+                                                       self.cell_m, synthetic=self.synthetic)
                     elif self.fmt == "cells":
-                        self._units = units_from_cells(self.path)
+                        self._units = units_from_cells(self.path, counts=self.counts)
                     else:
-                        self._units = units_from_points(self.path)
+                        self._units = units_from_points(self.path, counts=self.counts)
         return self._units
 
     def analysis(self, scenario: Scenario, params: Parameters) -> Analysis:
@@ -79,7 +85,8 @@ class PlanningStore:
             a = index.availability(f, c, now)
             return a.places if a.status in ("available", "full") else None
 
-        analysis = Analysis(self.units, facilities, week_of(), params, vacancies)
+        analysis = Analysis(self.units, facilities, week_of(), params, vacancies,
+                            locale=registry.locale, max_fca_pairs=self.max_fca_pairs)
         with self._lock:
             self._analyses[key] = analysis
             while len(self._analyses) > 8:
@@ -88,8 +95,8 @@ class PlanningStore:
 
 
 def week_of() -> date:
-    """The Monday of the current week in Seoul: periods are counted on this week."""
-    today = datetime.now(SEOUL).date()
+    """The Monday of the current week in the registry's zone: periods are counted on it."""
+    today = get_store().registry.locale.now().date()
     return today - timedelta(days=today.weekday())
 
 
@@ -97,9 +104,15 @@ def init_app(app: Flask) -> None:
     """Set up the planning store (nothing is read until a planner asks)."""
     configured = app.config.get("PLANNING_DEMAND_PATH")
     path = Path(configured) if configured else DEMO_DEMAND_PATH
+    cfg = app.config
+    markers = cfg.get("PLANNING_SUPPRESSED_MARKERS", ["N/A"])
+    counts = CountRule(markers=tuple([markers] if isinstance(markers, str) else markers),
+                       value=float(cfg.get("PLANNING_SUPPRESSED_VALUE", 2.5)),
+                       gap_max_m=float(cfg.get("PLANNING_GAP_MAX_M", 1000)))
     app.extensions[_EXTENSION] = PlanningStore(
-        path, app.config.get("PLANNING_DEMAND_FORMAT", "areas"),
-        float(app.config.get("PLANNING_CELL_M", 500)), synthetic=not configured)
+        path, cfg.get("PLANNING_DEMAND_FORMAT", "areas"), float(cfg.get("PLANNING_CELL_M", 500)),
+        synthetic=not configured, counts=counts,
+        max_fca_pairs=float(cfg.get("PLANNING_FCA_MAX_PAIRS", float("inf"))))
 
 
 def get_planning() -> PlanningStore:

@@ -3,23 +3,31 @@ optimistic versions, the audit history."""
 
 from __future__ import annotations
 
-import json
+import functools
+import math
+import re
+import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+import limits
 import sqlalchemy as sa
-from flask import Blueprint, Flask, jsonify, request
-from sqlalchemy.exc import DBAPIError
+from flask import Blueprint, Flask, current_app, g, jsonify, request, url_for
+from flask_limiter import Limiter, RateLimitExceeded
+from sqlalchemy.exc import DataError, DBAPIError
 
-from app.errors import ApiError, InvalidParameter, NotFound
-from app.live import service, tokens
-from app.live.db import connection, get_engine
-from app.live.record import LiveRecord, RecordError, parse_report
+from app import jsonsafe
+from app.errors import ApiError, InvalidParameter, NotFound, error_body
+from app.live import ratelimit, service, tokens
+from app.live.db import MAX_INTEGER, connection, get_engine, is_outage
+from app.live.record import LiveRecord, RecordError, ReportLimits, parse_report
 from app.openapi import Param, documented
-from app.store import get_index, get_store
+from app.search.model import REGULAR
+from app.store import get_index, get_registry, get_store
 
 bp = Blueprint("providers", __name__, url_prefix="/api/v1")
-MAX_BODY_BYTES = 64 * 1024
+_LIMITER = "dolbom_limiter"
+_WRITE_LIMIT = "dolbom_write_limit"
 
 
 class Unauthorized(ApiError):
@@ -36,10 +44,11 @@ class Conflict(ApiError):
     status = 409
     code = "version_conflict"
 
-    def __init__(self, current: LiveRecord | None, facility_id: str) -> None:
+    def __init__(self, current: LiveRecord | None, facility_id: str,
+                 reporter: bool = False) -> None:
         super().__init__("this record changed since you read it: the current value is in "
                          "'current'; apply your change to it and send its version", "version")
-        self.extra = {"current": record_json(facility_id, current)}
+        self.extra = {"current": record_json(facility_id, current, reporter)}
 
 
 class Unavailable(ApiError):
@@ -47,24 +56,63 @@ class Unavailable(ApiError):
     code = "database_unavailable"
 
 
-def record_json(facility_id: str, rec: LiveRecord | None) -> dict:
-    """The API form of a provider's report (version 0 when it never reported)."""
+class PayloadTooLarge(ApiError):
+    status = 413
+    code = "payload_too_large"
+
+
+class RateLimited(ApiError):
+    """Too many writes with one token; ``retry_after_s``: when the next one is counted."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, field: str | None, retry_after_s: int) -> None:
+        super().__init__(message, field)
+        self.retry_after_s = retry_after_s
+
+
+UNREACHABLE = "the availability database cannot be reached; try again shortly"
+
+
+def database_error(exc: DBAPIError, outage_message: str = UNREACHABLE) -> ApiError:
+    """The answer to a database error: 503 only when the database is out of reach
+    (:func:`app.live.db.is_outage`); a value the database refused (DataError: out of range,
+    text it cannot hold) is the request's fault, a 400. Anything else is ours: re-raised, so
+    it is logged and answered 500 — never reported as an outage."""
+    if is_outage(exc):
+        return Unavailable(outage_message)
+    if isinstance(exc, DataError):
+        return InvalidParameter("a value in the request cannot be stored (out of range, or "
+                                "text with characters the database refuses)", "body")
+    raise exc
+
+
+def record_json(facility_id: str, rec: LiveRecord | None, reporter: bool = False) -> dict:
+    """The API form of a provider's report (version 0 when it never reported). ``reporter``:
+    include ``reported_by``, the id of the token that wrote it — for admins only."""
     if rec is None:
-        return {"facility_id": facility_id, "version": 0, "reported_at": None,
-                "reported_by": None, "vacancies": {}, "slots": {}, "hours": {}, "closures": []}
-    return {"facility_id": facility_id, "version": rec.version,
-            "reported_at": rec.reported_at.isoformat(), "reported_by": rec.reported_by,
-            **rec.to_json()}
+        out = {"facility_id": facility_id, "version": 0, "reported_at": None,
+               "reported_by": None, "vacancies": {}, "slots": {}, "hours": {}, "closures": []}
+    else:
+        out = {"facility_id": facility_id, "version": rec.version,
+               "reported_at": rec.reported_at.isoformat(), "reported_by": rec.reported_by,
+               **rec.to_json()}
+    if not reporter:
+        del out["reported_by"]
+    return out
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
 
 
 def _principal(bind: sa.Engine | sa.Connection | None = None) -> tokens.Principal:
-    header = request.headers.get("Authorization", "")
-    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
     try:
-        who = tokens.verify(bind if bind is not None else get_engine(), token)
-    except DBAPIError:
-        raise Unavailable("the availability database cannot be reached; try again shortly") \
-            from None
+        who = tokens.verify(bind if bind is not None else get_engine(), _bearer())
+    except DBAPIError as exc:
+        raise database_error(exc) from None
     if who is None:
         raise Unauthorized("a valid token is required: Authorization: Bearer dlb_…",
                            "Authorization")
@@ -88,67 +136,159 @@ def read_availability(facility_id: str):
     """The current report with its version; send that version with your next PUT."""
     _facility(facility_id)
     try:
+        # reported_by (a token id) is for admins: shown when an admin token comes along;
+        # without a token, or with any other, the report is shown without it.
+        token = _bearer()
+        who = tokens.verify(get_engine(), token) if token else None
         rec = service.get(get_engine(), facility_id)
-    except DBAPIError:
-        raise Unavailable("the availability database cannot be reached; try again shortly") \
-            from None
-    return jsonify(record_json(facility_id, rec))
+    except DBAPIError as exc:
+        raise database_error(exc) from None
+    return jsonify(record_json(facility_id, rec, reporter=who is not None and who.role == "admin"))
 
 
 @bp.put("/providers/<facility_id>/availability")
 @documented("Replace a provider's report (token of that provider or an admin)", _id_param,
-            "ProviderReport", errors=(400, 401, 403, 404, 409, 503), method="put",
+            "ProviderReport", errors=(400, 401, 403, 404, 409, 413, 429, 503), method="put",
             body="ProviderReportInput", secured=True)
 def write_availability(facility_id: str):
     """Replace a provider's report (places, slots, changed hours, closures)."""
     try:
-        # One pooled connection for the token check and the write.
+        # One pooled connection for the token check, the write count and the write.
         with connection(get_engine()) as conn:
             return _write(conn, facility_id)
-    except DBAPIError:
-        raise Unavailable("the availability database cannot be reached; your change was not "
-                          "saved. Try again shortly") from None
+    except DBAPIError as exc:
+        raise database_error(exc, "the availability database cannot be reached; your change "
+                                  "was not saved. Try again shortly") from None
+    except OverflowError:  # a number the driver cannot send (parse_report bounds them first)
+        raise InvalidParameter("a number in the body is too large", "body") from None
 
 
 def _write(conn: sa.Connection, facility_id: str):
     who = _principal(conn)
-    _facility(facility_id)
+    _count_write(conn, who)
+    facility = _facility(facility_id)
     if not who.may_change(facility_id):
         raise Forbidden(f"this token may change {who.facility_id!r} only", "facility_id")
     if not request.mimetype == "application/json":
         raise InvalidParameter(f"Content-Type must be application/json, got "
                                f"{request.mimetype or 'none'!r}", "Content-Type")
-    if (request.content_length or 0) > MAX_BODY_BYTES:
-        raise InvalidParameter(f"the body may be at most {MAX_BODY_BYTES} bytes", "body")
-    raw = request.get_data(cache=False)
-    if len(raw) > MAX_BODY_BYTES:
-        raise InvalidParameter(f"the body may be at most {MAX_BODY_BYTES} bytes", "body")
+    cfg = current_app.config
+    max_bytes = int(cfg["REPORT_MAX_BODY_BYTES"])
+    too_large = PayloadTooLarge(f"the body may be at most {max_bytes} bytes", "body")
+    if (request.content_length or 0) > max_bytes:
+        raise too_large
+    raw = request.stream.read(max_bytes + 1)  # never more, even without a Content-Length
+    if len(raw) > max_bytes:
+        raise too_large
     try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        body = jsonsafe.loads(raw, int(cfg["JSON_MAX_DEPTH"]))
+    except jsonsafe.TooDeep as exc:
+        raise InvalidParameter(f"the body is not a report: {exc}", "body") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
         raise InvalidParameter(f"the body is not valid JSON: {exc}", "body") from None
     try:
-        based_on, content = parse_report(body)
+        based_on, content = parse_report(body, get_registry().locale.tz,
+                                         limits=ReportLimits.from_config(cfg))
     except RecordError as exc:
         raise InvalidParameter(str(exc), exc.field) from None
+    _programmes_it_runs(facility, content)
+    admin = who.role == "admin"
     try:
         rec = service.put(conn, facility_id, based_on, content, actor=who.token_id)
     except service.VersionConflict as exc:
-        raise Conflict(exc.current, facility_id) from None
-    return jsonify(record_json(facility_id, rec))
+        raise Conflict(exc.current, facility_id, reporter=admin) from None
+    # This server's next search shows the write (other servers: when their watcher sees it).
+    get_store().live.apply(facility_id, rec)
+    return jsonify(record_json(facility_id, rec, reporter=admin))
+
+
+def _programmes_it_runs(facility, content: dict) -> None:
+    """Places (and slots) may be reported only for the programmes the registry says the
+    provider runs, besides ordinary ("regular") places: a 400 naming the first other one."""
+    runs = sorted(facility.programmes)
+    for part in ("vacancies", "slots"):
+        for key in content.get(part) or {}:
+            if key != REGULAR and key not in facility.programmes:
+                raise InvalidParameter(
+                    f"{facility.id!r} does not run the programme {key!r}; it runs "
+                    f"{', '.join(runs) or 'no programme'} (report ordinary places as "
+                    f"{REGULAR!r})", f"{part}.{key}")
+
+
+def _writer_id() -> str:
+    """The rate-limit key: the id of the token writing (never the token itself)."""
+    return g.dolbom_writer.token_id
+
+
+def _write_limit_value() -> str:
+    who = g.dolbom_writer
+    return current_app.config["ADMIN_WRITE_RATE_LIMIT" if who.role == "admin"
+                              else "PROVIDER_WRITE_RATE_LIMIT"]
+
+
+def _count_write(conn: sa.Connection, who: tokens.Principal) -> None:
+    """Count one write against the token's limits, shared by every server (the counts live in
+    the database: app.live.ratelimit); 429 with Retry-After when over a limit. The count is
+    committed at once, so it stands whatever becomes of the write (on SQLite this also lets
+    the write lock go until the write itself)."""
+    g.dolbom_writer = who
+    try:
+        with ratelimit.using(conn):
+            try:
+                with current_app.extensions[_WRITE_LIMIT]:
+                    pass
+            except RateLimitExceeded as exc:
+                window_s = exc.limit.limit.get_expiry()
+                current = current_app.extensions[_LIMITER].current_limit  # its window's end
+                retry_s = math.ceil(current.window.reset_time - time.time()) if current else 0
+                retry_s = min(max(retry_s, 1), window_s)
+                raise RateLimited(f"this token may write at most {exc.limit.limit}; try again "
+                                  f"in {retry_s} s", "Authorization", retry_s) from None
+    finally:
+        conn.commit()
+
+
+def _history_params(app: Flask) -> list[Param]:
+    return [*_id_param(app),
+            Param("limit", {"type": "integer", "minimum": 1,
+                            "maximum": app.config["HISTORY_MAX_LIMIT"]},
+                  f"changes per page (default {app.config['HISTORY_DEFAULT_LIMIT']})"),
+            Param("before", {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER},
+                  "only changes older than this change id (the next link sets it)")]
+
+
+def _whole_number(name: str, default: int | None, minimum: int, maximum: int) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not re.fullmatch(r"[0-9]{1,10}", raw) or not minimum <= int(raw) <= maximum:
+        raise InvalidParameter(f"{name} must be a whole number from {minimum} to {maximum}, "
+                               f"got {raw[:20]!r}", name)
+    return int(raw)
 
 
 @bp.get("/providers/<facility_id>/history")
-@documented("A provider's change history (admin)", _id_param, "History",
-            errors=(400, 401, 403, 404, 503), secured=True)
+@documented("A provider's change history (admin), newest first, a page at a time",
+            _history_params, "History", errors=(400, 401, 403, 404, 503), secured=True)
 def read_history(facility_id: str):
-    """Every change of a provider's report (admin tokens only)."""
+    """Changes of a provider's report, newest first (admin tokens only); ``next`` links the
+    following page (null on the last)."""
     who = _principal()
     if who.role != "admin":
         raise Forbidden("the history is for admin tokens", "Authorization")
     _facility(facility_id)
-    return jsonify({"facility_id": facility_id,
-                    "changes": service.history(get_engine(), facility_id)})
+    cfg = current_app.config
+    limit = _whole_number("limit", int(cfg["HISTORY_DEFAULT_LIMIT"]), 1,
+                          int(cfg["HISTORY_MAX_LIMIT"]))
+    before = _whole_number("before", None, 1, MAX_INTEGER)
+    try:
+        changes = service.history(get_engine(), facility_id, limit + 1, before)
+    except DBAPIError as exc:
+        raise database_error(exc) from None
+    more, changes = len(changes) > limit, changes[:limit]
+    next_url = url_for("providers.read_history", facility_id=facility_id, limit=limit,
+                       before=changes[-1]["id"]) if more else None
+    return jsonify({"facility_id": facility_id, "changes": changes, "next": next_url})
 
 
 @bp.get("/providers/me")
@@ -215,5 +355,41 @@ def admin_report():
 
 
 def init_app(app: Flask) -> None:
-    """Register the provider routes."""
+    """Register the provider routes, and the per-token write limits (Flask-Limiter)."""
     app.register_blueprint(bp)
+    for setting in ("PROVIDER_WRITE_RATE_LIMIT", "ADMIN_WRITE_RATE_LIMIT"):
+        try:
+            limits.parse_many(app.config[setting])
+        except ValueError:
+            raise RuntimeError(f"{setting} = {app.config[setting]!r} is not a rate limit such "
+                               "as '30 per minute; 500 per day'") from None
+    uri = app.config.get("RATELIMIT_STORAGE_URI") or f"{ratelimit.SCHEME}://"
+    options = ({"engine": app.extensions["dolbom_db"]}
+               if uri.startswith(f"{ratelimit.SCHEME}:") else {})
+    limiter = Limiter(_writer_id, app=app, storage_uri=uri, storage_options=options,
+                      strategy="fixed-window", key_prefix="dolbom")
+    _without_request_hooks(app, limiter)
+    app.extensions[_LIMITER] = limiter
+    app.extensions[_WRITE_LIMIT] = limiter.shared_limit(_write_limit_value, "report-writes",
+                                                        key_func=_writer_id)
+
+    @app.errorhandler(RateLimited)
+    def too_many_writes(exc: RateLimited):
+        response = jsonify(error_body(exc.code, exc.message, exc.field))
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response, 429
+
+
+def _without_request_hooks(app: Flask, limiter: Limiter) -> None:
+    """Take out the app-wide request hooks Flask-Limiter adds: the write limit is checked
+    explicitly in the write (``_count_write``), with no default or application limits and no
+    rate-limit headers, so the hooks do nothing — and the searches' fast path
+    (app.fast_reads) runs no hooks at all."""
+    def ours(f) -> bool:
+        return getattr(f, "__self__", None) is limiter or (
+            isinstance(f, functools.partial) and any(a is limiter for a in f.args))
+
+    for table in (app.before_request_funcs, app.after_request_funcs,
+                  app.teardown_request_funcs):
+        if None in table:
+            table[None] = [f for f in table[None] if not ours(f)]

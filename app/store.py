@@ -23,6 +23,7 @@ from flask import Flask, current_app
 
 from app.live.service import LiveOverlay
 from app.registry.io import Registry, read_registry
+from app.registry.text import TextRules
 from app.search.index import FacilityIndex
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -46,6 +47,7 @@ class RegistryStore:
         self.check_every_s = check_every_s
         self.live = LiveOverlay()  # survives registry reloads: it is keyed by facility id
         self.postgis = None  # an engine when the registry and search live in PostGIS
+        self.text_rules = None  # the REGISTRY_* text limits a registry file is held to
         self._lock = threading.Lock()
         self._loaded: tuple[Registry, FacilityIndex] | None = None
         self._source: Hashable = None  # the signature of the source _loaded was built from
@@ -118,9 +120,11 @@ class RegistryStore:
 
             registry = load_registry(self.postgis, datetime.now(SEOUL))
             return registry, PostgisIndex(registry.facilities, self.max_age, self.postgis,
-                                          live=self.live)
-        registry = read_registry(self.locate(), now=datetime.now(SEOUL))
-        return registry, FacilityIndex(registry.facilities, self.max_age, live=self.live)
+                                          live=self.live, locale=registry.locale)
+        registry = read_registry(self.locate(), now=datetime.now(SEOUL),
+                                 text_rules=self.text_rules)
+        return registry, FacilityIndex(registry.facilities, self.max_age, live=self.live,
+                                       locale=registry.locale)
 
     @property
     def registry(self) -> Registry:
@@ -156,6 +160,7 @@ def init_app(app: Flask) -> None:
     max_age = timedelta(hours=float(app.config["AVAILABILITY_MAX_AGE_HOURS"]))
     store = RegistryStore(_locator(app), max_age,
                           check_every_s=float(app.config["REGISTRY_CHECK_SECONDS"]))
+    store.text_rules = TextRules.from_config(app.config)
     backend = app.config["SEARCH_BACKEND"]
     if backend == "postgis":
         engine = app.extensions["dolbom_db"]

@@ -49,6 +49,7 @@ def _page_config(embed: dict | None = None) -> Markup:
         "kinds": list(KINDS),
         "programmes": list(PROGRAMMES),
         "synthetic": registry.synthetic,
+        "timezone": registry.locale.timezone,  # "now", "tonight" are the registry's wall clock
         "embed": embed,
     }
     # </ cannot appear in the JSON text, so the data block cannot be closed early.

@@ -5,6 +5,9 @@ Run: .venv/bin/python bench/bench_planning.py [repeats]     (prints figures; not
 Targets (issue 6): all measures for the 719 읍면동 and the ~40,000-cell grid, all kinds, <= 10 s;
 p = 10 over 2,000 candidates <= 60 s. The floor printed beside them is a scipy cKDTree batch
 query of every demand point (build + query), the core of any coverage computation.
+Issue 12 (item 10): the work estimate that decides 200 / 202 job / 400 must take milliseconds;
+p = 50 over 20,000 cells within 10 km is about 32 million pairs (a 400 at the default limit of
+10 million); p = 50 greedy within 1 km is printed against the inline budget.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.config import DEMO_REGISTRY_PATH
 from app.planning.analysis import Analysis
+from app.planning.coverage import estimate_pairs
 from app.planning.demand import read_demand_csv, units_from_areas
 from app.planning.settings import periods, services
 from app.planning.sites import suggest_sites
@@ -89,6 +93,21 @@ def main(repeats: int) -> None:
             print(f"sites {service}/{period}, p=10 of 2,000 candidates, 1 km, {method}: {dt:.2f} s "
                   f"(target <= 60 s); covered {s.share_before:.2%} -> {s.share_after:.2%}, "
                   f"answer from {s.method}, proven optimal: {s.proven_optimal}")
+
+    um = a.unit_measures("daycare", "day")
+    cand = a.grid_candidates("daycare", "day", 20_000)
+    existing = np.column_stack([um.supply.x_m, um.supply.y_m])
+    for radius in (1_000, 3_000, 10_000):
+        t = time.perf_counter()
+        pairs = estimate_pairs(cand, xy, radius)
+        dt = time.perf_counter() - t
+        print(f"work estimate, 20,000 candidates within {radius:,} m: {pairs:,.0f} pairs in "
+              f"{dt * 1000:.1f} ms (p = 50: {50 * pairs:,.0f} pair-steps)")
+    t = time.perf_counter()
+    s = suggest_sites(xy, um.children, existing, cand, 1000, 50, method="greedy")
+    print(f"sites daycare/day, p=50 of 20,000 candidates, 1 km, greedy: "
+          f"{time.perf_counter() - t:.2f} s (was 23 s before issue 12; inline when p × pairs <= "
+          f"PLANNING_SITES_SYNC_MAX_WORK)")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,21 @@ def shared(*parts: str) -> Path:
     return path
 
 
+def next_weekday(weekday: int = 1) -> str:
+    """The next such weekday (0 Monday … 6 Sunday; default Tuesday) that is not a Korean public
+    holiday, at least a day ahead in Asia/Seoul, as YYYY-MM-DD: searches refuse care windows far
+    from today (SEARCH_WINDOW_* settings), so tests that search at a fixed weekday use this."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    import holidays
+
+    day = datetime.now(ZoneInfo("Asia/Seoul")).date() + timedelta(days=1)
+    while day.weekday() != weekday or day in holidays.country_holidays("KR", years=day.year):
+        day += timedelta(days=1)
+    return day.isoformat()
+
+
 def facility(id: str, lon: float, lat: float, **kw) -> Facility:
     """A facility with plain defaults: an open daycare, weekdays 07:30-19:30, ages 0-83."""
     kw.setdefault("name", f"시설 {id}")

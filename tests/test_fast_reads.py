@@ -29,6 +29,10 @@ CASES = [  # (path, query, headers)
     ("nearest", HOME, {"Accept": "application/json, application/geo+json;q=0.5"}),
     ("within", {**HOME, "radius_m": "800"}, {}),
     ("within", {**HOME, "radius_m": "1500", "service": "night", "limit": "2"}, ASK_GEOJSON),
+    ("nearest", {**HOME, "region": "41110", "limit": "20"}, {}),
+    ("within", {**HOME, "radius_m": "2500", "region": "41117", "programme": "elementary_emergency",
+                "age_months": "100"}, {}),
+    ("nearest", {**HOME, "programme": "home_visit_emergency", "age_months": "30"}, {}),
     # errors: answered by Flask on both paths
     ("nearest", {"lat": "37.26"}, {}),
     ("nearest", {"lat": "127.045", "lon": "37.2636"}, {}),
@@ -37,6 +41,13 @@ CASES = [  # (path, query, headers)
     ("nearest", {**HOME, "format": "xml"}, {}),
     ("within", HOME, {}),
     ("within", {**HOME, "radius_m": "1e9"}, {}),
+    ("nearest", {**HOME, "programe": "always_daycare"}, {}),
+    ("within", {**HOME, "radius_m": "800", "kinds": "daycare"}, {}),
+    ("nearest", {**HOME, "start": "9999-12-31T00:00", "end": "9999-12-31T00:01"}, {}),
+    ("within", {**HOME, "radius_m": "800", "start": "0001-01-01T00:00+09:00",
+                "end": "0001-01-01T00:01+09:00"}, {}),
+    ("nearest", {**HOME, "service": ","}, {}),
+    ("nearest", {**HOME, "region": "41119"}, {}),
 ]
 
 

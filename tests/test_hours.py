@@ -22,10 +22,16 @@ class TestParse:
     def test_overnight_end(self):
         assert parse_interval("07:30-31:30") == (450, 1890)
 
-    @pytest.mark.parametrize("text", ["7:30-19:30", "19:30-07:30", "24:00-25:00",
-                                      "07:30-48:01", "07:61-08:00", "nonsense"])
-    def test_rejects(self, text):
-        with pytest.raises(HoursFormatError):
+    @pytest.mark.parametrize("text, rule", [
+        ("7:30-19:30", "not of the form HH:MM-HH:MM"),
+        ("19:30-07:30", "the end must be after the start"),
+        ("24:00-25:00", "the start must be 00:00-23:59"),
+        ("07:30-48:01", "at most 48:00"),
+        ("07:61-08:00", "the start must be 00:00-23:59"),
+        ("nonsense", "not of the form HH:MM-HH:MM"),
+    ])
+    def test_rejects(self, text, rule):
+        with pytest.raises(HoursFormatError, match=rule):
             parse_interval(text)
 
     def test_round_trip(self):

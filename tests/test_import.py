@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 from collections import Counter
@@ -48,7 +50,7 @@ class TestTinyPortal:
         assert by_name["부평재개어린이집"].status == "재개"
         assert result.disagreements == [{
             "file": "portal_tiny.csv", "row": "11", "id": by_name["주소다른어린이집"].id,
-            "field": "sigungu", "in_file": "성남시 분당구", "from_point": "수원시 영통구",
+            "field": "sigungu", "in_file": "용인시 기흥구", "from_point": "수원시 영통구",
         }]
 
     def test_region_gyeonggi_only(self):
@@ -170,12 +172,15 @@ class TestRealFiles:
         assert len(paths) == 15
         result = import_files(paths)
         assert result.read == 31826
-        # 15,626 open (정상 15,216 + 재개 410) minus 104 placeholders and 17 points outside
+        # 15,626 open (정상 15,216 + 재개 410) minus 104 placeholders, 17 points outside
         # Korea (checked one by one in the rejects: sea points and two 백령도 centres the
-        # boundary bundle's coastline leaves out).
-        assert len(result.facilities) == 15505
+        # boundary bundle's coastline leaves out), 1 longitude written to 1/10 degree and 96
+        # points more than 5 km from the 시군구 their row names (24 of them within 1 km of
+        # Seoul City Hall; see test_import_coordinates.py for rows checked by hand).
+        assert len(result.facilities) == 15408
         assert reasons(result) == {"closed": 16198, "unparsable_field": 2, "placeholder": 104,
-                                   "outside_region": 17}
+                                   "outside_region": 17, "imprecise_coordinates": 1,
+                                   "far_from_named_sigungu": 96}
         assert all(f.status in ("정상", "재개") for f in result.facilities)
         assert len(result.facilities) + len(result.rejects) == result.read
         # Vacancies from 정원/현원 carry the sheet's 기준일 as their report time.
@@ -216,6 +221,43 @@ class TestCli:
         rejects = (tmp_path / "reg.rejects.csv").read_text(encoding="utf-8-sig").splitlines()
         assert len(rejects) == 1 + 8
         assert (tmp_path / "reg.rejects.disagreements.csv").exists()
+
+    def test_no_csv_cell_opens_as_a_formula(self, runner, tmp_path):
+        """Issue 12, item 4: registry text such as ``=HYPERLINK(...)`` or ``@SUM(1)`` lands in
+        the rejects and disagreements CSVs (opened in Excel: they carry a BOM) as text."""
+        evil = '=HYPERLINK("http://evil.example","x")'
+        with PORTAL_TINY.open(encoding="utf-8") as fh:
+            header, row = next(csv.reader(fh)), next(csv.reader(fh))
+        portal = tmp_path / "=HYPERLINK(1).csv"  # the file name is a cell too
+        with portal.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            cells = dict(zip(header, row, strict=True))
+            writer.writerow([{**cells, "시군구": "@SUM(1)", "어린이집명": "+1+1어린이집"}[c]
+                             for c in header])  # accepted; a disagreement
+            writer.writerow([{**cells, "운영현황": "폐지", "주소": "-3.5", "어린이집명": "\t=1"}[c]
+                             for c in header])  # closed: a reject
+            writer.writerow([{**cells, "어린이집명": f"해님{chr(0x202E)}cba" + "가" * 300,
+                              "인가일자": "2002-02-02"}[c] for c in header])  # invalid_text
+        geo = tmp_path / "@ids.geojson"
+        geo.write_text(json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [127.0451, 37.2637]},
+             "properties": {"id": evil, "name": "-가"}}]}), encoding="utf-8")
+        out = tmp_path / "reg.geojson"
+        result = runner.invoke(args=["import-facilities", str(portal), str(geo), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert "read 4 = accepted 1 + rejected 3" in result.output
+        cells = []
+        for name in ("reg.rejects.csv", "reg.rejects.disagreements.csv"):
+            raw = (tmp_path / name).read_bytes()
+            assert raw.startswith(b"\xef\xbb\xbf")  # still a BOM for Excel
+            text = raw.decode("utf-8-sig")
+            assert chr(0x202E) not in text  # no character that reorders what Excel shows
+            cells += [c for r in csv.reader(io.StringIO(text, newline="")) for c in r]
+        assert cells and not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+        assert "'@SUM(1)" in cells and "'=HYPERLINK(1).csv" in cells and "'@ids.geojson" in cells
+        assert any("\\u202e" in c for c in cells)  # shown, escaped, in the rejected record
+        assert [f.name for f in read_registry(out).facilities] == ["+1+1어린이집"]
 
     def test_failed_import_leaves_previous_registry(self, runner, tmp_path):
         out = tmp_path / "reg.geojson"

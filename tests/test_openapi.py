@@ -1,28 +1,22 @@
-"""The generated OpenAPI document matches the routes, and the API keeps to it under
-schemathesis: no 5xx and no response that breaks the documented schema."""
+"""The generated OpenAPI document matches the routes (the API keeps to it under schemathesis:
+tests/test_schemathesis.py, every operation with an admin token)."""
 
 from __future__ import annotations
 
-import schemathesis
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import (
-    content_type_conformance,
-    not_a_server_error,
-    response_schema_conformance,
-    status_code_conformance,
-)
+import re
+import tempfile
 
 from app import create_app
 
-APP = create_app({"TESTING": True})
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)
+_TMP = tempfile.TemporaryDirectory(prefix="dolbom-openapi-")
+APP = create_app({"TESTING": True}, instance_path=_TMP.name)
 
 
 def test_every_api_route_is_documented():
     document = APP.test_client().get("/api/v1/openapi.json").json
     routes = {r.rule for r in APP.url_map.iter_rules()
               if r.rule.startswith("/api/v1") and r.endpoint != "api.openapi_document"}
-    documented = {p.replace("{facility_id}", "<facility_id>") for p in document["paths"]}
+    documented = {re.sub(r"\{(\w+)\}", r"<\1>", p) for p in document["paths"]}
     assert documented == routes
     nearest = document["paths"]["/api/v1/facilities/nearest"]["get"]
     limit = next(p for p in nearest["parameters"] if p["name"] == "limit")
@@ -30,14 +24,6 @@ def test_every_api_route_is_documented():
     kinds = next(p for p in nearest["parameters"] if p["name"] == "kind")
     assert kinds["schema"]["items"]["enum"] == ["daycare", "community_child_center",
                                                  "together_care_center", "home_visit_provider"]
-
-
-@schema.parametrize()
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-def test_api_keeps_to_its_schema(case):
-    case.call_and_validate(checks=[not_a_server_error, status_code_conformance,
-                                   content_type_conformance, response_schema_conformance])
 
 
 def test_docs_page_served_locally():

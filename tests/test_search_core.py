@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.geo import admin
 from app.geo.crs import geodesic_distance_m, to_metric
 from app.search.hours import WeeklyHours, is_korean_public_holiday
 from app.search.index import Criteria, FacilityIndex, walking_minutes
-from app.search.model import KINDS, PROGRAMMES
+from app.search.model import KINDS, PROGRAMMES, programme_rules, sigun_code
 
 from .conftest import facility
 
 SEOUL = ZoneInfo("Asia/Seoul")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=SEOUL)  # a Monday
 MAX_AGE = timedelta(hours=24)
+PROGRAMME_SPEC = json.loads((Path(__file__).resolve().parents[1] / "app" / "reference" /
+                             "programmes.json").read_text(encoding="utf-8"))["programmes"]
+# Providers' 시군구: 수원 권선구 (runs elementary_emergency only), 용인 수지구 (neither), 부천 coded
+# at the 시 level (always_daycare only), 남양주 (both), unknown. Homes: also Seoul (not 경기도).
+SIGUNGU_CODES = ["41113", "41465", "41190", "41360", None]
+HOME_CODES = [None, "41113", "41465", "11110", ""]  # "" : the home lies in no 시군구
+REGIONS = [None, "41110", "41113", "41460", "41190"]
+AGE_EDGES = [5, 6, 71, 72, 83, 84, 155, 156]
 HOURS = [
     WeeklyHours.from_mapping({d: ["07:30-19:30"] for d in ("mon", "tue", "wed", "thu", "fri")}),
     WeeklyHours.from_mapping({d: ["07:30-31:30"] for d in
@@ -47,6 +58,7 @@ def registries(draw):
             vacancies=draw(st.sampled_from([{}, {"regular": 0}, {"regular": 3},
                                             {"regular": 2, "always_daycare": 1}])),
             availability_reported_at=NOW - timedelta(hours=draw(st.sampled_from([1, 30]))),
+            sigungu_code=draw(st.sampled_from(SIGUNGU_CODES)),
         ))
     return out
 
@@ -62,10 +74,42 @@ def criteria(draw):
         kinds=draw(st.none() | st.sets(st.sampled_from(KINDS[:3]), min_size=1).map(frozenset)),
         programmes=draw(st.none() | st.sampled_from(PROGRAMMES[:2]).map(lambda p: frozenset({p}))),
         services=draw(st.none() | st.just(frozenset({"night"}))),
-        age_months=draw(st.none() | st.integers(0, 100)),
+        age_months=draw(st.none() | st.integers(0, 200) | st.sampled_from(AGE_EDGES)),
         start=start, end=end,
         available_only=draw(st.booleans()),
+        home_sigungu_code=draw(st.sampled_from(HOME_CODES)),
+        region=draw(st.sampled_from(REGIONS)),
     )
+
+
+def programme_ok(f, c: Criteria) -> bool:
+    """Eligibility straight from programmes.json, with 시군 from the 경기도 crosswalk (not the
+    code's own rule): the family's age and home, the provider's kind and 시군."""
+    for pid in c.programmes:
+        spec = PROGRAMME_SPEC[pid]
+        if pid not in f.programmes or f.kind not in spec["kinds"]:
+            continue
+        if c.age_months is not None and not \
+                spec["age_min_months"] <= c.age_months <= spec["age_max_months"]:
+            continue
+        if spec["where"] == "centre" and admin.sigun_of(f.sigungu_code) not in spec["sigun_codes"]:
+            continue
+        home = c.home_sigungu_code
+        if home is not None:
+            if spec["where"] == "home" and admin.sigun_of(home) not in spec["sigun_codes"]:
+                continue
+            residents = spec["sigun_codes"] if spec["residents_of"] == "sigun_codes" \
+                else spec["residents_of"]
+            if not any(home[:2] == r if len(r) == 2 else r in (home, admin.sigun_of(home))
+                       for r in residents):
+                continue
+        return True
+    return False
+
+
+def region_ok(f, region: str) -> bool:
+    return f.sigungu_code is not None and region in (f.sigungu_code,
+                                                     admin.sigun_of(f.sigungu_code))
 
 
 def brute_force(facilities, lon, lat, c: Criteria, limit, radius_m=None, work=None, mode="home"):
@@ -77,7 +121,9 @@ def brute_force(facilities, lon, lat, c: Criteria, limit, radius_m=None, work=No
             continue
         if c.kinds is not None and f.kind not in c.kinds:
             continue
-        if c.programmes and not (f.programmes & c.programmes):
+        if c.programmes and not programme_ok(f, c):
+            continue
+        if c.region is not None and not region_ok(f, c.region):
             continue
         if c.services and not c.services <= f.services:
             continue
@@ -205,3 +251,97 @@ def test_commute_prefers_on_the_way():
 
 def test_walking_minutes():
     assert walking_minutes(1000) == 20  # 1.3 km of streets at 4 km/h
+
+
+# --- programme eligibility and the region filter (issue 12, items 16 and 17) --------------------
+ELEMENTARY = frozenset({"elementary_emergency"})
+ALWAYS = frozenset({"always_daycare"})
+HOME_VISIT = frozenset({"home_visit_emergency"})
+
+
+def test_programme_rules_from_the_reference_data():
+    # DOMAIN.md: 6-12 years, 6 months to 7 years, 3 months to 12 years.
+    rules = programme_rules()
+    assert {p: (r.age_min_months, r.age_max_months, r.where) for p, r in rules.items()} == {
+        "elementary_emergency": (72, 155, "centre"), "always_daycare": (6, 83, "centre"),
+        "home_visit_emergency": (3, 155, "home")}
+    assert rules["home_visit_emergency"].residents_of == rules["home_visit_emergency"].sigun_codes
+    assert rules["always_daycare"].residents_of == {"41"}
+
+
+def test_sigun_code_agrees_with_the_crosswalk():
+    for info in admin.gyeonggi_sigungu().values():
+        assert sigun_code(info.sigungu_code) == info.sigun_code, info
+    assert sigun_code(None) is None and sigun_code("M5V") == "M5V"
+
+
+def _ids(index, **kw):
+    return [h.facility.id for h in index.nearest(127.0, 37.3, Criteria(**kw), NOW, 10)]
+
+
+def test_programme_eligibility_hand_checked():
+    centre = {"kind": "community_child_center", "age_min_months": 72, "age_max_months": 215}
+    index = FacilityIndex([
+        facility("cc-suwon", 127.01, 37.3, programmes=ELEMENTARY, sigungu_code="41113", **centre),
+        # 용인 does not run the elementary programme, whatever the record says
+        facility("cc-yongin", 127.002, 37.3, programmes=ELEMENTARY, sigungu_code="41465",
+                 **centre),
+        # a daycare is not a kind the elementary programme runs at
+        facility("dc-elem", 127.003, 37.3, programmes=ELEMENTARY, sigungu_code="41113",
+                 age_max_months=155),
+        facility("ad-bucheon", 127.02, 37.3, programmes=ALWAYS, sigungu_code="41192",
+                 age_max_months=155),
+        facility("ad-suwon", 127.004, 37.3, programmes=ALWAYS, sigungu_code="41113",
+                 age_max_months=155),
+    ], MAX_AGE)
+    assert _ids(index, programmes=ELEMENTARY) == ["cc-suwon"]
+    assert _ids(index, programmes=ELEMENTARY, age_months=72) == ["cc-suwon"]
+    assert _ids(index, programmes=ELEMENTARY, age_months=155) == ["cc-suwon"]
+    # the centre takes 180-month-olds, the programme does not (issue: 지역아동센터 at 180)
+    assert _ids(index, programmes=ELEMENTARY, age_months=180) == []
+    assert _ids(index, age_months=180) == ["cc-yongin", "cc-suwon"]
+    assert _ids(index, programmes=ELEMENTARY, age_months=71) == []
+    assert _ids(index, programmes=ELEMENTARY, home_sigungu_code="41465") == ["cc-suwon"]
+    assert _ids(index, programmes=ELEMENTARY, home_sigungu_code="11110") == []  # 서울
+    assert _ids(index, programmes=ELEMENTARY, home_sigungu_code="") == []  # nowhere known
+    assert _ids(index, programmes=ALWAYS) == ["ad-bucheon"]
+    assert [_ids(index, programmes=ALWAYS, age_months=a) for a in (5, 6, 83, 84)] == \
+        [[], ["ad-bucheon"], ["ad-bucheon"], []]
+    assert _ids(index, programmes=ALWAYS | ELEMENTARY, age_months=100) == ["cc-suwon"]
+    assert _ids(index, programmes=ALWAYS | ELEMENTARY, age_months=30) == ["ad-bucheon"]
+
+
+def test_home_visit_programme_where_the_family_lives():
+    hv = facility("hv", 127.5, 37.0, kind="home_visit_provider", programmes=HOME_VISIT,
+                  service_area_sigungu_codes=frozenset({"41113", "41465"}), age_max_months=155,
+                  sigungu_code="41113")
+    index = FacilityIndex([hv], MAX_AGE)
+    assert _ids(index, programmes=HOME_VISIT, home_sigungu_code="41113") == ["hv"]
+    # It serves 용인 수지구, but 용인 does not run the programme: ordinary home visits only.
+    assert _ids(index, programmes=HOME_VISIT, home_sigungu_code="41465") == []
+    assert _ids(index, kinds=frozenset({"home_visit_provider"}), home_sigungu_code="41465") == \
+        ["hv"]
+    assert [_ids(index, programmes=HOME_VISIT, home_sigungu_code="41113", age_months=a)
+            for a in (2, 3, 155, 156)] == [[], ["hv"], ["hv"], []]
+    # the region filter: home-visit providers serving part of the region
+    assert _ids(index, programmes=HOME_VISIT, home_sigungu_code="41113", region="41110") == \
+        ["hv"]
+    assert _ids(index, programmes=HOME_VISIT, home_sigungu_code="41113", region="41590") == []
+
+
+def test_region_filter_hand_checked():
+    sited = [facility("a", 127.001, 37.3, sigungu_code="41113"),
+             facility("b", 127.0005, 37.3, sigungu_code="41465"),
+             facility("c", 127.002, 37.3, sigungu_code="41110"),  # coded at the 시 level
+             facility("d", 127.003, 37.3, sigungu_code="41111"),
+             facility("e", 127.0001, 37.3, sigungu_code=None)]
+    for share in (1, 32):  # with and without a sub-tree per filter (one index, several filters)
+        index = FacilityIndex(sited, MAX_AGE, sub_index_max_share=share)
+        assert _ids(index, region="41110") == ["a", "c", "d"]
+        assert _ids(index, region="41113") == ["a"]
+        assert _ids(index, region="41460") == ["b"]
+        assert _ids(index, region="41111") == ["d"]
+        assert _ids(index) == ["e", "b", "a", "c", "d"]
+        assert _ids(index, region="41110", age_months=10) == ["a", "c", "d"]
+        assert _ids(index, region="41460", age_months=10) == ["b"]
+    assert {"41113", "41110", "41465", "41460", "41111"} == index.regions

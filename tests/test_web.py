@@ -105,3 +105,11 @@ def test_requests_without_a_session_cookie_sign_nothing(app, client, monkeypatch
 
     monkeypatch.setattr(type(app.session_interface), "get_signing_serializer", refuse)
     assert client.get("/api/v1/facilities/nearest?lat=37.27&lon=127.03").status_code == 200
+
+
+def test_builder_never_reflects_the_host_header(client):
+    """The widget snippet's address comes from the browser's own origin, not the Host header
+    (issue 12, item 8's kind: request data must not become links)."""
+    page = client.get("/embed/builder", headers={"Host": "evil.example"}).get_data(as_text=True)
+    assert "evil.example" not in page
+    assert 'data-embed-url="/embed"' in page

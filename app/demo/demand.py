@@ -10,11 +10,11 @@ providers and some fewer: the gaps a planner looks for. 0-year-olds are the ê²½ê
 
 from __future__ import annotations
 
-import csv
 import io
 
 import numpy as np
 
+from app import csvsafe
 from app.demo.generate import PlaceSampler, load_settings
 
 ZERO_YEAR_SHARE_OF_0_9 = 68_030 / 989_550
@@ -47,8 +47,7 @@ def demand_csv_text() -> str:
     """The demand layer as CSV text, its first line the synthetic notice."""
     buf = io.StringIO()
     buf.write(NOTICE + "\n")
-    writer = csv.DictWriter(buf, fieldnames=["area_code", "area_name", "age_0_9", "age_10_19",
-                                             "age_0"], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(demand_rows())
+    fields = ["area_code", "area_name", "age_0_9", "age_10_19", "age_0"]
+    csvsafe.write_rows(buf, fields, ([r[k] for k in fields] for r in demand_rows()),
+                       lineterminator="\n")
     return buf.getvalue()

@@ -23,6 +23,7 @@ from app.geo import admin
 from app.geo.crs import to_metric
 from app.reference import programmes
 from app.search.hours import WeeklyHours
+from app.search.locale import KOREA
 from app.search.model import REGULAR, Facility
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
@@ -127,7 +128,8 @@ class DemoBuilder:
         self.settings = load_settings()
         self.rng = np.random.default_rng(self.settings["seed"])
         self.sampler = PlaceSampler(self.rng)
-        self.generated_at = datetime.fromisoformat(self.settings["generated_at"])
+        # A Korean registry: a time without an offset is Asia/Seoul, whatever the machine's TZ.
+        self.generated_at = KOREA.parse_time(self.settings["generated_at"])
         self.programmes = programmes()
         self.siguns = admin.gyeonggi_siguns()
         self.sigungu_by_sigun: dict[str, list[str]] = {}

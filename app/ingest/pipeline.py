@@ -8,23 +8,36 @@ the whole import with one :class:`InputFileError` and nothing is written.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import re
 from collections import Counter
 from collections.abc import Callable
+from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from app import config as _defaults
 from app.geo import admin
-from app.geo.crs import UnknownCRSError, check_crs, geodesic_distance_m, to_wgs84
+from app.geo.crs import (
+    UnknownCRSError,
+    check_crs,
+    crs_label,
+    geodesic_distance_m,
+    metres_per_unit,
+    same_crs,
+    to_wgs84,
+)
+from app.geo.named_areas import distance_to_named_sigungu_m, sigungu_key
 from app.reference import daycare_rules
-from app.search.hours import HoursFormatError, WeeklyHours
+from app.registry.text import TextRuleError, TextRules, clean_text
+from app.search.hours import HoursFormatError
+from app.search.locale import RegistryLocale
 from app.search.model import (
     KINDS,
     OPEN_STATUSES,
@@ -33,7 +46,16 @@ from app.search.model import (
     FacilityFormatError,
 )
 
-from .mapping import Mapping, check_columns, detect_mapping, load_mapping_file
+from .mapping import (
+    FieldValueError,
+    Mapping,
+    check_columns,
+    convert,
+    detect_mapping,
+    load_mapping_file,
+    registry_locale,
+    registry_settings,
+)
 from .readers import (
     InputFileError,
     RawTable,
@@ -49,13 +71,48 @@ from .readers import (
 SEOUL = ZoneInfo("Asia/Seoul")
 REASONS = (
     "unparsable_field",
+    "invalid_id",  # an id that is not allowed in URLs (app.registry.text)
+    "invalid_text",  # text over its length limit, or a phone that is not one
     "closed",
     "no_coordinates",
     "invalid_coordinates",
-    "placeholder",
+    "imprecise_coordinates",  # written too coarsely to place a building (37 / 127)
+    "placeholder",  # a known stand-in point, or one point named by many 시군구
     "outside_region",
+    "far_from_named_sigungu",  # farther from the 시군구 the row names than the setting allows
     "duplicate",
 )
+# Row fields holding free text, cleaned before any check (see app.registry.text).
+ROW_TEXT_FIELDS = ("name", "address", "phone", "sido", "sigungu", "emd", "establishment_type",
+                   "kind", "status", "authorised_on")
+
+
+@dataclass(frozen=True)
+class ImportRules:
+    """What an import holds rows to; the settings of ``app/config.py`` (``REGISTRY_*`` for
+    text, ``IMPORT_*`` for coordinates) are the defaults."""
+
+    text: TextRules = field(default_factory=TextRules)
+    # A coordinate written in steps coarser than this (metres) is imprecise.
+    max_coordinate_step_m: float = _defaults.IMPORT_MAX_COORDINATE_STEP_M
+    # A point farther than this (metres) from the 시군구 its row names is rejected.
+    named_sigungu_max_distance_m: float = _defaults.IMPORT_NAMED_SIGUNGU_MAX_DISTANCE_M
+    # One point named by rows of this many different 시군구 is a placeholder.
+    shared_point_min_sigungu: int = _defaults.IMPORT_SHARED_POINT_MIN_SIGUNGU
+
+    @classmethod
+    def from_config(cls, config: MappingABC[str, Any]) -> ImportRules:
+        """The rules from a Flask config (missing settings take their defaults)."""
+        base = cls()
+        return cls(
+            text=TextRules.from_config(config),
+            max_coordinate_step_m=float(config.get("IMPORT_MAX_COORDINATE_STEP_M",
+                                                   base.max_coordinate_step_m)),
+            named_sigungu_max_distance_m=float(config.get(
+                "IMPORT_NAMED_SIGUNGU_MAX_DISTANCE_M", base.named_sigungu_max_distance_m)),
+            shared_point_min_sigungu=int(config.get("IMPORT_SHARED_POINT_MIN_SIGUNGU",
+                                                    base.shared_point_min_sigungu)),
+        )
 FORMATS = ("auto", "excel", "csv", "geojson", "gpkg")
 _BASE_DATE_RE = re.compile(r"기준일\((\d{8})\)")
 
@@ -96,6 +153,13 @@ class ImportResult:
     rejects: list[Reject]
     files: list[FileReport]
     disagreements: list[dict[str, str]]
+    # The registry's time zone, holiday calendar and area (stored in its metadata), and the
+    # [registry] settings of the mapping as given (its name, …).
+    locale: RegistryLocale = field(default_factory=RegistryLocale)
+    settings: dict = field(default_factory=dict)
+    # 시군구 names rows give that the boundary data does not know (name -> rows): their
+    # distance to the named area could not be checked.
+    unchecked_sigungu: Counter = field(default_factory=Counter)
 
     @property
     def read(self) -> int:
@@ -118,6 +182,7 @@ class _Row:
     crs: str = "EPSG:4326"
     lon: float = math.nan
     lat: float = math.nan
+    rules: ImportRules = field(default_factory=ImportRules)
 
 
 def read_table(path: Path, fmt: str = "auto", encoding: str | None = None) -> RawTable:
@@ -153,10 +218,15 @@ def import_files(
     mapping_path: Path | None = None,
     region: str = "KR",
     progress: Callable[[int], None] | None = None,
+    rules: ImportRules | None = None,
 ) -> ImportResult:
     """Import registry files. ``region``: ``KR`` (South Korea), a 2-digit 시도 code, or
-    ``none`` (no area check, for registries outside Korea). ``crs`` overrides the CRS of
-    coordinates; ``progress`` is called with the number of rows done as work advances."""
+    ``none`` (no area check, for registries outside Korea). ``crs`` gives the CRS of
+    coordinates of files that do not declare one (a GeoPackage's CRS, a GeoJSON ``crs``
+    member); a file declaring another CRS is refused. ``progress`` is called with the number of
+    rows done as work advances; ``rules`` (default: the settings' defaults) limits text and
+    coordinates."""
+    rules = rules or ImportRules()
     if crs:
         try:
             check_crs(crs)
@@ -166,27 +236,34 @@ def import_files(
     tables: list[tuple[RawTable, Mapping]] = []
     for path in paths:
         table = read_table(Path(path), fmt, encoding)
+        _check_declared_crs(table, crs)
         mapping = custom or detect_mapping(table)
         check_columns(mapping, table)
         tables.append((table, mapping))
     if custom and custom.region:
         region = custom.region
     _check_region(region)
+    settings = registry_settings(custom, region)
 
     rejects: list[Reject] = []
     reports: list[FileReport] = []
     rows: list[_Row] = []
     for table, mapping in tables:
-        report = FileReport(file=table.path.name, format=mapping.name, notes=dict(table.notes))
+        report = FileReport(file=clean_text(table.path.name), format=mapping.name,
+                            notes=dict(table.notes))
         reports.append(report)
-        base_date = _base_date(table)
+        base_date = _base_date(table, mapping.timezone)
         for i, record in enumerate(table.records()):
             report.read += 1
+            try:
+                values, problem = mapping.values_of(record), None
+            except FieldValueError as exc:  # a value the mapping cannot translate
+                values, problem = {}, ("unparsable_field", str(exc))
             row = _Row(report=report, number=table.first_row_number + i, record=record,
-                       values=_values(mapping, record), mapping=mapping, base_date=base_date,
-                       crs=crs or (table.notes.get("crs") or mapping.crs))
+                       values=values, mapping=mapping, base_date=base_date,
+                       crs=crs or (table.notes.get("crs") or mapping.crs), rules=rules)
             geom = table.geometries[i] if table.geometries is not None else None
-            problem = _first_problem(row, geom, table.geometries is not None)
+            problem = problem or _first_problem(row, geom, table.geometries is not None)
             if problem:
                 rejects.append(_reject(row, *problem))
             else:
@@ -196,11 +273,42 @@ def import_files(
 
     rows = _transform(rows, rejects)
     rows = _drop_placeholders(rows, rejects)
-    facilities, disagreements = _place_and_build(rows, rejects, region)
+    rows = _keep_in_area(rows, rejects, settings.get("area"), region)
+    unchecked: Counter = Counter()
+    facilities, disagreements = _place_and_build(rows, rejects, region, unchecked)
     for f_report in reports:
         f_report.accepted = f_report.read - f_report.rejected
+    locale = registry_locale(settings, region, ((f.lon, f.lat) for f in facilities))
     return ImportResult(facilities=facilities, rejects=rejects, files=reports,
-                        disagreements=disagreements)
+                        disagreements=disagreements, locale=locale, settings=settings,
+                        unchecked_sigungu=unchecked)
+
+
+def _check_declared_crs(table: RawTable, crs: str | None) -> None:
+    """Refuse ``--crs`` when the file itself declares another CRS."""
+    declared = table.notes.get("crs")
+    if crs and declared and not same_crs(crs, declared):
+        raise InputFileError(
+            f"{table.path.name}: the file declares its coordinates in {crs_label(declared)}, "
+            f"but --crs says {crs_label(crs)}; leave out --crs (the file's CRS is used) or "
+            "correct the file"
+        )
+
+
+def _keep_in_area(rows: list[_Row], rejects: list[Reject], area, region: str) -> list[_Row]:
+    """A registry outside Korea with a ``[registry] area``: points outside it are
+    ``outside_region`` (searches there would never reach them)."""
+    if region != "none" or not area:
+        return rows
+    min_lon, min_lat, max_lon, max_lat = area
+    kept = []
+    for r in rows:
+        if min_lon <= r.lon <= max_lon and min_lat <= r.lat <= max_lat:
+            kept.append(r)
+        else:
+            rejects.append(_reject(r, "outside_region", f"({r.lat:.6f}, {r.lon:.6f}) is outside "
+                                   f"the registry's area {list(area)}"))
+    return kept
 
 
 def _check_region(region: str) -> None:
@@ -212,22 +320,12 @@ def _check_region(region: str) -> None:
     )
 
 
-def _base_date(table: RawTable) -> datetime | None:
+def _base_date(table: RawTable, tz=SEOUL) -> datetime | None:
+    """The sheet's 기준일 (a date), as midnight in the registry's zone ``tz``."""
     m = _BASE_DATE_RE.search(table.notes.get("sheet", ""))
     if not m:
         return None
-    return datetime.strptime(m.group(1), "%Y%m%d").replace(tzinfo=SEOUL)
-
-
-def _values(mapping: Mapping, record: dict[str, str]) -> dict[str, str]:
-    values = dict(mapping.defaults)
-    for fld, candidates in mapping.columns.items():
-        for col in candidates:
-            v = (record.get(col) or "").strip()
-            if v:
-                values[fld] = v
-                break
-    return values
+    return datetime.strptime(m.group(1), "%Y%m%d").replace(tzinfo=tz)
 
 
 def _reject(row: _Row, reason: str, detail: str) -> Reject:
@@ -240,6 +338,9 @@ def _first_problem(
     row: _Row, geometry: dict | None, table_has_geometry: bool
 ) -> tuple[str, str] | None:
     """The first reason (in ``REASONS`` order, up to coordinates) this row cannot be used."""
+    problem = _text_problem(row)
+    if problem:
+        return problem
     v = row.values
     if not v.get("name"):
         return "unparsable_field", "name is empty"
@@ -285,8 +386,57 @@ def _first_problem(
         return "no_coordinates", "no coordinates"
     if not all(math.isfinite(c) for c in point) or point == (0.0, 0.0):
         return "invalid_coordinates", f"coordinates {point} are not a location"
+    step_m = coordinate_step_m(point[0], point[1], row.crs)
+    if step_m > row.rules.max_coordinate_step_m:
+        return "imprecise_coordinates", (
+            f"coordinates x {_written(point[0])}, y {_written(point[1])} in {crs_label(row.crs)} "
+            f"are written in steps of {step_m:,.0f} m, too coarse to place a building (at "
+            f"most {row.rules.max_coordinate_step_m:g} m, setting IMPORT_MAX_COORDINATE_STEP_M)"
+        )
     row.x, row.y = point
     return None
+
+
+def _text_problem(row: _Row) -> tuple[str, str] | None:
+    """Clean the row's text in place (:mod:`app.registry.text`); the problem of an id or text
+    that breaks the rules."""
+    v, rules = row.values, row.rules.text
+    try:
+        cleaned = rules.clean_fields(v, ROW_TEXT_FIELDS)
+    except TextRuleError as exc:
+        return "invalid_text", str(exc)
+    for fld, text in cleaned.items():
+        if text is None:
+            del v[fld]
+        else:
+            v[fld] = text
+    # The id the facility will get: the file's id with the prefix, or the prefix and a hash.
+    fid = f"{row.mapping.id_prefix}{v['id']}" if v.get("id") else \
+        f"{row.mapping.id_prefix or 'imp-'}{'0' * 16}"
+    try:
+        rules.check_id(fid)
+    except TextRuleError as exc:
+        return "invalid_id", str(exc)
+    return None
+
+
+def _written(value: float) -> str:
+    """A coordinate as the file could have written it (``37`` rather than ``37.0``)."""
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def _decimals(value: float) -> int:
+    """Digits after the decimal point in the shortest text that reads back as ``value`` (how
+    the file wrote it, trailing zeros aside: 37 -> 0, 37.2636 -> 4, 37.000000 -> 0)."""
+    exponent = Decimal(repr(float(value))).normalize().as_tuple().exponent
+    return max(-int(exponent), 0)
+
+
+def coordinate_step_m(x: float, y: float, crs: str) -> float:
+    """How coarsely a point is written: the larger of its x and y steps in metres (one unit of
+    the last written digit; a whole number of metres steps 1 m, a whole degree about 111 km)."""
+    per_x, per_y = metres_per_unit(crs, y)
+    return max(10.0 ** -_decimals(x) * per_x, 10.0 ** -_decimals(y) * per_y)
 
 
 def _whole_number(text: str) -> int | None:
@@ -327,42 +477,93 @@ def _drop_placeholders(rows: list[_Row], rejects: list[Reject]) -> list[_Row]:
     bad = np.zeros(len(rows), dtype=bool)
     for p in daycare_rules()["placeholder_points"]:
         bad |= geodesic_distance_m(lon, lat, p["lon"], p["lat"]) <= p["tolerance_m"]
+    shared = _shared_points(rows, bad)
     kept = []
     for r, is_bad in zip(rows, bad, strict=True):
+        point = (round(r.lon, 7), round(r.lat, 7))
         if is_bad:
             rejects.append(_reject(r, "placeholder",
                                    f"({r.lat}, {r.lon}) is a known placeholder location"))
+        elif point in shared:
+            rejects.append(_reject(r, "placeholder", (
+                f"({r.lat}, {r.lon}) is given by rows naming {shared[point]} different 시군구: "
+                "a stand-in location, not where this provider is (setting "
+                "IMPORT_SHARED_POINT_MIN_SIGUNGU)")))
         else:
             kept.append(r)
     return kept
 
 
+def _shared_points(rows: list[_Row], known: np.ndarray) -> dict[tuple[float, float], int]:
+    """Points (lon, lat to 1e-7 degrees) named by rows of at least the setting's number of
+    different 시군구, with that number."""
+    names: dict[tuple[float, float], set] = {}
+    for r, is_known in zip(rows, known, strict=True):
+        key = sigungu_key(r.values.get("sido"), r.values.get("sigungu"))
+        if key is not None and not is_known:
+            names.setdefault((round(r.lon, 7), round(r.lat, 7)), set()).add(key)
+    least = rows[0].rules.shared_point_min_sigungu if rows else 0
+    return {p: len(n) for p, n in names.items() if len(n) >= least}
+
+
 def _place_and_build(
-    rows: list[_Row], rejects: list[Reject], region: str
+    rows: list[_Row], rejects: list[Reject], region: str, unchecked: Counter | None = None,
 ) -> tuple[list[Facility], list[dict[str, str]]]:
     areas = admin.locate([r.lon for r in rows], [r.lat for r in rows]) if region != "none" \
         else [None] * len(rows)
+    named_m = _distance_to_named_m(rows, region, unchecked if unchecked is not None else Counter())
     facilities: list[Facility] = []
     disagreements: list[dict[str, str]] = []
     seen: dict[str, int] = {}
-    for r, area in zip(rows, areas, strict=True):
+    for r, area, far_m in zip(rows, areas, named_m, strict=True):
         if region != "none" and (area is None or (region != "KR" and area.sido_code != region)):
             where = "outside South Korea" if area is None else f"in {area.sido} {area.sigungu}"
             rejects.append(_reject(r, "outside_region",
                                    f"({r.lat:.6f}, {r.lon:.6f}) is {where}, not in region {region}"))
             continue
+        if far_m > r.rules.named_sigungu_max_distance_m:
+            rejects.append(_reject(r, "far_from_named_sigungu", (
+                f"({r.lat:.6f}, {r.lon:.6f}) lies {far_m / 1000:,.1f} km from "
+                f"{r.values.get('sido', '')} {r.values['sigungu']}, the 시군구 the row names "
+                f"(in {area.sigungu or area.sido}); more than "
+                f"{r.rules.named_sigungu_max_distance_m / 1000:g} km is a wrong point "
+                "(setting IMPORT_NAMED_SIGUNGU_MAX_DISTANCE_M)").replace("  ", " ")))
+            continue
         fid = _facility_id(r)
         if fid in seen:
             rejects.append(_reject(r, "duplicate", f"same id {fid} as row {seen[fid]}"))
             continue
+        listed = len(disagreements)
         try:
-            facility = _build(r, fid, area, disagreements)
+            # Every text the record carries (service areas too) meets the registry's rules.
+            facility = r.rules.text.check_facility(_build(r, fid, area, disagreements))
+        except TextRuleError as exc:
+            del disagreements[listed:]
+            reason = "invalid_id" if exc.field in ("id", "service_area_sigungu_codes") \
+                else "invalid_text"
+            rejects.append(_reject(r, reason, str(exc)))
+            continue
         except (FacilityFormatError, HoursFormatError, ValueError) as exc:
+            del disagreements[listed:]
             rejects.append(_reject(r, "unparsable_field", str(exc)))
             continue
         seen[fid] = r.number
         facilities.append(facility)
     return facilities, disagreements
+
+
+def _distance_to_named_m(rows: list[_Row], region: str, unchecked: Counter) -> np.ndarray:
+    """Metres from each row's point to the 시군구 the row names; NaN where it names none, the
+    name is unknown (counted in ``unchecked``) or the registry is not Korean."""
+    if region == "none" or not rows:
+        return np.full(len(rows), np.nan)
+    sido = [r.values.get("sido") for r in rows]
+    sigungu = [r.values.get("sigungu") for r in rows]
+    out = distance_to_named_sigungu_m([r.lon for r in rows], [r.lat for r in rows], sido, sigungu)
+    for s, g, d in zip(sido, sigungu, out, strict=True):
+        if g and np.isnan(d):
+            unchecked[f"{s or ''} {g}".strip()] += 1
+    return out
 
 
 def _facility_id(r: _Row) -> str:
@@ -375,41 +576,24 @@ def _facility_id(r: _Row) -> str:
     return f"{r.mapping.id_prefix or 'imp-'}{digest}"
 
 
-def _json_list(text: str | None) -> frozenset[str]:
-    if not text:
-        return frozenset()
-    if text.startswith("["):
-        return frozenset(json.loads(text))
-    return frozenset(t.strip() for t in text.split(";") if t.strip())
-
-
-_NO_HOURS = WeeklyHours.from_mapping({})
-
-
-@lru_cache(maxsize=1)
-def _standard_daycare_hours() -> WeeklyHours:
-    return WeeklyHours.from_mapping(daycare_rules()["standard_hours"])
-
-
 def _build(r: _Row, fid: str, area: admin.AdminArea | None,
            disagreements: list[dict[str, str]]) -> Facility:
     v = r.values
     kind = v.get("kind", "daycare")
-    rules = daycare_rules()
     capacity = _whole_number(v["capacity"]) if v.get("capacity") else None
     enrolment = _whole_number(v["enrolment"]) if v.get("enrolment") else None
-    if v.get("hours"):
-        hours = WeeklyHours.from_mapping(json.loads(v["hours"]))
-    elif kind == "daycare":
-        hours = _standard_daycare_hours()
-    else:
-        hours = _NO_HOURS
+    tz = r.mapping.timezone  # a time without an offset is in the registry's zone
+
+    def typed(fld: str):  # None (unknown) when the row and the mapping's defaults lack it
+        return convert(fld, v[fld], tz) if v.get(fld) else None
+
+    # Hours and ages the row and mapping do not give are unknown (None), never assumed.
+    hours = typed("hours")
     vacancies: dict[str, int] = {}
     reported = None
     if v.get("vacancies"):
-        vacancies = {k: int(n) for k, n in json.loads(v["vacancies"]).items()}
-        if v.get("availability_reported_at"):
-            reported = datetime.fromisoformat(v["availability_reported_at"])
+        vacancies = typed("vacancies")
+        reported = typed("availability_reported_at")
     elif capacity is not None and enrolment is not None and r.base_date is not None:
         vacancies = {REGULAR: max(capacity - enrolment, 0)}
         reported = r.base_date
@@ -425,8 +609,6 @@ def _build(r: _Row, fid: str, area: admin.AdminArea | None,
         sido, sigungu, emd = area.sido or sido, area.sigungu or sigungu, area.emd or emd
         codes = {"sido_code": area.sido_code, "sigungu_code": area.sigungu_code,
                  "emd_code": area.emd_code}
-    default_min = rules["age_min_months"] if kind == "daycare" else 0
-    default_max = rules["age_max_months"] if kind == "daycare" else 155
     return Facility(
         id=fid,
         name=v["name"],
@@ -435,10 +617,10 @@ def _build(r: _Row, fid: str, area: admin.AdminArea | None,
         lat=round(r.lat, 7),
         status=v["status"],
         establishment_type=v.get("establishment_type"),
-        services=_json_list(v.get("services")),
-        programmes=_json_list(v.get("programmes")),
-        age_min_months=int(v.get("age_min_months") or default_min),
-        age_max_months=int(v.get("age_max_months") or default_max),
+        services=typed("services") or frozenset(),
+        programmes=typed("programmes") or frozenset(),
+        age_min_months=typed("age_min_months"),
+        age_max_months=typed("age_max_months"),
         hours=hours,
         capacity=capacity,
         enrolment=enrolment,
@@ -449,7 +631,7 @@ def _build(r: _Row, fid: str, area: admin.AdminArea | None,
         sido=sido,
         sigungu=sigungu,
         emd=emd,
-        service_area_sigungu_codes=_json_list(v.get("service_area_sigungu_codes")),
+        service_area_sigungu_codes=typed("service_area_sigungu_codes") or frozenset(),
         source=f"{r.report.file} row {r.number}",
         **codes,
     )

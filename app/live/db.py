@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import time
 import weakref
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, current_app
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.pool import NullPool, QueuePool
 
 metadata = sa.MetaData()
@@ -46,7 +47,42 @@ tokens = sa.Table(
     sa.Column("label", sa.String(200), nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),  # None: never (0004)
 )
+
+
+# Rate-limit counters (app.live.ratelimit), shared by every server: one row per token and limit.
+rate_limits = sa.Table(
+    "rate_limits", metadata,
+    sa.Column("limit_key", sa.String(255), primary_key=True),
+    sa.Column("hits", sa.Integer, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),  # epoch seconds, the database's clock
+)
+
+# The largest value an Integer column holds on every database used (PostgreSQL's integer is 32
+# bits): client numbers bound for one (a report's version) are checked against it first.
+MAX_INTEGER = 2**31 - 1
+
+
+def is_outage(exc: DBAPIError) -> bool:
+    """True when ``exc`` means the database is out of reach or out of service (answer 503,
+    "try again"), False when the statement itself was refused — a value the column cannot
+    hold (DataError: out of range, a NUL in text), a constraint, our SQL — which no retry
+    fixes and which must not be reported as an outage.
+
+    Out of reach: a connection that broke, failed or was refused (no SQLSTATE: it never
+    got an answer), or the server's classes 08 (connection), 53 (out of resources), 57
+    (shut down, cancelled, cannot connect now) and 58 (I/O); SQLite's OperationalError (file
+    missing, locked, I/O).
+    """
+    if exc.connection_invalidated:
+        return True
+    if isinstance(exc, InterfaceError) and isinstance(exc.orig, sqlite3.Error):
+        return False  # SQLite's InterfaceError: a parameter it cannot bind, not a connection
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return False
+    state = getattr(exc.orig, "sqlstate", None)
+    return state is None or state[:2] in {"08", "53", "57", "58"}
 
 
 def database_url(app: Flask) -> str:

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 
 from app.geo.crs import to_metric
 from app.registry.io import Registry
-from app.search.index import Criteria, FacilityIndex, _has_static_filters
-from app.search.model import PROGRAMMES, SERVICES, Facility
+from app.search.index import UNKNOWN_AGE_MAX, UNKNOWN_AGE_MIN, Criteria, FacilityIndex, _has_static_filters
+from app.search.locale import KOREA, RegistryLocale
+from app.search.model import PROGRAMMES, SERVICES, Facility, programme_rules
 
 
 def _bits(values, universe) -> int:
@@ -23,10 +24,15 @@ def _bits(values, universe) -> int:
 def store_registry(engine: sa.Engine, registry: Registry) -> int:
     """Replace the registry in the database (one transaction); returns the number stored."""
     facilities = registry.facilities
-    x, y = to_metric([f.lon for f in facilities], [f.lat for f in facilities])
+    # In the registry's metric CRS, as the query points (EPSG:5179 for Korea; the column's SRID
+    # stays 5179, the planar distances are the registry's own).
+    x, y = to_metric([f.lon for f in facilities], [f.lat for f in facilities],
+                     registry.locale.metric_crs)
     rows = [{"id": f.id, "kind": f.kind, "status": f.status,
              "pb": _bits(f.programmes, PROGRAMMES), "sb": _bits(f.services, SERVICES),
-             "amin": f.age_min_months, "amax": f.age_max_months,
+             # Unknown ages (None) are stored as bounds no age passes, as in the memory index.
+             "amin": UNKNOWN_AGE_MIN if f.age_min_months is None else f.age_min_months,
+             "amax": UNKNOWN_AGE_MAX if f.age_max_months is None else f.age_max_months,
              "feature": json.dumps(f.to_feature(), ensure_ascii=False),
              "x": float(xi), "y": float(yi)} for f, xi, yi in zip(facilities, x, y, strict=True)]
     with engine.begin() as conn:
@@ -57,12 +63,35 @@ def load_registry(engine: sa.Engine, now: datetime) -> Registry:
         meta = conn.execute(sa.text("SELECT meta FROM registry_meta WHERE id = 1")).scalar()
         if meta is None:
             raise LookupError("no registry in the database: run `flask registry-to-db` first")
+        locale = RegistryLocale.from_meta(meta)  # naive times are in the registry's zone
         shift = timedelta(0)
         if meta.get("rebase_availability_times"):
-            shift = now - datetime.fromisoformat(meta["generated_at"])
+            shift = now - locale.parse_time(meta["generated_at"])
         rows = conn.execute(sa.text("SELECT feature FROM facilities ORDER BY id")).scalars()
-        facilities = tuple(Facility.from_feature(r, time_shift=shift) for r in rows)
+        facilities = tuple(Facility.from_feature(r, time_shift=shift, tz=locale.tz) for r in rows)
     return Registry(meta=dict(meta), facilities=facilities)
+
+
+# A provider's 시군구 code, and its 시군 (app.search.model.sigun_code: 41113 -> 41110).
+_SIGUNGU = "(feature->'properties'->>'sigungu_code')"
+_SIGUN = f"(CASE WHEN {_SIGUNGU} ~ '^[0-9]{{5}}$' THEN left({_SIGUNGU}, 4) || '0' END)"
+
+
+def _programme_sql(c: Criteria, params: dict) -> str:
+    """The programme filter with its eligibility rules, as in memory (``_Columns.mask``): the
+    provider offers one of the programmes this family may use, is of that programme's kinds and,
+    for programmes at a centre, lies in a 시군 that runs it."""
+    rules = programme_rules()
+    alternatives = []
+    for n, pid in enumerate(sorted(c.usable_programmes)):
+        rule = rules[pid]
+        params[f"pb{n}"], params[f"pk{n}"] = _bits([pid], PROGRAMMES), sorted(rule.kinds)
+        term = f"(programme_bits & :pb{n}) <> 0 AND kind = ANY(:pk{n})"
+        if rule.where == "centre":
+            params[f"ps{n}"] = sorted(rule.sigun_codes)
+            term += f" AND {_SIGUN} = ANY(:ps{n})"
+        alternatives.append(f"({term})")
+    return f"({' OR '.join(alternatives)})" if alternatives else "FALSE"
 
 
 class PostgisIndex(FacilityIndex):
@@ -71,8 +100,8 @@ class PostgisIndex(FacilityIndex):
     walks_in_memory = False
 
     def __init__(self, facilities: Sequence[Facility], max_age: timedelta, engine: sa.Engine,
-                 live=None) -> None:
-        super().__init__(facilities, max_age, live=live)
+                 live=None, locale: RegistryLocale = KOREA) -> None:
+        super().__init__(facilities, max_age, live=live, locale=locale)
         self.engine = engine
         self._position = {f.id: i for i, f in enumerate(self.facilities)}
 
@@ -84,8 +113,10 @@ class PostgisIndex(FacilityIndex):
             where.append("kind = ANY(:kinds)")
             params["kinds"] = sorted(c.kinds)
         if c.programmes:
-            where.append("(programme_bits & :pb) <> 0")
-            params["pb"] = _bits(c.programmes, PROGRAMMES)
+            where.append(_programme_sql(c, params))
+        if c.region is not None:
+            where.append(f"({_SIGUNGU} = :region OR {_SIGUN} = :region)")
+            params["region"] = c.region
         if c.services:
             where.append("(service_bits & :sb) = :sb")
             params["sb"] = _bits(c.services, SERVICES)
@@ -97,7 +128,8 @@ class PostgisIndex(FacilityIndex):
             params["r"] = radius_m
         sql = sa.text(
             "SELECT id, geom <-> ST_SetSRID(ST_MakePoint(:x, :y), 5179) AS d FROM facilities "
-            f"WHERE {' AND '.join(where)} ORDER BY d, id LIMIT :k OFFSET :o")
+            # Ties by id in code-point order, as in memory, whatever the database's collation.
+            f"WHERE {' AND '.join(where)} ORDER BY d, id COLLATE \"C\" LIMIT :k OFFSET :o")
         dynamic = c.start is not None or c.available_only
         k = max(32, limit * 4) if dynamic or _has_static_filters(c) else limit + 6
         offset = 0

@@ -84,11 +84,16 @@ def put(bind: sa.Engine | sa.Connection, facility_id: str, based_on: int, conten
     return from_storage(based_on + 1, now, actor, data)
 
 
-def history(engine: sa.Engine, facility_id: str, limit: int = 100) -> list[dict]:
-    """A provider's changes, newest first: who, when, version, old and new values."""
+def history(engine: sa.Engine, facility_id: str, limit: int = 100,
+            before_id: int | None = None) -> list[dict]:
+    """A provider's changes, newest first: who, when, version, old and new values; at most
+    ``limit`` of them, and only entries older than audit entry ``before_id`` when given (the
+    ``id`` of the last entry of a page gives the next page)."""
+    query = sa.select(audit_log).where(audit_log.c.facility_id == facility_id)
+    if before_id is not None:
+        query = query.where(audit_log.c.id < before_id)
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(audit_log).where(audit_log.c.facility_id == facility_id)
-                            .order_by(audit_log.c.id.desc()).limit(limit))
+        rows = conn.execute(query.order_by(audit_log.c.id.desc()).limit(limit))
         return [{"id": r.id, "actor": r.actor, "at": _aware(r.at).isoformat(),
                  "version": r.version, "old": json.loads(r.old) if r.old else None,
                  "new": json.loads(r.new)} for r in rows]
@@ -103,9 +108,13 @@ class LiveOverlay:
     """This process's copy of every report, kept current by :meth:`sync`.
 
     ``sync`` first asks a watcher whether anything was committed (no query in the common
-    case: see app.live.watch), then fetches only what changed, so every server sees a change
-    on its next search. When the database cannot be reached, ``reachable`` turns False:
-    searches go on from the last known figures, shown as unknown, until a later sync works.
+    case: see app.live.watch), then fetches only what changed. The guarantee: the process
+    that acknowledged a write reflects it on its next search (:meth:`apply`, before the
+    answer); every other process does on its first search after the change reaches its
+    watcher — at once on SQLite, when the NOTIFY arrives on PostgreSQL (bench/
+    bench_propagation.py measures the delay). When the database cannot be reached,
+    ``reachable`` turns False: searches go on from the last known figures, shown as unknown,
+    until a later sync works.
     """
 
     records: dict[str, LiveRecord] = field(default_factory=dict)
@@ -118,6 +127,15 @@ class LiveOverlay:
     def get(self, facility_id: str) -> LiveRecord | None:
         """The last known report of a provider."""
         return self.records.get(facility_id)
+
+    def apply(self, facility_id: str, record: LiveRecord) -> None:
+        """Take a report this process has just committed, before the write is acknowledged, so
+        its next search reflects it without waiting for the watcher (PostgreSQL's NOTIFY
+        arrives a moment after the commit). Never steps back to an older version."""
+        with self._lock:
+            known = self.records.get(facility_id)
+            if known is None or record.version >= known.version:
+                self.records[facility_id] = record
 
     def close(self) -> None:
         """Close the watchers' connections."""

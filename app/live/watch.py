@@ -1,7 +1,10 @@
 """Cheap "did anything change?" checks, so a search asks the database only when a provider
 report changed: SQLite's ``PRAGMA data_version`` on a kept connection (no disk read), and
-PostgreSQL's LISTEN/NOTIFY (a non-blocking look at a socket). Both notice at once, so every
-server sees a change on its next search.
+PostgreSQL's LISTEN/NOTIFY (a non-blocking look at a socket). SQLite's counter moves with the
+commit itself, so every server sees a change on its next search; a NOTIFY reaches the other
+servers' listeners a moment after the commit (bench/bench_propagation.py measures how long), so
+there a search right after another server's write may not show it yet. The server that made
+the write shows it at once (app.live.service.LiveOverlay.apply).
 
 What changed is then read without a pool checkout (and its liveness check)
 or SQLAlchemy's statement building, since during a burst of updates nearly every search does

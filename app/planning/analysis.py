@@ -19,6 +19,8 @@ Columns of the result (one row per area × service × period):
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,13 +34,41 @@ from app.planning.ages import children_in_range
 from app.planning.demand import DemandUnits
 from app.planning.settings import periods, planning_settings, services
 from app.planning.supply import Supply, build_supply
+from app.search.locale import KOREA, RegistryLocale
 from app.search.model import Facility
 
 LEVELS = ("grid", "emd", "sigungu")
 
 
 class AnalysisError(ValueError):
-    """A parameter of the analysis that is not allowed (the message says what is)."""
+    """A parameter of the analysis that is not allowed (the message says what is); ``field``
+    names the parameter when one is at fault."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class AnalysisLimit(AnalysisError):
+    """Work beyond a configured limit (the message names the limit and what to change)."""
+
+
+#: Sanity bounds of the parameters (the work they cause is bounded by ``max_fca_pairs``).
+MAX_DISTANCE_M = 100_000.0
+MAX_WEIGHT = 1_000.0
+MAX_CHILDREN = 1e9
+MAX_CHILDREN_PER_PLACE = 1e6
+
+
+def _finite(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _check_bands(bands: tuple) -> None:
+    if not bands or not all(_finite(b) and 0 < b <= MAX_DISTANCE_M for b in bands) \
+            or any(b2 <= b1 for b1, b2 in itertools.pairwise(bands)):
+        raise AnalysisError(f"bands_m must be distances > 0 and <= {MAX_DISTANCE_M:g} in "
+                            "metres, strictly increasing (e.g. 500,1000,1500)", "bands_m")
 
 
 @dataclass(frozen=True)
@@ -62,8 +92,43 @@ class Parameters:
                     bands_m=tuple(s["fca"]["bands_m"]), weights=tuple(s["fca"]["weights"]),
                     min_children=float(s["desert"]["min_children"]),
                     max_children_per_place=float(s["desert"]["max_children_per_place"]))
-        base.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**base)
+        given = {k: v for k, v in overrides.items() if v is not None}
+        if "bands_m" in given:
+            _check_bands(tuple(given["bands_m"]))
+        if "bands_m" in given and "weights" not in given \
+                and len(tuple(given["bands_m"])) != len(base["weights"]):
+            raise AnalysisError(f"give weights too: one weight per band ({len(given['bands_m'])} "
+                                f"bands given, the default weights are for "
+                                f"{len(base['weights'])})", "weights")
+        base.update(given)
+        for key in ("thresholds_m", "bands_m", "weights"):
+            base[key] = tuple(base[key])
+        params = cls(**base)
+        params.check()
+        return params
+
+    def check(self) -> None:
+        """Raise :class:`AnalysisError` naming the first parameter that is not allowed: the
+        catchment and the bands are distances > 0 in metres, bands strictly increasing, one
+        finite weight >= 0 per band, desert thresholds >= 0 (children per place > 0)."""
+        if not (_finite(self.catchment_m) and 0 < self.catchment_m <= MAX_DISTANCE_M):
+            raise AnalysisError(f"catchment_m must be a distance > 0 and <= {MAX_DISTANCE_M:g} "
+                                "in metres", "catchment_m")
+        bands = self.bands_m
+        _check_bands(bands)
+        if len(self.weights) != len(bands) or not all(_finite(w) and 0 <= w <= MAX_WEIGHT
+                                                      for w in self.weights):
+            raise AnalysisError(f"weights must be {len(bands)} numbers from 0 to {MAX_WEIGHT:g}, "
+                                "one per band of bands_m (e.g. 1,0.68,0.22)", "weights")
+        if not (_finite(self.min_children) and 0 <= self.min_children <= MAX_CHILDREN):
+            raise AnalysisError(f"min_children must be a number from 0 to {MAX_CHILDREN:g}",
+                                "min_children")
+        if not (_finite(self.max_children_per_place)
+                and 0 < self.max_children_per_place <= MAX_CHILDREN_PER_PLACE):
+            raise AnalysisError(f"max_children_per_place must be a number > 0 and <= "
+                                f"{MAX_CHILDREN_PER_PLACE:g}", "max_children_per_place")
+        if not all(_finite(t) and 0 < t <= MAX_DISTANCE_M for t in self.thresholds_m):
+            raise AnalysisError("thresholds_m must be distances > 0 in metres", "thresholds_m")
 
 
 @dataclass
@@ -87,6 +152,10 @@ class Analysis:
     week_of: date
     params: Parameters = field(default_factory=Parameters.defaults)
     vacancies: Callable[[Facility, str], int | None] | None = None
+    locale: RegistryLocale = KOREA  # the registry's zone and holidays, for periods
+    # At most this many demand–provider pairs within the catchment (estimated before any is
+    # built); more is an :class:`AnalysisLimit` naming the limit. Infinite: no limit.
+    max_fca_pairs: float = math.inf
     _unit_cache: dict = field(default_factory=dict, repr=False)
 
     # --- unit level ---------------------------------------------------------------------
@@ -105,19 +174,63 @@ class Analysis:
             raise AnalysisError(f"unknown period {period!r}; allowed: {', '.join(periods())}")
         u = self.units
         p = self.params
-        supply = build_supply(self.facilities, service, period, self.week_of, p.supply_value,
-                              self.vacancies)
-        children = children_in_range(u.years, spec["age_min_months"], spec["age_max_months"])
+        supply = self.supply_of(service, period)
+        children = self.children_of(service)
         if spec.get("comes_to_family"):
             return self._home_visit_units(children, supply)
         dxy = np.column_stack([u.x_m, u.y_m])
         sxy = np.column_stack([supply.x_m, supply.y_m])
+        reach = max(p.catchment_m, p.bands_m[-1])
+        self._check_pairs(dxy, sxy, reach, service)
         nearest = coverage.nearest_distance_m(dxy, sxy)
-        i, j, d = fca.catchment_pairs(dxy, sxy, max(p.catchment_m, p.bands_m[-1]))
+        i, j, d = fca.catchment_pairs(dxy, sxy, reach)
         one = fca.step_weights(d, (p.catchment_m,), (1.0,))
         sfca = fca.from_cost_pairs(children, supply.places, i, j, one)
         e2 = fca.from_cost_pairs(children, supply.places, i, j, fca.step_weights(d, p.bands_m, p.weights))
         return UnitMeasures(children, nearest, sfca, e2, None, supply)
+
+    def _check_pairs(self, dxy: np.ndarray, sxy: np.ndarray, reach_m: float, service: str) -> None:
+        if not math.isfinite(self.max_fca_pairs):
+            return
+        pairs = coverage.estimate_pairs(dxy, sxy, reach_m)
+        if pairs > self.max_fca_pairs:
+            field = "catchment_m" if self.params.catchment_m >= self.params.bands_m[-1] else "bands_m"
+            raise AnalysisLimit(
+                f"a catchment of {reach_m:,.0f} m links about {pairs:,.0f} demand–provider pairs "
+                f"for {service}; the limit is {self.max_fca_pairs:,.0f} (setting "
+                f"PLANNING_FCA_MAX_PAIRS): use a smaller catchment_m and bands_m", field)
+
+    def supply_of(self, service: str, period: str) -> Supply:
+        """The providers of ``service`` open for ``period`` and their places (cached)."""
+        cache = self._unit_cache.setdefault("supply", {})
+        if (service, period) not in cache:
+            cache[(service, period)] = build_supply(
+                self.facilities, service, period, self.week_of, self.params.supply_value,
+                self.vacancies, self.locale)
+        return cache[(service, period)]
+
+    def children_of(self, service: str) -> np.ndarray:
+        """Children of the service's ages in each demand unit (no supply needed; cached)."""
+        cache = self._unit_cache.setdefault("children", {})
+        if service not in cache:
+            spec = services().get(service)
+            if spec is None:
+                raise AnalysisError(f"unknown service {service!r}; allowed: "
+                                    f"{', '.join(services())}", "service")
+            cache[service] = children_in_range(self.units.years, spec["age_min_months"],
+                                               spec["age_max_months"])
+        return cache[service]
+
+    def in_area(self, area: str | None) -> np.ndarray:
+        """Which demand units lie in ``area`` (a 5-digit 시군구 or 시 code, or an 8-digit 읍면동
+        code; ``None``: all), as a boolean mask."""
+        u = self.units
+        if not area:
+            return np.ones(len(u), bool)
+        if len(area) == 8:
+            return np.array([c == area for c in u.area_code.astype(str)])
+        return np.array([s.startswith(area) or admin.sigun_of(s) == area
+                         for s in u.sigungu_code.astype(str)])
 
     def _home_visit_units(self, children: np.ndarray, supply: Supply) -> UnitMeasures:
         u = self.units
@@ -247,13 +360,26 @@ class Analysis:
     def grid_candidates(self, service: str, period: str, n: int) -> np.ndarray:
         """Candidate sites: the children-weighted centres of the ``n`` grid cells with the most
         children of the service's ages (EPSG:5179 m, most children first)."""
-        um = self.unit_measures(service, period)
-        _, idx = self.groups("grid")
-        count = np.bincount(idx)
-        cx = np.bincount(idx, weights=self.units.x_m) / count
-        cy = np.bincount(idx, weights=self.units.y_m) / count
-        top = np.argsort(-np.bincount(idx, weights=um.children), kind="stable")[:n]
-        return np.column_stack([cx[top], cy[top]])
+        return self.grid_candidate_cells(service, n)[1]
+
+    def grid_candidate_cells(self, service: str, n: int, area: str | None = None
+                             ) -> tuple[np.ndarray, np.ndarray]:
+        """The ids of the ``n`` grid cells with the most children of the service's ages (of the
+        cells with units in ``area`` when given) and their centres (EPSG:5179 m, (n, 2)), most
+        children first; the centre is the mean of the cell's demand units."""
+        keys, idx = self.groups("grid")
+        count = np.bincount(idx, minlength=len(keys))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cx = np.bincount(idx, weights=self.units.x_m, minlength=len(keys)) / count
+            cy = np.bincount(idx, weights=self.units.y_m, minlength=len(keys)) / count
+        kids = np.bincount(idx, weights=self.children_of(service), minlength=len(keys))
+        order = np.argsort(-kids, kind="stable")
+        if area:
+            inside = np.zeros(len(keys), bool)
+            inside[idx[self.in_area(area)]] = True
+            order = order[inside[order]]
+        top = order[:n]
+        return keys[top], np.column_stack([cx[top], cy[top]])
 
     def all_measures(self, level: str, service_ids: Sequence[str] | None = None,
                      period_ids: Sequence[str] | None = None) -> pd.DataFrame:

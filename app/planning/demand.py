@@ -8,11 +8,20 @@ knowing its 시군구, its area and its grid cell, ready for the measures.
 
 Areas are spread onto grid cells by area share (children evenly over the area's land inside
 each cell); finer input (읍면동 or grid cells) therefore gives finer answers than 시군구 rows.
+
+Real files: counts the statistics agency suppressed for confidentiality are written ``N/A``
+(SGIS grids: a count of fewer than 5, i.e. 1–4). They are not 0: each counts as
+:attr:`CountRule.value` children (2.5, the middle of 1–4, by default), and the
+:class:`InputReport` says how many there were and how many children that adds. A cell or point
+that lies in no 읍면동 polygon (a gap between the generalised boundaries, a shoreline) belongs to
+the nearest 경기도 읍면동 within :attr:`CountRule.gap_max_m`; farther rows are set aside and
+listed row by row in the report. CSV files are read as UTF-8 or, failing that, CP949.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,7 +36,7 @@ import shapely
 from app.geo import admin
 from app.geo.crs import from_metric, to_metric
 from app.planning import grid
-from app.planning.ages import AgeSplitRule
+from app.planning.ages import AgeRuleError, AgeSplitRule
 
 DEMAND_COLUMNS = ("area_code", "area_name", "age_0_9", "age_10_19", "age_0")
 MOIS_BANDS = {"0~9세": "age_0_9", "10~19세": "age_10_19"}
@@ -35,6 +44,170 @@ MOIS_BANDS = {"0~9세": "age_0_9", "10~19세": "age_10_19"}
 
 class DemandError(ValueError):
     """Demand input that cannot be read (the message names the file, row or column)."""
+
+
+#: What KOSTAT's SGIS grids (and other agency tables) write for a suppressed small count.
+SUPPRESSED_MARKERS = ("N/A",)
+#: The agency's rule: a suppressed count is one of 1, 2, 3, 4 ("fewer than 5", populated).
+SUPPRESSED_RANGE = (1.0, 4.0)
+
+
+@dataclass(frozen=True)
+class CountRule:
+    """How demand files' counts and places are read.
+
+    ``markers``: texts meaning "suppressed, fewer than 5" (compared after trimming spaces);
+    ``value``: the children a suppressed count stands for (default 2.5, the middle of the 1–4
+    it hides; 1 or 4 give the low and high ends), at least 0 and below 5;
+    ``gap_max_m``: a demand row in no 읍면동 polygon joins the nearest 경기도 읍면동 within this
+    many metres; farther rows are set aside and reported.
+    """
+
+    markers: tuple[str, ...] = SUPPRESSED_MARKERS
+    value: float = 2.5
+    gap_max_m: float = 1000.0
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.value, (int, float)) and 0 <= self.value < 5):
+            raise DemandError(f"the value of a suppressed count must be >= 0 and < 5 (the agency "
+                              f"suppresses counts of fewer than 5), not {self.value!r}")
+        if not (isinstance(self.gap_max_m, (int, float)) and math.isfinite(self.gap_max_m)
+                and self.gap_max_m >= 0):
+            raise DemandError(f"the gap distance must be a distance >= 0 in metres, not "
+                              f"{self.gap_max_m!r}")
+
+
+@dataclass
+class InputReport:
+    """What reading a demand file did besides reading numbers (shown by the CLI and the API).
+
+    ``suppressed``: per count column, how many values were suppressed (``N/A``);
+    ``suppressed_rows``: rows with at least one; ``suppressed_children``: the children they
+    were counted as (``suppressed_value`` each; between ``SUPPRESSED_RANGE`` × count in truth);
+    ``gap_assigned``: rows in no 읍면동 polygon joined to the nearest within ``gap_max_m``;
+    ``set_aside``: rows farther than that, one dict each (line, id, distance_m, children).
+    """
+
+    rows: int = 0
+    suppressed: dict[str, int] = field(default_factory=dict)
+    suppressed_rows: int = 0
+    suppressed_value: float = 2.5
+    suppressed_children: float = 0.0
+    gap_assigned: int = 0
+    gap_max_m: float = 1000.0
+    set_aside: list[dict] = field(default_factory=list)
+
+    def as_dict(self, max_rows: int = 20) -> dict:
+        """JSON form; ``set_aside_rows`` lists the first ``max_rows`` rows set aside."""
+        lo, hi = SUPPRESSED_RANGE
+        n = sum(self.suppressed.values())
+        return {"rows": self.rows, "suppressed_rows": self.suppressed_rows,
+                "suppressed_values": dict(self.suppressed),
+                "suppressed_rule": f"a suppressed count (e.g. N/A) is fewer than 5 (1–4), counted "
+                                   f"as {self.suppressed_value:g}",
+                "suppressed_value": self.suppressed_value,
+                "suppressed_children": round(self.suppressed_children, 3),
+                "suppressed_children_range": [lo * n, hi * n],
+                "gap_assigned": self.gap_assigned, "gap_max_m": self.gap_max_m,
+                "set_aside": len(self.set_aside),
+                "set_aside_children": round(sum(r["children"] for r in self.set_aside), 3),
+                "set_aside_rows": self.set_aside[:max_rows]}
+
+    def lines(self, max_rows: int = 20) -> list[str]:
+        """Readable lines for a terminal (nothing when there is nothing to say)."""
+        out = []
+        if self.suppressed_rows:
+            lo, hi = SUPPRESSED_RANGE
+            n = sum(self.suppressed.values())
+            cols = ", ".join(f"{c} {k:,}" for c, k in self.suppressed.items() if k)
+            out.append(f"suppressed counts (N/A = fewer than 5): {self.suppressed_rows:,} of "
+                       f"{self.rows:,} rows ({cols}); counted as {self.suppressed_value:g} each = "
+                       f"{self.suppressed_children:,.1f} children (truly {lo * n:,.0f}–{hi * n:,.0f})")
+        if self.gap_assigned:
+            out.append(f"{self.gap_assigned:,} row(s) in a gap between 읍면동 polygons joined the "
+                       f"nearest 읍면동 within {self.gap_max_m:,.0f} m")
+        if self.set_aside:
+            total = sum(r["children"] for r in self.set_aside)
+            out.append(f"{len(self.set_aside):,} row(s) set aside, farther than "
+                       f"{self.gap_max_m:,.0f} m from every 경기도 읍면동 ({total:,.1f} children):")
+            for r in self.set_aside[:max_rows]:
+                far = "" if r["distance_m"] is None else f", {r['distance_m']:,.0f} m away"
+                out.append(f"  line {r['line']}{' ' + r['id'] if r.get('id') else ''}: "
+                           f"{r['children']:,.1f} children{far}")
+            if len(self.set_aside) > max_rows:
+                out.append(f"  … and {len(self.set_aside) - max_rows:,} more")
+        return out
+
+
+def _read_csv(path: Path, **kwargs) -> pd.DataFrame:
+    """A CSV as text columns (nothing turned into NaN), UTF-8 or else CP949."""
+    try:
+        try:
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                               **kwargs)
+        except UnicodeDecodeError:
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp949", **kwargs)
+    except FileNotFoundError:
+        raise DemandError(f"{path}: no such file") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DemandError(f"{path}: not a readable CSV ({exc.__class__.__name__})") from None
+
+
+def _lines(rows: np.ndarray, first_line: int = 2, most: int = 5) -> str:
+    shown = ", ".join(str(int(i) + first_line) for i in rows[:most])
+    return shown + (f" and {len(rows) - most} more" if len(rows) > most else "")
+
+
+def parse_counts(df: pd.DataFrame, path, rule: CountRule, required=("age_0_9", "age_10_19"),
+                 optional=("age_0",), first_line: int = 2) -> tuple[pd.DataFrame, InputReport]:
+    """Count columns of a text table as floats, with suppressed values imputed by ``rule``.
+
+    Required columns must hold numbers >= 0 or a suppressed marker; optional ones may also be
+    empty (unknown: NaN). A suppressed ``age_0`` is ``min(rule.value, age_0_9)``, unknown when
+    the band is suppressed too; a suppressed band is raised to a known ``age_0`` above it.
+    Raises :class:`DemandError` naming the lines (``first_line`` is the line of row 0).
+    """
+    out = df.copy()
+    report = InputReport(rows=len(df), suppressed_value=float(rule.value))
+    any_suppressed = np.zeros(len(df), bool)
+    masks = {}
+    for col in (*required, *optional):
+        if col not in out.columns:
+            continue
+        text = out[col].astype(str).str.strip()
+        suppressed = text.isin(rule.markers).to_numpy()
+        empty = (text == "").to_numpy()
+        num = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce").to_numpy(
+            float, copy=True)
+        bad = ~suppressed & ~(np.isfinite(num) & (num >= 0))
+        if col in optional:
+            bad &= ~empty
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            raise DemandError(f"{path}: line(s) {_lines(rows, first_line)}: {col} must be a number "
+                              f">= 0 or {' / '.join(rule.markers)} (suppressed: fewer than 5), "
+                              f"not {text.iloc[rows[0]]!r}")
+        num[suppressed] = rule.value
+        num[empty & ~suppressed] = np.nan
+        out[col] = num
+        masks[col] = suppressed
+        report.suppressed[col] = int(suppressed.sum())
+        any_suppressed |= suppressed
+    if "age_0" in masks and "age_0_9" in masks:
+        z, b = out["age_0"].to_numpy(float), out["age_0_9"].to_numpy(float)
+        zs, bs = masks["age_0"], masks["age_0_9"]
+        z = np.where(zs & bs, np.nan, np.where(zs, np.minimum(z, b), z))
+        b = np.where(bs & np.isfinite(z) & ~zs, np.maximum(b, np.nan_to_num(z)), b)
+        over = np.isfinite(z) & (z > b)
+        if over.any():
+            rows = np.flatnonzero(over)
+            raise DemandError(f"{path}: line(s) {_lines(rows, first_line)}: age_0 (0-year-olds) "
+                              "exceeds age_0_9")
+        out["age_0"], out["age_0_9"] = z, b
+    report.suppressed_rows = int(any_suppressed.sum())
+    report.suppressed_children = float(sum(
+        (out[c].to_numpy(float)[m]).sum() for c, m in masks.items() if c in required))
+    return out, report
 
 
 @dataclass
@@ -162,27 +335,27 @@ def mois_demand(ages: pd.DataFrame, zero: pd.DataFrame | None = None,
     return out, report
 
 
-def read_demand_csv(path: str | Path) -> pd.DataFrame:
-    """A demand table per area (columns ``area_code, area_name, age_0_9, age_10_19[, age_0]``)."""
+def read_demand_csv(path: str | Path, rule: CountRule | None = None) -> pd.DataFrame:
+    """A demand table per area (columns ``area_code, area_name, age_0_9, age_10_19[, age_0]``).
+
+    Suppressed counts (``N/A``) are imputed by ``rule`` (:func:`parse_counts`); the
+    :class:`InputReport` is kept in ``table.attrs["report"]``. Raises :class:`DemandError`.
+    """
     path = Path(path)
-    try:
-        df = pd.read_csv(path, dtype={"area_code": str}, comment="#")
-    except FileNotFoundError:
-        raise DemandError(f"{path}: no such file") from None
+    rule = rule or CountRule()
+    df = _read_csv(path, comment="#")
     missing = [c for c in ("area_code", "age_0_9", "age_10_19") if c not in df.columns]
     if missing:
         raise DemandError(f"{path}: missing column(s) {missing}; expected {', '.join(DEMAND_COLUMNS)}")
     if "age_0" not in df.columns:
-        df["age_0"] = np.nan
+        df["age_0"] = ""
     if "area_name" not in df.columns:
         df["area_name"] = df["area_code"]
-    for c in ("age_0_9", "age_10_19", "age_0"):
-        df[c] = pd.to_numeric(df[c], errors="coerce")
-    bad = df[["age_0_9", "age_10_19"]].isna().any(axis=1) | (df[["age_0_9", "age_10_19"]] < 0).any(axis=1)
-    if bad.any():
-        rows = ", ".join(str(i + 2) for i in np.flatnonzero(bad.to_numpy())[:5])
-        raise DemandError(f"{path}: line(s) {rows}: age counts must be numbers >= 0")
-    return df[list(DEMAND_COLUMNS)]
+    df["area_code"] = df["area_code"].str.strip()
+    df, report = parse_counts(df, path, rule)
+    out = df[list(DEMAND_COLUMNS)].copy()
+    out.attrs["report"] = report
+    return out
 
 
 # --- areas to polygons --------------------------------------------------------------------
@@ -235,6 +408,7 @@ class DemandUnits:
     area_names: dict[str, str]
     area_geoms: dict[str, shapely.Geometry]  # WGS84
     synthetic: bool = False
+    report: InputReport = field(default_factory=InputReport)  # suppressed counts, gap rows
 
     def __len__(self) -> int:
         return len(self.x_m)
@@ -258,20 +432,19 @@ def units_from_areas(table: pd.DataFrame, cell_m: float = 500.0,
     """Spread a demand table per area over grid cells by area share; one unit per piece of a
     cell inside an area, at the piece's centroid."""
     rule = rule or AgeSplitRule()
-    years = rule.single_years(table["age_0_9"], table["age_10_19"], table["age_0"])
+    years = _single_years(rule, table)
     geoms = area_polygons(list(table["area_code"]))
     xs, ys, ys_list, codes, cells = [], [], [], [], []
     for row_i, code in enumerate(table["area_code"]):
         poly_m = _to_metric_geom(geoms[code])
-        gx, gy, area = grid.cells_over(poly_m, cell_m)
+        gx, gy, area, pieces = grid.cells_over(poly_m, cell_m, with_pieces=True)
         if len(gx) == 0:
             continue
         share = area / area.sum()
-        boxes = shapely.box(gx, gy, gx + cell_m, gy + cell_m)
         partial = area < cell_m**2 - 1e-6
         cx, cy = gx + cell_m / 2, gy + cell_m / 2
         if partial.any():
-            cent = shapely.centroid(shapely.intersection(boxes[partial], poly_m))
+            cent = shapely.centroid(pieces[partial])
             cx[partial], cy[partial] = shapely.get_x(cent), shapely.get_y(cent)
         xs.append(cx)
         ys.append(cy)
@@ -285,23 +458,37 @@ def units_from_areas(table: pd.DataFrame, cell_m: float = 500.0,
         area_code=area_code,
         sigungu_code=np.array([_sigungu_of_area(c) for c in area_code], dtype=object),
         cell_id=np.concatenate(cells), cell_m=cell_m, area_names=names, area_geoms=geoms,
-        synthetic=synthetic)
+        synthetic=synthetic, report=table.attrs.get("report") or InputReport(rows=len(table)))
+
+
+def _single_years(rule: AgeSplitRule, df: pd.DataFrame) -> np.ndarray:
+    try:
+        return rule.single_years(df["age_0_9"], df["age_10_19"], df["age_0"])
+    except AgeRuleError as exc:
+        raise DemandError(str(exc)) from None
 
 
 def units_from_cells(path: str | Path, rule: AgeSplitRule | None = None,
-                     cell_column: str = "cell_id") -> DemandUnits:
+                     cell_column: str = "cell_id", counts: CountRule | None = None) -> DemandUnits:
     """Demand from a CSV of counts per 국가지점번호 cell (``cell_id, age_0_9, age_10_19[, age_0]``,
-    any cell size), one unit at each cell centre; areas are the 읍면동 holding the centres."""
+    any cell size), one unit at each cell centre; areas are the 읍면동 holding the centres.
+
+    ``counts``: how suppressed counts (``N/A``) and cells in gaps between 읍면동 are treated
+    (:class:`CountRule`); what happened is in the result's ``report``.
+    """
     path = Path(path)
-    try:
-        df = pd.read_csv(path, dtype={cell_column: str})
-    except FileNotFoundError:
-        raise DemandError(f"{path}: no such file") from None
+    counts = counts or CountRule()
+    df = _read_csv(path)
     if cell_column not in df.columns:
         raise DemandError(f"{path}: no {cell_column!r} column (the 국가지점번호 of each cell)")
+    for c in ("age_0_9", "age_10_19"):
+        if c not in df.columns:
+            raise DemandError(f"{path}: no {c!r} column; expected {cell_column}, age_0_9, "
+                              "age_10_19[, age_0]")
     df = df.rename(columns={cell_column: "area_code"})
     if "age_0" not in df.columns:
-        df["age_0"] = np.nan
+        df["age_0"] = ""
+    df, report = parse_counts(df, path, counts)
     decoded = []
     for line, cid in enumerate(df["area_code"], start=2):
         try:
@@ -312,36 +499,90 @@ def units_from_cells(path: str | Path, rule: AgeSplitRule | None = None,
     size = corner[:, 2]
     cx, cy = corner[:, 0] + size / 2, corner[:, 1] + size / 2
     return _units_from_points(df, cx, cy, rule, cell_m=float(size.max()),
-                              cell_ids=np.array([grid.encode(x, y, 3) for x, y in corner[:, :2] + 1]))
+                              cell_ids=np.array([grid.encode(x, y, 3) for x, y in corner[:, :2] + 1]),
+                              counts=counts, report=report, path=path)
 
 
-def units_from_points(path: str | Path, rule: AgeSplitRule | None = None) -> DemandUnits:
-    """Demand from a CSV of points (``lon, lat, age_0_9, age_10_19[, age_0]``, WGS84)."""
+def units_from_points(path: str | Path, rule: AgeSplitRule | None = None,
+                      counts: CountRule | None = None) -> DemandUnits:
+    """Demand from a CSV of points (``lon, lat, age_0_9, age_10_19[, age_0]``, WGS84); suppressed
+    counts and points in gaps are treated by ``counts`` (:class:`CountRule`)."""
     path = Path(path)
-    try:
-        df = pd.read_csv(path)
-    except FileNotFoundError:
-        raise DemandError(f"{path}: no such file") from None
+    counts = counts or CountRule()
+    df = _read_csv(path)
     for c in ("lon", "lat", "age_0_9", "age_10_19"):
         if c not in df.columns:
             raise DemandError(f"{path}: no {c!r} column; expected lon, lat, age_0_9, age_10_19")
     if "age_0" not in df.columns:
-        df["age_0"] = np.nan
-    x, y = to_metric(df["lon"].to_numpy(float), df["lat"].to_numpy(float))
-    return _units_from_points(df, np.asarray(x), np.asarray(y), rule, cell_m=500.0)
+        df["age_0"] = ""
+    df, report = parse_counts(df, path, counts)
+    lon = pd.to_numeric(df["lon"].str.strip(), errors="coerce").to_numpy(float)
+    lat = pd.to_numeric(df["lat"].str.strip(), errors="coerce").to_numpy(float)
+    bad = ~(np.isfinite(lon) & np.isfinite(lat))
+    if bad.any():
+        raise DemandError(f"{path}: line(s) {_lines(np.flatnonzero(bad))}: lon and lat must be "
+                          "numbers (WGS84 degrees)")
+    x, y = to_metric(lon, lat)
+    return _units_from_points(df, np.asarray(x), np.asarray(y), rule, cell_m=500.0,
+                              counts=counts, report=report, path=path)
 
 
-def _units_from_points(df, x, y, rule, cell_m, cell_ids=None) -> DemandUnits:
+@lru_cache(maxsize=1)
+def _emd_tree_m() -> tuple[shapely.STRtree, list[str]]:
+    """The 경기도 읍면동 polygons in EPSG:5179 metres, in an STRtree, and their codes."""
+    polys = admin.gyeonggi_emd_polygons()
+    return (shapely.STRtree([_to_metric_geom(p.geometry) for p in polys]),
+            [p.emd_code for p in polys])
 
+
+def nearest_emd(x_m: np.ndarray, y_m: np.ndarray, max_m: float
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """For EPSG:5179 points, the code of the nearest 경기도 읍면동 within ``max_m`` metres (``""``
+    beyond) and the distance in metres to the nearest one (any distance; 0 inside)."""
+    tree, codes = _emd_tree_m()
+    points = shapely.points(np.asarray(x_m, float), np.asarray(y_m, float))
+    code = np.full(len(points), "", dtype=object)
+    dist = np.full(len(points), np.inf)
+    if len(points) == 0:
+        return code, dist
+    (pt, poly), d = tree.query_nearest(points, return_distance=True, all_matches=False)
+    dist[pt] = d
+    near = d <= max_m
+    code[pt[near]] = np.array(codes, dtype=object)[poly[near]]
+    return code, dist
+
+
+def _units_from_points(df, x, y, rule, cell_m, cell_ids=None, counts: CountRule | None = None,
+                       report: InputReport | None = None, path=None) -> DemandUnits:
     rule = rule or AgeSplitRule()
-    years = rule.single_years(df["age_0_9"], df["age_10_19"], df["age_0"])
+    counts = counts or CountRule()
+    report = report or InputReport(rows=len(df))
+    report.gap_max_m = float(counts.gap_max_m)
+    years = _single_years(rule, df)
     lon, lat = from_metric(x, y)
     areas = admin.locate(lon, lat)
     emd_code = np.array([a.emd_code if a and a.emd_code else "" for a in areas], dtype=object)
-    outside = emd_code == ""
-    if outside.any():
-        raise DemandError(f"{int(outside.sum())} demand point(s) lie outside every 읍면동, "
-                          f"e.g. lon {lon[outside][0]:.5f}, lat {lat[outside][0]:.5f}")
+    outside = np.flatnonzero(emd_code == "")
+    if len(outside):
+        # In no 읍면동 polygon: a gap between the generalised boundaries or off a shoreline.
+        code, dist = nearest_emd(np.asarray(x)[outside], np.asarray(y)[outside], counts.gap_max_m)
+        emd_code[outside] = code
+        report.gap_assigned = int((code != "").sum())
+        ids = df["area_code"].to_numpy() if "area_code" in df.columns else None
+        for k, i in enumerate(outside):
+            if code[k] == "":
+                report.set_aside.append({
+                    "line": int(i) + 2, "id": str(ids[i]) if ids is not None else None,
+                    "distance_m": round(float(dist[k]), 1) if np.isfinite(dist[k]) else None,
+                    "children": round(float(years[i].sum()), 3)})
+    keep = emd_code != ""
+    if not keep.any():
+        raise DemandError(f"{path or 'demand'}: all {len(emd_code)} demand point(s) lie outside "
+                          f"every 읍면동, farther than {counts.gap_max_m:,.0f} m from a 경기도 읍면동")
+    if not keep.all():
+        x, y, years, emd_code = np.asarray(x)[keep], np.asarray(y)[keep], years[keep], emd_code[keep]
+        if cell_ids is not None:
+            cell_ids = np.asarray(cell_ids)[keep]
     if cell_ids is None:
         cx = np.floor(x / cell_m) * cell_m
         cy = np.floor(y / cell_m) * cell_m
@@ -352,4 +593,4 @@ def _units_from_points(df, x, y, rule, cell_m, cell_ids=None) -> DemandUnits:
         x_m=np.asarray(x, float), y_m=np.asarray(y, float), years=years, area_code=emd_code,
         sigungu_code=np.array([c[:5] for c in emd_code], dtype=object), cell_id=cell_ids,
         cell_m=cell_m, area_names={c: polys[c].emd if c in polys else c for c in codes},
-        area_geoms={c: polys[c].geometry for c in codes if c in polys})
+        area_geoms={c: polys[c].geometry for c in codes if c in polys}, report=report)

@@ -74,9 +74,11 @@ def cell_polygon(cell_id: str) -> shapely.Polygon:
     return shapely.box(east, north, east + size_m, north + size_m)
 
 
-def cells_over(geometry_m, cell_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def cells_over(geometry_m, cell_m: float, with_pieces: bool = False):
     """Square cells of side ``cell_m`` aligned to the national grid that meet a polygon
-    (EPSG:5179): south-west corners x, y and the area in m² of each cell inside the polygon."""
+    (EPSG:5179): south-west corners x, y and the area in m² of each cell inside the polygon;
+    with ``with_pieces`` also each cell's part inside the polygon (the whole box for a cell
+    wholly inside), so callers need not intersect again."""
     if cell_m <= 0 or SQUARE_M % cell_m:
         raise GridCodeError(f"cell size {cell_m} m must divide 100,000 m (e.g. 100, 250, 500, 1000)")
     minx, miny, maxx, maxy = geometry_m.bounds
@@ -89,7 +91,11 @@ def cells_over(geometry_m, cell_m: float) -> tuple[np.ndarray, np.ndarray, np.nd
     gx, gy, boxes = gx[hit], gy[hit], boxes[hit]
     inside = shapely.contains(geometry_m, boxes)
     area = np.full(len(boxes), float(cell_m) ** 2)
+    pieces = boxes.copy()
     if (~inside).any():
-        area[~inside] = shapely.area(shapely.intersection(boxes[~inside], geometry_m))
+        pieces[~inside] = shapely.intersection(boxes[~inside], geometry_m)
+        area[~inside] = shapely.area(pieces[~inside])
     keep = area > 0
+    if with_pieces:
+        return gx[keep], gy[keep], area[keep], pieces[keep]
     return gx[keep], gy[keep], area[keep]

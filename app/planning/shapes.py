@@ -21,6 +21,20 @@ def _cell_wgs84(cell_id: str, cell_m: float) -> shapely.Polygon:
     return shapely.Polygon(np.column_stack([lon, lat]))
 
 
+def _cells_wgs84(cell_ids: list[str], cell_m: float) -> list[shapely.Polygon]:
+    """:func:`_cell_wgs84` for many cells with one coordinate transformation."""
+    if not cell_ids:
+        return []
+    corners = np.array([grid.decode(k)[:2] for k in cell_ids], float)
+    dx = np.array([0, cell_m, cell_m, 0, 0], float)
+    dy = np.array([0, 0, cell_m, cell_m, 0], float)
+    xs = (corners[:, :1] + dx).ravel()
+    ys = (corners[:, 1:] + dy).ravel()
+    lon, lat = from_metric(xs, ys)
+    rings = np.stack([np.asarray(lon), np.asarray(lat)], axis=-1).reshape(len(cell_ids), 5, 2)
+    return list(shapely.polygons(rings))
+
+
 @lru_cache(maxsize=256)
 def _sigungu_shape(code: str, tolerance_deg: float) -> shapely.Geometry:
     return area_polygons([code])[code].simplify(tolerance_deg, preserve_topology=True)
@@ -31,7 +45,7 @@ def level_shapes(units: DemandUnits, level: str, keys, tolerance_deg: float = 0.
     """One WGS84 polygon per key, simplified by ``tolerance_deg`` (about 50 m) and rounded to
     1e-5° (about 1 m) to keep maps and exports small."""
     if level == "grid":
-        shapes = [_cell_wgs84(k, units.cell_m) for k in keys]
+        shapes = _cells_wgs84(list(keys), units.cell_m)
     elif level == "emd":
         shapes = [_emd_shape(units, k, tolerance_deg) for k in keys]
     else:

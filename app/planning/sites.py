@@ -10,15 +10,24 @@ until no swap improves the total; fast, usually within a few per cent of the opt
 answer, stopped at a time limit with the best answer found). ``auto`` runs both and keeps the
 better. The tests compare both with spopt's exact MCLP on small cases. Coverage is reported
 weighted by children, not as a count of points.
+
+Cost: the work grows with the candidate–demand pairs within the radius (the non-zeros of the
+coverage matrix) times ``p``; :func:`estimate_pairs` predicts the pairs from a sample of
+candidates in milliseconds, so a caller can refuse or defer a request before building anything.
+``deadline_s`` bounds the whole run: swap passes stop and CBC's time limit shrinks to fit it.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
 from scipy.spatial import cKDTree
+
+from app.planning.coverage import estimate_pairs  # noqa: F401  (part of this module's API)
 
 
 class SiteError(ValueError):
@@ -37,6 +46,8 @@ class SiteSuggestion:
     method: str = "greedy"  # which method's answer this is
     proven_optimal: bool = False  # CBC proved no choice covers more
 
+    stopped_early: bool = False  # the deadline ended the swap passes before they settled
+
     @property
     def share_before(self) -> float:
         """Demand-weighted coverage before (share of all children)."""
@@ -48,26 +59,56 @@ class SiteSuggestion:
         return self.covered_after / self.total_children if self.total_children else float("nan")
 
 
+#: candidates queried at a time when building the coverage matrix (bounds the Python lists
+#: ``query_ball_point`` makes to one chunk's pairs)
+_CHUNK = 2048
+
+
 def coverage_matrix(candidate_xy: np.ndarray, demand_xy: np.ndarray, radius_m: float
                     ) -> sparse.csr_matrix:
     """A (candidates × demand) 0/1 matrix: demand point within ``radius_m`` of the candidate."""
+    candidate_xy = np.asarray(candidate_xy, float).reshape(-1, 2)
+    demand_xy = np.asarray(demand_xy, float).reshape(-1, 2)
     if len(candidate_xy) == 0 or len(demand_xy) == 0:
         return sparse.csr_matrix((len(candidate_xy), len(demand_xy)))
-    hits = cKDTree(demand_xy).query_ball_point(candidate_xy, r=radius_m, return_sorted=False)
-    counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
-    indptr = np.concatenate([[0], np.cumsum(counts)])
-    indices = np.fromiter((x for h in hits for x in h), dtype=np.int64, count=int(counts.sum()))
-    return sparse.csr_matrix((np.ones(len(indices)), indices, indptr),
+    tree = cKDTree(demand_xy)
+    counts, indices = [], []
+    for start in range(0, len(candidate_xy), _CHUNK):
+        hits = tree.query_ball_point(candidate_xy[start:start + _CHUNK], r=radius_m,
+                                     return_sorted=False)
+        n = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
+        counts.append(n)
+        indices.append(np.fromiter((x for h in hits for x in h), dtype=np.int64,
+                                   count=int(n.sum())))
+    indptr = np.concatenate([[0], np.cumsum(np.concatenate(counts))])
+    idx = np.concatenate(indices)
+    return sparse.csr_matrix((np.ones(len(idx)), idx, indptr),
                              shape=(len(candidate_xy), len(demand_xy)))
 
 
 METHODS = ("auto", "greedy", "exact")
 
+#: ``progress(fraction_done, note)``, called now and then during a long suggestion
+Progress = Callable[[float, str], None]
+
 
 def suggest_sites(demand_xy: np.ndarray, children: np.ndarray, existing_xy: np.ndarray,
                   candidate_xy: np.ndarray, radius_m: float, p: int, method: str = "auto",
-                  time_limit_s: float = 40.0, max_swap_passes: int = 20) -> SiteSuggestion:
-    """Choose ``p`` of the candidates (see the module docstring). Arrays are EPSG:5179 m."""
+                  time_limit_s: float = 40.0, max_swap_passes: int = 20,
+                  deadline_s: float | None = None, progress: Progress | None = None,
+                  exact_max_pairs: float = float("inf")) -> SiteSuggestion:
+    """Choose ``p`` of the candidates (see the module docstring). Arrays are EPSG:5179 m.
+
+    ``time_limit_s``: CBC's time limit (seconds) for ``exact``/``auto``; ``deadline_s``: a
+    bound (seconds from now) on the whole run, which ends the swap passes early and shortens
+    CBC's limit (the best answer found so far is returned, ``stopped_early`` set);
+    ``progress``: called with the share done and a note; ``exact_max_pairs``: the most
+    candidate–demand pairs CBC is given (PuLP needs about a minute per million to write the
+    model, outside CBC's time limit): ``exact`` beyond it is a :class:`SiteError`, ``auto``
+    keeps the greedy answer. Raises :class:`SiteError`.
+    """
+    started = time.monotonic()
+    report = progress or (lambda share, note: None)
     if method not in METHODS:
         raise SiteError(f"method must be one of {', '.join(METHODS)}")
     demand_xy = np.asarray(demand_xy, float).reshape(-1, 2)
@@ -84,15 +125,29 @@ def suggest_sites(demand_xy: np.ndarray, children: np.ndarray, existing_xy: np.n
     else:
         already = np.zeros(len(demand_xy), bool)
     free = np.where(already, 0.0, w)
+    report(0.02, "building the coverage matrix")
     cover = coverage_matrix(candidate_xy, demand_xy, radius_m)
+    if method == "exact" and cover.nnz > exact_max_pairs:
+        raise SiteError(f"method exact takes at most {exact_max_pairs:,.0f} candidate–demand "
+                        f"pairs within radius_m; this suggestion has {cover.nnz:,}: use greedy "
+                        "or auto, a smaller radius_m or fewer candidates")
 
-    chosen = _greedy_with_swaps(cover, free, p, max_swap_passes)
+    def left_s() -> float:
+        return float("inf") if deadline_s is None else deadline_s - (time.monotonic() - started)
+
+    greedy_share = 0.9 if method == "greedy" else 0.4
+    chosen, settled = _greedy_with_swaps(cover, free, p, max_swap_passes, left_s,
+                                         lambda f: report(0.05 + greedy_share * f, "greedy"))
     found_by, optimal = "greedy", False
-    if method in ("auto", "exact"):
-        exact, optimal = _exact(cover, free, p, chosen, time_limit_s)
+    if method in ("auto", "exact") and left_s() > 1.0 and cover.nnz <= exact_max_pairs:
+        report(0.05 + greedy_share, "exact (CBC)")
+        exact, optimal = _exact(cover, free, p, chosen, min(time_limit_s, left_s()))
         if method == "exact" or _covered(cover, free, exact) > _covered(cover, free, chosen) + 1e-9:
             chosen, found_by = exact, "exact"
-    return _report(cover, free, w, already, chosen, found_by, optimal)
+    result = _report(cover, free, w, already, chosen, found_by, optimal)
+    result.stopped_early = not settled
+    report(1.0, "done")
+    return result
 
 
 def _covered(cover: sparse.csr_matrix, free: np.ndarray, chosen: list[int]) -> float:
@@ -100,33 +155,45 @@ def _covered(cover: sparse.csr_matrix, free: np.ndarray, chosen: list[int]) -> f
     return float(free @ hit)
 
 
+def _row(cover: sparse.csr_matrix, k: int) -> np.ndarray:
+    """The demand points candidate ``k`` covers (indices, each once)."""
+    return cover.indices[cover.indptr[k]:cover.indptr[k + 1]]
+
+
 def _greedy_with_swaps(cover: sparse.csr_matrix, free: np.ndarray, p: int,
-                       max_swap_passes: int) -> list[int]:
+                       max_swap_passes: int, left_s: Callable[[], float],
+                       progress: Callable[[float], None]) -> tuple[list[int], bool]:
+    """Greedy choice then single swaps; also whether the swaps settled (no deadline hit)."""
     chosen: list[int] = []
     count = np.zeros(cover.shape[1])  # chosen sites covering each point
-    for _ in range(p):
+    for step in range(p):
         gain = cover @ (free * (count == 0))
         gain[chosen] = -1
         best = int(np.argmax(gain))  # the lowest index among equal gains: deterministic
         chosen.append(best)
-        count += cover[best].toarray().ravel()
+        count[_row(cover, best)] += 1
+        progress(0.5 * (step + 1) / p)
 
-    for _ in range(max_swap_passes):
+    for done in range(max_swap_passes):
         improved = False
         for slot, s in enumerate(list(chosen)):
-            row = cover[s].toarray().ravel()
-            without = count - row
+            if left_s() <= 0:
+                return chosen, False
+            without = count.copy()
+            without[_row(cover, s)] -= 1
             loss = float(free @ ((count > 0) & (without == 0)))
             gain = cover @ (free * (without == 0))
             gain[chosen] = -1
             t = int(np.argmax(gain))
             if gain[t] > loss + 1e-9:
                 chosen[slot] = t
-                count = without + cover[t].toarray().ravel()
+                without[_row(cover, t)] += 1
+                count = without
                 improved = True
+        progress(0.5 + 0.5 * (done + 1) / max_swap_passes)
         if not improved:
             break
-    return chosen
+    return chosen, True
 
 
 def _exact(cover: sparse.csr_matrix, free: np.ndarray, p: int, start: list[int],
@@ -168,15 +235,19 @@ def _cbc(time_limit_s: float):
 
 
 def _report(cover, free, w, already, chosen, method, optimal) -> SiteSuggestion:
-    order, newly, count = [], [], np.zeros(cover.shape[1])
+    order, newly = [], []
+    covered = np.zeros(cover.shape[1], bool)
     remaining = list(chosen)
     while remaining:
-        gains = [float(free @ ((count == 0) & (cover[c].toarray().ravel() > 0))) for c in remaining]
+        gains = []
+        for c in remaining:
+            idx = _row(cover, c)
+            gains.append(float(free[idx[~covered[idx]]].sum()))
         k = int(np.argmax(gains))
         c = remaining.pop(k)
         order.append(c)
         newly.append(gains[k])
-        count += cover[c].toarray().ravel()
+        covered[_row(cover, c)] = True
     before = float(w[already].sum())
     return SiteSuggestion(chosen=np.array(order, dtype=np.int64), newly_covered=np.array(newly),
                           covered_before=before, covered_after=before + float(np.sum(newly)),

@@ -16,6 +16,7 @@ import numpy as np
 from app.geo.crs import to_metric
 from app.planning.periods import open_for, windows
 from app.planning.settings import services
+from app.search.locale import KOREA, RegistryLocale
 from app.search.model import Facility
 
 SUPPLY_VALUES = ("capacity", "vacancies")
@@ -56,16 +57,19 @@ def serves(facility: Facility, service: str) -> bool:
 
 def build_supply(facilities: Sequence[Facility], service: str, period: str | None,
                  week_of: date, value: str = "capacity",
-                 vacancies: Callable[[Facility, str], int | None] | None = None) -> Supply:
-    """The supply of ``service`` open for the whole of ``period`` (``None``: any time).
+                 vacancies: Callable[[Facility, str], int | None] | None = None,
+                 locale: RegistryLocale = KOREA) -> Supply:
+    """The supply of ``service`` open for the whole of ``period`` (``None``: any time), in the
+    registry's zone and holiday calendar (``locale``).
 
     ``vacancies(facility, service)`` gives the fresh reported places or ``None``; needed when
     ``value == "vacancies"``.
     """
     if value not in SUPPLY_VALUES:
         raise SupplyError(f"supply value {value!r} is not one of {', '.join(SUPPLY_VALUES)}")
-    wins = windows(period, week_of) if period else []
-    chosen = [f for f in facilities if serves(f, service) and (not wins or open_for(f, wins))]
+    wins = windows(period, week_of, locale) if period else []
+    chosen = [f for f in facilities
+              if serves(f, service) and (not wins or open_for(f, wins, locale))]
     places, unknown = [], 0
     for f in chosen:
         n = f.capacity if value == "capacity" else (vacancies(f, service) if vacancies else None)

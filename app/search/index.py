@@ -30,8 +30,18 @@ from scipy.spatial import cKDTree
 
 from app.geo.crs import to_metric
 
-from .hours import is_korean_public_holiday
-from .model import KINDS, PROGRAMMES, REGULAR, SERVICES, Facility
+from .hours import WeeklyHours
+from .locale import KOREA, RegistryLocale
+from .model import (
+    KINDS,
+    PROGRAMMES,
+    REGULAR,
+    SERVICES,
+    Facility,
+    programme_rules,
+    sigun_code,
+    usable_programmes,
+)
 
 WALKING_SPEED_M_PER_MIN = 4000 / 60  # 4 km/h, a parent with a small child
 WALKING_DETOUR_FACTOR = 1.3  # streets are longer than the straight line
@@ -39,6 +49,10 @@ MODES = ("home", "either", "commute")
 # A filter that keeps fewer than 1 provider in this many gets its own (cached) tree.
 SUB_INDEX_MAX_SHARE = 32
 SUB_INDEX_CACHE_SIZE = 256
+# Unknown ages (None) become bounds that no age passes: unknown is never presented as eligible.
+UNKNOWN_AGE_MIN = 2**31 - 1
+UNKNOWN_AGE_MAX = -1
+_NO_HOURS = WeeklyHours.from_mapping({})
 
 
 def walking_minutes(distance_m: float) -> int:
@@ -57,12 +71,24 @@ class Criteria:
     start: datetime | None = None  # aware, the whole window must be open
     end: datetime | None = None
     available_only: bool = False
-    home_sigungu_code: str | None = None  # for home-visit providers' service areas
+    # The home's 시군구: home-visit providers' service areas and the programmes' residence
+    # rules ("" : the home lies in no known 시군구; None: not given — no home-visit providers,
+    # residence rules not applied).
+    home_sigungu_code: str | None = None
+    # Only providers in this 시군구 or 시군 (5-digit code; 41110 covers 41111 … 41117);
+    # home-visit providers: those serving some part of it.
+    region: str | None = None
 
     @cached_property
     def vacancy_key(self) -> str:
         """Which vacancy figure counts: the requested programme's, else ordinary places."""
         return min(self.programmes) if self.programmes else REGULAR
+
+    @cached_property
+    def usable_programmes(self) -> frozenset[str]:
+        """The requested programmes this family may use (age, residence; see
+        :class:`app.search.model.ProgrammeRule`); empty when none, or none requested."""
+        return usable_programmes(self.programmes, self.age_months, self.home_sigungu_code)
 
 
 # Results are made ten at a time on every search: plain slotted classes, created several
@@ -95,7 +121,12 @@ class Hit:
 
 
 def _has_static_filters(c: Criteria) -> bool:
-    return not (c.kinds is None and not c.programmes and not c.services and c.age_months is None)
+    return not (c.kinds is None and not c.programmes and not c.services and c.age_months is None
+                and c.region is None)
+
+
+def _programme_bits(programmes) -> int:
+    return sum(1 << PROGRAMMES.index(p) for p in programmes)
 
 
 class _Columns:
@@ -104,24 +135,51 @@ class _Columns:
     def __init__(self, facilities: Sequence[Facility]) -> None:
         svc = list(SERVICES)
         self.kind = np.array([KINDS.index(f.kind) for f in facilities], dtype=np.int8)
-        self.programme_bits = np.array(
-            [sum(1 << PROGRAMMES.index(p) for p in f.programmes) for f in facilities],
+        # The programmes each provider offers under the programme's rules (its kind, and for
+        # programmes at a centre a 시군 that runs it): a provider that lists a programme its 시군
+        # does not run is not offered to families for it.
+        rules = programme_rules()
+        self.offered_bits = np.array(
+            [_programme_bits(p for p in f.programmes if rules[p].offered_by(f)) for f in facilities],
             dtype=np.int16,
         )
+        # The regions (5-digit 시군구 and 시군 codes) each provider belongs to: where it is, or
+        # for home-visit providers every area it serves.
+        self.region_keys = [
+            frozenset(k for code in (f.service_area_sigungu_codes if f.comes_to_family
+                                     else (f.sigungu_code,)) if code
+                      for k in (code, sigun_code(code)))
+            for f in facilities]
+        self._in_region: dict[str, np.ndarray] = {}
         self.service_bits = np.array(
             [sum(1 << svc.index(s) for s in f.services) for f in facilities], dtype=np.int16
         )
-        self.age_min = np.array([f.age_min_months for f in facilities], dtype=np.int32)
-        self.age_max = np.array([f.age_max_months for f in facilities], dtype=np.int32)
+        self.age_min = np.array([UNKNOWN_AGE_MIN if f.age_min_months is None else f.age_min_months
+                                 for f in facilities], dtype=np.int32)
+        self.age_max = np.array([UNKNOWN_AGE_MAX if f.age_max_months is None else f.age_max_months
+                                 for f in facilities], dtype=np.int32)
+
+    def in_region(self, region: str) -> np.ndarray:
+        """Per facility, whether it belongs to ``region`` (computed once per region)."""
+        found = self._in_region.get(region)
+        if found is None:
+            found = np.array([region in keys for keys in self.region_keys], dtype=bool)
+            if len(self._in_region) >= 1024:  # a bound, whatever callers pass
+                self._in_region.clear()
+            self._in_region[region] = found
+        return found
 
     def mask(self, idx: np.ndarray, c: Criteria) -> np.ndarray:
-        """Which of the facilities at ``idx`` pass the kind, programme, service and age filters."""
+        """Which of the facilities at ``idx`` pass the kind, programme (with its eligibility
+        rules), service, age and region filters."""
         mask = np.ones(len(idx), dtype=bool)
         if c.kinds is not None:
             mask &= np.isin(self.kind[idx], [KINDS.index(k) for k in c.kinds])
         if c.programmes:
-            bits = sum(1 << PROGRAMMES.index(p) for p in c.programmes)
-            mask &= (self.programme_bits[idx] & bits) != 0
+            bits = _programme_bits(c.usable_programmes)
+            mask &= (self.offered_bits[idx] & bits) != 0
+        if c.region is not None:
+            mask &= self.in_region(c.region)[idx]
         if c.services:
             bits = sum(1 << list(SERVICES).index(s) for s in c.services)
             mask &= (self.service_bits[idx] & bits) == bits
@@ -138,10 +196,15 @@ class FacilityIndex:
     walks_in_memory = True
 
     def __init__(self, facilities: Sequence[Facility], max_age: timedelta,
-                 sub_index_max_share: int = SUB_INDEX_MAX_SHARE, live=None) -> None:
+                 sub_index_max_share: int = SUB_INDEX_MAX_SHARE, live=None,
+                 locale: RegistryLocale = KOREA) -> None:
         # ``live``: reports newer than the registry (an object with ``get(facility_id)`` and
         # ``reachable``; see app.live.service.LiveOverlay), or None.
+        # ``locale``: the registry's time zone and holiday calendar, in which hours are read.
         self.live = live
+        self.locale = locale
+        self._is_holiday = locale.is_holiday
+        self._tz = locale.tz
         self.max_age = max_age
         self.sub_index_max_share = sub_index_max_share
         self.by_id = {f.id: f for f in facilities}
@@ -159,7 +222,8 @@ class FacilityIndex:
         self.facilities = sited
         lon = np.array([f.lon for f in sited], dtype=float)
         lat = np.array([f.lat for f in sited], dtype=float)
-        x, y = to_metric(lon, lat)
+        self._metric_crs = locale.metric_crs  # planar metres in the registry's area
+        x, y = to_metric(lon, lat, self._metric_crs)
         self.xy = np.column_stack([x, y]) if len(sited) else np.zeros((0, 2))
         self.tree = cKDTree(self.xy) if len(sited) and self.walks_in_memory else None
         self._sub_trees: OrderedDict[tuple, tuple[cKDTree | None, np.ndarray | None]] = \
@@ -167,6 +231,9 @@ class FacilityIndex:
         self._sub_lock = threading.Lock()
         self.columns = _Columns(sited)
         self.home_visit_columns = _Columns(self.home_visit)
+        # Every 시군구 and 시군 code some provider belongs to (for checking a region filter).
+        self.regions = frozenset().union(*self.columns.region_keys,
+                                         *self.home_visit_columns.region_keys)
         self.lon, self.lat = lon, lat
         self._lon_order = np.argsort(lon, kind="stable")
         self._lon_sorted = lon[self._lon_order]
@@ -212,7 +279,10 @@ class FacilityIndex:
             if rec is not None and rec.closed_during(c.start, c.end):
                 return False
             overrides = rec.hours if rec is not None else None
-            if not f.hours.is_open_for(c.start, c.end, is_korean_public_holiday, overrides):
+            # Unknown hours are never presented as open: only dates the provider reported
+            # hours for can open it.
+            hours = f.hours if f.hours is not None else _NO_HOURS
+            if not hours.is_open_for(c.start, c.end, self._is_holiday, overrides, self._tz):
                 return False
         return not c.available_only or self.availability(f, c, now).status == "available"
 
@@ -244,13 +314,18 @@ class FacilityIndex:
         # Without filters nearly every candidate matches: start just above the limit.
         k = min(n, max(32, limit * 4) if static or c.start or c.available_only else limit + 6)
         done = 0
-        bound = np.inf if radius_m is None else radius_m * (1 + 1e-12)
+        # The radius is inclusive (a provider exactly radius_m away is in, as in PostGIS's
+        # ST_DWithin): the tree is asked with a little slack (its bound is strict, and compared
+        # squared), then cut at distance <= radius_m below.
+        bound = np.inf if radius_m is None else radius_m * (1 + 1e-9) + 1e-6
         while done < n:
             dist, idx = tree.query([x, y], k=k, distance_upper_bound=bound)
             # Small batches are handled as Python lists: numpy's per-call cost on a dozen
             # numbers outweighs the work.
             dl = np.atleast_1d(dist).tolist()
-            m = bisect.bisect_left(dl, math.inf)  # misses (beyond the radius) are inf, last
+            # Misses (beyond the bound) are inf, last; then the exact, inclusive radius.
+            m = bisect.bisect_left(dl, math.inf) if radius_m is None else \
+                bisect.bisect_right(dl, radius_m)
             del dl[m:]
             il = np.atleast_1d(idx)[:m]
             il = (members[il] if members is not None else il).tolist()
@@ -281,7 +356,8 @@ class FacilityIndex:
         those, so a 1-in-1,000 filter does not walk a thousand non-matches per match."""
         if self.tree is None or not _has_static_filters(c):
             return self.tree, None
-        key = (c.kinds, c.programmes, c.services, c.age_months)
+        key = (c.kinds, c.programmes, c.usable_programmes if c.programmes else None, c.services,
+               c.age_months, c.region)
         with self._sub_lock:
             cached = self._sub_trees.get(key)
             if cached is not None:
@@ -311,13 +387,13 @@ class FacilityIndex:
         ``radius_m`` limits the distance from the nearer anchor (``commute``: the detour).
         """
         hits = self._home_visit_hits(c, now, limit)
-        hx, hy = to_metric(float(lon), float(lat))
+        hx, hy = to_metric(float(lon), float(lat), self._metric_crs)
         if work is None or mode == "home":
             for i, d in self._take(self._walk(hx, hy, c, now, limit, radius_m), limit):
                 f = self.facilities[i]
                 hits.append(Hit(f, d, "home", None, self.availability(f, c, now), d))
             return hits[:limit]
-        wx, wy = to_metric(float(work[0]), float(work[1]))
+        wx, wy = to_metric(float(work[0]), float(work[1]), self._metric_crs)
         if mode == "either":
             best: dict[int, Hit] = {}
             for anchor, (ax, ay) in (("home", (hx, hy)), ("work", (wx, wy))):

@@ -4,7 +4,9 @@
   var form = document.getElementById("builder");
   var preview = document.getElementById("preview");
   var snippet = document.getElementById("snippet");
-  var base = form.dataset.embedUrl;
+  // The snippet's address is this page's own origin as the browser sees it; the server never
+  // builds it from the request's Host header (which a client can set to anything).
+  var base = new URL(form.dataset.embedUrl, window.location.href).href;
 
   function url() {
     var p = new URLSearchParams();

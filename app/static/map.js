@@ -29,6 +29,19 @@
     return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" +
       pad(d.getHours()) + ":" + pad(d.getMinutes());
   }
+  // The wall clock of the registry's zone (cfg.timezone, e.g. Asia/Seoul), as a Date whose
+  // fields read that wall-clock time: the times the page sends carry no offset, and the server
+  // reads them in the registry's zone, whatever zone this browser is in.
+  function registryNow() {
+    var now = new Date();
+    if (!cfg.timezone || !window.Intl) return now;
+    var parts = {};
+    new Intl.DateTimeFormat("en-US", { timeZone: cfg.timezone, hourCycle: "h23",
+      year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+      second: "2-digit" }).formatToParts(now).forEach(function (x) { parts[x.type] = x.value; });
+    return new Date(+parts.year, +parts.month - 1, +parts.day, +parts.hour % 24, +parts.minute,
+      +parts.second);
+  }
 
   var state = { home: null, work: null, hits: [], markers: {}, items: {} };
 
@@ -52,19 +65,14 @@
   var outlines = L.geoJSON(null, { interactive: false,
     style: { color: "#5b6b7a", weight: 1, fill: true, fillColor: "#eef2f5", fillOpacity: 0.35 } });
   outlines.addTo(map);
-  var regionCodes = null;
   var outlinesReady = fetch("/geo/gyeonggi-sigungu.geojson").then(function (r) { return r.json(); })
     .then(function (gj) {
       outlines.addData(gj);
       if (embed && embed.region) {
         var layers = [];
-        regionCodes = {};
         outlines.eachLayer(function (layer) {
           var p = layer.feature.properties;
-          if (p.code === embed.region || p.sigun_code === embed.region) {
-            layers.push(layer);
-            regionCodes[p.code] = true;
-          }
+          if (p.code === embed.region || p.sigun_code === embed.region) layers.push(layer);
         });
         if (layers.length) {
           var bounds = L.featureGroup(layers).getBounds();
@@ -72,8 +80,6 @@
           if (embed.limitToRegion) {
             map.setMaxBounds(bounds.pad(0.2));
             map.setMinZoom(Math.max(map.getZoom() - 1, 7));
-          } else {
-            regionCodes = null;
           }
         }
       }
@@ -274,7 +280,7 @@
   function windowParams() {
     var choice = document.querySelector("input[name=when]:checked");
     var when = choice ? choice.value : "anytime";
-    var now = new Date();
+    var now = registryNow();
     if (when === "now") return { open_now: "true", day: now };
     if (when === "tonight") {
       var s = new Date(now); s.setHours(19, 0, 0, 0);
@@ -320,6 +326,9 @@
     if (embed && !what) what = embed.programme ? "programme:" + embed.programme
       : (embed.kind ? "kind:" + embed.kind : "");
     if (what) { var parts = what.split(":"); p[parts[0]] = parts[1]; }
+    // A widget kept to its region asks the search for that region's providers (the API's
+    // region filter), so it always shows the nearest ones of the region, never fewer.
+    if (embed && embed.region && embed.limitToRegion) p.region = embed.region;
     var birth = $("birth-date") ? $("birth-date").value : "";
     var years = $("age-years") ? $("age-years").value : "";
     var months = $("age-months") ? $("age-months").value : "";
@@ -354,6 +363,7 @@
     return s;
   }
   function hoursText(f, dayType) {
+    if (!f.hours) return t("hours_unknown");
     var ivs = f.hours[dayType] || [];
     if (!ivs.length) return t("closed_that_day");
     return t("hours_on_day") + ": " + ivs.join(", ");
@@ -412,9 +422,6 @@
     state.markers = {};
     state.items = {};
     var hits = body.results;
-    if (regionCodes) {
-      hits = hits.filter(function (h) { return regionCodes[h.facility.sigungu_code] || h.comes_to_you; });
-    }
     state.hits = hits;
     if ($("results-count")) $("results-count").textContent = t("results_count", { n: hits.length });
     $("results-status").textContent = hits.length ? "" : t("no_results");
@@ -495,7 +502,7 @@
           $("results-status").textContent = t("error") + " " + res.body.error.message;
           return;
         }
-        var day = q.day || new Date();
+        var day = q.day || registryNow();
         var dayType = res.body.day_type || DAY_KEYS[day.getDay()];
         render(res.body, dayType);
       })

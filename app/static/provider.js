@@ -25,6 +25,17 @@
     return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" +
       pad(d.getHours()) + ":" + pad(d.getMinutes());
   }
+  // Today's date on the registry's wall clock (cfg.timezone): times typed without an offset
+  // (the closed-until field) are read by the server in the registry's zone, whatever zone
+  // this phone is set to.
+  function registryToday() {
+    var now = new Date();
+    if (!cfg.timezone || !window.Intl) return new Date(now.getFullYear(), now.getMonth(), now.getDate());
+    var parts = {};
+    new Intl.DateTimeFormat("en-US", { timeZone: cfg.timezone, year: "numeric", month: "2-digit",
+      day: "2-digit" }).formatToParts(now).forEach(function (x) { parts[x.type] = x.value; });
+    return new Date(+parts.year, +parts.month - 1, +parts.day);
+  }
 
   function show(rec) {
     state.record = rec;
@@ -38,7 +49,8 @@
     f.closed_until.value = closure ? closure.end.slice(0, 16) : "";
     f.reason.value = closure ? closure.reason : "";
     $("last-report").textContent = rec.reported_at
-      ? t("last_report", { t: new Date(rec.reported_at).toLocaleString(cfg.lang === "ko" ? "ko-KR" : "en-GB") })
+      ? t("last_report", { t: new Date(rec.reported_at).toLocaleString(cfg.lang === "ko" ? "ko-KR" : "en-GB",
+        cfg.timezone ? { timeZone: cfg.timezone } : undefined) })
       : t("never_reported");
   }
 
@@ -80,9 +92,11 @@
     });
     var closures = [];
     if (f.closed.checked) {
-      var now = new Date();
-      var until = f.closed_until.value || localIso(new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1));
-      closures.push({ start: localIso(now), end: until, reason: f.reason.value });
+      var today = registryToday();
+      var until = f.closed_until.value ||
+        localIso(new Date(today.getFullYear(), today.getMonth(), today.getDate() + 1));
+      // The start is this instant, sent with its offset (UTC), so no zone is guessed.
+      closures.push({ start: new Date().toISOString(), end: until, reason: f.reason.value });
     }
     var rec = state.record;
     var body = { version: rec.version, vacancies: vacancies, slots: rec.slots, hours: rec.hours,

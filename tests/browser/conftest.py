@@ -65,7 +65,8 @@ def _host_page_server(port: int, app_url: str) -> _Server:
 def live(tmp_path_factory):
     """URLs of the running app and of an allowed and a refused host page."""
     if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+        pytest.skip("Debian's chromium is not installed (python3 manage.py test run as root "
+                    "installs it)")
     tmp = tmp_path_factory.mktemp("live")
     demo = read_registry(DEMO_REGISTRY_PATH)
     template = next(f for f in demo.facilities if f.sigungu == "수원시 영통구"

@@ -16,6 +16,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -29,8 +31,9 @@ class Gunicorn:
     """``gunicorn -w 2 app.wsgi:app`` on a free port, started and killed as a group."""
 
     def __init__(self, db_url: str, instance: Path, threads: int = 1,
-                 config: dict | None = None) -> None:
+                 config: dict | None = None, workers: int = 2) -> None:
         self.threads = threads
+        self.workers = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "DOLBOM_DATABASE_URL": json.dumps(db_url),
@@ -42,7 +45,7 @@ class Gunicorn:
     def start(self) -> Gunicorn:
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.proc = subprocess.Popen(
-            [str(gunicorn), "-w", "2", "--threads", str(self.threads), "-b",
+            [str(gunicorn), "-w", str(self.workers), "--threads", str(self.threads), "-b",
              f"127.0.0.1:{self.port}", "--log-level",
              "warning", "app.wsgi:app"], cwd=ROOT, env=self.env, start_new_session=True,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -104,6 +107,9 @@ class Proxy:
             except OSError:
                 client.close()
                 continue
+            # 5 s to connect, then no timeout: a pooled connection may sit idle for longer (a
+            # request holding one while the registry loads), and the proxy must not cut it.
+            upstream.settimeout(None)
             with self.lock:
                 self.conns += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
@@ -144,8 +150,25 @@ def reset_postgres(url: str) -> None:
 
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version, availability, audit_log, "
-                             "tokens, facilities, registry_meta CASCADE"))
+        # Every table of ours (any migration's), not PostGIS's own spatial_ref_sys.
+        names = conn.execute(sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                                     "AND tablename <> 'spatial_ref_sys'")).scalars().all()
+        if names:
+            conn.execute(sa.text(f"DROP TABLE IF EXISTS {', '.join(names)} CASCADE"))
         for function in ("audit_log_append_only", "availability_audit"):
             conn.execute(sa.text(f"DROP FUNCTION IF EXISTS {function}() CASCADE"))
     engine.dispose()
+
+
+def postgres_skip_reason() -> str:
+    """Why the PostgreSQL cases do not run (set by manage.py or by ``postgres_db``)."""
+    return os.environ.get("DOLBOM_TEST_POSTGRES_SKIP") or (
+        "no PostgreSQL: run python3 manage.py test (as root it installs and starts one), "
+        "or eval \"$(bash .ci/postgres.sh)\"")
+
+
+def skip_without_postgres() -> None:
+    """Skip (fail under CI) a PostgreSQL case that cannot run, with the reason."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run the PostgreSQL tests: {postgres_skip_reason()}")
+    pytest.skip(postgres_skip_reason())

@@ -22,6 +22,8 @@ from app.live.db import make_engine, upgrade
 from .servers import ROOT, Gunicorn, Proxy, request
 
 FACILITY = "demo-dc-00001"
+# These tests write as fast as they can with one provider token: far above the default limit.
+UNLIMITED = {"PROVIDER_WRITE_RATE_LIMIT": "1000000 per minute"}
 WRITER = r"""
 import json, sys
 sys.path.insert(0, sys.argv[4])
@@ -63,7 +65,7 @@ def audit_versions(engine) -> list[int]:
 
 def test_two_processes_1000_conflicting_updates_each_lose_none(prepared, tmp_path):
     db_url, token, engine = prepared
-    server = Gunicorn(db_url, tmp_path).start()
+    server = Gunicorn(db_url, tmp_path, config=UNLIMITED).start()
     try:
         url = f"{server.url}/api/v1/providers/{FACILITY}/availability"
         writers = [subprocess.Popen([sys.executable, "-c", WRITER, url, token, "1000",
@@ -82,7 +84,7 @@ def test_two_processes_1000_conflicting_updates_each_lose_none(prepared, tmp_pat
 
 def test_kill_9_during_a_burst_keeps_every_acknowledged_write(prepared, tmp_path):
     db_url, token, engine = prepared
-    server = Gunicorn(db_url, tmp_path).start()
+    server = Gunicorn(db_url, tmp_path, config=UNLIMITED).start()
     url = f"{server.url}/api/v1/providers/{FACILITY}/availability"
     acked: list[int] = []
     stop = threading.Event()

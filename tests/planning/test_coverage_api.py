@@ -1,6 +1,8 @@
 """The planners' API over the demo registry and the synthetic demand layer."""
 
 import json
+import re
+import time
 
 import pytest
 
@@ -134,3 +136,119 @@ def test_site_suggestion(client, headers):
 def test_site_suggestion_errors(client, headers, body, field):
     r = client.post("/api/v1/coverage/sites", json=body, headers=headers["admin"])
     assert r.status_code == 400 and r.json["error"]["field"] == field
+
+
+# --- issue 12 ---------------------------------------------------------------------------------
+def test_the_issue_example_is_a_quick_400_not_a_500(client, headers):
+    """Item 10: p=50 within 10 km over the default 20,000 candidate cells ran 31 s and hit the
+    worker timeout. Its size is estimated first (from 512 candidates, in milliseconds): about
+    1,600 of the 55,116 demand units lie within 10 km of each candidate, so some 32 million
+    pairs, over the 10 million PLANNING_SITES_MAX_PAIRS allows."""
+    client.get("/api/v1/coverage/options", headers=headers["admin"])  # demand layer read once
+    client.post("/api/v1/coverage/sites", headers=headers["admin"],  # the registry, the analysis
+                json={"service": "daycare", "period": "day", "p": 1, "radius_m": 100,
+                      "method": "greedy", "n_candidates": 10})
+    started = time.perf_counter()
+    r = client.post("/api/v1/coverage/sites", headers=headers["admin"],
+                    json={"service": "daycare", "period": "day", "p": 50, "radius_m": 10000})
+    elapsed = time.perf_counter() - started
+    assert r.status_code == 400 and r.json["error"]["field"] == "radius_m"
+    message = r.json["error"]["message"]
+    assert "PLANNING_SITES_MAX_PAIRS" in message and "20,000 candidates" in message
+    estimate = int(re.search(r"about ([\d,]+) candidate", message).group(1).replace(",", ""))
+    assert 25_000_000 < estimate < 40_000_000
+    assert elapsed < 10
+
+
+def test_a_big_catchment_or_a_big_shape_export_is_a_400_naming_the_limit(client, headers):
+    r = client.get("/api/v1/coverage/measures?catchment_m=100000", headers=headers["admin"])
+    assert r.status_code == 400 and r.json["error"]["field"] == "catchment_m"
+    assert "PLANNING_FCA_MAX_PAIRS" in r.json["error"]["message"]
+    r = client.get("/api/v1/coverage/measures?level=grid&format=geojson",
+                   headers=headers["admin"])
+    assert r.status_code == 400 and r.json["error"]["field"] == "format"
+    assert "PLANNING_SHAPES_MAX_ROWS" in r.json["error"]["message"]
+
+
+@pytest.mark.parametrize("path, body, field, words", [
+    ("compare", {"level": False}, "level", "one of grid, emd, sigungu, got false"),
+    ("compare", {"service": 1}, "service", "one of daycare"),
+    ("compare", {"period": None}, "period", "one of day, night"),
+    ("compare", {"scenario": []}, "scenario", "a JSON object"),
+    ("compare", {"area": "4111"}, "area", "a 5-digit 시군구 or 8-digit 읍면동 code"),
+    ("compare", {"area": 41111}, "area", "a 5-digit"),
+    ("compare", {"catchment_m": "1500"}, "catchment_m", "a number > 0"),
+    ("compare", {"bands_m": [1000, 500]}, "bands_m", "strictly increasing"),
+    ("compare", {"bands_m": [500, 1000]}, "weights", "one weight per band"),
+    ("compare", {"weights": [1, "a", 0.2]}, "weights[1]", "a number"),
+    ("compare", {"lvl": "emd"}, "lvl", "did you mean 'level'"),
+    ("sites", {"p": "3"}, "p", "a whole number"),
+    ("sites", {"p": 2.5}, "p", "a whole number"),
+    ("sites", {"p": True}, "p", "a whole number"),
+    ("sites", {"radius_m": None}, "radius_m", "a number"),
+    ("sites", {"method": ["greedy"]}, "method", "one of auto, greedy, exact"),
+    ("sites", {"service": False}, "service", "one of daycare"),
+    ("sites", {"candidates": [[127.0, "37.2"]]}, "candidates[0][1]", "a number"),
+    ("sites", {"candidates": [[127.0]]}, "candidates[0]", "of 2 to 2 items"),
+    ("sites", {"level": "emd"}, "level", "unknown field 'level'"),
+])
+def test_every_body_field_is_checked_by_type(client, headers, path, body, field, words):
+    """Item 12: a non-string level (and every other field of the wrong type) was silently
+    ignored; now a 400 names the field and what it must be."""
+    r = client.post(f"/api/v1/coverage/{path}", json=body, headers=headers["admin"])
+    assert r.status_code == 400, r.json
+    assert r.json["error"]["field"] == field
+    assert words in r.json["error"]["message"]
+
+
+def test_non_finite_numbers_are_refused(client, headers):
+    r = client.post("/api/v1/coverage/sites", data='{"radius_m": NaN}',
+                    headers={**headers["admin"], "Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json["error"]["field"] == "radius_m"
+    assert "finite" in r.json["error"]["message"]
+
+
+def test_the_catchment_and_bands_are_options(client, headers):
+    """Item 22: 2SFCA's catchment and E2SFCA's bands and weights are parameters of the API.
+    With a 1 m catchment no provider reaches any demand unit (each unit is a cell's centroid),
+    so every area's 2SFCA is 0; with one band of weight 0 every E2SFCA is 0."""
+    base = client.get("/api/v1/coverage/measures?level=sigungu", headers=headers["admin"]).json
+    r = client.get("/api/v1/coverage/measures?level=sigungu&catchment_m=1&bands_m=1000"
+                   "&weights=0", headers=headers["admin"])
+    assert r.status_code == 200, r.json
+    assert r.json["meta"]["settings"]["fca"] == {"catchment_m": 1.0, "bands_m": [1000.0],
+                                                 "weights": [0.0]}
+    assert all(row["sfca"] == 0 and row["e2sfca"] == 0 for row in r.json["rows"])
+    assert sum(row["sfca"] for row in base["rows"]) > 0
+    assert [row["children"] for row in r.json["rows"]] == [row["children"] for row in base["rows"]]
+    r = client.get("/api/v1/coverage/measures?bands_m=1000,500", headers=headers["admin"])
+    assert r.status_code == 400 and r.json["error"]["field"] == "bands_m"
+    r = client.get("/api/v1/coverage/measures?bands_m=500,x", headers=headers["admin"])
+    assert r.status_code == 400 and r.json["error"]["field"] == "bands_m"
+
+
+def test_the_openapi_document_shows_what_the_planners_api_answers(client):
+    doc = client.get("/api/v1/openapi.json").json
+    measures = doc["paths"]["/api/v1/coverage/measures"]["get"]
+    assert set(measures["responses"]["200"]["content"]) == {
+        "application/json", "application/geo+json", "text/csv", "application/geopackage+sqlite3"}
+    names = {p["name"] for p in measures["parameters"]}
+    assert {"catchment_m", "bands_m", "weights", "format"} <= names
+    sites = doc["paths"]["/api/v1/coverage/sites"]["post"]
+    assert "Location" in sites["responses"]["202"]["headers"]
+    assert sites["responses"]["202"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/PlanningJob")
+    assert "404" in doc["paths"]["/api/v1/coverage/jobs/{job_id}"]["get"]["responses"]
+    schemas = doc["components"]["schemas"]
+    assert schemas["CoverageRequest"]["additionalProperties"] is False
+    assert schemas["CoverageRequest"]["properties"]["level"]["enum"] == ["grid", "emd", "sigungu"]
+    assert schemas["SitesRequest"]["properties"]["p"]["type"] == "integer"
+
+
+def test_unknown_query_parameters_are_refused(client, headers):
+    """Item 11 on the planners' API: a misspelt option is a 400, not the default silently."""
+    r = client.get("/api/v1/coverage/measures?servic=always_daycare", headers=headers["admin"])
+    assert r.status_code == 400 and r.json["error"]["field"] == "servic"
+    assert "'service'" in r.json["error"]["message"]
+    r = client.get("/api/v1/coverage/jobs/abcdefgh12345678?verbose=1", headers=headers["admin"])
+    assert r.status_code == 400 and r.json["error"]["field"] == "verbose"

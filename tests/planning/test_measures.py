@@ -48,9 +48,13 @@ class TestFca:
         assert list(fca.step_weights([0, 500, 500.01, 1500, 1500.01], (500, 1000, 1500),
                                      (1, 0.68, 0.22))) == [1, 1, 0.68, 0.22, 0]
 
-    @pytest.mark.parametrize("bands, weights", [((), ()), ((500, 400), (1, 1)), ((500,), (-1,))])
-    def test_bad_bands(self, bands, weights):
-        with pytest.raises(fca.FcaError):
+    @pytest.mark.parametrize("bands, weights, rule", [
+        ((), (), "non-empty and of the same length"),
+        ((500, 400), (1, 1), "increasing distances > 0"),
+        ((500,), (-1,), "weights must be finite and >= 0"),
+    ])
+    def test_bad_bands(self, bands, weights, rule):
+        with pytest.raises(fca.FcaError, match=rule):
             fca.step_weights([1.0], bands, weights)
 
     @settings(max_examples=50, deadline=None)
