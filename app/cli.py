@@ -177,8 +177,12 @@ def token_issue(facility_id, admin, label, expires_days):
     if facility_id and facility_id not in get_index().by_id:
         raise click.ClickException(f"no facility with id {facility_id!r} in the registry")
     expires_at = datetime.now(UTC) + timedelta(days=expires_days) if expires_days else None
-    click.echo(tokens.issue(get_engine(), "admin" if admin else "provider", facility_id, label,
-                            expires_at=expires_at))
+    try:
+        text = tokens.issue(get_engine(), "admin" if admin else "provider", facility_id, label,
+                            expires_at=expires_at)
+    except ValueError as exc:  # a label too long or with control characters: say so, no traceback
+        raise click.ClickException(str(exc)) from None
+    click.echo(text)
 
 
 @token_group.command("revoke")

@@ -254,3 +254,11 @@ def test_database_out_of_reach_signs_out_for_the_moment(servers, monkeypatch):
     assert r.status_code == 401 and "Set-Cookie" not in r.headers
     monkeypatch.setattr(sessions, "check", check)
     assert _signed_in(client)
+
+
+def test_cli_refuses_a_bad_label_without_a_traceback(servers):
+    runner = servers().test_cli_runner()
+    out = runner.invoke(args=["token", "issue", "--admin", "--label", "night\x07desk"])
+    assert out.exit_code == 1
+    assert "printable characters" in out.output
+    assert out.exception is None or isinstance(out.exception, SystemExit)
