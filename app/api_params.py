@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from app.errors import InvalidParameter
 from app.search.index import MODES
-from app.search.locale import KOREA, RegistryLocale, parse_local_time
+from app.search.locale import KOREA, RegistryLocale, TimeOutOfRangeError, parse_local_time
 from app.search.model import KINDS, PROGRAMMES
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -197,13 +197,13 @@ def moment(args, name: str, tz=SEOUL) -> datetime | None:
         return None
     try:
         return parse_local_time(raw, tz).astimezone(tz)
+    except TimeOutOfRangeError:
+        raise InvalidParameter(f"{name} {raw!r} is too far from today; give a date-time such "
+                               "as 2026-11-23T19:00 in the coming months", name) from None
     except ValueError:
         raise InvalidParameter(
             f"{name} must be an ISO 8601 date-time such as 2026-11-23T19:00, got {raw!r}",
             name) from None
-    except OverflowError:  # year 1 or 9999 moved across an offset
-        raise InvalidParameter(f"{name} {raw!r} is too far from today; give a date-time such "
-                               "as 2026-11-23T19:00 in the coming months", name) from None
 
 
 def window(args, now: datetime, past: timedelta = WINDOW_PAST,

@@ -139,6 +139,7 @@ REPORT_MAX_HOURS_DATES = 62  # dates with changed hours
 REPORT_MAX_INTERVALS_PER_DATE = 4  # opening intervals on one of those dates
 REPORT_MAX_CLOSURES = 20
 REPORT_MAX_REASON_CHARS = 200  # a closure's reason (no control or bidi characters)
+REPORT_HORIZON_DAYS = 400  # no slot, closure or changed date may start later than this from now
 # JSON from clients (any request body, JSON in a query parameter) nested deeper than this many
 # objects/lists is a 400 before it is parsed.
 JSON_MAX_DEPTH = 32

@@ -19,6 +19,7 @@ from flask import Flask, current_app, request
 from app import config
 from app.api_params import reject_unknown
 from app.search.index import MODES
+from app.search.locale import EARLIEST_YEAR
 from app.search.model import ESTABLISHMENT_TYPES, KINDS, PROGRAMMES, SERVICES, STATUSES
 
 API_PREFIX = "/api/v1"
@@ -234,9 +235,12 @@ def component_schemas() -> dict[str, Any]:
 def _provider_schemas() -> dict[str, Any]:
     text = {"type": "string"}
     places = {"type": "integer", "minimum": 0, "maximum": 10000}
+    when = {"type": "string", "format": "date-time",
+            "description": "ISO 8601; without an offset, in the registry's zone; from "
+                           f"{EARLIEST_YEAR} on, starting at most {config.REPORT_HORIZON_DAYS} "
+                           "days ahead of now"}
     window = {"type": "object", "required": ["start", "end"],
-              "properties": {"start": {"type": "string", "format": "date-time"},
-                             "end": {"type": "string", "format": "date-time"}}}
+              "properties": {"start": when, "end": when}}
     content = {
         "vacancies": {"type": "object", "additionalProperties": places,
                       "description": "places per programme ('regular' for ordinary places)"},
@@ -247,7 +251,9 @@ def _provider_schemas() -> dict[str, Any]:
         "hours": {"type": "object", "maxProperties": config.REPORT_MAX_HOURS_DATES,
                   "additionalProperties": {"type": "array", "items": text,
                                            "maxItems": config.REPORT_MAX_INTERVALS_PER_DATE},
-                  "description": "changed hours for a date (YYYY-MM-DD): [] for closed"},
+                  "description": "changed hours for a date (YYYY-MM-DD, from "
+                                 f"{EARLIEST_YEAR} until {config.REPORT_HORIZON_DAYS} days "
+                                 "ahead): [] for closed"},
         "closures": {"type": "array", "maxItems": config.REPORT_MAX_CLOSURES, "items": {
             **window, "additionalProperties": False,
             "properties": {**window["properties"],

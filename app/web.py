@@ -110,7 +110,8 @@ def programmes_page():
 @bp.get("/provider")
 def provider_page():
     """Where a centre's staff, with their token, see and update their places on a phone."""
-    return render_template("provider.html", programmes=PROGRAMMES, page_config=_page_config())
+    return render_template("provider.html", programmes=PROGRAMMES, page_config=_page_config(),
+                           reason_max_chars=current_app.config["REPORT_MAX_REASON_CHARS"])
 
 
 @bp.get("/admin/report")

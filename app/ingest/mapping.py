@@ -12,19 +12,32 @@ import math
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 from app.geo.crs import UnknownCRSError, check_crs
 from app.reference import daycare_rules
 from app.search.hours import HoursFormatError, WeeklyHours
-from app.search.locale import DEFAULT_TIMEZONE, LocaleError, RegistryLocale, parse_local_time, zone
+from app.search.locale import (
+    DEFAULT_TIMEZONE,
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    LocaleError,
+    RegistryLocale,
+    TimeOutOfRangeError,
+    parse_local_time,
+    zone,
+)
 from app.search.model import ESTABLISHMENT_TYPES, KINDS, PROGRAMMES, SERVICES, STATUSES
 
 from .readers import InputFileError, RawTable
 
 # Facility fields a mapping may fill from a column.
+# A registry's report time may run ahead of this machine's clock by this much (clocks differ);
+# later than that it is a typo, and would read as "fresh" for as long as it stays in the future.
+REPORT_CLOCK_SKEW = timedelta(days=1)
+
 FIELDS = (
     "id", "name", "kind", "status", "establishment_type", "capacity", "enrolment", "address",
     "phone", "sido", "sigungu", "emd", "age_min_months", "age_max_months", "services",
@@ -218,11 +231,18 @@ def convert(fld: str, text: str, tz: tzinfo) -> Any:
         return doc
     if fld == "availability_reported_at":
         try:
-            return parse_local_time(text, tz)
+            reported = parse_local_time(text, tz)
+        except TimeOutOfRangeError:
+            raise FieldValueError(fld, text, f"is not in the years {EARLIEST_YEAR}-{LATEST_YEAR}: "
+                                             "a typo for the time the places were reported") from None
         except ValueError:
             raise FieldValueError(fld, text, "is not an ISO 8601 date-time such as "
                                              "2026-11-29T20:45:23 (the registry's zone) or "
                                              "2026-11-29T20:45:23+09:00") from None
+        if reported > datetime.now(UTC) + REPORT_CLOCK_SKEW:
+            raise FieldValueError(fld, text, "is in the future: give the time the places were "
+                                             "counted")
+        return reported
     return text
 
 

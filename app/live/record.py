@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.search.hours import HoursFormatError, parse_interval
-from app.search.locale import parse_local_time
+from app.search.locale import EARLIEST_YEAR, TimeOutOfRangeError, parse_local_time
 from app.search.model import PROGRAMMES, REGULAR
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -34,6 +34,7 @@ class ReportLimits:
     intervals_per_date: int = 4
     closures: int = 20
     reason_chars: int = 200
+    horizon_days: int = 400  # how far ahead of now a slot, closure or changed date may lie
 
     @classmethod
     def from_config(cls, config) -> ReportLimits:
@@ -42,7 +43,8 @@ class ReportLimits:
                    hours_dates=int(config["REPORT_MAX_HOURS_DATES"]),
                    intervals_per_date=int(config["REPORT_MAX_INTERVALS_PER_DATE"]),
                    closures=int(config["REPORT_MAX_CLOSURES"]),
-                   reason_chars=int(config["REPORT_MAX_REASON_CHARS"]))
+                   reason_chars=int(config["REPORT_MAX_REASON_CHARS"]),
+                   horizon_days=int(config["REPORT_HORIZON_DAYS"]))
 
 
 def _clean_text(value: str, where: str, max_chars: int) -> str:
@@ -131,6 +133,9 @@ def _moment(value: Any, where: str, tz: tzinfo = SEOUL) -> datetime:
         raise RecordError(f"{where} must be an ISO 8601 date-time text", where)
     try:
         return parse_local_time(value, tz)
+    except TimeOutOfRangeError:
+        raise RecordError(f"{where} {value!r} is out of range: give a date-time from "
+                          f"{EARLIEST_YEAR} on, at most a year or so ahead", where) from None
     except ValueError:
         raise RecordError(f"{where} {value!r} is not an ISO 8601 date-time", where) from None
 
@@ -143,30 +148,37 @@ def _places(value: Any, where: str) -> int:
     return value
 
 
-def _window(item: Any, where: str, tz: tzinfo = SEOUL) -> tuple[datetime, datetime]:
+def _window(item: Any, where: str, tz: tzinfo = SEOUL,
+            latest: datetime | None = None) -> tuple[datetime, datetime]:
     if not isinstance(item, dict):
         raise RecordError(f"{where} must be an object with start and end", where)
     start = _moment(item.get("start"), f"{where}.start", tz)
     end = _moment(item.get("end"), f"{where}.end", tz)
     if end <= start:
         raise RecordError(f"{where}.end must be after {where}.start", f"{where}.end")
+    if latest is not None and start > latest:
+        raise RecordError(f"{where}.start {item['start']!r} is too far ahead: a report covers at "
+                          f"most until {latest.date().isoformat()}", f"{where}.start")
     # Stored with the offset, so no later reader has to guess the zone.
     item["start"], item["end"] = start.isoformat(), end.isoformat()
     return start, end
 
 
-def parse_report(body: Any, tz: tzinfo = SEOUL, *,
-                 limits: ReportLimits = ReportLimits()) -> tuple[int, dict[str, Any]]:
+def parse_report(body: Any, tz: tzinfo = SEOUL, *, limits: ReportLimits = ReportLimits(),
+                 now: datetime | None = None) -> tuple[int, dict[str, Any]]:
     """Check a PUT body; returns (the version it was based on, the normalised content).
 
     Raises :class:`RecordError` naming the field for anything out of shape or over a cap of
-    ``limits``; the content holds only known fields (nothing a client adds is stored).
+    ``limits``; the content holds only known fields (nothing a client adds is stored). Times
+    lie in the years ``EARLIEST_YEAR`` on, and no slot, closure or changed date starts more
+    than ``limits.horizon_days`` after ``now`` (default: the current time).
 
     Times without an offset (slots, closures) are wall-clock times in ``tz``, the registry's
     zone; the content carries them with their offset.
     """
     if not isinstance(body, dict):
         raise RecordError("the body must be a JSON object", "body")
+    latest = (now or datetime.now(UTC)) + timedelta(days=limits.horizon_days)
     allowed = {"version", "vacancies", "slots", "hours", "closures"}
     unknown = sorted(set(body) - allowed)
     if unknown:
@@ -202,7 +214,7 @@ def parse_report(body: Any, tz: tzinfo = SEOUL, *,
             raise RecordError(f"slots.{programme} must be a list of at most {MAX_ITEMS}",
                               f"slots.{programme}")
         for i, item in enumerate(items):
-            _window(item, f"slots.{programme}[{i}]", tz)
+            _window(item, f"slots.{programme}[{i}]", tz, latest)
             _only_keys(item, ("start", "end", "places"), f"slots.{programme}[{i}]")
             _places(item.get("places"), f"slots.{programme}[{i}].places")
     hours = body.get("hours", {})
@@ -213,9 +225,13 @@ def parse_report(body: Any, tz: tzinfo = SEOUL, *,
                           f"{len(hours)}", "hours")
     for day, ivs in hours.items():
         try:
-            date.fromisoformat(day)
+            when = date.fromisoformat(day)
         except ValueError:
             raise RecordError(f"hours key {day!r} is not a date (YYYY-MM-DD)", "hours") from None
+        if when.year < EARLIEST_YEAR or when > latest.astimezone(tz).date():
+            raise RecordError(f"hours key {day!r} is out of range: give a date from "
+                              f"{EARLIEST_YEAR} until {latest.astimezone(tz).date().isoformat()}",
+                              f"hours.{day}")
         if not isinstance(ivs, list):
             raise RecordError(f"hours.{day} must be a list ([] for closed)", f"hours.{day}")
         if len(ivs) > limits.intervals_per_date:
@@ -232,7 +248,7 @@ def parse_report(body: Any, tz: tzinfo = SEOUL, *,
     if not isinstance(closures, list) or len(closures) > limits.closures:
         raise RecordError(f"closures must be a list of at most {limits.closures}", "closures")
     for i, item in enumerate(closures):
-        _window(item, f"closures[{i}]", tz)
+        _window(item, f"closures[{i}]", tz, latest)
         _only_keys(item, ("start", "end", "reason"), f"closures[{i}]")
         if not isinstance(item.get("reason", ""), str):
             raise RecordError("a closure's reason must be text", f"closures[{i}].reason")

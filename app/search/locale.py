@@ -30,6 +30,14 @@ KOREA_AREA = (KOREA_LON_RANGE[0], KOREA_LAT_RANGE[0], KOREA_LON_RANGE[1], KOREA_
 KOREA_AREA_NAME = "South Korea"
 # The metadata keys of a registry file that hold these settings.
 META_KEYS = ("timezone", "holidays", "area", "area_name")
+# The years a time in this service may fall in (a report, a registry's report time, a search
+# window). Outside them a time is a typo (year 1, 9999) and shifting it across an offset or a
+# demo time shift would overflow Python's datetime.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2099
+
+
+class TimeOutOfRangeError(ValueError):
+    """A well-formed date-time outside the years EARLIEST_YEAR..LATEST_YEAR."""
 
 
 class LocaleError(ValueError):
@@ -60,9 +68,13 @@ def parse_local_time(text: str, tz: tzinfo) -> datetime:
 
     Text without an offset is a wall-clock time in ``tz`` (the registry's zone) — never in the
     server's own zone. Returns an aware datetime (in its own offset when the text had one).
-    Raises ``ValueError`` (from :meth:`datetime.fromisoformat`) for text that is not a date-time.
+    Raises ``ValueError`` (from :meth:`datetime.fromisoformat`) for text that is not a date-time
+    and :class:`TimeOutOfRangeError` (a ``ValueError``) for one outside the years
+    ``EARLIEST_YEAR``..``LATEST_YEAR``.
     """
     value = datetime.fromisoformat(text)
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise TimeOutOfRangeError(f"{text!r} is outside the years {EARLIEST_YEAR}-{LATEST_YEAR}")
     return value.replace(tzinfo=tz) if value.tzinfo is None else value
 
 

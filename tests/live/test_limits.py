@@ -65,6 +65,10 @@ OVER_A_CAP = [
                                "15:00-16:00"]}}, "hours.2026-12-01", "4"),
     ({"closures": closures(21)}, "closures", "20"),
     ({"closures": closures(1, "가" * 201)}, "closures[0].reason", "200"),
+    # Times out of range (year 9999 once overflowed into a 500).
+    ({"closures": [{"start": "2026-12-01T09:00", "end": "9999-12-31T23:59"}]}, "closures[0].end",
+     "out of range"),
+    ({"hours": {"0001-01-01": []}}, "hours.0001-01-01", "2000"),
     # Nothing a client adds is stored: an unknown field inside a slot or closure is refused.
     ({"slots": {"always_daycare": [{**slots(1)[0], "note": "x" * 5000}]}},
      "slots.always_daycare[0].note", "allowed"),
