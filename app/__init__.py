@@ -28,46 +28,19 @@ def create_app(
         app.config.update(test_config)
     settings_env.check(app.config)  # a bad origin stops start-up, naming it
     os.makedirs(app.instance_path, exist_ok=True)
-    from app.jsonsafe import BoundedJSONProvider
+    from app.api.jsonsafe import BoundedJSONProvider
 
     app.json = BoundedJSONProvider(app)  # request JSON nested too deep is a 400, not a 500
     app.json.ensure_ascii = False  # Hangul as text, not \u escapes
 
-    from app import (
-        api,
-        cli,
-        coverage_api,
-        docs,
-        errors,
-        fast_reads,
-        geocoding,
-        i18n,
-        planner_web,
-        planning_cli,
-        planning_store,
-        privacy,
-        providers_api,
-        security,
-        store,
-        web,
-    )
-    from app.live import db
+    from app import api, commands, errors, extensions, i18n, pages, privacy, security
 
     errors.init_app(app)
     privacy.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
-    geocoding.init_app(app)
-    db.init_app(app)
-    store.init_app(app)
-    cli.init_app(app)
+    extensions.init_app(app)
+    commands.init_app(app)
+    pages.init_app(app)
     api.init_app(app)
-    providers_api.init_app(app)
-    planning_store.init_app(app)
-    coverage_api.init_app(app)
-    planner_web.init_app(app)
-    planning_cli.init_app(app)
-    fast_reads.init_app(app)  # last: it wraps the finished app
-    docs.init_app(app)
-    web.init_app(app)
     return app

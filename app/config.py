@@ -39,6 +39,7 @@ EMBED_ALLOWED_ORIGINS: list[str] = []
 # Planner sessions (/planner, signed in with an admin token) end after this many minutes
 # without a request, and this many hours after sign-in however busy; also when the token is
 # revoked or expires, and at sign-out, on every server sharing the database.
+PLANNER_MAP_CACHE_SIZE = 16  # built planner maps kept per app (a few MB each)
 PLANNER_SESSION_IDLE_MINUTES = 30
 PLANNER_SESSION_MAX_HOURS = 8
 # The session cookie's Secure flag: True when the site is served over HTTPS (it is also set on
@@ -50,7 +51,7 @@ SESSION_COOKIE_SECURE = False
 TRUSTED_PROXIES = 0
 
 # Place search: geocoders asked in turn ("module:Class"); the first is the offline gazetteer.
-GEOCODERS = ["app.geocoding:GazetteerGeocoder"]
+GEOCODERS = ["app.geo.geocoding:GazetteerGeocoder"]
 
 # Where provider reports live: a SQLAlchemy URL such as
 # postgresql+psycopg://user:pass@host/dolbom. None: SQLite (WAL) in the instance folder.
@@ -84,7 +85,7 @@ PLANNING_GAP_MAX_M = 1000
 #   milliseconds) exceed PLANNING_SITES_MAX_PAIRS is a 400 naming this limit;
 # - a greedy one of at most PLANNING_SITES_SYNC_MAX_WORK (p × pairs, about 1 s per 10 million
 #   here) answers at once; any other (bigger, or exact/auto, whose CBC solve runs up to
-#   PLANNING_CBC_TIME_LIMIT_S) runs as a background job: 202 + Location (app/planning_jobs.py);
+#   PLANNING_CBC_TIME_LIMIT_S) runs as a background job: 202 + Location (app/api/planning_jobs.py);
 # - exact solving (method exact, or auto's second step) is for at most PLANNING_EXACT_MAX_PAIRS
 #   pairs: beyond that PuLP alone needs minutes to write the model (auto then keeps greedy);
 # - a floating catchment linking more than PLANNING_FCA_MAX_PAIRS demand–provider pairs is a

@@ -2,7 +2,7 @@
 the app with its registry read before the first request."""
 
 from app import create_app
-from app.store import get_store
+from app.extensions.registry import get_store
 
 app = create_app()
 with app.app_context():

@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from app.db.engine import make_engine, upgrade  # noqa: E402
 from app.live import tokens  # noqa: E402
-from app.live.db import make_engine, upgrade  # noqa: E402
 from tests.live.servers import Gunicorn, reset_postgres  # noqa: E402
 
 WRITER_CONNECTIONS = 2

@@ -39,7 +39,7 @@ def main() -> None:
                      "    [s.row_values(i) for i in range(s.nrows)]")
         cli = (f"import sys; from flask.cli import main; sys.argv=['flask','--app','app',"
                f"'import-facilities',{files},'--out',{str(out)!r}]; main()")
-        startup = ("from app import create_app; from app.store import get_registry\n"
+        startup = ("from app import create_app; from app.extensions.registry import get_registry\n"
                    "a = create_app()\nwith a.app_context(): get_registry()")
         results: dict[str, list[float]] = {"read 15 files (xlrd, floor)": [],
                                            "import-facilities CLI (whole command)": [],

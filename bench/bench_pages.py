@@ -22,7 +22,7 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.store import get_store
+from app.extensions.registry import get_store
 
 OBSERVE = """
 window.__long = [];

@@ -29,7 +29,7 @@ from app.planning.coverage import estimate_pairs
 from app.planning.demand import read_demand_csv, units_from_areas
 from app.planning.settings import periods, services
 from app.planning.sites import suggest_sites
-from app.planning_store import DEMO_DEMAND_PATH
+from app.planning.store import DEMO_DEMAND_PATH
 from app.registry.io import read_registry
 
 WEEK_OF = date(2026, 11, 23)

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from app.config import DEMO_REGISTRY_PATH
+from app.db.engine import make_engine, upgrade
 from app.live import tokens
-from app.live.db import make_engine, upgrade
 from app.privacy import RedactQueryStrings, scrub_access_atoms
 
 ROOT = Path(__file__).resolve().parents[1]

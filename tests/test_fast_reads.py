@@ -1,4 +1,4 @@
-"""The lean WSGI path for searches (app.fast_reads) answers exactly as the Flask routes do."""
+"""The lean WSGI path for searches (app.api.fast_path) answers exactly as the Flask routes do."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import datetime
 import pytest
 from werkzeug.test import Client
 
-from app import api
-from app.fast_reads import ROUTES, FastReads
-from app.store import SEOUL
+from app.api import search as api
+from app.api.fast_path import ROUTES, FastReads
+from app.geo.korea import SEOUL
 
 NOW = datetime(2026, 11, 24, 18, 30, tzinfo=SEOUL)  # a Tuesday evening
 HOME = {"lat": "37.2636", "lon": "127.045"}
@@ -92,7 +92,7 @@ def test_only_plain_searches_skip_flask(app, monkeypatch):
 
 def test_no_request_hook_that_the_fast_path_would_skip(app):
     """The fast path sets the read API's headers itself and runs no Flask hooks. A hook added
-    later (logging, metrics, headers) must be added to app.fast_reads too, or its routes taken
+    later (logging, metrics, headers) must be added to app.api.fast_path too, or its routes taken
     out of ROUTES; this test is here to make that a decision."""
     hooks = {name: {bp: [f.__qualname__ for f in funcs] for bp, funcs in table.items() if funcs}
              for name, table in (("before", app.before_request_funcs),

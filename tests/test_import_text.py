@@ -297,7 +297,7 @@ def test_loader_refuses_what_cannot_be_cleaned(tmp_path, props, message):
 
 def test_loader_limits_are_the_apps_settings(tmp_path):
     from app import create_app
-    from app.store import get_registry
+    from app.extensions.registry import get_registry
 
     path = edited_registry(tmp_path, name="가" * 250)
     with pytest.raises(RegistryFileError, match="name is 250 characters long"):

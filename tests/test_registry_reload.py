@@ -70,7 +70,7 @@ def test_a_broken_registry_file_leaves_the_previous_one_served(app_on, tmp_path,
     client = app.test_client()
     _meta_until(client, lambda b: b["name"] == "good")
     store = app.extensions["dolbom_registry"]
-    with caplog.at_level(logging.ERROR, logger="app.store"):
+    with caplog.at_level(logging.ERROR, logger="app.registry.store"):
         with atomic_open(path) as fh:
             fh.write('{"type": "FeatureCollection", "features": [')  # cut short
         deadline = time.monotonic() + 10

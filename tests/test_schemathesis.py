@@ -57,8 +57,8 @@ def _tiny_app(tmp: Path):
                       # schemathesis writes far more often than any admin would
                       "ADMIN_WRITE_RATE_LIMIT": "100000 per minute"},
                      instance_path=str(tmp / "instance"))
+    from app.extensions.db import get_engine
     from app.live import tokens
-    from app.live.db import get_engine
 
     with app.app_context():
         app.config["_SCHEMATHESIS_ADMIN"] = tokens.issue(get_engine(), "admin",
@@ -80,7 +80,7 @@ def tiny_app():
 
 
 def _known_ids(app) -> list[str]:
-    from app.store import get_registry
+    from app.extensions.registry import get_registry
 
     with app.app_context():
         return [f.id for f in get_registry().facilities]

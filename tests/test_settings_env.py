@@ -89,9 +89,9 @@ def test_origins_from_instance_config_are_checked_too(tmp_path):
 
 def test_map_centre_and_geocoders(tmp_path, monkeypatch):
     app = _app(tmp_path, monkeypatch, MAP_CENTER="37.2636, 127.0286",
-               GEOCODERS="app.geocoding:GazetteerGeocoder")
+               GEOCODERS="app.geo.geocoding:GazetteerGeocoder")
     assert app.config["MAP_CENTER"] == (37.2636, 127.0286)
-    assert app.config["GEOCODERS"] == ["app.geocoding:GazetteerGeocoder"]
+    assert app.config["GEOCODERS"] == ["app.geo.geocoding:GazetteerGeocoder"]
     app = _app(tmp_path, monkeypatch, MAP_CENTER="[37.5, 127]")
     assert app.config["MAP_CENTER"] == (37.5, 127.0)
     app = _app(tmp_path, monkeypatch, MAP_CENTER="37.5 127")

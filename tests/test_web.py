@@ -62,7 +62,7 @@ def test_security_headers(client):
 
 
 def test_page_config_cannot_close_its_script(app, tmp_path):
-    from app.web import _page_config
+    from app.pages.site import _page_config
 
     with app.test_request_context("/?lang=en"):
         text = str(_page_config())

@@ -17,9 +17,7 @@ from pyproj.exceptions import CRSError
 WGS84 = "EPSG:4326"
 METRIC_CRS = "EPSG:5179"  # Korea 2000 / Unified CS (UTM-K), metres
 
-# A generous box around South Korea's land and islands, in degrees.
-KOREA_LON_RANGE = (124.0, 132.0)
-KOREA_LAT_RANGE = (33.0, 39.0)
+from .korea import KOREA_LAT_RANGE, KOREA_LON_RANGE  # noqa: E402  (re-exported: the CRS checks use them)
 
 _GEOD = Geod(ellps="WGS84")
 

@@ -18,7 +18,6 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -33,6 +32,7 @@ from app.geo.crs import (
     same_crs,
     to_wgs84,
 )
+from app.geo.korea import SEOUL
 from app.geo.named_areas import distance_to_named_sigungu_m, sigungu_key
 from app.reference import daycare_rules
 from app.registry.text import TextRuleError, TextRules, clean_text
@@ -68,7 +68,6 @@ from .readers import (
     read_gpkg,
 )
 
-SEOUL = ZoneInfo("Asia/Seoul")
 REASONS = (
     "unparsable_field",
     "invalid_id",  # an id that is not allowed in URLs (app.registry.text)

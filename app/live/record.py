@@ -9,13 +9,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from app.geo.korea import SEOUL
 from app.search.hours import HoursFormatError, parse_interval
 from app.search.locale import EARLIEST_YEAR, TimeOutOfRangeError, parse_local_time
 from app.search.model import PROGRAMMES, REGULAR
 
-SEOUL = ZoneInfo("Asia/Seoul")
 VACANCY_KEYS = (REGULAR, *PROGRAMMES)
 MAX_PLACES = 10_000
 MAX_ITEMS = 200

@@ -12,9 +12,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from .db import audit_log, availability, connection
+from app.db.engine import audit_log, availability, connection
+from app.db.watch import Unreachable, watcher_for
+
 from .record import LiveRecord, from_storage
-from .watch import Unreachable, watcher_for
 
 
 class VersionConflict(Exception):
@@ -108,7 +109,7 @@ class LiveOverlay:
     """This process's copy of every report, kept current by :meth:`sync`.
 
     ``sync`` first asks a watcher whether anything was committed (no query in the common
-    case: see app.live.watch), then fetches only what changed. The guarantee: the process
+    case: see app.db.watch), then fetches only what changed. The guarantee: the process
     that acknowledged a write reflects it on its next search (:meth:`apply`, before the
     answer); every other process does on its first search after the change reaches its
     watcher — at once on SQLite, when the NOTIFY arrives on PostgreSQL (bench/

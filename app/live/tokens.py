@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from .db import connection, tokens
+from app.db.engine import connection, tokens
 
 ROLES = ("provider", "admin")
 # What a token can look like: ``dlb_`` + an id of letters and digits + ``_`` + a URL-safe secret

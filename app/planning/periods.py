@@ -8,13 +8,10 @@ open for a period; periods are wall-clock times in the registry's zone (Asia/Seo
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from app.planning.settings import periods
 from app.search.locale import KOREA, RegistryLocale
 from app.search.model import Facility
-
-SEOUL = ZoneInfo("Asia/Seoul")
 
 
 class PeriodError(ValueError):

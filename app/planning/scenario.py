@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from app.geo import admin
+from app.geo.korea import KOREA_LAT_RANGE, KOREA_LON_RANGE
 from app.planning.settings import planning_settings, services
 from app.search.hours import WeeklyHours
 from app.search.model import Facility
@@ -101,8 +102,8 @@ def parse_scenario(data: Mapping[str, Any] | None, known_ids: Mapping[str, Facil
         if preset not in presets:
             raise ScenarioError(f"{where}.hours_preset must be one of {', '.join(presets)}",
                                 f"{where}.hours_preset")
-        lon = _number(a.get("lon"), f"{where}.lon", 124.0, 132.0)
-        lat = _number(a.get("lat"), f"{where}.lat", 33.0, 39.0)
+        lon = _number(a.get("lon"), f"{where}.lon", *KOREA_LON_RANGE)
+        lat = _number(a.get("lat"), f"{where}.lat", *KOREA_LAT_RANGE)
         area = admin.locate([lon], [lat])[0]
         if area is None or area.sido_code != admin.GYEONGGI_SIDO_CODE:
             raise ScenarioError(f"{where}: ({lon}, {lat}) is not in 경기도", f"{where}.lon")

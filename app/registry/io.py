@@ -132,14 +132,17 @@ def dumps_registry(meta: dict[str, Any], facilities: Iterable[Facility]) -> str:
 
 
 @contextlib.contextmanager
-def atomic_open(path: str | os.PathLike, encoding: str = "utf-8", newline: str | None = "\n"):
-    """Open a temporary file beside ``path`` for writing; on success it is flushed, synced and
-    renamed over ``path``, on any error removed. Readers see the old file or the new one."""
+def atomic_open(path: str | os.PathLike, encoding: str = "utf-8", newline: str | None = "\n",
+                binary: bool = False):
+    """Open a temporary file beside ``path`` for writing (text, or bytes when ``binary``); on
+    success it is flushed, synced and renamed over ``path``, on any error removed. Readers see
+    the old file or the new one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline=newline) as fh:
+        with (os.fdopen(fd, "wb") if binary
+              else os.fdopen(fd, "w", encoding=encoding, newline=newline)) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())

@@ -120,7 +120,9 @@ class Hit:
         return None if self.distance_m is None else walking_minutes(self.distance_m)
 
 
-def _has_static_filters(c: Criteria) -> bool:
+def has_static_filters(c: Criteria) -> bool:
+    """True when ``c`` filters on what a provider is (kind, programme, service, age, region),
+    which makes most candidates fail: a walk then takes larger batches."""
     return not (c.kinds is None and not c.programmes and not c.services and c.age_months is None
                 and c.region is None)
 
@@ -273,7 +275,10 @@ class FacilityIndex:
             return Availability("unknown", places, reported, age_min)
         return Availability("available" if places > 0 else "full", places, reported, age_min)
 
-    def _dynamic_ok(self, f: Facility, c: Criteria, now: datetime) -> bool:
+    def dynamic_ok(self, f: Facility, c: Criteria, now: datetime) -> bool:
+        """True when ``f`` passes what changes with time: open for the whole window
+        ``c.start``..``c.end`` and not closed during it, and a free place when
+        ``c.available_only``."""
         if c.start is not None and c.end is not None:
             rec = self.live.get(f.id) if self.live is not None else None
             if rec is not None and rec.closed_during(c.start, c.end):
@@ -296,20 +301,22 @@ class FacilityIndex:
         for f, static_ok in zip(self.home_visit, passing, strict=True):
             if not static_ok or c.home_sigungu_code not in f.service_area_sigungu_codes:
                 continue
-            if self._dynamic_ok(f, c, now):
+            if self.dynamic_ok(f, c, now):
                 hits.append(Hit(f, None, "home_visit", None, self.availability(f, c, now), -1.0))
         return hits[:limit]
 
     # --- walking candidates in distance order ------------------------------------------------
-    def _walk(self, x: float, y: float, c: Criteria, now: datetime, limit: int,
-              radius_m: float | None):
+    def walk_candidates(self, x: float, y: float, c: Criteria, now: datetime, limit: int,
+                        radius_m: float | None):
         """Yield batches (lists) of (index, distance_m) of matches in distance
-        order, ties by id. Batches rather than single items: a generator step per item cost
-        more than the rest of a plain search."""
+        order, ties by id; ``x``, ``y`` in the registry's metric CRS, metres. The hook another
+        backend overrides (:class:`app.registry.postgis.PostgisIndex` runs it as SQL).
+        Batches rather than single items: a generator step per item cost more than the rest
+        of a plain search."""
         tree, members = self._tree_for(c)
         if tree is None:
             return
-        static = _has_static_filters(c)
+        static = has_static_filters(c)
         n = tree.n
         # Without filters nearly every candidate matches: start just above the limit.
         k = min(n, max(32, limit * 4) if static or c.start or c.available_only else limit + 6)
@@ -341,7 +348,7 @@ class FacilityIndex:
                     keep = self.columns.mask(ids, c).tolist()
                     pairs = [pr for pr, ok in zip(pairs, keep, strict=True) if ok]
                 if c.start is not None or c.available_only:
-                    facilities, dynamic_ok = self.facilities, self._dynamic_ok
+                    facilities, dynamic_ok = self.facilities, self.dynamic_ok
                     pairs = [(d, i) for d, i in pairs if dynamic_ok(facilities[i], c, now)]
                 if pairs:
                     yield [(i, d) for d, i in pairs]
@@ -354,7 +361,7 @@ class FacilityIndex:
         """The tree to walk for these criteria: the whole registry, or — when the static
         filters (kind, programme, service, age) keep few providers — a cached tree over just
         those, so a 1-in-1,000 filter does not walk a thousand non-matches per match."""
-        if self.tree is None or not _has_static_filters(c):
+        if self.tree is None or not has_static_filters(c):
             return self.tree, None
         key = (c.kinds, c.programmes, c.usable_programmes if c.programmes else None, c.services,
                c.age_months, c.region)
@@ -389,7 +396,7 @@ class FacilityIndex:
         hits = self._home_visit_hits(c, now, limit)
         hx, hy = to_metric(float(lon), float(lat), self._metric_crs)
         if work is None or mode == "home":
-            for i, d in self._take(self._walk(hx, hy, c, now, limit, radius_m), limit):
+            for i, d in self._take(self.walk_candidates(hx, hy, c, now, limit, radius_m), limit):
                 f = self.facilities[i]
                 hits.append(Hit(f, d, "home", None, self.availability(f, c, now), d))
             return hits[:limit]
@@ -397,7 +404,7 @@ class FacilityIndex:
         if mode == "either":
             best: dict[int, Hit] = {}
             for anchor, (ax, ay) in (("home", (hx, hy)), ("work", (wx, wy))):
-                for i, d in self._take(self._walk(ax, ay, c, now, limit, radius_m), limit):
+                for i, d in self._take(self.walk_candidates(ax, ay, c, now, limit, radius_m), limit):
                     if i not in best or d < best[i].sort_key:
                         f = self.facilities[i]
                         best[i] = Hit(f, d, anchor, None, self.availability(f, c, now), d)
@@ -418,7 +425,7 @@ class FacilityIndex:
         base = float(np.hypot(wx - hx, wy - hy))
         mx, my = (hx + wx) / 2, (hy + wy) / 2
         found: list[tuple[float, str, int, float]] = []
-        for i, d_mid in itertools.chain.from_iterable(self._walk(mx, my, c, now, limit, None)):
+        for i, d_mid in itertools.chain.from_iterable(self.walk_candidates(mx, my, c, now, limit, None)):
             # Triangle inequality: d(home,f) + d(f,work) >= 2 d(mid,f), so no farther
             # candidate can beat the current limit-th detour once this bound exceeds it.
             lower = 2 * d_mid - base

@@ -264,8 +264,8 @@ def test_home_from_browser_location(browser, live):
 
 
 def test_provider_updates_places_on_a_phone(browser, live):
+    from app.extensions.db import get_engine
     from app.live import tokens
-    from app.live.db import get_engine
 
     app = live["flask_app"]
     with app.app_context():

@@ -5,8 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from app.extensions.db import get_engine
 from app.live import tokens
-from app.live.db import get_engine
 from tests.browser.test_pages import wait_until
 
 pytestmark = pytest.mark.browser

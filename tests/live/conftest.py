@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
+from app.extensions.db import get_engine
 from app.live import tokens
-from app.live.db import get_engine
 
 from .servers import reset_postgres, skip_without_postgres
 

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.live.db import get_engine
-from app.store import get_store
+from app.extensions.db import get_engine
+from app.extensions.registry import get_store
 
 from ..conftest import next_weekday
 

@@ -16,8 +16,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from app.db.engine import make_engine, upgrade
 from app.live import tokens
-from app.live.db import make_engine, upgrade
 
 from .servers import ROOT, Gunicorn, Proxy, request
 
@@ -151,7 +151,7 @@ def test_database_unreachable_then_back_without_restart(breakable, make_app):
     app = make_app(DATABASE_URL=url, DATABASE_AUTO_MIGRATE=False)
     client = app.test_client()
     with app.app_context():
-        from app.live.db import get_engine
+        from app.extensions.db import get_engine
 
         token = tokens.issue(get_engine(), "provider", FACILITY)
     headers = {"Authorization": f"Bearer {token}"}
@@ -179,7 +179,7 @@ def test_database_unreachable_then_back_without_restart(breakable, make_app):
         assert health.status_code == 503 and health.json["database"] == "unreachable"
     finally:
         restore()
-    # Reconnection is tried at most once a second (app.live.watch), so allow a few.
+    # Reconnection is tried at most once a second (app.db.watch), so allow a few.
     deadline = time.monotonic() + 5
     while mine()["availability"]["status"] != "available":
         assert time.monotonic() < deadline, "search did not recover"

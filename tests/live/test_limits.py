@@ -13,9 +13,10 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
+from app.db.engine import is_outage, upgrade
+from app.extensions.db import get_engine
+from app.extensions.registry import get_store
 from app.live import record, tokens
-from app.live.db import get_engine, is_outage, upgrade
-from app.store import get_store
 
 from ..conftest import next_weekday
 from .servers import Gunicorn, request

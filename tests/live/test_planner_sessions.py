@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app import planner_web
+from app.extensions.db import get_engine
 from app.live import tokens
-from app.live.db import get_engine
+from app.pages import planner as planner_web
 
 SECRET = "one secret key shared by every server of the deployment"
 
@@ -239,7 +239,7 @@ def test_database_out_of_reach_signs_out_for_the_moment(servers, monkeypatch):
     cookie is kept, so the session goes on once the database is back."""
     from sqlalchemy.exc import OperationalError
 
-    from app import sessions
+    from app.pages import planner_sessions as sessions
 
     app = servers()
     client = app.test_client()

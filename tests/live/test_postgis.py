@@ -12,9 +12,9 @@ import pytest
 
 from app import create_app
 from app.config import DEMO_REGISTRY_PATH
-from app.live.db import make_engine, upgrade
-from app.live.postgis_index import PostgisIndex, store_registry
+from app.db.engine import make_engine, upgrade
 from app.registry.io import Registry, read_registry
+from app.registry.postgis import PostgisIndex, store_registry
 from app.search.index import Criteria, FacilityIndex
 
 from .servers import reset_postgres, skip_without_postgres

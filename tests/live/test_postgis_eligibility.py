@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from app.config import DEMO_REGISTRY_PATH
-from app.live.db import make_engine, upgrade
-from app.live.postgis_index import PostgisIndex, store_registry
+from app.db.engine import make_engine, upgrade
 from app.registry.io import read_registry
+from app.registry.postgis import PostgisIndex, store_registry
 from app.search.index import Criteria, FacilityIndex
 
 from .servers import reset_postgres

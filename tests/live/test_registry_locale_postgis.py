@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.db.engine import make_engine, upgrade
 from app.geo.crs import geodesic_distance_m
 from app.ingest.pipeline import import_files
-from app.live.db import make_engine, upgrade
-from app.live.postgis_index import PostgisIndex, load_registry, store_registry
 from app.registry.io import Registry
+from app.registry.postgis import PostgisIndex, load_registry, store_registry
 from app.search.index import Criteria, FacilityIndex
 
 from ..conftest import DATA

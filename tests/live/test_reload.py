@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from app.config import DEMO_REGISTRY_PATH
-from app.live.db import upgrade
+from app.db.engine import upgrade
 from app.registry.io import read_registry, write_registry
 
 from .servers import Gunicorn, request

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
+from app.extensions.db import get_engine
 from app.live import tokens
-from app.live.db import get_engine
 
 
 @pytest.fixture(scope="module")

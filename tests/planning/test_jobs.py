@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from app import create_app, planning_jobs
+from app import create_app
+from app.api import planning_jobs
+from app.db.engine import make_engine, upgrade
+from app.extensions.db import get_engine
 from app.live import tokens
-from app.live.db import get_engine, make_engine, upgrade
 from app.planning import sites as sites_module
 from app.planning.sites import suggest_sites
 

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from app import create_app
+from app.extensions.db import get_engine
 from app.live import tokens
-from app.live.db import get_engine
 from app.planning.demand import CountRule, DemandError, units_from_cells, units_from_points
 
 GRID = (

@@ -1,0 +1,364 @@
+"""The OpenAPI 3 document, generated from the routes themselves.
+
+Each API view declares its parameters and response with :func:`documented`; the generator walks
+the app's URL map, so a route without a declaration, or a declaration without a route, cannot
+drift apart silently (``tests/test_openapi.py`` checks both). Allowed values come from the same
+constants and settings the parameter checks use.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, request
+
+from app import config
+from app.api.params import reject_unknown
+from app.search.index import MODES
+from app.search.locale import EARLIEST_YEAR
+from app.search.model import ESTABLISHMENT_TYPES, KINDS, PROGRAMMES, SERVICES, STATUSES
+
+API_PREFIX = "/api/v1"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One query (or path) parameter of an API operation."""
+
+    name: str
+    schema: dict[str, Any]
+    description: str
+    required: bool = False
+    where: str = "query"
+    explode: bool | None = None
+
+
+@dataclass
+class Doc:
+    """What :func:`documented` attaches to a view."""
+
+    summary: str
+    params: Callable[[Flask], list[Param]]
+    response: str  # name of a component schema
+    geojson: bool = False
+    errors: tuple[int, ...] = (400,)
+    method: str = "get"
+    body: str | None = None  # component schema of a JSON request body
+    secured: bool = False
+    media: dict[str, Any] | None = None  # more media types of the 200 answer (CSV, files)
+    accepted: str | None = None  # component schema of a 202 answer (a background job)
+
+
+def documented(summary: str, params: Callable[[Flask], list[Param]], response: str, *,
+               geojson: bool = False, errors: tuple[int, ...] = (400,), method: str = "get",
+               body: str | None = None, secured: bool = False,
+               media: dict[str, Any] | None = None, accepted: str | None = None):
+    """Attach an OpenAPI description to a view function, and hold the view to it: a query
+    parameter the description does not list is a 400 naming it (a misspelt filter must not
+    pass for no filter), before the view runs."""
+
+    def wrap(view):
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            reject_unknown(request.args, query_param_names(current_app, checked))
+            return view(*args, **kwargs)
+
+        checked.openapi = Doc(summary=summary, params=params, response=response,
+                              geojson=geojson, errors=errors, method=method, body=body,
+                              secured=secured, media=media, accepted=accepted)
+        return checked
+
+    return wrap
+
+
+def query_param_names(app: Flask, view) -> frozenset[str]:
+    """The names of the query parameters a :func:`documented` view declares: the same list
+    the OpenAPI document is made from (computed once per app and view)."""
+    cache = app.extensions.setdefault("openapi_query_params", {})
+    names = cache.get(view)
+    if names is None:
+        names = cache[view] = frozenset(p.name for p in view.openapi.params(app)
+                                        if p.where == "query")
+    return names
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "nullable": True}
+
+
+def _hours_schema() -> dict[str, Any]:
+    interval = {"type": "string", "pattern": r"^\d{2}:\d{2}-\d{2}:\d{2}$",
+                "description": "HH:MM-HH:MM; an end past 24:00 runs into the next day"}
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun", "holiday")
+    return {"type": "object", "properties": {d: {"type": "array", "items": interval}
+                                             for d in days}}
+
+
+def component_schemas() -> dict[str, Any]:
+    """Schemas of the API's response bodies."""
+    text = {"type": "string"}
+    facility = {
+        "type": "object",
+        "required": ["id", "name", "kind", "lon", "lat", "status", "hours"],
+        "properties": {
+            "id": text, "name": text,
+            "kind": {"type": "string", "enum": list(KINDS)},
+            "status": {"type": "string", "enum": list(STATUSES)},
+            "establishment_type": nullable({"type": "string",
+                                            "enum": list(ESTABLISHMENT_TYPES)}),
+            "services": {"type": "array", "items": {"type": "string", "enum": list(SERVICES)}},
+            "programmes": {"type": "array",
+                           "items": {"type": "string", "enum": list(PROGRAMMES)}},
+            # null: unknown (the registry does not say); never matches an age or time filter
+            "age_min_months": nullable({"type": "integer", "minimum": 0}),
+            "age_max_months": nullable({"type": "integer", "minimum": 0}),
+            "hours": nullable(_hours_schema()),
+            "capacity": nullable({"type": "integer", "minimum": 0}),
+            "enrolment": nullable({"type": "integer", "minimum": 0}),
+            "vacancies": {"type": "object",
+                          "additionalProperties": {"type": "integer", "minimum": 0}},
+            "availability_reported_at": nullable({"type": "string", "format": "date-time"}),
+            "address": nullable(text), "phone": nullable(text),
+            "sido": nullable(text), "sido_code": nullable(text),
+            "sigungu": nullable(text), "sigungu_code": nullable(text),
+            "emd": nullable(text), "emd_code": nullable(text),
+            "service_area_sigungu_codes": {"type": "array", "items": text},
+            "lon": {"type": "number", "minimum": -180, "maximum": 180},
+            "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        },
+    }
+    hit = {
+        "type": "object",
+        "required": ["facility", "distance_m", "walking_minutes", "comes_to_you", "near",
+                     "availability"],
+        "properties": {
+            "facility": {"$ref": "#/components/schemas/Facility"},
+            "distance_m": nullable({"type": "number", "minimum": 0,
+                                    "description": "straight-line metres; null when the "
+                                                   "provider comes to the family"}),
+            "walking_minutes": nullable({"type": "integer", "minimum": 0}),
+            "comes_to_you": {"type": "boolean"},
+            "near": {"type": "string", "enum": ["home", "work", "route", "home_visit"]},
+            "detour_m": nullable({"type": "number", "minimum": 0}),
+            "availability": {
+                "type": "object",
+                "required": ["status"],
+                "properties": {
+                    "status": {"type": "string", "enum": ["available", "full", "closed", "unknown"]},
+                    "places": nullable({"type": "integer", "minimum": 0}),
+                    "reported_at": nullable({"type": "string", "format": "date-time"}),
+                    "age_minutes": nullable({"type": "integer", "minimum": 0}),
+                },
+            },
+        },
+    }
+    synthetic = {"type": "boolean", "description": "true for the synthetic demo registry"}
+    return {
+        "Facility": facility,
+        "Hit": hit,
+        "HitList": {"type": "object", "required": ["results", "count", "synthetic"],
+                    "properties": {"results": {"type": "array",
+                                               "items": {"$ref": "#/components/schemas/Hit"}},
+                                   "count": {"type": "integer"}, "synthetic": synthetic,
+                                   "mode": {"type": "string", "enum": list(MODES)},
+                                   "radius_m": {"type": "number"},
+                                   "day_type": {"type": "string",
+                                                "description": "which hours apply that day: "
+                                                               "mon … sun or holiday"}}},
+        "FacilityPage": {
+            "type": "object", "required": ["results", "count", "total", "next", "synthetic"],
+            "properties": {"results": {"type": "array", "items": {"oneOf": [
+                               {"$ref": "#/components/schemas/Facility"},
+                               {"$ref": "#/components/schemas/CompactFacility"}]}},
+                           "count": {"type": "integer"}, "total": {"type": "integer"},
+                           "next": nullable({"type": "string",
+                                             "description": "the next page as a relative URL "
+                                                            "(path and query); null on the last"}),
+                           "synthetic": synthetic}},
+        "CompactFacility": {
+            "type": "object", "required": ["id", "name", "kind", "lon", "lat"],
+            "additionalProperties": False,
+            "properties": {"id": text, "name": text, "kind": {"type": "string",
+                                                              "enum": list(KINDS)},
+                           "lon": {"type": "number"}, "lat": {"type": "number"}}},
+        "FacilityResult": {"type": "object", "required": ["result", "synthetic"],
+                           "properties": {"result": {"$ref": "#/components/schemas/Facility"},
+                                          "synthetic": synthetic}},
+        "Meta": {"type": "object", "required": ["synthetic", "counts_by_kind", "total"],
+                 "properties": {"name": nullable(text), "synthetic": synthetic,
+                                "notice": nullable(text), "registry_date": nullable(text),
+                                "counts_by_kind": {"type": "object",
+                                                   "additionalProperties": {"type": "integer"}},
+                                "total": {"type": "integer"},
+                                "availability_max_age_hours": {"type": "number"},
+                                "limits": {"type": "object"},
+                                "timezone": {"type": "string", "description":
+                                             "IANA zone of the registry: times without an "
+                                             "offset are read in it"},
+                                "holidays": {"type": "string", "description":
+                                             "public-holiday calendar (holidays package code "
+                                             "such as KR or CA-ON, or none)"},
+                                "area": {"type": "array", "items": {"type": "number"},
+                                         "minItems": 4, "maxItems": 4, "description":
+                                         "min_lon, min_lat, max_lon, max_lat: points searched"},
+                                "area_name": text}},
+        "FeatureCollection": {"type": "object", "required": ["type", "features"],
+                              "properties": {"type": {"type": "string",
+                                                      "enum": ["FeatureCollection"]},
+                                             "features": {"type": "array",
+                                                          "items": {"type": "object"}}}},
+        "Places": {"type": "object", "required": ["results", "suggestions"],
+                   "properties": {
+                       "results": {"type": "array", "items": {
+                           "type": "object", "required": ["name", "type", "lon", "lat"],
+                           "properties": {"name": text,
+                                          "type": {"type": "string",
+                                                   "enum": ["area", "facility"]},
+                                          "level": nullable(text), "code": nullable(text),
+                                          "lon": {"type": "number"}, "lat": {"type": "number"},
+                                          "detail": nullable(text)}}},
+                       "suggestions": {"type": "array", "items": text}}},
+        **_provider_schemas(),
+        "Error": {
+            "type": "object", "required": ["error"],
+            "properties": {"error": {
+                "type": "object", "required": ["code", "message", "field"],
+                "properties": {"code": text, "message": text, "field": nullable(text)}}},
+        },
+    }
+
+
+def _provider_schemas() -> dict[str, Any]:
+    text = {"type": "string"}
+    places = {"type": "integer", "minimum": 0, "maximum": 10000}
+    when = {"type": "string", "format": "date-time",
+            "description": "ISO 8601; without an offset, in the registry's zone; from "
+                           f"{EARLIEST_YEAR} on, starting at most {config.REPORT_HORIZON_DAYS} "
+                           "days ahead of now"}
+    window = {"type": "object", "required": ["start", "end"],
+              "properties": {"start": when, "end": when}}
+    content = {
+        "vacancies": {"type": "object", "additionalProperties": places,
+                      "description": "places per programme ('regular' for ordinary places)"},
+        "slots": {"type": "object", "additionalProperties": {"type": "array", "items": {
+            **window, "additionalProperties": False,
+            "properties": {**window["properties"], "places": places}}},
+            "description": f"at most {config.REPORT_MAX_SLOTS} slots in all"},
+        "hours": {"type": "object", "maxProperties": config.REPORT_MAX_HOURS_DATES,
+                  "additionalProperties": {"type": "array", "items": text,
+                                           "maxItems": config.REPORT_MAX_INTERVALS_PER_DATE},
+                  "description": "changed hours for a date (YYYY-MM-DD, from "
+                                 f"{EARLIEST_YEAR} until {config.REPORT_HORIZON_DAYS} days "
+                                 "ahead): [] for closed"},
+        "closures": {"type": "array", "maxItems": config.REPORT_MAX_CLOSURES, "items": {
+            **window, "additionalProperties": False,
+            "properties": {**window["properties"],
+                           "reason": {"type": "string",
+                                      "maxLength": config.REPORT_MAX_REASON_CHARS,
+                                      "description": "plain text, no control characters"}}}},
+    }
+    return {
+        "ProviderReportInput": {"type": "object", "required": ["version"],
+                                "additionalProperties": False,
+                                "properties": {"version": {"type": "integer", "minimum": 0,
+                                                           "maximum": 2**31 - 2},
+                                               **content}},
+        "ProviderReport": {"type": "object", "required": ["facility_id", "version"],
+                           "properties": {"facility_id": text,
+                                          "version": {"type": "integer", "minimum": 0},
+                                          "reported_at": nullable({"type": "string"}),
+                                          "reported_by": {**nullable(text), "description":
+                                                          "the writing token's id; only in "
+                                                          "answers to admin tokens"},
+                                          **content}},
+        "History": {"type": "object", "required": ["facility_id", "changes", "next"],
+                    "properties": {"facility_id": text,
+                                   "changes": {"type": "array", "items": {"type": "object"}},
+                                   "next": {**nullable(text),
+                                            "description": "the next page (relative URL)"}}},
+        "WhoAmI": {"type": "object", "required": ["role"],
+                   "properties": {"role": {"type": "string", "enum": ["provider", "admin"]},
+                                  "facility_id": nullable(text),
+                                  "facility_name": nullable(text)}},
+        **_coverage_schemas(),
+        "Report": {"type": "object", "required": ["not_reported_by_sigungu", "over_capacity"],
+                   "properties": {"not_reported_by_sigungu": {"type": "object"},
+                                  "over_capacity": {"type": "array"}}},
+    }
+
+
+def _coverage_schemas() -> dict[str, Any]:
+    from app.api.coverage import openapi_schemas  # the planners' API keeps its own (and checks
+    return openapi_schemas()                      # request bodies against the same)
+
+
+_ERROR_TEXT = {400: "A parameter is missing, malformed or out of range",
+               401: "No valid token", 403: "This token may not do that",
+               404: "Not found", 405: "Method not allowed",
+               409: "Stale version: error.current holds the current record",
+               413: "The body is larger than allowed",
+               429: "Too many requests or waiting jobs: try again later",
+               500: "Internal error", 503: "The availability database cannot be reached"}
+
+
+def _operation(view, app: Flask) -> dict[str, Any]:
+    doc: Doc = view.openapi
+    params = []
+    for p in doc.params(app):
+        item = {"name": p.name, "in": p.where, "required": p.required or p.where == "path",
+                "description": p.description, "schema": p.schema}
+        if p.explode is not None:
+            item["style"], item["explode"] = "form", p.explode
+        params.append(item)
+    ok: dict[str, Any] = {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{doc.response}"}}}
+    if doc.geojson:
+        ok["application/geo+json"] = {
+            "schema": {"$ref": "#/components/schemas/FeatureCollection"}}
+    ok.update(doc.media or {})
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    responses = {"200": {"description": "OK", "content": ok}}
+    if doc.accepted:
+        responses["202"] = {
+            "description": "Accepted: the work runs as a background job; poll Location",
+            "headers": {"Location": {"description": "the job's URL", "schema": {"type": "string"}}},
+            "content": {"application/json": {
+                "schema": {"$ref": f"#/components/schemas/{doc.accepted}"}}}}
+    # 400 always: any operation answers an unknown query parameter with it.
+    for status in sorted({*doc.errors, 400, 405, 500}):
+        responses[str(status)] = {"description": _ERROR_TEXT[status], "content": error}
+    op = {"summary": doc.summary, "description": (view.__doc__ or "").strip(),
+          "operationId": view.__name__, "parameters": params, "responses": responses}
+    if doc.body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{doc.body}"}}}}
+    if doc.secured:
+        op["security"] = [{"bearer": []}]
+    return op
+
+
+def generate(app: Flask) -> dict[str, Any]:
+    """The OpenAPI 3.0 document of every documented route under ``/api/v1``."""
+    paths: dict[str, Any] = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.rule.startswith(API_PREFIX):
+            continue
+        view = app.view_functions[rule.endpoint]
+        if not hasattr(view, "openapi"):
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        paths.setdefault(path, {})[view.openapi.method] = _operation(view, app)
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Dolbom Map API (돌봄지도)", "version": "1",
+                 "description": "Nearest child care that is open and has a place, in 경기도. "
+                                "Coordinates are WGS84 degrees; distances are metres."},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {"schemas": component_schemas(),
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    }

@@ -1,0 +1,308 @@
+"""Parsing and checking API query parameters; every problem is an :class:`InvalidParameter`
+that names the field and what is allowed."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Collection
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from app.errors import InvalidParameter
+from app.geo.korea import MAX_CHILD_AGE_MONTHS, SEOUL
+from app.search.index import MODES
+from app.search.locale import KOREA, RegistryLocale, TimeOutOfRangeError, parse_local_time
+from app.search.model import KINDS, PROGRAMMES
+
+SERVICE_FILTERS = {"night": "night", "holiday": "holiday", "24h": "24h"}
+MAX_WINDOW = timedelta(days=7)
+MAX_AGE_MONTHS = MAX_CHILD_AGE_MONTHS
+# How far from now a care window may lie (api.py passes the SEARCH_WINDOW_* settings).
+WINDOW_PAST = timedelta(days=1)
+WINDOW_AHEAD = timedelta(days=366)
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+
+
+class UnknownParameter(InvalidParameter):
+    """A query parameter the operation does not have (a typo must not pass for no filter)."""
+
+    code = "unknown_parameter"
+
+
+def reject_unknown(args, allowed: frozenset[str]) -> None:
+    """A 400 naming any parameter of ``args`` (anything with ``keys()``: a MultiDict,
+    :class:`Args`, a dict) that is not in ``allowed``, with the allowed ones and a guess at the
+    one meant (``programe`` -> ``programme``, ``age`` -> ``age_months``)."""
+    unknown = args.keys() - allowed
+    if not unknown:
+        return
+    names = sorted(unknown)
+    guesses = []
+    for name in names:
+        close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6) or \
+            sorted(a for a in allowed if name and (a.startswith(name) or name.startswith(a)))[:1]
+        if close:
+            guesses.append(f"{close[0]!r}" + (f" for {name!r}" if len(names) > 1 else ""))
+    hint = f" (did you mean {', '.join(guesses)}?)" if guesses else ""
+    listed = ", ".join(sorted(allowed)) or "none"
+    raise UnknownParameter(f"unknown parameter{'s' if len(names) > 1 else ''} "
+                           f"{', '.join(map(repr, names))}{hint}; allowed: {listed}", names[0])
+
+
+def region(args, known: Callable[[], Collection[str]]) -> str | None:
+    """A ``region`` filter: a 5-digit 시군구 or 시군 code that ``known()`` holds (called only
+    when a region is given: the codes of the registry's providers and of the 경기도 시군구 and
+    시군); ``None`` when absent."""
+    raw = args.get("region")
+    if raw is None or raw == "":
+        return None
+    if len(raw) != 5 or not all("0" <= ch <= "9" for ch in raw):
+        raise InvalidParameter(f"region must be a 5-digit 시군구 or 시군 code such as 41110 "
+                               f"(수원시) or 41113 (수원시 권선구), got {raw!r}", "region")
+    known = known()
+    if raw not in known:
+        close = difflib.get_close_matches(raw, sorted(known), n=3, cutoff=0.6)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise InvalidParameter(f"unknown region {raw!r}: no 시군구 or 시군 of that code{hint}",
+                               "region")
+    return raw
+
+
+class Args:
+    """Query parameters as a plain dict of lists: werkzeug's MultiDict raises and catches an
+    exception for every absent key, which cost more than the search itself."""
+
+    def __init__(self, multi) -> None:
+        self._values: dict[str, list[str]] = dict(multi.lists())
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """The first value of ``name``."""
+        values = self._values.get(name)
+        return values[0] if values else default
+
+    def getlist(self, name: str) -> list[str]:
+        """Every value of ``name``."""
+        return self._values.get(name, [])
+
+    def keys(self):
+        """The names of the parameters given."""
+        return self._values.keys()
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def to_dict(self) -> dict[str, str]:
+        """First values, for building links."""
+        return {k: v[0] for k, v in self._values.items() if v}
+
+
+def number(args, name: str, *, required: bool = False, default: float | None = None,
+           minimum: float | None = None, maximum: float | None = None) -> float | None:
+    """A finite number parameter within [minimum, maximum]."""
+    raw = args.get(name)
+    if raw is None or raw == "":
+        if required:
+            raise InvalidParameter(f"{name} is required", name)
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidParameter(f"{name} must be a number, got {raw!r}", name) from None
+    if not math.isfinite(value):
+        raise InvalidParameter(f"{name} must be a finite number, got {raw!r}", name)
+    if minimum is not None and value < minimum:
+        raise InvalidParameter(f"{name} must be at least {minimum:g}, got {raw}", name)
+    if maximum is not None and value > maximum:
+        raise InvalidParameter(f"{name} must be at most {maximum:g}, got {raw}", name)
+    return value
+
+
+def integer(args, name: str, *, default: int, minimum: int, maximum: int) -> int:
+    """A whole-number parameter within [minimum, maximum]."""
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidParameter(f"{name} must be a whole number, got {raw!r}", name) from None
+    if not minimum <= value <= maximum:
+        raise InvalidParameter(f"{name} must be between {minimum} and {maximum}, got {value}",
+                               name)
+    return value
+
+
+def boolean(args, name: str) -> bool:
+    """A true/false parameter (1/0, true/false, yes/no)."""
+    raw = (args.get(name) or "").lower()
+    if raw in TRUE:
+        return True
+    if raw in FALSE:
+        return False
+    raise InvalidParameter(f"{name} must be true or false, got {raw!r}", name)
+
+
+def point(args, lat_name: str, lon_name: str, *, required: bool,
+          area: RegistryLocale = KOREA) -> tuple[float, float] | None:
+    """(lon, lat) in the registry's area (``area.area``: South Korea unless the registry says
+    otherwise); a swapped pair is named as such."""
+    if not required and not args.get(lat_name) and not args.get(lon_name):
+        return None
+    lat = number(args, lat_name, required=True)
+    lon = number(args, lon_name, required=True)
+    swapped = area.looks_swapped(lon, lat)
+    if not swapped:
+        number(args, lat_name, minimum=-90, maximum=90)
+        number(args, lon_name, minimum=-180, maximum=180)
+    if not area.contains(lon, lat):
+        min_lon, min_lat, max_lon, max_lat = area.area
+        if area.is_korea:
+            hint = (f" ({lat_name} and {lon_name} look swapped: {lat_name} is about 33-39 and "
+                    f"{lon_name} about 124-132 in Korea)") if swapped else \
+                f" (allowed: {lat_name} 33-39, {lon_name} 124-132)"
+        else:
+            hint = (f" (allowed: {lat_name} {min_lat:g} to {max_lat:g}, {lon_name} {min_lon:g} "
+                    f"to {max_lon:g}" + ("; the two look swapped)" if swapped else ")"))
+        raise InvalidParameter(f"the point ({lat}, {lon}) is outside {area.area_name}{hint}",
+                               lat_name)
+    return lon, lat
+
+
+def choices(args, name: str, allowed: tuple[str, ...]) -> frozenset[str] | None:
+    """A comma-separated (or repeated) list of values from ``allowed``; ``None`` when the
+    parameter is absent. Given but empty (``service=``, ``service=,``) is an error: a filter
+    that filters nothing would answer as if it had not been asked for."""
+    given = args.getlist(name)
+    values = [v.strip() for raw in given for v in raw.split(",") if v.strip()]
+    if not values:
+        if given:
+            raise InvalidParameter(f"{name} is empty; give one or more of {', '.join(allowed)} "
+                                   "(comma-separated), or leave it out", name)
+        return None
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise InvalidParameter(
+            f"unknown {name} {', '.join(map(repr, bad))}; allowed: {', '.join(allowed)}", name)
+    return frozenset(values)
+
+
+def moment(args, name: str, tz=SEOUL) -> datetime | None:
+    """An ISO 8601 date-time in ``tz`` (the registry's zone), which a time without an offset
+    is read in."""
+    raw = args.get(name)
+    if not raw:
+        return None
+    try:
+        return parse_local_time(raw, tz).astimezone(tz)
+    except TimeOutOfRangeError:
+        raise InvalidParameter(f"{name} {raw!r} is too far from today; give a date-time such "
+                               "as 2026-11-23T19:00 in the coming months", name) from None
+    except ValueError:
+        raise InvalidParameter(
+            f"{name} must be an ISO 8601 date-time such as 2026-11-23T19:00, got {raw!r}",
+            name) from None
+
+
+def window(args, now: datetime, past: timedelta = WINDOW_PAST,
+           ahead: timedelta = WINDOW_AHEAD) -> tuple[datetime | None, datetime | None]:
+    """The care window from ``start``/``end`` or ``open_now``, in the zone of ``now`` (the
+    registry's). Both ends must lie from ``past`` before ``now`` to ``ahead`` after it (else
+    a 400 naming the field): care is sought for now or the coming months, and dates far from
+    today would only overflow the date arithmetic (year 1, year 9999)."""
+    start, end = moment(args, "start", now.tzinfo), moment(args, "end", now.tzinfo)
+    earliest, latest = now - past, now + ahead
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and not earliest <= value <= latest:
+            raise InvalidParameter(
+                f"{name} must lie from {earliest:%Y-%m-%dT%H:%M} to {latest:%Y-%m-%dT%H:%M} "
+                f"(at most {_days(past)} before now and {_days(ahead)} ahead), got "
+                f"{args.get(name)!r}", name)
+    if boolean(args, "open_now"):
+        if start or end:
+            raise InvalidParameter("give either open_now or start and end, not both",
+                                   "open_now")
+        return now, now + timedelta(minutes=1)
+    if (start is None) != (end is None):
+        missing = "end" if end is None else "start"
+        raise InvalidParameter(f"{missing} is required when "
+                               f"{'start' if missing == 'end' else 'end'} is given", missing)
+    if start is not None and end is not None:
+        if end <= start:
+            raise InvalidParameter(f"end ({end.isoformat()}) must be after start "
+                                   f"({start.isoformat()})", "end")
+        if end - start > MAX_WINDOW:
+            raise InvalidParameter("the window from start to end may be at most 7 days", "end")
+    return start, end
+
+
+def _days(span: timedelta) -> str:
+    days = span / timedelta(days=1)
+    return f"{days:g} day" + ("" if days == 1 else "s")
+
+
+def age_months(args, start: datetime | None, now: datetime) -> int | None:
+    """The child's age in whole months on the day care is needed."""
+    months = args.get("age_months")
+    birth = args.get("birth_date")
+    if months and birth:
+        raise InvalidParameter("give age_months or birth_date, not both", "birth_date")
+    if months:
+        return integer(args, "age_months", default=0, minimum=0, maximum=MAX_AGE_MONTHS)
+    if not birth:
+        return None
+    try:
+        born = date.fromisoformat(birth)
+    except ValueError:
+        raise InvalidParameter(f"birth_date must be a date such as 2022-05-14, got {birth!r}",
+                               "birth_date") from None
+    on = (start or now).date()
+    if born > on:
+        raise InvalidParameter("birth_date is after the day care is needed", "birth_date")
+    months_old = (on.year - born.year) * 12 + (on.month - born.month) - (on.day < born.day)
+    if months_old > MAX_AGE_MONTHS:
+        raise InvalidParameter(f"birth_date {birth} makes the child {months_old} months old on "
+                               f"the day care is needed; at most {MAX_AGE_MONTHS} months "
+                               f"({MAX_AGE_MONTHS // 12} years)", "birth_date")
+    return months_old
+
+
+def bbox(args) -> tuple[float, float, float, float]:
+    """``minlon,minlat,maxlon,maxlat`` in degrees."""
+    raw = args.get("bbox")
+    if not raw:
+        raise InvalidParameter("bbox is required: minlon,minlat,maxlon,maxlat", "bbox")
+    parts = raw.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise InvalidParameter(f"bbox must be four numbers minlon,minlat,maxlon,maxlat, got "
+                               f"{raw!r}", "bbox")
+    min_lon, min_lat, max_lon, max_lat = values
+    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
+        raise InvalidParameter("bbox must have minlon <= maxlon within -180..180 and "
+                               "minlat <= maxlat within -90..90", "bbox")
+    return min_lon, min_lat, max_lon, max_lat
+
+
+def mode(args, has_work: bool) -> str:
+    """``home`` (default without work), ``either`` (default with work) or ``commute``."""
+    raw = args.get("mode") or ("either" if has_work else "home")
+    if raw not in MODES:
+        raise InvalidParameter(f"unknown mode {raw!r}; allowed: {', '.join(MODES)}", "mode")
+    if raw != "home" and not has_work:
+        raise InvalidParameter(f"mode {raw} needs work_lat and work_lon", "mode")
+    return raw
+
+
+def filters(args) -> dict[str, Any]:
+    """Kind, programme and service filters."""
+    services = choices(args, "service", tuple(SERVICE_FILTERS))
+    return {
+        "kinds": choices(args, "kind", KINDS),
+        "programmes": choices(args, "programme", PROGRAMMES),
+        "services": frozenset(SERVICE_FILTERS[s] for s in services) if services else None,
+    }

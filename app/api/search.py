@@ -1,0 +1,395 @@
+"""The /api/v1 blueprint: parse parameters, call the search core, serialise. JSON by default;
+a GeoJSON FeatureCollection with ``format=geojson`` or ``Accept: application/geo+json``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+
+from app.api import params as p
+from app.api.openapi import Param, documented, generate, query_param_names
+from app.api.serialize import (
+    compact_text,
+    facility_json,
+    facility_text,
+    feature_collection_body,
+    hits_text,
+    results_body,
+)
+from app.errors import InvalidParameter, NotFound
+from app.extensions.geocoder import get_geocoder
+from app.extensions.registry import get_index, get_registry, sync_live
+from app.geo import admin, gazetteer
+from app.search.hours import DAY_TYPES
+from app.search.index import MODES, Criteria, Hit
+from app.search.model import KINDS, PROGRAMMES, Facility
+from app.security import API_HEADERS
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+GEOJSON = "application/geo+json"
+# The read-only API may be called from any site; the security headers are set here, at once,
+# rather than one by one after the request (this is the search hot path).
+READ_HEADERS = {"Access-Control-Allow-Origin": "*", **API_HEADERS}
+MAX_OFFSET = 10_000_000
+
+
+def _point_params(prefix: str, required: bool, what: str, app: Flask) -> list[Param]:
+    # The registry's area (South Korea unless the registry says otherwise).
+    locale = app.extensions["dolbom_registry"].registry.locale
+    min_lon, min_lat, max_lon, max_lat = locale.area
+    return [
+        Param(f"{prefix}lat", {"type": "number", "minimum": min_lat, "maximum": max_lat},
+              f"latitude of {what}, WGS84 degrees ({locale.area_name})", required),
+        Param(f"{prefix}lon", {"type": "number", "minimum": min_lon, "maximum": max_lon},
+              f"longitude of {what}, WGS84 degrees ({locale.area_name})", required),
+    ]
+
+
+def _kinds_schema() -> dict[str, Any]:
+    return {"type": "array", "minItems": 1, "items": {"type": "string", "enum": list(KINDS)}}
+
+
+def _filter_params(app: Flask) -> list[Param]:
+    cfg = app.config
+    services = {"type": "array", "minItems": 1,
+                "items": {"type": "string", "enum": list(p.SERVICE_FILTERS)}}
+    window = (f"both ends from {cfg['SEARCH_WINDOW_PAST_DAYS']:g} day(s) before now to "
+              f"{cfg['SEARCH_WINDOW_AHEAD_DAYS']:g} days ahead")
+    return [
+        Param("kind", _kinds_schema(), "provider kinds, comma-separated", explode=False),
+        Param("programme", {"type": "string", "enum": list(PROGRAMMES)},
+              "언제나돌봄 programme the provider takes part in, with the programme's rules "
+              "(app/reference/programmes.json): the child's age (with age_months or birth_date), "
+              "where the family lives (the home's 시군구) and the 시군 that run it"),
+        Param("service", services, "daycare services it must offer (all of them)",
+              explode=False),
+        Param("region", {"type": "string", "pattern": "^[0-9]{5}$"},
+              "only providers in this 시군구 or 시군 (a 시 code such as 41110 수원시 covers its "
+              "구 41111-41117); home-visit providers: those serving part of it"),
+        Param("age_months", {"type": "integer", "minimum": 0, "maximum": p.MAX_AGE_MONTHS},
+              "the child's age in whole months (or give birth_date)"),
+        Param("birth_date", {"type": "string", "format": "date"},
+              "the child's birth date; the age is taken on the day care is needed and may be "
+              f"at most {p.MAX_AGE_MONTHS} months"),
+        Param("start", {"type": "string", "format": "date-time"},
+              "start of the care window, ISO 8601; without an offset, a wall-clock time in the "
+              f"registry's time zone (GET /meta: timezone; Asia/Seoul in Korea); {window}"),
+        Param("end", {"type": "string", "format": "date-time"},
+              "end of the care window; after start, at most 7 days later"),
+        Param("open_now", {"type": "boolean"}, "open now (instead of start and end)"),
+        Param("available", {"type": "boolean"},
+              "only providers with a place, reported within the maximum age"),
+        Param("format", {"type": "string", "enum": ["json", "geojson"]},
+              "response format (or Accept: application/geo+json)"),
+    ]
+
+
+def _nearest_params(app: Flask) -> list[Param]:
+    cfg = app.config
+    return [
+        *_point_params("", True, "home", app),
+        *_point_params("work_", False, "work (optional)", app),
+        Param("mode", {"type": "string", "enum": list(MODES)},
+              "home; either (nearer of home and work; default with work); commute (detour)"),
+        Param("radius_m", {"type": "number", "minimum": 0,
+                           "maximum": cfg["SEARCH_MAX_RADIUS_M"]}, "maximum distance, metres"),
+        Param("limit", {"type": "integer", "minimum": 1, "maximum": cfg["SEARCH_MAX_LIMIT"]},
+              f"number of results (default {cfg['SEARCH_DEFAULT_LIMIT']})"),
+        *_filter_params(app),
+    ]
+
+
+def _within_params(app: Flask) -> list[Param]:
+    cfg = app.config
+    return [
+        *_point_params("", True, "the centre", app),
+        Param("radius_m", {"type": "number", "minimum": 0,
+                           "maximum": cfg["SEARCH_MAX_RADIUS_M"]}, "radius, metres", True),
+        Param("limit", {"type": "integer", "minimum": 1, "maximum": cfg["SEARCH_MAX_LIMIT"]},
+              "number of results"),
+        *_filter_params(app),
+    ]
+
+
+def _listing_params(app: Flask) -> list[Param]:
+    cfg = app.config
+    return [
+        Param("bbox", {"type": "string",
+                       "pattern": r"^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$"},
+              "minlon,minlat,maxlon,maxlat in WGS84 degrees", True),
+        Param("kind", _kinds_schema(), "provider kinds, comma-separated", explode=False),
+        Param("limit", {"type": "integer", "minimum": 1,
+                        "maximum": cfg["BBOX_COMPACT_MAX_LIMIT"]},
+              f"page size: at most {cfg['SEARCH_MAX_LIMIT']} with fields=full (the default; "
+              f"more is a 400), at most {cfg['BBOX_COMPACT_MAX_LIMIT']} with fields=compact; "
+              f"default {cfg['SEARCH_MAX_LIMIT']}"),
+        Param("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+              "results to skip (see next)"),
+        Param("fields", {"type": "string", "enum": ["full", "compact"]},
+              f"full (default): every field, pages of at most {cfg['SEARCH_MAX_LIMIT']}; "
+              "compact: id, name, kind, lon, lat only, and pages of up to "
+              f"{cfg['BBOX_COMPACT_MAX_LIMIT']} (for map layers)"),
+        Param("format", {"type": "string", "enum": ["json", "geojson"]}, "response format"),
+    ]
+
+
+def _now() -> datetime:
+    """Now in the registry's zone: windows, day types and opening checks are read there."""
+    return get_registry().locale.now()
+
+
+def _wants_geojson(args: p.Args, accept: str) -> bool:
+    fmt = args.get("format")
+    if fmt not in (None, "", "json", "geojson"):
+        raise InvalidParameter(f"unknown format {fmt!r}; allowed: json, geojson", "format")
+    if fmt:
+        return fmt == "geojson"
+    if "geo+json" not in accept:
+        return False
+    accepted = parse_accept_header(accept, MIMEAccept)
+    best = accepted.best_match(["application/json", GEOJSON])
+    return best == GEOJSON and accepted[GEOJSON] > accepted["application/json"]
+
+
+def _answer(items: list[tuple[Facility, str]], extra: dict[str, Any], args: p.Args,
+            accept: str) -> tuple[str, str]:
+    """Results as JSON, or as a GeoJSON FeatureCollection when asked for: (body, media type)."""
+    meta = {"synthetic": get_registry().synthetic, **extra}
+    if _wants_geojson(args, accept):
+        return feature_collection_body(items, meta), GEOJSON
+    return results_body([text for _, text in items], meta), "application/json"
+
+
+def _respond(items: list[tuple[Facility, str]], extra: dict[str, Any]) -> Response:
+    return read_response(*_answer(items, extra, p.Args(request.args),
+                                  request.environ.get("HTTP_ACCEPT", "")))
+
+
+def read_response(body: str, mimetype: str) -> Response:
+    """A search answer with the read-only API's headers (CORS and security)."""
+    return Response(body, mimetype=mimetype, headers=READ_HEADERS)
+
+
+def _hits(hits: list[Hit]) -> list[tuple[Facility, str]]:
+    return list(zip([h.facility for h in hits], hits_text(get_index(), hits), strict=True))
+
+
+def _day_type(moment: datetime) -> str:
+    """Which hours apply on the day of ``moment`` in the registry's zone: mon … sun, or
+    holiday (the registry's holiday calendar)."""
+    locale = get_registry().locale
+    day = moment.astimezone(locale.tz).date()
+    return "holiday" if locale.is_holiday(day) else DAY_TYPES[day.weekday()]
+
+
+@lru_cache(maxsize=1)
+def _gyeonggi_regions() -> frozenset[str]:
+    """Every current 경기도 시군구 and 시군 code."""
+    areas = admin.gyeonggi_sigungu().values()
+    return frozenset({a.sigungu_code for a in areas} | {a.sigun_code for a in areas})
+
+
+def _criteria(args, home: tuple[float, float] | None, now: datetime) -> Criteria:
+    cfg = current_app.config
+    start, end = p.window(args, now, timedelta(days=cfg["SEARCH_WINDOW_PAST_DAYS"]),
+                          timedelta(days=cfg["SEARCH_WINDOW_AHEAD_DAYS"]))
+    filters = p.filters(args)
+    region = p.region(args, lambda: get_index().regions | _gyeonggi_regions())
+    home_sigungu = None
+    # Home-visit providers (their service areas) and programmes (their residence rules) need
+    # the home's 시군구 ("" when it lies in none); don't look it up otherwise.
+    needs_home_area = (filters["kinds"] and "home_visit_provider" in filters["kinds"]) or \
+        filters["programmes"]
+    if home is not None and needs_home_area:
+        area = admin.locate([home[0]], [home[1]])[0]
+        home_sigungu = (area.sigungu_code or "") if area else ""
+    return Criteria(**filters, age_months=p.age_months(args, start, now),
+                    start=start, end=end, available_only=p.boolean(args, "available"),
+                    home_sigungu_code=home_sigungu, region=region)
+
+
+_PLAIN_NEAREST = frozenset({"lat", "lon"})
+_PLAIN = Criteria()
+
+
+def nearest_answer(args: p.Args, accept: str) -> tuple[str, str]:
+    """Nearest providers that match, to home (and work): (body, media type). Used by the
+    route below and by app.api.fast_path."""
+    cfg, now = current_app.config, _now()
+    plain = args.keys() <= _PLAIN_NEAREST  # the most common query: nothing else to read
+    if not plain:
+        p.reject_unknown(args, query_param_names(current_app, nearest))
+    home = p.point(args, "lat", "lon", required=True, area=get_registry().locale)
+    if plain:
+        work, mode, radius, c = None, "home", None, _PLAIN
+        limit = cfg["SEARCH_DEFAULT_LIMIT"]
+    else:
+        work = p.point(args, "work_lat", "work_lon", required=False, area=get_registry().locale)
+        mode = p.mode(args, work is not None)
+        limit = p.integer(args, "limit", default=cfg["SEARCH_DEFAULT_LIMIT"], minimum=1,
+                          maximum=cfg["SEARCH_MAX_LIMIT"])
+        radius = p.number(args, "radius_m", minimum=0, maximum=cfg["SEARCH_MAX_RADIUS_M"])
+        c = _criteria(args, home, now)
+    sync_live()
+    hits = get_index().nearest(*home, c, now, limit, radius_m=radius, work=work, mode=mode)
+    return _answer(_hits(hits), {"mode": mode, "count": len(hits),
+                                 "day_type": _day_type(c.start or now)}, args, accept)
+
+
+@bp.get("/facilities/nearest")
+@documented("Nearest providers that can take the child", _nearest_params, "HitList",
+            geojson=True)
+def nearest():
+    """Nearest providers that match, to home (and work)."""
+    return read_response(*nearest_answer(p.Args(request.args),
+                                         request.environ.get("HTTP_ACCEPT", "")))
+
+
+def within_answer(args: p.Args, accept: str) -> tuple[str, str]:
+    """Every matching provider within ``radius_m`` of a point, nearest first: (body, media
+    type). Used by the route below and by app.api.fast_path."""
+    cfg, now = current_app.config, _now()
+    p.reject_unknown(args, query_param_names(current_app, within))
+    home = p.point(args, "lat", "lon", required=True, area=get_registry().locale)
+    radius = p.number(args, "radius_m", required=True, minimum=0,
+                      maximum=cfg["SEARCH_MAX_RADIUS_M"])
+    limit = p.integer(args, "limit", default=cfg["SEARCH_MAX_LIMIT"], minimum=1,
+                      maximum=cfg["SEARCH_MAX_LIMIT"])
+    c = _criteria(args, home, now)
+    sync_live()
+    hits = get_index().nearest(*home, c, now, limit, radius_m=radius)
+    return _answer(_hits(hits), {"radius_m": radius, "count": len(hits)}, args, accept)
+
+
+@bp.get("/facilities/within")
+@documented("Providers within a radius", _within_params, "HitList", geojson=True)
+def within():
+    """Every matching provider within ``radius_m`` of a point, nearest first."""
+    return read_response(*within_answer(p.Args(request.args),
+                                        request.environ.get("HTTP_ACCEPT", "")))
+
+
+@bp.get("/facilities")
+@documented("Providers in a bounding box, paged", _listing_params, "FacilityPage",
+            geojson=True)
+def listing():
+    """Open providers inside a bounding box, in id order, a page at a time."""
+    args, cfg = p.Args(request.args), current_app.config
+    box = p.bbox(args)
+    fields = args.get("fields") or "full"
+    if fields not in ("full", "compact"):
+        raise InvalidParameter(f"unknown fields {fields!r}; allowed: full, compact", "fields")
+    max_limit = cfg["SEARCH_MAX_LIMIT"] if fields == "full" else cfg["BBOX_COMPACT_MAX_LIMIT"]
+    limit = p.integer(args, "limit", default=cfg["SEARCH_MAX_LIMIT"], minimum=1,
+                      maximum=max_limit)
+    offset = p.integer(args, "offset", default=0, minimum=0, maximum=MAX_OFFSET)
+    kinds = p.choices(args, "kind", KINDS)
+    found = [f for f in get_index().within_bbox(*box) if kinds is None or f.kind in kinds]
+    page = found[offset:offset + limit]
+    extra: dict[str, Any] = {"count": len(page), "total": len(found), "next": None}
+    if offset + limit < len(found):
+        # A relative link (path and query): nothing of the request's Host header, and only
+        # the parameters this operation has (the view checked them) as query text — never
+        # as url_for arguments, where endpoint, _external, _method … have meanings.
+        query = [(k, v) for k in args if k != "offset" for v in args.getlist(k)]
+        query.append(("offset", str(offset + limit)))
+        extra["next"] = f"{url_for('api.listing')}?{urlencode(query, safe=',')}"
+    index = get_index()
+    text = facility_text if fields == "full" else compact_text
+    return _respond([(f, text(index, f)) for f in page], extra)
+
+
+@bp.get("/facilities/<facility_id>")
+@documented("One provider", lambda app: [Param("facility_id", {"type": "string"},
+                                               "the provider's id", True, "path")],
+            "FacilityResult", errors=(400, 404))
+def one(facility_id: str):
+    """One provider by id."""
+    f = get_index().by_id.get(facility_id)
+    if f is None or not f.is_open_status:
+        raise NotFound(f"no open facility with id {facility_id!r}", "facility_id")
+    return jsonify({"result": facility_json(f), "synthetic": get_registry().synthetic})
+
+
+@bp.get("/meta")
+@documented("What the registry holds", lambda app: [], "Meta")
+def meta():
+    """What the registry holds: counts by kind, its date, whether it is the synthetic demo."""
+    registry = get_registry()
+    counts = Counter(f.kind for f in registry.facilities if f.is_open_status)
+    m = registry.meta
+    return jsonify({
+        "name": m.get("name"),
+        "synthetic": registry.synthetic,
+        "notice": m.get("notice"),
+        "registry_date": m.get("generated_at") or m.get("imported_at"),
+        "counts_by_kind": {k: counts[k] for k in KINDS},
+        "total": sum(counts.values()),
+        "availability_max_age_hours": current_app.config["AVAILABILITY_MAX_AGE_HOURS"],
+        "limits": {"max_limit": current_app.config["SEARCH_MAX_LIMIT"],
+                   "max_radius_m": current_app.config["SEARCH_MAX_RADIUS_M"]},
+        **registry.locale.to_meta(),  # timezone, holidays, area, area_name of the registry
+    })
+
+
+def _places_params(app: Flask) -> list[Param]:
+    return [
+        Param("q", {"type": "string", "minLength": 1, "maxLength": 100},
+              "a place (시도, 시군구, 읍면동, 리; short forms and spacing are fine) or a "
+              "facility name", True),
+        Param("limit", {"type": "integer", "minimum": 1, "maximum": 20}, "suggestions"),
+    ]
+
+
+@bp.get("/places")
+@documented("Find a place or a facility by name (offline gazetteer)", _places_params, "Places")
+def places():
+    """Administrative areas and facilities matching ``q``; when nothing matches, the closest
+    known names as ``suggestions``."""
+    args = p.Args(request.args)
+    q = (args.get("q") or "").strip()
+    if not q:
+        raise InvalidParameter("q is required: a place or facility name", "q")
+    if len(q) > 100:
+        raise InvalidParameter("q may be at most 100 characters", "q")
+    limit = p.integer(args, "limit", default=8, minimum=1, maximum=20)
+    results = [{"name": pl.name, "type": "area", "level": pl.level, "code": pl.code,
+                "lon": pl.lon, "lat": pl.lat, "detail": None}
+               for pl in get_geocoder().search(q, limit)]
+    if len(results) < limit:
+        compact = "".join(q.split())
+        for f in get_index().facilities:
+            if compact in "".join(f.name.split()):
+                results.append({"name": f.name, "type": "facility", "level": None, "code": f.id,
+                                "lon": f.lon, "lat": f.lat, "detail": f.sigungu})
+                if len(results) >= limit:
+                    break
+    suggestions = [] if results else gazetteer.suggest(q)
+    return jsonify({"results": results, "suggestions": suggestions})
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    """The OpenAPI 3 document of this API, generated from the routes."""
+    return jsonify(generate(current_app))
+
+
+@bp.after_request
+def allow_cross_origin_reads(response):
+    """Municipal sites may call the read-only API from their pages."""
+    if request.method in ("GET", "HEAD", "OPTIONS") and \
+            "Access-Control-Allow-Origin" not in response.headers:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the API blueprint."""
+    app.register_blueprint(bp)

@@ -1,0 +1,14 @@
+"""The ``flask`` command line, one module per area: the registry and provider data
+(``registry``), planning (``planning``)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Add every command group to ``flask``."""
+    from . import planning, registry
+
+    registry.init_app(app)
+    planning.init_app(app)

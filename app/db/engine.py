@@ -1,0 +1,227 @@
+"""The availability database: SQLite (WAL) in the instance folder by default, PostgreSQL when
+``DATABASE_URL`` says so. Schema changes go through Alembic migrations (``migrations/``)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.pool import NullPool, QueuePool
+
+metadata = sa.MetaData()
+
+availability = sa.Table(
+    "availability", metadata,
+    sa.Column("facility_id", sa.String(100), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("data", sa.Text, nullable=False),  # JSON: vacancies, slots, hours, closures
+    sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reported_by", sa.String(40), nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("facility_id", sa.String(100), nullable=False, index=True),
+    sa.Column("actor", sa.String(40), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("old", sa.Text, nullable=True),
+    sa.Column("new", sa.Text, nullable=False),
+)
+
+tokens = sa.Table(
+    "tokens", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(10), nullable=False),  # provider or admin
+    sa.Column("facility_id", sa.String(100), nullable=True),
+    sa.Column("label", sa.String(200), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),  # None: never (0004)
+)
+
+
+# Rate-limit counters (app.db.ratelimit), shared by every server: one row per token and limit.
+rate_limits = sa.Table(
+    "rate_limits", metadata,
+    sa.Column("limit_key", sa.String(255), primary_key=True),
+    sa.Column("hits", sa.Integer, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),  # epoch seconds, the database's clock
+)
+
+# The largest value an Integer column holds on every database used (PostgreSQL's integer is 32
+# bits): client numbers bound for one (a report's version) are checked against it first.
+MAX_INTEGER = 2**31 - 1
+
+
+def is_outage(exc: DBAPIError) -> bool:
+    """True when ``exc`` means the database is out of reach or out of service (answer 503,
+    "try again"), False when the statement itself was refused — a value the column cannot
+    hold (DataError: out of range, a NUL in text), a constraint, our SQL — which no retry
+    fixes and which must not be reported as an outage.
+
+    Out of reach: a connection that broke, failed or was refused (no SQLSTATE: it never
+    got an answer), or the server's classes 08 (connection), 53 (out of resources), 57
+    (shut down, cancelled, cannot connect now) and 58 (I/O); SQLite's OperationalError (file
+    missing, locked, I/O).
+    """
+    if exc.connection_invalidated:
+        return True
+    if isinstance(exc, InterfaceError) and isinstance(exc.orig, sqlite3.Error):
+        return False  # SQLite's InterfaceError: a parameter it cannot bind, not a connection
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return False
+    state = getattr(exc.orig, "sqlstate", None)
+    return state is None or state[:2] in {"08", "53", "57", "58"}
+
+
+def _sqlite_file(url: str) -> str | None:
+    """The file path of a SQLite URL (``sqlite:///path`` or ``sqlite:///file:path?…``)."""
+    database = sa.make_url(url).database
+    if not database or database == ":memory:":
+        return None
+    return database.removeprefix("file:").split("?")[0]
+
+
+def _inode(path: str) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
+
+
+def make_engine(url: str) -> sa.Engine:
+    """An engine; SQLite gets WAL, a busy timeout, and a small pool of kept connections."""
+    if url.startswith("sqlite"):
+        # Kept connections: opening one (and closing the last, which checkpoints the WAL) cost
+        # more than the write itself. Each is checked at checkout against the file on disk, so
+        # a database moved away or replaced counts as unreachable instead of being written to.
+        engine = sa.create_engine(url, poolclass=QueuePool, pool_size=4, max_overflow=8,
+                                  connect_args={"timeout": 30, "check_same_thread": False})
+        path = _sqlite_file(url)
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(conn, record):
+            conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+            cur = conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: a committed write survives a crash of the app (kill -9); only a
+            # power cut can lose the last commits. FULL would fsync every commit.
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+            record.info["inode"] = _inode(path) if path else None
+
+        @sa.event.listens_for(engine, "checkout")
+        def _same_file(conn, record, proxy):
+            if path and _inode(path) != record.info.get("inode"):
+                raise DisconnectionError("the database file was moved or replaced")
+
+        # Writers take the lock at BEGIN, so a read-then-write transaction cannot deadlock.
+        @sa.event.listens_for(engine, "begin")
+        def _begin_immediate(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    engine = sa.create_engine(url, pool_size=5, max_overflow=5,
+                              connect_args={"connect_timeout": 3})
+    _ping_after_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE_S = 1.0
+
+
+def _ping_after_idle(engine: sa.Engine) -> None:
+    """Check a pooled connection before use only when it sat idle for a while.
+
+    A connection that was used a moment ago is as good as a ping (pre-ping on every checkout
+    cost a round trip and ~0.1 ms of CPU per write). A connection that breaks while in use is
+    reported by SQLAlchemy as a disconnect, which discards the whole pool, so the next
+    request connects afresh either way.
+    """
+    @sa.event.listens_for(engine, "checkin")
+    def _stamp(dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection, record, proxy):
+        idle_since = record.info.get("idle_since")  # None: connected just now
+        if idle_since is not None and time.monotonic() - idle_since > PING_AFTER_IDLE_S:
+            try:
+                engine.dialect.do_ping(dbapi_connection)
+            except engine.dialect.loaded_dbapi.Error as exc:
+                raise DisconnectionError(f"a pooled connection was broken: {exc}") from exc
+
+
+MIGRATION_LOCK_KEY = 727_2026  # PostgreSQL advisory lock id for schema migrations
+
+
+def upgrade(url: str) -> None:
+    """Bring the schema to the newest migration. Safe when several workers start at once:
+    PostgreSQL serialises them with an advisory lock, SQLite with a lock file."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if url.startswith("sqlite"):
+        import fcntl
+
+        db_path = (sa.make_url(url).database or "").removeprefix("file:")
+        lock_path = (db_path.split("?")[0] or "/tmp/dolbom-memory") + ".migrate.lock"
+        with open(lock_path, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            command.upgrade(cfg, "head")
+        return
+    engine = sa.create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+            conn.commit()
+            try:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                conn.commit()
+            finally:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"),
+                             {"k": MIGRATION_LOCK_KEY})
+                conn.commit()
+    finally:
+        engine.dispose()
+
+
+_ONE_STATEMENT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def one_statement(engine: sa.Engine) -> sa.Engine:
+    """The engine for work that is a single statement (a read, or a write whose audit entry
+    the trigger adds): on PostgreSQL in autocommit, saving the BEGIN and COMMIT/ROLLBACK round
+    trips; the statement is a transaction of its own. SQLite is unchanged."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    found = _ONE_STATEMENT.get(engine)
+    if found is None:
+        found = _ONE_STATEMENT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return found
+
+
+@contextlib.contextmanager
+def connection(bind: sa.Engine | sa.Connection) -> Iterator[sa.Connection]:
+    """The given connection, or one checked out of the engine (``one_statement``) for the
+    block: lets a request run its token check and its write on one pooled connection."""
+    if isinstance(bind, sa.Connection):
+        yield bind
+    else:
+        with one_statement(bind).connect() as conn:
+            yield conn

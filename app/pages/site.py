@@ -1,0 +1,162 @@
+"""Pages for people: the parents' map, the 언제나돌봄 programmes, the embeddable widget and its
+builder; plus the local copies of Leaflet and the 시군구 outlines they use."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+)
+from markupsafe import Markup
+
+from app.extensions.registry import get_registry
+from app.geo import admin, gazetteer
+from app.i18n import LANGUAGES, catalogue, current_language
+from app.reference import programmes_document
+from app.search.model import KINDS, PROGRAMMES
+
+bp = Blueprint("web", __name__)
+
+
+def _vendor_dirs() -> dict[str, Path]:
+    import xstatic.pkg.leaflet
+    import xstatic.pkg.leaflet_markercluster
+
+    return {"leaflet": Path(xstatic.pkg.leaflet.BASE_DIR),
+            "markercluster": Path(xstatic.pkg.leaflet_markercluster.BASE_DIR)}
+
+
+def _page_config(embed: dict | None = None) -> Markup:
+    """Settings and messages for the page's script, as a JSON data block (not executed)."""
+    cfg = current_app.config
+    registry = get_registry()
+    data = {
+        "lang": current_language(),
+        "messages": catalogue(current_language()),
+        "tiles": {"url": cfg["TILE_URL"], "attribution": cfg["TILE_ATTRIBUTION"],
+                  "maxZoom": cfg["TILE_MAX_ZOOM"]},
+        "center": list(cfg["MAP_CENTER"]),
+        "zoom": cfg["MAP_ZOOM"],
+        "kinds": list(KINDS),
+        "programmes": list(PROGRAMMES),
+        "synthetic": registry.synthetic,
+        "timezone": registry.locale.timezone,  # "now", "tonight" are the registry's wall clock
+        "embed": embed,
+    }
+    # </ cannot appear in the JSON text, so the data block cannot be closed early.
+    text = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    return Markup(text)
+
+
+@bp.get("/")
+def index():
+    """The parents' map."""
+    return render_template("map.html", page_config=_page_config(), registry=get_registry())
+
+
+@bp.get("/embed")
+def embed():
+    """The compact widget for municipal sites, configured by URL parameters."""
+    region = request.args.get("region") or None
+    siguns = admin.gyeonggi_sigungu()
+    known = {i.sigungu_code for i in siguns.values()} | {i.sigun_code for i in siguns.values()}
+    if region is not None and region not in known:
+        region = None
+    kind = request.args.get("kind")
+    programme = request.args.get("programme")
+    try:
+        height = min(max(int(request.args.get("height", "480")), 240), 1600)
+    except ValueError:
+        height = 480
+    embed_cfg = {
+        "region": region,
+        "limitToRegion": request.args.get("limit") in ("1", "true"),
+        "kind": kind if kind in KINDS else None,
+        "programme": programme if programme in PROGRAMMES else None,
+        "height": height,
+    }
+    return render_template("embed.html", page_config=_page_config(embed_cfg),
+                           registry=get_registry(), height=height)
+
+
+@bp.get("/embed/builder")
+def embed_builder():
+    """Where a municipal web team configures the widget and copies the iframe snippet."""
+    regions = sorted({(i.sigun_code, i.sigun_name) for i in admin.gyeonggi_sigungu().values()}
+                     | {(i.sigungu_code, i.sigungu_name)
+                        for i in admin.gyeonggi_sigungu().values() if i.gu_name})
+    return render_template("embed_builder.html", regions=regions, kinds=KINDS,
+                           programmes=PROGRAMMES, languages=LANGUAGES,
+                           page_config=_page_config())
+
+
+@bp.get("/programmes")
+def programmes_page():
+    """The three 언제나돌봄 programmes: who, when, where and how to apply."""
+    doc = programmes_document()
+    siguns = admin.gyeonggi_siguns()
+    return render_template("programmes.html", doc=doc, siguns=siguns)
+
+
+@bp.get("/provider")
+def provider_page():
+    """Where a centre's staff, with their token, see and update their places on a phone."""
+    return render_template("provider.html", programmes=PROGRAMMES, page_config=_page_config(),
+                           reason_max_chars=current_app.config["REPORT_MAX_REASON_CHARS"])
+
+
+@bp.get("/admin/report")
+def admin_report_page():
+    """The monitoring report for admins (the token is asked for on the page)."""
+    return render_template("admin_report.html", page_config=_page_config())
+
+
+@bp.get("/vendor/<package>/<path:filename>")
+def vendor(package: str, filename: str):
+    """Leaflet and its plugin from their Python packages: no CDN, works offline."""
+    folder = _vendor_dirs().get(package)
+    if folder is None:
+        abort(404)
+    return send_from_directory(folder, filename, max_age=86400)
+
+
+@bp.get("/geo/gyeonggi-sigungu.geojson")
+def sigungu_outlines():
+    """The 44 경기도 시군구 outlines (simplified), drawn when no base map tiles load."""
+    return Response(gazetteer.boundaries_geojson(), mimetype="application/geo+json",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness, what is loaded, and whether the availability database answers."""
+    import sqlalchemy as sa
+    from sqlalchemy.exc import DBAPIError
+
+    from app.extensions.db import get_engine
+
+    registry = get_registry()
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        database = "ok"
+    except DBAPIError:
+        database = "unreachable"
+    body = {"status": "ok" if database == "ok" else "degraded",
+            "facilities": len(registry.facilities), "synthetic": registry.synthetic,
+            "database": database}
+    return body, 200 if database == "ok" else 503
+
+
+def init_app(app: Flask) -> None:
+    """Register the page routes."""
+    app.register_blueprint(bp)
