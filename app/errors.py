@@ -11,6 +11,8 @@ import logging
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from app.domain import DomainError
+
 log = logging.getLogger(__name__)
 
 
@@ -19,6 +21,7 @@ class ApiError(Exception):
 
     status = 400
     code = "bad_request"
+    challenge: str | None = None  # a WWW-Authenticate header to send (401s)
 
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
@@ -56,9 +59,17 @@ def init_app(app: Flask) -> None:
         body = error_body(exc.code, exc.message, exc.field)
         body["error"].update(getattr(exc, "extra", {}))
         response = jsonify(body)
-        if exc.status == 401:
-            response.headers["WWW-Authenticate"] = 'Bearer realm="dolbom"'
+        if exc.challenge:
+            response.headers["WWW-Authenticate"] = exc.challenge
         return response, exc.status
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(exc: DomainError):
+        # Input the core refused and no view reworded: the request's fault, a 400 naming the
+        # field; never a 500.
+        if not _wants_json():
+            return exc.args[0] if exc.args else "Bad Request", 400
+        return jsonify(error_body(exc.code, str(exc), exc.field)), 400
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):

@@ -22,6 +22,7 @@ class Unauthorized(ApiError):
 
     status = 401
     code = "unauthorized"
+    challenge = 'Bearer realm="dolbom"'
 
 
 class Forbidden(ApiError):

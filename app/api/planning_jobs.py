@@ -37,6 +37,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
+from app.domain import DomainError
 from app.errors import ApiError
 from app.extensions.db import get_engine
 
@@ -327,6 +328,9 @@ class Runner:
         except ApiError as exc:
             finish(engine, job_id, self.worker,
                    error={"code": exc.code, "message": exc.message, "field": exc.field})
+        except DomainError as exc:  # as the request would have been answered (app.errors)
+            finish(engine, job_id, self.worker,
+                   error={"code": exc.code, "message": str(exc), "field": exc.field})
         except Exception:
             log.exception("planning job %s (%s) failed", job_id, kind)
             finish(engine, job_id, self.worker, error={

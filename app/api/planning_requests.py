@@ -18,11 +18,10 @@ from app.errors import ApiError, InvalidParameter
 from app.extensions.planning import get_planning
 from app.extensions.registry import get_index, get_registry
 from app.planning import export as planning_export
-from app.planning.analysis import Analysis, AnalysisError, Parameters
+from app.planning.analysis import Analysis, Parameters
 from app.planning.demand import DemandError
 from app.planning.scenario import Scenario, ScenarioError, parse_scenario
 from app.planning.settings import periods, services
-from app.planning.sites import SiteError
 from app.planning.supply import SUPPLY_VALUES
 from app.planning.tables import in_area, records
 
@@ -43,16 +42,10 @@ class PlanningUnavailable(ApiError):
 
 @contextlib.contextmanager
 def planning_errors():
-    """Turn the planning core's errors into API errors: a parameter at fault is a 400 naming
-    it; a demand file that cannot be read is a 503 saying why."""
+    """A demand file that cannot be read is the server's problem: a 503 saying why (any other
+    planning error is a 400 naming its field, by the one DomainError handler)."""
     try:
         yield
-    except AnalysisError as exc:
-        raise InvalidParameter(str(exc), exc.field) from None
-    except SiteError as exc:
-        text = str(exc)
-        field = "method" if "method" in text else "radius_m" if "radius" in text else "p"
-        raise InvalidParameter(text, field) from None
     except DemandError as exc:
         raise PlanningUnavailable(f"the planning demand layer cannot be read: {exc}",
                                   "PLANNING_DEMAND_PATH") from None

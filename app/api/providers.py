@@ -25,7 +25,7 @@ from app.extensions.db import get_engine
 from app.extensions.registry import get_index, get_registry, get_store
 from app.live import service, tokens
 from app.live.monitoring import monitoring_report
-from app.live.record import LiveRecord, RecordError, ReportLimits, parse_report
+from app.live.record import LiveRecord, ReportLimits, parse_report
 from app.search.model import REGULAR
 
 bp = Blueprint("providers", __name__, url_prefix="/api/v1")
@@ -142,11 +142,9 @@ def _write(conn: sa.Connection, facility_id: str):
         raise InvalidParameter(f"the body is not a report: {exc}", "body") from None
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
         raise InvalidParameter(f"the body is not valid JSON: {exc}", "body") from None
-    try:
-        based_on, content = parse_report(body, get_registry().locale.tz,
-                                         limits=ReportLimits.from_config(cfg))
-    except RecordError as exc:
-        raise InvalidParameter(str(exc), exc.field) from None
+    # A RecordError is answered by the one DomainError handler: a 400 naming the field.
+    based_on, content = parse_report(body, get_registry().locale.tz,
+                                     limits=ReportLimits.from_config(cfg))
     _programmes_it_runs(facility, content)
     admin = who.role == "admin"
     try:

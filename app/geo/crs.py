@@ -14,6 +14,8 @@ import numpy as np
 from pyproj import CRS, Geod, Transformer
 from pyproj.exceptions import CRSError
 
+from app.domain import DomainError
+
 WGS84 = "EPSG:4326"
 METRIC_CRS = "EPSG:5179"  # Korea 2000 / Unified CS (UTM-K), metres
 
@@ -22,7 +24,7 @@ from .korea import KOREA_LAT_RANGE, KOREA_LON_RANGE  # noqa: E402  (re-exported:
 _GEOD = Geod(ellps="WGS84")
 
 
-class UnknownCRSError(ValueError):
+class UnknownCRSError(DomainError):
     """A CRS name that pyproj does not know."""
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
+from app.domain import DomainError
 from app.geo.crs import UnknownCRSError, check_crs
 from app.reference import daycare_rules
 from app.search.hours import HoursFormatError, WeeklyHours
@@ -76,13 +77,12 @@ class MappingError(InputFileError):
     """A mapping file that is malformed or names columns the source does not have."""
 
 
-class FieldValueError(ValueError):
+class FieldValueError(DomainError):
     """A cell that cannot become its field's value; the message names the field and the value."""
 
     def __init__(self, fld: str, value: Any, reason: str) -> None:
         shown = value if not isinstance(value, str) or len(value) <= 80 else value[:77] + "…"
-        super().__init__(f"{fld} {shown!r}: {reason}")
-        self.field = fld
+        super().__init__(f"{fld} {shown!r}: {reason}", fld)
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.domain import DomainError
 from app.geo.crs import UnknownCRSError, crs_from_geojson_member, same_crs
 
 ENCODINGS = ("utf-8-sig", "utf-8", "cp949")
 
 
-class InputFileError(ValueError):
+class InputFileError(DomainError):
     """A file that cannot be imported at all: wrong format, encoding or columns."""
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
+from app.domain import DomainError
 from app.geo.korea import SEOUL
 from app.search.hours import HoursFormatError, parse_interval
 from app.search.locale import EARLIEST_YEAR, TimeOutOfRangeError, parse_local_time
@@ -68,12 +69,8 @@ def _only_keys(item: dict, allowed: tuple[str, ...], where: str) -> None:
                           f"allowed: {', '.join(allowed)}", f"{where}.{unknown[0]}")
 
 
-class RecordError(ValueError):
+class RecordError(DomainError):
     """A report that breaks the rules; ``field`` names the part."""
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,13 @@ from app.planning.shapes import level_shapes
 from app.planning.tables import records
 
 bp = Blueprint("planner", __name__)
+
+
+class SignInRequired(ApiError):
+    """A planner file asked for without a session (answered in the API's JSON envelope)."""
+
+    status = 401
+    code = "unauthorized"
 _MAPS = "dolbom_planner_maps"  # app.extensions key of this app's MapCache
 
 
@@ -206,8 +213,7 @@ def map_script():
 def export_file():
     """The table as CSV, GeoJSON or GeoPackage."""
     if not _signed_in():
-        return {"error": {"code": "unauthorized", "message": "sign in at /planner first",
-                          "field": "session"}}, 401
+        raise SignInRequired("sign in at /planner first", "session")
     opts, _, scenario = _options()
     fmt = planning_requests.choice(request.args, "format", ("csv", "geojson", "gpkg"), "csv")
     df, analysis = planning_requests.measures_frame(opts, scenario)

@@ -13,12 +13,13 @@ import pandas as pd
 
 import geopandas as gpd
 
+from app.domain import DomainError
 from app.geo.crs import METRIC_CRS
 from app.planning import coverage, deserts, fca, sites
 from app.planning.settings import planning_settings
 
 
-class AdapterError(ValueError):
+class AdapterError(DomainError):
     """A GeoDataFrame the measures cannot use (no CRS, a missing column …)."""
 
 

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.domain import DomainError
+
 MAX_AGE_YEARS = 19  # the single years kept: 0..19, the two youngest 10-year bands
 N_YEARS = MAX_AGE_YEARS + 1
 BANDS = ("0_9", "10_19")
 
 
-class AgeRuleError(ValueError):
+class AgeRuleError(DomainError):
     """An age split rule or an age range that cannot be applied."""
 
 

@@ -28,6 +28,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from app.domain import DomainError
 from app.geo import admin
 from app.planning import coverage, deserts, fca, grid
 from app.planning.ages import children_in_range
@@ -40,13 +41,9 @@ from app.search.model import Facility
 LEVELS = ("grid", "emd", "sigungu")
 
 
-class AnalysisError(ValueError):
+class AnalysisError(DomainError):
     """A parameter of the analysis that is not allowed (the message says what is); ``field``
     names the parameter when one is at fault."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 class AnalysisLimit(AnalysisError):

@@ -33,6 +33,7 @@ import pandas as pd
 
 import shapely
 
+from app.domain import DomainError
 from app.geo import admin
 from app.geo.crs import from_metric, to_metric
 from app.planning import grid
@@ -42,7 +43,7 @@ DEMAND_COLUMNS = ("area_code", "area_name", "age_0_9", "age_10_19", "age_0")
 MOIS_BANDS = {"0~9세": "age_0_9", "10~19세": "age_10_19"}
 
 
-class DemandError(ValueError):
+class DemandError(DomainError):
     """Demand input that cannot be read (the message names the file, row or column)."""
 
 

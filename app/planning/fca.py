@@ -18,8 +18,10 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.spatial import cKDTree
 
+from app.domain import DomainError
 
-class FcaError(ValueError):
+
+class FcaError(DomainError):
     """Bands and weights that do not describe a step function."""
 
 

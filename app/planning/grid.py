@@ -16,6 +16,8 @@ import numpy as np
 
 import shapely
 
+from app.domain import DomainError
+
 ORIGIN_E_M = 700_000
 ORIGIN_N_M = 1_300_000
 SQUARE_M = 100_000
@@ -24,7 +26,7 @@ NORTH_LETTERS = "가나다라마바사아"
 _CELL = re.compile(r"^([가-힣])([가-힣])(\d+)$")
 
 
-class GridCodeError(ValueError):
+class GridCodeError(DomainError):
     """A 국가지점번호 that cannot be decoded (the message says why)."""
 
 

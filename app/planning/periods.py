@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from app.domain import DomainError
 from app.planning.settings import periods
 from app.search.locale import KOREA, RegistryLocale
 from app.search.model import Facility
 
 
-class PeriodError(ValueError):
+class PeriodError(DomainError):
     """An unknown period or a malformed window in the settings."""
 
 

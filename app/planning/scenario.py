@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from app.domain import DomainError
 from app.geo import admin
 from app.geo.korea import KOREA_LAT_RANGE, KOREA_LON_RANGE
 from app.planning.settings import planning_settings, services
@@ -23,12 +24,11 @@ from app.search.hours import WeeklyHours
 from app.search.model import Facility
 
 
-class ScenarioError(ValueError):
+class ScenarioError(DomainError):
     """A scenario that cannot be applied; ``field`` names the part at fault."""
 
     def __init__(self, message: str, field: str = "scenario") -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
 
 
 @dataclass(frozen=True)

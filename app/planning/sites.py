@@ -27,10 +27,11 @@ import numpy as np
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from app.domain import DomainError
 from app.planning.coverage import estimate_pairs  # noqa: F401  (part of this module's API)
 
 
-class SiteError(ValueError):
+class SiteError(DomainError):
     """Inputs the site suggestion cannot use (the message says which and what is allowed)."""
 
 
@@ -110,15 +111,15 @@ def suggest_sites(demand_xy: np.ndarray, children: np.ndarray, existing_xy: np.n
     started = time.monotonic()
     report = progress or (lambda share, note: None)
     if method not in METHODS:
-        raise SiteError(f"method must be one of {', '.join(METHODS)}")
+        raise SiteError(f"method must be one of {', '.join(METHODS)}", "method")
     demand_xy = np.asarray(demand_xy, float).reshape(-1, 2)
     candidate_xy = np.asarray(candidate_xy, float).reshape(-1, 2)
     existing_xy = np.asarray(existing_xy, float).reshape(-1, 2)
     w = np.asarray(children, float)
     if not (np.isfinite(radius_m) and radius_m > 0):
-        raise SiteError("radius_m must be a distance > 0")
+        raise SiteError("radius_m must be a distance > 0", "radius_m")
     if p < 1 or p > len(candidate_xy):
-        raise SiteError(f"p must be between 1 and the number of candidates ({len(candidate_xy)})")
+        raise SiteError(f"p must be between 1 and the number of candidates ({len(candidate_xy)})", "p")
     if len(existing_xy):
         d, _ = cKDTree(existing_xy).query(demand_xy, k=1, distance_upper_bound=radius_m)
         already = d <= radius_m
@@ -130,7 +131,7 @@ def suggest_sites(demand_xy: np.ndarray, children: np.ndarray, existing_xy: np.n
     if method == "exact" and cover.nnz > exact_max_pairs:
         raise SiteError(f"method exact takes at most {exact_max_pairs:,.0f} candidate–demand "
                         f"pairs within radius_m; this suggestion has {cover.nnz:,}: use greedy "
-                        "or auto, a smaller radius_m or fewer candidates")
+                        "or auto, a smaller radius_m or fewer candidates", "method")
 
     def left_s() -> float:
         return float("inf") if deadline_s is None else deadline_s - (time.monotonic() - started)

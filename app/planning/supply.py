@@ -13,6 +13,7 @@ from datetime import date
 
 import numpy as np
 
+from app.domain import DomainError
 from app.geo.crs import to_metric
 from app.planning.periods import open_for, windows
 from app.planning.settings import services
@@ -22,7 +23,7 @@ from app.search.model import Facility
 SUPPLY_VALUES = ("capacity", "vacancies")
 
 
-class SupplyError(ValueError):
+class SupplyError(DomainError):
     """An unknown service or supply value."""
 
 

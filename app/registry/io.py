@@ -20,13 +20,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from app.domain import DomainError
 from app.geo.crs import UnknownCRSError, crs_from_geojson_member, same_crs
 from app.registry.text import TextRuleError, TextRules
 from app.search.locale import LocaleError, RegistryLocale
 from app.search.model import Facility, FacilityFormatError
 
 
-class RegistryFileError(ValueError):
+class RegistryFileError(DomainError):
     """A registry file that cannot be read as a registry."""
 
 

@@ -30,6 +30,7 @@ from functools import cached_property
 from typing import Any
 
 from app import config as _defaults
+from app.domain import DomainError
 
 # Text fields of the facility model and the limit each one is held to.
 NAME_FIELDS = ("name",)
@@ -51,13 +52,12 @@ _DIGIT = re.compile(r"\d")
 _PHONE = re.compile(r"(?:[0-9 +()./,~#*-]|ext\.?|x|내선)+", re.IGNORECASE)
 
 
-class TextRuleError(ValueError):
+class TextRuleError(DomainError):
     """A text value that breaks the rules; ``field`` names the field, the message says what is
     allowed."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
 
 
 def shown(value: str, limit: int = 60) -> str:

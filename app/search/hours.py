@@ -19,6 +19,8 @@ from functools import lru_cache
 
 import holidays
 
+from app.domain import DomainError
+
 DAY_TYPES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun", "holiday")
 MINUTES_PER_DAY = 24 * 60
 MAX_END_MINUTES = 2 * MINUTES_PER_DAY
@@ -26,7 +28,7 @@ MAX_END_MINUTES = 2 * MINUTES_PER_DAY
 _INTERVAL_RE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 
 
-class HoursFormatError(ValueError):
+class HoursFormatError(DomainError):
     """An opening-hours text that does not follow the ``HH:MM-HH:MM`` rules."""
 
 

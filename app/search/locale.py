@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from app.domain import DomainError
 from app.geo.crs import KOREA_LAT_RANGE, KOREA_LON_RANGE, METRIC_CRS, utm_crs
 
 from .hours import check_holiday_calendar, holiday_calendar, holiday_name
@@ -36,16 +37,12 @@ META_KEYS = ("timezone", "holidays", "area", "area_name")
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2099
 
 
-class TimeOutOfRangeError(ValueError):
+class TimeOutOfRangeError(DomainError):
     """A well-formed date-time outside the years EARLIEST_YEAR..LATEST_YEAR."""
 
 
-class LocaleError(ValueError):
+class LocaleError(DomainError):
     """A time zone, holiday calendar or area that cannot be used; ``field`` names it."""
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def zone(name: Any, field: str = "timezone") -> ZoneInfo:

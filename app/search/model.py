@@ -13,6 +13,8 @@ from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
 
+from app.domain import DomainError
+
 from .hours import WeeklyHours
 from .locale import DEFAULT_TIMEZONE, parse_local_time, zone
 
@@ -40,7 +42,7 @@ OPEN_STATUSES = ("정상", "재개")
 REGULAR = "regular"
 
 
-class FacilityFormatError(ValueError):
+class FacilityFormatError(DomainError):
     """A registry record that does not follow the facility model."""
 
 
