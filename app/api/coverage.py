@@ -45,6 +45,7 @@ from app.errors import InvalidParameter, NotFound
 from app.extensions.db import get_engine
 from app.extensions.planning import get_planning
 from app.geo.crs import to_metric
+from app.geo.korea import KOREA_LAT_RANGE, KOREA_LON_RANGE
 from app.planning.analysis import LEVELS, Parameters
 from app.planning.scenario import Scenario, compare
 from app.planning.settings import periods, planning_settings, services
@@ -309,9 +310,12 @@ def sites_request(data: dict) -> dict:
 
 def _candidate_points(candidates: list) -> tuple[np.ndarray, list[str], list[None]]:
     arr = np.array(candidates, float)
-    outside = ~((arr[:, 0] >= 124) & (arr[:, 0] <= 132) & (arr[:, 1] >= 33) & (arr[:, 1] <= 39))
+    (lon_min, lon_max), (lat_min, lat_max) = KOREA_LON_RANGE, KOREA_LAT_RANGE
+    outside = ~((arr[:, 0] >= lon_min) & (arr[:, 0] <= lon_max)
+                & (arr[:, 1] >= lat_min) & (arr[:, 1] <= lat_max))
     if outside.any():
-        raise InvalidParameter(f"candidates must lie in Korea (lon 124–132, lat 33–39); "
+        raise InvalidParameter(f"candidates must lie in Korea (lon {lon_min:g}–{lon_max:g}, "
+                               f"lat {lat_min:g}–{lat_max:g}); "
                                f"candidates[{int(np.flatnonzero(outside)[0])}] does not",
                                "candidates")
     x, y = to_metric(arr[:, 0], arr[:, 1])

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from importlib.resources import files
 from typing import Any
 
+from app.reference import document
 
-@lru_cache(maxsize=1)
+
 def planning_settings() -> dict[str, Any]:
     """The whole ``planning.json`` document (see its ``about`` field)."""
-    text = files("app.reference").joinpath("planning.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    return document("planning.json")
 
 
 def services() -> dict[str, dict[str, Any]]:

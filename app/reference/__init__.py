@@ -8,11 +8,17 @@ from importlib.resources import files
 from typing import Any
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=8)
+def document(name: str) -> dict[str, Any]:
+    """The JSON document ``name`` (``programmes.json``, ``daycare.json``, ``planning.json``) of
+    this package, read once; raises ``FileNotFoundError`` for a name that is not here."""
+    text = files("app.reference").joinpath(name).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
 def programmes_document() -> dict[str, Any]:
     """The whole ``programmes.json`` document (see its ``about`` field)."""
-    text = files("app.reference").joinpath("programmes.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    return document("programmes.json")
 
 
 def programmes() -> dict[str, dict[str, Any]]:
@@ -20,8 +26,6 @@ def programmes() -> dict[str, dict[str, Any]]:
     return programmes_document()["programmes"]
 
 
-@lru_cache(maxsize=1)
 def daycare_rules() -> dict[str, Any]:
     """어린이집 standard hours, default ages and known placeholder points (``daycare.json``)."""
-    text = files("app.reference").joinpath("daycare.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    return document("daycare.json")
