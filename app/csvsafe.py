@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Sequence
-from typing import IO, Any
+from typing import IO, Any, overload
 
 #: Leading characters that make a spreadsheet read a cell as a formula (OWASP).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -42,6 +42,10 @@ def write_rows(fh: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]]
     return count
 
 
+@overload
+def dataframe_to_csv(df: Any, fh: None = None) -> str: ...
+@overload
+def dataframe_to_csv(df: Any, fh: IO[str]) -> None: ...
 def dataframe_to_csv(df: Any, fh: IO[str] | None = None) -> str | None:
     """``df.to_csv(fh, index=False)`` with every text cell and column name neutralised.
 

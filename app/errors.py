@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from app.domain import DomainError
 
@@ -55,7 +55,7 @@ def init_app(app: Flask) -> None:
     """Register handlers that turn every error under /api into the JSON envelope."""
 
     @app.errorhandler(ApiError)
-    def handle_api_error(exc: ApiError):
+    def handle_api_error(exc: ApiError) -> tuple[Response, int]:
         body = error_body(exc.code, exc.message, exc.field)
         body["error"].update(getattr(exc, "extra", {}))
         response = jsonify(body)
@@ -64,7 +64,7 @@ def init_app(app: Flask) -> None:
         return response, exc.status
 
     @app.errorhandler(DomainError)
-    def handle_domain_error(exc: DomainError):
+    def handle_domain_error(exc: DomainError) -> tuple[str | Response, int]:
         # Input the core refused and no view reworded: the request's fault, a 400 naming the
         # field; never a 500.
         if not _wants_json():
@@ -72,18 +72,18 @@ def init_app(app: Flask) -> None:
         return jsonify(error_body(exc.code, str(exc), exc.field)), 400
 
     @app.errorhandler(HTTPException)
-    def handle_http(exc: HTTPException):
+    def handle_http(exc: HTTPException) -> HTTPException | Response:
         if not _wants_json():
             return exc
         code = (exc.name or "error").lower().replace(" ", "_")
         response = jsonify(error_body(code, exc.description or exc.name))
         response.status_code = exc.code or 500
-        if exc.code == 405 and exc.valid_methods:
+        if exc.code == 405 and isinstance(exc, MethodNotAllowed) and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
 
     @app.errorhandler(Exception)
-    def handle_unexpected(exc: Exception):
+    def handle_unexpected(exc: Exception) -> tuple[str | Response, int]:
         log.exception("unhandled error on %s %s", request.method, request.path)
         if not _wants_json():
             return "Internal Server Error", 500

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib.resources import files
+from typing import Any
 
 from flask import Flask, request
 
@@ -26,7 +27,7 @@ def current_language() -> str:
     return lang if lang in LANGUAGES else DEFAULT
 
 
-def translate(key: str, **values) -> str:
+def translate(key: str, **values: object) -> str:
     """The message ``key`` in the current language, with ``{name}`` fields filled in."""
     message = catalogue(current_language()).get(key) or catalogue(DEFAULT)[key]
     return message.format(**values) if values else message
@@ -36,7 +37,7 @@ def init_app(app: Flask) -> None:
     """Make ``t()`` and ``lang`` available in every template."""
 
     @app.context_processor
-    def inject():
+    def inject() -> dict[str, Any]:
         lang = current_language()
         return {"t": translate, "lang": lang,
                 "other_lang": "en" if lang == "ko" else "ko"}

@@ -17,6 +17,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, MutableMapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 _QUERY = re.compile(r"\?[^\s\"]*")
 _TOKEN = re.compile(r"dlb_[A-Za-z0-9]+_[A-Za-z0-9_\-]+")
@@ -103,7 +108,7 @@ class RedactQueryStrings(logging.Filter):
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 
 
-def init_app(app) -> None:
+def init_app(app: Flask) -> None:
     """Scrub the development server's and gunicorn's access and error logs."""
     for name in LOGGERS:
         logger = logging.getLogger(name)
@@ -123,7 +128,7 @@ if _GunicornLogger is not None:
         ``gunicorn.conf.py``): whatever ``access_log_format`` says, no query string,
         Authorization, Cookie or Set-Cookie reaches the access log."""
 
-        def atoms(self, resp, req, environ, request_time):
+        def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta) -> dict[str, Any]:
             atoms = super().atoms(resp, req, environ, request_time)
             scrub_access_atoms(atoms)
             return atoms

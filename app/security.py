@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 EMBED_PATHS = ("/embed",)
@@ -60,7 +60,7 @@ def init_app(app: Flask) -> None:
     session_cookie = app.config["SESSION_COOKIE_NAME"]
 
     @app.after_request
-    def headers(response):
+    def headers(response: Response) -> Response:
         if request.path.startswith(NO_STORE_PREFIXES) or "Authorization" in request.headers \
                 or session_cookie in request.cookies:
             response.headers["Cache-Control"] = "no-store"

@@ -21,13 +21,14 @@ import re
 import types
 import typing
 from collections.abc import Mapping, MutableMapping
+from typing import Any
 
 
 class SettingError(ValueError):
     """A setting that cannot be used; the message names it and says what is allowed."""
 
 
-def _annotation_kind(annotation) -> tuple[type | None, type | None]:
+def _annotation_kind(annotation: Any) -> tuple[type | None, type | None]:
     """(list or tuple, item type) of an annotation such as ``list[str] | None``."""
     if isinstance(annotation, str):
         return None, None
@@ -45,7 +46,7 @@ def _annotation_kind(annotation) -> tuple[type | None, type | None]:
     return None, None
 
 
-def list_settings(defaults) -> dict[str, tuple[type, type, int | None]]:
+def list_settings(defaults: object) -> dict[str, tuple[type, type, int | None]]:
     """Every list setting of a settings module: name -> (list or tuple, item type, number of
     items a tuple must have or None)."""
     annotations = getattr(defaults, "__annotations__", {})
@@ -93,7 +94,7 @@ def parse_list(variable: str, text: str, item: type = str, length: int | None = 
     return out
 
 
-def _item(variable: str, text: str, value, item: type):
+def _item(variable: str, text: str, value: Any, item: type) -> Any:
     """One item converted to ``item`` (str, int or float; other types are kept as given)."""
     if item is str:
         if isinstance(value, str):
@@ -113,7 +114,7 @@ def _item(variable: str, text: str, value, item: type):
     return number
 
 
-def apply_environment(config: MutableMapping, defaults, environ: Mapping[str, str],
+def apply_environment(config: MutableMapping[str, Any], defaults: object, environ: Mapping[str, str],
                       prefix: str = "DOLBOM_") -> None:
     """Set every list setting that ``environ`` gives (``<prefix><NAME>``) in ``config``,
     parsed by the one rule (after Flask's ``from_prefixed_env``, which would take a plain
@@ -130,7 +131,7 @@ _ORIGIN = re.compile(rf"(?i)https?://(?:\*\.)?(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9A
                      r"(?::(\d{1,5}))?")
 
 
-def check_origin(name: str, origin) -> str:
+def check_origin(name: str, origin: Any) -> str:
     """``origin`` if it is ``scheme://host[:port]`` (http or https; the host may start with
     ``*.`` for every subdomain), else ``SettingError`` naming ``name`` and the value."""
     match = _ORIGIN.fullmatch(origin) if isinstance(origin, str) else None

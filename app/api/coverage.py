@@ -18,10 +18,11 @@ import difflib
 import json
 import math
 import re
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from app.api import planning_jobs
 from app.api.auth import require_role
@@ -49,16 +50,21 @@ from app.geo.korea import KOREA_LAT_RANGE, KOREA_LON_RANGE
 from app.planning.analysis import LEVELS, Parameters
 from app.planning.scenario import Scenario, compare
 from app.planning.settings import periods, planning_settings, services
-from app.planning.sites import METHODS
+from app.planning.sites import METHODS, Progress
 from app.planning.siting import SitePlan, plan_sites, run_sites
 from app.planning.supply import SUPPLY_VALUES
 from app.planning.tables import records
+
+if TYPE_CHECKING:
+    from werkzeug.local import LocalProxy
+
+    from app.live.tokens import Principal
 
 bp = Blueprint("coverage", __name__, url_prefix="/api/v1/coverage")
 JOB_ID_PATTERN = "^[A-Za-z0-9_-]{8,64}$"
 
 
-def require_admin():
+def require_admin() -> Principal:
     """The admin's principal; 401 without a valid token, 403 for a provider's token."""
     return require_role("admin", "planning data")
 
@@ -134,19 +140,19 @@ def sites_schema() -> dict:
     }}
 
 
-def _field_name(path) -> str:
+def _field_name(path: Iterable[str | int]) -> str:
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "body"
 
 
-def _describe(schema: dict) -> str:
+def _describe(schema: dict[str, Any]) -> str:
     if "enum" in schema:
         return "one of " + ", ".join(map(str, schema["enum"]))
     if "description" in schema and "pattern" in schema:
         return schema["description"]
-    kind = schema.get("type")
+    kind: Any = schema.get("type")  # a JSON Schema type name, if any
     word = {"string": "a string", "number": "a number", "integer": "a whole number",
             "array": "a list", "object": "a JSON object", "boolean": "true or false"}.get(kind, kind)
     bounds = []
@@ -159,7 +165,7 @@ def _describe(schema: dict) -> str:
     return f"{word}{' ' + ' and '.join(bounds) if bounds else ''}"
 
 
-def _non_finite(value, path=()) -> tuple | None:
+def _non_finite(value: object, path: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
     if isinstance(value, float) and not math.isfinite(value):
         return path
     if isinstance(value, dict):
@@ -241,7 +247,7 @@ def _options_params(app: Flask) -> list[Param]:
 @bp.get("/options")
 @documented("What the planning measures can be computed for (admin)", lambda app: [],
             "CoverageOptions", errors=(401, 403, 503), secured=True)
-def options():
+def options() -> Response:
     """Services, periods, levels and settings."""
     require_admin()
     s = planning_settings()
@@ -259,7 +265,7 @@ def options():
             "CoverageMeasures", errors=(400, 401, 403, 503), secured=True, geojson=True,
             media={MEDIA["csv"]: {"schema": {"type": "string"}},
                    MEDIA["gpkg"]: {"schema": {"type": "string", "format": "binary"}}})
-def measures():
+def measures() -> Response:
     """One row per area for a service and a period (optionally under a scenario), as JSON,
     GeoJSON, CSV or GeoPackage (``format``); the catchment, bands, weights and desert thresholds
     are parameters (defaults in ``planning.json``)."""
@@ -276,7 +282,7 @@ def measures():
 @documented("A scenario against the baseline, per area (admin)", lambda app: [],
             "CoverageComparison", method="post", body="CoverageRequest",
             errors=(400, 401, 403, 503), secured=True)
-def compare_scenario():
+def compare_scenario() -> Response:
     """Body: ``{"service", "period", "level", "supply", "area", "scenario", "catchment_m",
     "bands_m", "weights", "min_children", "max_children_per_place"}``, all optional."""
     require_admin()
@@ -308,7 +314,7 @@ def sites_request(data: dict) -> dict:
     return req
 
 
-def _candidate_points(candidates: list) -> tuple[np.ndarray, list[str], list[None]]:
+def _candidate_points(candidates: list) -> tuple[np.ndarray, list[str], list[str | None]]:
     arr = np.array(candidates, float)
     (lon_min, lon_max), (lat_min, lat_max) = KOREA_LON_RANGE, KOREA_LAT_RANGE
     outside = ~((arr[:, 0] >= lon_min) & (arr[:, 0] <= lon_max)
@@ -351,7 +357,7 @@ def _check_size(plan: SitePlan) -> None:
             "greedy or auto, a smaller radius_m or fewer candidates", "method")
 
 
-def _solve(plan: SitePlan, scenario: Scenario, req: dict, progress=None,
+def _solve(plan: SitePlan, scenario: Scenario, req: dict, progress: Progress | None = None,
            deadline_s: float | None = None) -> dict:
     cfg = current_app.config
     with planning_errors():
@@ -365,7 +371,7 @@ def _solve(plan: SitePlan, scenario: Scenario, req: dict, progress=None,
     return {"meta": meta, **result}
 
 
-def _sites_job(req: dict, progress) -> dict:
+def _sites_job(req: dict, progress: Progress) -> dict:
     """The job handler: the same checks and answer as an inline suggestion, with a deadline."""
     plan, scenario = _plan(req)
     _check_size(plan)
@@ -384,7 +390,7 @@ def _job_url(job_id: str) -> str:
 @documented("Where p new centres cover the most children (admin)", lambda app: [],
             "SiteSuggestion", method="post", body="SitesRequest",
             errors=(400, 401, 403, 429, 503), secured=True, accepted="PlanningJob")
-def sites():
+def sites() -> Response:
     """Body: ``{"service", "period", "p", "radius_m", "candidates"?, "n_candidates"?, "method"?,
     "area"?, "scenario"?}``; candidates are ``[[lon, lat], …]`` or, by default, the centres of
     the demand grid cells with the most children (of ``area`` when given).
@@ -406,9 +412,9 @@ def sites():
     engine = get_engine()
     job_id = planning_jobs.submit(engine, "sites", req, who.token_id,
                                   int(cfg.get("PLANNING_JOB_MAX_WAITING", 20)))
-    planning_jobs.ensure_runner(current_app._get_current_object()).wake()
+    planning_jobs.ensure_runner(cast("LocalProxy[Flask]", current_app)._get_current_object()).wake()
     body = planning_jobs.load(engine, job_id, float(cfg.get("PLANNING_JOB_KEEP_S", 86_400)))
-    response = jsonify({**body, "status_url": _job_url(job_id)})
+    response = jsonify({**cast(dict[str, Any], body), "status_url": _job_url(job_id)})  # just queued: found
     response.status_code = 202
     response.headers["Location"] = _job_url(job_id)
     response.headers["Retry-After"] = "2"
@@ -420,12 +426,13 @@ def sites():
             lambda app: [Param("job_id", {"type": "string", "pattern": JOB_ID_PATTERN},
                                "the id from a 202 answer's Location", where="path")],
             "PlanningJob", errors=(401, 403, 404, 503), secured=True)
-def job(job_id: str):
+def job(job_id: str) -> Response:
     """Any server answers: the job lives in the shared database. ``status`` is queued,
     running, done (``result`` holds the answer) or failed (``error`` says why); finished jobs
     are kept ``PLANNING_JOB_KEEP_S`` seconds (``expires_at``)."""
     require_admin()
-    planning_jobs.ensure_runner(current_app._get_current_object())  # a job left by a stopped server
+    # A job left by a stopped server is taken up by this one's runner.
+    planning_jobs.ensure_runner(cast("LocalProxy[Flask]", current_app)._get_current_object())
     keep_s = float(current_app.config.get("PLANNING_JOB_KEEP_S", 86_400))
     body = None
     if re.fullmatch(JOB_ID_PATTERN, job_id):

@@ -12,7 +12,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, cast
 
 from flask import Flask, current_app, request
 
@@ -53,29 +53,40 @@ class Doc:
     accepted: str | None = None  # component schema of a 202 answer (a background job)
 
 
+class DocumentedView(Protocol):
+    """A view function that :func:`documented` described (its ``openapi``)."""
+
+    openapi: Doc
+    __name__: str
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+
+
 def documented(summary: str, params: Callable[[Flask], list[Param]], response: str, *,
                geojson: bool = False, errors: tuple[int, ...] = (400,), method: str = "get",
                body: str | None = None, secured: bool = False,
-               media: dict[str, Any] | None = None, accepted: str | None = None):
+               media: dict[str, Any] | None = None, accepted: str | None = None
+               ) -> Callable[[Callable[..., Any]], DocumentedView]:
     """Attach an OpenAPI description to a view function, and hold the view to it: a query
     parameter the description does not list is a 400 naming it (a misspelt filter must not
     pass for no filter), before the view runs."""
 
-    def wrap(view):
+    def wrap(view: Callable[..., Any]) -> DocumentedView:
         @functools.wraps(view)
-        def checked(*args, **kwargs):
-            reject_unknown(request.args, query_param_names(current_app, checked))
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            reject_unknown(request.args, query_param_names(current_app, described))
             return view(*args, **kwargs)
 
-        checked.openapi = Doc(summary=summary, params=params, response=response,
-                              geojson=geojson, errors=errors, method=method, body=body,
-                              secured=secured, media=media, accepted=accepted)
-        return checked
+        described = cast(DocumentedView, checked)
+        described.openapi = Doc(summary=summary, params=params, response=response,
+                                geojson=geojson, errors=errors, method=method, body=body,
+                                secured=secured, media=media, accepted=accepted)
+        return described
 
     return wrap
 
 
-def query_param_names(app: Flask, view) -> frozenset[str]:
+def query_param_names(app: Flask, view: DocumentedView) -> frozenset[str]:
     """The names of the query parameters a :func:`documented` view declares: the same list
     the OpenAPI document is made from (computed once per app and view)."""
     cache = app.extensions.setdefault("openapi_query_params", {})
@@ -239,8 +250,8 @@ def _provider_schemas() -> dict[str, Any]:
             "description": "ISO 8601; without an offset, in the registry's zone; from "
                            f"{EARLIEST_YEAR} on, starting at most {config.REPORT_HORIZON_DAYS} "
                            "days ahead of now"}
-    window = {"type": "object", "required": ["start", "end"],
-              "properties": {"start": when, "end": when}}
+    window: dict[str, Any] = {"type": "object", "required": ["start", "end"],
+                              "properties": {"start": when, "end": when}}
     content = {
         "vacancies": {"type": "object", "additionalProperties": places,
                       "description": "places per programme ('regular' for ordinary places)"},
@@ -305,7 +316,7 @@ _ERROR_TEXT = {400: "A parameter is missing, malformed or out of range",
                500: "Internal error", 503: "The availability database cannot be reached"}
 
 
-def _operation(view, app: Flask) -> dict[str, Any]:
+def _operation(view: DocumentedView, app: Flask) -> dict[str, Any]:
     doc: Doc = view.openapi
     params = []
     for p in doc.params(app):

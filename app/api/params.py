@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Callable, Collection
-from datetime import date, datetime, timedelta
-from typing import Any
+from collections.abc import Callable, Collection, Iterator, KeysView, Mapping
+from datetime import date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 
 from app.errors import InvalidParameter
 from app.geo.korea import MAX_CHILD_AGE_MONTHS, SEOUL
 from app.search.index import MODES
 from app.search.locale import KOREA, RegistryLocale, TimeOutOfRangeError, parse_local_time
 from app.search.model import KINDS, PROGRAMMES
+
+if TYPE_CHECKING:
+    from werkzeug.datastructures import MultiDict
 
 SERVICE_FILTERS = {"night": "night", "holiday": "holiday", "24h": "24h"}
 MAX_WINDOW = timedelta(days=7)
@@ -25,13 +28,25 @@ TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
 
 
+class QueryArgs(Protocol):
+    """What the parsers read: :class:`Args`, werkzeug's MultiDict or a dict of the values."""
+
+    def get(self, key: str, /) -> str | None: ...
+
+
+class MultiArgs(QueryArgs, Protocol):
+    """Query parameters that may repeat: :class:`Args` or werkzeug's MultiDict."""
+
+    def getlist(self, key: str, /) -> list[str]: ...
+
+
 class UnknownParameter(InvalidParameter):
     """A query parameter the operation does not have (a typo must not pass for no filter)."""
 
     code = "unknown_parameter"
 
 
-def reject_unknown(args, allowed: frozenset[str]) -> None:
+def reject_unknown(args: Args | Mapping[str, Any], allowed: frozenset[str]) -> None:
     """A 400 naming any parameter of ``args`` (anything with ``keys()``: a MultiDict,
     :class:`Args`, a dict) that is not in ``allowed``, with the allowed ones and a guess at the
     one meant (``programe`` -> ``programme``, ``age`` -> ``age_months``)."""
@@ -51,7 +66,7 @@ def reject_unknown(args, allowed: frozenset[str]) -> None:
                            f"{', '.join(map(repr, names))}{hint}; allowed: {listed}", names[0])
 
 
-def region(args, known: Callable[[], Collection[str]]) -> str | None:
+def region(args: QueryArgs, known: Callable[[], Collection[str]]) -> str | None:
     """A ``region`` filter: a 5-digit 시군구 or 시군 code that ``known()`` holds (called only
     when a region is given: the codes of the registry's providers and of the 경기도 시군구 and
     시군); ``None`` when absent."""
@@ -61,9 +76,9 @@ def region(args, known: Callable[[], Collection[str]]) -> str | None:
     if len(raw) != 5 or not all("0" <= ch <= "9" for ch in raw):
         raise InvalidParameter(f"region must be a 5-digit 시군구 or 시군 code such as 41110 "
                                f"(수원시) or 41113 (수원시 권선구), got {raw!r}", "region")
-    known = known()
-    if raw not in known:
-        close = difflib.get_close_matches(raw, sorted(known), n=3, cutoff=0.6)
+    codes = known()
+    if raw not in codes:
+        close = difflib.get_close_matches(raw, sorted(codes), n=3, cutoff=0.6)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise InvalidParameter(f"unknown region {raw!r}: no 시군구 or 시군 of that code{hint}",
                                "region")
@@ -74,7 +89,7 @@ class Args:
     """Query parameters as a plain dict of lists: werkzeug's MultiDict raises and catches an
     exception for every absent key, which cost more than the search itself."""
 
-    def __init__(self, multi) -> None:
+    def __init__(self, multi: MultiDict[str, str]) -> None:
         self._values: dict[str, list[str]] = dict(multi.lists())
 
     def get(self, name: str, default: str | None = None) -> str | None:
@@ -86,11 +101,11 @@ class Args:
         """Every value of ``name``."""
         return self._values.get(name, [])
 
-    def keys(self):
+    def keys(self) -> KeysView[str]:
         """The names of the parameters given."""
         return self._values.keys()
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._values)
 
     def to_dict(self) -> dict[str, str]:
@@ -98,7 +113,13 @@ class Args:
         return {k: v[0] for k, v in self._values.items() if v}
 
 
-def number(args, name: str, *, required: bool = False, default: float | None = None,
+@overload
+def number(args: QueryArgs, name: str, *, required: Literal[True], default: float | None = None,
+           minimum: float | None = None, maximum: float | None = None) -> float: ...
+@overload
+def number(args: QueryArgs, name: str, *, required: bool = False, default: float | None = None,
+           minimum: float | None = None, maximum: float | None = None) -> float | None: ...
+def number(args: QueryArgs, name: str, *, required: bool = False, default: float | None = None,
            minimum: float | None = None, maximum: float | None = None) -> float | None:
     """A finite number parameter within [minimum, maximum]."""
     raw = args.get(name)
@@ -119,7 +140,7 @@ def number(args, name: str, *, required: bool = False, default: float | None = N
     return value
 
 
-def integer(args, name: str, *, default: int, minimum: int, maximum: int) -> int:
+def integer(args: QueryArgs, name: str, *, default: int, minimum: int, maximum: int) -> int:
     """A whole-number parameter within [minimum, maximum]."""
     raw = args.get(name)
     if raw is None or raw == "":
@@ -134,7 +155,7 @@ def integer(args, name: str, *, default: int, minimum: int, maximum: int) -> int
     return value
 
 
-def boolean(args, name: str) -> bool:
+def boolean(args: QueryArgs, name: str) -> bool:
     """A true/false parameter (1/0, true/false, yes/no)."""
     raw = (args.get(name) or "").lower()
     if raw in TRUE:
@@ -144,7 +165,13 @@ def boolean(args, name: str) -> bool:
     raise InvalidParameter(f"{name} must be true or false, got {raw!r}", name)
 
 
-def point(args, lat_name: str, lon_name: str, *, required: bool,
+@overload
+def point(args: QueryArgs, lat_name: str, lon_name: str, *, required: Literal[True],
+          area: RegistryLocale = KOREA) -> tuple[float, float]: ...
+@overload
+def point(args: QueryArgs, lat_name: str, lon_name: str, *, required: bool,
+          area: RegistryLocale = KOREA) -> tuple[float, float] | None: ...
+def point(args: QueryArgs, lat_name: str, lon_name: str, *, required: bool,
           area: RegistryLocale = KOREA) -> tuple[float, float] | None:
     """(lon, lat) in the registry's area (``area.area``: South Korea unless the registry says
     otherwise); a swapped pair is named as such."""
@@ -170,7 +197,7 @@ def point(args, lat_name: str, lon_name: str, *, required: bool,
     return lon, lat
 
 
-def choices(args, name: str, allowed: tuple[str, ...]) -> frozenset[str] | None:
+def choices(args: MultiArgs, name: str, allowed: tuple[str, ...]) -> frozenset[str] | None:
     """A comma-separated (or repeated) list of values from ``allowed``; ``None`` when the
     parameter is absent. Given but empty (``service=``, ``service=,``) is an error: a filter
     that filters nothing would answer as if it had not been asked for."""
@@ -188,7 +215,7 @@ def choices(args, name: str, allowed: tuple[str, ...]) -> frozenset[str] | None:
     return frozenset(values)
 
 
-def moment(args, name: str, tz=SEOUL) -> datetime | None:
+def moment(args: QueryArgs, name: str, tz: tzinfo | None = SEOUL) -> datetime | None:
     """An ISO 8601 date-time in ``tz`` (the registry's zone), which a time without an offset
     is read in."""
     raw = args.get(name)
@@ -205,7 +232,7 @@ def moment(args, name: str, tz=SEOUL) -> datetime | None:
             name) from None
 
 
-def window(args, now: datetime, past: timedelta = WINDOW_PAST,
+def window(args: QueryArgs, now: datetime, past: timedelta = WINDOW_PAST,
            ahead: timedelta = WINDOW_AHEAD) -> tuple[datetime | None, datetime | None]:
     """The care window from ``start``/``end`` or ``open_now``, in the zone of ``now`` (the
     registry's). Both ends must lie from ``past`` before ``now`` to ``ahead`` after it (else
@@ -242,7 +269,7 @@ def _days(span: timedelta) -> str:
     return f"{days:g} day" + ("" if days == 1 else "s")
 
 
-def age_months(args, start: datetime | None, now: datetime) -> int | None:
+def age_months(args: QueryArgs, start: datetime | None, now: datetime) -> int | None:
     """The child's age in whole months on the day care is needed."""
     months = args.get("age_months")
     birth = args.get("birth_date")
@@ -268,7 +295,7 @@ def age_months(args, start: datetime | None, now: datetime) -> int | None:
     return months_old
 
 
-def bbox(args) -> tuple[float, float, float, float]:
+def bbox(args: QueryArgs) -> tuple[float, float, float, float]:
     """``minlon,minlat,maxlon,maxlat`` in degrees."""
     raw = args.get("bbox")
     if not raw:
@@ -288,7 +315,7 @@ def bbox(args) -> tuple[float, float, float, float]:
     return min_lon, min_lat, max_lon, max_lat
 
 
-def mode(args, has_work: bool) -> str:
+def mode(args: QueryArgs, has_work: bool) -> str:
     """``home`` (default without work), ``either`` (default with work) or ``commute``."""
     raw = args.get("mode") or ("either" if has_work else "home")
     if raw not in MODES:
@@ -298,7 +325,7 @@ def mode(args, has_work: bool) -> str:
     return raw
 
 
-def filters(args) -> dict[str, Any]:
+def filters(args: MultiArgs) -> dict[str, Any]:
     """Kind, programme and service filters."""
     services = choices(args, "service", tuple(SERVICE_FILTERS))
     return {

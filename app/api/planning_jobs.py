@@ -130,7 +130,7 @@ def load(engine: sa.Engine, job_id: str, keep_s: float, now: datetime | None = N
     return status_json(row, keep_s)
 
 
-def status_json(row, keep_s: float) -> dict[str, Any]:
+def status_json(row: sa.RowMapping, keep_s: float) -> dict[str, Any]:
     """``id``, ``kind``, ``status`` (queued, running, done, failed), ``progress`` (0–1),
     ``note``, the times (ISO 8601, UTC), ``expires_at`` (when a finished job is deleted),
     ``result`` (when done) and ``error`` (``{code, message, field}``, when failed)."""

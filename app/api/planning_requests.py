@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 import pandas as pd
@@ -41,7 +42,7 @@ class PlanningUnavailable(ApiError):
 
 
 @contextlib.contextmanager
-def planning_errors():
+def planning_errors() -> Iterator[None]:
     """A demand file that cannot be read is the server's problem: a 503 saying why (any other
     planning error is a 400 naming its field, by the one DomainError handler)."""
     try:
@@ -51,7 +52,7 @@ def planning_errors():
                                   "PLANNING_DEMAND_PATH") from None
 
 
-def choice(args, name: str, allowed, default: str) -> str:
+def choice(args: Mapping[str, Any], name: str, allowed: Collection[str], default: str) -> str:
     """``args[name]`` (default ``default``) when it is one of ``allowed``; else a 400."""
     value = args.get(name, default)
     if value not in allowed:
@@ -59,12 +60,12 @@ def choice(args, name: str, allowed, default: str) -> str:
     return value
 
 
-def query_options(args) -> dict:
+def query_options(args: Mapping[str, Any]) -> dict[str, Any]:
     """The service, period, level, supply value and area filter of a request."""
     planning = get_planning()
     with planning_errors():
         levels = planning.units.levels()
-    opts = {"service": choice(args, "service", list(services()), "daycare"),
+    opts: dict[str, Any] = {"service": choice(args, "service", list(services()), "daycare"),
             "period": choice(args, "period", list(periods()), "day"),
             "level": choice(args, "level", levels, "sigungu"),
             "supply": choice(args, "supply", SUPPLY_VALUES, "capacity")}
@@ -75,7 +76,7 @@ def query_options(args) -> dict:
     return opts
 
 
-def _number_list(args, name: str) -> tuple[float, ...] | None:
+def _number_list(args: Mapping[str, Any], name: str) -> tuple[float, ...] | None:
     raw = args.get(name)
     if raw is None or raw == "":
         return None
@@ -91,7 +92,7 @@ def _number_list(args, name: str) -> tuple[float, ...] | None:
     return values
 
 
-def analysis_parameters(source: dict | Any, supply: str, from_query: bool) -> Parameters:
+def analysis_parameters(source: Mapping[str, Any], supply: str, from_query: bool) -> Parameters:
     """The analysis parameters of a request: the 2SFCA catchment, the E2SFCA bands and weights
     and the desert thresholds (each optional, else the ``planning.json`` default); a 400
     naming the one at fault."""
@@ -123,7 +124,7 @@ def parse_scenario_text(text: str | None) -> Scenario:
     return checked_scenario(data)
 
 
-def checked_scenario(data) -> Scenario:
+def checked_scenario(data: Any) -> Scenario:
     """A scenario checked against the registry; 400 naming the part at fault."""
     try:
         return parse_scenario(data, get_index().by_id)

@@ -8,10 +8,11 @@ import math
 import re
 import time
 from datetime import UTC, datetime
+from typing import Any, overload
 
 import limits
 import sqlalchemy as sa
-from flask import Blueprint, Flask, current_app, g, jsonify, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, url_for
 from flask_limiter import Limiter, RateLimitExceeded
 from sqlalchemy.exc import DBAPIError
 
@@ -26,7 +27,7 @@ from app.extensions.registry import get_index, get_registry, get_store
 from app.live import service, tokens
 from app.live.monitoring import monitoring_report
 from app.live.record import LiveRecord, ReportLimits, parse_report
-from app.search.model import REGULAR
+from app.search.model import REGULAR, Facility
 
 bp = Blueprint("providers", __name__, url_prefix="/api/v1")
 _LIMITER = "dolbom_limiter"
@@ -75,7 +76,7 @@ def record_json(facility_id: str, rec: LiveRecord | None, reporter: bool = False
     return out
 
 
-def _facility(facility_id: str):
+def _facility(facility_id: str) -> Facility:
     f = get_index().by_id.get(facility_id)
     if f is None:
         raise NotFound(f"no facility with id {facility_id!r}", "facility_id")
@@ -88,7 +89,7 @@ def _id_param(app: Flask) -> list[Param]:
 
 @bp.get("/providers/<facility_id>/availability")
 @documented("A provider's current report", _id_param, "ProviderReport", errors=(400, 404))
-def read_availability(facility_id: str):
+def read_availability(facility_id: str) -> Response:
     """The current report with its version; send that version with your next PUT."""
     _facility(facility_id)
     try:
@@ -106,7 +107,7 @@ def read_availability(facility_id: str):
 @documented("Replace a provider's report (token of that provider or an admin)", _id_param,
             "ProviderReport", errors=(400, 401, 403, 404, 409, 413, 429, 503), method="put",
             body="ProviderReportInput", secured=True)
-def write_availability(facility_id: str):
+def write_availability(facility_id: str) -> Response:
     """Replace a provider's report (places, slots, changed hours, closures)."""
     try:
         # One pooled connection for the token check, the write count and the write.
@@ -119,7 +120,7 @@ def write_availability(facility_id: str):
         raise InvalidParameter("a number in the body is too large", "body") from None
 
 
-def _write(conn: sa.Connection, facility_id: str):
+def _write(conn: sa.Connection, facility_id: str) -> Response:
     who = principal(conn)
     _count_write(conn, who)
     facility = _facility(facility_id)
@@ -156,7 +157,7 @@ def _write(conn: sa.Connection, facility_id: str):
     return jsonify(record_json(facility_id, rec, reporter=admin))
 
 
-def _programmes_it_runs(facility, content: dict) -> None:
+def _programmes_it_runs(facility: Facility, content: dict[str, Any]) -> None:
     """Places (and slots) may be reported only for the programmes the registry says the
     provider runs, besides ordinary ("regular") places: a 400 naming the first other one."""
     runs = sorted(facility.programmes)
@@ -211,6 +212,10 @@ def _history_params(app: Flask) -> list[Param]:
                   "only changes older than this change id (the next link sets it)")]
 
 
+@overload
+def _whole_number(name: str, default: int, minimum: int, maximum: int) -> int: ...
+@overload
+def _whole_number(name: str, default: None, minimum: int, maximum: int) -> int | None: ...
 def _whole_number(name: str, default: int | None, minimum: int, maximum: int) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
@@ -224,7 +229,7 @@ def _whole_number(name: str, default: int | None, minimum: int, maximum: int) ->
 @bp.get("/providers/<facility_id>/history")
 @documented("A provider's change history (admin), newest first, a page at a time",
             _history_params, "History", errors=(400, 401, 403, 404, 503), secured=True)
-def read_history(facility_id: str):
+def read_history(facility_id: str) -> Response:
     """Changes of a provider's report, newest first (admin tokens only); ``next`` links the
     following page (null on the last)."""
     require_role("admin", "the history")
@@ -246,7 +251,7 @@ def read_history(facility_id: str):
 @bp.get("/providers/me")
 @documented("The facility a token may change", lambda app: [], "WhoAmI",
             errors=(400, 401, 503), secured=True)
-def whoami():
+def whoami() -> Response:
     """Which facility a token may change (for the provider page)."""
     who = principal()
     facility = get_index().by_id.get(who.facility_id) if who.facility_id else None
@@ -260,7 +265,7 @@ def whoami():
                                          "maximum": 8760},
                                "silent for more than this many hours (default 24)")],
             "Report", errors=(400, 401, 403, 503), secured=True)
-def admin_report():
+def admin_report() -> Response:
     """Monitoring report (admin tokens only); ``hours``: silent for more than this."""
     require_role("admin", "the report")
     try:
@@ -295,7 +300,7 @@ def init_app(app: Flask) -> None:
                                                         key_func=_writer_id)
 
     @app.errorhandler(RateLimited)
-    def too_many_writes(exc: RateLimited):
+    def too_many_writes(exc: RateLimited) -> tuple[Response, int]:
         response = jsonify(error_body(exc.code, exc.message, exc.field))
         response.headers["Retry-After"] = str(exc.retry_after_s)
         return response, 429
@@ -306,11 +311,12 @@ def _without_request_hooks(app: Flask, limiter: Limiter) -> None:
     explicitly in the write (``_count_write``), with no default or application limits and no
     rate-limit headers, so the hooks do nothing — and the searches' fast path
     (app.api.fast_path) runs no hooks at all."""
-    def ours(f) -> bool:
+    def ours(f: object) -> bool:
         return getattr(f, "__self__", None) is limiter or (
             isinstance(f, functools.partial) and any(a is limiter for a in f.args))
 
-    for table in (app.before_request_funcs, app.after_request_funcs,
-                  app.teardown_request_funcs):
+    tables: tuple[dict[Any, list[Any]], ...] = (app.before_request_funcs, app.after_request_funcs,
+                                                app.teardown_request_funcs)  # hooks of 3 kinds
+    for table in tables:
         if None in table:
             table[None] = [f for f in table[None] if not ours(f)]

@@ -196,7 +196,7 @@ def _gyeonggi_regions() -> frozenset[str]:
     return frozenset({a.sigungu_code for a in areas} | {a.sigun_code for a in areas})
 
 
-def _criteria(args, home: tuple[float, float] | None, now: datetime) -> Criteria:
+def _criteria(args: p.Args, home: tuple[float, float] | None, now: datetime) -> Criteria:
     cfg = current_app.config
     start, end = p.window(args, now, timedelta(days=cfg["SEARCH_WINDOW_PAST_DAYS"]),
                           timedelta(days=cfg["SEARCH_WINDOW_AHEAD_DAYS"]))
@@ -246,7 +246,7 @@ def nearest_answer(args: p.Args, accept: str) -> tuple[str, str]:
 @bp.get("/facilities/nearest")
 @documented("Nearest providers that can take the child", _nearest_params, "HitList",
             geojson=True)
-def nearest():
+def nearest() -> Response:
     """Nearest providers that match, to home (and work)."""
     return read_response(*nearest_answer(p.Args(request.args),
                                          request.environ.get("HTTP_ACCEPT", "")))
@@ -270,7 +270,7 @@ def within_answer(args: p.Args, accept: str) -> tuple[str, str]:
 
 @bp.get("/facilities/within")
 @documented("Providers within a radius", _within_params, "HitList", geojson=True)
-def within():
+def within() -> Response:
     """Every matching provider within ``radius_m`` of a point, nearest first."""
     return read_response(*within_answer(p.Args(request.args),
                                         request.environ.get("HTTP_ACCEPT", "")))
@@ -279,7 +279,7 @@ def within():
 @bp.get("/facilities")
 @documented("Providers in a bounding box, paged", _listing_params, "FacilityPage",
             geojson=True)
-def listing():
+def listing() -> Response:
     """Open providers inside a bounding box, in id order, a page at a time."""
     args, cfg = p.Args(request.args), current_app.config
     box = p.bbox(args)
@@ -310,7 +310,7 @@ def listing():
 @documented("One provider", lambda app: [Param("facility_id", {"type": "string"},
                                                "the provider's id", True, "path")],
             "FacilityResult", errors=(400, 404))
-def one(facility_id: str):
+def one(facility_id: str) -> Response:
     """One provider by id."""
     f = get_index().by_id.get(facility_id)
     if f is None or not f.is_open_status:
@@ -320,7 +320,7 @@ def one(facility_id: str):
 
 @bp.get("/meta")
 @documented("What the registry holds", lambda app: [], "Meta")
-def meta():
+def meta() -> Response:
     """What the registry holds: counts by kind, its date, whether it is the synthetic demo."""
     registry = get_registry()
     counts = Counter(f.kind for f in registry.facilities if f.is_open_status)
@@ -350,7 +350,7 @@ def _places_params(app: Flask) -> list[Param]:
 
 @bp.get("/places")
 @documented("Find a place or a facility by name (offline gazetteer)", _places_params, "Places")
-def places():
+def places() -> Response:
     """Administrative areas and facilities matching ``q``; when nothing matches, the closest
     known names as ``suggestions``."""
     args = p.Args(request.args)
@@ -376,13 +376,13 @@ def places():
 
 
 @bp.get("/openapi.json")
-def openapi_document():
+def openapi_document() -> Response:
     """The OpenAPI 3 document of this API, generated from the routes."""
     return jsonify(generate(current_app))
 
 
 @bp.after_request
-def allow_cross_origin_reads(response):
+def allow_cross_origin_reads(response: Response) -> Response:
     """Municipal sites may call the read-only API from their pages."""
     if request.method in ("GET", "HEAD", "OPTIONS") and \
             "Access-Control-Allow-Origin" not in response.headers:

@@ -4,6 +4,7 @@ one's JSON is encoded once per index and reused; responses are assembled from th
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -47,7 +48,7 @@ _ISO_MAX = 200_000
 _HOME_VISIT = '"distance_m":null,"walking_minutes":null,"comes_to_you":true'
 
 
-def _iso_text(moment) -> str:
+def _iso_text(moment: datetime | None) -> str:
     if moment is None:
         return "null"
     key = (moment, moment.utcoffset())  # equal instants in two offsets print differently

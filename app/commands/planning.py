@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 import numpy as np
@@ -19,13 +21,15 @@ from flask.cli import with_appcontext
 
 from app.csvsafe import dataframe_to_csv
 from app.planning import export as planning_export
-from app.planning.analysis import LEVELS, AnalysisError, Parameters
+from app.planning.analysis import LEVELS, Analysis, AnalysisError, Parameters
 from app.planning.demand import DemandError, mois_demand, read_mois_age_table, read_mois_zero_table
 from app.planning.scenario import Scenario
 from app.planning.settings import periods, planning_settings, services
 from app.planning.sites import METHODS, SiteError
 from app.planning.siting import plan_sites, run_sites
 from app.registry.io import atomic_open
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
 
 
 @click.command("planning-demand")
@@ -36,7 +40,7 @@ from app.registry.io import atomic_open
               help="CSV to write (area_code, area_name, age_0_9, age_10_19, age_0); point "
                    "PLANNING_DEMAND_PATH at it.")
 @click.option("--sido", default="41", show_default=True, help="2-digit 시도 code to keep.")
-def planning_demand(ages, zeros, out, sido):
+def planning_demand(ages: Path, zeros: Path | None, out: Path, sido: str) -> None:
     """Children per 시군구 from a MOIS 주민등록 연령별 인구현황 export, every row accounted for."""
     try:
         table, report = mois_demand(read_mois_age_table(ages),
@@ -54,7 +58,7 @@ def planning_demand(ages, zeros, out, sido):
     click.echo(f"children 0-9: {table['age_0_9'].sum():,.0f}; 10-19: {table['age_10_19'].sum():,.0f}")
 
 
-def _numbers(ctx, param, value):
+def _numbers(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[float, ...] | None:
     """A click callback: ``500,1000,1500`` -> (500.0, 1000.0, 1500.0)."""
     if value is None:
         return None
@@ -67,7 +71,7 @@ def _numbers(ctx, param, value):
     return out
 
 
-def fca_options(command):
+def fca_options(command: _Command) -> _Command:
     """The 2SFCA/E2SFCA catchment and bands and the desert thresholds as options (defaults:
     ``app/reference/planning.json``)."""
     s = planning_settings()
@@ -92,7 +96,7 @@ def fca_options(command):
     return command
 
 
-def _analysis(supply: str, **params):
+def _analysis(supply: str, **params: Any) -> Analysis:
     """The analysis of the app's demand layer and registry, or a readable error (the demand
     file's problem, or the option at fault); prints what reading the demand layer reported."""
     from app.extensions.planning import get_planning
@@ -127,7 +131,8 @@ def _option_error(exc: AnalysisError) -> str:
               help="File to write: .csv, .geojson or .gpkg.")
 @fca_options
 @with_appcontext
-def planning_measures(level, service_ids, period_ids, supply, out, **params):
+def planning_measures(level: str, service_ids: tuple[str, ...], period_ids: tuple[str, ...], supply: str,
+                      out: Path, **params: Any) -> None:
     """Every measure for every area of LEVEL, service and period, to a file."""
     analysis = _analysis(supply, **params)
     try:
@@ -168,7 +173,8 @@ def planning_measures(level, service_ids, period_ids, supply, out, **params):
                    "(8 digits); every existing centre still counts.")
 @click.option("--method", type=click.Choice(METHODS), default="auto", show_default=True)
 @with_appcontext
-def planning_sites(service, period, p, radius_m, candidates, candidates_file, area, method):
+def planning_sites(service: str, period: str, p: int, radius_m: float, candidates: int,
+                   candidates_file: Path | None, area: str | None, method: str) -> None:
     """Where P new centres would newly cover the most children (existing centres kept).
 
     Prints the children of the service's ages, how many an existing centre covers, how many
@@ -230,9 +236,9 @@ def _candidate_file(path: Path) -> tuple[np.ndarray, list[str], list[str | None]
         lines = ", ".join(str(i + 2) for i in np.flatnonzero(bad)[:5])
         raise click.ClickException(f"{path}: line(s) {lines}: lon/lat must be numbers in Korea")
     x, y = to_metric(lon, lat)
-    ids = [v or f"line {i + 2}" for i, v in enumerate(df["id"])] if "id" in df.columns else \
+    ids: list[str] = [v or f"line {i + 2}" for i, v in enumerate(df["id"])] if "id" in df.columns else \
         [f"line {i + 2}" for i in range(len(df))]
-    names = [v or None for v in df["name"]] if "name" in df.columns else [None] * len(df)
+    names: list[str | None] = [v or None for v in df["name"]] if "name" in df.columns else [None] * len(df)
     return np.column_stack([x, y]), ids, names
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask, current_app
@@ -17,6 +19,9 @@ from app.ingest.pipeline import FORMATS, REASONS, ImportResult, ImportRules, imp
 from app.ingest.readers import InputFileError
 from app.registry.io import atomic_open, write_registry
 from app.registry.text import visible
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 PROGRESS_MIN_ROWS = 5000
 
@@ -46,7 +51,8 @@ def init_app(app: Flask) -> None:
 @click.option("--region", default="KR", show_default=True,
               help="Keep points in: KR (South Korea), a 2-digit 시도 code (41 = 경기도), or none.")
 @with_appcontext
-def import_facilities(paths, out, rejects, fmt, encoding, crs, mapping_path, region):
+def import_facilities(paths: tuple[Path, ...], out: Path | None, rejects: Path | None, fmt: str,
+                      encoding: str | None, crs: str | None, mapping_path: Path | None, region: str) -> None:
     """Import registry files (portal Excel, CSV, LOCALDATA, GeoJSON, GeoPackage) into a
     registry, accounting for every input row."""
     out = out or Path(current_app.instance_path) / "registry.geojson"
@@ -89,7 +95,7 @@ def import_facilities(paths, out, rejects, fmt, encoding, crs, mapping_path, reg
         click.echo(f"disagreements: {rejects.with_name(rejects.stem + '.disagreements.csv')}")
 
 
-def _progress_bar(paths):
+def _progress_bar(paths: Iterable[Path]) -> tqdm | None:
     total = 0
     for p in paths:
         try:
@@ -121,7 +127,7 @@ def _report(result: ImportResult) -> None:
                    f"data does not know ({names}); their distance to it was not checked")
 
 
-def _write_csv_atomic(path: Path, header: list[str], rows) -> None:
+def _write_csv_atomic(path: Path, header: list[str], rows: Iterable[Sequence[Any]]) -> None:
     # UTF-8 with BOM so that Excel, which data officers open these in, shows Hangul. Cells come
     # from the input files: no cell may open as a formula (csvsafe) or hide, reorder or break
     # the text around it (control and bidi characters written as \uXXXX).
@@ -145,7 +151,7 @@ def _write_rejects(path: Path, result: ImportResult) -> None:
 @click.command("generate-demo")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Where to write (default: the committed demo registry).")
-def generate_demo(out):
+def generate_demo(out: Path | None) -> None:
     """Regenerate the synthetic 경기도 demo registry (deterministic)."""
     from app.demo.cli_main import main
 
@@ -153,7 +159,7 @@ def generate_demo(out):
 
 
 @click.group("token")
-def token_group():
+def token_group() -> None:
     """Issue, revoke and list access tokens for providers and admins."""
 
 
@@ -164,7 +170,7 @@ def token_group():
 @click.option("--expires-days", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Stops working after this many days (with its planner sessions); default never.")
 @with_appcontext
-def token_issue(facility_id, admin, label, expires_days):
+def token_issue(facility_id: str | None, admin: bool, label: str | None, expires_days: float | None) -> None:
     """Print a new token (shown once; only its hash is kept)."""
     from datetime import UTC, timedelta
 
@@ -188,7 +194,7 @@ def token_issue(facility_id, admin, label, expires_days):
 @token_group.command("revoke")
 @click.argument("token_id")
 @with_appcontext
-def token_revoke(token_id):
+def token_revoke(token_id: str) -> None:
     """Revoke a token by its id (the part after dlb_)."""
     from app.extensions.db import get_engine
     from app.live import tokens
@@ -200,7 +206,7 @@ def token_revoke(token_id):
 
 @token_group.command("list")
 @with_appcontext
-def token_list():
+def token_list() -> None:
     """List tokens (ids, roles, facilities; never secrets)."""
     from app.extensions.db import get_engine
     from app.live import tokens
@@ -216,7 +222,7 @@ def token_list():
 @click.argument("facility_id")
 @click.option("--limit", default=50, show_default=True)
 @with_appcontext
-def availability_history(facility_id, limit):
+def availability_history(facility_id: str, limit: int) -> None:
     """Show a provider's changes: who, when, old and new values."""
     from app.extensions.db import get_engine
     from app.live import service
@@ -234,7 +240,7 @@ def availability_history(facility_id, limit):
 @click.option("--hours", default=24.0, show_default=True,
               help="Providers silent for more than this many hours.")
 @with_appcontext
-def availability_report(hours):
+def availability_report(hours: float) -> None:
     """Providers that have not reported, by 시군구, and providers over capacity."""
     from app.extensions.db import get_engine
     from app.extensions.registry import get_store
@@ -256,7 +262,7 @@ def availability_report(hours):
 
 @click.command("db-upgrade")
 @with_appcontext
-def db_upgrade():
+def db_upgrade() -> None:
     """Apply pending database migrations."""
     from app.db.engine import upgrade
     from app.extensions.db import database_url
@@ -269,7 +275,7 @@ def db_upgrade():
 @click.option("--from", "source", type=click.Path(path_type=Path), default=None,
               help="Registry file (default: the one the service would load).")
 @with_appcontext
-def registry_to_db(source):
+def registry_to_db(source: Path | None) -> None:
     """Store the registry in PostGIS (DATABASE_URL), for SEARCH_BACKEND = 'postgis'."""
     from app.extensions.db import get_engine
     from app.extensions.registry import registry_path

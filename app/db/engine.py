@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
-from sqlalchemy.pool import NullPool, QueuePool
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection, QueuePool
 
 metadata = sa.MetaData()
 
@@ -110,7 +111,7 @@ def make_engine(url: str) -> sa.Engine:
         path = _sqlite_file(url)
 
         @sa.event.listens_for(engine, "connect")
-        def _pragmas(conn, record):
+        def _pragmas(conn: sqlite3.Connection, record: ConnectionPoolEntry) -> None:
             conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
             cur = conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
@@ -122,13 +123,14 @@ def make_engine(url: str) -> sa.Engine:
             record.info["inode"] = _inode(path) if path else None
 
         @sa.event.listens_for(engine, "checkout")
-        def _same_file(conn, record, proxy):
+        def _same_file(conn: sqlite3.Connection, record: ConnectionPoolEntry,
+                       proxy: PoolProxiedConnection) -> None:
             if path and _inode(path) != record.info.get("inode"):
                 raise DisconnectionError("the database file was moved or replaced")
 
         # Writers take the lock at BEGIN, so a read-then-write transaction cannot deadlock.
         @sa.event.listens_for(engine, "begin")
-        def _begin_immediate(conn):
+        def _begin_immediate(conn: sa.Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
@@ -150,11 +152,12 @@ def _ping_after_idle(engine: sa.Engine) -> None:
     request connects afresh either way.
     """
     @sa.event.listens_for(engine, "checkin")
-    def _stamp(dbapi_connection, record):
+    def _stamp(dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry) -> None:
         record.info["idle_since"] = time.monotonic()
 
     @sa.event.listens_for(engine, "checkout")
-    def _ping(dbapi_connection, record, proxy):
+    def _ping(dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry,
+              proxy: PoolProxiedConnection) -> None:
         idle_since = record.info.get("idle_since")  # None: connected just now
         if idle_since is not None and time.monotonic() - idle_since > PING_AFTER_IDLE_S:
             try:

@@ -66,10 +66,11 @@ class DatabaseStorage(Storage):
     (``Limiter(storage_uri="dolbom-db://", storage_options={"engine": engine})``).
     """
 
-    STORAGE_SCHEME: ClassVar[list[str]] = [SCHEME]
+    # limits declares this per instance, but its registry reads the class's (a typing gap there).
+    STORAGE_SCHEME: ClassVar[list[str]] = [SCHEME]  # type: ignore[misc]
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False,
-                 engine: sa.Engine | None = None, **options) -> None:
+                 engine: sa.Engine | None = None, **options: float | str | bool) -> None:
         if engine is None:
             raise ConfigurationError(f"{SCHEME}:// needs the app's engine as the storage "
                                      "option 'engine'")

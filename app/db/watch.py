@@ -21,8 +21,12 @@ import sqlite3
 import threading
 import time
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    import psycopg
 
 CHANNEL = "dolbom_availability"
 RECONNECT_EVERY_S = 1.0  # while the database is away, try again at most this often
@@ -54,7 +58,7 @@ class Unreachable(Exception):
     """The database cannot be reached right now."""
 
 
-def _split(rows: list[tuple]) -> tuple[int, list[Row]]:
+def _split(rows: list[tuple]) -> tuple[int, list[tuple[Any, ...]]]:
     newest = (rows[0][0] if rows else None) or 0
     return newest, [tuple(r[1:]) for r in rows if r[1] is not None]
 
@@ -126,14 +130,14 @@ class PostgresWatcher:
 
     def __init__(self, url: sa.URL) -> None:
         self.url = url
-        self._conn = None
-        self._query_conn = None
+        self._conn: psycopg.Connection[Any] | None = None
+        self._query_conn: psycopg.Connection[Any] | None = None
         self._lock = threading.Lock()
         self._retry_at = 0.0
         self._pending: list[dict] = []  # notified, not yet handed out by changes()
         self._reload = True  # read everything: first use, or back after losing the listener
 
-    def _connect(self):
+    def _connect(self) -> psycopg.Connection[Any]:
         import psycopg
 
         u = self.url
@@ -235,7 +239,7 @@ class AlwaysChanged:
         pass
 
 
-def watcher_for(engine: sa.Engine):
+def watcher_for(engine: sa.Engine) -> SQLiteWatcher | PostgresWatcher | AlwaysChanged:
     """The cheapest watcher for this engine's database."""
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.database:

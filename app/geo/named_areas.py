@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from functools import cache, lru_cache
 
 import numpy as np
+import numpy.typing as npt
 
 import shapely
 
@@ -127,7 +129,8 @@ def _polygon(i: int) -> tuple[shapely.Geometry, shapely.Geometry]:
     return wgs84, metric
 
 
-def distance_to_named_sigungu_m(lon, lat, sido, sigungu) -> np.ndarray:
+def distance_to_named_sigungu_m(lon: npt.ArrayLike, lat: npt.ArrayLike, sido: Iterable[str | None],
+                                sigungu: Iterable[str | None]) -> np.ndarray:
     """Distance in metres from each WGS84 point to the 시군구 its row names (0 inside it).
 
     ``lon``, ``lat``: arrays of degrees; ``sido``, ``sigungu``: sequences of names (or ``None``)

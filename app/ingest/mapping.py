@@ -429,7 +429,7 @@ def load_mapping_file(path: Path) -> Mapping:
         wrong = sorted({v for v in values[fld].values() if v} - set(allowed or ())) if allowed else []
         if wrong:
             raise MappingError(f"{where}: [values.{fld}] translates to {wrong}, not values of "
-                               f"{fld}; allowed: {', '.join(allowed)}")
+                               f"{fld}; allowed: {', '.join(allowed or ())}")
     status_values = {**STATUS_VALUES, **_table(doc, "status_values", where),
                      **values.pop("status", {})}
     wrong = sorted(set(status_values.values()) - set(STATUSES))

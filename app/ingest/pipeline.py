@@ -11,10 +11,10 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -294,7 +294,8 @@ def _check_declared_crs(table: RawTable, crs: str | None) -> None:
         )
 
 
-def _keep_in_area(rows: list[_Row], rejects: list[Reject], area, region: str) -> list[_Row]:
+def _keep_in_area(rows: list[_Row], rejects: list[Reject], area: Sequence[float] | None,
+                  region: str) -> list[_Row]:
     """A registry outside Korea with a ``[registry] area``: points outside it are
     ``outside_region`` (searches there would never reach them)."""
     if region != "none" or not area:
@@ -319,7 +320,7 @@ def _check_region(region: str) -> None:
     )
 
 
-def _base_date(table: RawTable, tz=SEOUL) -> datetime | None:
+def _base_date(table: RawTable, tz: tzinfo = SEOUL) -> datetime | None:
     """The sheet's 기준일 (a date), as midnight in the registry's zone ``tz``."""
     m = _BASE_DATE_RE.search(table.notes.get("sheet", ""))
     if not m:
@@ -520,7 +521,8 @@ def _place_and_build(
             rejects.append(_reject(r, "outside_region",
                                    f"({r.lat:.6f}, {r.lon:.6f}) is {where}, not in region {region}"))
             continue
-        if far_m > r.rules.named_sigungu_max_distance_m:
+        # Without an area (region none) the distance is NaN: never far.
+        if area is not None and far_m > r.rules.named_sigungu_max_distance_m:
             rejects.append(_reject(r, "far_from_named_sigungu", (
                 f"({r.lat:.6f}, {r.lon:.6f}) lies {far_m / 1000:,.1f} km from "
                 f"{r.values.get('sido', '')} {r.values['sigungu']}, the 시군구 the row names "
@@ -583,7 +585,7 @@ def _build(r: _Row, fid: str, area: admin.AdminArea | None,
     enrolment = _whole_number(v["enrolment"]) if v.get("enrolment") else None
     tz = r.mapping.timezone  # a time without an offset is in the registry's zone
 
-    def typed(fld: str):  # None (unknown) when the row and the mapping's defaults lack it
+    def typed(fld: str) -> Any:  # None (unknown) when the row and the mapping's defaults lack it
         return convert(fld, v[fld], tz) if v.get(fld) else None
 
     # Hours and ages the row and mapping do not give are unknown (None), never assumed.

@@ -13,6 +13,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from app.domain import DomainError
 from app.geo.crs import UnknownCRSError, crs_from_geojson_member, same_crs
@@ -40,7 +41,7 @@ class RawTable:
         return [dict(zip(self.columns, r, strict=False)) for r in self.rows]
 
 
-def _cell_text(value) -> str:
+def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -202,7 +203,7 @@ def read_gpkg(path: Path) -> RawTable:
                     geometries=geoms, notes={"crs": crs or ""})
 
 
-def _json_cell(value) -> str:
+def _json_cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, (dict, list, bool)):
@@ -217,7 +218,7 @@ def _json_cell(value) -> str:
 _NUMBER_PAIR = re.compile(r"^\s*\[?\s*(-?[\d.eE+-]+)\s*,\s*(-?[\d.eE+-]+)\s*\]?\s*$")
 
 
-def _literal(text: str):
+def _literal(text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError:
@@ -227,7 +228,7 @@ def _literal(text: str):
             return None
 
 
-def is_empty_geometry(obj) -> bool:
+def is_empty_geometry(obj: object) -> bool:
     """True for a missing geometry or one with no coordinates (``"coordinates": []``);
     ``obj`` is a GeoJSON-like mapping or its text."""
     if isinstance(obj, str):
@@ -251,11 +252,11 @@ def parse_point_text(text: str) -> tuple[float, float] | None:
     return point_of_geometry(_literal(text))
 
 
-def point_of_geometry(obj) -> tuple[float, float] | None:
+def point_of_geometry(obj: object) -> tuple[float, float] | None:
     """(x, y) of a GeoJSON Point or single-point MultiPoint mapping, or ``None``."""
     if not isinstance(obj, dict):
         return None
-    coords = obj.get("coordinates")
+    coords: Any = obj.get("coordinates")  # anything: what is not a point fails below
     try:
         if obj.get("type") == "Point":
             return float(coords[0]), float(coords[1])

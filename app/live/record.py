@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
@@ -37,7 +38,7 @@ class ReportLimits:
     horizon_days: int = 400  # how far ahead of now a slot, closure or changed date may lie
 
     @classmethod
-    def from_config(cls, config) -> ReportLimits:
+    def from_config(cls, config: Mapping[str, Any]) -> ReportLimits:
         """The caps set in a Flask config."""
         return cls(slots=int(config["REPORT_MAX_SLOTS"]),
                    hours_dates=int(config["REPORT_MAX_HOURS_DATES"]),

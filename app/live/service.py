@@ -6,6 +6,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -26,7 +27,7 @@ class VersionConflict(Exception):
         self.current = current
 
 
-def _row_to_record(row) -> LiveRecord:
+def _row_to_record(row: sa.Row[Any]) -> LiveRecord:
     return from_storage(row.version, row.reported_at, row.reported_by, row.data)
 
 
@@ -48,9 +49,9 @@ _UPDATE = (availability.update()
                   availability.c.version == sa.bindparam("based_on"))
            .values(version=sa.bindparam("new_version"), data=sa.bindparam("new_data"),
                    reported_at=sa.bindparam("at"), reported_by=sa.bindparam("by")))
-_FIRST_VALUES = {"facility_id": sa.bindparam("fid"), "version": sa.bindparam("new_version"),
-                 "data": sa.bindparam("new_data"), "reported_at": sa.bindparam("at"),
-                 "reported_by": sa.bindparam("by")}
+_FIRST_VALUES: dict[str, sa.BindParameter[Any]] = {
+    "facility_id": sa.bindparam("fid"), "version": sa.bindparam("new_version"),
+    "data": sa.bindparam("new_data"), "reported_at": sa.bindparam("at"), "reported_by": sa.bindparam("by")}
 _FIRST = {  # the first report; a second first report (a race) inserts nothing
     dialect: insert(availability).values(_FIRST_VALUES).on_conflict_do_nothing()
     .returning(availability.c.version)  # a row when inserted (rowcount is not reliable here)

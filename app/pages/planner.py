@@ -13,8 +13,10 @@ import json
 import secrets
 import threading
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import pandas as pd
 from cachetools import LRUCache
 from flask import (
     Blueprint,
@@ -29,6 +31,7 @@ from flask import (
 )
 from markupsafe import Markup
 from sqlalchemy.exc import DBAPIError
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.api import planning_requests
 from app.errors import ApiError, InvalidParameter
@@ -39,6 +42,7 @@ from app.i18n import catalogue, current_language
 from app.live import tokens
 from app.pages import planner_sessions as sessions
 from app.pages.planner_map import MEASURES, build_map, split
+from app.planning.scenario import Scenario
 from app.planning.settings import periods, planning_settings, services
 from app.planning.shapes import level_shapes
 from app.planning.tables import records
@@ -88,7 +92,7 @@ def _same_origin() -> bool:
 
 
 @bp.post("/planner/login")
-def login():
+def login() -> BaseResponse | tuple[str, int]:
     """Exchange an admin token for a session."""
     if not _same_origin():
         return _login_page("cross_site", 403)
@@ -108,7 +112,7 @@ def login():
 
 
 @bp.post("/planner/logout")
-def logout():
+def logout() -> BaseResponse | tuple[str, int]:
     """End the session, on every server (a copy of the cookie no longer works)."""
     if _same_origin():
         try:
@@ -118,11 +122,11 @@ def logout():
     return redirect(url_for("planner.page", lang=current_language()))
 
 
-def _login_page(error: str | None, status: int = 200):
+def _login_page(error: str | None, status: int = 200) -> tuple[str, int]:
     return render_template("planner_login.html", error=error), status
 
 
-def _options() -> tuple[dict, str, object]:
+def _options() -> tuple[dict[str, Any], str, Scenario]:
     args = request.args.to_dict()
     opts = planning_requests.query_options(args)
     if opts["level"] == "grid" and not opts["area"]:
@@ -135,7 +139,7 @@ def _options() -> tuple[dict, str, object]:
     return opts, measure, scenario
 
 
-def _build(opts: dict, measure: str, scenario) -> tuple[str, str, object]:
+def _build(opts: dict[str, Any], measure: str, scenario: Scenario) -> tuple[str, str, pd.DataFrame]:
     key = json.dumps([opts, measure, scenario.to_json(), current_language()], sort_keys=True)
     df, analysis = planning_requests.measures_frame(opts, scenario)
     cache: MapCache = current_app.extensions[_MAPS]
@@ -165,7 +169,7 @@ def _build(opts: dict, measure: str, scenario) -> tuple[str, str, object]:
 
 
 @bp.get("/planner")
-def page():
+def page() -> str | tuple[str, int]:
     """The planner page (the sign-in form when not signed in)."""
     if not _signed_in():
         return _login_page(None)
@@ -199,7 +203,7 @@ def page():
 
 
 @bp.get("/planner/map.js")
-def map_script():
+def map_script() -> Response:
     """The folium map's script for the same query as the page."""
     if not _signed_in():
         return Response("// sign in first\n", status=401, mimetype="application/javascript")
@@ -210,7 +214,7 @@ def map_script():
 
 
 @bp.get("/planner/export")
-def export_file():
+def export_file() -> Response:
     """The table as CSV, GeoJSON or GeoPackage."""
     if not _signed_in():
         raise SignInRequired("sign in at /planner first", "session")

@@ -12,9 +12,11 @@ from __future__ import annotations
 import html
 import math
 import re
+from typing import cast
 
 import branca.colormap as cm
 import pandas as pd
+from branca.element import Figure
 
 import folium
 import geopandas as gpd
@@ -26,7 +28,7 @@ MEASURES = ("share_500", "share_1000", "share_2000", "nearest_m", "sfca", "e2sfc
 HIGHER_IS_WORSE = {"nearest_m", "children_per_place", "children"}
 
 
-def _fmt(measure: str, value) -> str:
+def _fmt(measure: str, value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if measure.startswith("share_"):
@@ -93,7 +95,7 @@ def build_map(df: pd.DataFrame, shapes: list, measure: str, deserts: dict[str, t
 
 def split(m: folium.Map) -> tuple[str, str]:
     """folium's map as (the ``<div>`` for the page, the script to serve as a file)."""
-    root = m.get_root()
+    root = cast(Figure, m.get_root())  # a map's root is its page
     root.render()
     header = root.header.render()
     inline = "\n".join(re.findall(r"<script>(.*?)</script>", header, flags=re.S))

@@ -21,10 +21,11 @@ import logging
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import cast, overload
 
 import sqlalchemy as sa
-from flask import Flask, has_request_context, request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask import Flask, Request, has_request_context, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from sqlalchemy.exc import DBAPIError
 
 from app.db.engine import metadata, one_statement, tokens
@@ -56,6 +57,10 @@ def _digest(sid: str) -> str:
     return hashlib.sha256(sid.encode()).hexdigest()
 
 
+@overload
+def _utc(value: datetime) -> datetime: ...
+@overload
+def _utc(value: None) -> None: ...
 def _utc(value: datetime | None) -> datetime | None:
     """A stored time as an aware UTC datetime (SQLite gives back the naive UTC it was given)."""
     if value is None or value.tzinfo is not None:
@@ -84,7 +89,7 @@ class PlannerSessionInterface(SecureCookieSessionInterface):
             return True
         return has_request_context() and request.is_secure
 
-    def open_session(self, app: Flask, request) -> SecureCookieSession | None:
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if not request.cookies.get(self.get_cookie_name(app)):
             return self.session_class()  # no signer is built (the search API's hot path)
         session = super().open_session(app, request)
@@ -139,10 +144,10 @@ def check(app: Flask, sid: str, now: datetime) -> bool:
     return True
 
 
-def start(app: Flask, session, token_id: str) -> None:
+def start(app: Flask, session: SessionMixin, token_id: str) -> None:
     """Sign ``token_id`` (an admin token) in: a new server-side session, named in the cookie.
     Raises ``DBAPIError`` when the database cannot be written."""
-    now = app.session_interface.now()
+    now = _interface(app).now()
     sid = secrets.token_urlsafe(32)
     with app.extensions["dolbom_db"].begin() as conn:
         # Sessions over their absolute lifetime can never come back: forget them.
@@ -155,14 +160,18 @@ def start(app: Flask, session, token_id: str) -> None:
     session[WHO_KEY] = token_id
 
 
-def end(app: Flask, session) -> None:
+def end(app: Flask, session: SessionMixin) -> None:
     """Sign out: the session ends in the database (a copy of the cookie is refused by every
     server) and the cookie is cleared. Raises ``DBAPIError`` when the database cannot be
     written (the cookie is cleared all the same)."""
     sid = session.get(SID_KEY)
     session.clear()
     if isinstance(sid, str):
-        _end(app.extensions["dolbom_db"], _digest(sid), app.session_interface.now())
+        _end(app.extensions["dolbom_db"], _digest(sid), _interface(app).now())
+
+
+def _interface(app: Flask) -> PlannerSessionInterface:
+    return cast(PlannerSessionInterface, app.session_interface)  # set by app.pages.planner.init_app
 
 
 def _end(engine: sa.Engine, key: str, now: datetime) -> None:

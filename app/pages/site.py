@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -58,13 +59,13 @@ def _page_config(embed: dict | None = None) -> Markup:
 
 
 @bp.get("/")
-def index():
+def index() -> str:
     """The parents' map."""
     return render_template("map.html", page_config=_page_config(), registry=get_registry())
 
 
 @bp.get("/embed")
-def embed():
+def embed() -> str:
     """The compact widget for municipal sites, configured by URL parameters."""
     region = request.args.get("region") or None
     siguns = admin.gyeonggi_sigungu()
@@ -89,7 +90,7 @@ def embed():
 
 
 @bp.get("/embed/builder")
-def embed_builder():
+def embed_builder() -> str:
     """Where a municipal web team configures the widget and copies the iframe snippet."""
     regions = sorted({(i.sigun_code, i.sigun_name) for i in admin.gyeonggi_sigungu().values()}
                      | {(i.sigungu_code, i.sigungu_name)
@@ -100,7 +101,7 @@ def embed_builder():
 
 
 @bp.get("/programmes")
-def programmes_page():
+def programmes_page() -> str:
     """The three 언제나돌봄 programmes: who, when, where and how to apply."""
     doc = programmes_document()
     siguns = admin.gyeonggi_siguns()
@@ -108,20 +109,20 @@ def programmes_page():
 
 
 @bp.get("/provider")
-def provider_page():
+def provider_page() -> str:
     """Where a centre's staff, with their token, see and update their places on a phone."""
     return render_template("provider.html", programmes=PROGRAMMES, page_config=_page_config(),
                            reason_max_chars=current_app.config["REPORT_MAX_REASON_CHARS"])
 
 
 @bp.get("/admin/report")
-def admin_report_page():
+def admin_report_page() -> str:
     """The monitoring report for admins (the token is asked for on the page)."""
     return render_template("admin_report.html", page_config=_page_config())
 
 
 @bp.get("/vendor/<package>/<path:filename>")
-def vendor(package: str, filename: str):
+def vendor(package: str, filename: str) -> Response:
     """Leaflet and its plugin from their Python packages: no CDN, works offline."""
     folder = _vendor_dirs().get(package)
     if folder is None:
@@ -130,14 +131,14 @@ def vendor(package: str, filename: str):
 
 
 @bp.get("/geo/gyeonggi-sigungu.geojson")
-def sigungu_outlines():
+def sigungu_outlines() -> Response:
     """The 44 경기도 시군구 outlines (simplified), drawn when no base map tiles load."""
     return Response(gazetteer.boundaries_geojson(), mimetype="application/geo+json",
                     headers={"Cache-Control": "public, max-age=86400"})
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> tuple[dict[str, Any], int]:
     """Liveness, what is loaded, and whether the availability database answers."""
     import sqlalchemy as sa
     from sqlalchemy.exc import DBAPIError

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from app.domain import DomainError
 
@@ -42,7 +43,8 @@ class AgeSplitRule:
         if len(w) != 10 or any(not np.isfinite(x) or x < 0 for x in w) or sum(w) <= 0:
             raise AgeRuleError("within_band_weights must be ten finite weights >= 0, not all 0")
 
-    def single_years(self, band_0_9, band_10_19, zero_year=None) -> np.ndarray:
+    def single_years(self, band_0_9: npt.ArrayLike, band_10_19: npt.ArrayLike,
+                     zero_year: npt.ArrayLike | None = None) -> np.ndarray:
         """Children per single year of age 0..19, shape (n, 20), from band counts per area.
 
         ``zero_year`` (optional, NaN where unknown) is the count of 0-year-olds per area.

@@ -24,6 +24,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -57,7 +58,7 @@ MAX_CHILDREN = 1e9
 MAX_CHILDREN_PER_PLACE = 1e6
 
 
-def _finite(x) -> bool:
+def _finite(x: object) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
@@ -81,10 +82,10 @@ class Parameters:
     supply_value: str = "capacity"
 
     @classmethod
-    def defaults(cls, **overrides) -> Parameters:
+    def defaults(cls, **overrides: Any) -> Parameters:
         """The settings of ``planning.json``, with any field overridden."""
         s = planning_settings()
-        base = dict(thresholds_m=tuple(s["coverage_thresholds_m"]),
+        base: dict[str, Any] = dict(thresholds_m=tuple(s["coverage_thresholds_m"]),
                     catchment_m=float(s["fca"]["catchment_m"]),
                     bands_m=tuple(s["fca"]["bands_m"]), weights=tuple(s["fca"]["weights"]),
                     min_children=float(s["desert"]["min_children"]),
@@ -235,11 +236,11 @@ class Analysis:
         code_index = {c: k for k, c in enumerate(codes)}
         unit_area = np.array([code_index[c] for c in u.sigungu_code])
         pairs_i, pairs_j = [], []
-        for j, areas in enumerate(supply.service_areas):
+        for provider, areas in enumerate(supply.service_areas):
             served = {c for c in codes if _serves_code(areas, c)}
             hit = np.flatnonzero(np.isin(unit_area, [code_index[c] for c in served]))
             pairs_i.append(hit)
-            pairs_j.append(np.full(len(hit), j))
+            pairs_j.append(np.full(len(hit), provider))
         i = np.concatenate(pairs_i) if pairs_i else np.zeros(0, np.int64)
         j = np.concatenate(pairs_j) if pairs_j else np.zeros(0, np.int64)
         served_mask = np.zeros(len(children), bool)
@@ -290,13 +291,13 @@ class Analysis:
         w = um.children
         kids = np.bincount(idx, weights=w, minlength=n)
         with np.errstate(invalid="ignore", divide="ignore"):
-            def wmean(values):
+            def wmean(values: np.ndarray) -> np.ndarray:
                 finite = np.isfinite(values)
                 num = np.bincount(idx[finite], weights=(w * values)[finite], minlength=n)
                 den = np.bincount(idx[finite], weights=w[finite], minlength=n)
                 return np.where(den > 0, num / den, np.nan)
 
-            out = {"key": keys, "service": service, "period": period, "children": kids}
+            out: dict[str, Any] = {"key": keys, "service": service, "period": period, "children": kids}
             if um.served is None:
                 pkeys = self._provider_keys(um.supply, level, keys)
                 by_key = pd.Series(um.supply.places).groupby(pkeys.astype(str)).sum()
@@ -326,7 +327,7 @@ class Analysis:
         df.insert(1, "name", self.names(level, keys))
         return df
 
-    def _home_visit_places(self, um: UnitMeasures, keys, level, idx) -> np.ndarray:
+    def _home_visit_places(self, um: UnitMeasures, keys: np.ndarray, level: str, idx: np.ndarray) -> np.ndarray:
         # Places of the providers serving any 시군구 of each area, each provider counted once.
         codes, code_idx = np.unique(self.units.sigungu_code.astype(str), return_inverse=True)
         providers_of = [frozenset(j for j, areas in enumerate(um.supply.service_areas)

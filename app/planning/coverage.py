@@ -31,8 +31,8 @@ def share_within(distance_m: np.ndarray, children: np.ndarray, threshold_m: floa
     if groups is None:
         total = children.sum()
         return np.array([near.sum() / total if total > 0 else np.nan])
-    total = np.bincount(groups, weights=children, minlength=n_groups)
-    covered = np.bincount(groups, weights=near, minlength=n_groups)
+    total = np.bincount(groups, weights=children, minlength=n_groups or 0)
+    covered = np.bincount(groups, weights=near, minlength=n_groups or 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, covered / total, np.nan)
 

@@ -23,10 +23,12 @@ from __future__ import annotations
 import csv
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -140,7 +142,7 @@ class InputReport:
         return out
 
 
-def _read_csv(path: Path, **kwargs) -> pd.DataFrame:
+def _read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
     """A CSV as text columns (nothing turned into NaN), UTF-8 or else CP949."""
     try:
         try:
@@ -159,8 +161,9 @@ def _lines(rows: np.ndarray, first_line: int = 2, most: int = 5) -> str:
     return shown + (f" and {len(rows) - most} more" if len(rows) > most else "")
 
 
-def parse_counts(df: pd.DataFrame, path, rule: CountRule, required=("age_0_9", "age_10_19"),
-                 optional=("age_0",), first_line: int = 2) -> tuple[pd.DataFrame, InputReport]:
+def parse_counts(df: pd.DataFrame, path: str | Path, rule: CountRule,
+                 required: tuple[str, ...] = ("age_0_9", "age_10_19"),
+                 optional: tuple[str, ...] = ("age_0",), first_line: int = 2) -> tuple[pd.DataFrame, InputReport]:
     """Count columns of a text table as floats, with suppressed values imputed by ``rule``.
 
     Required columns must hold numbers >= 0 or a suppressed marker; optional ones may also be
@@ -360,7 +363,7 @@ def read_demand_csv(path: str | Path, rule: CountRule | None = None) -> pd.DataF
 
 
 # --- areas to polygons --------------------------------------------------------------------
-def area_polygons(codes) -> dict[str, shapely.Geometry]:
+def area_polygons(codes: Iterable[str]) -> dict[str, shapely.Geometry]:
     """WGS84 polygons of demand areas: 8-digit codes are 읍면동, 5-digit codes 시군구 (a 시 whose
     구 have polygons of their own is their union). Raises for a code no boundary has."""
     emd = {p.emd_code: p.geometry for p in admin.gyeonggi_emd_polygons()}
@@ -385,7 +388,7 @@ def area_polygons(codes) -> dict[str, shapely.Geometry]:
     return out
 
 
-def _to_metric_geom(geom):
+def _to_metric_geom(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.transform(geom, lambda c: np.column_stack(to_metric(c[:, 0], c[:, 1])))
 
 
@@ -553,8 +556,9 @@ def nearest_emd(x_m: np.ndarray, y_m: np.ndarray, max_m: float
     return code, dist
 
 
-def _units_from_points(df, x, y, rule, cell_m, cell_ids=None, counts: CountRule | None = None,
-                       report: InputReport | None = None, path=None) -> DemandUnits:
+def _units_from_points(df: pd.DataFrame, x: np.ndarray, y: np.ndarray, rule: AgeSplitRule | None,
+                       cell_m: float, cell_ids: np.ndarray | None = None, counts: CountRule | None = None,
+                       report: InputReport | None = None, path: str | Path | None = None) -> DemandUnits:
     rule = rule or AgeSplitRule()
     counts = counts or CountRule()
     report = report or InputReport(rows=len(df))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -15,10 +15,13 @@ from app.csvsafe import dataframe_to_csv
 from app.planning.demand import DemandUnits
 from app.planning.shapes import level_shapes
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
 SHAPE_FORMATS = ("geojson", "gpkg")
 
 
-def with_shapes(df: pd.DataFrame, units: DemandUnits, level: str):
+def with_shapes(df: pd.DataFrame, units: DemandUnits, level: str) -> gpd.GeoDataFrame:
     """``df`` (keyed by ``key``, one or more rows per area) as a GeoDataFrame in EPSG:4326 with
     each area's shape (:func:`app.planning.shapes.level_shapes`)."""
     import geopandas as gpd

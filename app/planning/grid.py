@@ -76,7 +76,8 @@ def cell_polygon(cell_id: str) -> shapely.Polygon:
     return shapely.box(east, north, east + size_m, north + size_m)
 
 
-def cells_over(geometry_m, cell_m: float, with_pieces: bool = False):
+def cells_over(geometry_m: shapely.Geometry, cell_m: float,
+               with_pieces: bool = False) -> tuple[np.ndarray, ...]:
     """Square cells of side ``cell_m`` aligned to the national grid that meet a polygon
     (EPSG:5179): south-west corners x, y and the area in m² of each cell inside the polygon;
     with ``with_pieces`` also each cell's part inside the polygon (the whole box for a cell

@@ -7,6 +7,7 @@ open for a period; periods are wall-clock times in the registry's zone (Asia/Seo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from app.domain import DomainError
@@ -19,7 +20,7 @@ class PeriodError(DomainError):
     """An unknown period or a malformed window in the settings."""
 
 
-def _next_day(start: date, ok) -> date:
+def _next_day(start: date, ok: Callable[[date], bool]) -> date:
     day = start
     for _ in range(400):
         if ok(day):

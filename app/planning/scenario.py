@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -61,7 +61,11 @@ class Scenario:
                 "resize": [{"id": i, "capacity": c} for i, c in self.resize]}
 
 
-def _number(value, name: str, lo: float, hi: float, integer: bool = False):
+@overload
+def _number(value: object, name: str, lo: float, hi: float, integer: Literal[False] = False) -> float: ...
+@overload
+def _number(value: object, name: str, lo: float, hi: float, integer: Literal[True]) -> int: ...
+def _number(value: object, name: str, lo: float, hi: float, integer: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ScenarioError(f"{name} must be a number", name)
     if integer and (not float(value).is_integer()):
@@ -139,6 +143,8 @@ def apply_scenario(facilities: Sequence[Facility], scenario: Scenario) -> list[F
     for n, a in enumerate(scenario.add, start=1):
         spec = services()[a.service]
         area = admin.locate([a.lon], [a.lat])[0]
+        if area is None:  # parse_scenario keeps added centres in 경기도
+            raise ScenarioError(f"add[{n - 1}]: ({a.lon}, {a.lat}) is not in Korea", f"add[{n - 1}].lon")
         kinds = spec.get("kinds") or _kind_for_programme(a.service)
         out.append(Facility(
             id=f"scenario-{n}", name=f"새 시설 {n} (시나리오)", kind=kinds[0], lon=a.lon, lat=a.lat,
@@ -178,7 +184,7 @@ def compare(baseline: pd.DataFrame, scenario: pd.DataFrame) -> Comparison:
             continue
         merged[f"{col}_change"] = merged[col] - merged[f"{col}_baseline"]
     shares = [c for c in scenario.columns if c.startswith("share_")]
-    summary = {
+    summary: dict[str, float | None] = {
         "deserts_baseline": int(baseline["desert"].fillna(False).sum()),
         "deserts_scenario": int(scenario["desert"].fillna(False).sum()),
         "areas_changed": int((merged[[f"{c}_change" for c in ("places", "sfca")]].abs()

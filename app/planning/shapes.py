@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 import numpy as np
@@ -40,7 +41,7 @@ def _sigungu_shape(code: str, tolerance_deg: float) -> shapely.Geometry:
     return area_polygons([code])[code].simplify(tolerance_deg, preserve_topology=True)
 
 
-def level_shapes(units: DemandUnits, level: str, keys, tolerance_deg: float = 0.0005
+def level_shapes(units: DemandUnits, level: str, keys: Iterable[str], tolerance_deg: float = 0.0005
                  ) -> list[shapely.Geometry]:
     """One WGS84 polygon per key, simplified by ``tolerance_deg`` (about 50 m) and rounded to
     1e-5° (about 1 m) to keep maps and exports small."""

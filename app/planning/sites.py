@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
@@ -29,6 +30,9 @@ from scipy.spatial import cKDTree
 
 from app.domain import DomainError
 from app.planning.coverage import estimate_pairs  # noqa: F401  (part of this module's API)
+
+if TYPE_CHECKING:
+    import pulp
 
 
 class SiteError(DomainError):
@@ -226,7 +230,7 @@ def _exact(cover: sparse.csr_matrix, free: np.ndarray, p: int, start: list[int],
     return chosen, bool(optimal)
 
 
-def _cbc(time_limit_s: float):
+def _cbc(time_limit_s: float) -> pulp.COIN_CMD:
     """CBC from the ``cbcbox`` wheel (``pulp[cbc]``): nothing to install from the OS."""
     import cbcbox
     import pulp
@@ -235,8 +239,10 @@ def _cbc(time_limit_s: float):
                          warmStart=True)
 
 
-def _report(cover, free, w, already, chosen, method, optimal) -> SiteSuggestion:
-    order, newly = [], []
+def _report(cover: sparse.csr_matrix, free: np.ndarray, w: np.ndarray, already: np.ndarray,
+            chosen: list[int], method: str, optimal: bool) -> SiteSuggestion:
+    order: list[int] = []
+    newly: list[float] = []
     covered = np.zeros(cover.shape[1], bool)
     remaining = list(chosen)
     while remaining:

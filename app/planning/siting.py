@@ -81,6 +81,7 @@ def plan_sites(analysis: Analysis, service: str, period: str, p: int, radius_m: 
     if area and not inside.any():
         raise AnalysisError(f"no demand lies in area {area}", "area")
     supply = analysis.supply_of(service, period)
+    cand_names: list[str | None]
     if candidates is None:
         ids, cand_xy = analysis.grid_candidate_cells(service, n_candidates, area)
         cand_ids, cand_names = [str(i) for i in ids], [None] * len(ids)

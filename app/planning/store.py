@@ -30,6 +30,7 @@ from app.planning.scenario import Scenario, apply_scenario
 from app.planning.settings import services
 from app.registry.store import RegistryStore
 from app.search.index import Criteria
+from app.search.model import Facility
 
 DEMO_DEMAND_PATH = Path(__file__).resolve().parents[2] / "data" / "demand" / "gyeonggi-demo-demand-emd.csv"
 FORMATS = ("areas", "cells", "points")
@@ -88,7 +89,7 @@ class PlanningStore:
         index = store.index
         now = datetime.now(SEOUL)
 
-        def vacancies(f, service: str) -> int | None:
+        def vacancies(f: Facility, service: str) -> int | None:
             spec = services()[service]
             c = Criteria(programmes=frozenset(spec["programmes"]) if "programmes" in spec else None)
             a = index.availability(f, c, now)

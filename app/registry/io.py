@@ -13,12 +13,12 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from app.domain import DomainError
 from app.geo.crs import UnknownCRSError, crs_from_geojson_member, same_crs
@@ -134,7 +134,7 @@ def dumps_registry(meta: dict[str, Any], facilities: Iterable[Facility]) -> str:
 
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike, encoding: str = "utf-8", newline: str | None = "\n",
-                binary: bool = False):
+                binary: bool = False) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path`` for writing (text, or bytes when ``binary``); on
     success it is flushed, synced and renamed over ``path``, on any error removed. Readers see
     the old file or the new one."""

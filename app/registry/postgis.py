@@ -5,7 +5,7 @@ pyproj code), same order (distance, then id). App servers then need no local dat
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from app.search.locale import KOREA, RegistryLocale
 from app.search.model import OPEN_STATUSES, PROGRAMMES, SERVICES, Facility, programme_rules
 
 
-def _bits(values, universe) -> int:
+def _bits(values: Iterable[str], universe: Iterable[str]) -> int:
     return sum(1 << list(universe).index(v) for v in values)
 
 
@@ -124,13 +124,13 @@ class PostgisIndex(FacilityIndex):
     walks_in_memory = False
 
     def __init__(self, facilities: Sequence[Facility], max_age: timedelta, engine: sa.Engine,
-                 live=None, locale: RegistryLocale = KOREA) -> None:
+                 live: LiveOverlay | None = None, locale: RegistryLocale = KOREA) -> None:
         super().__init__(facilities, max_age, live=live, locale=locale)
         self.engine = engine
         self._position = {f.id: i for i, f in enumerate(self.facilities)}
 
-    def walk_candidates(self, x: float, y: float, c: Criteria, now, limit: int,
-                        radius_m: float | None):
+    def walk_candidates(self, x: float, y: float, c: Criteria, now: datetime, limit: int,
+                        radius_m: float | None) -> Iterator[list[tuple[int, float]]]:
         """:meth:`FacilityIndex.walk_candidates` as one KNN query per batch."""
         where = ["status = ANY(:open)", "kind <> 'home_visit_provider'"]
         params: dict = {"x": x, "y": y, "open": list(OPEN_STATUSES)}

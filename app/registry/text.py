@@ -127,7 +127,7 @@ class TextRules:
     def from_config(cls, config: Mapping[str, Any]) -> TextRules:
         """The rules from a Flask config (or any mapping of the ``REGISTRY_*`` settings);
         missing settings take their defaults."""
-        kw = {}
+        kw: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
             key = "REGISTRY_" + f.name.upper()
             if key in config:

@@ -226,10 +226,10 @@ class WeeklyHours:
             if cur_end is not None and s <= cur_end:
                 cur_end = max(cur_end, e)
                 continue
-            if cur_start is not None and cur_start <= start and cur_end >= end:
+            if cur_start is not None and cur_end is not None and cur_start <= start and cur_end >= end:
                 return True
             cur_start, cur_end = s, e
-        return cur_start is not None and cur_start <= start and cur_end >= end
+        return cur_start is not None and cur_end is not None and cur_start <= start and cur_end >= end
 
 
 @lru_cache(maxsize=4096)

@@ -20,10 +20,11 @@ import itertools
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -43,6 +44,9 @@ from .model import (
     usable_programmes,
 )
 
+if TYPE_CHECKING:
+    from app.live.record import LiveRecord
+
 WALKING_SPEED_M_PER_MIN = 4000 / 60  # 4 km/h, a parent with a small child
 WALKING_DETOUR_FACTOR = 1.3  # streets are longer than the straight line
 MODES = ("home", "either", "commute")
@@ -53,6 +57,14 @@ SUB_INDEX_CACHE_SIZE = 256
 UNKNOWN_AGE_MIN = 2**31 - 1
 UNKNOWN_AGE_MAX = -1
 _NO_HOURS = WeeklyHours.from_mapping({})
+
+
+class LiveReports(Protocol):
+    """What the index reads of reports newer than the registry (app.live.service.LiveOverlay)."""
+
+    reachable: bool
+
+    def get(self, facility_id: str) -> LiveRecord | None: ...
 
 
 def walking_minutes(distance_m: float) -> int:
@@ -127,7 +139,7 @@ def has_static_filters(c: Criteria) -> bool:
                 and c.region is None)
 
 
-def _programme_bits(programmes) -> int:
+def _programme_bits(programmes: Iterable[str]) -> int:
     return sum(1 << PROGRAMMES.index(p) for p in programmes)
 
 
@@ -198,7 +210,7 @@ class FacilityIndex:
     walks_in_memory = True
 
     def __init__(self, facilities: Sequence[Facility], max_age: timedelta,
-                 sub_index_max_share: int = SUB_INDEX_MAX_SHARE, live=None,
+                 sub_index_max_share: int = SUB_INDEX_MAX_SHARE, live: LiveReports | None = None,
                  locale: RegistryLocale = KOREA) -> None:
         # ``live``: reports newer than the registry (an object with ``get(facility_id)`` and
         # ``reachable``; see app.live.service.LiveOverlay), or None.
@@ -254,8 +266,8 @@ class FacilityIndex:
         rec = live.get(f.id) if live is not None else None
         if rec is not None:
             places = rec.vacancies.get(c.vacancy_key)
-            reported = rec.reported_at
-            age_s = now_s - reported.timestamp()
+            reported: datetime | None = rec.reported_at
+            age_s = now_s - rec.reported_at.timestamp()
             if rec.closures and rec.closed_during(now, now):
                 return Availability("closed", 0, reported, max(int(age_s // 60), 0))
         else:
@@ -307,7 +319,7 @@ class FacilityIndex:
 
     # --- walking candidates in distance order ------------------------------------------------
     def walk_candidates(self, x: float, y: float, c: Criteria, now: datetime, limit: int,
-                        radius_m: float | None):
+                        radius_m: float | None) -> Iterator[list[tuple[int, float]]]:
         """Yield batches (lists) of (index, distance_m) of matches in distance
         order, ties by id; ``x``, ``y`` in the registry's metric CRS, metres. The hook another
         backend overrides (:class:`app.registry.postgis.PostgisIndex` runs it as SQL).
@@ -413,15 +425,16 @@ class FacilityIndex:
         return (hits + self._commute(hx, hy, wx, wy, c, now, limit, radius_m))[:limit]
 
     @staticmethod
-    def _take(batches, limit: int):
-        out = []
+    def _take(batches: Iterable[list[tuple[int, float]]], limit: int) -> list[tuple[int, float]]:
+        out: list[tuple[int, float]] = []
         for batch in batches:
             out.extend(batch)
             if len(out) >= limit:
                 break
         return out[:limit]
 
-    def _commute(self, hx, hy, wx, wy, c, now, limit, detour_max_m) -> list[Hit]:
+    def _commute(self, hx: float, hy: float, wx: float, wy: float, c: Criteria, now: datetime, limit: int,
+                 detour_max_m: float | None) -> list[Hit]:
         base = float(np.hypot(wx - hx, wy - hy))
         mx, my = (hx + wx) / 2, (hy + wy) / 2
         found: list[tuple[float, str, int, float]] = []

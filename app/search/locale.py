@@ -60,7 +60,7 @@ def zone(name: Any, field: str = "timezone") -> ZoneInfo:
                           "or America/Toronto", field) from None
 
 
-def parse_local_time(text: str, tz: tzinfo) -> datetime:
+def parse_local_time(text: str, tz: tzinfo | None) -> datetime:
     """Read ISO 8601 date-time text (``2026-11-29T20:45:23``, ``2026-11-29 20:45:23+09:00``).
 
     Text without an offset is a wall-clock time in ``tz`` (the registry's zone) — never in the
@@ -92,7 +92,7 @@ def _area(value: Any, field: str = "area") -> tuple[float, float, float, float]:
     if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
         raise LocaleError(f"{field} {list(box)} must have min_lon < max_lon within -180..180 "
                           "and min_lat < max_lat within -90..90", field)
-    return box  # type: ignore[return-value]
+    return box
 
 
 @dataclass(frozen=True)

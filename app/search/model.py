@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
-from typing import Any
+from typing import Any, overload
 
 from app.domain import DomainError
 
@@ -232,6 +232,10 @@ class Facility:
 
 
 # --- who may use a 언제나돌봄 programme (rules kept as data in app/reference/programmes.json) ---
+@overload
+def sigun_code(sigungu_code: str) -> str: ...
+@overload
+def sigun_code(sigungu_code: None) -> None: ...
 def sigun_code(sigungu_code: str | None) -> str | None:
     """The 시군 code of a 5-digit 시군구 code: a 일반구 shares its city's first four digits and
     the city's code ends in 0 (41113 수원시 권선구 -> 41110 수원시; 41590 화성시 -> 41590).
