@@ -31,6 +31,6 @@ def test_docs_page_served_locally():
     page = client.get("/docs/api").get_data(as_text=True)
     assert "/api/v1/openapi.json" in page
     assert "https://" not in page  # nothing from a CDN
-    for url in ("/docs/api/assets/swagger-ui-bundle.js", "/static/api_docs.js"):
+    for url in ("/docs/api/assets/swagger-ui-bundle.js", "/static/js/api_docs/main.js"):
         with client.get(url) as response:  # closes the streamed file
             assert response.status_code == 200

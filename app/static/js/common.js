@@ -1,0 +1,70 @@
+// What every page script shares: the page-config data block, element lookup, messages,
+// element building, JSON fetches and the registry's wall clock.
+// Every text that comes from data is put in the page with textContent, never as HTML.
+
+let config = null;
+
+// The page's settings and messages, from its JSON data block (parsed once; {} when the page
+// has none).
+export function pageConfig() {
+  if (config === null) {
+    const block = document.getElementById("page-config");
+    config = block ? JSON.parse(block.textContent) : {};
+  }
+  return config;
+}
+
+export function $(id) {
+  return document.getElementById(id);
+}
+
+// The message `key` of the page's language, with {name} fields filled from `values`.
+export function t(key, values) {
+  let s = (pageConfig().messages || {})[key] || key;
+  Object.keys(values || {}).forEach((k) => { s = s.split("{" + k + "}").join(String(values[k])); });
+  return s;
+}
+
+// A new element with an optional class and text (set as text, never HTML).
+export function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined && text !== null) e.textContent = text;
+  return e;
+}
+
+// fetch, then the JSON body with the status: resolves to { ok, status, body }.
+export function fetchJson(url, options) {
+  return fetch(url, options).then((r) => r.json().then((body) => ({ ok: r.ok, status: r.status, body })));
+}
+
+function pad(n) {
+  return (n < 10 ? "0" : "") + n;
+}
+
+// "YYYY-MM-DDTHH:MM" of a Date's own fields (no offset).
+export function localIso(d) {
+  return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" +
+    pad(d.getHours()) + ":" + pad(d.getMinutes());
+}
+
+// The wall clock of the registry's zone (page-config "timezone", e.g. Asia/Seoul), as a Date
+// whose fields read that wall-clock time: the times the pages send carry no offset, and the
+// server reads them in the registry's zone, whatever zone this browser is in.
+export function registryNow() {
+  const now = new Date();
+  const zone = pageConfig().timezone;
+  if (!zone || !window.Intl) return now;
+  const parts = {};
+  new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23",
+    year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+    second: "2-digit" }).formatToParts(now).forEach((x) => { parts[x.type] = x.value; });
+  return new Date(+parts.year, +parts.month - 1, +parts.day, +parts.hour % 24, +parts.minute,
+    +parts.second);
+}
+
+// Today's date (midnight) on the registry's wall clock.
+export function registryToday() {
+  const now = registryNow();
+  return new Date(now.getFullYear(), now.getMonth(), now.getDate());
+}

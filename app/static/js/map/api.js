@@ -1,0 +1,18 @@
+// The search API calls the map page makes.
+import { fetchJson } from "../common.js";
+
+// Places matching typed text (the body: results, and suggestions when none match).
+export function findPlaces(q) {
+  return fetchJson("/api/v1/places?" + new URLSearchParams({ q, limit: "8" })).then((res) => res.body);
+}
+
+// The nearest providers for the search parameters: { ok, status, body }.
+export function nearest(params) {
+  return fetchJson("/api/v1/facilities/nearest?" + new URLSearchParams(params));
+}
+
+// Every provider in a bounding box ("west,south,east,north"), in the compact form.
+export function providersIn(bbox) {
+  return fetchJson("/api/v1/facilities?" + new URLSearchParams({ bbox, fields: "compact", limit: "20000" }))
+    .then((res) => res.body);
+}

@@ -1,0 +1,93 @@
+// The care criteria: the "what" choices (programmes and kinds from the server's page-config),
+// age, time window, availability and mode, read into the nearest search's parameters.
+import { $, el, localIso, pageConfig, registryNow, t } from "../common.js";
+
+// Fill the "what" list's two groups from page-config's programmes and kinds.
+export function fillWhatOptions() {
+  const cfg = pageConfig();
+  [["what-programmes", "programme", cfg.programmes], ["what-kinds", "kind", cfg.kinds]]
+    .forEach(([id, field, values]) => {
+      const group = $(id);
+      if (!group) return;
+      values.forEach((v) => {
+        const o = el("option", null, t(field + "_" + v));
+        o.value = field + ":" + v;
+        group.appendChild(o);
+      });
+    });
+}
+
+// The chosen time window: start and end (registry wall-clock, no offset) or open_now, and
+// the day whose hours the results show.
+function windowParams() {
+  const choice = document.querySelector("input[name=when]:checked");
+  const when = choice ? choice.value : "anytime";
+  const now = registryNow();
+  if (when === "now") return { open_now: "true", day: now };
+  if (when === "tonight") {
+    const s = new Date(now); s.setHours(19, 0, 0, 0);
+    const e = new Date(now); e.setHours(23, 0, 0, 0);
+    if (now > e) { s.setDate(s.getDate() + 1); e.setDate(e.getDate() + 1); }
+    return { start: localIso(s), end: localIso(e), day: s };
+  }
+  if (when === "weekend") {
+    const d = new Date(now);
+    const add = d.getDay() === 0 ? 0 : (6 - d.getDay());
+    d.setDate(d.getDate() + add);
+    const ws = new Date(d); ws.setHours(9, 0, 0, 0);
+    const we = new Date(d); we.setHours(18, 0, 0, 0);
+    return { start: localIso(ws), end: localIso(we), day: ws };
+  }
+  if (when === "custom" && $("start").value && $("end").value) {
+    return { start: $("start").value, end: $("end").value, day: new Date($("start").value) };
+  }
+  return { day: now };
+}
+
+// The nearest search's parameters for home/work in `state` and the criteria, and the day.
+export function searchParams(state) {
+  const embed = pageConfig().embed;
+  const p = { lat: state.home.lat.toFixed(6), lon: state.home.lon.toFixed(6), limit: "20" };
+  if (state.work) {
+    p.work_lat = state.work.lat.toFixed(6);
+    p.work_lon = state.work.lon.toFixed(6);
+    p.mode = $("mode") ? $("mode").value : "either";
+  }
+  let what = $("what") ? $("what").value : "";
+  if (embed && !what) what = embed.programme ? "programme:" + embed.programme : (embed.kind ? "kind:" + embed.kind : "");
+  if (what) { const parts = what.split(":"); p[parts[0]] = parts[1]; }
+  // A widget kept to its region asks the search for that region's providers (the API's
+  // region filter), so it always shows the nearest ones of the region, never fewer.
+  if (embed && embed.region && embed.limitToRegion) p.region = embed.region;
+  const birth = $("birth-date") ? $("birth-date").value : "";
+  const years = $("age-years") ? $("age-years").value : "";
+  const months = $("age-months") ? $("age-months").value : "";
+  if (birth) p.birth_date = birth;
+  else if (years || months) p.age_months = String((parseInt(years || "0", 10) * 12) + parseInt(months || "0", 10));
+  if ($("available") && $("available").checked) p.available = "true";
+  const w = windowParams();
+  ["start", "end", "open_now"].forEach((k) => { if (w[k]) p[k] = w[k]; });
+  return { params: p, day: w.day };
+}
+
+// Call `changed()` whenever a criterion changes (and show the custom window's fields when
+// it is chosen).
+export function onCriteriaChange(changed) {
+  document.querySelectorAll("input[name=when]").forEach((r) => {
+    r.addEventListener("change", () => {
+      const custom = document.querySelector("input[name=when]:checked").value === "custom";
+      if ($("custom-window")) $("custom-window").hidden = !custom;
+      changed();
+    });
+  });
+  ["what", "available", "mode", "age-years", "age-months", "birth-date", "start", "end"].forEach((id) => {
+    const e = $(id);
+    if (e) e.addEventListener("change", changed);
+  });
+}
+
+// On a phone the care criteria start folded, so the map and results come first.
+export function foldCriteriaOnPhone() {
+  const criteria = $("criteria");
+  if (criteria && window.matchMedia("(max-width: 899px)").matches) criteria.open = false;
+}

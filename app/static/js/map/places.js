@@ -1,0 +1,103 @@
+// The place search for home or work: a combobox of matching places as you type (arrow keys,
+// Enter, Escape), and "did you mean" buttons when nothing matches.
+import { $, el, t } from "../common.js";
+import { findPlaces } from "./api.js";
+
+// Wire #<which>-input; `onChoose(point)` gets the chosen place as { lat, lon, label }.
+export function setupPlaceInput(which, onChoose) {
+  const input = $(which + "-input");
+  if (!input) return;
+  const list = $(which + "-suggestions");
+  const status = $(which + "-status");
+  let options = [];
+  let active = -1;
+  let timer = null;
+  let seq = 0;
+
+  function close() {
+    list.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+    active = -1;
+  }
+  function choose(opt) {
+    close();
+    input.value = opt.name;
+    status.textContent = "";
+    onChoose({ lat: opt.lat, lon: opt.lon, label: opt.name });
+  }
+  function render(results) {
+    list.textContent = "";
+    options = results;
+    results.forEach((r, i) => {
+      const li = el("li", "suggestion", r.name);
+      li.id = which + "-opt-" + i;
+      li.setAttribute("role", "option");
+      if (r.detail) li.appendChild(el("span", "detail", " " + r.detail));
+      li.addEventListener("mousedown", (ev) => { ev.preventDefault(); choose(r); });
+      list.appendChild(li);
+    });
+    list.hidden = results.length === 0;
+    input.setAttribute("aria-expanded", results.length ? "true" : "false");
+  }
+  function highlight(i) {
+    const items = list.querySelectorAll("li");
+    items.forEach((li) => { li.classList.remove("active"); li.removeAttribute("aria-selected"); });
+    if (i >= 0 && items[i]) {
+      items[i].classList.add("active");
+      items[i].setAttribute("aria-selected", "true");
+      input.setAttribute("aria-activedescendant", items[i].id);
+    }
+    active = i;
+  }
+  // The places for q; null when a later lookup has started since.
+  function lookup(q) {
+    const mine = ++seq;
+    return findPlaces(q).then((body) => (mine !== seq ? null : body));
+  }
+  function showUnknown(body) {
+    status.textContent = "";
+    status.appendChild(document.createTextNode(t("unknown_place") + " "));
+    const sugg = (body && body.suggestions) || [];
+    if (!sugg.length) { status.appendChild(document.createTextNode(t("no_suggestions"))); return; }
+    status.appendChild(document.createTextNode(t("did_you_mean") + " "));
+    sugg.forEach((name) => {
+      const b = el("button", "linkish", name);
+      b.type = "button";
+      b.addEventListener("click", () => {
+        input.value = name;
+        lookup(name).then((res) => { if (res && res.results.length) choose(res.results[0]); });
+      });
+      status.appendChild(b);
+    });
+  }
+
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    const q = input.value.trim();
+    if (!q) { close(); return; }
+    timer = setTimeout(() => {
+      lookup(q).then((body) => { if (body) render(body.results); });
+    }, 150);
+  });
+  input.addEventListener("keydown", (ev) => {
+    if (ev.key === "ArrowDown" && options.length) {
+      ev.preventDefault(); list.hidden = false; highlight(Math.min(active + 1, options.length - 1));
+    } else if (ev.key === "ArrowUp" && options.length) {
+      ev.preventDefault(); highlight(Math.max(active - 1, 0));
+    } else if (ev.key === "Escape") {
+      close();
+    } else if (ev.key === "Enter") {
+      ev.preventDefault();
+      const q = input.value.trim();
+      if (!q) return;
+      if (active >= 0 && options[active]) { choose(options[active]); return; }
+      clearTimeout(timer);
+      lookup(q).then((body) => {
+        if (!body) return;
+        if (body.results.length) choose(body.results[0]); else { close(); showUnknown(body); }
+      });
+    }
+  });
+  input.addEventListener("blur", () => { setTimeout(close, 150); });
+}

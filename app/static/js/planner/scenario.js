@@ -1,0 +1,110 @@
+// Scenario editing on the folium map: add a centre where you click, close or resize a provider
+// by clicking it; the scenario goes to the server in the query form's "scenario" field.
+import { $, fetchJson, pageConfig, t } from "../common.js";
+
+export function setupScenario(map) {
+  const cfg = pageConfig();
+  let scenario = cfg.scenario || { add: [], close: [], resize: [] };
+  const presets = $("new-hours");
+  Object.keys(cfg.hours_presets).forEach((k) => {
+    const o = document.createElement("option");
+    o.value = k;
+    o.textContent = cfg.hours_presets[k];
+    presets.appendChild(o);
+  });
+  const editLayer = L.layerGroup().addTo(map);
+  const providerLayer = L.layerGroup().addTo(map);
+  let mode = null;
+
+  function summary() {
+    $("scenario-summary").textContent = t("scenario_added", { n: scenario.add.length }) + ", " +
+      t("scenario_closed", { n: scenario.close.length }) + ", " +
+      t("scenario_resized", { n: scenario.resize.length });
+  }
+  function drawEdits() {
+    editLayer.clearLayers();
+    scenario.add.forEach((a) => {
+      L.circleMarker([a.lat, a.lon], { radius: 9, color: "#08519c", weight: 3, fillColor: "#6baed6",
+        fillOpacity: 0.9, className: "scenario-added" }).addTo(editLayer);
+    });
+    summary();
+  }
+  function setMode(m) {
+    mode = mode === m ? null : m;
+    $("add-mode").setAttribute("aria-pressed", String(mode === "add"));
+    $("close-mode").setAttribute("aria-pressed", String(mode === "close"));
+    $("resize-mode").setAttribute("aria-pressed", String(mode === "resize"));
+    map.getContainer().style.cursor = mode === "add" ? "crosshair" : "";
+    if (mode === "close" || mode === "resize") loadProviders();
+  }
+
+  // Providers of the chosen service in view, from the public bbox API; click one to close or
+  // resize it.
+  function providerMarker(f) {
+    const closed = scenario.close.indexOf(f.id) >= 0;
+    const mk = L.circleMarker([f.lat, f.lon], { radius: 5, weight: 1, color: "#333",
+      fillColor: closed ? "#000" : "#fff", fillOpacity: 1, className: "planner-provider" });
+    mk.bindTooltip(document.createTextNode(f.name));  // text, never HTML
+    mk.on("click", () => {
+      if (mode === "resize") {
+        const places = parseInt($("new-capacity").value, 10);
+        if (!(places >= 0)) return;
+        scenario.resize = scenario.resize.filter((r) => r.id !== f.id);
+        scenario.resize.push({ id: f.id, capacity: places });
+        mk.setStyle({ fillColor: "#fdae61" });
+        summary();
+        return;
+      }
+      if (mode !== "close") return;
+      const i = scenario.close.indexOf(f.id);
+      if (i >= 0) scenario.close.splice(i, 1); else scenario.close.push(f.id);
+      mk.setStyle({ fillColor: i >= 0 ? "#fff" : "#000" });
+      summary();
+    });
+    return mk;
+  }
+  function loadProviders() {
+    const b = map.getBounds();
+    let q = "bbox=" + [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(",") +
+      "&fields=compact&limit=5000";
+    const kinds = cfg.kinds[cfg.service] || [];
+    if (kinds.length) q += "&kind=" + kinds.join(",");
+    fetchJson("/api/v1/facilities?" + q).then((res) => {
+      providerLayer.clearLayers();
+      (res.body.results || []).forEach((f) => providerMarker(f).addTo(providerLayer));
+    });
+  }
+
+  function isEmpty() {
+    return !scenario.add.length && !scenario.close.length && !scenario.resize.length;
+  }
+  function submit() {
+    const empty = isEmpty();
+    $("scenario-field").value = empty ? "" : JSON.stringify(scenario);
+    if (empty) $("scenario-field").disabled = true;
+    $("planner-query").submit();
+  }
+
+  $("add-mode").addEventListener("click", () => setMode("add"));
+  $("close-mode").addEventListener("click", () => setMode("close"));
+  $("resize-mode").addEventListener("click", () => setMode("resize"));
+  map.on("click", (ev) => {
+    if (mode !== "add") return;
+    const service = cfg.services[cfg.service] ? cfg.service : "daycare";
+    scenario.add.push({ lon: Math.round(ev.latlng.lng * 1e6) / 1e6, lat: Math.round(ev.latlng.lat * 1e6) / 1e6,
+      service, capacity: parseInt($("new-capacity").value, 10) || 30, hours_preset: presets.value });
+    drawEdits();
+  });
+  map.on("moveend", () => { if (mode === "close" || mode === "resize") loadProviders(); });
+  $("apply-scenario").addEventListener("click", submit);
+  $("clear-scenario").addEventListener("click", () => {
+    scenario = { add: [], close: [], resize: [] };
+    submit();
+  });
+  $("planner-query").addEventListener("submit", () => {
+    const empty = isEmpty();
+    $("scenario-field").value = empty ? "" : JSON.stringify(scenario);
+    $("scenario-field").disabled = empty;
+  });
+  drawEdits();
+}
