@@ -19,11 +19,13 @@ def create_app(
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_object("app.config")
     app.config.from_pyfile("config.py", silent=True)
-    app.config.from_prefixed_env("DOLBOM")
     from app import config as defaults
     from app import settings_env
 
-    settings_env.apply_environment(app.config, defaults, os.environ)  # lists: one rule for all
+    # DOLBOM_<NAME> variables, each converted by the type of its default (not Flask's
+    # from_prefixed_env, which keeps "False" a truthy string); a misspelt name or a value that
+    # does not convert stops start-up with a SettingError naming the variable.
+    settings_env.apply_environment(app.config, defaults, os.environ)
     if test_config:
         app.config.update(test_config)
     settings_env.check(app.config)  # a bad origin stops start-up, naming it

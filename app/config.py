@@ -1,4 +1,9 @@
-"""Default settings. Override in ``instance/config.py`` or with ``DOLBOM_*`` environment variables."""
+"""Default settings. Override in ``instance/config.py`` or with ``DOLBOM_*`` environment variables.
+
+A ``DOLBOM_<NAME>`` value is converted by the type of the default here (app/settings_env.py):
+yes/no settings take true/false/yes/no/on/off/1/0, numbers must not be negative (some at least
+1), a ``None`` default takes JSON or text; a bad value or an unknown ``DOLBOM_`` name stops
+start-up naming it."""
 
 from pathlib import Path
 
@@ -153,6 +158,7 @@ ADMIN_WRITE_RATE_LIMIT = "600 per minute"
 # redis://host:6379 or memcached://host:11211 (install that client). RATELIMIT_ENABLED = False
 # turns counting off.
 RATELIMIT_STORAGE_URI = None
+RATELIMIT_ENABLED = True  # Flask-Limiter's own setting (its default), here so DOLBOM_ sets it
 # A provider's change history (GET /api/v1/providers/<id>/history) comes in pages.
 HISTORY_DEFAULT_LIMIT = 20
 HISTORY_MAX_LIMIT = 50

@@ -42,6 +42,16 @@ class NotFound(ApiError):
     code = "not_found"
 
 
+CLIP_CHARS = 80
+
+
+def clip(value: object, limit: int = CLIP_CHARS) -> str:
+    """A client's value quoted for a message, its first ``limit`` characters and "…" when
+    longer: an error names what was sent without echoing kilobytes of it back."""
+    text = str(value)
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
 def error_body(code: str, message: str, field: str | None = None) -> dict:
     """The error envelope."""
     return {"error": {"code": code, "message": message, "field": field}}

@@ -1,4 +1,8 @@
-"""List settings from the environment, read one way for all of them, and checked origins.
+"""Settings from the environment (``DOLBOM_<NAME>``), each converted by the type of its default
+in ``app.config`` (``apply_environment``, ``parse_value``: bool, int, float, str; a ``None``
+default keeps Flask's JSON-else-text rule; numbers have minimums, ``MINIMUMS``), list settings
+read one way for all of them, and checked origins. A ``DOLBOM_*`` variable that is no setting
+(and not one of the tools' ``NOT_SETTINGS``) stops start-up, naming the closest setting.
 
 A setting is a list setting when its default in ``app.config`` is a list or tuple, or its
 annotation says ``list[...]``/``tuple[...]``. Its ``DOLBOM_<NAME>`` value is read so:
@@ -15,6 +19,7 @@ a ``SettingError`` naming the variable and the value.
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import re
@@ -114,16 +119,106 @@ def _item(variable: str, text: str, value: Any, item: type) -> Any:
     return number
 
 
+# DOLBOM_* variables that are not settings of the app: read by tools and tests, never by
+# create_app, so they do not stop start-up as misspelt settings.
+NOT_SETTINGS = frozenset({
+    "DOLBOM_TEST_POSTGRES_URL",   # tests/live, manage.py, bench/*: a PostgreSQL to test against
+    "DOLBOM_TEST_POSTGRES_SKIP",  # manage.py, tests/live: why the PostgreSQL tests are skipped
+    "DOLBOM_TEST_POSTGRES_PORT",  # .ci/postgres.sh: the test cluster's port
+    "DOLBOM_TEST_POSTGRES_DATA",  # .ci/postgres.sh: the test cluster's data folder
+    "DOLBOM_MUTATION_DIR",        # bench/mutation.py: where mutation runs are written
+})
+
+# The smallest value a number setting may have when it comes from the environment. A number
+# setting of app/config.py not listed here must be at least 0 (a duration, a count or a cap is
+# never negative); these must be at least 1 (0 would end every session, allow no result, ...).
+MINIMUMS: dict[str, float] = {
+    "PLANNER_SESSION_IDLE_MINUTES": 1,
+    "PLANNER_SESSION_MAX_HOURS": 1,
+    "PLANNER_MAP_CACHE_SIZE": 1,
+    "SEARCH_DEFAULT_LIMIT": 1,
+    "SEARCH_MAX_LIMIT": 1,
+    "SEARCH_MAX_RADIUS_M": 1,
+    "BBOX_COMPACT_MAX_LIMIT": 1,
+    "HISTORY_DEFAULT_LIMIT": 1,
+    "HISTORY_MAX_LIMIT": 1,
+    "PLANNING_CELL_M": 1,
+    "PLANNING_JOB_MAX_ATTEMPTS": 1,
+    "JSON_MAX_DEPTH": 1,
+    "REPORT_MAX_BODY_BYTES": 1,
+}
+
+_TRUE = frozenset({"true", "yes", "on", "1"})
+_FALSE = frozenset({"false", "no", "off", "0"})
+
+
+def _json_or_text(text: str) -> Any:
+    """Flask's ``from_prefixed_env`` rule: the value as JSON, else the text itself."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def parse_value(variable: str, text: str, default: Any, minimum: float | None = None) -> Any:
+    """One environment value converted to the type of its setting's ``default``: bool (true,
+    false, yes, no, on, off, 1, 0 in any case), int, float or str; ``None`` (or another type)
+    keeps Flask's rule (JSON, else the text). ``minimum`` bounds an int or float. Anything
+    else is a ``SettingError`` naming the variable, the value and what is allowed."""
+    if isinstance(default, bool):
+        word = text.strip().lower()
+        if word in _TRUE or word in _FALSE:
+            return word in _TRUE
+        raise SettingError(f"{variable}={text!r} is not a yes/no value; write one of true, false, "
+                           "yes, no, on, off, 1, 0")
+    if isinstance(default, (int, float)):
+        kind = int if isinstance(default, int) else float
+        try:
+            number = kind(text.strip())
+            if not math.isfinite(number):
+                raise ValueError
+        except ValueError:
+            what = "a whole number such as 30" if kind is int else "a number such as 2.5"
+            raise SettingError(f"{variable}={text!r} is not a number; write {what}") from None
+        if minimum is not None and number < minimum:
+            raise SettingError(f"{variable}={text!r} is too small; it must be at least "
+                               f"{minimum:g}")
+        return number
+    if isinstance(default, str):
+        return text
+    return _json_or_text(text)
+
+
 def apply_environment(config: MutableMapping[str, Any], defaults: object, environ: Mapping[str, str],
                       prefix: str = "DOLBOM_") -> None:
-    """Set every list setting that ``environ`` gives (``<prefix><NAME>``) in ``config``,
-    parsed by the one rule (after Flask's ``from_prefixed_env``, which would take a plain
-    value as a string, so that ``*origins`` spelt its characters)."""
-    for name, (kind, item, length) in list_settings(defaults).items():
-        variable = prefix + name
-        if variable in environ:
-            items = parse_list(variable, environ[variable], item, length)
+    """Set every setting that ``environ`` gives as ``<prefix><NAME>`` in ``config``, each
+    converted by the type of its default (see ``parse_value``; list settings by
+    ``parse_list``). A setting is a name of ``defaults`` (app/config.py) or a key ``config``
+    already holds (Flask's own, instance/config.py); its type is its default in ``defaults``,
+    else its value in ``config``. A ``<prefix>`` variable that is neither a setting nor in
+    ``NOT_SETTINGS`` stops start-up with a ``SettingError`` naming the closest setting."""
+    lists = list_settings(defaults)
+    own = {name: getattr(defaults, name) for name in dir(defaults) if name.isupper()}
+    known = {**{name: value for name, value in config.items() if name.isupper()}, **own}
+    for variable in sorted(environ):
+        if not variable.startswith(prefix) or variable in NOT_SETTINGS:
+            continue
+        name, text = variable[len(prefix):], environ[variable]
+        if name not in known:
+            close = difflib.get_close_matches(name, list(known), n=1)
+            hint = f"did you mean {prefix}{close[0]}?" if close else "no setting has a similar name"
+            raise SettingError(f"{variable} is not a setting ({hint}); the settings and their "
+                               "defaults are in app/config.py")
+        if name in lists:
+            kind, item, length = lists[name]
+            items = parse_list(variable, text, item, length)
             config[name] = tuple(items) if kind is tuple else items
+            continue
+        default = known[name]
+        minimum = None
+        if name in own and isinstance(default, (int, float)) and not isinstance(default, bool):
+            minimum = MINIMUMS.get(name, 0)
+        config[name] = parse_value(variable, text, default, minimum)
 
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"

@@ -287,8 +287,12 @@ class TestEmptyLists:
             assert f"{cfg['SEARCH_MAX_LIMIT']} with fields=full" in text or \
                 f"at most {cfg['SEARCH_MAX_LIMIT']}" in text
             assert str(cfg["BBOX_COMPACT_MAX_LIMIT"]) in text
-        assert error_of(demo.get("/api/v1/facilities?bbox=126,36,128,38&limit=101"))["field"] == \
-            "limit"
+        # fields=full pages hold at most SEARCH_MAX_LIMIT whatever (schema-valid) limit says
+        for limit in (101, 19999):
+            r = demo.get(f"/api/v1/facilities?bbox=126,36,128,38&limit={limit}&fields=full")
+            assert r.status_code == 200
+            assert r.json["count"] == r.json["limit"] == cfg["SEARCH_MAX_LIMIT"]
+            assert r.json["next"].endswith(f"offset={cfg['SEARCH_MAX_LIMIT']}")
         r = demo.get("/api/v1/facilities?bbox=126,36,128,38&limit=101&fields=compact")
         assert r.status_code == 200 and r.json["count"] == 101
 

@@ -125,6 +125,18 @@ class TestTorontoRegistry:
         assert "outside Toronto (allowed: lat 43.55 to 43.9, lon -79.7 to -79.05)" in \
             r.json["error"]["message"]
 
+    def test_the_page_opens_on_toronto_and_offers_no_korean_places(self, tiny_client):
+        import json
+        import re
+
+        page = tiny_client.get("/").get_data(as_text=True)
+        config = json.loads(re.search(r'id="page-config">(.*?)</script>', page, re.S).group(1))
+        lat, lon = config["center"]
+        assert 43.55 <= lat <= 43.9 and -79.7 <= lon <= -79.05  # inside the registry's area
+        r = tiny_client.get("/api/v1/places", query_string={"q": "수원"})
+        assert r.status_code == 200
+        assert r.json == {"results": [], "suggestions": []}
+
     def test_korean_registry_keeps_the_swapped_hint(self, korean_client):
         r = korean_client.get("/api/v1/facilities/nearest",
                               query_string={"lat": "127.0286", "lon": "37.2636"})

@@ -81,3 +81,26 @@ def test_a_registry_file_with_year_9999_is_a_format_error_not_an_overflow():
                               "availability_reported_at": "9999-12-31T23:59:59"}}
     with pytest.raises(FacilityFormatError, match="outside the years"):
         Facility.from_feature(feature, time_shift=timedelta(days=3))
+
+
+def test_a_registry_file_with_a_report_time_in_the_future_is_refused(tmp_path):
+    import json
+
+    from app.registry.io import RegistryFileError, read_registry
+
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+    def registry(reported: str):
+        path = tmp_path / "r.geojson"
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [127.03, 37.26]},
+             "properties": {"id": "a", "name": "a", "kind": "daycare", "vacancies": {"regular": 2},
+                            "availability_reported_at": reported}}]}), encoding="utf-8")
+        return path
+
+    # 2026-12-01T20:00+09:00 is 11:00 UTC: 23 h ahead of now, within a day's clock difference.
+    assert read_registry(registry("2026-12-01T20:00:00+09:00"), now=now).facilities[0].id == "a"
+    with pytest.raises(RegistryFileError, match=r"feature 1: .*in the future"):
+        read_registry(registry("2026-12-01T22:00:00+09:00"), now=now)  # 25 h ahead
+    with pytest.raises(RegistryFileError, match="in the future"):
+        read_registry(registry("2099-12-31T00:00:00+09:00"), now=now)

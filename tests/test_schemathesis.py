@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
+    positive_data_acceptance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -30,6 +31,34 @@ from app.registry.io import read_registry, write_registry
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
+# A request the document allows must not be refused ("schema-valid request rejected"): checked
+# on the public reads. The provider, admin and planning operations are left out for now: their
+# bodies have rules OpenAPI 3.0 cannot say (bands_m needing as many weights, an area the demand
+# layer has, windows relative to now) and are not yet held to it.
+ACCEPTANCE_PATHS = frozenset({"/api/v1/facilities/nearest", "/api/v1/facilities/within",
+                              "/api/v1/facilities", "/api/v1/facilities/{facility_id}",
+                              "/api/v1/meta", "/api/v1/places"})
+
+
+def _inexpressible(query: dict) -> str | None:
+    """Why a schema-valid search may still be refused, for the rules between parameters (or
+    relative to today) that OpenAPI 3.0 cannot express; ``None`` when none applies."""
+    if "start" in query or "end" in query:
+        return "the care window lies near now, and start needs end (and not open_now)"
+    if "birth_date" in query:
+        return "the age from birth_date depends on today; and not with age_months"
+    if ("work_lat" in query) != ("work_lon" in query):
+        return "work_lat and work_lon go together"
+    if query.get("mode") in ("either", "commute") and "work_lat" not in query:
+        return "mode either/commute needs work"
+    if "bbox" in query:
+        try:  # (the coverage phase sends malformed values too; those are not schema-valid)
+            min_lon, min_lat, max_lon, max_lat = map(float, str(query["bbox"]).split(","))
+        except ValueError:
+            return None
+        if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
+            return "bbox corners ordered and within -180..180, -90..90"
+    return None
 EXAMPLES_PER_OPERATION = 25
 
 
@@ -96,7 +125,9 @@ def test_every_operation_keeps_to_the_document(case, tiny_app):
         ids = _known_ids(tiny_app)
         params["facility_id"] = ids[len(str(params["facility_id"])) % len(ids)]
     token = tiny_app.config["_SCHEMATHESIS_ADMIN"]
-    case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+    accept = case.operation.path in ACCEPTANCE_PATHS and not _inexpressible(case.query or {})
+    case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
+                           checks=[*CHECKS, positive_data_acceptance] if accept else CHECKS)
 
 
 def test_every_operation_is_tested(tiny_app):

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from flask import Flask, current_app, request
+from werkzeug.datastructures import MultiDict
 
 from app import config
-from app.api.params import reject_unknown
+from app.api.params import Args, reject_repeated_or_empty, reject_unknown
 from app.search.index import MODES
 from app.search.locale import EARLIEST_YEAR
 from app.search.model import ESTABLISHMENT_TYPES, KINDS, PROGRAMMES, SERVICES, STATUSES
@@ -74,7 +75,7 @@ def documented(summary: str, params: Callable[[Flask], list[Param]], response: s
     def wrap(view: Callable[..., Any]) -> DocumentedView:
         @functools.wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
-            reject_unknown(request.args, query_param_names(current_app, described))
+            check_query(request.args, current_app, described)
             return view(*args, **kwargs)
 
         described = cast(DocumentedView, checked)
@@ -86,15 +87,74 @@ def documented(summary: str, params: Callable[[Flask], list[Param]], response: s
     return wrap
 
 
+@dataclass(frozen=True)
+class QuerySpec:
+    """What a :func:`documented` view's query may hold: the names, those that take several
+    values (array schemas), and what each may be (for messages)."""
+
+    names: frozenset[str]
+    lists: frozenset[str]
+    allowed: dict[str, str]
+
+
+def query_spec(app: Flask, view: DocumentedView) -> QuerySpec:
+    """The query parameters a :func:`documented` view declares: the same list the OpenAPI
+    document is made from (computed once per app and view)."""
+    cache = app.extensions.setdefault("openapi_query_spec", {})
+    spec = cache.get(view)
+    if spec is None:
+        params = [p for p in view.openapi.params(app) if p.where == "query"]
+        spec = cache[view] = QuerySpec(
+            frozenset(p.name for p in params),
+            frozenset(p.name for p in params if p.schema.get("type") == "array"),
+            {p.name: allowed_text(p.schema) for p in params})
+    return spec
+
+
 def query_param_names(app: Flask, view: DocumentedView) -> frozenset[str]:
-    """The names of the query parameters a :func:`documented` view declares: the same list
-    the OpenAPI document is made from (computed once per app and view)."""
-    cache = app.extensions.setdefault("openapi_query_params", {})
-    names = cache.get(view)
-    if names is None:
-        names = cache[view] = frozenset(p.name for p in view.openapi.params(app)
-                                        if p.where == "query")
-    return names
+    """The names of the query parameters a :func:`documented` view declares."""
+    return query_spec(app, view).names
+
+
+def check_query(args: Args | MultiDict[str, str], app: Flask, view: DocumentedView) -> None:
+    """A 400 for a query parameter ``view`` does not declare, or one that takes a single value
+    given more than once or empty (OpenAPI's default: not repeatable, ``allowEmptyValue``
+    false)."""
+    spec = query_spec(app, view)
+    reject_unknown(args, spec.names)
+    reject_repeated_or_empty(args, spec.lists, spec.allowed)
+
+
+_FORMATS = {"date": "a date such as 2022-05-14",
+            "date-time": "an ISO 8601 date-time such as 2026-11-23T19:00"}
+
+
+def allowed_text(schema: dict[str, Any]) -> str:
+    """What a value of ``schema`` may be, in words, for error messages."""
+    kind = schema.get("type")
+    if kind == "array":
+        return "one or more of " + allowed_text(schema.get("items", {})).removeprefix("one of ") \
+            + " (comma-separated)"
+    if "enum" in schema:
+        values = [str(v) for v in schema["enum"]]
+        if len(values) > 12:
+            return (f"one of {len(values)} values such as {', '.join(values[:3])} "
+                    "(listed in /api/v1/openapi.json)")
+        return "one of " + ", ".join(values)
+    if kind == "boolean":
+        return "true or false"
+    if kind in ("number", "integer"):
+        what = "a number" if kind == "number" else "a whole number"
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if low is not None and high is not None:
+            return f"{what} from {low:g} to {high:g}"
+        return what + (f" of at least {low:g}" if low is not None else "") + \
+            (f" of at most {high:g}" if high is not None else "")
+    if schema.get("format") in _FORMATS:
+        return _FORMATS[schema["format"]]
+    if "pattern" in schema:
+        return f"text matching {schema['pattern']}"
+    return "a value"
 
 
 def nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -186,6 +246,9 @@ def component_schemas() -> dict[str, Any]:
                                {"$ref": "#/components/schemas/Facility"},
                                {"$ref": "#/components/schemas/CompactFacility"}]}},
                            "count": {"type": "integer"}, "total": {"type": "integer"},
+                           "limit": {"type": "integer", "minimum": 1,
+                                     "description": "the page size used (fields=full pages "
+                                                    "hold at most the search limit)"},
                            "next": nullable({"type": "string",
                                              "description": "the next page as a relative URL "
                                                             "(path and query); null on the last"}),
@@ -320,8 +383,12 @@ def _operation(view: DocumentedView, app: Flask) -> dict[str, Any]:
     doc: Doc = view.openapi
     params = []
     for p in doc.params(app):
+        schema = p.schema
+        if p.where == "query" and schema.get("type") == "string" and \
+                not {"enum", "pattern", "minLength"} & schema.keys():
+            schema = {**schema, "minLength": 1}  # an empty value is a 400 (check_query)
         item = {"name": p.name, "in": p.where, "required": p.required or p.where == "path",
-                "description": p.description, "schema": p.schema}
+                "description": p.description, "schema": schema}
         if p.explode is not None:
             item["style"], item["explode"] = "form", p.explode
         params.append(item)

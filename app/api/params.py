@@ -9,7 +9,7 @@ from collections.abc import Callable, Collection, Iterator, KeysView, Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 
-from app.errors import InvalidParameter
+from app.errors import InvalidParameter, clip
 from app.geo.korea import MAX_CHILD_AGE_MONTHS, SEOUL
 from app.search.index import MODES
 from app.search.locale import KOREA, RegistryLocale, TimeOutOfRangeError, parse_local_time
@@ -24,6 +24,7 @@ MAX_AGE_MONTHS = MAX_CHILD_AGE_MONTHS
 # How far from now a care window may lie (api.py passes the SEARCH_WINDOW_* settings).
 WINDOW_PAST = timedelta(days=1)
 WINDOW_AHEAD = timedelta(days=366)
+CLIP = 80  # characters of a client's parameter name kept in an error's field
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
 
@@ -59,11 +60,31 @@ def reject_unknown(args: Args | Mapping[str, Any], allowed: frozenset[str]) -> N
         close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6) or \
             sorted(a for a in allowed if name and (a.startswith(name) or name.startswith(a)))[:1]
         if close:
-            guesses.append(f"{close[0]!r}" + (f" for {name!r}" if len(names) > 1 else ""))
+            guesses.append(f"{close[0]!r}" + (f" for {clip(name)}" if len(names) > 1 else ""))
     hint = f" (did you mean {', '.join(guesses)}?)" if guesses else ""
     listed = ", ".join(sorted(allowed)) or "none"
     raise UnknownParameter(f"unknown parameter{'s' if len(names) > 1 else ''} "
-                           f"{', '.join(map(repr, names))}{hint}; allowed: {listed}", names[0])
+                           f"{', '.join(map(clip, names))}{hint}; allowed: {listed}", names[0][:CLIP])
+
+
+def reject_repeated_or_empty(args: Args | MultiDict[str, str], lists: frozenset[str],
+                             allowed: Mapping[str, str]) -> None:
+    """A 400 naming a parameter that takes one value but was given more than once
+    (``region=41113&region=41115`` must not pass for ``region=41113``), or was given empty
+    (``region=`` must not pass for no region). ``lists`` take several values (comma-separated
+    or repeated; :func:`choices` answers their empty value); ``allowed`` says, by name, what a
+    parameter may be. Parameters not in ``allowed`` (unknown ones) are left to
+    :func:`reject_unknown`."""
+    for name in args:
+        if name in lists or name not in allowed:
+            continue
+        values = args.getlist(name)
+        if len(values) > 1:
+            raise InvalidParameter(f"give {name} once (it was given {len(values)} times): "
+                                   f"{allowed[name]}", name)
+        if values and values[0] == "":
+            raise InvalidParameter(f"{name} is empty: give {allowed[name]}, or leave it out",
+                                   name)
 
 
 def region(args: QueryArgs, known: Callable[[], Collection[str]]) -> str | None:
@@ -75,12 +96,12 @@ def region(args: QueryArgs, known: Callable[[], Collection[str]]) -> str | None:
         return None
     if len(raw) != 5 or not all("0" <= ch <= "9" for ch in raw):
         raise InvalidParameter(f"region must be a 5-digit 시군구 or 시군 code such as 41110 "
-                               f"(수원시) or 41113 (수원시 권선구), got {raw!r}", "region")
+                               f"(수원시) or 41113 (수원시 권선구), got {clip(raw)}", "region")
     codes = known()
     if raw not in codes:
         close = difflib.get_close_matches(raw, sorted(codes), n=3, cutoff=0.6)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise InvalidParameter(f"unknown region {raw!r}: no 시군구 or 시군 of that code{hint}",
+        raise InvalidParameter(f"unknown region {clip(raw)}: no 시군구 or 시군 of that code{hint}",
                                "region")
     return raw
 
@@ -130,13 +151,13 @@ def number(args: QueryArgs, name: str, *, required: bool = False, default: float
     try:
         value = float(raw)
     except ValueError:
-        raise InvalidParameter(f"{name} must be a number, got {raw!r}", name) from None
+        raise InvalidParameter(f"{name} must be a number, got {clip(raw)}", name) from None
     if not math.isfinite(value):
-        raise InvalidParameter(f"{name} must be a finite number, got {raw!r}", name)
+        raise InvalidParameter(f"{name} must be a finite number, got {clip(raw)}", name)
     if minimum is not None and value < minimum:
-        raise InvalidParameter(f"{name} must be at least {minimum:g}, got {raw}", name)
+        raise InvalidParameter(f"{name} must be at least {minimum:g}, got {clip(raw)}", name)
     if maximum is not None and value > maximum:
-        raise InvalidParameter(f"{name} must be at most {maximum:g}, got {raw}", name)
+        raise InvalidParameter(f"{name} must be at most {maximum:g}, got {clip(raw)}", name)
     return value
 
 
@@ -148,10 +169,10 @@ def integer(args: QueryArgs, name: str, *, default: int, minimum: int, maximum: 
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidParameter(f"{name} must be a whole number, got {raw!r}", name) from None
+        raise InvalidParameter(f"{name} must be a whole number, got {clip(raw)}", name) from None
     if not minimum <= value <= maximum:
-        raise InvalidParameter(f"{name} must be between {minimum} and {maximum}, got {value}",
-                               name)
+        raise InvalidParameter(f"{name} must be between {minimum} and {maximum}, got "
+                               f"{clip(raw)}", name)
     return value
 
 
@@ -162,7 +183,7 @@ def boolean(args: QueryArgs, name: str) -> bool:
         return True
     if raw in FALSE:
         return False
-    raise InvalidParameter(f"{name} must be true or false, got {raw!r}", name)
+    raise InvalidParameter(f"{name} must be true or false, got {clip(raw)}", name)
 
 
 @overload
@@ -211,7 +232,7 @@ def choices(args: MultiArgs, name: str, allowed: tuple[str, ...]) -> frozenset[s
     bad = [v for v in values if v not in allowed]
     if bad:
         raise InvalidParameter(
-            f"unknown {name} {', '.join(map(repr, bad))}; allowed: {', '.join(allowed)}", name)
+            f"unknown {name} {', '.join(map(clip, bad[:5]))}; allowed: {', '.join(allowed)}", name)
     return frozenset(values)
 
 
@@ -224,11 +245,11 @@ def moment(args: QueryArgs, name: str, tz: tzinfo | None = SEOUL) -> datetime | 
     try:
         return parse_local_time(raw, tz).astimezone(tz)
     except TimeOutOfRangeError:
-        raise InvalidParameter(f"{name} {raw!r} is too far from today; give a date-time such "
+        raise InvalidParameter(f"{name} {clip(raw)} is too far from today; give a date-time such "
                                "as 2026-11-23T19:00 in the coming months", name) from None
     except ValueError:
         raise InvalidParameter(
-            f"{name} must be an ISO 8601 date-time such as 2026-11-23T19:00, got {raw!r}",
+            f"{name} must be an ISO 8601 date-time such as 2026-11-23T19:00, got {clip(raw)}",
             name) from None
 
 
@@ -245,7 +266,7 @@ def window(args: QueryArgs, now: datetime, past: timedelta = WINDOW_PAST,
             raise InvalidParameter(
                 f"{name} must lie from {earliest:%Y-%m-%dT%H:%M} to {latest:%Y-%m-%dT%H:%M} "
                 f"(at most {_days(past)} before now and {_days(ahead)} ahead), got "
-                f"{args.get(name)!r}", name)
+                f"{clip(args.get(name))}", name)
     if boolean(args, "open_now"):
         if start or end:
             raise InvalidParameter("give either open_now or start and end, not both",
@@ -282,7 +303,7 @@ def age_months(args: QueryArgs, start: datetime | None, now: datetime) -> int | 
     try:
         born = date.fromisoformat(birth)
     except ValueError:
-        raise InvalidParameter(f"birth_date must be a date such as 2022-05-14, got {birth!r}",
+        raise InvalidParameter(f"birth_date must be a date such as 2022-05-14, got {clip(birth)}",
                                "birth_date") from None
     on = (start or now).date()
     if born > on:
@@ -307,7 +328,7 @@ def bbox(args: QueryArgs) -> tuple[float, float, float, float]:
         values = []
     if len(values) != 4 or not all(math.isfinite(v) for v in values):
         raise InvalidParameter(f"bbox must be four numbers minlon,minlat,maxlon,maxlat, got "
-                               f"{raw!r}", "bbox")
+                               f"{clip(raw)}", "bbox")
     min_lon, min_lat, max_lon, max_lat = values
     if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
         raise InvalidParameter("bbox must have minlon <= maxlon within -180..180 and "
@@ -319,7 +340,7 @@ def mode(args: QueryArgs, has_work: bool) -> str:
     """``home`` (default without work), ``either`` (default with work) or ``commute``."""
     raw = args.get("mode") or ("either" if has_work else "home")
     if raw not in MODES:
-        raise InvalidParameter(f"unknown mode {raw!r}; allowed: {', '.join(MODES)}", "mode")
+        raise InvalidParameter(f"unknown mode {clip(raw)}; allowed: {', '.join(MODES)}", "mode")
     if raw != "home" and not has_work:
         raise InvalidParameter(f"mode {raw} needs work_lat and work_lon", "mode")
     return raw

@@ -141,7 +141,23 @@ def measures_frame(opts: dict, scenario: Scenario, params: Parameters | None = N
         df = analysis.measures(opts["service"], opts["period"], opts["level"])
     if opts.get("area"):
         df = in_area(df, analysis.units, opts["level"], opts["area"])
+        if df.empty:
+            raise unknown_area(opts["area"], opts["level"], bool(analysis.in_area(opts["area"]).any()))
     return df, analysis
+
+
+def unknown_area(area: str, level: str, has_demand: bool) -> InvalidParameter:
+    """The 400 for a well-formed ``area`` with no rows at ``level``: not an area of the demand
+    layer (e.g. a code of another 시도), or an area without rows at that level."""
+    listing = ("the planner page's area menu lists the 시군구; GET /api/v1/coverage/measures?"
+               "level=sigungu (or level=emd) lists every area's key")
+    if not has_demand:
+        return InvalidParameter(
+            f"area {area} is not an area of the demand layer: give a 경기도 시군구 (5 digits, e.g. "
+            f"41110) or 읍면동 (8 digits) code that the layer has ({listing})", "area")
+    return InvalidParameter(
+        f"area {area} has no rows at level {level}: choose another level, or a 경기도 시군구 "
+        f"(5 digits) or 읍면동 (8 digits) code with demand at this level ({listing})", "area")
 
 
 def export(df: pd.DataFrame, analysis: Analysis, level: str, fmt: str, meta: dict) -> Response:

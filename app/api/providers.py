@@ -21,7 +21,7 @@ from app.api.auth import Forbidden, bearer, database_error, principal, require_r
 from app.api.openapi import Param, documented
 from app.db import ratelimit
 from app.db.engine import MAX_INTEGER, connection
-from app.errors import ApiError, InvalidParameter, NotFound, error_body
+from app.errors import ApiError, InvalidParameter, NotFound, clip, error_body
 from app.extensions.db import get_engine
 from app.extensions.registry import get_index, get_registry, get_store
 from app.live import service, tokens
@@ -79,7 +79,7 @@ def record_json(facility_id: str, rec: LiveRecord | None, reporter: bool = False
 def _facility(facility_id: str) -> Facility:
     f = get_index().by_id.get(facility_id)
     if f is None:
-        raise NotFound(f"no facility with id {facility_id!r}", "facility_id")
+        raise NotFound(f"no facility with id {clip(facility_id)}", "facility_id")
     return f
 
 
@@ -128,7 +128,7 @@ def _write(conn: sa.Connection, facility_id: str) -> Response:
         raise Forbidden(f"this token may change {who.facility_id!r} only", "facility_id")
     if not request.mimetype == "application/json":
         raise InvalidParameter(f"Content-Type must be application/json, got "
-                               f"{request.mimetype or 'none'!r}", "Content-Type")
+                               f"{clip(request.mimetype or 'none')}", "Content-Type")
     cfg = current_app.config
     max_bytes = int(cfg["REPORT_MAX_BODY_BYTES"])
     too_large = PayloadTooLarge(f"the body may be at most {max_bytes} bytes", "body")
@@ -165,9 +165,9 @@ def _programmes_it_runs(facility: Facility, content: dict[str, Any]) -> None:
         for key in content.get(part) or {}:
             if key != REGULAR and key not in facility.programmes:
                 raise InvalidParameter(
-                    f"{facility.id!r} does not run the programme {key!r}; it runs "
+                    f"{facility.id!r} does not run the programme {clip(key)}; it runs "
                     f"{', '.join(runs) or 'no programme'} (report ordinary places as "
-                    f"{REGULAR!r})", f"{part}.{key}")
+                    f"{REGULAR!r})", f"{part}.{key[:80]}")
 
 
 def _writer_id() -> str:

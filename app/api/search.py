@@ -14,7 +14,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from app.api import params as p
-from app.api.openapi import Param, documented, generate, query_param_names
+from app.api.openapi import Param, check_query, documented, generate
 from app.api.serialize import (
     compact_text,
     facility_json,
@@ -23,7 +23,7 @@ from app.api.serialize import (
     hits_text,
     results_body,
 )
-from app.errors import InvalidParameter, NotFound
+from app.errors import InvalidParameter, NotFound, clip
 from app.extensions.geocoder import get_geocoder
 from app.extensions.registry import get_index, get_registry, sync_live
 from app.geo import admin, gazetteer
@@ -70,7 +70,8 @@ def _filter_params(app: Flask) -> list[Param]:
               "where the family lives (the home's 시군구) and the 시군 that run it"),
         Param("service", services, "daycare services it must offer (all of them)",
               explode=False),
-        Param("region", {"type": "string", "pattern": "^[0-9]{5}$"},
+        # The codes the region check accepts, listed when the document is made.
+        Param("region", {"type": "string", "enum": sorted(_known_regions(app))},
               "only providers in this 시군구 or 시군 (a 시 code such as 41110 수원시 covers its "
               "구 41111-41117); home-visit providers: those serving part of it"),
         Param("age_months", {"type": "integer", "minimum": 0, "maximum": p.MAX_AGE_MONTHS},
@@ -118,17 +119,20 @@ def _within_params(app: Flask) -> list[Param]:
     ]
 
 
+_NUMBER = r"-?([0-9]+\.?[0-9]*|\.[0-9]+)"  # a decimal number, as bbox's four
+
+
 def _listing_params(app: Flask) -> list[Param]:
     cfg = app.config
     return [
-        Param("bbox", {"type": "string",
-                       "pattern": r"^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$"},
+        Param("bbox", {"type": "string", "pattern": "^" + ",".join([_NUMBER] * 4) + "$"},
               "minlon,minlat,maxlon,maxlat in WGS84 degrees", True),
         Param("kind", _kinds_schema(), "provider kinds, comma-separated", explode=False),
         Param("limit", {"type": "integer", "minimum": 1,
                         "maximum": cfg["BBOX_COMPACT_MAX_LIMIT"]},
-              f"page size: at most {cfg['SEARCH_MAX_LIMIT']} with fields=full (the default; "
-              f"more is a 400), at most {cfg['BBOX_COMPACT_MAX_LIMIT']} with fields=compact; "
+              f"page size: up to {cfg['BBOX_COMPACT_MAX_LIMIT']} with fields=compact; with "
+              f"fields=full (the default) pages hold at most {cfg['SEARCH_MAX_LIMIT']} "
+              "whatever limit says (the answer's limit is the page size used; follow next); "
               f"default {cfg['SEARCH_MAX_LIMIT']}"),
         Param("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
               "results to skip (see next)"),
@@ -196,12 +200,18 @@ def _gyeonggi_regions() -> frozenset[str]:
     return frozenset({a.sigungu_code for a in areas} | {a.sigun_code for a in areas})
 
 
+def _known_regions(app: Flask) -> frozenset[str]:
+    """The region codes a search accepts: those of the registry's providers and every
+    경기도 시군구 and 시군."""
+    return app.extensions["dolbom_registry"].index.regions | _gyeonggi_regions()
+
+
 def _criteria(args: p.Args, home: tuple[float, float] | None, now: datetime) -> Criteria:
     cfg = current_app.config
     start, end = p.window(args, now, timedelta(days=cfg["SEARCH_WINDOW_PAST_DAYS"]),
                           timedelta(days=cfg["SEARCH_WINDOW_AHEAD_DAYS"]))
     filters = p.filters(args)
-    region = p.region(args, lambda: get_index().regions | _gyeonggi_regions())
+    region = p.region(args, lambda: _known_regions(current_app))
     home_sigungu = None
     # Home-visit providers (their service areas) and programmes (their residence rules) need
     # the home's 시군구 ("" when it lies in none); don't look it up otherwise.
@@ -223,9 +233,10 @@ def nearest_answer(args: p.Args, accept: str) -> tuple[str, str]:
     """Nearest providers that match, to home (and work): (body, media type). Used by the
     route below and by app.api.fast_path."""
     cfg, now = current_app.config, _now()
+    # Unknown, repeated and empty parameters are 400s here too: app.api.fast_path calls this
+    # without the route's check.
+    check_query(args, current_app, nearest)
     plain = args.keys() <= _PLAIN_NEAREST  # the most common query: nothing else to read
-    if not plain:
-        p.reject_unknown(args, query_param_names(current_app, nearest))
     home = p.point(args, "lat", "lon", required=True, area=get_registry().locale)
     if plain:
         work, mode, radius, c = None, "home", None, _PLAIN
@@ -256,7 +267,7 @@ def within_answer(args: p.Args, accept: str) -> tuple[str, str]:
     """Every matching provider within ``radius_m`` of a point, nearest first: (body, media
     type). Used by the route below and by app.api.fast_path."""
     cfg, now = current_app.config, _now()
-    p.reject_unknown(args, query_param_names(current_app, within))
+    check_query(args, current_app, within)  # as in nearest_answer
     home = p.point(args, "lat", "lon", required=True, area=get_registry().locale)
     radius = p.number(args, "radius_m", required=True, minimum=0,
                       maximum=cfg["SEARCH_MAX_RADIUS_M"])
@@ -286,14 +297,19 @@ def listing() -> Response:
     fields = args.get("fields") or "full"
     if fields not in ("full", "compact"):
         raise InvalidParameter(f"unknown fields {fields!r}; allowed: full, compact", "fields")
-    max_limit = cfg["SEARCH_MAX_LIMIT"] if fields == "full" else cfg["BBOX_COMPACT_MAX_LIMIT"]
     limit = p.integer(args, "limit", default=cfg["SEARCH_MAX_LIMIT"], minimum=1,
-                      maximum=max_limit)
+                      maximum=cfg["BBOX_COMPACT_MAX_LIMIT"])
+    # Full pages are at most SEARCH_MAX_LIMIT long whatever limit says (the document says so
+    # and the answer's ``limit`` shows it; ``next`` goes on from there): OpenAPI 3.0 cannot
+    # make limit's maximum depend on fields, and a schema-valid request must not be a 400.
+    if fields == "full":
+        limit = min(limit, cfg["SEARCH_MAX_LIMIT"])
     offset = p.integer(args, "offset", default=0, minimum=0, maximum=MAX_OFFSET)
     kinds = p.choices(args, "kind", KINDS)
     found = [f for f in get_index().within_bbox(*box) if kinds is None or f.kind in kinds]
     page = found[offset:offset + limit]
-    extra: dict[str, Any] = {"count": len(page), "total": len(found), "next": None}
+    extra: dict[str, Any] = {"count": len(page), "total": len(found), "limit": limit,
+                             "next": None}
     if offset + limit < len(found):
         # A relative link (path and query): nothing of the request's Host header, and only
         # the parameters this operation has (the view checked them) as query text — never
@@ -314,7 +330,7 @@ def one(facility_id: str) -> Response:
     """One provider by id."""
     f = get_index().by_id.get(facility_id)
     if f is None or not f.is_open_status:
-        raise NotFound(f"no open facility with id {facility_id!r}", "facility_id")
+        raise NotFound(f"no open facility with id {clip(facility_id)}", "facility_id")
     return jsonify({"result": facility_json(f), "synthetic": get_registry().synthetic})
 
 
@@ -341,7 +357,7 @@ def meta() -> Response:
 
 def _places_params(app: Flask) -> list[Param]:
     return [
-        Param("q", {"type": "string", "minLength": 1, "maxLength": 100},
+        Param("q", {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"[^\s]"},
               "a place (시도, 시군구, 읍면동, 리; short forms and spacing are fine) or a "
               "facility name", True),
         Param("limit", {"type": "integer", "minimum": 1, "maximum": 20}, "suggestions"),
@@ -360,9 +376,11 @@ def places() -> Response:
     if len(q) > 100:
         raise InvalidParameter("q may be at most 100 characters", "q")
     limit = p.integer(args, "limit", default=8, minimum=1, maximum=20)
+    locale = get_registry().locale
+    # Only places the search can use: a registry outside Korea is not offered Korean places.
     results = [{"name": pl.name, "type": "area", "level": pl.level, "code": pl.code,
                 "lon": pl.lon, "lat": pl.lat, "detail": None}
-               for pl in get_geocoder().search(q, limit)]
+               for pl in get_geocoder().search(q, limit) if locale.contains(pl.lon, pl.lat)]
     if len(results) < limit:
         compact = "".join(q.split())
         for f in get_index().facilities:
@@ -371,7 +389,7 @@ def places() -> Response:
                                 "lon": f.lon, "lat": f.lat, "detail": f.sigungu})
                 if len(results) >= limit:
                     break
-    suggestions = [] if results else gazetteer.suggest(q)
+    suggestions = [] if results or not locale.is_korea else gazetteer.suggest(q)
     return jsonify({"results": results, "suggestions": suggestions})
 
 

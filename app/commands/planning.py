@@ -236,10 +236,34 @@ def _candidate_file(path: Path) -> tuple[np.ndarray, list[str], list[str | None]
         lines = ", ".join(str(i + 2) for i in np.flatnonzero(bad)[:5])
         raise click.ClickException(f"{path}: line(s) {lines}: lon/lat must be numbers in Korea")
     x, y = to_metric(lon, lat)
-    ids: list[str] = [v or f"line {i + 2}" for i, v in enumerate(df["id"])] if "id" in df.columns else \
-        [f"line {i + 2}" for i in range(len(df))]
-    names: list[str | None] = [v or None for v in df["name"]] if "name" in df.columns else [None] * len(df)
+    ids, names = _candidate_texts(path, df)
     return np.column_stack([x, y]), ids, names
+
+
+def _candidate_texts(path: Path, df: Any) -> tuple[list[str], list[str | None]]:
+    """The ids and names of a candidates file under the registry's text rules
+    (:mod:`app.registry.text`): an id must be an allowed registry id (else an error naming the
+    line); a name loses control, format (bidi, zero-width) and invisible characters, each such
+    removal printed with its line, and may be at most ``REGISTRY_NAME_MAX_CHARS`` long."""
+    from app.registry.text import TextRuleError, TextRules, visible
+
+    rules = TextRules.from_config(current_app.config)
+    ids: list[str] = []
+    names: list[str | None] = []
+    raw_ids = list(df["id"]) if "id" in df.columns else [""] * len(df)
+    raw_names = list(df["name"]) if "name" in df.columns else [""] * len(df)
+    for line, (raw_id, raw_name) in enumerate(zip(raw_ids, raw_names, strict=True), start=2):
+        try:
+            ids.append(rules.check_id(raw_id, "id") if raw_id else f"line {line}")
+            name = rules.clean("name", raw_name) if raw_name else None
+        except TextRuleError as exc:
+            raise click.ClickException(f"{path}: line {line}: {exc}") from None
+        if raw_name and name != raw_name.strip(" "):
+            click.echo(f"candidates: line {line}: name {visible(raw_name)} cleaned to "
+                       f"{name or '(nothing: no name)'}: control, format (bidi, zero-width) and "
+                       "invisible characters removed, spaces collapsed")
+        names.append(name)
+    return ids, names
 
 
 def init_app(app: Flask) -> None:

@@ -12,7 +12,7 @@ import math
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from app.search.locale import (
     DEFAULT_TIMEZONE,
     EARLIEST_YEAR,
     LATEST_YEAR,
+    REPORT_CLOCK_SKEW,
     LocaleError,
     RegistryLocale,
     TimeOutOfRangeError,
@@ -35,10 +36,6 @@ from app.search.model import ESTABLISHMENT_TYPES, KINDS, PROGRAMMES, SERVICES, S
 from .readers import InputFileError, RawTable
 
 # Facility fields a mapping may fill from a column.
-# A registry's report time may run ahead of this machine's clock by this much (clocks differ);
-# later than that it is a typo, and would read as "fresh" for as long as it stays in the future.
-REPORT_CLOCK_SKEW = timedelta(days=1)
-
 FIELDS = (
     "id", "name", "kind", "status", "establishment_type", "capacity", "enrolment", "address",
     "phone", "sido", "sigungu", "emd", "age_min_months", "age_max_months", "services",

@@ -34,6 +34,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.api import planning_requests
+from app.domain import DomainError
 from app.errors import ApiError, InvalidParameter
 from app.extensions.db import get_engine
 from app.extensions.planning import get_planning
@@ -142,6 +143,9 @@ def _options() -> tuple[dict[str, Any], str, Scenario]:
 def _build(opts: dict[str, Any], measure: str, scenario: Scenario) -> tuple[str, str, pd.DataFrame]:
     key = json.dumps([opts, measure, scenario.to_json(), current_language()], sort_keys=True)
     df, analysis = planning_requests.measures_frame(opts, scenario)
+    if df.empty:  # folium cannot draw a choropleth of no areas: say so in the page instead
+        raise InvalidParameter(f"there are no areas to draw at level {opts['level']}; choose "
+                               "another level or area", "level")
     cache: MapCache = current_app.extensions[_MAPS]
     registry = get_registry()
     found = cache.get(key, registry)
@@ -177,9 +181,9 @@ def page() -> str | tuple[str, int]:
         opts, measure, scenario = _options()
         div, _, df = _build(opts, measure, scenario)
         error = None
-    except ApiError as exc:
+    except (ApiError, DomainError) as exc:
         opts, measure, scenario, div, df = None, None, None, "", None
-        error = exc.message if hasattr(exc, "message") else str(exc)
+        error = exc.message if isinstance(exc, ApiError) else str(exc)
     lang = current_language()
     query = request.query_string.decode()
     rows = [] if df is None else records(df)

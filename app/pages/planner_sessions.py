@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import ssl
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import cast, overload
@@ -72,6 +73,26 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Headers from which a WSGI server may itself set the request's scheme: gunicorn does so
+# (secure_scheme_headers) for requests from forwarded_allow_ips, 127.0.0.1 by default, so a
+# client on the same host, or a proxy passing the client's header on, would choose it.
+_SCHEME_HEADERS = ("X-Forwarded-Proto", "X-Forwarded-Protocol", "X-Forwarded-Ssl")
+
+
+def came_over_https(app: Flask, req: Request) -> bool:
+    """The request's real scheme is HTTPS: with ``TRUSTED_PROXIES`` > 0 the one ProxyFix took
+    from the trusted proxies; else, under gunicorn with a forwarding header that gunicorn may
+    have believed, whether gunicorn's own socket is TLS; else the server's scheme."""
+    if not req.is_secure:
+        return False
+    if int(app.config.get("TRUSTED_PROXIES") or 0) > 0:
+        return True
+    sock = req.environ.get("gunicorn.socket")
+    if sock is not None and any(name in req.headers for name in _SCHEME_HEADERS):
+        return isinstance(sock, ssl.SSLSocket)
+    return True
+
+
 class PlannerSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, checked against the database on each request that
     carries one (see the module docstring). ``clock`` gives the time (tests move it)."""
@@ -84,10 +105,10 @@ class PlannerSessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         """``SESSION_COOKIE_SECURE``, or the request came over HTTPS (directly, or through a
-        proxy trusted with ``TRUSTED_PROXIES``)."""
+        proxy trusted with ``TRUSTED_PROXIES``; never by a client's own header)."""
         if super().get_cookie_secure(app):
             return True
-        return has_request_context() and request.is_secure
+        return has_request_context() and came_over_https(app, request)
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if not request.cookies.get(self.get_cookie_name(app)):

@@ -4,6 +4,7 @@ builder; plus the local copies of Leaflet and the 시군구 outlines they use.""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,12 @@ from flask import (
 )
 from markupsafe import Markup
 
+from app.errors import clip
 from app.extensions.registry import get_registry
 from app.geo import admin, gazetteer
-from app.i18n import LANGUAGES, catalogue, current_language
+from app.i18n import LANGUAGES, catalogue, current_language, translate
 from app.reference import programmes_document
+from app.search.locale import RegistryLocale
 from app.search.model import KINDS, PROGRAMMES
 
 bp = Blueprint("web", __name__)
@@ -45,7 +48,7 @@ def _page_config(embed: dict | None = None) -> Markup:
         "messages": catalogue(current_language()),
         "tiles": {"url": cfg["TILE_URL"], "attribution": cfg["TILE_ATTRIBUTION"],
                   "maxZoom": cfg["TILE_MAX_ZOOM"]},
-        "center": list(cfg["MAP_CENTER"]),
+        "center": _centre(cfg["MAP_CENTER"], registry.locale),
         "zoom": cfg["MAP_ZOOM"],
         "kinds": list(KINDS),
         "programmes": list(PROGRAMMES),
@@ -58,6 +61,15 @@ def _page_config(embed: dict | None = None) -> Markup:
     return Markup(text)
 
 
+def _centre(configured: tuple[float, float], locale: RegistryLocale) -> list[float]:
+    """Where the map opens, [lat, lon]: ``MAP_CENTER`` for a Korean registry (경기도), else the
+    middle of the registry's own area (a Toronto registry opens on Toronto)."""
+    if locale.is_korea:
+        return list(configured)
+    min_lon, min_lat, max_lon, max_lat = locale.area
+    return [(min_lat + max_lat) / 2, (min_lon + max_lon) / 2]
+
+
 @bp.get("/")
 def index() -> str:
     """The parents' map."""
@@ -65,28 +77,47 @@ def index() -> str:
 
 
 @bp.get("/embed")
-def embed() -> str:
-    """The compact widget for municipal sites, configured by URL parameters."""
-    region = request.args.get("region") or None
+def embed() -> str | tuple[str, int]:
+    """The compact widget for municipal sites, configured by URL parameters. A mistake in them
+    (an unknown option, a value not allowed, an option given twice or empty) is a 400 page in
+    the widget's language naming the option, the value and what is allowed: a web team must
+    see it, not a widget silently showing all of 경기도."""
     siguns = admin.gyeonggi_sigungu()
     known = {i.sigungu_code for i in siguns.values()} | {i.sigun_code for i in siguns.values()}
-    if region is not None and region not in known:
-        region = None
-    kind = request.args.get("kind")
-    programme = request.args.get("programme")
-    try:
-        height = min(max(int(request.args.get("height", "480")), 240), 1600)
-    except ValueError:
-        height = 480
+    allowed: dict[str, tuple[Callable[[str], bool], str]] = {
+        "region": (known.__contains__, translate("embed_allowed_region")),
+        "limit": (("1", "true", "0", "false").__contains__, "1, true, 0, false"),
+        "kind": (KINDS.__contains__, ", ".join(KINDS)),
+        "programme": (PROGRAMMES.__contains__, ", ".join(PROGRAMMES)),
+        "height": (lambda v: v.isascii() and v.isdigit() and 240 <= int(v) <= 1600, "240–1600"),
+        "lang": (LANGUAGES.__contains__, ", ".join(LANGUAGES)),
+    }
+    for option in request.args:
+        values = request.args.getlist(option)
+        if option not in allowed:
+            return _embed_error(translate("embed_error_unknown", option=clip(option),
+                                          allowed=", ".join(allowed)))
+        if len(values) > 1:
+            return _embed_error(translate("embed_error_repeated", option=option))
+        ok, what = allowed[option]
+        if not ok(values[0]):
+            return _embed_error(translate("embed_error_value", option=option,
+                                          value=clip(values[0]), allowed=what))
+    args = request.args
+    height = int(args.get("height", "480"))
     embed_cfg = {
-        "region": region,
-        "limitToRegion": request.args.get("limit") in ("1", "true"),
-        "kind": kind if kind in KINDS else None,
-        "programme": programme if programme in PROGRAMMES else None,
+        "region": args.get("region"),
+        "limitToRegion": args.get("limit") in ("1", "true"),
+        "kind": args.get("kind"),
+        "programme": args.get("programme"),
         "height": height,
     }
     return render_template("embed.html", page_config=_page_config(embed_cfg),
                            registry=get_registry(), height=height)
+
+
+def _embed_error(message: str) -> tuple[str, int]:
+    return render_template("embed.html", error=message, registry=get_registry()), 400
 
 
 @bp.get("/embed/builder")

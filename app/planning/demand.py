@@ -15,7 +15,9 @@ Real files: counts the statistics agency suppressed for confidentiality are writ
 :class:`InputReport` says how many there were and how many children that adds. A cell or point
 that lies in no 읍면동 polygon (a gap between the generalised boundaries, a shoreline) belongs to
 the nearest 경기도 읍면동 within :attr:`CountRule.gap_max_m`; farther rows are set aside and
-listed row by row in the report. CSV files are read as UTF-8 or, failing that, CP949.
+listed row by row in the report. A row in an area of another 시도 (인천, 서울, 충남, …, or off a
+shoreline nearest one) is outside the study area: set aside and reported with its own reason,
+never joined to that area nor to a 경기도 one. CSV files are read as UTF-8 or, failing that, CP949.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from app.geo import admin
 from app.geo.crs import from_metric, to_metric
 from app.planning import grid
 from app.planning.ages import AgeRuleError, AgeSplitRule
+from app.registry.text import TextRules, clean_text, visible
 
 DEMAND_COLUMNS = ("area_code", "area_name", "age_0_9", "age_10_19", "age_0")
 MOIS_BANDS = {"0~9세": "age_0_9", "10~19세": "age_10_19"}
@@ -88,7 +91,9 @@ class InputReport:
     ``suppressed_rows``: rows with at least one; ``suppressed_children``: the children they
     were counted as (``suppressed_value`` each; between ``SUPPRESSED_RANGE`` × count in truth);
     ``gap_assigned``: rows in no 읍면동 polygon joined to the nearest within ``gap_max_m``;
-    ``set_aside``: rows farther than that, one dict each (line, id, distance_m, children).
+    ``set_aside``: rows not used, one dict each (line, id, reason, area, distance_m, children):
+    reason ``gap_too_far`` (in no 경기도 읍면동, farther than ``gap_max_m`` from every one) or
+    ``outside_study_area`` (in an area of another 시도, named by ``area``).
     """
 
     rows: int = 0
@@ -113,6 +118,8 @@ class InputReport:
                 "suppressed_children_range": [lo * n, hi * n],
                 "gap_assigned": self.gap_assigned, "gap_max_m": self.gap_max_m,
                 "set_aside": len(self.set_aside),
+                "set_aside_reasons": dict(Counter(r.get("reason", "gap_too_far")
+                                                  for r in self.set_aside)),
                 "set_aside_children": round(sum(r["children"] for r in self.set_aside), 3),
                 "set_aside_rows": self.set_aside[:max_rows]}
 
@@ -131,12 +138,17 @@ class InputReport:
                        f"nearest 읍면동 within {self.gap_max_m:,.0f} m")
         if self.set_aside:
             total = sum(r["children"] for r in self.set_aside)
-            out.append(f"{len(self.set_aside):,} row(s) set aside, farther than "
-                       f"{self.gap_max_m:,.0f} m from every 경기도 읍면동 ({total:,.1f} children):")
+            reasons = Counter(r.get("reason", "gap_too_far") for r in self.set_aside)
+            said = {"gap_too_far": f"farther than {self.gap_max_m:,.0f} m from every 경기도 읍면동",
+                    "outside_study_area": "outside the study area (in another 시도)"}
+            why = "; ".join(f"{n:,} {said.get(k, k)}" for k, n in sorted(reasons.items()))
+            out.append(f"{len(self.set_aside):,} row(s) set aside ({why}; {total:,.1f} children):")
             for r in self.set_aside[:max_rows]:
                 far = "" if r["distance_m"] is None else f", {r['distance_m']:,.0f} m away"
-                out.append(f"  line {r['line']}{' ' + r['id'] if r.get('id') else ''}: "
-                           f"{r['children']:,.1f} children{far}")
+                where = f", in {visible(str(r['area']))}" if r.get("area") else ""
+                out.append(f"  line {r['line']}{' ' + visible(str(r['id'])) if r.get('id') else ''}: "
+                           f"{r['children']:,.1f} children{far}, {r.get('reason', 'gap_too_far')}"
+                           f"{where}")
             if len(self.set_aside) > max_rows:
                 out.append(f"  … and {len(self.set_aside) - max_rows:,} more")
         return out
@@ -308,7 +320,8 @@ def mois_demand(ages: pd.DataFrame, zero: pd.DataFrame | None = None,
     unknown = ~known & ~empty
     report.set_aside["unknown_area"] += int(unknown.sum())
     for _, r in df[unknown].iterrows():
-        report.notes.append(f"row {r['code10']} {r['name']}: no boundary has this code")
+        report.notes.append(f"row {visible(str(r['code10']))} {visible(clean_text(str(r['name'])))}: "
+                            "no boundary has this code")
     df = df[known]
     gu_rows = df[df["code5"].isin(sigungu_codes - sigun_codes)]
     parents = {admin.sigun_of(c) for c in gu_rows["code5"]}
@@ -356,9 +369,24 @@ def read_demand_csv(path: str | Path, rule: CountRule | None = None) -> pd.DataF
     if "area_name" not in df.columns:
         df["area_name"] = df["area_code"]
     df["area_code"] = df["area_code"].str.strip()
+    df["area_name"] = _clean_names(df["area_name"], path)
+    df.loc[df["area_name"] == "", "area_name"] = df["area_code"]
     df, report = parse_counts(df, path, rule)
     out = df[list(DEMAND_COLUMNS)].copy()
     out.attrs["report"] = report
+    return out
+
+
+def _clean_names(names: pd.Series, path: Path, first_line: int = 2) -> pd.Series:
+    """Area names of a file under the registry's text rules (:mod:`app.registry.text`): control,
+    format (bidi, zero-width) and invisible characters removed, at most
+    ``REGISTRY_NAME_MAX_CHARS`` characters (a :class:`DemandError` naming the line beyond)."""
+    limit = TextRules().name_max_chars
+    out = names.astype(str).map(clean_text)
+    long = np.flatnonzero(out.str.len().to_numpy() > limit)
+    if len(long):
+        raise DemandError(f"{path}: line(s) {_lines(long, first_line)}: area_name is longer than "
+                          f"{limit} characters (setting REGISTRY_NAME_MAX_CHARS)", "area_name")
     return out
 
 
@@ -566,24 +594,36 @@ def _units_from_points(df: pd.DataFrame, x: np.ndarray, y: np.ndarray, rule: Age
     years = _single_years(rule, df)
     lon, lat = from_metric(x, y)
     areas = admin.locate(lon, lat)
-    emd_code = np.array([a.emd_code if a and a.emd_code else "" for a in areas], dtype=object)
+    study = {p.emd_code for p in admin.gyeonggi_emd_polygons()}
+    emd_code = np.array([a.emd_code if a and a.emd_code in study else "" for a in areas], dtype=object)
+    # In (or snapped by the coast rule to) an area of another 시도: outside the study area, set
+    # aside whatever the distance to 경기도; never joined to that area nor pulled into 경기도.
+    elsewhere = {int(i): (a.emd_code or a.sigungu_code or a.sido_code) for i, a in enumerate(areas)
+                 if a and a.sido_code and a.sido_code != admin.GYEONGGI_SIDO_CODE}
     outside = np.flatnonzero(emd_code == "")
+    ids = df["area_code"].to_numpy() if "area_code" in df.columns else None
     if len(outside):
-        # In no 읍면동 polygon: a gap between the generalised boundaries or off a shoreline.
+        # In no 경기도 읍면동 polygon: a gap between the generalised boundaries, off a shoreline,
+        # or in another 시도.
         code, dist = nearest_emd(np.asarray(x)[outside], np.asarray(y)[outside], counts.gap_max_m)
+        gap = np.array([int(i) not in elsewhere for i in outside], bool)
+        code[~gap] = ""
         emd_code[outside] = code
         report.gap_assigned = int((code != "").sum())
-        ids = df["area_code"].to_numpy() if "area_code" in df.columns else None
         for k, i in enumerate(outside):
             if code[k] == "":
+                other = elsewhere.get(int(i))
                 report.set_aside.append({
-                    "line": int(i) + 2, "id": str(ids[i]) if ids is not None else None,
+                    "line": int(i) + 2, "id": clean_text(str(ids[i])) if ids is not None else None,
+                    "reason": "outside_study_area" if other else "gap_too_far",
+                    "area": other,
                     "distance_m": round(float(dist[k]), 1) if np.isfinite(dist[k]) else None,
                     "children": round(float(years[i].sum()), 3)})
     keep = emd_code != ""
     if not keep.any():
         raise DemandError(f"{path or 'demand'}: all {len(emd_code)} demand point(s) lie outside "
-                          f"every 읍면동, farther than {counts.gap_max_m:,.0f} m from a 경기도 읍면동")
+                          f"every 읍면동 of 경기도 (the study area): in another 시도, or farther "
+                          f"than {counts.gap_max_m:,.0f} m from a 경기도 읍면동")
     if not keep.all():
         x, y, years, emd_code = np.asarray(x)[keep], np.asarray(y)[keep], years[keep], emd_code[keep]
         if cell_ids is not None:

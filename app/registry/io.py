@@ -23,7 +23,7 @@ from typing import IO, Any
 from app.domain import DomainError
 from app.geo.crs import UnknownCRSError, crs_from_geojson_member, same_crs
 from app.registry.text import TextRuleError, TextRules
-from app.search.locale import LocaleError, RegistryLocale
+from app.search.locale import REPORT_CLOCK_SKEW, LocaleError, RegistryLocale
 from app.search.model import Facility, FacilityFormatError
 
 
@@ -67,6 +67,9 @@ def read_registry(path: str | os.PathLike, now: datetime | None = None,
     demo) has its availability report times shifted so that its ``generated_at`` becomes
     ``now``: its mix of fresh and stale figures stays a mix whatever the date.
 
+    With ``now``, a record's availability report time lies before ``now`` (give or take
+    ``REPORT_CLOCK_SKEW``): a time in the future would read as fresh for as long as it stays there.
+
     Every record's text meets ``text_rules`` (default: the ``REGISTRY_*`` settings' defaults),
     as an import's would: text is cleaned the same way, and an id that is not allowed, text
     over its limit or a ``crs`` member other than WGS84 refuse the file, naming the feature.
@@ -98,6 +101,10 @@ def read_registry(path: str | os.PathLike, now: datetime | None = None,
     for n, feature in enumerate(doc.get("features", []), start=1):
         try:
             facility = Facility.from_feature(feature, time_shift=shift, tz=locale.tz)
+            reported = facility.availability_reported_at
+            if now is not None and reported is not None and reported > now + REPORT_CLOCK_SKEW:
+                raise FacilityFormatError(f"facility {facility.id!r}: availability_reported_at "
+                                          f"{reported.isoformat()} is in the future")
             facilities.append(text_rules.check_facility(facility))
         except (FacilityFormatError, TextRuleError) as exc:
             raise RegistryFileError(f"registry file {path}, feature {n}: {exc}") from exc

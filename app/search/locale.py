@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,6 +35,9 @@ META_KEYS = ("timezone", "holidays", "area", "area_name")
 # window). Outside them a time is a typo (year 1, 9999) and shifting it across an offset or a
 # demo time shift would overflow Python's datetime.
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2099
+# A registry's report time may run ahead of this machine's clock by this much (clocks differ);
+# later than that it is a typo, and would read as "fresh" for as long as it stays in the future.
+REPORT_CLOCK_SKEW = timedelta(days=1)
 
 
 class TimeOutOfRangeError(DomainError):
