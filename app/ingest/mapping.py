@@ -339,10 +339,10 @@ def check_columns(mapping: Mapping, table: RawTable) -> None:
 
 
 def _any_candidate_present(mapping: Mapping, column: str, have: set[str]) -> bool:
-    for cands in mapping.columns.values():
-        if column in cands and len(cands) > 1:
-            return any(c in have for c in cands)
-    return False
+    # A column the file lacks is not needed when every field that reads it has another
+    # candidate column in the file (a field whose only column it is still needs it).
+    fields = [cands for cands in mapping.columns.values() if column in cands]
+    return bool(fields) and all(any(c in have for c in cands) for cands in fields)
 
 
 def _default_text(value: Any) -> str:

@@ -21,8 +21,10 @@ def admin_token(live):
 def sign_in(page, live, token):
     page.goto(f"{live['app']}/planner?lang=ko")
     page.fill("input[name=token]", token)
-    page.click("#planner-login button[type=submit]")
-    page.wait_for_selector("#map_planner")
+    # The first planner page of an app computes every measure (about 10 s on an idle machine,
+    # more under load): give the sign-in's navigation room rather than the 30 s default.
+    page.click("#planner-login button[type=submit]", timeout=120_000)
+    page.wait_for_selector("#map_planner", timeout=120_000)
 
 
 def test_sign_in_is_required(page, live):
