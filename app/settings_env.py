@@ -185,7 +185,10 @@ def parse_value(variable: str, text: str, default: Any, minimum: float | None = 
                                f"{minimum:g}")
         return number
     if isinstance(default, str):
-        return text
+        # A JSON string literal ('"30 per minute"', as Flask's own rule reads it) is its text;
+        # anything else is the text as written (TILE_URL=123 stays "123").
+        value = _json_or_text(text)
+        return value if isinstance(value, str) else text
     return _json_or_text(text)
 
 

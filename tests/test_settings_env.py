@@ -302,3 +302,15 @@ def test_gunicorn_over_tls_is_https_even_with_the_header(tmp_path: Path) -> None
     with ssl.create_default_context().wrap_socket(socket.socket(), server_hostname="localhost") as tls:
         flags = _cookie_flags(tmp_path, {}, "https://localhost", HTTPS, {"gunicorn.socket": tls})
     assert "secure" in flags
+
+
+def test_a_json_quoted_text_setting_is_its_text(monkeypatch, tmp_path):
+    """Servers started by scripts (tests/live/servers.py) pass every setting as JSON, as Flask's
+    from_prefixed_env reads them: a quoted text is the text inside the quotes."""
+    from app import create_app
+
+    monkeypatch.setenv("DOLBOM_PROVIDER_WRITE_RATE_LIMIT", '"7 per minute"')
+    monkeypatch.setenv("DOLBOM_TILE_URL", "123")
+    app = create_app({"TESTING": True}, instance_path=str(tmp_path / "instance"))
+    assert app.config["PROVIDER_WRITE_RATE_LIMIT"] == "7 per minute"
+    assert app.config["TILE_URL"] == "123"
