@@ -64,26 +64,30 @@ TARGETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "mapping": (
         ("app/ingest/mapping.py",),
         ("tests/test_import.py", "tests/test_import_text.py", "tests/test_import_crs.py",
-         "tests/test_registry_locale.py", "tests/test_mapping_sections.py"),
+         "tests/test_registry_locale.py", "tests/test_mapping_sections.py",
+         "tests/test_mapping_mutants.py"),
     ),
 }
 
 # A pytest plugin loaded in mutation runs. mutmut runs pytest several times in one process and
 # forks it for each mutant, which Hypothesis's database and its differing-executors check do
-# not expect; the same examples for every mutant (derandomize) make the figures repeatable. The
-# mutated modules' functools caches are emptied before each test: a forked mutant inherits the
-# clean run's caches, so a mutant inside a cached function (hours parsing) would never run.
+# not expect; the same examples for every mutant (derandomize) make the figures repeatable. A
+# failing example is not shrunk (no shrink or explain phase): the first failure kills the mutant,
+# and shrinking it took minutes per killed mutant. The mutated modules' functools caches are
+# emptied before each test: a forked mutant inherits the clean run's caches, so a mutant inside
+# a cached function (hours parsing) would never run.
 PYTEST_PLUGIN = '''"""Settings for mutation runs (written by bench/mutation.py)."""
 import sys
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 MUTATED = {modules!r}
 
 settings.register_profile(
     "mutation", database=None, derandomize=True, deadline=None, print_blob=False,
     suppress_health_check=[HealthCheck.differing_executors, HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target],
 )
 settings.load_profile("mutation")
 

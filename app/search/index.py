@@ -440,8 +440,11 @@ class FacilityIndex:
         found: list[tuple[float, str, int, float]] = []
         for i, d_mid in itertools.chain.from_iterable(self.walk_candidates(mx, my, c, now, limit, None)):
             # Triangle inequality: d(home,f) + d(f,work) >= 2 d(mid,f), so no farther
-            # candidate can beat the current limit-th detour once this bound exceeds it.
-            lower = 2 * d_mid - base
+            # candidate can beat the current limit-th detour once this bound exceeds it. The
+            # bound holds in exact arithmetic; computed, it can exceed the detour it bounds by a
+            # rounding error (a provider at home or at work: detour 0, bound 1e-12), so it is
+            # lowered by a micrometre, or such a provider is lost at a detour limit of 0.
+            lower = 2 * d_mid - base - 1e-6
             if len(found) >= limit and lower > found[limit - 1][0]:
                 break
             if detour_max_m is not None and lower > detour_max_m:
