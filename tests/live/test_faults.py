@@ -196,7 +196,8 @@ def test_connection_dropped_while_idle_is_replaced_without_a_failed_write(
     the connection sat idle checks it first and reconnects instead of answering 503."""
     if not db_url.startswith("postgresql"):
         pytest.skip("SQLite has no server to drop a connection")
-    from app.live import db
+    from app.db import engine as db_engine
+    from app.extensions import db
 
     app = make_app()
     client = app.test_client()
@@ -216,7 +217,7 @@ def test_connection_dropped_while_idle_is_replaced_without_a_failed_write(
             "AND backend_type = 'client backend' AND query NOT ILIKE 'LISTEN%'")).scalar()
     admin.dispose()
     assert ended >= 1
-    monkeypatch.setattr(db, "PING_AFTER_IDLE_S", 0.0)
+    monkeypatch.setattr(db_engine, "PING_AFTER_IDLE_S", 0.0)
     time.sleep(0.05)
     r = client.put(target, json={"version": 1, "vacancies": {"regular": 3}}, headers=headers)
     assert r.status_code == 200, r.json
