@@ -167,7 +167,7 @@ def export(df: pd.DataFrame, analysis: Analysis, level: str, fmt: str, meta: dic
     if fmt == "json":
         return jsonify({"meta": meta, "rows": records(df)})
     if fmt == "csv":
-        return Response(planning_export.to_csv(df), mimetype=MEDIA["csv"],
+        return Response(planning_export.csv_text(df), mimetype=MEDIA["csv"],
                         headers={"Content-Disposition": f'attachment; filename="{_name(meta)}.csv"'})
     limit = int(current_app.config.get("PLANNING_SHAPES_MAX_ROWS", 10_000))
     if len(df) > limit:

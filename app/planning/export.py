@@ -32,7 +32,7 @@ def with_shapes(df: pd.DataFrame, units: DemandUnits, level: str) -> gpd.GeoData
     return gpd.GeoDataFrame(df, geometry=[shape_of[k] for k in df["key"]], crs="EPSG:4326")
 
 
-def to_csv(df: pd.DataFrame) -> str:
+def csv_text(df: pd.DataFrame) -> str:
     """CSV text with a BOM (Excel then reads Hangul), every text cell neutralised."""
     return "\ufeff" + dataframe_to_csv(df)
 
