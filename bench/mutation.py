@@ -59,7 +59,7 @@ TARGETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "index": (
         ("app/search/index.py",),
         ("tests/test_search_core.py", "tests/test_search_oracle.py",
-         "tests/test_search_features.py"),
+         "tests/test_search_features.py", "tests/test_search_index_mutants.py"),
     ),
     "mapping": (
         ("app/ingest/mapping.py",),

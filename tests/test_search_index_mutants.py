@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from pyproj import Transformer
+
 from app.geo.crs import geodesic_distance_m
 from app.live.record import Closure, LiveRecord
 from app.search.index import SUB_INDEX_CACHE_SIZE, Criteria, FacilityIndex
@@ -200,6 +202,17 @@ class TestCommute:
             ("a-full", ("full", 0, REPORTED, 30)), ("b-free", ("available", 3, REPORTED, 30)),
             ("c-stale", ("unknown", 3, NOW - timedelta(hours=30), 30 * 60))]
 
+    def test_a_provider_at_the_middle_of_the_trip(self):
+        # Placed (to a nanometre) at the middle of the trip in UTM-K: no detour, and the nearest
+        # candidate of the walk from the middle.
+        to_5179 = Transformer.from_crs("EPSG:4326", "EPSG:5179", always_xy=True)
+        (hx, wx), (hy, wy) = to_5179.transform([HOME[0], WORK[0]], [HOME[1], WORK[1]])
+        lon, lat = to_5179.transform((hx + wx) / 2, (hy + wy) / 2, direction="INVERSE")
+        index = FacilityIndex([facility("mid", lon, lat), facility("off", 127.01, 37.3009)],
+                              MAX_AGE)
+        hits = index.nearest(*HOME, Criteria(), NOW, 5, radius_m=1.0, work=WORK, mode="commute")
+        assert [(h.facility.id, round(h.detour_m, 6)) for h in hits] == [("mid", 0.0)]
+
     def test_ties_on_detour_by_id(self):
         # Two providers at the same spot: the same detour, ordered by id whichever is walked first.
         same = [facility(i, 127.01, 37.3009) for i in ("t2", "t1", "t3")]
@@ -367,6 +380,37 @@ class TestSubTrees:
         assert ids(index.nearest(*HOME, seoul, NOW, 5)) == []
         assert ids(index.nearest(*HOME, suwon, NOW, 5)) == ["cc"]
         assert ids(index.nearest(*HOME, seoul, NOW, 5)) == []
+
+
+# --- static filters together ------------------------------------------------------------------
+class TestStaticFilters:
+    def test_every_service_asked_for(self):
+        index = FacilityIndex([
+            facility("night", 127.001, 37.3, services=frozenset({"night"})),
+            facility("holiday", 127.002, 37.3, services=frozenset({"holiday"})),
+            facility("both", 127.003, 37.3, services=frozenset({"night", "holiday", "24h"})),
+            facility("none", 127.004, 37.3),
+        ], MAX_AGE)
+        assert ids(index.nearest(*HOME, Criteria(services=frozenset({"holiday"})), NOW, 5)) == \
+            ["holiday", "both"]
+        assert ids(index.nearest(*HOME, Criteria(services=frozenset({"night", "holiday"})),
+                                 NOW, 5)) == ["both"]
+        assert ids(index.nearest(*HOME, Criteria(services=frozenset({"24h"})), NOW, 5)) == ["both"]
+
+    def test_kind_and_programme_both_apply(self):
+        # 수원 runs the elementary programme at both kinds of centre.
+        centre = {"programmes": ELEMENTARY, "sigungu_code": "41113", "age_min_months": 72,
+                  "age_max_months": 155}
+        index = FacilityIndex([
+            facility("cc", 127.001, 37.3, kind="community_child_center", **centre),
+            facility("tc", 127.002, 37.3, kind="together_care_center", **centre),
+            facility("tc-plain", 127.003, 37.3, kind="together_care_center", sigungu_code="41113"),
+        ], MAX_AGE)
+        assert ids(index.nearest(*HOME, Criteria(programmes=ELEMENTARY), NOW, 5)) == ["cc", "tc"]
+        c = Criteria(kinds=frozenset({"together_care_center"}), programmes=ELEMENTARY)
+        assert ids(index.nearest(*HOME, c, NOW, 5)) == ["tc"]
+        c = Criteria(region="41113", programmes=ELEMENTARY, kinds=frozenset({"daycare"}))
+        assert ids(index.nearest(*HOME, c, NOW, 5)) == []
 
 
 # --- the region filter's cache -------------------------------------------------------------------
