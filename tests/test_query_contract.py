@@ -13,10 +13,14 @@ SUWON = "lat=37.26&lon=127.02"
 
 
 @pytest.fixture(scope="module")
-def qapp(tmp_path_factory):
+def qapp(tmp_path_factory, tiny_registry):
+    """One app over the tiny registry (tests/tiny_registry.py) for the module: these checks only
+    read, and a parameter's contract does not depend on the data."""
     from app import create_app
 
-    return create_app({"TESTING": True},
+    from .conftest import tiny_config
+
+    return create_app(tiny_config(tiny_registry),
                       instance_path=str(tmp_path_factory.mktemp("query") / "instance"))
 
 
@@ -91,6 +95,9 @@ class TestEmpty:
         for item in doc["paths"].values():
             for op in item.values():
                 for param in op["parameters"]:
+                    if "content" in param:  # a JSON value (scenario): not a plain string
+                        assert list(param["content"]) == ["application/json"], param["name"]
+                        continue
                     schema = param["schema"]
                     if param["in"] == "query" and schema.get("type") == "string":
                         assert {"enum", "pattern", "minLength"} & schema.keys(), param["name"]

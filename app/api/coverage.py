@@ -18,7 +18,7 @@ import difflib
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -26,13 +26,13 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from app.api import planning_jobs
 from app.api.auth import require_role
-from app.api.openapi import Param, documented
+from app.api.openapi import Param, allowed_text, documented
 from app.api.planning_requests import (
-    AREA_PATTERN,
     EXPORT_FORMATS,
     MAX_BODY_BYTES,
     MEDIA,
     analysis_parameters,
+    area_schema,
     checked_scenario,
     choice,
     export,
@@ -54,6 +54,7 @@ from app.planning.sites import METHODS, Progress
 from app.planning.siting import SitePlan, plan_sites, run_sites
 from app.planning.supply import SUPPLY_VALUES
 from app.planning.tables import records
+from app.registry.text import TextRuleError, TextRules
 
 if TYPE_CHECKING:
     from werkzeug.local import LocalProxy
@@ -80,10 +81,37 @@ def _option_fields() -> dict[str, dict]:
         "period": {"type": "string", "enum": list(periods()), "description": "time of day"},
         "supply": {"type": "string", "enum": list(SUPPLY_VALUES),
                    "description": "capacity or fresh reported vacancies"},
-        "area": {"type": "string", "pattern": AREA_PATTERN,
-                 "description": "a 5-digit 시군구 or 8-digit 읍면동 code"},
-        "scenario": {"type": "object", "description": "a what-if scenario: add, close, resize"},
+        "area": {**area_schema(),
+                 "description": "a 5-digit 시군구 or 8-digit 읍면동 code of the demand layer"},
+        "scenario": scenario_schema(),
     }
+
+
+def scenario_schema() -> dict:
+    """A what-if scenario (``app.planning.scenario.parse_scenario`` checks the same, and what
+    no schema can say: an added centre in 경기도, the ids of the registry's providers)."""
+    s = planning_settings()
+    most, cap = s["scenario"]["max_changes"], s["scenario"]["max_capacity"]
+    centre_services = [k for k, v in services().items() if not v.get("comes_to_family")]
+    (lon_min, lon_max), (lat_min, lat_max) = KOREA_LON_RANGE, KOREA_LAT_RANGE
+    add = {"type": "object", "required": ["lon", "lat", "service", "capacity"], "properties": {
+        "lon": {"type": "number", "minimum": lon_min, "maximum": lon_max},
+        "lat": {"type": "number", "minimum": lat_min, "maximum": lat_max},
+        "service": {"type": "string", "enum": centre_services},
+        "capacity": {"type": "integer", "minimum": 1, "maximum": cap},
+        "hours_preset": {"type": "string", "enum": list(s["hours_presets"])}},
+        "description": "a new centre at (lon, lat) in 경기도"}
+    resize = {"type": "object", "required": ["id", "capacity"], "properties": {
+        "id": {"type": "string", "description": "a provider of the registry"},
+        "capacity": {"type": "integer", "minimum": 0, "maximum": cap}}}
+    return {"type": "object", "additionalProperties": False,
+            "description": f"a what-if scenario: add, close, resize (at most {most} changes in "
+                           "all)",
+            "properties": {"add": {"type": "array", "maxItems": most, "items": add},
+                           "close": {"type": "array", "maxItems": most,
+                                     "items": {"type": "string", "description":
+                                               "the id of a provider of the registry"}},
+                           "resize": {"type": "array", "maxItems": most, "items": resize}}}
 
 
 def _fca_fields() -> dict[str, dict]:
@@ -122,10 +150,26 @@ def compare_schema() -> dict:
 def sites_schema() -> dict:
     """The JSON body of ``POST /sites``."""
     lim = _limits()
-    point = {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "number"},
-             "description": "[lon, lat] in WGS84 degrees, in Korea"}
+    rules = TextRules.from_config(current_app.config)
+    pair = {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "number"},
+            "description": "[lon, lat] in WGS84 degrees, in Korea"}
+    named = {"type": "object", "required": ["lon", "lat"], "additionalProperties": False,
+             "description": "a candidate with its id and name (the registry's text rules: "
+                            "the name loses control, format and invisible characters)",
+             "properties": {"lon": {"type": "number"}, "lat": {"type": "number"},
+                            "id": {"type": "string", "pattern": f"^(?:{rules.id_pattern})$",
+                                   "maxLength": rules.id_max_chars,
+                                   "description": "an id as the registry's: letters, digits, "
+                                                  ". _ : - (no '/' or spaces), at most "
+                                                  f"{rules.id_max_chars} characters"},
+                            "name": {"type": "string", "maxLength": rules.name_max_chars}}}
+    point = {"oneOf": [pair, named]}
+    centre_services = [k for k, v in services().items() if not v.get("comes_to_family")]
     return {"type": "object", "additionalProperties": False, "properties": {
         **_option_fields(),
+        "service": {"type": "string", "enum": centre_services,
+                    "description": "a kind of care at a centre (home-visit providers serve "
+                                   "areas, not sites)"},
         "p": {"type": "integer", "minimum": 1, "maximum": lim["max_p"],
               "description": "how many new sites"},
         "radius_m": {"type": "number", "minimum": 1, "maximum": lim["max_radius_m"],
@@ -148,8 +192,9 @@ def _field_name(path: Iterable[str | int]) -> str:
 
 
 def _describe(schema: dict[str, Any]) -> str:
-    if "enum" in schema:
-        return "one of " + ", ".join(map(str, schema["enum"]))
+    if "enum" in schema:  # a long list (the areas) is counted, not listed
+        return (f"{schema['description']} ({allowed_text(schema)})"
+                if "description" in schema and len(schema["enum"]) > 12 else allowed_text(schema))
     if "description" in schema and "pattern" in schema:
         return schema["description"]
     kind: Any = schema.get("type")  # a JSON Schema type name, if any
@@ -231,9 +276,10 @@ def _options_params(app: Flask) -> list[Param]:
         Param("period", {"type": "string", "enum": list(periods())}, "time of day (default day)"),
         Param("level", {"type": "string", "enum": list(LEVELS)}, "grid, emd (읍면동) or sigungu"),
         Param("supply", {"type": "string", "enum": list(SUPPLY_VALUES)}, "capacity or fresh vacancies"),
-        Param("area", {"type": "string", "pattern": AREA_PATTERN},
-              "only rows inside this 시군구 (5 digits) or 읍면동 (8 digits)"),
-        Param("scenario", {"type": "string"}, "a what-if scenario as JSON (add/close/resize)"),
+        Param("area", area_schema(),
+              "only rows inside this 시군구 (5 digits) or 읍면동 (8 digits) of the demand layer"),
+        Param("scenario", scenario_schema(), "a what-if scenario as JSON (add/close/resize)",
+              media="application/json"),
         Param("format", {"type": "string", "enum": list(EXPORT_FORMATS)},
               "json (default), geojson, csv or gpkg (GeoPackage); geojson and gpkg hold at most "
               f"{app.config.get('PLANNING_SHAPES_MAX_ROWS', 10_000):,} areas"),
@@ -315,7 +361,30 @@ def sites_request(data: dict) -> dict:
 
 
 def _candidate_points(candidates: list) -> tuple[np.ndarray, list[str], list[str | None]]:
-    arr = np.array(candidates, float)
+    """Points (EPSG:5179 m), ids and names of a request's candidates: ``[lon, lat]`` or
+    ``{"lon", "lat", "id"?, "name"?}``. Ids and names follow the registry's text rules
+    (:mod:`app.registry.text`), as a candidates file's do in ``flask planning-sites``: an id
+    must be an allowed registry id, a name is cleaned of control, format (bidi, zero-width) and
+    invisible characters (nothing left: no name); a 400 names the candidate at fault."""
+    rules = TextRules.from_config(current_app.config)
+    points: list[list[float]] = []
+    ids: list[str] = []
+    names: list[str | None] = []
+    for k, c in enumerate(candidates):
+        if not isinstance(c, dict):
+            points.append(c)
+            ids.append(f"candidate {k}")
+            names.append(None)
+            continue
+        points.append([c["lon"], c["lat"]])
+        try:
+            ids.append(rules.check_id(c["id"], f"candidates[{k}].id") if c.get("id")
+                       else f"candidate {k}")
+            names.append(rules.clean("name", c["name"]) if c.get("name") else None)
+        except TextRuleError as exc:
+            raise InvalidParameter(str(exc), f"candidates[{k}].{(exc.field or 'name').split('.')[-1]}") \
+                from None
+    arr = np.array(points, float)
     (lon_min, lon_max), (lat_min, lat_max) = KOREA_LON_RANGE, KOREA_LAT_RANGE
     outside = ~((arr[:, 0] >= lon_min) & (arr[:, 0] <= lon_max)
                 & (arr[:, 1] >= lat_min) & (arr[:, 1] <= lat_max))
@@ -325,8 +394,7 @@ def _candidate_points(candidates: list) -> tuple[np.ndarray, list[str], list[str
                                f"candidates[{int(np.flatnonzero(outside)[0])}] does not",
                                "candidates")
     x, y = to_metric(arr[:, 0], arr[:, 1])
-    return (np.column_stack([x, y]), [f"candidate {k}" for k in range(len(arr))],
-            [None] * len(arr))
+    return np.column_stack([x, y]), ids, names
 
 
 def _plan(req: dict) -> tuple[SitePlan, Scenario]:
@@ -401,6 +469,13 @@ def sites() -> Response:
     request with ``Prefer: respond-async``) answers 202 with ``Location:
     /api/v1/coverage/jobs/<id>`` to poll."""
     who = require_admin()
+    return sites_answer(who.token_id, _job_url)
+
+
+def sites_answer(created_by: str, job_url: Callable[[str], str]) -> Response:
+    """The answer to a site suggestion request (this request's JSON body) by ``created_by``
+    (a token id): 200 with the sites, or 202 with the job to poll at ``job_url(id)``. The API
+    and the planner page (signed in with the same token) share it."""
     req = sites_request(_json_body(sites_schema()))
     plan, scenario = _plan(req)
     _check_size(plan)
@@ -410,13 +485,13 @@ def sites() -> Response:
     if inline:
         return jsonify(_solve(plan, scenario, req))
     engine = get_engine()
-    job_id = planning_jobs.submit(engine, "sites", req, who.token_id,
+    job_id = planning_jobs.submit(engine, "sites", req, created_by,
                                   int(cfg.get("PLANNING_JOB_MAX_WAITING", 20)))
     planning_jobs.ensure_runner(cast("LocalProxy[Flask]", current_app)._get_current_object()).wake()
     body = planning_jobs.load(engine, job_id, float(cfg.get("PLANNING_JOB_KEEP_S", 86_400)))
-    response = jsonify({**cast(dict[str, Any], body), "status_url": _job_url(job_id)})  # just queued: found
+    response = jsonify({**cast(dict[str, Any], body), "status_url": job_url(job_id)})  # just queued: found
     response.status_code = 202
-    response.headers["Location"] = _job_url(job_id)
+    response.headers["Location"] = job_url(job_id)
     response.headers["Retry-After"] = "2"
     return response
 
@@ -431,6 +506,11 @@ def job(job_id: str) -> Response:
     running, done (``result`` holds the answer) or failed (``error`` says why); finished jobs
     are kept ``PLANNING_JOB_KEEP_S`` seconds (``expires_at``)."""
     require_admin()
+    return job_answer(job_id, _job_url)
+
+
+def job_answer(job_id: str, job_url: Callable[[str], str]) -> Response:
+    """A planning job's status, progress and result, or a 404 (the API and the planner page)."""
     # A job left by a stopped server is taken up by this one's runner.
     planning_jobs.ensure_runner(cast("LocalProxy[Flask]", current_app)._get_current_object())
     keep_s = float(current_app.config.get("PLANNING_JOB_KEEP_S", 86_400))
@@ -440,7 +520,7 @@ def job(job_id: str) -> Response:
     if body is None:
         raise NotFound(f"no planning job {job_id!r} (finished jobs are kept "
                        f"{keep_s / 3600:g} hours)", "job_id")
-    return jsonify({**body, "status_url": _job_url(job_id)})
+    return jsonify({**body, "status_url": job_url(job_id)})
 
 
 # --- the OpenAPI schemas of these operations --------------------------------------------------

@@ -89,21 +89,35 @@ def reject_repeated_or_empty(args: Args | MultiDict[str, str], lists: frozenset[
 
 def region(args: QueryArgs, known: Callable[[], Collection[str]]) -> str | None:
     """A ``region`` filter: a 5-digit 시군구 or 시군 code that ``known()`` holds (called only
-    when a region is given: the codes of the registry's providers and of the 경기도 시군구 and
-    시군); ``None`` when absent."""
+    when a region is given: the regions of the registry's area, :func:`app.api.search.
+    known_regions`; none for a registry outside Korea); ``None`` when absent. A region that
+    can never match in the registry's area is a 400 saying which ones can."""
     raw = args.get("region")
     if raw is None or raw == "":
         return None
+    codes = known()
+    if not codes:
+        raise InvalidParameter(f"region {clip(raw)} cannot match: allowed: none (this registry "
+                               "has no 시군구 regions: its area is outside Korea); leave region "
+                               "out", "region")
     if len(raw) != 5 or not all("0" <= ch <= "9" for ch in raw):
         raise InvalidParameter(f"region must be a 5-digit 시군구 or 시군 code such as 41110 "
                                f"(수원시) or 41113 (수원시 권선구), got {clip(raw)}", "region")
-    codes = known()
     if raw not in codes:
         close = difflib.get_close_matches(raw, sorted(codes), n=3, cutoff=0.6)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise InvalidParameter(f"unknown region {clip(raw)}: no 시군구 or 시군 of that code{hint}",
-                               "region")
+        raise InvalidParameter(f"unknown region {clip(raw)}: no 시군구 or 시군 of that code in this "
+                               f"registry's area{hint}; allowed: {_listed(codes)}", "region")
     return raw
+
+
+def _listed(values: Collection[str]) -> str:
+    """Allowed values for a message: all of a few, or a count and a sample of many."""
+    ordered = sorted(values)
+    if len(ordered) <= 12:
+        return ", ".join(ordered)
+    return (f"{len(ordered)} codes such as {', '.join(ordered[:3])} (listed in "
+            "/api/v1/openapi.json)")
 
 
 class Args:
@@ -316,23 +330,23 @@ def age_months(args: QueryArgs, start: datetime | None, now: datetime) -> int | 
     return months_old
 
 
-def bbox(args: QueryArgs) -> tuple[float, float, float, float]:
-    """``minlon,minlat,maxlon,maxlat`` in degrees."""
-    raw = args.get("bbox")
+def bbox(args: QueryArgs, name: str = "bbox") -> tuple[float, float, float, float]:
+    """``minlon,minlat,maxlon,maxlat`` in degrees, from the parameter ``name`` (required)."""
+    raw = args.get(name)
     if not raw:
-        raise InvalidParameter("bbox is required: minlon,minlat,maxlon,maxlat", "bbox")
+        raise InvalidParameter(f"{name} is required: minlon,minlat,maxlon,maxlat", name)
     parts = raw.split(",")
     try:
         values = [float(p) for p in parts]
     except ValueError:
         values = []
     if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        raise InvalidParameter(f"bbox must be four numbers minlon,minlat,maxlon,maxlat, got "
-                               f"{clip(raw)}", "bbox")
+        raise InvalidParameter(f"{name} must be four numbers minlon,minlat,maxlon,maxlat, got "
+                               f"{clip(raw)}", name)
     min_lon, min_lat, max_lon, max_lat = values
     if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
-        raise InvalidParameter("bbox must have minlon <= maxlon within -180..180 and "
-                               "minlat <= maxlat within -90..90", "bbox")
+        raise InvalidParameter(f"{name} must have minlon <= maxlon within -180..180 and "
+                               "minlat <= maxlat within -90..90", name)
     return min_lon, min_lat, max_lon, max_lat
 
 
@@ -346,11 +360,17 @@ def mode(args: QueryArgs, has_work: bool) -> str:
     return raw
 
 
-def filters(args: MultiArgs) -> dict[str, Any]:
-    """Kind, programme and service filters."""
+def filters(args: MultiArgs, programmes: tuple[str, ...] = PROGRAMMES) -> dict[str, Any]:
+    """Kind, programme and service filters; ``programmes``: those that can match in the
+    registry's area (the 언제나돌봄 programmes are run by 경기도 시군: none outside Korea)."""
     services = choices(args, "service", tuple(SERVICE_FILTERS))
+    if not programmes and args.getlist("programme"):
+        raise InvalidParameter(
+            f"programme {clip(args.getlist('programme')[0])} cannot match: allowed: none (the "
+            "언제나돌봄 programmes are run by 경기도 시군, outside this registry's area); leave "
+            "programme out", "programme")
     return {
         "kinds": choices(args, "kind", KINDS),
-        "programmes": choices(args, "programme", PROGRAMMES),
+        "programmes": choices(args, "programme", programmes),
         "services": frozenset(SERVICE_FILTERS[s] for s in services) if services else None,
     }

@@ -18,6 +18,7 @@ from app.api.params import number
 from app.errors import ApiError, InvalidParameter
 from app.extensions.planning import get_planning
 from app.extensions.registry import get_index, get_registry
+from app.geo.admin import sigun_of
 from app.planning import export as planning_export
 from app.planning.analysis import Analysis, Parameters
 from app.planning.demand import DemandError
@@ -74,6 +75,37 @@ def query_options(args: Mapping[str, Any]) -> dict[str, Any]:
         raise InvalidParameter("area must be a 5-digit 시군구 or 8-digit 읍면동 code", "area")
     opts["area"] = area
     return opts
+
+
+def area_codes() -> list[str] | None:
+    """Every ``area`` the planners' API accepts, from the demand layer the requests are checked
+    against: its 시군구 codes, the 시 codes that take in 일반구, and its 읍면동 codes (an 읍면동
+    in its 시군구, so every level has rows of it). ``None`` when the layer cannot be read (the
+    document then gives the pattern; the requests answer 503 anyway). Kept per demand layer."""
+    try:
+        units = get_planning().units
+    except DemandError:
+        return None
+    cache = current_app.extensions.setdefault("planning_area_codes", {})
+    held = cache.get("codes")
+    if held is not None and held[0] is units:
+        return held[1]
+    pairs = set(zip(units.sigungu_code.astype(str), units.area_code.astype(str), strict=True))
+    sigungu = {s for s, _ in pairs}
+    codes = sigungu | {sigun_of(s) for s in sigungu} | \
+        {a for s, a in pairs if len(a) == 8 and s.startswith(a[:5])}
+    found = sorted(c for c in codes if re.fullmatch(AREA_PATTERN, c))
+    cache["codes"] = (units, found)
+    return found
+
+
+def area_schema() -> dict[str, Any]:
+    """The JSON schema of ``area``: an enum of :func:`area_codes` (the pattern when the demand
+    layer cannot be read)."""
+    codes = area_codes()
+    if codes is None:
+        return {"type": "string", "pattern": AREA_PATTERN}
+    return {"type": "string", "enum": codes}
 
 
 def _number_list(args: Mapping[str, Any], name: str) -> tuple[float, ...] | None:

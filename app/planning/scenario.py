@@ -98,12 +98,12 @@ def parse_scenario(data: Mapping[str, Any] | None, known_ids: Mapping[str, Facil
         if not isinstance(a, Mapping):
             raise ScenarioError(f"{where} must be an object with lon, lat, service, capacity", where)
         service = a.get("service")
-        if service not in services() or services()[service].get("comes_to_family"):
+        if not isinstance(service, str) or service not in services() or services()[service].get("comes_to_family"):
             allowed = [s for s, v in services().items() if not v.get("comes_to_family")]
             raise ScenarioError(f"{where}.service must be one of {', '.join(allowed)}",
                                 f"{where}.service")
         preset = a.get("hours_preset", "round_the_clock")
-        if preset not in presets:
+        if not isinstance(preset, str) or preset not in presets:
             raise ScenarioError(f"{where}.hours_preset must be one of {', '.join(presets)}",
                                 f"{where}.hours_preset")
         lon = _number(a.get("lon"), f"{where}.lon", *KOREA_LON_RANGE)
@@ -121,7 +121,8 @@ def parse_scenario(data: Mapping[str, Any] | None, known_ids: Mapping[str, Facil
     resizes = []
     for n, r in enumerate(parts["resize"]):
         where = f"resize[{n}]"
-        if not isinstance(r, Mapping) or r.get("id") not in known_ids:
+        if not isinstance(r, Mapping) or not isinstance(r.get("id"), str) \
+                or r.get("id") not in known_ids:
             raise ScenarioError(f"{where}: needs the id of a provider and a capacity", where)
         cap = _number(r.get("capacity"), f"{where}.capacity", 0, limits["max_capacity"], True)
         resizes.append((r["id"], cap))
