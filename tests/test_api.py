@@ -1,4 +1,5 @@
-"""The /api/v1 endpoints over the demo registry: answers, formats and every error."""
+"""The /api/v1 endpoints: answers and formats over the demo registry (the session's shared
+demo app), and every error (over the tiny registry: an error does not depend on the data)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,12 @@ from .conftest import next_weekday
 SUWON = {"lat": "37.2636", "lon": "127.045"}
 
 
+@pytest.fixture
+def demo(demo_app):
+    """A client of the session's app over the demo registry (only reads: it is shared)."""
+    return demo_app.test_client()
+
+
 def error_of(response, status=400):
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.is_json
@@ -20,8 +27,8 @@ def error_of(response, status=400):
 
 
 class TestNearest:
-    def test_default_ten_nearest_in_order(self, client):
-        r = client.get("/api/v1/facilities/nearest", query_string=SUWON)
+    def test_default_ten_nearest_in_order(self, demo):
+        r = demo.get("/api/v1/facilities/nearest", query_string=SUWON)
         assert r.status_code == 200
         results = r.json["results"]
         assert len(results) == 10
@@ -34,11 +41,11 @@ class TestNearest:
         assert first["walking_minutes"] == round(first["distance_m"] * 1.3 / (4000 / 60))
         assert first["availability"]["status"] in ("available", "full", "unknown")
 
-    def test_tonight_for_a_four_year_old(self, client):
+    def test_tonight_for_a_four_year_old(self, demo):
         tuesday = next_weekday(1)  # windows far from today are refused
         q = {**SUWON, "age_months": "48", "start": f"{tuesday}T19:00",
              "end": f"{tuesday}T23:00", "limit": "5"}
-        results = client.get("/api/v1/facilities/nearest", query_string=q).json["results"]
+        results = demo.get("/api/v1/facilities/nearest", query_string=q).json["results"]
         assert results
         for x in results:
             f = x["facility"]
@@ -46,53 +53,53 @@ class TestNearest:
             assert any(end >= "23:00" for end in
                        (iv.split("-")[1] for iv in f["hours"]["tue"]))
 
-    def test_home_visit_comes_to_you(self, client):
+    def test_home_visit_comes_to_you(self, demo):
         q = {**SUWON, "programme": "home_visit_emergency"}
-        results = client.get("/api/v1/facilities/nearest", query_string=q).json["results"]
+        results = demo.get("/api/v1/facilities/nearest", query_string=q).json["results"]
         assert results and results[0]["comes_to_you"] is True
         assert results[0]["distance_m"] is None
         assert "41117" in results[0]["facility"]["service_area_sigungu_codes"]
 
-    def test_either_mode_says_anchor(self, client):
+    def test_either_mode_says_anchor(self, demo):
         q = {**SUWON, "work_lat": "37.4", "work_lon": "127.11", "limit": "20"}
-        r = client.get("/api/v1/facilities/nearest", query_string=q)
+        r = demo.get("/api/v1/facilities/nearest", query_string=q)
         assert r.json["mode"] == "either"
         assert {x["near"] for x in r.json["results"]} == {"home", "work"}
 
-    def test_geojson(self, client):
-        r = client.get("/api/v1/facilities/nearest",
+    def test_geojson(self, demo):
+        r = demo.get("/api/v1/facilities/nearest",
                        query_string=SUWON, headers={"Accept": "application/geo+json"})
         assert r.mimetype == "application/geo+json"
         assert r.json["type"] == "FeatureCollection"
         assert len(r.json["features"]) == 10
-        r2 = client.get("/api/v1/facilities/nearest", query_string={**SUWON,
+        r2 = demo.get("/api/v1/facilities/nearest", query_string={**SUWON,
                                                                     "format": "geojson"})
         assert r2.json["features"][0]["geometry"]["type"] == "Point"
 
 
 class TestOtherEndpoints:
-    def test_within(self, client):
-        r = client.get("/api/v1/facilities/within", query_string={**SUWON, "radius_m": "500"})
+    def test_within(self, demo):
+        r = demo.get("/api/v1/facilities/within", query_string={**SUWON, "radius_m": "500"})
         assert r.status_code == 200
         assert all(x["distance_m"] <= 500 for x in r.json["results"])
 
-    def test_bbox_pagination(self, client):
+    def test_bbox_pagination(self, demo):
         q = {"bbox": "127.0,37.25,127.1,37.3", "limit": "50"}
-        first = client.get("/api/v1/facilities", query_string=q).json
+        first = demo.get("/api/v1/facilities", query_string=q).json
         assert first["count"] == 50 and first["total"] > 50
         assert "offset=50" in first["next"]
-        second = client.get(first["next"]).json
+        second = demo.get(first["next"]).json
         ids = [f["id"] for f in first["results"]] + [f["id"] for f in second["results"]]
         assert len(set(ids)) == len(ids)
 
-    def test_one_and_missing(self, client):
-        fid = client.get("/api/v1/facilities/nearest", query_string=SUWON).json[
+    def test_one_and_missing(self, demo):
+        fid = demo.get("/api/v1/facilities/nearest", query_string=SUWON).json[
             "results"][0]["facility"]["id"]
-        assert client.get(f"/api/v1/facilities/{fid}").json["result"]["id"] == fid
-        assert error_of(client.get("/api/v1/facilities/nope"), 404)["code"] == "not_found"
+        assert demo.get(f"/api/v1/facilities/{fid}").json["result"]["id"] == fid
+        assert error_of(demo.get("/api/v1/facilities/nope"), 404)["code"] == "not_found"
 
-    def test_meta(self, client):
-        m = client.get("/api/v1/meta").json
+    def test_meta(self, demo):
+        m = demo.get("/api/v1/meta").json
         assert m["synthetic"] is True
         assert m["counts_by_kind"]["daycare"] == 9400
         assert m["total"] == 10512
@@ -136,18 +143,7 @@ def test_404_405_are_json(client):
     assert body["code"] == "method_not_allowed"
 
 
-# --- issue 12: one app for the checks below (loading the demo registry takes seconds) -----------
-@pytest.fixture(scope="module")
-def demo_app(tmp_path_factory):
-    from app import create_app
-
-    return create_app({"TESTING": True},
-                      instance_path=str(tmp_path_factory.mktemp("demo") / "instance"))
-
-
-@pytest.fixture
-def demo(demo_app):
-    return demo_app.test_client()
+# --- issue 12: the checks below share the session's demo app (conftest.demo_app) ---------------
 
 
 def _local(delta) -> str:

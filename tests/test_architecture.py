@@ -61,7 +61,8 @@ def test_the_guards_see_a_violation(tmp_path):
     assert ("app.geo.crs", ["_private"]) in found
 
 
-def test_start_page_labels_demo(client):
+def test_start_page_labels_demo(demo_client):
+    client = demo_client
     page = client.get("/").get_data(as_text=True)
     assert "합성 데모 데이터" in page
     assert client.get("/healthz").json == {"status": "ok", "facilities": 10512, "database": "ok",

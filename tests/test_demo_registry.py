@@ -10,12 +10,13 @@ import pytest
 from app.config import DEMO_REGISTRY_PATH
 from app.geo import admin
 from app.reference import programmes
-from app.registry.io import read_registry
+
+from .conftest import demo_registry
 
 
 @pytest.fixture(scope="module")
 def demo():
-    return read_registry(DEMO_REGISTRY_PATH)
+    return demo_registry()
 
 
 def test_labelled_synthetic(demo):

@@ -52,11 +52,12 @@ CASES = [  # (path, query, headers)
 
 
 @pytest.fixture
-def paths(app, monkeypatch):
-    """Clients for the fast path (the app as served) and for Flask alone, at a fixed time."""
+def paths(demo_app, monkeypatch):
+    """Clients for the fast path (the app as served) and for Flask alone, at a fixed time, over
+    the session's demo app (its variety of providers gives every case an answer to compare)."""
     monkeypatch.setattr(api, "_now", lambda: NOW)
-    assert isinstance(app.wsgi_app, FastReads)
-    return Client(app), Client(app.wsgi_app.flask_wsgi_app)
+    assert isinstance(demo_app.wsgi_app, FastReads)
+    return Client(demo_app), Client(demo_app.wsgi_app.flask_wsgi_app)
 
 
 @pytest.mark.parametrize(("route", "query", "headers"), CASES)
@@ -68,6 +69,32 @@ def test_same_answer_as_flask(paths, route, query, headers):
     assert a.status_code == b.status_code
     assert sorted(a.headers.items()) == sorted(b.headers.items())
     assert a.get_data() == b.get_data()
+
+
+@pytest.mark.parametrize(("encoding", "expected"), [
+    ("gzip", "gzip"), ("gzip, deflate, br, zstd", "br"), ("br;q=0.5, gzip", "gzip"),
+    ("identity", None), ("", None)])
+def test_compressed_like_flask(paths, encoding, expected):
+    """Both paths compress a search answer alike: brotli when offered, else gzip; the same
+    headers (Content-Encoding, Vary, Content-Length) and the same text once decoded."""
+    import gzip
+
+    import brotli
+
+    decode = {"gzip": gzip.decompress, "br": brotli.decompress, None: lambda b: b}[expected]
+    fast, flask_only = paths
+    url = "/api/v1/facilities/nearest"
+    a = fast.get(url, query_string=HOME, headers={"Accept-Encoding": encoding})
+    b = flask_only.get(url, query_string=HOME, headers={"Accept-Encoding": encoding})
+    assert a.status_code == b.status_code == 200
+    assert a.headers.get("Content-Encoding") == expected
+    # the same headers (a Date's second may differ: both have one when compressed)
+    assert sorted((k, v) for k, v in a.headers.items() if k != "Date") \
+        == sorted((k, v) for k, v in b.headers.items() if k != "Date")
+    assert ("Date" in a.headers) == ("Date" in b.headers)
+    assert "Accept-Encoding" in a.headers["Vary"]
+    assert decode(a.get_data()) == decode(b.get_data())
+    assert decode(a.get_data()).startswith(b'{"')
 
 
 def test_only_plain_searches_skip_flask(app, monkeypatch):
@@ -100,9 +127,10 @@ def test_no_request_hook_that_the_fast_path_would_skip(app):
                                  ("teardown", app.teardown_request_funcs),
                                  ("url_value", app.url_value_preprocessors))}
     assert hooks == {"before": {}, "teardown": {}, "url_value": {},
-                     "after": {None: ["init_app.<locals>.headers"],
+                     "after": {None: ["init_app.<locals>.headers", "Compress.after_request"],
                                "api": ["allow_cross_origin_reads"]}}
-    # Both of those leave the read API's answers as they are (they set the same headers).
+    # Those leave the read API's answers as they are (they set the same headers), and the fast
+    # path compresses as Flask-Compress does (test_compressed_like_flask).
     assert set(api.READ_HEADERS) >= {"Access-Control-Allow-Origin", "X-Content-Type-Options"}
     assert app.teardown_appcontext_funcs == []
     assert set(ROUTES) == {"/api/v1/facilities/nearest", "/api/v1/facilities/within"}

@@ -14,11 +14,9 @@ import json
 
 import pytest
 
-from app.config import DEMO_REGISTRY_PATH
 from app.ingest.pipeline import import_files
-from app.registry.io import read_registry
 
-from .conftest import DATA
+from .conftest import DATA, demo_registry
 
 PINNED = json.loads((DATA / "demo_ids.json").read_text(encoding="utf-8"))["facilities"]
 
@@ -39,7 +37,7 @@ CANONICAL = "name,lon,lat,kind\n매탄해님어린이집,127.0450,37.2636,daycar
 
 @pytest.fixture(scope="module")
 def demo():
-    return {f.id: f for f in read_registry(DEMO_REGISTRY_PATH).facilities}
+    return {f.id: f for f in demo_registry().facilities}
 
 
 def test_pinned_sample_is_broad():

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from app.config import DEMO_REGISTRY_PATH
 from app.registry.io import atomic_open, read_registry, write_registry
 
+from .conftest import demo_registry
+
 DATA = Path(__file__).parent / "data"
-DEMO = read_registry(DEMO_REGISTRY_PATH)
+DEMO = demo_registry()
 
 
 def _write(path: Path, name: str, n: int) -> None:

@@ -17,13 +17,16 @@ from app import config as defaults
 from app import create_app
 from app.settings_env import MINIMUMS, NOT_SETTINGS, SettingError, apply_environment, list_settings, parse_list
 
+from .conftest import tiny_config
+
 SUWON = "https://www.suwon.go.kr"
 
 
 def _app(tmp_path, monkeypatch, **env):
+    """An app over the tiny registry (its pages need a registry; the demo's takes seconds)."""
     for name, value in env.items():
         monkeypatch.setenv(f"DOLBOM_{name}", value)
-    return create_app({"TESTING": True}, instance_path=str(tmp_path / "instance"))
+    return create_app(tiny_config(), instance_path=str(tmp_path / "instance"))
 
 
 def _frame_ancestors(client) -> str:

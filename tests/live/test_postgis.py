@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from app import create_app
-from app.config import DEMO_REGISTRY_PATH
 from app.db.engine import make_engine, upgrade
-from app.registry.io import Registry, read_registry
+from app.registry.io import Registry
 from app.registry.postgis import PostgisIndex, store_registry
 from app.search.index import Criteria, FacilityIndex
 
+from ..conftest import demo_registry
 from .servers import reset_postgres, skip_without_postgres
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -31,7 +31,7 @@ def both(postgres_db):
     reset_postgres(postgres_db)
     upgrade(postgres_db)
     engine = make_engine(postgres_db)
-    registry = read_registry(DEMO_REGISTRY_PATH)
+    registry = demo_registry()
     assert store_registry(engine, registry) == 10512
     yield (FacilityIndex(registry.facilities, MAX_AGE),
            PostgisIndex(registry.facilities, MAX_AGE, engine), postgres_db)
@@ -99,7 +99,7 @@ def test_ties_and_boundaries_agree_under_an_icu_collation(both):
     that point finds all of them; a radius equal to a distance includes that provider."""
     _, _, url = both
     engine = make_engine(url)
-    demo = read_registry(DEMO_REGISTRY_PATH)
+    demo = demo_registry()
     base = next(f for f in demo.facilities if f.kind == "daycare" and f.is_open_status
                 and not f.comes_to_family)
     lon, lat = 127.0450, 37.2636
@@ -165,7 +165,7 @@ def test_a_registry_stored_again_is_served_without_a_restart(both, tmp_path):
     registry does not know yet, and the new registry is served within moments."""
     _, _, url = both
     engine = make_engine(url)
-    demo = read_registry(DEMO_REGISTRY_PATH)
+    demo = demo_registry()
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SEARCH_BACKEND": "postgis",
                       "REGISTRY_CHECK_SECONDS": 0,
                       "REGISTRY_PATH": str(tmp_path / "no-such-file.geojson")},

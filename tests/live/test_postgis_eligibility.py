@@ -9,12 +9,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from app.config import DEMO_REGISTRY_PATH
 from app.db.engine import make_engine, upgrade
-from app.registry.io import read_registry
 from app.registry.postgis import PostgisIndex, store_registry
 from app.search.index import Criteria, FacilityIndex
 
+from ..conftest import demo_registry
 from .servers import reset_postgres
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -31,7 +30,7 @@ def indexes(postgres_db):
     reset_postgres(postgres_db)
     upgrade(postgres_db)
     engine = make_engine(postgres_db)
-    registry = read_registry(DEMO_REGISTRY_PATH)
+    registry = demo_registry()
     store_registry(engine, registry)
     yield FacilityIndex(registry.facilities, MAX_AGE), PostgisIndex(registry.facilities,
                                                                     MAX_AGE, engine)

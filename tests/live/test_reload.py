@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from app.config import DEMO_REGISTRY_PATH
 from app.db.engine import upgrade
-from app.registry.io import read_registry, write_registry
+from app.registry.io import write_registry
 
+from ..conftest import demo_registry
 from .servers import Gunicorn, request
 
 
@@ -26,7 +26,7 @@ def _children(pid: int) -> set[int]:
 
 
 def test_every_worker_serves_a_new_registry_without_a_restart(tmp_path):
-    daycares = [f for f in read_registry(DEMO_REGISTRY_PATH).facilities
+    daycares = [f for f in demo_registry().facilities
                 if f.kind == "daycare" and f.is_open_status]
     path = tmp_path / "registry.geojson"
     write_registry(path, {"name": "before", "synthetic": True}, daycares[:40])

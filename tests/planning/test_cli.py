@@ -34,7 +34,13 @@ def test_planning_measures_and_sites(runner, tmp_path):
     import geopandas as gpd
 
     gdf = gpd.read_file(out)
-    assert len(gdf) == 88 and set(gdf["period"]) == {"day", "night"}
+    # the tiny demand layer (tests/data/tiny_demand.csv) spans 7 시군구: 7 rows per period
+    assert len(gdf) == 14 and set(gdf["period"]) == {"day", "night"}
+    assert sorted(set(gdf["key"])) == ["41111", "41113", "41115", "41117", "41135", "41360", "41465"]
+    # 영통구's places: tiny-dc-01 (capacity 40) and tiny-dc-02 (20) by day, only tiny-dc-02
+    # (the night service) at night
+    yeongtong = gdf[gdf["key"] == "41117"].set_index("period")["places"]
+    assert (yeongtong["day"], yeongtong["night"]) == (60, 20)
     result = runner.invoke(args=["planning-measures", "--out", str(tmp_path / "m.txt")])
     assert result.exit_code != 0 and ".csv, .geojson or .gpkg" in result.output
     result = runner.invoke(args=["planning-sites", "--service", "always_daycare", "--period",
