@@ -1,4 +1,5 @@
-"""The app's geocoder chain (``GEOCODERS``: ``module.path:ClassName`` each)."""
+"""The app's geocoder chain (``GEOCODERS``: ``module.path:ClassName`` each, built from the
+settings when the class has ``from_config``: the address geocoder's ``GEOCODER_*``)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ EXTENSION = "geocoder"
 
 
 def init_app(app: Flask) -> None:
-    """Build the configured geocoder chain."""
-    app.extensions[EXTENSION] = ChainGeocoder([load(p) for p in app.config["GEOCODERS"]])
+    """Build the configured geocoder chain (a ``GEOCODER_*`` setting that cannot work stops
+    start-up with a ``SettingError`` naming it)."""
+    app.extensions[EXTENSION] = ChainGeocoder([load(p, app.config) for p in app.config["GEOCODERS"]])
 
 
 def get_geocoder() -> ChainGeocoder:
