@@ -51,8 +51,13 @@ API_HEADERS = {
 def init_app(app: Flask) -> None:
     """Add the headers to every response."""
 
-    embed_csp = content_security_policy(
-        app, " ".join(["'self'", *app.config["EMBED_ALLOWED_ORIGINS"]]))
+    from app.extensions import embed_origins
+
+    # /embed: own origin, the setting and the database list, read per request (a few seconds'
+    # cache per process: app.extensions.embed_origins), so allowing a site needs no restart.
+    def embed_csp() -> str:
+        return content_security_policy(app, embed_origins.frame_ancestors(app))
+
     page_csp = content_security_policy(app, "'none'")
     hops = int(app.config.get("TRUSTED_PROXIES") or 0)
     if hops > 0:
@@ -68,7 +73,7 @@ def init_app(app: Flask) -> None:
             return response  # set when the response was made (the search API's hot path)
         embeddable = request.path in EMBED_PATHS
         response.headers.setdefault("Content-Security-Policy",
-                                    embed_csp if embeddable else page_csp)
+                                    embed_csp() if embeddable else page_csp)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         if not embeddable:

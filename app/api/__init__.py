@@ -10,10 +10,11 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every API resource, the docs, and the fast path in front of them."""
-    from . import coverage, docs, fast_path, providers, search
+    from . import coverage, docs, embed_origins, fast_path, providers, search
 
     search.init_app(app)
     providers.init_app(app)
     coverage.init_app(app)
+    embed_origins.init_app(app)
     docs.init_app(app)
     fast_path.init_app(app)  # last: it wraps the finished app

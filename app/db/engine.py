@@ -59,6 +59,26 @@ rate_limits = sa.Table(
     sa.Column("expires_at", sa.Float, nullable=False),  # epoch seconds, the database's clock
 )
 
+# Sites allowed to frame the widget, kept by operators without a restart (app.live.embed_origins),
+# and every change to them (who, when; never a token).
+embed_origins = sa.Table(
+    "embed_origins", metadata,
+    sa.Column("origin", sa.String(300), primary_key=True),
+    sa.Column("note", sa.String(200), nullable=True),
+    sa.Column("added_by", sa.String(60), nullable=False),
+    sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+embed_origin_log = sa.Table(
+    "embed_origin_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("origin", sa.String(300), nullable=False),
+    sa.Column("action", sa.String(10), nullable=False),  # add or remove
+    sa.Column("actor", sa.String(60), nullable=False),  # token:<id> or cli:<user>
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("note", sa.String(200), nullable=True),
+)
+
 # The largest value an Integer column holds on every database used (PostgreSQL's integer is 32
 # bits): client numbers bound for one (a report's version) are checked against it first.
 MAX_INTEGER = 2**31 - 1

@@ -8,7 +8,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the pages (the planner's first: it sets up the session cookie)."""
-    from . import planner, site
+    from . import embed_admin, planner, site
 
     planner.init_app(app)
     site.init_app(app)
+    embed_admin.init_app(app)

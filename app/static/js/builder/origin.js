@@ -1,0 +1,73 @@
+// The builder's origin check: may the city's site frame the widget now, and if not, exactly
+// how the service's operator allows it (GET /api/v1/embed/origins/check).
+import { $, apiErrorText, el, fetchJson, pageConfig, t } from "../common.js";
+
+// A line of text followed by a copyable value in <code>.
+function how(text, value) {
+  const p = el("p", null, text + " ");
+  p.appendChild(el("code", null, value));
+  return p;
+}
+
+// The origin of what was typed when the browser can read it as an address (a pasted page
+// address with a path): a hint for the web team, the server still decides.
+function suggestion(text) {
+  try {
+    const u = new URL(text.includes("://") ? text : "https://" + text);
+    return u.protocol === "https:" || u.protocol === "http:" ? u.origin : null;
+  } catch (e) {
+    return null;
+  }
+}
+
+function show(res, typed) {
+  const out = $("origin-result");
+  out.textContent = "";
+  if (res.status === 400) {
+    out.className = "origin-result origin-no";
+    const en = pageConfig().lang === "en" && res.body.error && res.body.error.message;
+    out.appendChild(el("p", null, en ? res.body.error.message : t("embed_origin_invalid")));
+    const hint = suggestion(typed);
+    if (hint && hint !== typed) out.appendChild(el("p", null, t("embed_origin_suggest", { origin: hint })));
+    return;
+  }
+  if (!res.ok) {
+    out.className = "origin-result origin-no";
+    out.appendChild(el("p", null, apiErrorText(res)));
+    return;
+  }
+  const b = res.body;
+  if (b.allowed) {
+    out.className = "origin-result origin-ok";
+    out.appendChild(el("p", null, t("embed_origin_allowed",
+      { origin: b.origin, via: t("embed_origin_via_" + b.allowed_by) })));
+    return;
+  }
+  out.className = "origin-result origin-no";
+  out.appendChild(el("p", "origin-verdict", t("embed_origin_refused", { origin: b.origin })));
+  const admin = el("p", null, t("embed_origin_how_admin", { s: b.propagation_s }) + " ");
+  const link = el("a", null, new URL(b.how.admin_page, window.location.href).href);
+  link.href = b.how.admin_page;
+  admin.appendChild(link);
+  out.appendChild(admin);
+  out.appendChild(how(t("embed_origin_how_cli"), b.how.cli));
+  out.appendChild(how(t("embed_origin_how_setting"), b.how.environment));
+}
+
+export function initOriginCheck() {
+  const form = $("origin-form");
+  if (!form) return;
+  const input = $("origin");
+  let asked = 0;
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const typed = input.value.trim();
+    const mine = ++asked;
+    const out = $("origin-result");
+    out.className = "origin-result";
+    out.textContent = t("embed_origin_checking");
+    fetchJson(form.dataset.checkUrl + "?origin=" + encodeURIComponent(typed)).then((res) => {
+      if (mine === asked) show(res, typed);  // only the latest answer
+    });
+  });
+}
