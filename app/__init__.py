@@ -35,11 +35,12 @@ def create_app(
     app.json = BoundedJSONProvider(app)  # request JSON nested too deep is a 400, not a 500
     app.json.ensure_ascii = False  # Hangul as text, not \u escapes
 
-    from app import api, commands, errors, extensions, i18n, pages, privacy, security
+    from app import api, assets, commands, errors, extensions, i18n, pages, privacy, security
 
     errors.init_app(app)
     privacy.init_app(app)
     security.init_app(app)
+    assets.init_app(app)  # compression, versioned static URLs and their caching
     i18n.init_app(app)
     extensions.init_app(app)
     commands.init_app(app)

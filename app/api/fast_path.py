@@ -6,8 +6,10 @@ signals, routing, hooks, building a Response and its headers) cost about as much
 itself. This path runs the very same code (``app.api.search.nearest_answer`` / ``within_answer``)
 inside an app context and answers with the same headers as the Flask routes; anything else —
 another path or method, or any error — goes to Flask, which answers it as before (the JSON
-error envelope, logging, 500s). ``tests/test_fast_reads.py`` checks that both paths give
-identical answers, and that no request hook was added that this path would skip.
+error envelope, logging, 500s). Its answers are compressed as Flask-Compress compresses the
+Flask path's (``app.assets.compress_body``: brotli or gzip as ``Accept-Encoding`` asks, from
+500 bytes, ``Vary: Accept-Encoding`` always). ``tests/test_fast_reads.py`` checks that both paths
+give identical answers, and that no request hook was added that this path would skip.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from flask import Flask
+from werkzeug.http import http_date
 from werkzeug.wrappers import Request
 
 from app.api import search as api
 from app.api.params import Args
+from app.assets import compress_body
 
 PREFIX = api.bp.url_prefix
 ROUTES: dict[str, Callable[[Args, str], tuple[str, str]]] = {
@@ -43,11 +47,16 @@ class FastReads:
             with self.app.app_context():
                 body, mimetype = answer(Args(Request(environ).args),
                                         environ.get("HTTP_ACCEPT", ""))
+                # Compressed as Flask-Compress does on the Flask path (app.assets).
+                data, encoding = compress_body(body.encode(),
+                                               environ.get("HTTP_ACCEPT_ENCODING", ""))
         except Exception:  # Flask answers every error, in the usual envelope
             return self.flask_wsgi_app(environ, start_response)
-        data = body.encode()
-        start_response("200 OK", [("Content-Type", mimetype),
-                                  ("Content-Length", str(len(data))), *self.headers])
+        headers = [("Content-Type", mimetype), ("Content-Length", str(len(data))), *self.headers,
+                   ("Vary", "Accept-Encoding")]
+        if encoding is not None:  # and a Date, as werkzeug's make_conditional adds there
+            headers += [("Content-Encoding", encoding), ("Date", http_date())]
+        start_response("200 OK", headers)
         return [data]
 
 
