@@ -28,7 +28,8 @@ MEASURES = ("share_500", "share_1000", "share_2000", "nearest_m", "sfca", "e2sfc
 HIGHER_IS_WORSE = {"nearest_m", "children_per_place", "children"}
 
 
-def _fmt(measure: str, value: float | None) -> str:
+def fmt_value(measure: str, value: float | None) -> str:
+    """A measure's value as the map shows it ("–" when unknown)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if measure.startswith("share_"):
@@ -65,7 +66,7 @@ def build_map(df: pd.DataFrame, shapes: list, measure: str, deserts: dict[str, t
     gdf = gpd.GeoDataFrame({
         "key": df["key"].to_numpy(),
         "name": [html.escape(str(n)) for n in df["name"]],
-        "value": [_fmt(measure, v) for v in df[measure]],
+        "value": [fmt_value(measure, v) for v in df[measure]],
         "colour": [scale(v) if v is not None and not pd.isna(v) and math.isfinite(v) else "#9e9e9e"
                    for v in df[measure]],
     }, geometry=shapes, crs="EPSG:4326")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -155,14 +156,55 @@ class Analysis:
     # built); more is an :class:`AnalysisLimit` naming the limit. Infinite: no limit.
     max_fca_pairs: float = math.inf
     _unit_cache: dict = field(default_factory=dict, repr=False)
+    # One computation at a time per analysis: a request that needs what another thread (the
+    # warm-up, the page's other requests) is computing waits for it rather than doing it again.
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # --- unit level ---------------------------------------------------------------------
     def unit_measures(self, service: str, period: str) -> UnitMeasures:
-        """Measures of each demand unit (cached)."""
+        """Measures of each demand unit (cached; computed once, whatever the threads)."""
         key = (service, period)
-        if key not in self._unit_cache:
-            self._unit_cache[key] = self._compute_units(service, period)
-        return self._unit_cache[key]
+        found = self._unit_cache.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            if key not in self._unit_cache:
+                self._unit_cache[key] = self._compute_units(service, period)
+            return self._unit_cache[key]
+
+    def _service_pairs(self, service: str, reach_m: float
+                       ) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray] | None:
+        """What does not depend on the period, computed once per service: the demand–provider
+        pairs within ``reach_m`` of every provider of the service, whatever its hours (provider
+        ids -> their column, and i, j, d). ``None`` when they would be more than
+        ``max_fca_pairs`` (each period's own, fewer, pairs are built then)."""
+        cache = self._unit_cache.setdefault("service_pairs", {})
+        key = (service, reach_m)
+        if key not in cache:
+            every = build_supply(self.facilities, service, None, self.week_of, "capacity", None,
+                                 self.locale)
+            dxy = np.column_stack([self.units.x_m, self.units.y_m])
+            sxy = np.column_stack([every.x_m, every.y_m])
+            column = {fid: k for k, fid in enumerate(every.ids)}
+            if len(column) < len(every) or (math.isfinite(self.max_fca_pairs) and coverage
+                                            .estimate_pairs(dxy, sxy, reach_m) > self.max_fca_pairs):
+                cache[key] = None  # ids that repeat, or too much work for all hours at once
+            else:
+                cache[key] = (column, *fca.catchment_pairs(dxy, sxy, reach_m))
+        return cache[key]
+
+    def _pairs(self, service: str, supply: Supply, dxy: np.ndarray, sxy: np.ndarray,
+               reach_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The pairs of the providers open in one period: the service's pairs, filtered."""
+        base = self._service_pairs(service, reach_m)
+        if base is None:
+            return fca.catchment_pairs(dxy, sxy, reach_m)
+        column, i, j, d = base
+        remap = np.full(len(column), -1, dtype=np.int64)
+        remap[[column[fid] for fid in supply.ids]] = np.arange(len(supply))
+        jj = remap[j]
+        keep = jj >= 0
+        return i[keep], jj[keep], d[keep]
 
     def _compute_units(self, service: str, period: str) -> UnitMeasures:
         spec = services().get(service)
@@ -181,7 +223,7 @@ class Analysis:
         reach = max(p.catchment_m, p.bands_m[-1])
         self._check_pairs(dxy, sxy, reach, service)
         nearest = coverage.nearest_distance_m(dxy, sxy)
-        i, j, d = fca.catchment_pairs(dxy, sxy, reach)
+        i, j, d = self._pairs(service, supply, dxy, sxy, reach)
         one = fca.step_weights(d, (p.catchment_m,), (1.0,))
         sfca = fca.from_cost_pairs(children, supply.places, i, j, one)
         e2 = fca.from_cost_pairs(children, supply.places, i, j, fca.step_weights(d, p.bands_m, p.weights))
@@ -202,9 +244,10 @@ class Analysis:
         """The providers of ``service`` open for ``period`` and their places (cached)."""
         cache = self._unit_cache.setdefault("supply", {})
         if (service, period) not in cache:
-            cache[(service, period)] = build_supply(
-                self.facilities, service, period, self.week_of, self.params.supply_value,
-                self.vacancies, self.locale)
+            with self._lock:
+                cache[(service, period)] = build_supply(
+                    self.facilities, service, period, self.week_of, self.params.supply_value,
+                    self.vacancies, self.locale)
         return cache[(service, period)]
 
     def children_of(self, service: str) -> np.ndarray:

@@ -69,8 +69,15 @@ def build_supply(facilities: Sequence[Facility], service: str, period: str | Non
     if value not in SUPPLY_VALUES:
         raise SupplyError(f"supply value {value!r} is not one of {', '.join(SUPPLY_VALUES)}")
     wins = windows(period, week_of, locale) if period else []
-    chosen = [f for f in facilities
-              if serves(f, service) and (not wins or open_for(f, wins, locale))]
+    # Many providers keep the same hours: decide once per distinct week (hours are values).
+    is_open: dict[object, bool] = {}
+
+    def open_now(f: Facility) -> bool:
+        if f.hours not in is_open:
+            is_open[f.hours] = open_for(f, wins, locale)
+        return is_open[f.hours]
+
+    chosen = [f for f in facilities if serves(f, service) and (not wins or open_now(f))]
     places, unknown = [], 0
     for f in chosen:
         n = f.capacity if value == "capacity" else (vacancies(f, service) if vacancies else None)

@@ -61,10 +61,12 @@ def test_api_known_area_still_answers(app, token):
 
 @pytest.mark.parametrize("query", UNKNOWN)
 def test_planner_page_shows_the_error(signed_in, query):
+    """The page is sent at once; its data request is the 400 the page shows (#planner-error)."""
     r = signed_in.get(f"/planner?{query}")
-    assert r.status_code == 200
-    html = r.get_data(as_text=True)
-    assert 'id="planner-error"' in html and "not an area of the demand layer" in html
+    assert r.status_code == 200 and 'id="planner-status"' in r.get_data(as_text=True)
+    r = signed_in.get(f"/planner/data.json?{query}")
+    assert (r.status_code, r.json["error"]["field"]) == (400, "area")
+    assert "not an area of the demand layer" in r.json["error"]["message"]
 
 
 @pytest.mark.parametrize("query", UNKNOWN[:3])
@@ -78,6 +80,9 @@ def test_planner_export_and_script_are_400s(signed_in, query):
 def test_planner_page_with_a_known_area_draws(signed_in):
     r = signed_in.get("/planner?area=41110&level=grid")
     assert r.status_code == 200 and 'id="planner-error"' not in r.get_data(as_text=True)
+    r = signed_in.get("/planner/data.json?area=41110&level=grid")
+    assert r.status_code == 200
+    assert len(r.json["areas"]["features"]) == len(r.json["rows"]) > 0
 
 
 def test_an_empty_table_never_reaches_folium(signed_in, monkeypatch):
@@ -90,6 +95,6 @@ def test_an_empty_table_never_reaches_folium(signed_in, monkeypatch):
         return df.iloc[0:0], analysis
 
     monkeypatch.setattr(planning_requests, "measures_frame", empty)
-    r = signed_in.get("/planner?level=sigungu")
-    assert r.status_code == 200
-    assert "no areas to draw at level sigungu" in r.get_data(as_text=True)
+    r = signed_in.get("/planner/data.json?level=sigungu&measure=children")
+    assert (r.status_code, r.json["error"]["field"]) == (400, "level")
+    assert "no areas to draw at level sigungu" in r.json["error"]["message"]

@@ -1,6 +1,7 @@
 // Scenario editing on the folium map: add a centre where you click, close or resize a provider
 // by clicking it; the scenario goes to the server in the query form's "scenario" field.
 import { $, fetchJson, pageConfig, t } from "../common.js";
+import { busy } from "./progress.js";
 
 export function setupScenario(map) {
   const cfg = pageConfig();
@@ -12,6 +13,8 @@ export function setupScenario(map) {
     o.textContent = cfg.hours_presets[k];
     presets.appendChild(o);
   });
+  // A new centre takes hours that cover the chosen service's time of day (editable here).
+  presets.value = cfg.preset_for[cfg.service + "/" + cfg.period] || "round_the_clock";
   const editLayer = L.layerGroup().addTo(map);
   const providerLayer = L.layerGroup().addTo(map);
   let mode = null;
@@ -25,7 +28,7 @@ export function setupScenario(map) {
     editLayer.clearLayers();
     scenario.add.forEach((a) => {
       L.circleMarker([a.lat, a.lon], { radius: 9, color: "#08519c", weight: 3, fillColor: "#6baed6",
-        fillOpacity: 0.9, className: "scenario-added" }).addTo(editLayer);
+        fillOpacity: 0.9, className: "scenario-added", pane: "plannerMarkers" }).addTo(editLayer);
     });
     summary();
   }
@@ -43,7 +46,8 @@ export function setupScenario(map) {
   function providerMarker(f) {
     const closed = scenario.close.indexOf(f.id) >= 0;
     const mk = L.circleMarker([f.lat, f.lon], { radius: 5, weight: 1, color: "#333",
-      fillColor: closed ? "#000" : "#fff", fillOpacity: 1, className: "planner-provider" });
+      fillColor: closed ? "#000" : "#fff", fillOpacity: 1, className: "planner-provider",
+      pane: "plannerMarkers" });
     mk.bindTooltip(document.createTextNode(f.name));  // text, never HTML
     mk.on("click", () => {
       if (mode === "resize") {
@@ -63,16 +67,32 @@ export function setupScenario(map) {
     });
     return mk;
   }
+  // Every provider of the service in view, page after page (the API pages at most 20,000
+  // at a time and says where the next page is); a newer call supersedes an older one.
+  let loading = 0;
   function loadProviders() {
     const b = map.getBounds();
     let q = "bbox=" + [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(",") +
-      "&fields=compact&limit=5000";
+      "&fields=compact&limit=20000";
     const kinds = cfg.kinds[cfg.service] || [];
     if (kinds.length) q += "&kind=" + kinds.join(",");
-    fetchJson("/api/v1/facilities?" + q).then((res) => {
+    const call = ++loading;
+    const found = [];
+    const done = busy($("planner-results"), $("planner-status"), t("planner_loading_providers"));
+    const page = (url) => fetchJson(url).then((res) => {
+      if (call !== loading) { done(); return; }
+      if (res.status !== 200) {
+        done((res.body.error && res.body.error.message) || t("error"));
+        return;
+      }
+      res.body.results.forEach((f) => found.push(f));
+      if (res.body.next) { page(res.body.next); return; }
       providerLayer.clearLayers();
-      (res.body.results || []).forEach((f) => providerMarker(f).addTo(providerLayer));
+      found.forEach((f) => providerMarker(f).addTo(providerLayer));
+      document.body.dataset.providersShown = String(found.length);
+      done(t("planner_providers_shown", { n: found.length.toLocaleString("en-US") }));
     });
+    page("/api/v1/facilities?" + q);
   }
 
   function isEmpty() {
