@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from flask import Flask
 
-_QUERY = re.compile(r"\?[^\s\"]*")
+# A query string runs to the next whitespace, quotes and all: a scenario's JSON in a URL
+# ({"lon":127.0,…}) holds quotes, and stopping at one would log the coordinates after it.
+_QUERY = re.compile(r"\?\S*")
 _TOKEN = re.compile(r"dlb_[A-Za-z0-9]+_[A-Za-z0-9_\-]+")
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[^\s\"]+")
 
@@ -48,7 +50,7 @@ SAFE_ENVIRON = frozenset({
 
 
 def redact_text(text: str) -> str:
-    """``text`` with query strings (``?…`` up to a space or quote) replaced by ``?[redacted]``
+    """``text`` with query strings (``?…`` up to whitespace) replaced by ``?[redacted]``
     and tokens (``dlb_…``, ``Bearer …``) by ``[redacted]``."""
     if "?" in text:
         text = _QUERY.sub("?[redacted]", text)

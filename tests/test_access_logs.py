@@ -246,3 +246,18 @@ def test_scrubbing_costs_microseconds():
         scrub_access_atoms(dict(atoms))
     per_request_us = (time.perf_counter() - start) * 1000
     assert per_request_us < 1000, per_request_us  # about 20 µs on a busy 2-core machine
+
+
+@pytest.mark.parametrize("path", [
+    '/planner?scenario={"add":[{"lon":127.028561,"lat":37.263661}]}',
+    "/api/v1/facilities/nearest?q=\"x\"&lat=37.263661&lon=127.028561",
+    "/x?a='1'&lat=37.263661;lon=127.028561",
+])
+def test_query_with_quotes_is_redacted_whole(path):
+    # The development server's line: '"%s" %s %s' with the request line as an argument.
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '"%s" %s %s',
+                               (f"GET {path} HTTP/1.1", "200", "-"), None)
+    assert RedactQueryStrings().filter(record)
+    line = record.getMessage()
+    assert "37.263661" not in line and "127.028561" not in line
+    assert line.endswith('?[redacted] HTTP/1.1" 200 -')
