@@ -18,6 +18,16 @@ REGISTRY_PATH = None
 REGISTRY_CHECK_SECONDS = 2.0
 # A vacancy figure older than this counts as unknown, never as available.
 AVAILABILITY_MAX_AGE_HOURS = 24
+# The pages show a figure older than this (minutes) as the last report ("3시간 전 자리 있었음"),
+# not in the colour of a fact: providers report at least at each shift change (every few hours).
+AVAILABILITY_FRESH_MINUTES = 180
+# The pages show the walk only up to this many minutes (about 1.8 km at 4 km/h with the 1.3
+# detour factor); farther, the distance alone.
+WALKING_MAX_MINUTES = 35
+# A search whose home lies farther than this (metres) from every provider of the registry's
+# bounding box is answered with "outside_coverage": true, so the page can say the place is
+# outside the area the registry covers (a home in 부산 on a 경기도 registry).
+SEARCH_COVERAGE_MARGIN_M = 15_000
 # Results per search request.
 SEARCH_DEFAULT_LIMIT = 10
 SEARCH_MAX_LIMIT = 100
@@ -40,6 +50,10 @@ MAP_ZOOM = 10
 # Sites allowed to embed /embed in an iframe (Content-Security-Policy frame-ancestors), e.g.
 # ["https://www.suwon.go.kr"]. Every other page refuses to be framed.
 EMBED_ALLOWED_ORIGINS: list[str] = []
+# Origins admins add without a restart (/admin/embed-origins, the admin API or
+# `flask embed-origins add`) live in the database; each server process reads that list at most
+# once per this many seconds, so a change reaches every process within it.
+EMBED_ORIGINS_CACHE_S = 5.0
 
 # Planner sessions (/planner, signed in with an admin token) end after this many minutes
 # without a request, and this many hours after sign-in however busy; also when the token is
@@ -55,8 +69,18 @@ SESSION_COOKIE_SECURE = False
 # TLS-terminating proxy, so the app knows a request came over HTTPS (werkzeug's ProxyFix).
 TRUSTED_PROXIES = 0
 
-# Place search: geocoders asked in turn ("module:Class"); the first is the offline gazetteer.
-GEOCODERS = ["app.geo.geocoding:GazetteerGeocoder"]
+# Place search: geocoders asked in turn ("module:Class"): road-name and lot-number addresses,
+# then the offline gazetteer of administrative names.
+GEOCODERS = ["app.geo.geocoding:AddressGeocoder", "app.geo.geocoding:GazetteerGeocoder"]
+# Exact addresses (optional): a geocoding service, "vworld" (VWorld's address API, getcoord) or
+# "kakao" (Kakao Local's address search), and its API key. Empty (the default): offline only, an
+# address is placed at the area it names (its 읍면동, or the 시군구 of a road) marked approximate.
+# GEOCODER_URL: the service's address when not its public one; any failure or no answer within
+# GEOCODER_TIMEOUT_S seconds gives the offline answer. The key is never logged nor shown.
+GEOCODER_PROVIDER = ""
+GEOCODER_KEY = ""
+GEOCODER_URL = ""
+GEOCODER_TIMEOUT_S = 3.0
 
 # Where provider reports live: a SQLAlchemy URL such as
 # postgresql+psycopg://user:pass@host/dolbom. None: SQLite (WAL) in the instance folder.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
@@ -19,9 +20,10 @@ from werkzeug.datastructures import MultiDict
 
 from app import config
 from app.api.params import Args, reject_repeated_or_empty, reject_unknown
+from app.live.record import MAX_ITEMS, MAX_PLACES, VACANCY_KEYS
 from app.search.index import MODES
 from app.search.locale import EARLIEST_YEAR
-from app.search.model import ESTABLISHMENT_TYPES, KINDS, PROGRAMMES, SERVICES, STATUSES
+from app.search.model import ESTABLISHMENT_TYPES, KINDS, PROGRAMMES, REGULAR, SERVICES, STATUSES
 
 API_PREFIX = "/api/v1"
 
@@ -36,6 +38,7 @@ class Param:
     required: bool = False
     where: str = "query"
     explode: bool | None = None
+    media: str | None = None  # a value in this media type (JSON text), described by schema
 
 
 @dataclass
@@ -239,7 +242,33 @@ def component_schemas() -> dict[str, Any]:
                                    "radius_m": {"type": "number"},
                                    "day_type": {"type": "string",
                                                 "description": "which hours apply that day: "
-                                                               "mon … sun or holiday"}}},
+                                                               "mon … sun or holiday"},
+                                   "outside_coverage": {
+                                       "type": "boolean",
+                                       "description": "nearest only: the home lies farther than "
+                                                      "SEARCH_COVERAGE_MARGIN_M from every "
+                                                      "provider's box: outside the area the "
+                                                      "registry covers"},
+                                   "coverage_name": {"type": "string",
+                                                     "description": "nearest only: the area the "
+                                                                    "registry covers"},
+                                   "empty": {
+                                       "type": "object",
+                                       "description": "nearest only, when nothing matched: why "
+                                                      "(programme rules the family does not meet: "
+                                                      "programme_age, programme_not_in_sigun, "
+                                                      "programme_residence), the first condition "
+                                                      "(available, window, services, programme, "
+                                                      "kind, region, radius) whose removal finds a "
+                                                      "provider, that nearest provider, and the "
+                                                      "언제나돌봄 hotline",
+                                       "required": ["reasons", "without", "nearest", "hotline"],
+                                       "properties": {
+                                           "reasons": {"type": "array", "items": {"type": "object"}},
+                                           "without": nullable({"type": "string"}),
+                                           "nearest": {"allOf": [{"$ref": "#/components/schemas/Hit"}],
+                                                       "nullable": True},
+                                           "hotline": nullable({"type": "string"})}}}},
         "FacilityPage": {
             "type": "object", "required": ["results", "count", "total", "next", "synthetic"],
             "properties": {"results": {"type": "array", "items": {"oneOf": [
@@ -288,13 +317,38 @@ def component_schemas() -> dict[str, Any]:
         "Places": {"type": "object", "required": ["results", "suggestions"],
                    "properties": {
                        "results": {"type": "array", "items": {
-                           "type": "object", "required": ["name", "type", "lon", "lat"],
-                           "properties": {"name": text,
-                                          "type": {"type": "string",
-                                                   "enum": ["area", "facility"]},
-                                          "level": nullable(text), "code": nullable(text),
-                                          "lon": {"type": "number"}, "lat": {"type": "number"},
-                                          "detail": nullable(text)}}},
+                           "type": "object",
+                           "required": ["name", "type", "lon", "lat", "precision", "approximate"],
+                           "properties": {
+                               "name": text,
+                               "type": {"type": "string", "enum": ["area", "address", "facility"],
+                                        "description": "address: a road-name (도로명) or lot-number "
+                                                       "(지번) address"},
+                               "level": nullable(text), "code": nullable(text),
+                               "lon": {"type": "number"}, "lat": {"type": "number"},
+                               "detail": {**nullable(text),
+                                          "description": "a station's lines, a school's address, a "
+                                                         "facility's 시군구"},
+                               "name_en": {**nullable(text),
+                                           "description": "the place's name in English (romanised, "
+                                                          "or as the station data writes it)"},
+                               "precision": {
+                                   "type": "string", "enum": ["exact", "area"],
+                                   "description": "what lon/lat stand for: 'exact' the address, "
+                                                  "station, school or facility itself; 'area' a "
+                                                  "representative point of an area (level, code)"},
+                               "approximate": {
+                                   "type": "boolean",
+                                   "description": "true when an address is placed at the area it "
+                                                  "names (its 읍면동 or 리; for a road name its "
+                                                  "시군구), not at the address: no geocoding service "
+                                                  "is configured, or it failed or knew no such "
+                                                  "address. Say so to the user."},
+                               "matched": {
+                                   **nullable(text),
+                                   "description": "for an address: the area it was placed at when "
+                                                  "approximate (e.g. '경기도 수원시 영통구'), else "
+                                                  "the address the geocoding service matched"}}}},
                        "suggestions": {"type": "array", "items": text}}},
         **_provider_schemas(),
         "Error": {
@@ -306,25 +360,56 @@ def component_schemas() -> dict[str, Any]:
     }
 
 
+#: An opening interval as the report checks it: a start from 00:00 to 23:59, an end at most
+#: 48:00 (that the end is after the start is the one rule a pattern does not say).
+INTERVAL_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]-(([0-3][0-9]|4[0-7]):[0-5][0-9]|48:00)$"
+
+
+@functools.lru_cache(maxsize=1)
+def plain_text_pattern() -> str:
+    """A pattern for text with no control, format (bidi, zero-width) or private-use character
+    of the BMP: the Unicode categories Cc, Cf and Co that ``app.live.record`` refuses, from
+    :mod:`unicodedata`. Those beyond the BMP (tags, planes 15-16) and lone surrogates (Cs) are
+    refused too, but a pattern cannot name them portably (ECMA 262 without the u flag, and
+    the generators that read it, see UTF-16 units)."""
+    runs: list[list[int]] = []
+    for cp in range(0x10000):
+        if 0xD800 <= cp <= 0xDFFF or unicodedata.category(chr(cp)) not in ("Cc", "Cf", "Co"):
+            continue
+        if runs and runs[-1][1] == cp - 1:
+            runs[-1][1] = cp
+        else:
+            runs.append([cp, cp])
+    chars = (f"\\u{a:04X}" if a == b else f"\\u{a:04X}-\\u{b:04X}" for a, b in runs)
+    return "^[^" + "".join(chars) + "]*$"
+
+
 def _provider_schemas() -> dict[str, Any]:
     text = {"type": "string"}
-    places = {"type": "integer", "minimum": 0, "maximum": 10000}
+    places = {"type": "integer", "minimum": 0, "maximum": MAX_PLACES}
     when = {"type": "string", "format": "date-time",
             "description": "ISO 8601; without an offset, in the registry's zone; from "
                            f"{EARLIEST_YEAR} on, starting at most {config.REPORT_HORIZON_DAYS} "
                            "days ahead of now"}
     window: dict[str, Any] = {"type": "object", "required": ["start", "end"],
                               "properties": {"start": when, "end": when}}
+    slots = {"type": "array", "maxItems": min(MAX_ITEMS, config.REPORT_MAX_SLOTS), "items": {
+        **window, "required": ["start", "end", "places"], "additionalProperties": False,
+        "properties": {**window["properties"], "places": places}}}
     content = {
-        "vacancies": {"type": "object", "additionalProperties": places,
-                      "description": "places per programme ('regular' for ordinary places)"},
-        "slots": {"type": "object", "additionalProperties": {"type": "array", "items": {
-            **window, "additionalProperties": False,
-            "properties": {**window["properties"], "places": places}}},
-            "description": f"at most {config.REPORT_MAX_SLOTS} slots in all"},
+        "vacancies": {"type": "object", "additionalProperties": False,
+                      "properties": {key: places for key in VACANCY_KEYS},
+                      "description": f"places per programme ('{REGULAR}' for ordinary places; "
+                                     "only the programmes the provider runs)"},
+        "slots": {"type": "object", "additionalProperties": False,
+                  "properties": {key: slots for key in PROGRAMMES},
+                  "description": f"at most {config.REPORT_MAX_SLOTS} slots in all, of the "
+                                 "programmes the provider runs"},
         "hours": {"type": "object", "maxProperties": config.REPORT_MAX_HOURS_DATES,
-                  "additionalProperties": {"type": "array", "items": text,
-                                           "maxItems": config.REPORT_MAX_INTERVALS_PER_DATE},
+                  "additionalProperties": {"type": "array", "items": {
+                      "type": "string", "pattern": INTERVAL_PATTERN,
+                      "description": "HH:MM-HH:MM, the end after the start"},
+                      "maxItems": config.REPORT_MAX_INTERVALS_PER_DATE},
                   "description": "changed hours for a date (YYYY-MM-DD, from "
                                  f"{EARLIEST_YEAR} until {config.REPORT_HORIZON_DAYS} days "
                                  "ahead): [] for closed"},
@@ -333,6 +418,7 @@ def _provider_schemas() -> dict[str, Any]:
             "properties": {**window["properties"],
                            "reason": {"type": "string",
                                       "maxLength": config.REPORT_MAX_REASON_CHARS,
+                                      "pattern": plain_text_pattern(),
                                       "description": "plain text, no control characters"}}}},
     }
     return {
@@ -357,8 +443,13 @@ def _provider_schemas() -> dict[str, Any]:
         "WhoAmI": {"type": "object", "required": ["role"],
                    "properties": {"role": {"type": "string", "enum": ["provider", "admin"]},
                                   "facility_id": nullable(text),
-                                  "facility_name": nullable(text)}},
+                                  "facility_name": nullable(text),
+                                  "programmes": {"type": "array", "items": {
+                                      "type": "string", "enum": list(PROGRAMMES)},
+                                      "description": "the programmes the facility runs, "
+                                                     "whose places it reports (empty for admin)"}}},
         **_coverage_schemas(),
+        **_embed_origin_schemas(),
         "Report": {"type": "object", "required": ["not_reported_by_sigungu", "over_capacity"],
                    "properties": {"not_reported_by_sigungu": {"type": "object"},
                                   "over_capacity": {"type": "array"}}},
@@ -368,6 +459,11 @@ def _provider_schemas() -> dict[str, Any]:
 def _coverage_schemas() -> dict[str, Any]:
     from app.api.coverage import openapi_schemas  # the planners' API keeps its own (and checks
     return openapi_schemas()                      # request bodies against the same)
+
+
+def _embed_origin_schemas() -> dict[str, Any]:
+    from app.api.embed_origins import openapi_schemas
+    return openapi_schemas()
 
 
 _ERROR_TEXT = {400: "A parameter is missing, malformed or out of range",
@@ -388,7 +484,11 @@ def _operation(view: DocumentedView, app: Flask) -> dict[str, Any]:
                 not {"enum", "pattern", "minLength"} & schema.keys():
             schema = {**schema, "minLength": 1}  # an empty value is a 400 (check_query)
         item = {"name": p.name, "in": p.where, "required": p.required or p.where == "path",
-                "description": p.description, "schema": schema}
+                "description": p.description}
+        if p.media:
+            item["content"] = {p.media: {"schema": schema}}
+        else:
+            item["schema"] = schema
         if p.explode is not None:
             item["style"], item["explode"] = "form", p.explode
         params.append(item)

@@ -256,7 +256,8 @@ def whoami() -> Response:
     who = principal()
     facility = get_index().by_id.get(who.facility_id) if who.facility_id else None
     return jsonify({"role": who.role, "facility_id": who.facility_id,
-                    "facility_name": facility.name if facility else None})
+                    "facility_name": facility.name if facility else None,
+                    "programmes": sorted(facility.programmes) if facility else []})
 
 
 @bp.get("/admin/report")

@@ -3,6 +3,7 @@ a GeoJSON FeatureCollection with ``format=geojson`` or ``Accept: application/geo
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -20,6 +21,7 @@ from app.api.serialize import (
     facility_json,
     facility_text,
     feature_collection_body,
+    hit_text,
     hits_text,
     results_body,
 )
@@ -27,8 +29,12 @@ from app.errors import InvalidParameter, NotFound, clip
 from app.extensions.geocoder import get_geocoder
 from app.extensions.registry import get_index, get_registry, sync_live
 from app.geo import admin, gazetteer
+from app.geo.address import AREA_LEVELS, Located
+from app.geo.geocoding import Found
+from app.reference import programmes_document
+from app.search.diagnosis import Diagnosis, diagnose
 from app.search.hours import DAY_TYPES
-from app.search.index import MODES, Criteria, Hit
+from app.search.index import MODES, Criteria, FacilityIndex, Hit
 from app.search.model import KINDS, PROGRAMMES, Facility
 from app.security import API_HEADERS
 
@@ -60,18 +66,22 @@ def _filter_params(app: Flask) -> list[Param]:
     cfg = app.config
     services = {"type": "array", "minItems": 1,
                 "items": {"type": "string", "enum": list(p.SERVICE_FILTERS)}}
+    regions, programmes = _known_regions(app), _known_programmes(app)
     window = (f"both ends from {cfg['SEARCH_WINDOW_PAST_DAYS']:g} day(s) before now to "
               f"{cfg['SEARCH_WINDOW_AHEAD_DAYS']:g} days ahead")
     return [
         Param("kind", _kinds_schema(), "provider kinds, comma-separated", explode=False),
-        Param("programme", {"type": "string", "enum": list(PROGRAMMES)},
+        Param("programme", {"type": "string", "enum": list(programmes)} if programmes else
+              _none_of("the 언제나돌봄 programmes are run by 경기도 시군, outside this "
+                       "registry's area"),
               "언제나돌봄 programme the provider takes part in, with the programme's rules "
               "(app/reference/programmes.json): the child's age (with age_months or birth_date), "
               "where the family lives (the home's 시군구) and the 시군 that run it"),
         Param("service", services, "daycare services it must offer (all of them)",
               explode=False),
         # The codes the region check accepts, listed when the document is made.
-        Param("region", {"type": "string", "enum": sorted(_known_regions(app))},
+        Param("region", {"type": "string", "enum": sorted(regions)} if regions else
+              _none_of("this registry has no 시군구 regions"),
               "only providers in this 시군구 or 시군 (a 시 code such as 41110 수원시 covers its "
               "구 41111-41117); home-visit providers: those serving part of it"),
         Param("age_months", {"type": "integer", "minimum": 0, "maximum": p.MAX_AGE_MONTHS},
@@ -201,16 +211,30 @@ def _gyeonggi_regions() -> frozenset[str]:
 
 
 def _known_regions(app: Flask) -> frozenset[str]:
-    """The region codes a search accepts: those of the registry's providers and every
-    경기도 시군구 and 시군."""
-    return app.extensions["dolbom_registry"].index.regions | _gyeonggi_regions()
+    """The region codes a search accepts, those that can match in the registry's area: the
+    regions of its providers and, for a registry in Korea, every 경기도 시군구 and 시군 (none of
+    these for a registry elsewhere, whose providers have no 시군구)."""
+    store = app.extensions["dolbom_registry"]
+    korea = store.registry.locale.is_korea
+    return store.index.regions | (_gyeonggi_regions() if korea else frozenset())
+
+
+def _known_programmes(app: Flask) -> tuple[str, ...]:
+    """The programmes a search accepts: the 언제나돌봄 programmes in a registry in Korea; none
+    elsewhere (their rules need a home in a 경기도 시군 that runs them)."""
+    return PROGRAMMES if app.extensions["dolbom_registry"].registry.locale.is_korea else ()
+
+
+def _none_of(what: str) -> dict[str, Any]:
+    """The schema of a filter no value of which can match in this registry's area."""
+    return {"type": "string", "not": {}, "description": f"none: {what}"}
 
 
 def _criteria(args: p.Args, home: tuple[float, float] | None, now: datetime) -> Criteria:
     cfg = current_app.config
     start, end = p.window(args, now, timedelta(days=cfg["SEARCH_WINDOW_PAST_DAYS"]),
                           timedelta(days=cfg["SEARCH_WINDOW_AHEAD_DAYS"]))
-    filters = p.filters(args)
+    filters = p.filters(args, _known_programmes(current_app))
     region = p.region(args, lambda: _known_regions(current_app))
     home_sigungu = None
     # Home-visit providers (their service areas) and programmes (their residence rules) need
@@ -249,9 +273,32 @@ def nearest_answer(args: p.Args, accept: str) -> tuple[str, str]:
         radius = p.number(args, "radius_m", minimum=0, maximum=cfg["SEARCH_MAX_RADIUS_M"])
         c = _criteria(args, home, now)
     sync_live()
-    hits = get_index().nearest(*home, c, now, limit, radius_m=radius, work=work, mode=mode)
-    return _answer(_hits(hits), {"mode": mode, "count": len(hits),
-                                 "day_type": _day_type(c.start or now)}, args, accept)
+    index = get_index()
+    hits = index.nearest(*home, c, now, limit, radius_m=radius, work=work, mode=mode)
+    extra: dict[str, Any] = {"mode": mode, "count": len(hits), "day_type": _day_type(c.start or now),
+                             **_coverage_meta(index, home)}
+    if not hits:
+        extra["empty"] = _empty_meta(diagnose(index, *home, c, now, radius_m=radius, work=work, mode=mode))
+    return _answer(_hits(hits), extra, args, accept)
+
+
+def _empty_meta(d: Diagnosis) -> dict[str, Any]:
+    """Why nothing was found (:func:`app.search.diagnosis.diagnose`), with the hotline from
+    ``programmes.json`` for a family that needs a person."""
+    return {"reasons": d.reasons, "without": d.without,
+            "nearest": json.loads(hit_text(get_index(), d.nearest)) if d.nearest else None,
+            "hotline": programmes_document().get("hotline")}
+
+
+def _coverage_meta(index: FacilityIndex, home: tuple[float, float]) -> dict[str, Any]:
+    """``outside_coverage``: the home lies farther than ``SEARCH_COVERAGE_MARGIN_M`` from the
+    box around the registry's providers; ``coverage_name``: the area the registry covers (its
+    ``region``, else its locale's area name)."""
+    away_m = index.distance_to_extent_m(*home)
+    registry = get_registry()
+    return {"outside_coverage": away_m is not None
+            and away_m > current_app.config["SEARCH_COVERAGE_MARGIN_M"],
+            "coverage_name": registry.meta.get("region") or registry.locale.area_name}
 
 
 @bp.get("/facilities/nearest")
@@ -358,17 +405,39 @@ def meta() -> Response:
 def _places_params(app: Flask) -> list[Param]:
     return [
         Param("q", {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"[^\s]"},
-              "a place (시도, 시군구, 읍면동, 리; short forms and spacing are fine) or a "
-              "facility name", True),
+              "a place (시도, 시군구, 읍면동, 리; short forms and spacing are fine), an address "
+              "(road name: 시군구 도로명 건물번호, e.g. 분당구 판교역로 235; lot number: 동·리 번지, "
+              "e.g. 매탄동 123-4) or a facility name", True),
         Param("limit", {"type": "integer", "minimum": 1, "maximum": 20}, "suggestions"),
+        Param("view", {"type": "string", "pattern": "^" + ",".join([_NUMBER] * 4) + "$"},
+              "the map's bounds, minlon,minlat,maxlon,maxlat (degrees): places in view rank first "
+              "(수원 in view: 수원시 before any 수원리)"),
     ]
 
 
+def _place_json(pl: Found) -> dict[str, Any]:
+    """One place found by the geocoders: an administrative area, or an address placed exactly
+    (by a geocoding service) or at the area it names (``approximate``, ``matched`` naming it)."""
+    if isinstance(pl, Located):
+        area = pl.area if pl.approximate else None
+        return {"name": pl.name, "type": "address", "level": area.level if area else None,
+                "code": area.code if area else None, "lon": pl.lon, "lat": pl.lat, "detail": None,
+                "name_en": area.name_en or None if area else None,
+                "precision": pl.precision, "approximate": pl.approximate,
+                "matched": area.name if area else pl.name}
+    # an administrative area is a representative point; a station or a school is the place itself
+    return {"name": pl.name, "type": "area", "level": pl.level, "code": pl.code,
+            "lon": pl.lon, "lat": pl.lat, "detail": pl.detail or None, "name_en": pl.name_en or None,
+            "precision": "area" if pl.level in AREA_LEVELS else "exact", "approximate": False,
+            "matched": None}
+
+
 @bp.get("/places")
-@documented("Find a place or a facility by name (offline gazetteer)", _places_params, "Places")
+@documented("Find a place, an address or a facility by name", _places_params, "Places")
 def places() -> Response:
-    """Administrative areas and facilities matching ``q``; when nothing matches, the closest
-    known names as ``suggestions``."""
+    """Addresses, administrative areas and facilities matching ``q``; when nothing matches, the
+    closest known names as ``suggestions``. Without a geocoding service (the default) an address
+    is placed at the area it names and marked ``approximate`` (``precision`` "area")."""
     args = p.Args(request.args)
     q = (args.get("q") or "").strip()
     if not q:
@@ -376,17 +445,18 @@ def places() -> Response:
     if len(q) > 100:
         raise InvalidParameter("q may be at most 100 characters", "q")
     limit = p.integer(args, "limit", default=8, minimum=1, maximum=20)
+    view = p.bbox(args, "view") if "view" in args else None
     locale = get_registry().locale
     # Only places the search can use: a registry outside Korea is not offered Korean places.
-    results = [{"name": pl.name, "type": "area", "level": pl.level, "code": pl.code,
-                "lon": pl.lon, "lat": pl.lat, "detail": None}
-               for pl in get_geocoder().search(q, limit) if locale.contains(pl.lon, pl.lat)]
+    results = [_place_json(pl) for pl in get_geocoder().search(q, limit, view=view)
+               if locale.contains(pl.lon, pl.lat)]
     if len(results) < limit:
         compact = "".join(q.split())
         for f in get_index().facilities:
             if compact in "".join(f.name.split()):
                 results.append({"name": f.name, "type": "facility", "level": None, "code": f.id,
-                                "lon": f.lon, "lat": f.lat, "detail": f.sigungu})
+                                "lon": f.lon, "lat": f.lat, "detail": f.sigungu, "name_en": None,
+                                "precision": "exact", "approximate": False, "matched": None})
                 if len(results) >= limit:
                     break
     suggestions = [] if results or not locale.is_korea else gazetteer.suggest(q)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -23,7 +24,6 @@ from app.registry.text import visible
 if TYPE_CHECKING:
     from tqdm import tqdm
 
-PROGRESS_MIN_ROWS = 5000
 
 
 def init_app(app: Flask) -> None:
@@ -62,16 +62,17 @@ def import_facilities(paths: tuple[Path, ...], out: Path | None, rejects: Path |
     except ValueError as exc:  # a setting that cannot be used
         raise click.ClickException(str(exc)) from None
     bar = _progress_bar(paths)
+    started = time.monotonic()
     try:
         result = import_files(list(paths), fmt=fmt, encoding=encoding, crs=crs,
-                              mapping_path=mapping_path, region=region,
-                              progress=bar.update if bar is not None else None,
-                              rules=rules)
+                              mapping_path=mapping_path, region=region, progress=bar, rules=rules)
     except InputFileError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         if bar is not None:
             bar.close()
+    click.echo(f"import of {len(paths)} file(s) on {datetime.now(result.locale.tz):%Y-%m-%d %H:%M} "
+               f"({result.locale.timezone}), {time.monotonic() - started:.1f} s:")
     _report(result)
     meta = {
         "name": result.settings.get("name", "imported registry"),
@@ -95,7 +96,32 @@ def import_facilities(paths: tuple[Path, ...], out: Path | None, rejects: Path |
         click.echo(f"disagreements: {rejects.with_name(rejects.stem + '.disagreements.csv')}")
 
 
-def _progress_bar(paths: Iterable[Path]) -> tqdm | None:
+class _ProgressBars:
+    """Rows read, per file, as they are read (tqdm on stderr; the count moves every
+    ``PROGRESS_EVERY_ROWS`` rows), then one line while the rows are placed."""
+
+    def __init__(self) -> None:
+        self._bar: tqdm | None = None
+        self._file: str | None = None
+
+    def __call__(self, file_name: str, rows: int) -> None:
+        from tqdm import tqdm
+
+        if file_name != self._file:
+            self.close()
+            self._file = file_name
+            desc = f"reading {file_name}" if file_name else "placing and checking rows"
+            self._bar = tqdm(total=None if file_name else rows, unit=" rows", desc=desc, leave=False)
+        assert self._bar is not None
+        self._bar.update(rows - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _progress_bar(paths: Iterable[Path]) -> _ProgressBars | None:
     total = 0
     for p in paths:
         try:
@@ -104,9 +130,7 @@ def _progress_bar(paths: Iterable[Path]) -> tqdm | None:
             return None
     if total < 1_000_000:  # small inputs finish before a bar would help
         return None
-    from tqdm import tqdm
-
-    return tqdm(total=None, unit=" rows", desc="importing", leave=False)
+    return _ProgressBars()
 
 
 def _report(result: ImportResult) -> None:

@@ -208,6 +208,10 @@ def read_table(path: Path, fmt: str = "auto", encoding: str | None = None) -> Ra
     return read_gpkg(path)
 
 
+# How often (rows) an import reports its progress while it reads a file.
+PROGRESS_EVERY_ROWS = 1000
+
+
 def import_files(
     paths: list[Path],
     *,
@@ -216,15 +220,16 @@ def import_files(
     crs: str | None = None,
     mapping_path: Path | None = None,
     region: str = "KR",
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[str, int], None] | None = None,
     rules: ImportRules | None = None,
 ) -> ImportResult:
     """Import registry files. ``region``: ``KR`` (South Korea), a 2-digit 시도 code, or
     ``none`` (no area check, for registries outside Korea). ``crs`` gives the CRS of
     coordinates of files that do not declare one (a GeoPackage's CRS, a GeoJSON ``crs``
-    member); a file declaring another CRS is refused. ``progress`` is called with the number of
-    rows done as work advances; ``rules`` (default: the settings' defaults) limits text and
-    coordinates."""
+    member); a file declaring another CRS is refused. ``progress(file_name, rows_read)`` is
+    called every :data:`PROGRESS_EVERY_ROWS` rows of a file as it is read and once at its end
+    (then ``progress("", total_rows)`` when the rows are being placed); ``rules`` (default:
+    the settings' defaults) limits text and coordinates."""
     rules = rules or ImportRules()
     if crs:
         try:
@@ -267,9 +272,13 @@ def import_files(
                 rejects.append(_reject(row, *problem))
             else:
                 rows.append(row)
+            if progress and report.read % PROGRESS_EVERY_ROWS == 0:
+                progress(report.file, report.read)
         if progress:
-            progress(report.read)
+            progress(report.file, report.read)
 
+    if progress:
+        progress("", sum(r.read for r in reports))
     rows = _transform(rows, rejects)
     rows = _drop_placeholders(rows, rejects)
     rows = _keep_in_area(rows, rejects, settings.get("area"), region)

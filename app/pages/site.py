@@ -17,9 +17,11 @@ from flask import (
     render_template,
     request,
     send_from_directory,
+    url_for,
 )
 from markupsafe import Markup
 
+from app.assets import cache_file, version_of
 from app.errors import clip
 from app.extensions.registry import get_registry
 from app.geo import admin, gazetteer
@@ -55,6 +57,9 @@ def _page_config(embed: dict | None = None) -> Markup:
         "synthetic": registry.synthetic,
         "timezone": registry.locale.timezone,  # "now", "tonight" are the registry's wall clock
         "embed": embed,
+        "availability_fresh_minutes": cfg["AVAILABILITY_FRESH_MINUTES"],
+        "walking_max_minutes": cfg["WALKING_MAX_MINUTES"],
+        "programmes_url": url_for("web.programmes_page", lang=current_language()),
     }
     # </ cannot appear in the JSON text, so the data block cannot be closed early.
     text = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
@@ -120,12 +125,22 @@ def _embed_error(message: str) -> tuple[str, int]:
     return render_template("embed.html", error=message, registry=get_registry()), 400
 
 
+def _english_area_names() -> dict[str, str]:
+    """시군구 codes -> English names from the gazetteer ("Gwonseon-gu, Suwon-si"), without the
+    province every region of the builder is in."""
+    return {p.code: p.name_en.removesuffix(", Gyeonggi-do")
+            for p in gazetteer.places() if p.level == "sigungu" and p.name_en}
+
+
 @bp.get("/embed/builder")
 def embed_builder() -> str:
     """Where a municipal web team configures the widget and copies the iframe snippet."""
     regions = sorted({(i.sigun_code, i.sigun_name) for i in admin.gyeonggi_sigungu().values()}
                      | {(i.sigungu_code, i.sigungu_name)
                         for i in admin.gyeonggi_sigungu().values() if i.gu_name})
+    if current_language() == "en":  # romanised names (the gazetteer's), sorted by code as in Korean
+        english = _english_area_names()
+        regions = [(code, english.get(code) or name) for code, name in regions]
     return render_template("embed_builder.html", regions=regions, kinds=KINDS,
                            programmes=PROGRAMMES, languages=LANGUAGES,
                            page_config=_page_config())
@@ -153,12 +168,21 @@ def admin_report_page() -> str:
 
 
 @bp.get("/vendor/<package>/<path:filename>")
-def vendor(package: str, filename: str) -> Response:
-    """Leaflet and its plugin from their Python packages: no CDN, works offline."""
+@bp.get("/vendor/<package>/v/<version>/<path:filename>")
+def vendor(package: str, filename: str, version: str | None = None) -> Response:
+    """Leaflet and its plugin from their Python packages: no CDN, works offline. Under the
+    package folder's current hash (``url_for`` puts it in), cached for a year; else one day."""
     folder = _vendor_dirs().get(package)
     if folder is None:
         abort(404)
-    return send_from_directory(folder, filename, max_age=86400)
+    return cache_file(send_from_directory(folder, filename), folder, version, 86400)
+
+
+@bp.url_defaults
+def _versioned_vendor(endpoint: str, values: dict[str, Any]) -> None:
+    folder = _vendor_dirs().get(values.get("package", "")) if endpoint == "web.vendor" else None
+    if folder is not None and "version" not in values:
+        values["version"] = version_of(folder)
 
 
 @bp.get("/geo/gyeonggi-sigungu.geojson")

@@ -264,6 +264,10 @@ def check_holiday_calendar(code: str) -> str:
     except NotImplementedError:
         raise ValueError(f"holidays {code!r}: no holiday calendar for country {country!r}; "
                          "write an ISO 3166 code such as KR, CA, US, or none") from None
+    if subdiv is None and code != country:  # "KR-": a dash and no subdivision
+        raise ValueError(f"holidays {code!r}: the subdivision after '-' is empty; write "
+                         f"{country} alone or {country}-<subdivision> (allowed: "
+                         f"{', '.join(whole.subdivisions) or 'none'})")
     if subdiv is not None:
         try:
             holidays.country_holidays(country, subdiv=subdiv)

@@ -240,6 +240,10 @@ class FacilityIndex:
         x, y = to_metric(lon, lat, self._metric_crs)
         self.xy = np.column_stack([x, y]) if len(sited) else np.zeros((0, 2))
         self.tree = cKDTree(self.xy) if len(sited) and self.walks_in_memory else None
+        # The box around every sited provider (metric CRS, metres): what the registry covers.
+        self.extent_m: tuple[float, float, float, float] | None = (
+            (float(self.xy[:, 0].min()), float(self.xy[:, 1].min()),
+             float(self.xy[:, 0].max()), float(self.xy[:, 1].max())) if len(sited) else None)
         self._sub_trees: OrderedDict[tuple, tuple[cKDTree | None, np.ndarray | None]] = \
             OrderedDict()
         self._sub_lock = threading.Lock()
@@ -461,6 +465,19 @@ class FacilityIndex:
         return [Hit(self.facilities[i], dist, "route", det,
                     self.availability(self.facilities[i], c, now), det)
                 for det, _, i, dist in found]
+
+    def distance_to_extent_m(self, lon: float, lat: float) -> float | None:
+        """Straight-line metres from (lon, lat), degrees, to the box around every sited
+        provider (:attr:`extent_m`): 0.0 inside it, None when no provider is sited. A home far
+        outside it is outside the area the registry covers (a home in 부산 on a 경기도
+        registry), however near its nearest result is listed."""
+        if self.extent_m is None:
+            return None
+        x, y = to_metric(float(lon), float(lat), self._metric_crs)
+        min_x, min_y, max_x, max_y = self.extent_m
+        dx = max(min_x - x, 0.0, x - max_x)
+        dy = max(min_y - y, 0.0, y - max_y)
+        return float(np.hypot(dx, dy))
 
     def within_bbox(self, min_lon: float, min_lat: float, max_lon: float,
                     max_lat: float) -> list[Facility]:

@@ -21,6 +21,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 EVIL_NAME = '<img src=x onerror="window.__xss=1">악성<b>이름</b>'
 EVIL_ID = "test-evil-00001"
+STACK_ID = "test-stack-0000"
 
 
 def free_port() -> int:
@@ -73,8 +74,11 @@ def live(tmp_path_factory):
                     and f.kind == "daycare" and "always_daycare" not in f.programmes)
     evil = replace(template, id=EVIL_ID, name=EVIL_NAME, lon=127.0452, lat=37.2637,
                    address='<script>window.__xss=2</script> 주소', phone="031-000-0000")
+    # Two providers at one address, far from the others (가평): their pins must each be tappable.
+    stacked = [replace(template, id=f"{STACK_ID}{i}", name=f"같은주소어린이집 {i}", lon=127.5100, lat=37.8300)
+               for i in (1, 2, 3)]
     registry = tmp / "registry.geojson"
-    write_registry(registry, demo.meta, [*demo.facilities, evil])
+    write_registry(registry, demo.meta, [*demo.facilities, evil, *stacked])
     app_port, allowed_port, refused_port = free_port(), free_port(), free_port()
     tile_port = free_port()  # nothing listens there
     app_url = f"http://127.0.0.1:{app_port}"

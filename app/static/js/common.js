@@ -33,9 +33,37 @@ export function el(tag, cls, text) {
   return e;
 }
 
-// fetch, then the JSON body with the status: resolves to { ok, status, body }.
+// fetch, then the JSON body with the status: resolves to { ok, status, body }, always (a
+// network failure, a request the browser refuses to send, e.g. a header with a control
+// character, or a body that is not JSON resolve with ok false and an error body too).
 export function fetchJson(url, options) {
-  return fetch(url, options).then((r) => r.json().then((body) => ({ ok: r.ok, status: r.status, body })));
+  let request;
+  try {
+    request = fetch(url, options);
+  } catch (e) {
+    request = Promise.reject(e);
+  }
+  return request.then(
+    (r) => r.json().then((body) => ({ ok: r.ok, status: r.status, body }),
+      () => ({ ok: false, status: r.status, body: { error: { code: "not_json" } } })),
+    () => ({ ok: false, status: 0, body: { error: { code: "network" } } }));
+}
+
+const STATUS_MESSAGES = { 0: "err_network", 401: "invalid_token", 403: "err_forbidden", 404: "err_not_found",
+  409: "conflict", 413: "err_too_large", 429: "err_rate_limited", 503: "db_unavailable" };
+
+// A refused request's message in the page's language. The API writes its messages in English:
+// an English page shows them as they are; a Korean page names the field from its own messages
+// (field_<name>) or says what the status means, never an English sentence.
+export function apiErrorText(res) {
+  const err = (res.body && res.body.error) || {};
+  if (pageConfig().lang === "en" && err.message) return err.message;
+  if (err.field && res.status === 400) {
+    const label = t("field_" + err.field);
+    return t("field_problem", { field: label === "field_" + err.field ? err.field : label });
+  }
+  const key = STATUS_MESSAGES[res.status];
+  return key ? t(key) : t("error");
 }
 
 function pad(n) {

@@ -1,5 +1,6 @@
 // The widget builder: options -> preview iframe and the snippet to paste.
-import { $ } from "../common.js";
+import { $, t } from "../common.js";
+import { initOriginCheck } from "./origin.js";
 
 const form = $("builder");
 const preview = $("preview");
@@ -18,8 +19,16 @@ function url() {
     p.set(parts[0], parts[1]);
   }
   p.set("lang", f.lang.value);
-  p.set("height", String(Math.min(1600, Math.max(240, parseInt(f.height.value, 10) || 480))));
+  p.set("height", String(height()));
   return base + "?" + p.toString();
+}
+
+// The height typed, as a whole number of pixels from 240 to 1600, or null: "1e3" or "2000" is
+// said to be wrong, never silently made 240 or 1600.
+function height() {
+  const raw = form.elements.height.value.trim();
+  const n = /^[0-9]{3,4}$/.test(raw) ? parseInt(raw, 10) : NaN;
+  return n >= 240 && n <= 1600 ? n : null;
 }
 
 // An attribute value as HTML serializes it (the snippet is text to paste, never parsed here).
@@ -37,6 +46,10 @@ function snippetFor(u, h) {
 }
 
 function update() {
+  const ok = height() !== null;
+  form.elements.height.setAttribute("aria-invalid", ok ? "false" : "true");
+  $("height-status").textContent = ok ? "" : t("height_invalid");
+  if (!ok) return;  // the preview and snippet keep the last valid height
   const u = url();
   const h = new URL(u).searchParams.get("height");
   preview.src = u;
@@ -59,3 +72,4 @@ $("copy").addEventListener("click", (ev) => {
   }
 });
 update();
+initOriginCheck();

@@ -1,9 +1,13 @@
 // The search API calls the map page makes.
 import { fetchJson } from "../common.js";
 
-// Places matching typed text (the body: results, and suggestions when none match).
-export function findPlaces(q) {
-  return fetchJson("/api/v1/places?" + new URLSearchParams({ q, limit: "8" })).then((res) => res.body);
+// Places matching typed text (the body: results, and suggestions when none match); `view`
+// ("west,south,east,north", the map's bounds) ranks the places in view first.
+export function findPlaces(q, view) {
+  const params = { q, limit: "8" };
+  if (view) params.view = view;
+  return fetchJson("/api/v1/places?" + new URLSearchParams(params))
+    .then((res) => (res.ok ? res.body : { results: [], suggestions: [] }));
 }
 
 // The nearest providers for the search parameters: { ok, status, body }.

@@ -62,17 +62,30 @@ function embedGestures(map, mapEl) {
   }
 }
 
-// The legend: one pin per kind the server sends, with its label.
+// The legend: one pin per kind the server sends, with its label. Its title is a button that
+// folds it; on a phone it starts folded, so it never covers the markers under it.
 function drawLegend(kinds) {
   const legend = $("legend");
   if (!legend) return;
-  legend.appendChild(el("strong", null, t("legend")));
+  const toggle = el("button", "legend-toggle", t("legend"));
+  toggle.type = "button";
+  const rows = el("div", "legend-rows");
+  rows.id = "legend-rows";
+  toggle.setAttribute("aria-controls", rows.id);
   kinds.forEach((k) => {
     const row = el("span", "legend-row");
     row.appendChild(el("span", "pin pin-" + k, pinLetter(k)));
     row.appendChild(document.createTextNode(" " + t("kind_" + k)));
-    legend.appendChild(row);
+    rows.appendChild(row);
   });
+  const setOpen = (open) => {
+    rows.hidden = !open;
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  };
+  setOpen(!window.matchMedia("(max-width: 599px)").matches);
+  toggle.addEventListener("click", () => setOpen(rows.hidden));
+  legend.appendChild(toggle);
+  legend.appendChild(rows);
 }
 
 // The map in #map; outlinesReady resolves (or rejects) when the outlines have loaded.

@@ -31,20 +31,41 @@ function windowParams() {
     return { start: localIso(s), end: localIso(e), day: s };
   }
   if (when === "weekend") {
+    // A weekend is both days: Saturday and Sunday 09-18 (only Sunday when today is Sunday),
+    // searched one day at a time and merged (see main.js).
     const d = new Date(now);
-    const add = d.getDay() === 0 ? 0 : (6 - d.getDay());
-    d.setDate(d.getDate() + add);
-    const ws = new Date(d); ws.setHours(9, 0, 0, 0);
-    const we = new Date(d); we.setHours(18, 0, 0, 0);
-    return { start: localIso(ws), end: localIso(we), day: ws };
+    d.setDate(d.getDate() + (d.getDay() === 0 ? 0 : 6 - d.getDay()));
+    const days = d.getDay() === 0 ? [d] : [d, new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1)];
+    const windows = days.map((day) => {
+      const ws = new Date(day); ws.setHours(9, 0, 0, 0);
+      const we = new Date(day); we.setHours(18, 0, 0, 0);
+      return { start: localIso(ws), end: localIso(we), dayKey: day.getDay() === 6 ? "sat" : "sun" };
+    });
+    return { windows, day: new Date(windows[0].start) };
   }
-  if (when === "custom" && $("start").value && $("end").value) {
-    return { start: $("start").value, end: $("end").value, day: new Date($("start").value) };
+  if (when === "custom") {
+    const start = $("start").value;
+    const end = $("end").value;
+    if (!start || !end) return { error: "window_incomplete" };
+    if (end <= start) return { error: "window_end_before_start" };
+    return { start, end, day: new Date(start) };
   }
   return { day: now };
 }
 
-// The nearest search's parameters for home/work in `state` and the criteria, and the day.
+// The age fields as whole months, or an error key: "1.5" years is not silently 12 months.
+function ageMonths(years, months) {
+  const whole = (v, max) => (v === "" ? 0 : (/^[0-9]+$/.test(v.trim()) && +v <= max ? +v : null));
+  const y = whole(years, 18);
+  if (y === null) return { error: "age_years_whole" };
+  const m = whole(months, 11);
+  if (m === null) return { error: "age_months_whole" };
+  return { value: String(y * 12 + m) };
+}
+
+// The nearest search's parameters for home/work in `state` and the criteria, and the day;
+// { error: message key } when a criterion cannot be searched as typed; `windows` (weekend)
+// when the search is one per day.
 export function searchParams(state) {
   const embed = pageConfig().embed;
   const p = { lat: state.home.lat.toFixed(6), lon: state.home.lon.toFixed(6), limit: "20" };
@@ -63,11 +84,16 @@ export function searchParams(state) {
   const years = $("age-years") ? $("age-years").value : "";
   const months = $("age-months") ? $("age-months").value : "";
   if (birth) p.birth_date = birth;
-  else if (years || months) p.age_months = String((parseInt(years || "0", 10) * 12) + parseInt(months || "0", 10));
+  else if (years || months) {
+    const age = ageMonths(years, months);
+    if (age.error) return { error: age.error };
+    p.age_months = age.value;
+  }
   if ($("available") && $("available").checked) p.available = "true";
   const w = windowParams();
+  if (w.error) return { error: w.error };
   ["start", "end", "open_now"].forEach((k) => { if (w[k]) p[k] = w[k]; });
-  return { params: p, day: w.day };
+  return { params: p, day: w.day, windows: w.windows };
 }
 
 // Call `changed()` whenever a criterion changes (and show the custom window's fields when

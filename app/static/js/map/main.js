@@ -1,7 +1,7 @@
 // Dolbom Map page (the full map and the /embed widget): place search, filters, results list
 // and markers kept in step. Leaflet (L) and markercluster are classic scripts loaded before
 // this module.
-import { $, registryNow, t } from "../common.js";
+import { $, apiErrorText, registryNow, t } from "../common.js";
 import { nearest } from "./api.js";
 import { createMap } from "./basemap.js";
 import { fillWhatOptions, foldCriteriaOnPhone, onCriteriaChange, searchParams } from "./filters.js";
@@ -27,23 +27,54 @@ function setAnchor(which, point, search) {
 }
 
 let searchSeq = 0;
+
+// Say `message` where the results go, and take away the previous search's results: a list
+// that stays after a refused search reads as the answer to the new criteria.
+function showFailure(message) {
+  renderResults(map, resultLayer, { results: [] }, DAY_KEYS[registryNow().getDay()]);
+  $("results-status").textContent = message;
+  if ($("results-count")) $("results-count").textContent = "";
+}
+
+// One search per weekend day, merged: each provider once, with the days it can take the
+// child (both days first is not implied: the list stays ordered by distance, or detour).
+function mergeDays(answers, windows) {
+  const byId = new Map();
+  answers.forEach((res, i) => {
+    res.body.results.forEach((hit) => {
+      const seen = byId.get(hit.facility.id);
+      if (seen) seen.days.push(windows[i].dayKey);
+      else byId.set(hit.facility.id, Object.assign({}, hit, { days: [windows[i].dayKey] }));
+    });
+  });
+  const rank = (h) => (h.detour_m !== null && h.detour_m !== undefined ? h.detour_m : (h.distance_m || 0));
+  const results = Array.from(byId.values()).sort((a, b) => rank(a) - rank(b)).slice(0, 20);
+  if (windows.length > 1) {
+    results.forEach((h) => {
+      h.days_label = h.days.length > 1 ? t("weekend_days") : t(h.days[0] === "sat" ? "weekend_sat" : "weekend_sun");
+    });
+  }
+  return Object.assign({}, answers[0].body, { results });
+}
+
 function runSearch() {
   if (!state.home) { $("results-status").textContent = t("set_home_first"); return; }
   const q = searchParams(state);
   const mine = ++searchSeq;
+  if (q.error) { showFailure(t(q.error)); return; }
   $("results-status").textContent = t("loading");
   saveState();
-  nearest(q.params)
-    .then((res) => {
+  const windows = q.windows || [null];
+  Promise.all(windows.map((w) => nearest(w ? Object.assign({}, q.params, { start: w.start, end: w.end }) : q.params)))
+    .then((answers) => {
       if (mine !== searchSeq) return;
-      if (!res.ok) {
-        $("results-status").textContent = t("error") + " " + res.body.error.message;
-        return;
-      }
+      const refused = answers.find((res) => !res.ok);
+      if (refused) { showFailure(apiErrorText(refused)); return; }
+      const body = q.windows ? mergeDays(answers, q.windows) : answers[0].body;
       const day = q.day || registryNow();
-      renderResults(map, resultLayer, res.body, res.body.day_type || DAY_KEYS[day.getDay()]);
-    })
-    .catch(() => { if (mine === searchSeq) $("results-status").textContent = t("error"); });
+      renderResults(map, resultLayer, body, q.windows ? q.windows.map((w) => w.dayKey)
+        : (body.day_type || DAY_KEYS[day.getDay()]));
+    });
 }
 
 // Map click sets home or work (the choice next to "click the map sets").
@@ -57,12 +88,23 @@ map.on("click", (ev) => {
 const locateBtn = $("locate-btn");
 if (locateBtn) {
   locateBtn.addEventListener("click", () => {
-    if (!navigator.geolocation) return;
+    if (!navigator.geolocation) { $("home-status").textContent = t("location_unavailable"); return; }
     navigator.geolocation.getCurrentPosition((pos) => {
-      setAnchor("home", { lat: pos.coords.latitude, lon: pos.coords.longitude, label: t("use_my_location") }, true);
-    }, () => { $("home-status").textContent = t("error"); });
+      $("home-status").textContent = "";
+      setAnchor("home", { lat: pos.coords.latitude, lon: pos.coords.longitude, label: t("my_location") }, true);
+    }, (err) => {
+      $("home-status").textContent = t(err && err.code === 1 ? "location_denied" : "location_unavailable");
+    }, { timeout: 15000, maximumAge: 60000 });
   });
 }
+
+// The map's bounds, for the place search's ranking (places in view first).
+function keepView() {
+  const b = map.getBounds();
+  state.view = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(4)).join(",");
+}
+map.on("moveend", keepView);
+keepView();
 
 onCriteriaChange(() => { if (state.home) runSearch(); });
 $("search-form").addEventListener("submit", (ev) => { ev.preventDefault(); runSearch(); });

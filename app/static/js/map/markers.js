@@ -1,15 +1,18 @@
 // What is drawn on the map besides the base: the kind pins, home and work (and the line
 // between them), the result markers, and every provider in view, clustered.
-import { el, t } from "../common.js";
+import { el, pageConfig, t } from "../common.js";
 import { providersIn } from "./api.js";
 
 // The letter on a kind's pin (the kinds themselves come from the server's page-config; a
 // kind without a letter here shows its label's first letter).
-const PIN_LETTER = { daycare: "어", community_child_center: "지", together_care_center: "다",
-  home_visit_provider: "방" };
+const PIN_LETTER = {
+  ko: { daycare: "어", community_child_center: "지", together_care_center: "다", home_visit_provider: "방" },
+  en: { daycare: "D", community_child_center: "C", together_care_center: "T", home_visit_provider: "H" },
+};
 
 export function pinLetter(kind) {
-  return PIN_LETTER[kind] || t("kind_" + kind).charAt(0);
+  const letters = PIN_LETTER[pageConfig().lang] || PIN_LETTER.ko;
+  return letters[kind] || t("kind_" + kind).charAt(0);
 }
 
 function anchorIcon(which) {
@@ -23,7 +26,7 @@ export function drawAnchors(layer, state) {
     const a = state[which];
     if (!a) return;
     const m = L.marker([a.lat, a.lon], { icon: anchorIcon(which), keyboard: false,
-      title: t(which), zIndexOffset: 1000 });
+      title: t(which), zIndexOffset: -1000 });  // under the results: home never hides the nearest
     m.bindTooltip(el("span", null, t(which) + ": " + a.label));
     layer.addLayer(m);
   });
@@ -34,10 +37,13 @@ export function drawAnchors(layer, state) {
 }
 
 // The marker of the i-th result: numbered tooltip, popup, and `on(on, scroll)` called when it
-// is pointed at (true) or left (false), or clicked (true, true).
-export function resultMarker(f, i, popup, on) {
+// is pointed at (true) or left (false), or clicked (true, true). `offset` ([dx, dy] pixels)
+// draws the pin that far from its point, so providers at one address can each be tapped.
+export function resultMarker(f, i, popup, on, offset) {
+  const [dx, dy] = offset || [0, 0];
   const marker = L.marker([f.lat, f.lon], {
-    icon: L.divIcon({ className: "pin pin-" + f.kind + " result-pin", html: "", iconSize: [24, 24] }),
+    icon: L.divIcon({ className: "pin pin-" + f.kind + " result-pin", html: "", iconSize: [24, 24],
+      iconAnchor: [12 - dx, 12 - dy] }),
     title: f.name, alt: f.name, riseOnHover: true });
   marker.bindTooltip(el("span", null, (i + 1) + ". " + f.name));
   marker.bindPopup(popup);

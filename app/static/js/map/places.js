@@ -1,7 +1,13 @@
 // The place search for home or work: a combobox of matching places as you type (arrow keys,
 // Enter, Escape), and "did you mean" buttons when nothing matches.
-import { $, el, t } from "../common.js";
+import { $, el, pageConfig, t } from "../common.js";
 import { findPlaces } from "./api.js";
+import { state } from "./state.js";
+
+// A place's name in the page's language (English pages: its romanised name when known).
+function placeName(r) {
+  return pageConfig().lang === "en" && r.name_en ? r.name_en : r.name;
+}
 
 // Wire #<which>-input; `onChoose(point)` gets the chosen place as { lat, lon, label }.
 export function setupPlaceInput(which, onChoose) {
@@ -22,15 +28,17 @@ export function setupPlaceInput(which, onChoose) {
   }
   function choose(opt) {
     close();
-    input.value = opt.name;
-    status.textContent = "";
-    onChoose({ lat: opt.lat, lon: opt.lon, label: opt.name });
+    input.value = placeName(opt);
+    // An address placed at the area it names (no geocoding service, or it did not know the
+    // address) is said to be approximate, so the family can tap the map to correct it.
+    status.textContent = opt.approximate ? t("approximate_place", { area: opt.matched || opt.name }) : "";
+    onChoose({ lat: opt.lat, lon: opt.lon, label: placeName(opt) });
   }
   function render(results) {
     list.textContent = "";
     options = results;
     results.forEach((r, i) => {
-      const li = el("li", "suggestion", r.name);
+      const li = el("li", "suggestion", placeName(r));
       li.id = which + "-opt-" + i;
       li.setAttribute("role", "option");
       if (r.detail) li.appendChild(el("span", "detail", " " + r.detail));
@@ -53,7 +61,7 @@ export function setupPlaceInput(which, onChoose) {
   // The places for q; null when a later lookup has started since.
   function lookup(q) {
     const mine = ++seq;
-    return findPlaces(q).then((body) => (mine !== seq ? null : body));
+    return findPlaces(q, state.view).then((body) => (mine !== seq ? null : body));
   }
   function showUnknown(body) {
     status.textContent = "";

@@ -1,9 +1,9 @@
 // The results: the list and the markers kept in step (pointing at one highlights the other),
 // the search radius, and the map fitted to them.
-import { $, el, t } from "../common.js";
+import { $, el, pageConfig, t } from "../common.js";
 import { resultMarker, pinLetter } from "./markers.js";
 import { state } from "./state.js";
-import { availabilityLine, detailBlock, nearText, popupContent } from "./text.js";
+import { availabilityLine, detailBlock, freshness, nearText, popupContent } from "./text.js";
 
 function highlight(id, on, scroll) {
   const item = state.items[id];
@@ -29,7 +29,8 @@ function listItem(map, hit, dayType) {
   li.appendChild(head);
   li.appendChild(el("span", "kind", t("kind_" + f.kind)));
   li.appendChild(el("span", "near", nearText(hit)));
-  li.appendChild(el("span", "avail avail-" + hit.availability.status, availabilityLine(hit.availability)));
+  li.appendChild(el("span", "avail avail-" + hit.availability.status + " " + freshness(hit.availability),
+    availabilityLine(hit.availability)));
   const detail = detailBlock(hit, dayType);
   detail.hidden = true;
   li.appendChild(detail);
@@ -46,7 +47,62 @@ function listItem(map, hit, dayType) {
   return li;
 }
 
-// Show a search's body (its results for the day type `dayType`) in the list and on `layer`.
+// Pixel offsets for results at the same point (several providers at one address): spread on
+// a circle 26 px across per pin, so each can be tapped; a lone pin stays on its point.
+function fanOut(hits) {
+  const groups = {};
+  hits.forEach((h, i) => {
+    if (h.comes_to_you) return;
+    const key = h.facility.lat.toFixed(6) + "," + h.facility.lon.toFixed(6);
+    (groups[key] = groups[key] || []).push(i);
+  });
+  const offsets = hits.map(() => [0, 0]);
+  Object.values(groups).forEach((members) => {
+    if (members.length < 2) return;
+    const radius = Math.max(16, (26 * members.length) / (2 * Math.PI));
+    members.forEach((i, k) => {
+      const angle = (2 * Math.PI * k) / members.length - Math.PI / 2;
+      offsets[i] = [Math.round(radius * Math.cos(angle)), Math.round(radius * Math.sin(angle))];
+    });
+  });
+  return offsets;
+}
+
+// Why nothing was found and what to do (the API's "empty" member): the programme rules the
+// family does not meet, the nearest provider without the condition that failed, the hotline
+// and the programmes page.
+function showEmpty(map, body, dayType) {
+  const box = $("results-empty");
+  if (!box) return;
+  box.textContent = "";
+  const empty = body.empty;
+  box.hidden = !empty;
+  if (!empty) return;
+  empty.reasons.forEach((r) => {
+    box.appendChild(el("p", "reason", t("empty_" + r.code, { programme: t("programme_" + r.programme),
+      min: r.age_min_months, max: r.age_max_months })));
+  });
+  if (empty.without && empty.nearest) {
+    box.appendChild(el("p", "without", t("empty_without_" + empty.without)));
+    const list = el("ul", "result-list");
+    list.appendChild(listItem(map, empty.nearest, dayType));
+    box.appendChild(list);
+  }
+  const help = el("p", "help");
+  if (empty.hotline) {
+    const tel = el("a", null, t("empty_hotline", { phone: empty.hotline }));
+    tel.href = "tel:" + empty.hotline.replace(/[^0-9+]/g, "");
+    help.appendChild(tel);
+  }
+  const more = el("a", null, t("empty_programmes"));
+  more.href = pageConfig().programmes_url;
+  if (pageConfig().embed) { more.target = "_blank"; more.rel = "noopener"; }
+  help.appendChild(more);
+  box.appendChild(help);
+}
+
+// Show a search's body (its results for the day type `dayType`, or each of a list of day
+// types) in the list and on `layer`.
 export function renderResults(map, layer, body, dayType) {
   const list = $("result-list");
   list.textContent = "";
@@ -57,14 +113,22 @@ export function renderResults(map, layer, body, dayType) {
   state.hits = hits;
   if ($("results-count")) $("results-count").textContent = t("results_count", { n: hits.length });
   $("results-status").textContent = hits.length ? "" : t("no_results");
+  showEmpty(map, body, dayType);
+  const outside = $("results-outside");
+  if (outside) {
+    outside.hidden = !body.outside_coverage;
+    outside.textContent = body.outside_coverage ? t("outside_coverage", { area: body.coverage_name || "" }) : "";
+  }
   const bounds = [];
+  const offsets = fanOut(hits);
   hits.forEach((hit, i) => {
     const f = hit.facility;
     const li = listItem(map, hit, dayType);
     list.appendChild(li);
     state.items[f.id] = li;
     if (hit.comes_to_you) return;
-    const marker = resultMarker(f, i, popupContent(hit, dayType), (on, scroll) => highlight(f.id, on, scroll));
+    const marker = resultMarker(f, i, popupContent(hit, dayType), (on, scroll) => highlight(f.id, on, scroll),
+      offsets[i]);
     layer.addLayer(marker);
     state.markers[f.id] = marker;
     bounds.push([f.lat, f.lon]);

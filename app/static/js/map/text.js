@@ -1,6 +1,6 @@
 // What a result says: distance, availability, hours, and the detail block and popup built
 // from them (all as text nodes).
-import { el, t } from "../common.js";
+import { el, pageConfig, t } from "../common.js";
 
 function ageText(minutes) {
   if (minutes === null || minutes === undefined) return "";
@@ -9,9 +9,22 @@ function ageText(minutes) {
   return t("days", { n: Math.round(minutes / 1440) });
 }
 
+// A figure older than the page's availability_fresh_minutes (page-config) is shown as the
+// last report, not as today's fact: a vacancy reported yesterday says little about tonight.
+export function isFresh(a) {
+  const limit = pageConfig().availability_fresh_minutes;
+  return a.age_minutes !== null && a.age_minutes !== undefined && (!limit || a.age_minutes <= limit);
+}
+
+// "fresh" or "old": the class that colours an availability line.
+export function freshness(a) {
+  return a.status === "available" || a.status === "full" ? (isFresh(a) ? "fresh" : "old") : "none";
+}
+
 function availabilityText(a) {
-  if (a.status === "available") return t("available", { n: a.places });
-  if (a.status === "full") return t("full");
+  const fresh = isFresh(a);
+  if (a.status === "available") return fresh ? t("available", { n: a.places }) : t("available_old", { n: a.places });
+  if (a.status === "full") return fresh ? t("full") : t("full_old");
   if (a.status === "closed") return t("closed_status");
   return t("unknown_availability");
 }
@@ -22,21 +35,56 @@ export function availabilityLine(a) {
     (a.age_minutes !== null ? " · " + t("reported_ago", { t: ageText(a.age_minutes) }) : "");
 }
 
-export function nearText(hit) {
-  if (hit.comes_to_you) return t("comes_to_you");
-  const dist = hit.distance_m >= 1000 ? (hit.distance_m / 1000).toFixed(1) + " km"
-    : Math.round(hit.distance_m) + " m";
-  let s = dist + " · " + t("walk_min", { n: hit.walking_minutes });
-  if (hit.near === "work") s += " · " + t("near_work");
-  if (hit.near === "route") s += " · " + t("on_the_way");
-  return s;
+function distanceText(m) {
+  return m >= 1000 ? (m / 1000).toFixed(1) + " km" : Math.round(m) + " m";
 }
 
+// Distance (or, in commute mode, the detour the list is ranked by), and the walk when it is
+// within walking distance (page-config walking_max_minutes): 608 minutes on foot is no answer.
+export function nearText(hit) {
+  if (hit.comes_to_you) return t("comes_to_you");
+  const parts = [];
+  if (hit.near === "route" && hit.detour_m !== null && hit.detour_m !== undefined) {
+    parts.push(t("detour", { d: distanceText(hit.detour_m) }));
+    parts.push(t("from_home", { d: distanceText(hit.distance_m) }));
+  } else {
+    parts.push(distanceText(hit.distance_m));
+  }
+  const walkMax = pageConfig().walking_max_minutes;
+  if (hit.walking_minutes !== null && (!walkMax || hit.walking_minutes <= walkMax)) {
+    parts.push(t("walk_min", { n: hit.walking_minutes }));
+  }
+  if (hit.near === "work") parts.push(t("near_work"));
+  if (hit.near === "route") parts.push(t("on_the_way"));
+  if (hit.days_label) parts.push(hit.days_label);
+  return parts.join(" · ");
+}
+
+// "07:30-31:30" (hours past midnight run past 24:00 in the data) as "07:30–다음 날 07:30".
+export function intervalText(iv) {
+  const m = /^(\d{2}):(\d{2})-(\d{2}):(\d{2})$/.exec(iv);
+  if (!m) return iv;
+  const endHour = parseInt(m[3], 10);
+  if (endHour < 24 || (endHour === 24 && m[4] === "00")) return m[1] + ":" + m[2] + "–" + m[3] + ":" + m[4];
+  const next = String(endHour - 24).padStart(2, "0") + ":" + m[4];
+  return t("until_next_day", { start: m[1] + ":" + m[2], end: next });
+}
+
+const DAY_INDEX = { mon: 0, tue: 1, wed: 2, thu: 3, fri: 4, sat: 5, sun: 6 };
+
+// The hours on the searched day, or on each of several days ("토 09:00–18:00 · 일 휴무").
 function hoursText(f, dayType) {
   if (!f.hours) return t("hours_unknown");
+  if (Array.isArray(dayType)) {
+    const names = t("weekday_names").split(",");
+    return dayType.map((d) => {
+      const ivs = f.hours[d] || [];
+      return names[DAY_INDEX[d]] + " " + (ivs.length ? ivs.map(intervalText).join(", ") : t("closed_that_day"));
+    }).join(" · ");
+  }
   const ivs = f.hours[dayType] || [];
   if (!ivs.length) return t("closed_that_day");
-  return t("hours_on_day") + ": " + ivs.join(", ");
+  return t("hours_on_day") + ": " + ivs.map(intervalText).join(", ");
 }
 
 function directionsUrl(f) {
@@ -71,7 +119,8 @@ export function popupContent(hit, dayType) {
   box.appendChild(el("strong", null, f.name));
   box.appendChild(el("div", "kind", t("kind_" + f.kind)));
   box.appendChild(el("div", null, nearText(hit)));
-  box.appendChild(el("div", "avail avail-" + hit.availability.status, availabilityLine(hit.availability)));
+  box.appendChild(el("div", "avail avail-" + hit.availability.status + " " + freshness(hit.availability),
+    availabilityLine(hit.availability)));
   box.appendChild(detailBlock(hit, dayType));
   return box;
 }

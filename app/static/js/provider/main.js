@@ -1,10 +1,11 @@
 // The provider page: a centre's staff see and update their places with their token.
-import { $, fetchJson, localIso, pageConfig, registryToday, t } from "../common.js";
+import { $, apiErrorText, fetchJson, localIso, pageConfig, registryToday, t } from "../common.js";
 
 const cfg = pageConfig();
 const tokenInput = $("token");
 const form = $("report-form");
-const state = { token: sessionStorage.getItem("dolbom-token") || "", facility: null, record: null };
+const state = { token: sessionStorage.getItem("dolbom-token") || "", facility: null, record: null,
+  programmes: [] };
 
 function api(method, path, body) {
   const opts = { method, headers: { Authorization: "Bearer " + state.token } };
@@ -23,6 +24,10 @@ function show(rec) {
   cfg.programmes.forEach((p) => {
     f[p].value = rec.vacancies[p] !== undefined ? rec.vacancies[p] : "";
   });
+  // Only the programmes this provider runs: a plain 어린이집 reports ordinary places only.
+  form.querySelectorAll("[data-programme]").forEach((label) => {
+    label.hidden = state.programmes.indexOf(label.dataset.programme) < 0;
+  });
   const closure = rec.closures.length ? rec.closures[0] : null;
   f.closed.checked = !!closure;
   f.closed_until.value = closure ? closure.end.slice(0, 16) : "";
@@ -33,20 +38,31 @@ function show(rec) {
     : t("never_reported");
 }
 
+function refuse(message) {
+  $("token-status").textContent = message;
+  form.hidden = true;
+  return null;
+}
+
 function load() {
+  // A token is text a person pasted: one with a line break or other control character is no
+  // token (the browser would refuse to send it as a header).
+  if (!state.token || /[\u0000-\u001f\u007f]/.test(state.token)) {
+    refuse(t("invalid_token"));
+    return;
+  }
   api("GET", "/api/v1/providers/me").then((res) => {
-    if (res.status !== 200) {
-      $("token-status").textContent = res.status === 401 ? t("invalid_token") : t("error");
-      form.hidden = true;
-      return null;
-    }
+    if (res.status !== 200) return refuse(apiErrorText(res));
+    if (!res.body.facility_id) return refuse(t("admin_token_here"));
     sessionStorage.setItem("dolbom-token", state.token);
     state.facility = res.body.facility_id;
+    state.programmes = res.body.programmes || [];
     $("facility-name").textContent = res.body.facility_name || res.body.facility_id || "";
     $("token-status").textContent = "";
     return api("GET", availabilityPath());
   }).then((res) => {
     if (!res) return;
+    if (res.status !== 200) { refuse(apiErrorText(res)); return; }
     form.hidden = false;
     show(res.body);
   });
@@ -66,7 +82,7 @@ form.addEventListener("submit", (ev) => {
   ev.preventDefault();
   const f = form.elements;
   const vacancies = {};
-  ["regular"].concat(cfg.programmes).forEach((k) => {
+  ["regular"].concat(state.programmes).forEach((k) => {
     if (f[k].value !== "") vacancies[k] = parseInt(f[k].value, 10);
   });
   const closures = [];
@@ -85,8 +101,7 @@ form.addEventListener("submit", (ev) => {
     const status = $("save-status");
     if (res.status === 200) { show(res.body); status.textContent = t("saved", { v: res.body.version }); }
     else if (res.status === 409) { show(res.body.error.current); status.textContent = t("conflict"); }
-    else if (res.status === 503) { status.textContent = t("db_unavailable"); }
-    else { status.textContent = t("error") + " " + ((res.body.error || {}).message || ""); }
+    else { status.textContent = apiErrorText(res); }
   });
 });
 
