@@ -47,7 +47,7 @@ from app.errors import ApiError, InvalidParameter
 from app.extensions.db import get_engine
 from app.extensions.planning import get_planning
 from app.extensions.registry import get_registry, get_store
-from app.i18n import catalogue, current_language
+from app.i18n import catalogue, current_language, translate
 from app.live import tokens
 from app.live.monitoring import monitoring_report
 from app.pages import planner_sessions as sessions
@@ -214,10 +214,21 @@ def _shell_options() -> tuple[dict[str, Any] | None, str | None, Scenario | None
         measure = args.get("measure", "share_1000")
         if measure not in MEASURES:
             raise InvalidParameter(f"measure must be one of {', '.join(MEASURES)}", "measure")
-        scenario = planning_requests.parse_scenario_text(args.get("scenario"))
     except (ApiError, DomainError) as exc:
         return None, None, None, exc.message if isinstance(exc, ApiError) else str(exc)
+    # A scenario that cannot be used (a centre clicked outside 경기도, a hand-edited URL) never
+    # takes the page away: the page shows the baseline and says what was refused.
+    try:
+        scenario = planning_requests.parse_scenario_text(args.get("scenario"))
+    except (ApiError, DomainError) as exc:
+        detail = exc.message if isinstance(exc, ApiError) else str(exc)
+        return opts, measure, None, translate("planner_scenario_refused", detail=detail)
     return opts, measure, scenario, None
+
+
+def _without_scenario() -> str:
+    """This request's query string without its ``scenario``."""
+    return urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "scenario"])
 
 
 def _levels() -> list[str]:
@@ -256,7 +267,8 @@ def page() -> str | tuple[str, int]:
         "desert_layers": {k: m["desert_layer"].replace("{period}", v[f"name_{lang}"])
                           for k, v in periods().items()},
         "thresholds": planning_settings()["coverage_thresholds_m"],
-        "data_url": url_for("planner.data") + "?" + query if opts else None,
+        "data_url": url_for("planner.data") + "?" + (query if scenario is not None else _without_scenario())
+        if opts else None,
         "tiles": {"url": cfg["TILE_URL"], "attribution": cfg["TILE_ATTRIBUTION"]},
         "center": list(cfg["MAP_CENTER"]), "zoom": 11 if opts and opts["area"] else 9,
     }

@@ -347,3 +347,27 @@ def test_builder_refuses_odd_heights_and_names_regions_in_english(page, live):
     assert "Suwon-si" in names and "Gwonseon-gu, Suwon-si" in names
     assert not any(re.search(r"[가-힣]", n) for n in names)
     assert page.errors == []
+
+
+def test_place_fields_are_read_as_they_are_now(page, live):
+    open_map(page, live, SUWON_HOME, PANGYO_WORK)
+    wait_until(page, "[...document.querySelectorAll('#result-list .near')].some((e) => e.textContent.includes('직장'))")
+    # Work emptied, then 찾기: no result is "near work" any more, and the work pin is gone.
+    page.fill("#work-input", "")
+    page.click("#search-form button[type=submit]")
+    wait_until(page, "document.querySelector('.anchor-work') === null")
+    wait_until(page, "document.querySelectorAll('#result-list li').length > 0 && "
+                     "![...document.querySelectorAll('#result-list .near')].some((e) => e.textContent.includes('직장'))")
+    # Home typed over with a place that does not exist: said, and the old results go.
+    page.fill("#home-input", "수원역x없는곳")
+    page.click("#search-form button[type=submit]")
+    page.locator("#home-status").filter(has_text="찾을 수 없는").wait_for()
+    wait_until(page, "document.querySelectorAll('#result-list li').length === 0")
+    # Home typed over with a real place and 찾기 (no pick from the list): that place is used.
+    page.fill("#home-input", "판교역")
+    page.click("#search-form button[type=submit]")
+    wait_until(page, "document.querySelectorAll('#result-list li').length > 0")
+    assert "판교역" in page.input_value("#home-input")
+    home = page.evaluate("window.dolbom.state.home")
+    assert abs(home["lat"] - 37.3948) < 0.01 and abs(home["lon"] - 127.1112) < 0.01
+    assert page.errors == []

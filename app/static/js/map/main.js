@@ -17,12 +17,14 @@ const { map, outlinesReady } = createMap();
 const resultLayer = L.layerGroup().addTo(map);
 const anchorLayer = L.layerGroup().addTo(map);
 
+// Set (or, with point null, clear) home or work, and search again when `search`.
 function setAnchor(which, point, search) {
   state[which] = point;
   const input = $(which + "-input");
-  if (input && input.value !== point.label) input.value = point.label;
+  if (input && point && input.value !== point.label) input.value = point.label;
   drawAnchors(anchorLayer, state);
-  if (which === "home" || !state.home) map.setView([point.lat, point.lon], Math.max(map.getZoom(), 14));
+  if (point && (which === "home" || !state.home)) map.setView([point.lat, point.lon], Math.max(map.getZoom(), 14));
+  if (!point) saveState();
   if (search) runSearch();
 }
 
@@ -58,7 +60,7 @@ function mergeDays(answers, windows) {
 }
 
 function runSearch() {
-  if (!state.home) { $("results-status").textContent = t("set_home_first"); return; }
+  if (!state.home) { showFailure(t("set_home_first")); return; }
   const q = searchParams(state);
   const mine = ++searchSeq;
   if (q.error) { showFailure(t(q.error)); return; }
@@ -107,7 +109,16 @@ map.on("moveend", keepView);
 keepView();
 
 onCriteriaChange(() => { if (state.home) runSearch(); });
-$("search-form").addEventListener("submit", (ev) => { ev.preventDefault(); runSearch(); });
+// 찾기 reads the place fields as they are now: a home or work typed over (and not chosen
+// from the list) is looked up first, an emptied work field is no work; a text that names no
+// place stops the search, with the old results taken away.
+$("search-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  Promise.all([homeInput.resolve(), workInput.resolve()]).then(([homeOk, workOk]) => {
+    if (homeOk && workOk) runSearch();
+    else showFailure(t("unknown_place"));
+  });
+});
 
 const showAll = $("show-all");
 if (showAll) setupAllProviders(map, showAll);
@@ -124,8 +135,8 @@ if (listOnly) {
 }
 
 foldCriteriaOnPhone();
-setupPlaceInput("home", (point) => setAnchor("home", point, true));
-setupPlaceInput("work", (point) => setAnchor("work", point, true));
+const homeInput = setupPlaceInput("home", (point) => setAnchor("home", point, true));
+const workInput = setupPlaceInput("work", (point) => setAnchor("work", point, true));
 
 function restore() {
   if (restoreState()) { drawAnchors(anchorLayer, state); runSearch(); }

@@ -5,14 +5,18 @@ import { findPlaces } from "./api.js";
 import { state } from "./state.js";
 
 // A place's name in the page's language (English pages: its romanised name when known).
+// An address stays as the family typed it (written out), in either language.
 function placeName(r) {
-  return pageConfig().lang === "en" && r.name_en ? r.name_en : r.name;
+  return pageConfig().lang === "en" && r.name_en && r.type !== "address" ? r.name_en : r.name;
 }
 
 // Wire #<which>-input; `onChoose(point)` gets the chosen place as { lat, lon, label }.
+// Returns { resolve }: resolve() settles what the field says before a search — the place kept
+// when the text is still its label, none when the field is empty (onChoose(null)), else the
+// first match of the typed text — and resolves to false when the text names no place.
 export function setupPlaceInput(which, onChoose) {
   const input = $(which + "-input");
-  if (!input) return;
+  if (!input) return { resolve: () => Promise.resolve(true) };
   const list = $(which + "-suggestions");
   const status = $(which + "-status");
   let options = [];
@@ -98,7 +102,7 @@ export function setupPlaceInput(which, onChoose) {
     } else if (ev.key === "Enter") {
       ev.preventDefault();
       const q = input.value.trim();
-      if (!q) return;
+      if (!q) { resolve(); return; }  // an emptied field is no place: work is dropped
       if (active >= 0 && options[active]) { choose(options[active]); return; }
       clearTimeout(timer);
       lookup(q).then((body) => {
@@ -108,4 +112,24 @@ export function setupPlaceInput(which, onChoose) {
     }
   });
   input.addEventListener("blur", () => { setTimeout(close, 150); });
+
+  function resolve() {
+    const q = input.value.trim();
+    const kept = state[which];
+    if (!q) {
+      status.textContent = "";
+      if (kept) onChoose(null);
+      return Promise.resolve(true);
+    }
+    if (kept && q === kept.label) return Promise.resolve(true);
+    clearTimeout(timer);
+    return lookup(q).then((body) => {
+      if (!body) return false;
+      if (body.results.length) { choose(body.results[0]); return true; }
+      close();
+      showUnknown(body);
+      return false;
+    });
+  }
+  return { resolve };
 }

@@ -46,7 +46,8 @@ export function nearText(hit) {
   const parts = [];
   if (hit.near === "route" && hit.detour_m !== null && hit.detour_m !== undefined) {
     parts.push(t("detour", { d: distanceText(hit.detour_m) }));
-    parts.push(t("from_home", { d: distanceText(hit.distance_m) }));
+    // distance_m of a route result is from the nearer of home and work (the API's rule).
+    parts.push(t("from_nearer", { d: distanceText(hit.distance_m) }));
   } else {
     parts.push(distanceText(hit.distance_m));
   }

@@ -2,7 +2,7 @@
 // /planner/data.json (a progress line shows when that takes over 300 ms), the desert layers of
 // the other times of day when they are switched on. Scenario editing and site suggestion work
 // on the same map (window.map_planner).
-import { $, el, fetchJson, pageConfig, t } from "../common.js";
+import { $, apiErrorText, el, fetchJson, pageConfig, t } from "../common.js";
 import { busy } from "./progress.js";
 import { setupScenario } from "./scenario.js";
 import { setupSites } from "./sites.js";
@@ -22,8 +22,7 @@ function showError(message) {
 }
 
 function errorText(res) {
-  const err = (res.body && res.body.error) || {};
-  return err.message || t("error");
+  return apiErrorText(res);  // the page's language: no English sentence on a Korean page
 }
 
 function tooltip(props) {
