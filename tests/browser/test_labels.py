@@ -356,8 +356,8 @@ def test_place_fields_are_read_as_they_are_now(page, live):
     page.fill("#work-input", "")
     page.click("#search-form button[type=submit]")
     wait_until(page, "document.querySelector('.anchor-work') === null")
-    wait_until(page, "document.querySelectorAll('#result-list li').length > 0 && "
-                     "![...document.querySelectorAll('#result-list .near')].some((e) => e.textContent.includes('직장'))")
+    wait_until(page, "document.querySelectorAll('#result-list li').length > 0 && ![...document"
+                     ".querySelectorAll('#result-list .near')].some((e) => e.textContent.includes('직장'))")
     # Home typed over with a place that does not exist: said, and the old results go.
     page.fill("#home-input", "수원역x없는곳")
     page.click("#search-form button[type=submit]")
