@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.db.engine import connection, embed_origin_log, embed_origins
+from app.domain import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,12 @@ _SPLIT = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<authority>[^/?#]
 _HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 
 
-class OriginError(ValueError):
-    """Text that is not an origin a site can be allowed by; the message says what is."""
+class OriginError(DomainError):
+    """Text that is not an origin a site can be allowed by; the message says what is (the
+    field is ``origin``)."""
+
+    def __init__(self, message: str, field: str | None = "origin") -> None:
+        super().__init__(message, field)
 
 
 @dataclass(frozen=True)
