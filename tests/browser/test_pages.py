@@ -60,6 +60,9 @@ def test_home_by_typing_filters_list_and_markers(page, live, artifacts):
     page.check("#available")
     box = page.locator("#results-empty")
     box.filter(has_text="이 시간 내내 여는 곳이 없습니다").wait_for()
+    # (the answer of the search with "only with a place", not the one before it)
+    wait_until(page, "[...document.querySelectorAll('#results-empty li.result .avail')]"
+                     ".some((e) => e.textContent.startsWith('자리 있'))")
     assert page.locator("#result-list li").count() == 0
     offered = box.locator("li.result .avail").all_inner_texts()
     assert len(offered) == 1 and offered[0].startswith(("자리 있음", "자리 있었음"))
