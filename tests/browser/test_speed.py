@@ -110,7 +110,8 @@ def test_result_pins_are_at_least_24px(browser, live, artifacts):
     wait_until(page, "document.querySelectorAll('.result-pin').length > 0")
     sizes = page.evaluate("""[...document.querySelectorAll('.result-pin')].map(e => {
         const r = e.getBoundingClientRect(); return [r.width, r.height]; })""")
-    assert sizes and min(min(w, h) for w, h in sizes) >= 24, sizes
+    # to a hundredth of a pixel: a pin caught mid-zoom measures 23.9999
+    assert sizes and round(min(min(w, h) for w, h in sizes), 2) >= 24, sizes
     context.close()
 
 
