@@ -269,6 +269,12 @@ def whoami() -> Response:
 def admin_report() -> Response:
     """Monitoring report (admin tokens only); ``hours``: silent for more than this."""
     require_role("admin", "the report")
+    return report_answer()
+
+
+def report_answer() -> Response:
+    """The monitoring report for this request's ``hours`` (a number, 0 < hours <= 8760), the
+    caller having checked who asks: the API (an admin token) and the planner's session."""
     try:
         hours = float(request.args.get("hours", "24"))
     except ValueError:

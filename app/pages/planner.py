@@ -15,7 +15,6 @@ import math
 import re
 import secrets
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -42,14 +41,14 @@ from werkzeug.wrappers import Response as BaseResponse
 import shapely
 
 from app.api import coverage, planning_requests
+from app.api.providers import report_answer
 from app.domain import DomainError
 from app.errors import ApiError, InvalidParameter
 from app.extensions.db import get_engine
 from app.extensions.planning import get_planning
-from app.extensions.registry import get_registry, get_store
+from app.extensions.registry import get_registry
 from app.i18n import catalogue, current_language, translate
 from app.live import tokens
-from app.live.monitoring import monitoring_report
 from app.pages import planner_sessions as sessions
 from app.pages.planner_map import MEASURES, build_map, colour_scale, fmt_value, split
 from app.planning.analysis import LEVELS, Parameters
@@ -493,16 +492,7 @@ def report() -> Response:
     report page uses the planner's session instead of asking for the token again."""
     if not _signed_in():
         raise SignInRequired("sign in at /planner first", "session")
-    try:
-        hours = float(request.args.get("hours", "24"))
-    except ValueError:
-        raise InvalidParameter("hours must be a number", "hours") from None
-    if not 0 < hours <= 24 * 365:
-        raise InvalidParameter("hours must be between 0 and 8760", "hours")
-    store = get_store()
-    store.live.sync(get_engine())
-    return jsonify(monitoring_report(store.registry.facilities, store.live.records, hours,
-                                     datetime.now(UTC)))
+    return report_answer()
 
 
 @bp.get("/planner/export")
