@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+from .test_pages import wait_until
+
 pytestmark = pytest.mark.browser
 
 # Layout shifts and CSP violations as the page reports them, from before its first script.
@@ -22,18 +24,6 @@ document.addEventListener('securitypolicyviolation',
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
          "locale": "ko-KR"}
 DESKTOP = {"viewport": {"width": 1366, "height": 900}, "locale": "ko-KR"}
-
-
-def wait_until(page, expression: str, timeout_s: float = 10.0):
-    """Poll a JavaScript expression (the page's CSP forbids wait_for_function's eval)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = page.evaluate(expression)
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
-        page.wait_for_timeout(50)
 
 
 def new_page(browser, **options):
