@@ -38,27 +38,42 @@ HOURS = [
 ]
 
 
+# Strategies built once: building them inside each draw cost Hypothesis most of a minute
+# in validation per test.
+GRID_STEP = st.integers(0, 20)
+KIND = st.sampled_from(KINDS[:3])
+STATUS = st.sampled_from(["정상", "정상", "정상", "폐지", "휴지", "재개"])
+PROGRAMME_SET = st.sets(st.sampled_from(PROGRAMMES[:2]), max_size=1).map(frozenset)
+SERVICE_SET = st.sets(st.sampled_from(["night", "holiday"]), max_size=2).map(frozenset)
+AGE_MIN = st.sampled_from([0, 6, 72])
+AGE_SPAN = st.sampled_from([35, 83])
+HOURS_ANY = st.sampled_from(HOURS)
+VACANCIES = st.sampled_from([{}, {"regular": 0}, {"regular": 3}, {"regular": 2, "always_daycare": 1}])
+REPORT_AGE_H = st.sampled_from([1, 30])
+SIGUNGU = st.sampled_from(SIGUNGU_CODES)
+FACILITY_COUNT = st.integers(1, 60)
+
+
 @st.composite
 def registries(draw):
-    n = draw(st.integers(1, 60))
+    n = draw(FACILITY_COUNT)
     out = []
     for i in range(n):
         # A coarse grid makes exact distance ties common.
-        lon = 127.0 + draw(st.integers(0, 20)) * 0.001
-        lat = 37.3 + draw(st.integers(0, 20)) * 0.001
-        age_min = draw(st.sampled_from([0, 6, 72]))
+        lon = 127.0 + draw(GRID_STEP) * 0.001
+        lat = 37.3 + draw(GRID_STEP) * 0.001
+        age_min = draw(AGE_MIN)
         out.append(facility(
             f"f{i:03d}", lon, lat,
-            kind=draw(st.sampled_from(KINDS[:3])),
-            status=draw(st.sampled_from(["정상", "정상", "정상", "폐지", "휴지", "재개"])),
-            programmes=frozenset(draw(st.sets(st.sampled_from(PROGRAMMES[:2]), max_size=1))),
-            services=frozenset(draw(st.sets(st.sampled_from(["night", "holiday"]), max_size=2))),
-            age_min_months=age_min, age_max_months=age_min + draw(st.sampled_from([35, 83])),
-            hours=draw(st.sampled_from(HOURS)),
-            vacancies=draw(st.sampled_from([{}, {"regular": 0}, {"regular": 3},
-                                            {"regular": 2, "always_daycare": 1}])),
-            availability_reported_at=NOW - timedelta(hours=draw(st.sampled_from([1, 30]))),
-            sigungu_code=draw(st.sampled_from(SIGUNGU_CODES)),
+            kind=draw(KIND),
+            status=draw(STATUS),
+            programmes=draw(PROGRAMME_SET),
+            services=draw(SERVICE_SET),
+            age_min_months=age_min, age_max_months=age_min + draw(AGE_SPAN),
+            hours=draw(HOURS_ANY),
+            vacancies=dict(draw(VACANCIES)),
+            availability_reported_at=NOW - timedelta(hours=draw(REPORT_AGE_H)),
+            sigungu_code=draw(SIGUNGU),
         ))
     return out
 
