@@ -13,6 +13,7 @@ from app import create_app
 from app.extensions.db import get_engine
 from app.live import tokens
 
+from .demo_subset import DEMO, live_registry
 from .servers import reset_postgres, skip_without_postgres
 
 POSTGRES_URL = os.environ.get("DOLBOM_TEST_POSTGRES_URL")
@@ -61,12 +62,16 @@ def db_url(request, tmp_path, postgres_db):
 
 
 @pytest.fixture
-def make_app(db_url, tmp_path):
-    """Apps on the test database (each stands for a server); their pools close afterwards."""
+def make_app(db_url, tmp_path, request):
+    """Apps on the test database (each stands for a server) over the demo's providers near
+    수원시청 (tests/live/demo_subset.py), or the whole demo for a test marked ``full_demo``;
+    their pools close afterwards."""
     apps = []
+    registry = DEMO if request.node.get_closest_marker("full_demo") else live_registry()
 
     def make(**config):
-        app = create_app({"TESTING": True, "DATABASE_URL": db_url, **config},
+        app = create_app({"TESTING": True, "DATABASE_URL": db_url,
+                          "REGISTRY_PATH": str(registry), **config},
                          instance_path=str(tmp_path / f"instance{len(apps)}"))
         apps.append(app)
         return app

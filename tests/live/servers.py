@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from .demo_subset import live_registry
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -28,7 +30,8 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """``gunicorn -w 2 app.wsgi:app`` on a free port, started and killed as a group."""
+    """``gunicorn -w 2 app.wsgi:app`` on a free port, started and killed as a group, over the
+    demo's providers near 수원시청 unless ``config`` names a ``REGISTRY_PATH``."""
 
     def __init__(self, db_url: str, instance: Path, threads: int = 1,
                  config: dict | None = None, workers: int = 2) -> None:
@@ -38,6 +41,7 @@ class Gunicorn:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "DOLBOM_DATABASE_URL": json.dumps(db_url),
                     "DOLBOM_DATABASE_AUTO_MIGRATE": "false",
+                    "DOLBOM_REGISTRY_PATH": json.dumps(str(live_registry())),
                     **{f"DOLBOM_{k}": json.dumps(v) for k, v in (config or {}).items()}}
         self.instance = instance
         self.proc: subprocess.Popen | None = None

@@ -274,6 +274,7 @@ def test_closure_and_changed_hours_apply_to_searches(live_client, issue):
     assert fid in ids()
 
 
+@pytest.mark.full_demo  # the report counts the province's silent providers
 def test_admin_report(live_client, issue):
     fid = nearest_daycare(live_client)["facility"]["id"]
     capacity = nearest_daycare(live_client)["facility"]["capacity"]
