@@ -20,10 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from app.config import DEMO_REGISTRY_PATH
 from app.db.engine import make_engine, upgrade
 from app.live import tokens
 from app.privacy import RedactQueryStrings, scrub_access_atoms
+
+from .conftest import TINY_DEMAND, TINY_REGISTRY
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -52,7 +53,8 @@ def setup(tmp_path_factory):
     token = tokens.issue(engine, "admin", label="log test")
     engine.dispose()
     env = {**os.environ, "DOLBOM_DATABASE_URL": url, "DOLBOM_SECRET_KEY": secrets.token_hex(16),
-           "DOLBOM_REGISTRY_PATH": str(DEMO_REGISTRY_PATH), "DOLBOM_TILE_URL": "/no-tiles/{z}/{x}/{y}.png"}
+           "DOLBOM_REGISTRY_PATH": str(TINY_REGISTRY), "DOLBOM_PLANNING_DEMAND_PATH": str(TINY_DEMAND),
+           "DOLBOM_TILE_URL": "/no-tiles/{z}/{x}/{y}.png"}
     return {"tmp": tmp, "token": token, "env": env}
 
 
