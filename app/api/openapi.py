@@ -332,6 +332,10 @@ def component_schemas() -> dict[str, Any]:
                                "name_en": {**nullable(text),
                                            "description": "the place's name in English (romanised, "
                                                           "or as the station data writes it)"},
+                               "detail_en": {**nullable(text),
+                                             "description": "a station's lines in English "
+                                                            "('Gyeonggang Line, Shinbundang Line'); "
+                                                            "null for other places"},
                                "precision": {
                                    "type": "string", "enum": ["exact", "area"],
                                    "description": "what lon/lat stand for: 'exact' the address, "
@@ -350,6 +354,19 @@ def component_schemas() -> dict[str, Any]:
                                                   "approximate (e.g. '경기도 수원시 영통구'), else "
                                                   "the address the geocoding service matched"}}}},
                        "suggestions": {"type": "array", "items": text}}},
+        "PlaceAt": {
+            "type": "object",
+            "required": ["name", "name_en", "emd", "emd_en", "emd_code", "sigungu", "sigungu_en",
+                         "sigungu_code", "sido", "sido_en", "sido_code"],
+            "properties": {
+                "name": {"type": "string", "description": "'<읍면동>, <시군구>' (e.g. '매탄동, 수원시 "
+                                                          "영통구'); the 시군구 alone when no 읍면동"},
+                "name_en": {"type": "string", "description": "the same in English ('Maetan-dong, "
+                                                             "Yeongtong-gu, Suwon-si')"},
+                "emd": {**nullable(text), "description": "the 읍면동; null in a gap between them"},
+                "emd_en": nullable(text), "emd_code": nullable(text),
+                "sigungu": text, "sigungu_en": text, "sigungu_code": nullable(text),
+                "sido": nullable(text), "sido_en": nullable(text), "sido_code": nullable(text)}},
         **_provider_schemas(),
         "Error": {
             "type": "object", "required": ["error"],

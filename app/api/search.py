@@ -28,7 +28,7 @@ from app.api.serialize import (
 from app.errors import InvalidParameter, NotFound, clip
 from app.extensions.geocoder import get_geocoder
 from app.extensions.registry import get_index, get_registry, sync_live
-from app.geo import admin, gazetteer
+from app.geo import admin, gazetteer, place_at
 from app.geo.address import AREA_LEVELS, Located
 from app.geo.geocoding import Found
 from app.reference import programmes_document
@@ -402,9 +402,14 @@ def meta() -> Response:
     })
 
 
+# The longest place query (characters, spaces at either end not counted); the pages' place inputs
+# have this maxlength, and gunicorn.conf.py lets a request line of any length reach the check.
+PLACE_QUERY_MAX = 100
+
+
 def _places_params(app: Flask) -> list[Param]:
     return [
-        Param("q", {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"[^\s]"},
+        Param("q", {"type": "string", "minLength": 1, "maxLength": PLACE_QUERY_MAX, "pattern": r"[^\s]"},
               "a place (시도, 시군구, 읍면동, 리; short forms and spacing are fine), an address "
               "(road name: 시군구 도로명 건물번호, e.g. 분당구 판교역로 235; lot number: 동·리 번지, "
               "e.g. 매탄동 123-4) or a facility name", True),
@@ -422,12 +427,14 @@ def _place_json(pl: Found) -> dict[str, Any]:
         area = pl.area if pl.approximate else None
         return {"name": pl.name, "type": "address", "level": area.level if area else None,
                 "code": area.code if area else None, "lon": pl.lon, "lat": pl.lat, "detail": None,
+                "detail_en": None,
                 "name_en": area.name_en or None if area else None,
                 "precision": pl.precision, "approximate": pl.approximate,
                 "matched": area.name if area else pl.name}
     # an administrative area is a representative point; a station or a school is the place itself
     return {"name": pl.name, "type": "area", "level": pl.level, "code": pl.code,
             "lon": pl.lon, "lat": pl.lat, "detail": pl.detail or None, "name_en": pl.name_en or None,
+            "detail_en": gazetteer.lines_en(pl) or None,
             "precision": "area" if pl.level in AREA_LEVELS else "exact", "approximate": False,
             "matched": None}
 
@@ -442,8 +449,8 @@ def places() -> Response:
     q = (args.get("q") or "").strip()
     if not q:
         raise InvalidParameter("q is required: a place or facility name", "q")
-    if len(q) > 100:
-        raise InvalidParameter("q may be at most 100 characters", "q")
+    if len(q) > PLACE_QUERY_MAX:
+        raise InvalidParameter(f"q may be at most {PLACE_QUERY_MAX} characters (it has {len(q)})", "q")
     limit = p.integer(args, "limit", default=8, minimum=1, maximum=20)
     view = p.bbox(args, "view") if "view" in args else None
     locale = get_registry().locale
@@ -456,11 +463,36 @@ def places() -> Response:
             if compact in "".join(f.name.split()):
                 results.append({"name": f.name, "type": "facility", "level": None, "code": f.id,
                                 "lon": f.lon, "lat": f.lat, "detail": f.sigungu, "name_en": None,
+                                "detail_en": None,
                                 "precision": "exact", "approximate": False, "matched": None})
                 if len(results) >= limit:
                     break
     suggestions = [] if results or not locale.is_korea else gazetteer.suggest(q)
     return jsonify({"results": results, "suggestions": suggestions})
+
+
+class OutsideAreas(NotFound):
+    """A point in no 시군구 (the sea, or outside South Korea)."""
+
+    code = "outside_areas"
+
+
+def _place_at_params(app: Flask) -> list[Param]:
+    return _point_params("", True, "the point", app)
+
+
+@bp.get("/places/at")
+@documented("The 읍면동 and 시군구 at a point", _place_at_params, "PlaceAt", errors=(400, 404))
+def places_at() -> Response:
+    """The 읍면동 (and its 시군구) containing the point, in Korean and English: what the map
+    shows for the browser's location. A 404 where no area is (the sea, or outside South
+    Korea)."""
+    lon, lat = p.point(p.Args(request.args), "lat", "lon", required=True, area=get_registry().locale)
+    found = place_at.place_at(lon, lat)
+    if found is None:
+        raise OutsideAreas("the point is outside the covered areas: it lies in no 읍면동 or 시군구 "
+                           "of South Korea (the sea, or another country)")
+    return jsonify(found.to_json())
 
 
 @bp.get("/openapi.json")

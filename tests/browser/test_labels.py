@@ -171,7 +171,7 @@ def test_location_denied_and_allowed(browser, live):
     page.goto(live["app"] + "/")
     page.click("#locate-btn")
     page.wait_for_selector("#result-list li")
-    assert page.input_value("#home-input") == "현재 위치"
+    assert page.input_value("#home-input") == "인계동, 수원시 팔달구"  # the place (tests/browser/test_my_location.py)
     assert page.errors == []
     allowed.close()
 

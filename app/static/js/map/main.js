@@ -1,7 +1,7 @@
 // Dolbom Map page (the full map and the /embed widget): place search, filters, results list
 // and markers kept in step. Leaflet (L) and markercluster are classic scripts loaded before
 // this module.
-import { $, apiErrorText, registryNow, t } from "../common.js";
+import { $, apiErrorText, fetchJson, pageConfig, registryNow, t } from "../common.js";
 import { nearest } from "./api.js";
 import { createMap } from "./basemap.js";
 import { fillWhatOptions, foldCriteriaOnPhone, onCriteriaChange, searchParams } from "./filters.js";
@@ -88,12 +88,23 @@ map.on("click", (ev) => {
 });
 
 const locateBtn = $("locate-btn");
+let locateSeq = 0;
 if (locateBtn) {
   locateBtn.addEventListener("click", () => {
     if (!navigator.geolocation) { $("home-status").textContent = t("location_unavailable"); return; }
     navigator.geolocation.getCurrentPosition((pos) => {
-      $("home-status").textContent = "";
-      setAnchor("home", { lat: pos.coords.latitude, lon: pos.coords.longitude, label: t("my_location") }, true);
+      const mine = ++locateSeq;
+      const before = state.home;
+      const lat = pos.coords.latitude;
+      const lon = pos.coords.longitude;
+      // The field names the place (its 읍면동 and 시군구); the search keeps the exact point.
+      fetchJson("/api/v1/places/at?" + new URLSearchParams({ lat: String(lat), lon: String(lon) })).then((res) => {
+        if (mine !== locateSeq || state.home !== before) return;  // a later choice won
+        const name = res.ok && res.body ? res.body[pageConfig().lang === "en" ? "name_en" : "name"] : null;
+        const place = typeof name === "string" ? name : "";
+        $("home-status").textContent = place ? t("near_my_location", { place }) : "";
+        setAnchor("home", { lat, lon, label: place || t("my_location") }, true);
+      });
     }, (err) => {
       $("home-status").textContent = t(err && err.code === 1 ? "location_denied" : "location_unavailable");
     }, { timeout: 15000, maximumAge: 60000 });
