@@ -3,7 +3,9 @@
 
 Understands spacing and common short forms: "수원 영통", "영통구 매탄동", "성남시분당구" and
 "수원시 영통구" all find 수원시 영통구; "판교" finds 판교역, "매탄초" 매탄초등학교, and English
-names ("Suwon", "Pangyo Station", "Yeongtong-gu, Suwon-si") find theirs. The place list is
+names ("Suwon", "Pangyo Station", "Yeongtong-gu, Suwon-si") find theirs; spaces inside a name or
+before its suffix ("판교 역", "매탄 초등학교") and in English ("Gwanggyo Jungang", "Suwon City Hall",
+"Pangyo Stn") do not matter. The place list is
 built once (``python -m app.geo.gazetteer --help`` for the input lists; it writes
 ``data/gazetteer.json.gz``, committed, so the service never decodes polygons for it) and
 searched in memory through an index by each place's own name.
@@ -33,6 +35,12 @@ LEVEL_RANK = {"sido": 0, "sigungu": 1, "emd": 2, "station": 3, "school": 4, "ri"
 _EN_UNITS = frozenset({"si", "gun", "gu", "eup", "myeon", "dong", "ri", "ga", "do", "station",
                        "stn", "elementary", "school", "branch"})
 _EN_STEM = re.compile(r"(-(si|gun|gu|eup|myeon|dong|ri|ga|do)| station)$")
+# Short English forms read as the words the names use: "Pangyo Stn", "Maetan Elem".
+_EN_SYNONYMS = {"stn": "station", "sta": "station", "elem": "elementary"}
+# Korean words that end a name and that people write apart ("판교 역", "매탄 초등학교", "수원 시청",
+# "매탄 동"): read as part of the word before.
+_KO_SUFFIX_WORDS = frozenset({"역", "초등학교", "초교", "초", "시청", "구청", "군청", "특별시", "광역시",
+                              "특별자치시", "특별자치도", "도", "시", "군", "구", "읍", "면", "동", "리", "가"})
 # Unit suffixes people leave out: "수원" for 수원시, "영통" for 영통구, "매탄" for 매탄동.
 _SUFFIX = re.compile(r"(특별자치도|특별자치시|특별시|광역시|도|시|군|구|읍|면|동|리|가)$")
 _GU_IN_CITY = re.compile(r"^(.+?시)(.+구)$")
@@ -304,6 +312,18 @@ def places() -> tuple[Place, ...]:
     return _load()[0]
 
 
+def lines_en(place: Place) -> str:
+    """A station's lines in English ("Gyeonggang Line, Shinbundang Line" for 판교역's "경강선,
+    신분당선"), from ``app/reference/station_lines.json``; "" for other places. A line the table
+    lacks keeps its Korean name."""
+    if place.level != "station" or not place.detail:
+        return ""
+    from app.reference import document
+
+    names: dict[str, str] = document("station_lines.json")["lines"]
+    return ", ".join(names.get(line.strip(), line.strip()) for line in place.detail.split(","))
+
+
 _NOT_KEY = re.compile(r"[^a-z0-9]")
 
 
@@ -326,6 +346,8 @@ def _last_keys(place: Place, part: str, english: str) -> set[str]:
     if place.level == "station" and part.endswith("역"):
         keys.add(part[:-1])  # 판교 for 판교역
         keys |= {a[:-1] for a in place.aliases if a.endswith("역")}
+    if place.level == "school" and english.lower().endswith(" school"):
+        keys.add(_norm_en(english[:-len(" school")]))  # "Maetan Elementary", as 매탄초
     return keys - {""}
 
 
@@ -357,6 +379,7 @@ def _tokens(query: str) -> list[str]:
     for word in re.split(r"[\s,.;:/'()\-]+", query.lower()):
         if not word:
             continue
+        word = _EN_SYNONYMS.get(word, word)
         if out and (word in _EN_UNITS or word.isdigit()) and re.search(r"[a-z0-9]$", out[-1]):
             out[-1] += word
         else:
@@ -372,16 +395,24 @@ def segment(query: str) -> list[str] | None:
     vocab, _ = _vocabulary()
     out: list[str] = []
     for token in _tokens(query):
-        i = 0
-        while i < len(token):
-            for j in range(len(token), i, -1):  # longest known word first
-                if token[i:j] in vocab:
-                    out.append(token[i:j])
-                    i = j
-                    break
-            else:
-                return None
+        words = _split(token, vocab)
+        if words is None:
+            return None
+        out += words
     return out
+
+
+def _split(token: str, vocab: dict[str, set[str]]) -> list[str] | None:
+    """``token`` as known words, the longest known word first wherever the rest still splits
+    ("광교중앙역" -> [광교중앙역]; "수원시청역" -> [수원시청역]); ``None`` when it does not."""
+    rest: list[list[str] | None] = [None] * len(token) + [[]]  # rest[i]: token[i:] split
+    for i in range(len(token) - 1, -1, -1):
+        for j in range(len(token), i, -1):
+            tail = rest[j]
+            if tail is not None and token[i:j] in vocab:
+                rest[i] = [token[i:j], *tail]
+                break
+    return rest[0]
 
 
 def _matches(place: Place, words: list[str]) -> bool:
@@ -422,12 +453,16 @@ def search(query: str, limit: int = 8, prefer_sido: str = "41",
     lat) when given; then by code. English words in the order English writes them ("Maetan-dong,
     Yeongtong-gu") are understood too.
     """
-    words = segment(query.strip())
-    if not words:
-        return []
-    hits = _candidates(words)
-    if not hits and len(words) > 1 and re.search(r"[A-Za-z]", query):
-        hits = _candidates(words[::-1])
+    hits: list[Place] = []
+    for reading in _readings(query.strip()):
+        words = segment(reading)
+        if not words:
+            continue
+        hits = _candidates(words)
+        if not hits and len(words) > 1 and re.search(r"[A-Za-z]", reading):
+            hits = _candidates(words[::-1])
+        if hits:
+            break
     sido = _sido_names().get(prefer_sido, "")
 
     def key(p: Place) -> tuple:
@@ -438,6 +473,23 @@ def search(query: str, limit: int = 8, prefer_sido: str = "41",
 
     hits.sort(key=key)
     return hits[:limit]
+
+
+def _readings(query: str) -> list[str]:
+    """The ways to read a query, tried in turn until one finds places. Korean: suffix words glued
+    to the word before ("판교 역" -> "판교역", "수원 시 영통 구" -> "수원시 영통구"), then as
+    written, then without spaces ("광교 중앙역"). English: as written, then as one word ignoring
+    spaces, hyphens and case ("Gwanggyo Jungang" -> "gwanggyojungang", "Suwon City Hall")."""
+    if re.search(r"[A-Za-z]", query):
+        return list(dict.fromkeys([query, "".join(_tokens(query))]))
+    words = query.split()
+    glued: list[str] = []
+    for word in words:
+        if glued and word in _KO_SUFFIX_WORDS:
+            glued[-1] += word
+        else:
+            glued.append(word)
+    return list(dict.fromkeys([" ".join(glued), query, "".join(words)]))
 
 
 @lru_cache(maxsize=1)

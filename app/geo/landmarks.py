@@ -63,6 +63,8 @@ _UNIT_EN = {"시": "si", "군": "gun", "구": "gu", "읍": "eup", "면": "myeon"
             "리": "ri", "가": "ga", "도": "do"}
 _SCHOOL_EN = (("초등학교", "Elementary School"), ("중학교", "Middle School"),
               ("고등학교", "High School"))
+# A station word the list's English name may already end with ("Seoul Station", "Seoul station").
+_STATION_WORD = re.compile(r"\s*\b(station|stn|sta)\.?\s*$", re.IGNORECASE)
 
 
 def romanise(word: str) -> str:
@@ -83,6 +85,12 @@ def english_area(name: str) -> str:
     if len(name) > 1 and unit in _UNIT_EN:
         return f"{romanise(name[:-1])}-{_UNIT_EN[unit]}"
     return romanise(name)
+
+
+def english_station(name: str) -> str:
+    """A station's English label from the list's name, "Station" once: "Pangyo" -> "Pangyo
+    Station", "Seoul Station" and "Seoul station" -> "Seoul Station" (not "Seoul Station Station")."""
+    return f"{_STATION_WORD.sub('', name).strip() or name.strip()} Station"
 
 
 def english_school(name: str) -> str:
@@ -274,7 +282,7 @@ def stations(seoul_master: Path, standard: Path, report: Report) -> list[Landmar
                 name=base + "역", level="station", code="station:" + ids[0],
                 lon=round(sum(r["x"] for r in placed) / len(placed), 6),
                 lat=round(sum(r["y"] for r in placed) / len(placed), 6),
-                name_en=f"{en} Station", detail=", ".join(lines),
+                name_en=english_station(en), detail=", ".join(lines),
                 aliases=tuple(f"{s}역" for s in subs)))
     report.add("stations kept", len(out))
     return out

@@ -45,7 +45,9 @@ export function setupPlaceInput(which, onChoose) {
       const li = el("li", "suggestion", placeName(r));
       li.id = which + "-opt-" + i;
       li.setAttribute("role", "option");
-      if (r.detail) li.appendChild(el("span", "detail", " " + r.detail));
+      // English pages: a station's lines in English ("Shinbundang Line"), when the API has them.
+      const detail = pageConfig().lang === "en" && r.detail_en ? r.detail_en : r.detail;
+      if (detail) li.appendChild(el("span", "detail", " " + detail));
       li.addEventListener("mousedown", (ev) => { ev.preventDefault(); choose(r); });
       list.appendChild(li);
     });
