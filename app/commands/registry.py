@@ -97,21 +97,25 @@ def import_facilities(paths: tuple[Path, ...], out: Path | None, rejects: Path |
 
 
 class _ProgressBars:
-    """Rows read, per file, as they are read (tqdm on stderr; the count moves every
-    ``PROGRESS_EVERY_ROWS`` rows), then one line while the rows are placed."""
+    """Rows read, per file, as they are read, then rows placed and checked out of all rows
+    read (tqdm on stderr; the counts move every ``PROGRESS_EVERY_ROWS`` rows)."""
 
     def __init__(self) -> None:
         self._bar: tqdm | None = None
         self._file: str | None = None
+        self._read: dict[str, int] = {}
 
     def __call__(self, file_name: str, rows: int) -> None:
         from tqdm import tqdm
 
+        if file_name:
+            self._read[file_name] = rows
         if file_name != self._file:
             self.close()
             self._file = file_name
             desc = f"reading {file_name}" if file_name else "placing and checking rows"
-            self._bar = tqdm(total=None if file_name else rows, unit=" rows", desc=desc, leave=False)
+            self._bar = tqdm(total=None if file_name else sum(self._read.values()), unit=" rows",
+                             desc=desc, leave=False)
         assert self._bar is not None
         self._bar.update(rows - self._bar.n)
 

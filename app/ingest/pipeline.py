@@ -208,7 +208,7 @@ def read_table(path: Path, fmt: str = "auto", encoding: str | None = None) -> Ra
     return read_gpkg(path)
 
 
-# How often (rows) an import reports its progress while it reads a file.
+# How often (rows) an import reports its progress while it reads a file and while it places rows.
 PROGRESS_EVERY_ROWS = 1000
 
 
@@ -227,9 +227,10 @@ def import_files(
     ``none`` (no area check, for registries outside Korea). ``crs`` gives the CRS of
     coordinates of files that do not declare one (a GeoPackage's CRS, a GeoJSON ``crs``
     member); a file declaring another CRS is refused. ``progress(file_name, rows_read)`` is
-    called every :data:`PROGRESS_EVERY_ROWS` rows of a file as it is read and once at its end
-    (then ``progress("", total_rows)`` when the rows are being placed); ``rules`` (default:
-    the settings' defaults) limits text and coordinates."""
+    called every :data:`PROGRESS_EVERY_ROWS` rows of a file as it is read and once at its end;
+    then ``progress("", rows_done)`` as the rows are placed in their areas and checked: first
+    with the rows already refused, then every :data:`PROGRESS_EVERY_ROWS` rows, and last with
+    every row read. ``rules`` (default: the settings' defaults) limits text and coordinates."""
     rules = rules or ImportRules()
     if crs:
         try:
@@ -277,13 +278,20 @@ def import_files(
         if progress:
             progress(report.file, report.read)
 
+    read_total = sum(r.read for r in reports)
     if progress:
-        progress("", sum(r.read for r in reports))
+        progress("", read_total - len(rows))
     rows = _transform(rows, rejects)
     rows = _drop_placeholders(rows, rejects)
     rows = _keep_in_area(rows, rejects, settings.get("area"), region)
     unchecked: Counter = Counter()
-    facilities, disagreements = _place_and_build(rows, rejects, region, unchecked)
+    placed = None
+    if progress:
+        before = read_total - len(rows)
+        placed = lambda n: progress("", before + n)  # noqa: E731
+    facilities, disagreements = _place_and_build(rows, rejects, region, unchecked, placed)
+    if progress:
+        progress("", read_total)
     for f_report in reports:
         f_report.accepted = f_report.read - f_report.rejected
     locale = registry_locale(settings, region, ((f.lon, f.lat) for f in facilities))
@@ -517,6 +525,7 @@ def _shared_points(rows: list[_Row], known: np.ndarray) -> dict[tuple[float, flo
 
 def _place_and_build(
     rows: list[_Row], rejects: list[Reject], region: str, unchecked: Counter | None = None,
+    placed: Callable[[int], None] | None = None,
 ) -> tuple[list[Facility], list[dict[str, str]]]:
     areas = admin.locate([r.lon for r in rows], [r.lat for r in rows]) if region != "none" \
         else [None] * len(rows)
@@ -524,7 +533,9 @@ def _place_and_build(
     facilities: list[Facility] = []
     disagreements: list[dict[str, str]] = []
     seen: dict[str, int] = {}
-    for r, area, far_m in zip(rows, areas, named_m, strict=True):
+    for done, (r, area, far_m) in enumerate(zip(rows, areas, named_m, strict=True)):
+        if placed and done and done % PROGRESS_EVERY_ROWS == 0:
+            placed(done)
         if region != "none" and (area is None or (region != "KR" and area.sido_code != region)):
             where = "outside South Korea" if area is None else f"in {area.sido} {area.sigungu}"
             rejects.append(_reject(r, "outside_region",
