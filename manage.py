@@ -205,7 +205,22 @@ def test(args: list[str]) -> int:
     lint = subprocess.call([str(PY), "-m", "ruff", "check", "."], cwd=ROOT)
     if lint:
         return lint
-    return subprocess.call([str(PY), "-m", "pytest", *args], cwd=ROOT)
+    return subprocess.call([str(PY), "-m", "pytest", *parallel(args), *args], cwd=ROOT)
+
+
+# Options that choose how many processes pytest uses (pytest-xdist); given any, manage.py adds none.
+XDIST_OPTIONS = ("-n", "--numprocesses", "--dist", "no:xdist")
+
+
+def parallel(args: list[str]) -> list[str]:
+    """pytest-xdist options for the whole suite: one worker per core plus one (at least two;
+    many tests wait on servers, browsers and databases rather than on a core), spread test by
+    test. None when ``args`` name test files or folders, or choose the processes themselves
+    (``-n 0`` runs in one process): a few tests start faster in one process."""
+    names_tests = any((ROOT / a.split("::")[0]).exists() for a in args if not a.startswith("-"))
+    if names_tests or any(a.startswith(XDIST_OPTIONS) for a in args):
+        return []
+    return ["-n", str(max(2, (os.cpu_count() or 1) + 1))]
 
 
 def main() -> int:

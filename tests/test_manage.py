@@ -135,3 +135,14 @@ def test_ci_run_is_a_thin_call_of_the_readme_command():
     assert lines[-1] == 'CI=${CI:-1} exec python3 manage.py test "$@"'
     assert not any("apt-get" in line or "postgres" in line for line in lines)
     assert "python3 manage.py test" in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize(("args", "workers"), [
+    ([], True), (["-q", "-p", "no:randomly", "-k", "api"], True),
+    (["tests/test_api.py"], False), (["tests/test_api.py::test_nearest", "-q"], False),
+    (["tests/live"], False), (["-n", "0"], False), (["-p", "no:xdist"], False),
+    (["--numprocesses=4"], False),
+])
+def test_the_whole_suite_runs_in_parallel_named_tests_in_one_process(args, workers, monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert manage.parallel(args) == (["-n", "3"] if workers else [])
