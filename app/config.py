@@ -59,6 +59,14 @@ EMBED_ORIGINS_CACHE_S = 5.0
 # without a request, and this many hours after sign-in however busy; also when the token is
 # revoked or expires, and at sign-out, on every server sharing the database.
 PLANNER_MAP_CACHE_SIZE = 16  # built planner maps kept per app (a few MB each)
+# The planner's first page (demand layer, measures, area outlines) is computed in a background
+# thread from the moment the app starts, so the first sign-in after a start does not wait for
+# it (start-up never does). Not in apps made with TESTING (tests make many apps), nor for
+# `flask` commands other than `run`; turn it off for `gunicorn --preload` (a thread does not
+# survive the fork into workers). PLANNER_WARM_UP = False turns off every warm-up, also the
+# one the sign-in form starts.
+PLANNER_WARM_UP = True
+PLANNER_WARM_UP_AT_START = True
 PLANNER_SESSION_IDLE_MINUTES = 30
 PLANNER_SESSION_MAX_HOURS = 8
 # The session cookie's Secure flag: True when the site is served over HTTPS (it is also set on

@@ -127,7 +127,17 @@ def run(browser: Browser, url: str, token: str, label: str) -> None:
 
 def serve(instance: str) -> tuple[str, str, BaseWSGIServer]:
     """A fresh app over the demo registry on ``instance``: its URL, an admin token, the server."""
+    started = time.perf_counter()
     app = create_app({"TILE_URL": "http://127.0.0.1:1/{z}/{x}/{y}.png"}, instance_path=instance)
+    warming = app.extensions.get("dolbom_planner_warming_at_start")  # PLANNER_WARM_UP_AT_START
+
+    def report_warm() -> None:
+        if warming is not None:
+            warming.join()
+            print(f"[server] the planner's first page computed in the background "
+                  f"{time.perf_counter() - started:.1f} s after the app started")
+
+    threading.Thread(target=report_warm, daemon=True).start()
     with app.app_context():
         get_store().warm()  # the search warms it at start; the planner's own work is measured
         token = tokens.issue(get_engine(), "admin")

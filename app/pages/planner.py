@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import click
 import numpy as np
 import pandas as pd
 from cachetools import LRUCache
@@ -402,10 +403,11 @@ class ShapeCache:
 _WARMING = "dolbom_planner_warming"  # app.extensions key: the options being warmed
 
 
-def warm_up(app: Flask, opts: dict[str, Any] | None = None) -> None:
+def warm_up(app: Flask, opts: dict[str, Any] | None = None) -> threading.Thread | None:
     """Start, in the background, what the planner page will need: the demand layer, the
     registry and the measures of ``opts`` (default: the first page's). Errors are left for the
-    request that needs the result to report; each set of options is warmed once at a time."""
+    request that needs the result to report; each set of options is warmed once at a time.
+    The thread started (None: none was, ``PLANNER_WARM_UP`` is off or it is under way)."""
     opts = opts or {"service": "daycare", "period": "day", "level": "sigungu",
                     "supply": "capacity", "area": None}
     key = json.dumps([opts[k] for k in ("service", "period", "level", "supply")])
@@ -414,7 +416,7 @@ def warm_up(app: Flask, opts: dict[str, Any] | None = None) -> None:
     lock: threading.Lock = app.extensions.setdefault(_WARMING + "_lock", threading.Lock())
     with lock:
         if key in warming or app.config.get("PLANNER_WARM_UP") is False:
-            return
+            return None
         warming.add(key)
 
     def work() -> None:
@@ -443,7 +445,21 @@ def warm_up(app: Flask, opts: dict[str, Any] | None = None) -> None:
             with lock:
                 warming.discard(key)
 
-    threading.Thread(target=work, name="planner-warm-up", daemon=True).start()
+    thread = threading.Thread(target=work, name="planner-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm_at_start(app: Flask) -> bool:
+    """Whether this app computes the planner's first page when it starts: when
+    ``PLANNER_WARM_UP_AT_START`` (and ``PLANNER_WARM_UP``) are on, except in apps made with
+    ``TESTING`` (the test suite makes many) and for ``flask`` commands other than ``run``
+    (an import or an export has no planner to serve)."""
+    if not app.config.get("PLANNER_WARM_UP_AT_START") or app.config.get("PLANNER_WARM_UP") is False \
+            or app.testing:
+        return False
+    command = click.get_current_context(silent=True)
+    return command is None or command.info_name == "run"
 
 
 @bp.get("/planner/map.js")
@@ -551,3 +567,7 @@ def init_app(app: Flask) -> None:
     if planning is not None and planning.cache_dir is None:  # the demand units, kept between runs
         planning.cache_dir = Path(app.instance_path) / "planning-cache"
     app.register_blueprint(bp)
+    if planning is not None and _warm_at_start(app):
+        # The first sign-in after a start finds the first page computed (or under way: the
+        # page shows its progress line meanwhile); start-up does not wait for it.
+        app.extensions[_WARMING + "_at_start"] = warm_up(app)

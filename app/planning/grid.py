@@ -66,8 +66,25 @@ def encode(x_m: float, y_m: float, digits: int = 3) -> str:
 
 
 def encode_many(x_m: np.ndarray, y_m: np.ndarray, digits: int = 3) -> np.ndarray:
-    """:func:`encode` for arrays of points."""
-    return np.array([encode(x, y, digits) for x, y in zip(x_m, y_m, strict=True)], dtype=object)
+    """:func:`encode` for arrays of points (the same ids, the arithmetic done on the arrays)."""
+    x = np.asarray(x_m, float).ravel()
+    y = np.asarray(y_m, float).ravel()
+    if len(x) != len(y):
+        raise ValueError(f"x_m and y_m differ in length ({len(x)} and {len(y)})")
+    if not 1 <= digits <= 4 or len(x) == 0:
+        return np.array([encode(a, b, digits) for a, b in zip(x, y, strict=True)], dtype=object)
+    col, e = np.divmod(x - ORIGIN_E_M, SQUARE_M)  # numpy's float divmod is Python's
+    row, n = np.divmod(y - ORIGIN_N_M, SQUARE_M)
+    bad = ~((col >= 0) & (col < len(EAST_LETTERS)) & (row >= 0) & (row < len(NORTH_LETTERS)))
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        encode(float(x[k]), float(y[k]), digits)  # raises, naming the point
+    size_m = SQUARE_M / 10**digits
+    east = np.floor_divide(e, size_m).astype(np.int64).tolist()
+    north = np.floor_divide(n, size_m).astype(np.int64).tolist()
+    return np.array([f"{EAST_LETTERS[c]}{NORTH_LETTERS[r]}{a:0{digits}d}{b:0{digits}d}"
+                     for c, r, a, b in zip(col.astype(np.int64).tolist(), row.astype(np.int64).tolist(),
+                                           east, north, strict=True)], dtype=object)
 
 
 def cell_polygon(cell_id: str) -> shapely.Polygon:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
-from functools import lru_cache
 
 import numpy as np
 
@@ -36,9 +36,21 @@ def _cells_wgs84(cell_ids: list[str], cell_m: float) -> list[shapely.Polygon]:
     return list(shapely.polygons(rings))
 
 
-@lru_cache(maxsize=256)
-def _sigungu_shape(code: str, tolerance_deg: float) -> shapely.Geometry:
-    return area_polygons([code])[code].simplify(tolerance_deg, preserve_topology=True)
+# (code, tolerance) -> simplified 시군구 shape: at most the boundaries' codes (codes that are
+# not one raise and are not kept), kept for the process.
+_SIGUNGU: dict[tuple[str, float], shapely.Geometry] = {}
+_SIGUNGU_LOCK = threading.Lock()
+
+
+def _sigungu_shapes(codes: list[str], tolerance_deg: float) -> list[shapely.Geometry]:
+    """The simplified shape of each 시군구 (or 시) code, the boundaries read once for all the
+    codes not kept yet (read once per code, they took seconds for 경기도's 44)."""
+    with _SIGUNGU_LOCK:
+        missing = [c for c in dict.fromkeys(codes) if (c, tolerance_deg) not in _SIGUNGU]
+        if missing:
+            for code, geom in area_polygons(missing).items():
+                _SIGUNGU[(code, tolerance_deg)] = geom.simplify(tolerance_deg, preserve_topology=True)
+        return [_SIGUNGU[(c, tolerance_deg)] for c in codes]
 
 
 def level_shapes(units: DemandUnits, level: str, keys: Iterable[str], tolerance_deg: float = 0.0005
@@ -50,11 +62,11 @@ def level_shapes(units: DemandUnits, level: str, keys: Iterable[str], tolerance_
     elif level == "emd":
         shapes = [_emd_shape(units, k, tolerance_deg) for k in keys]
     else:
-        shapes = [_sigungu_shape(k, tolerance_deg) for k in keys]
+        shapes = _sigungu_shapes(list(keys), tolerance_deg)
     return list(shapely.set_precision(np.array(shapes, dtype=object), 1e-5)) if shapes else []
 
 
 def _emd_shape(units: DemandUnits, key: str, tolerance_deg: float) -> shapely.Geometry:
     if key in units.area_geoms:
         return units.area_geoms[key].simplify(tolerance_deg, preserve_topology=True)
-    return _sigungu_shape(key[:5], tolerance_deg)
+    return _sigungu_shapes([key[:5]], tolerance_deg)[0]

@@ -42,6 +42,8 @@ class Gunicorn:
         self.env = {**os.environ, "DOLBOM_DATABASE_URL": json.dumps(db_url),
                     "DOLBOM_DATABASE_AUTO_MIGRATE": "false",
                     "DOLBOM_REGISTRY_PATH": json.dumps(str(live_registry())),
+                    # each worker would compute the planner's first page at start (seconds)
+                    "DOLBOM_PLANNER_WARM_UP_AT_START": "false",
                     **{f"DOLBOM_{k}": json.dumps(v) for k, v in (config or {}).items()}}
         self.instance = instance
         self.proc: subprocess.Popen | None = None
