@@ -1,7 +1,9 @@
 """Typed errors and the one JSON envelope every API error uses.
 
 ``{"error": {"code": "...", "message": "...", "field": "..."}}`` — ``message`` is safe to show
-to a user; details meant for operators go to the log, never into the response.
+to a user; details meant for operators go to the log, never into the response. An error may add
+``reason``: a machine-readable word saying why (e.g. ``http_not_loopback`` for an origin), so a
+page can say it in its own language; it is sent only when set.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ class ApiError(Exception):
     status = 400
     code = "bad_request"
     challenge: str | None = None  # a WWW-Authenticate header to send (401s)
+    reason: str | None = None  # why, for machines (sent only when set)
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, reason: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.reason = reason
 
 
 class InvalidParameter(ApiError):
@@ -52,9 +56,12 @@ def clip(value: object, limit: int = CLIP_CHARS) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
-def error_body(code: str, message: str, field: str | None = None) -> dict:
-    """The error envelope."""
-    return {"error": {"code": code, "message": message, "field": field}}
+def error_body(code: str, message: str, field: str | None = None, reason: str | None = None) -> dict:
+    """The error envelope (``reason`` only when given)."""
+    error: dict = {"code": code, "message": message, "field": field}
+    if reason is not None:
+        error["reason"] = reason
+    return {"error": error}
 
 
 def _wants_json() -> bool:
@@ -66,7 +73,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def handle_api_error(exc: ApiError) -> tuple[Response, int]:
-        body = error_body(exc.code, exc.message, exc.field)
+        body = error_body(exc.code, exc.message, exc.field, exc.reason)
         body["error"].update(getattr(exc, "extra", {}))
         response = jsonify(body)
         if exc.challenge:
@@ -79,7 +86,7 @@ def init_app(app: Flask) -> None:
         # field; never a 500.
         if not _wants_json():
             return exc.args[0] if exc.args else "Bad Request", 400
-        return jsonify(error_body(exc.code, str(exc), exc.field)), 400
+        return jsonify(error_body(exc.code, str(exc), exc.field, getattr(exc, "reason", None))), 400
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException) -> HTTPException | Response:

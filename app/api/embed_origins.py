@@ -31,7 +31,7 @@ def _origin_arg(wildcard: bool = False) -> str:
     try:
         return parse_origin(request.args.get("origin"), wildcard=wildcard)
     except OriginError as exc:
-        raise InvalidParameter(f"origin: {exc}", "origin") from None
+        raise InvalidParameter(f"origin: {exc}", "origin", exc.reason) from None
 
 
 def own_origin() -> str:
@@ -121,12 +121,12 @@ def add_embed_origin() -> Response:
         try:
             origin = parse_origin(body.get("origin"), wildcard=True)
         except OriginError as exc:
-            raise InvalidParameter(f"origin: {exc}", "origin") from None
+            raise InvalidParameter(f"origin: {exc}", "origin", exc.reason) from None
         try:
             entry, added = store.add(get_engine(), origin, f"token:{who.token_id}",
                                      body.get("note"))
         except OriginError as exc:
-            raise InvalidParameter(f"note: {exc}", "note") from None
+            raise InvalidParameter(f"note: {exc}", "note", exc.reason) from None
     except DBAPIError as exc:
         raise database_error(exc, "the database cannot be reached; the site was not added. "
                                   "Try again shortly") from None

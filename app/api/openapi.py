@@ -372,7 +372,12 @@ def component_schemas() -> dict[str, Any]:
             "type": "object", "required": ["error"],
             "properties": {"error": {
                 "type": "object", "required": ["code", "message", "field"],
-                "properties": {"code": text, "message": text, "field": nullable(text)}}},
+                "properties": {"code": text, "message": text, "field": nullable(text),
+                               "reason": {**nullable(text), "description": (
+                                   "optional: why, for machines (an origin: empty, too_long, "
+                                   "not_an_origin, scheme, userinfo, port, host, path, "
+                                   "http_not_loopback, note), so a page can say it in its "
+                                   "language")}}}},
         },
     }
 

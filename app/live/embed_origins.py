@@ -54,12 +54,20 @@ _SPLIT = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<authority>[^/?#]
 _HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 
 
+#: Why :func:`parse_origin` (or :func:`check_note`) refused a text: the ``reason`` of an
+#: :class:`OriginError`, sent in the API's 400 so a page can say it in its own language.
+REASONS = ("empty", "too_long", "not_an_origin", "scheme", "userinfo", "port", "host", "path",
+           "http_not_loopback", "note")
+
+
 class OriginError(DomainError):
     """Text that is not an origin a site can be allowed by; the message says what is (the
-    field is ``origin``)."""
+    field is ``origin``), ``reason`` (one of :data:`REASONS`) why, for machines."""
 
-    def __init__(self, message: str, field: str | None = "origin") -> None:
+    def __init__(self, message: str, field: str | None = "origin", reason: str = "not_an_origin"
+                 ) -> None:
         super().__init__(message, field)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -96,26 +104,29 @@ def parse_origin(text: object, wildcard: bool = False) -> str:
     saying what is wrong and what is allowed. A trailing ``/`` is dropped; ``wildcard`` allows a
     host starting with ``*.`` (every subdomain, as in the setting)."""
     if not isinstance(text, str) or not text.strip():
-        raise OriginError(f"give the site's origin: {ALLOWED_TEXT}")
+        raise OriginError(f"give the site's origin: {ALLOWED_TEXT}", reason="empty")
     text = text.strip()
     shown = text if len(text) <= 80 else text[:80] + "…"
     if len(text) > ORIGIN_MAX_CHARS:
-        raise OriginError(f"an origin is at most {ORIGIN_MAX_CHARS} characters; {ALLOWED_TEXT}")
+        raise OriginError(f"an origin is at most {ORIGIN_MAX_CHARS} characters; {ALLOWED_TEXT}",
+                          reason="too_long")
     m = _SPLIT.fullmatch(text)
     if m is None:
         raise OriginError(f"{shown!r} is not an origin: it must start with https:// "
-                          f"(e.g. {EXAMPLE})")
+                          f"(e.g. {EXAMPLE})", reason="not_an_origin")
     scheme, authority, rest = m.group("scheme").lower(), m.group("authority"), m.group("rest")
     if scheme not in DEFAULT_PORTS:
         raise OriginError(f"{shown!r}: the scheme must be https (http only for localhost), "
-                          f"not {scheme}")
+                          f"not {scheme}", reason="scheme")
     if "@" in authority:
-        raise OriginError(f"{shown!r}: an origin has no user name or password; {ALLOWED_TEXT}")
+        raise OriginError(f"{shown!r}: an origin has no user name or password; {ALLOWED_TEXT}",
+                          reason="userinfo")
     host, port = authority, None
     if not authority.endswith("]") and ":" in authority:
         host, port_text = authority.rsplit(":", 1)
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise OriginError(f"{shown!r}: the port must be a number from 1 to 65535")
+            raise OriginError(f"{shown!r}: the port must be a number from 1 to 65535",
+                              reason="port")
         port = int(port_text)
     host = host.lower()
     star = wildcard and host.startswith("*.")
@@ -124,16 +135,19 @@ def parse_origin(text: object, wildcard: bool = False) -> str:
         try:
             bare = bare.encode("idna").decode("ascii")
         except UnicodeError:
-            raise OriginError(f"{shown!r}: {host!r} is not a host name") from None
+            raise OriginError(f"{shown!r}: {host!r} is not a host name", reason="host") from None
     if not (_HOST.fullmatch(bare) or bare == "[::1]"):
-        raise OriginError(f"{shown!r}: {host or 'nothing'!r} is not a host name; {ALLOWED_TEXT}")
+        raise OriginError(f"{shown!r}: {host or 'nothing'!r} is not a host name; {ALLOWED_TEXT}",
+                          reason="host")
     if rest not in ("", "/"):
         suggestion = f"{scheme}://{host}" + (f":{port}" if port else "")
         raise OriginError(f"{shown!r}: an origin has no path, query or fragment; write "
-                          f"{suggestion!r} (the scheme, host and port of the page's address)")
+                          f"{suggestion!r} (the scheme, host and port of the page's address)",
+                          reason="path")
     if scheme == "http" and bare not in LOOPBACK_HOSTS:
         raise OriginError(f"{shown!r}: http:// is allowed only for localhost, 127.0.0.1 or "
-                          f"[::1] (testing); a city's site must use https://{host}")
+                          f"[::1] (testing); a city's site must use https://{host}",
+                          reason="http_not_loopback")
     if port == DEFAULT_PORTS[scheme]:
         port = None
     return str(Origin(scheme, ("*." if star else "") + bare, port))
@@ -172,7 +186,7 @@ def check_note(note: object) -> str | None:
     if not isinstance(note, str) or len(note) > NOTE_MAX_CHARS or \
             any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in note):
         raise OriginError(f"a note is text of at most {NOTE_MAX_CHARS} characters, without "
-                          "control or format characters")
+                          "control or format characters", reason="note")
     return note
 
 

@@ -39,9 +39,9 @@ def test_builder_says_whether_a_site_may_embed_and_how_to_allow_it(page, live, a
     allowed = live["allowed_host"].rstrip("/")
     refused = live["refused_host"].rstrip("/")
     _builder(page, live["app"] + "/embed/builder")
-    # A page address with a path: what an origin is, and the origin of what was typed.
+    # A page address with a path: why it is refused, and the origin of what was typed.
     _check(page, refused + "/childcare/index.html")
-    _result(page, "사이트 주소는 https://호스트[:포트] 형식입니다")
+    _result(page, "사이트 주소(origin)에는 경로·물음표(?)·# 뒤 내용이 없습니다.")
     _result(page, f"이렇게 입력해 보세요: {refused}")
     # Not allowed: said, with the admin page, the command and the setting's exact value.
     _check(page, refused)

@@ -1,5 +1,6 @@
 // The admins' list of sites allowed to embed the widget: list, add, remove (admin API).
 import { $, apiErrorText, el, fetchJson, t } from "../common.js";
+import { originErrorText } from "../origin_errors.js";
 
 const API = "/api/v1/admin/embed-origins";
 const status = $("embed-status");
@@ -51,7 +52,12 @@ $("add-form").addEventListener("submit", (ev) => {
   const note = $("add-note").value.trim();
   if (note) body.note = note;
   fetchJson(API, { method: "POST", headers: headers(true), body: JSON.stringify(body) }).then((res) => {
-    if (res.status !== 200) { status.textContent = apiErrorText(res); return; }
+    if (res.status !== 200) {
+      // A refused origin or note: why, in the page's language (error.reason).
+      const refused = originErrorText(res, body.origin);
+      status.textContent = refused ? refused.text : apiErrorText(res);
+      return;
+    }
     const done = t(res.body.changed ? "embed_admin_added" : "embed_admin_exists",
       { origin: res.body.origin, s: res.body.propagation_s });
     load().then(() => { status.textContent = done; });
@@ -63,7 +69,11 @@ $("stored").addEventListener("click", (ev) => {
   if (!origin) return;
   fetchJson(API + "?origin=" + encodeURIComponent(origin), { method: "DELETE", headers: headers(false) })
     .then((res) => {
-      if (res.status !== 200) { status.textContent = apiErrorText(res); return; }
+      if (res.status !== 200) {
+        const refused = originErrorText(res, origin);
+        status.textContent = refused ? refused.text : apiErrorText(res);
+        return;
+      }
       const done = t("embed_admin_removed", { origin: res.body.origin, s: res.body.propagation_s });
       load().then(() => { status.textContent = done; });
     });

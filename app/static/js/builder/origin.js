@@ -1,6 +1,7 @@
 // The builder's origin check: may the city's site frame the widget now, and if not, exactly
 // how the service's operator allows it (GET /api/v1/embed/origins/check).
-import { $, apiErrorText, el, fetchJson, pageConfig, t } from "../common.js";
+import { $, apiErrorText, el, fetchJson, t } from "../common.js";
+import { refusedOriginText } from "../origin_errors.js";
 
 // A line of text followed by a copyable value in <code>.
 function how(text, value) {
@@ -25,10 +26,13 @@ function show(res, typed) {
   out.textContent = "";
   if (res.status === 400) {
     out.className = "origin-result origin-no";
-    const en = pageConfig().lang === "en" && res.body.error && res.body.error.message;
-    out.appendChild(el("p", null, en ? res.body.error.message : t("embed_origin_invalid")));
+    // Why, in the page's language (error.reason), naming the origin to type where it can.
+    const refused = refusedOriginText(res, typed, "embed_origin_invalid");
+    out.appendChild(el("p", null, refused.text));
     const hint = suggestion(typed);
-    if (hint && hint !== typed) out.appendChild(el("p", null, t("embed_origin_suggest", { origin: hint })));
+    if (!refused.named && hint && hint !== typed) {
+      out.appendChild(el("p", null, t("embed_origin_suggest", { origin: hint })));
+    }
     return;
   }
   if (!res.ok) {
@@ -66,7 +70,9 @@ export function initOriginCheck() {
     const out = $("origin-result");
     out.className = "origin-result";
     out.textContent = t("embed_origin_checking");
-    fetchJson(form.dataset.checkUrl + "?origin=" + encodeURIComponent(typed)).then((res) => {
+    // Nothing typed: the parameter left out, so the answer says why (error.reason "empty").
+    const query = typed ? "?origin=" + encodeURIComponent(typed) : "";
+    fetchJson(form.dataset.checkUrl + query).then((res) => {
       if (mine === asked) show(res, typed);  // only the latest answer
     });
   });
