@@ -10,7 +10,7 @@ APP = Path(__file__).resolve().parents[1] / "app"
 FORBIDDEN = {"flask", "folium", "werkzeug"}
 
 
-CORE = ["geo", "search", "planning", "ingest", "registry", "live", "db", "reference"]
+CORE = ["geo", "search", "planning", "ingest", "registry", "live", "db", "reference", "care"]
 
 
 def imports(path: Path, root: Path = APP.parent) -> list[tuple[str, list[str]]]:

@@ -1,0 +1,141 @@
+"""How each programme is booked (``app/reference/booking_rules.json``) and who may book it.
+
+Eligibility is the search's own rule (:func:`app.search.model.programme_rules`, from
+``programmes.json``): a booking applies exactly what the search applied when it showed the place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+from functools import lru_cache
+from typing import Any
+
+from app.domain import DomainError
+from app.reference import document
+from app.search.model import Facility, ProgrammeRule, programme_rules
+
+PATTERNS = ("one_off", "weekly")
+BOOKING_KINDS = ("real_time", "provider_confirms")
+
+
+class BookingRuleError(DomainError):
+    """A programme that cannot be booked, or a family or provider outside its rules."""
+
+
+class NotEligible(BookingRuleError):
+    """The child, the family's home or the provider is outside the programme's rule."""
+
+    code = "not_eligible"
+
+
+@dataclass(frozen=True)
+class BookingRule:
+    """The booking rules of one programme; ``eligibility`` is the search's rule for it.
+
+    Day counts are calendar dates in the registry's zone (see :mod:`app.care.windows`);
+    money is in won; ``None`` means the sources give no such figure.
+    """
+
+    programme: str
+    booking: str  # "real_time": the hold is the booking; "provider_confirms"
+    patterns: frozenset[str]
+    max_consecutive_days: int | None
+    max_range_days: int | None
+    same_day_booking_until: time | None  # booking for today closes at this local time
+    fee_krw_per_hour: int | None
+    billing_unit_minutes: int | None
+    eligibility: ProgrammeRule
+
+    @property
+    def max_days(self) -> int | None:
+        """The most calendar dates one window may touch."""
+        return self.max_consecutive_days if self.max_consecutive_days is not None else self.max_range_days
+
+
+def _rule(pid: str, spec: dict[str, Any], eligibility: ProgrammeRule) -> BookingRule:
+    until = spec.get("same_day_booking_until")
+    rule = BookingRule(
+        programme=pid, booking=spec["booking"], patterns=frozenset(spec["patterns"]),
+        max_consecutive_days=spec.get("max_consecutive_days"), max_range_days=spec.get("max_range_days"),
+        same_day_booking_until=time.fromisoformat(until) if until else None,
+        fee_krw_per_hour=spec.get("fee_krw_per_hour"), billing_unit_minutes=spec.get("billing_unit_minutes"),
+        eligibility=eligibility)
+    problems = []
+    if rule.booking not in BOOKING_KINDS:
+        problems.append(f"booking {rule.booking!r} not one of {BOOKING_KINDS}")
+    if not rule.patterns or not rule.patterns <= set(PATTERNS):
+        problems.append(f"patterns {sorted(rule.patterns)} not a subset of {PATTERNS}")
+    if rule.max_days is None or rule.max_days < 1:
+        problems.append("needs max_consecutive_days or max_range_days of at least 1")
+    if "weekly" in rule.patterns and not rule.max_range_days:
+        problems.append("a weekly pattern needs max_range_days")
+    if (rule.fee_krw_per_hour is None) != (rule.billing_unit_minutes is None):
+        problems.append("fee_krw_per_hour and billing_unit_minutes go together")
+    elif rule.fee_krw_per_hour is not None and rule.billing_unit_minutes is not None and (
+            rule.billing_unit_minutes < 1 or rule.fee_krw_per_hour * rule.billing_unit_minutes % 60):
+        problems.append("a billing unit must cost whole won")
+    if spec.get("billing_rounding") not in (None, "up"):
+        problems.append("billing_rounding must be 'up'")
+    if problems:
+        raise RuntimeError(f"booking_rules.json, {pid}: " + "; ".join(problems))
+    return rule
+
+
+@lru_cache(maxsize=1)
+def booking_rules() -> dict[str, BookingRule]:
+    """The booking rule of every bookable programme, read once from ``booking_rules.json``."""
+    eligibility = programme_rules()
+    out = {}
+    for pid, spec in document("booking_rules.json")["programmes"].items():
+        if pid not in eligibility:
+            raise RuntimeError(f"booking_rules.json: {pid} has no rule in programmes.json")
+        out[pid] = _rule(pid, spec, eligibility[pid])
+    return out
+
+
+def booking_rule(programme: str) -> BookingRule:
+    """The rule of ``programme``; :class:`BookingRuleError` naming the bookable ones otherwise."""
+    rules = booking_rules()
+    if programme not in rules:
+        raise BookingRuleError(f"programme {programme!r} cannot be booked; bookable: {', '.join(sorted(rules))}",
+                               "programme")
+    return rules[programme]
+
+
+def age_in_months(birth_date: date, on: date) -> int:
+    """The child's age in whole months on the date ``on`` (a birthday in the month counts from
+    that day: born 2024-05-31, on 2024-06-30 -> 0, on 2024-07-01 -> 1)."""
+    if birth_date > on:
+        raise BookingRuleError(f"birth_date {birth_date} is after the day care is needed ({on})", "birth_date")
+    return (on.year - birth_date.year) * 12 + (on.month - birth_date.month) - (on.day < birth_date.day)
+
+
+def check_family(rule: BookingRule, age_months: int, home_sigungu_code: str | None) -> None:
+    """Refuse (:class:`NotEligible`) a child or home outside the programme, as the search would.
+
+    ``home_sigungu_code``: the 5-digit 시군구 of the family's home, ``""`` when it lies in none;
+    ``None`` skips the residence rules (:meth:`ProgrammeRule.family_may_use`).
+    """
+    e = rule.eligibility
+    if not e.family_may_use(age_months, None):
+        raise NotEligible(f"{rule.programme} takes children of {e.age_min_months}-{e.age_max_months} months; "
+                          f"this child is {age_months} months old on the first day", "child")
+    if not e.family_may_use(None, home_sigungu_code):
+        where = f"the {len(e.sigun_codes)} 시군 that run it" if e.where == "home" else "경기도"
+        raise NotEligible(f"{rule.programme} is for families living in {where}; the home is in "
+                          f"{home_sigungu_code or 'no known 시군구'}", "home")
+
+
+def check_provider(rule: BookingRule, facility: Facility, age_months: int | None = None) -> None:
+    """Refuse (:class:`NotEligible`) a provider the search would not show for this booking: one
+    that does not offer the programme (its kind, its programmes, and for centres its 시군), is not
+    open (휴지, 폐지), or whose own ages leave out the child (unknown ages never match)."""
+    if not rule.eligibility.offered_by(facility):
+        raise NotEligible(f"{facility.name} does not offer {rule.programme}", "facility_id")
+    if not facility.is_open_status:
+        raise NotEligible(f"{facility.name} is not open (status {facility.status})", "facility_id")
+    low, high = facility.age_min_months, facility.age_max_months
+    if age_months is not None and (low is None or high is None or not low <= age_months <= high):
+        ages = "unknown ages" if low is None or high is None else f"children of {low}-{high} months"
+        raise NotEligible(f"{facility.name} takes {ages}; this child is {age_months} months old", "child")

@@ -1,0 +1,183 @@
+"""A requested care window checked against its programme's booking rules, weekly patterns
+expanded into windows, and the cost estimate.
+
+Dates are wall-clock dates in the registry's time zone (``tz``, Asia/Seoul unless the registry
+says otherwise; never the server's ``TZ``). A window is half-open, ``[start, end)``: it touches
+every local calendar date from its start's date to the date of its last instant, so a window
+ending at 00:00 does not touch that date (2026-11-29 18:00 -> 2026-12-03 18:00 touches 5 dates;
+23:00 -> 07:00 touches 2). Durations are elapsed time (through UTC), so a day with a daylight
+saving change is 23 or 25 hours long. A naive date-time is a wall-clock time in ``tz``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from app.domain import DomainError
+from app.search.locale import EARLIEST_YEAR, LATEST_YEAR, aware
+
+from .rules import BookingRule
+
+WEEKDAYS = range(1, 8)  # ISO weekdays: 1 = Monday … 7 = Sunday
+
+
+class WindowError(DomainError):
+    """A care window or weekly pattern outside its programme's rules; ``field`` names the part."""
+
+    code = "invalid_window"
+
+
+@dataclass(frozen=True)
+class CareWindow:
+    """``[start, end)``, both aware and in the registry's zone."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def elapsed(self) -> timedelta:
+        """The real time between start and end (a DST change day counts 23 or 25 hours)."""
+        return self.end.astimezone(UTC) - self.start.astimezone(UTC)
+
+
+def local_dates(start: datetime, end: datetime, tz: tzinfo) -> tuple[date, date]:
+    """The first and last calendar date in ``tz`` that ``[start, end)`` touches (aware times)."""
+    first = start.astimezone(tz)
+    last = end.astimezone(tz)
+    last_date = last.date() - timedelta(days=1) if last.time() == time(0) else last.date()
+    return first.date(), max(first.date(), last_date)
+
+
+def consecutive_days(start: datetime, end: datetime, tz: tzinfo) -> int:
+    """How many consecutive calendar dates in ``tz`` the window ``[start, end)`` touches."""
+    first, last = local_dates(start, end, tz)
+    return (last - first).days + 1
+
+
+def _normal(value: datetime, tz: tzinfo) -> datetime:
+    """``value`` in ``tz`` through UTC: a wall time that does not exist (a spring-forward gap)
+    moves forward by the gap, an ambiguous one (fall back) is its first occurrence."""
+    return value.astimezone(UTC).astimezone(tz)
+
+
+def _in_years(value: datetime, field: str) -> None:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise WindowError(f"{field} {value.date()} is outside the years {EARLIEST_YEAR}-{LATEST_YEAR}", field)
+
+
+def check_window(rule: BookingRule, start: datetime, end: datetime, tz: tzinfo,
+                 now: datetime | None = None) -> CareWindow:
+    """The one-off window ``[start, end)`` if ``rule`` allows it, else :class:`WindowError`.
+
+    Checks: start before end; at most ``rule.max_days`` calendar dates touched (5 for 언제나
+    어린이집); with ``now``, a start not in the past and, for care starting today, booking
+    before ``rule.same_day_booking_until`` (local). A slot across midnight is allowed.
+    """
+    if "one_off" not in rule.patterns:
+        raise WindowError(f"{rule.programme} is booked as {', '.join(sorted(rule.patterns))} only, not as a "
+                          "one-off window", "pattern")
+    _in_years(start, "start")
+    _in_years(end, "end")
+    start, end = _normal(aware(start, tz), tz), _normal(aware(end, tz), tz)
+    if not start < end:
+        raise WindowError(f"end ({end.isoformat()}) must be after start ({start.isoformat()})", "end")
+    days = consecutive_days(start, end, tz)
+    limit = rule.max_days
+    if limit is not None and days > limit:
+        first, last = local_dates(start, end, tz)
+        raise WindowError(f"{rule.programme} books at most {limit} consecutive days; {first} to {last} is "
+                          f"{days} days (a window ending at 00:00 does not count that day)", "end")
+    window = CareWindow(start, end)
+    if now is not None:
+        _check_now(rule, window, tz, now)
+    return window
+
+
+def _check_now(rule: BookingRule, window: CareWindow, tz: tzinfo, now: datetime) -> None:
+    """A start not before ``now``; care today booked before ``same_day_booking_until``."""
+    now_local = _normal(aware(now, tz), tz)
+    if window.start < now_local:
+        raise WindowError(f"start ({window.start.isoformat()}) is in the past; it must be at or after "
+                          f"{now_local.isoformat(timespec='minutes')}", "start")
+    until = rule.same_day_booking_until
+    if until is not None and window.start.date() == now_local.date() and now_local.time() >= until:
+        raise WindowError(f"{rule.programme} takes bookings for today until {until:%H:%M}; book from "
+                          f"{(now_local.date() + timedelta(days=1))} on", "start")
+
+
+def expand_weekly(first_date: date, last_date: date, weekdays: Iterable[int], start_time: time,
+                  end_time: time, tz: tzinfo) -> list[CareWindow]:
+    """One window per date from ``first_date`` to ``last_date`` (inclusive) falling on
+    ``weekdays`` (ISO: 1 = Monday … 7 = Sunday), from ``start_time`` to ``end_time`` local;
+    an ``end_time`` at or before ``start_time`` ends the next day (22:00 -> 07:00)."""
+    days = set(weekdays)
+    out = []
+    day = first_date
+    while day <= last_date:
+        if day.isoweekday() in days:
+            end_day = day if end_time > start_time else day + timedelta(days=1)
+            out.append(CareWindow(_normal(datetime.combine(day, start_time, tz), tz),
+                                  _normal(datetime.combine(end_day, end_time, tz), tz)))
+        day += timedelta(days=1)
+    return out
+
+
+def check_weekly(rule: BookingRule, first_date: date, last_date: date, weekdays: Iterable[int],
+                 start_time: time, end_time: time, tz: tzinfo, now: datetime | None = None) -> list[CareWindow]:
+    """The windows of a weekly pattern if ``rule`` allows it, else :class:`WindowError`.
+
+    Checks: the programme books weekly patterns; ``first_date`` <= ``last_date`` and the range
+    at most ``rule.max_range_days`` dates; weekdays among 1..7 (ISO) and at least one date
+    falling on them; naive times, ``start_time`` != ``end_time`` (an equal pair would be 0 or 24
+    hours); with ``now``, every window passes the ``now`` checks of :func:`check_window`.
+    """
+    if "weekly" not in rule.patterns:
+        raise WindowError(f"{rule.programme} is booked as {', '.join(sorted(rule.patterns))} only, not as a "
+                          "weekly pattern", "pattern")
+    days = sorted(set(weekdays))
+    if not days or any(d not in WEEKDAYS for d in days):
+        raise WindowError(f"weekdays must be ISO weekday numbers 1 (Monday) to 7 (Sunday), at least one; "
+                          f"got {days}", "weekdays")
+    if start_time.tzinfo is not None or end_time.tzinfo is not None:
+        raise WindowError("start_time and end_time are wall-clock times in the registry's zone, without an "
+                          "offset", "start_time")
+    if start_time == end_time:
+        raise WindowError(f"end_time must differ from start_time ({start_time:%H:%M}); an end at or before the "
+                          "start ends the next day", "end_time")
+    for value, field in ((first_date, "first_date"), (last_date, "last_date")):
+        if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+            raise WindowError(f"{field} {value} is outside the years {EARLIEST_YEAR}-{LATEST_YEAR}", field)
+    if last_date < first_date:
+        raise WindowError(f"last_date ({last_date}) must not be before first_date ({first_date})", "last_date")
+    span = (last_date - first_date).days + 1
+    limit = rule.max_range_days
+    if limit is not None and span > limit:
+        raise WindowError(f"{rule.programme} takes a weekly pattern over at most {limit} days; {first_date} to "
+                          f"{last_date} is {span} days", "last_date")
+    windows = expand_weekly(first_date, last_date, days, start_time, end_time, tz)
+    if not windows:
+        raise WindowError(f"no date from {first_date} to {last_date} falls on weekdays {days}", "weekdays")
+    if now is not None:
+        for w in windows:
+            _check_now(rule, w, tz, now)
+    return windows
+
+
+def estimate_krw(rule: BookingRule, windows: Iterable[CareWindow]) -> int | None:
+    """The fee in won for ``windows``, or ``None`` when the programme has no set fee.
+
+    Each window is charged per started billing unit (``billing_unit_minutes``, 60 for 언제나
+    어린이집) of elapsed time, rounded up: 18:00 -> 20:30 is 3 hours, 9,000 won. The sources give
+    only the hourly fee, so this is an upper bound of what the centre charges.
+    """
+    if rule.fee_krw_per_hour is None or rule.billing_unit_minutes is None:
+        return None
+    unit = timedelta(minutes=rule.billing_unit_minutes)
+    unit_krw = rule.fee_krw_per_hour * rule.billing_unit_minutes // 60
+    total = 0
+    for w in windows:
+        whole, part = divmod(w.elapsed, unit)
+        total += (whole + (1 if part else 0)) * unit_krw
+    return total
