@@ -119,12 +119,17 @@ def test_folder_hash_follows_content(tmp_path):
 
 @pytest.mark.parametrize("path", ["/", "/embed"])
 def test_classic_scripts_deferred(client, path):
-    """No script blocks the first paint: Leaflet and its plugin are deferred (they still run
-    in order, before the page's module script, which is deferred by being a module)."""
+    """No script blocks the first paint: Leaflet is deferred (it still runs before the page's
+    module script, which is deferred by being a module); the clustering plugin is only for
+    "all providers" (not on the widget): inert in a <template> until that is ticked."""
     html = page_text(client, path)
-    scripts = re.findall(r"<script\b[^>]*>", html)
+    inert = re.findall(r'<template id="cluster-assets">(.*?)</template>', html, re.S)
+    assert len(inert) == (1 if path == "/" else 0)
+    assert all("leaflet.markercluster.js" in t and "MarkerCluster.css" in t for t in inert)
+    live = re.sub(r"<template\b.*?</template>", "", html, flags=re.S)
+    scripts = re.findall(r"<script\b[^>]*>", live)
     classic = [s for s in scripts if "src=" in s and 'type="module"' not in s]
-    assert len(classic) == 2
+    assert len(classic) == 1 and "leaflet.js" in classic[0]
     assert all(" defer" in s for s in classic), classic
     assert [s for s in scripts if 'type="module"' in s]
     assert "<script" not in html.split("</head>")[0]

@@ -22,6 +22,7 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 EVIL_NAME = '<img src=x onerror="window.__xss=1">악성<b>이름</b>'
 EVIL_ID = "test-evil-00001"
 STACK_ID = "test-stack-0000"
+NEAR_ID = "test-near-0000"
 
 
 def free_port() -> int:
@@ -77,8 +78,11 @@ def live(tmp_path_factory):
     # Two providers at one address, far from the others (가평): their pins must each be tappable.
     stacked = [replace(template, id=f"{STACK_ID}{i}", name=f"같은주소어린이집 {i}", lon=127.5100, lat=37.8300)
                for i in (1, 2, 3)]
+    # Two providers 4.5 m apart (two doors of one building): pins a few pixels apart at any zoom.
+    near = [replace(template, id=f"{NEAR_ID}{i}", name=f"이웃어린이집 {i}", lon=127.5300 + 0.00004 * (i - 1),
+                    lat=37.8300 + 0.00003 * (i - 1)) for i in (1, 2)]
     registry = tmp / "registry.geojson"
-    write_registry(registry, demo.meta, [*demo.facilities, evil, *stacked])
+    write_registry(registry, demo.meta, [*demo.facilities, evil, *stacked, *near])
     app_port, allowed_port, refused_port = free_port(), free_port(), free_port()
     tile_port = free_port()  # nothing listens there
     app_url = f"http://127.0.0.1:{app_port}"

@@ -331,6 +331,23 @@ def test_providers_at_one_address_fan_out(page, live):
     assert page.errors == []
 
 
+def test_providers_metres_apart_fan_out(page, live):
+    # Two providers 4.5 m apart: at the map's zoom their pins overlapped (only the top one could
+    # be tapped), and no zoom level would part them.
+    from .conftest import NEAR_ID
+
+    open_map(page, live, (37.8310, 127.5310))
+    pins = [page.locator(f".result-pin[data-id='{NEAR_ID}{i}']") for i in (1, 2)]
+    (a, b) = [pin.bounding_box() for pin in pins]
+    dist = ((a["x"] - b["x"]) ** 2 + (a["y"] - b["y"]) ** 2) ** .5
+    assert dist >= 24, dist
+    for i, pin in enumerate(pins, start=1):
+        pin.click()
+        page.locator(".leaflet-popup-content").filter(has_text=f"이웃어린이집 {i}").wait_for()
+        page.locator(".leaflet-popup-close-button").click()  # as a person would, before the next
+    assert page.errors == []
+
+
 def test_builder_refuses_odd_heights_and_names_regions_in_english(page, live):
     page.goto(live["app"] + "/embed/builder")
     snippet_before = page.input_value("#snippet")

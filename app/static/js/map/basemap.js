@@ -15,22 +15,35 @@ function addTiles(map, tiles) {
   layer.addTo(map);
 }
 
+// Work for later: in the browser's idle time (or, without requestIdleCallback, the next task),
+// so it never lengthens the task that shows the page.
+export function later(fn) {
+  if (window.requestIdleCallback) window.requestIdleCallback(fn, { timeout: 500 });
+  else setTimeout(fn, 0);
+}
+
+// Outlines drawn per task: a few at a time keeps each task short on a slow phone.
+const OUTLINES_PER_TASK = 4;
+
 // The outlines, drawn under everything; a widget for one region fits (and may keep) the map
-// to it. Resolves once they are drawn.
-function addOutlines(map, embed) {
+// to it. Resolves once the map is where it stays (the widget's region fitted); the outlines
+// themselves are drawn after, a few per idle moment.
+function addOutlines(map, embed, viewReady) {
   const outlines = L.geoJSON(null, { interactive: false,
     style: { color: "#5b6b7a", weight: 1, fill: true, fillColor: "#eef2f5", fillOpacity: 0.35 } });
   outlines.addTo(map);
-  return fetch("/geo/gyeonggi-sigungu.geojson").then((r) => r.json()).then((gj) => {
-    outlines.addData(gj);
+  const loaded = fetch("/geo/gyeonggi-sigungu.geojson").then((r) => r.json());
+  return Promise.all([loaded, viewReady]).then(([gj]) => {
+    const features = gj.features || [];
+    const drawSome = (from) => {
+      outlines.addData({ type: "FeatureCollection", features: features.slice(from, from + OUTLINES_PER_TASK) });
+      if (from + OUTLINES_PER_TASK < features.length) later(() => drawSome(from + OUTLINES_PER_TASK));
+    };
+    later(() => drawSome(0));
     if (!embed || !embed.region) return;
-    const layers = [];
-    outlines.eachLayer((layer) => {
-      const p = layer.feature.properties;
-      if (p.code === embed.region || p.sigun_code === embed.region) layers.push(layer);
-    });
-    if (!layers.length) return;
-    const bounds = L.featureGroup(layers).getBounds();
+    const region = features.filter((f) => f.properties.code === embed.region || f.properties.sigun_code === embed.region);
+    if (!region.length) return;
+    const bounds = L.geoJSON({ type: "FeatureCollection", features: region }).getBounds();
     map.fitBounds(bounds);
     if (embed.limitToRegion) {
       map.setMaxBounds(bounds.pad(0.2));
@@ -88,16 +101,32 @@ function drawLegend(kinds) {
   legend.appendChild(rows);
 }
 
-// The map in #map; outlinesReady resolves (or rejects) when the outlines have loaded.
+// The map in #map; outlinesReady resolves (or rejects) when the outlines have loaded and the
+// widget's region is fitted (they are drawn in the idle moments after).
 export function createMap() {
   const cfg = pageConfig();
   const embed = cfg.embed;
   const mapEl = $("map");
-  const map = L.map(mapEl, { scrollWheelZoom: !embed, preferCanvas: false }).setView(cfg.center, cfg.zoom);
+  // Leaflet's styles come without blocking the first paint (media="print" in the page); they
+  // apply from here, before the map is built.
+  const css = $("leaflet-css");
+  if (css) css.media = "all";
+  const map = L.map(mapEl, { scrollWheelZoom: !embed, preferCanvas: false });
   map.attributionControl.setPrefix('<a href="https://leafletjs.com" target="_blank" rel="noopener">Leaflet</a>');
-  addTiles(map, cfg.tiles);
-  const outlinesReady = addOutlines(map, embed);
+  // Building the map, placing it (which lays the page out) and loading the tiles are each a
+  // task of their own, so none is long on a slow phone. Until the view is set the map takes
+  // no input (Leaflet ignores events before it) and layers added wait for it (whenReady).
+  let placed = false;
+  map.once("load", () => { placed = true; });  // a place chosen first keeps its view
+  const viewReady = new Promise((resolve) => {
+    setTimeout(() => {
+      if (!placed) map.setView(cfg.center, cfg.zoom);
+      resolve();
+      setTimeout(() => { addTiles(map, cfg.tiles); }, 0);
+    }, 0);
+  });
+  const outlinesReady = addOutlines(map, embed, viewReady);
   if (embed) embedGestures(map, mapEl);
-  drawLegend(cfg.kinds);
+  setTimeout(() => { drawLegend(cfg.kinds); }, 0);
   return { map, outlinesReady };
 }

@@ -1,6 +1,6 @@
 // Dolbom Map page (the full map and the /embed widget): place search, filters, results list
-// and markers kept in step. Leaflet (L) and markercluster are classic scripts loaded before
-// this module.
+// and markers kept in step. Leaflet (L) is a classic script loaded before this module (the
+// markercluster plugin is added when "all providers" is first ticked: markers.js).
 import { $, apiErrorText, fetchJson, pageConfig, registryNow, t } from "../common.js";
 import { nearest } from "./api.js";
 import { createMap } from "./basemap.js";
@@ -23,7 +23,7 @@ function setAnchor(which, point, search) {
   const input = $(which + "-input");
   if (input && point && input.value !== point.label) input.value = point.label;
   drawAnchors(anchorLayer, state);
-  if (point && (which === "home" || !state.home)) map.setView([point.lat, point.lon], Math.max(map.getZoom(), 14));
+  if (point && (which === "home" || !state.home)) map.setView([point.lat, point.lon], Math.max(map.getZoom() || 0, 14));
   if (!point) saveState();
   if (search) runSearch();
 }
@@ -117,7 +117,7 @@ function keepView() {
   state.view = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(4)).join(",");
 }
 map.on("moveend", keepView);
-keepView();
+map.whenReady(keepView);  // once the map has its first view (basemap.js sets it a task later)
 
 onCriteriaChange(() => { if (state.home) runSearch(); });
 // 찾기 reads the place fields as they are now: a home or work typed over (and not chosen

@@ -39,11 +39,14 @@ export function drawAnchors(layer, state) {
 // The marker of the i-th result: numbered tooltip, popup, and `on(on, scroll)` called when it
 // is pointed at (true) or left (false), or clicked (true, true). `offset` ([dx, dy] pixels)
 // draws the pin that far from its point, so providers at one address can each be tapped.
-export function resultMarker(f, i, popup, on, offset) {
-  const [dx, dy] = offset || [0, 0];
-  const marker = L.marker([f.lat, f.lon], {
+// `place`: [lat, lon, dx, dy] where the pin goes (results.js fanOut), else the provider's point.
+export function resultMarker(f, i, popup, on, place) {
+  const [lat, lon, dx, dy] = place || [f.lat, f.lon, 0, 0];
+  const marker = L.marker([lat, lon], {
     icon: L.divIcon({ className: "pin pin-" + f.kind + " result-pin", html: "", iconSize: [24, 24],
-      iconAnchor: [12 - dx, 12 - dy] }),
+      iconAnchor: [12 - dx, 12 - dy],
+      // the popup and tooltip open at the pin, wherever the fan put it, not at the shared point
+      popupAnchor: [dx, dy - 12], tooltipAnchor: [dx + 12, dy] }),
     title: f.name, alt: f.name, riseOnHover: true });
   marker.bindTooltip(el("span", null, (i + 1) + ". " + f.name));
   marker.bindPopup(popup);
@@ -57,9 +60,36 @@ export function resultMarker(f, i, popup, on, offset) {
   return marker;
 }
 
+// The clustering plugin's script and styles, from the page's <template id="cluster-assets">,
+// added to the page the first time they are needed (not at the first paint). Resolves once
+// the script has run (rejects when it cannot load).
+let clusterAssets = null;
+function loadClusterAssets() {
+  if (clusterAssets) return clusterAssets;
+  clusterAssets = new Promise((resolve, reject) => {
+    if (L.markerClusterGroup) { resolve(); return; }
+    const tpl = document.getElementById("cluster-assets");
+    const parts = tpl ? Array.from(tpl.content.children) : [];
+    parts.filter((p) => p.tagName === "LINK").forEach((p) => {
+      const link = document.createElement("link");
+      link.rel = "stylesheet";
+      link.href = p.getAttribute("href");
+      document.head.appendChild(link);
+    });
+    const src = parts.filter((p) => p.tagName === "SCRIPT").map((p) => p.getAttribute("src"))[0];
+    if (!src) { reject(new Error("no cluster script")); return; }
+    const script = document.createElement("script");
+    script.src = src;
+    script.addEventListener("load", () => resolve());
+    script.addEventListener("error", () => { clusterAssets = null; reject(new Error("cluster script")); });
+    document.head.appendChild(script);
+  });
+  return clusterAssets;
+}
+
 // Every provider, clustered, loaded for the viewport while `checkbox` is ticked.
 export function setupAllProviders(map, checkbox) {
-  const layer = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false });
+  let layer = null;
   const loaded = {};
   let timer = null;
   function load() {
@@ -79,10 +109,16 @@ export function setupAllProviders(map, checkbox) {
     });
   }
   checkbox.addEventListener("change", () => {
-    if (checkbox.checked) { map.addLayer(layer); load(); } else { map.removeLayer(layer); }
+    if (!checkbox.checked) { if (layer) map.removeLayer(layer); return; }
+    loadClusterAssets().then(() => {
+      if (!checkbox.checked) return;  // unticked while the plugin loaded
+      if (!layer) layer = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false });
+      map.addLayer(layer);
+      load();
+    }, () => {});
   });
   map.on("moveend", () => {
-    if (!checkbox.checked) return;
+    if (!checkbox.checked || !layer) return;
     clearTimeout(timer);
     timer = setTimeout(load, 200);
   });

@@ -47,25 +47,43 @@ function listItem(map, hit, dayType) {
   return li;
 }
 
-// Pixel offsets for results at the same point (several providers at one address): spread on
-// a circle 26 px across per pin, so each can be tapped; a lone pin stays on its point.
+// Results this close (metres) share one fan: at the closest zoom a pin is about 10 m across, so
+// nearer pins would cover each other at every zoom (two doors of one building, one geocoded a
+// few metres off).
+const FAN_OUT_M = 25;
+
+function metresApart(a, b) {
+  const kmPerDegLat = 111.32;
+  const dy = (a.lat - b.lat) * kmPerDegLat;
+  const dx = (a.lon - b.lon) * kmPerDegLat * Math.cos(((a.lat + b.lat) / 2) * Math.PI / 180);
+  return Math.hypot(dx, dy) * 1000;
+}
+
+// Where each result's pin goes: [lat, lon, dx, dy] (a point and a pixel offset). Results within
+// FAN_OUT_M of each other (chained) are spread on a circle 26 px across per pin around the
+// group's first point, so each can be tapped; a lone pin stays on its own point.
 function fanOut(hits) {
-  const groups = {};
-  hits.forEach((h, i) => {
-    if (h.comes_to_you) return;
-    const key = h.facility.lat.toFixed(6) + "," + h.facility.lon.toFixed(6);
-    (groups[key] = groups[key] || []).push(i);
+  const group = hits.map((_, i) => i);
+  const root = (i) => { while (group[i] !== i) i = group[i]; return i; };
+  hits.forEach((a, i) => {
+    if (a.comes_to_you) return;
+    for (let j = 0; j < i; j++) {
+      if (!hits[j].comes_to_you && metresApart(a.facility, hits[j].facility) <= FAN_OUT_M) group[root(i)] = root(j);
+    }
   });
-  const offsets = hits.map(() => [0, 0]);
-  Object.values(groups).forEach((members) => {
-    if (members.length < 2) return;
-    const radius = Math.max(16, (26 * members.length) / (2 * Math.PI));
-    members.forEach((i, k) => {
-      const angle = (2 * Math.PI * k) / members.length - Math.PI / 2;
-      offsets[i] = [Math.round(radius * Math.cos(angle)), Math.round(radius * Math.sin(angle))];
+  const members = {};
+  hits.forEach((h, i) => { if (!h.comes_to_you) (members[root(i)] = members[root(i)] || []).push(i); });
+  const places = hits.map((h) => [h.facility.lat, h.facility.lon, 0, 0]);
+  Object.values(members).forEach((ids) => {
+    if (ids.length < 2) return;
+    const anchor = hits[ids[0]].facility;
+    const radius = Math.max(16, (26 * ids.length) / (2 * Math.PI));
+    ids.forEach((i, k) => {
+      const angle = (2 * Math.PI * k) / ids.length - Math.PI / 2;
+      places[i] = [anchor.lat, anchor.lon, Math.round(radius * Math.cos(angle)), Math.round(radius * Math.sin(angle))];
     });
   });
-  return offsets;
+  return places;
 }
 
 // Why nothing was found and what to do (the API's "empty" member): the programme rules the
@@ -120,7 +138,7 @@ export function renderResults(map, layer, body, dayType) {
     outside.textContent = body.outside_coverage ? t("outside_coverage", { area: body.coverage_name || "" }) : "";
   }
   const bounds = [];
-  const offsets = fanOut(hits);
+  const places = fanOut(hits);
   hits.forEach((hit, i) => {
     const f = hit.facility;
     const li = listItem(map, hit, dayType);
@@ -128,7 +146,7 @@ export function renderResults(map, layer, body, dayType) {
     state.items[f.id] = li;
     if (hit.comes_to_you) return;
     const marker = resultMarker(f, i, popupContent(hit, dayType), (on, scroll) => highlight(f.id, on, scroll),
-      offsets[i]);
+      places[i]);
     layer.addLayer(marker);
     state.markers[f.id] = marker;
     bounds.push([f.lat, f.lon]);
