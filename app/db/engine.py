@@ -79,6 +79,78 @@ embed_origin_log = sa.Table(
     sa.Column("note", sa.String(200), nullable=True),
 )
 
+# Bookings (app.care.bookings; migration 0008). Places a provider publishes per programme and time
+# slot ``[slot_start, slot_end)`` (UTC), with the count held by bookings; the database refuses a
+# count above the places.
+booking_capacity = sa.Table(
+    "booking_capacity", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("facility_id", sa.String(100), nullable=False),
+    sa.Column("programme", sa.String(60), nullable=False),
+    sa.Column("slot_start", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("slot_end", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("places", sa.Integer, nullable=False),
+    sa.Column("held", sa.Integer, nullable=False),
+    sa.UniqueConstraint("facility_id", "programme", "slot_start", name="booking_capacity_slot"),
+    sa.CheckConstraint("slot_end > slot_start", name="booking_capacity_slot_order"),
+    sa.CheckConstraint("held >= 0 AND held <= places", name="booking_capacity_held_in_places"),
+)
+
+BOOKING_STATES = ("requested", "accepted", "in-progress", "rejected", "expired", "no-show", "cancelled",
+                  "completed")  # app.care.states.BOOKING's states (a test keeps them equal)
+
+bookings = sa.Table(
+    "bookings", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("facility_id", sa.String(100), nullable=False),
+    sa.Column("programme", sa.String(60), nullable=False),
+    sa.Column("child_id", sa.String(40), nullable=False),  # a reference only: no child data here
+    sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("window_end", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("hold_expires_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("window_end > window_start", name="bookings_window_order"),
+    sa.CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in BOOKING_STATES) + ")",
+                       name="bookings_status"),
+)
+
+# Which capacity rows a booking holds a place in (deleted when the place is given back).
+booking_holds = sa.Table(
+    "booking_holds", metadata,
+    sa.Column("booking_id", sa.String(40), primary_key=True),
+    sa.Column("capacity_id", sa.Integer, primary_key=True),
+)
+
+booking_events = sa.Table(  # append-only (triggers, 0008)
+    "booking_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("booking_id", sa.String(40), nullable=False, index=True),  # ix_booking_events_booking_id
+    sa.Column("action", sa.String(30), nullable=False),
+    sa.Column("from_state", sa.String(20), nullable=True),  # None: the booking was made
+    sa.Column("to_state", sa.String(20), nullable=False),
+    sa.Column("actor_role", sa.String(30), nullable=False),
+    sa.Column("actor_id", sa.String(100), nullable=True),
+    sa.Column("reason", sa.String(500), nullable=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# The transactional outbox: written in the transaction of the change it announces; a worker
+# delivers each message once (its idempotency key) and stamps sent_at.
+outbox = sa.Table(
+    "outbox", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("idempotency_key", sa.String(200), nullable=False, unique=True),
+    sa.Column("topic", sa.String(60), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("available_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+)
+
 # The largest value an Integer column holds on every database used (PostgreSQL's integer is 32
 # bits): client numbers bound for one (a report's version) are checked against it first.
 MAX_INTEGER = 2**31 - 1

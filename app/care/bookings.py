@@ -1,0 +1,353 @@
+"""Bookings in the database: places held in the transaction that makes the booking, guarded
+state changes with their audit event and outbox message, and lapsed holds.
+
+No overbooking, across processes and servers: a booking locks the capacity rows of every slot
+its window overlaps (``SELECT … FOR UPDATE`` in slot order on PostgreSQL; on SQLite every
+transaction of :func:`app.db.engine.make_engine`'s engines starts with ``BEGIN IMMEDIATE``, the
+one-writer lock app.live's availability writes rely on), refuses when one is full, and counts
+the place in the same transaction as it inserts the booking; the ``CHECK (held <= places)`` of
+``booking_capacity`` refuses a count above the places even from code that skipped the check.
+
+A slot is ``[slot_start, slot_end)`` in UTC; a booking window holds one place in every slot it
+overlaps (a window ending when a slot starts does not overlap it) and must be covered by
+published slots without a gap. A state change locks the booking row, checks the transition
+against :data:`app.care.states.BOOKING` and updates ``… WHERE id = :id AND status IN
+sources(action)``: the first confirmation wins, and a cancellation racing a confirmation or a
+second cancellation gives the place back at most once (the ``booking_holds`` rows are deleted
+with the give-back). Times are stored in UTC; a naive time is refused.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.db.engine import booking_capacity, booking_events, booking_holds, bookings, outbox
+from app.domain import DomainError
+
+from .states import BOOKING, GUARDIAN, SYSTEM, InvalidTransition
+
+NOTIFY_TOPICS = {"accepted": "booking.confirmed", "rejected": "booking.declined",
+                 "expired": "booking.expired", "cancelled": "booking.cancelled"}
+"""The states a person must be told about, and the outbox topic of each."""
+
+EXPIRE_BATCH = 200
+
+
+class BookingError(DomainError):
+    """A booking that cannot be made or changed; ``http_status`` is what the API answers."""
+
+    http_status = 400
+
+
+class NotBookable(BookingError):
+    """The window is not covered by places the provider published for the programme."""
+
+    code = "not_bookable"
+    http_status = 409
+
+
+class PlacesFull(BookingError):
+    """A slot the window overlaps has no place left; names the slot."""
+
+    code = "no_places"
+    http_status = 409
+
+    def __init__(self, facility_id: str, programme: str, slot_start: datetime, slot_end: datetime,
+                 places: int) -> None:
+        super().__init__(f"no place left at {facility_id} for {programme} in the slot "
+                         f"{slot_start.isoformat()} to {slot_end.isoformat()}: all {places} places are held",
+                         "window")
+        self.facility_id = facility_id
+        self.programme = programme
+        self.slot_start = slot_start
+        self.slot_end = slot_end
+        self.places = places
+
+
+class BookingNotFound(BookingError):
+    code = "not_found"
+    http_status = 404
+
+
+class VersionConflict(BookingError):
+    """The booking changed since the caller read it (the API: 409 with its current state)."""
+
+    code = "version_conflict"
+    http_status = 409
+
+    def __init__(self, booking_id: str, expected: int, current_version: int, current_state: str) -> None:
+        super().__init__(f"booking {booking_id} is at version {current_version} ({current_state}), not "
+                         f"{expected}: read it again", "version")
+        self.current_version = current_version
+        self.current_state = current_state
+
+    @property
+    def extra(self) -> dict[str, object]:
+        return {"current_state": self.current_state, "current_version": self.current_version}
+
+
+class SlotError(BookingError):
+    """A slot a provider cannot publish (overlapping another, fewer places than are held)."""
+
+    code = "invalid_slot"
+
+
+@dataclass(frozen=True)
+class Slot:
+    id: int
+    facility_id: str
+    programme: str
+    start: datetime
+    end: datetime
+    places: int
+    held: int
+
+
+@dataclass(frozen=True)
+class Booking:
+    id: str
+    facility_id: str
+    programme: str
+    child_id: str
+    start: datetime
+    end: datetime
+    status: str
+    version: int
+    hold_expires_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def fhir_status(self) -> str:
+        return BOOKING.fhir_status(self.status)
+
+
+def _utc(value: datetime, field: str) -> datetime:
+    """``value`` (aware) in UTC; a naive time is refused (the server's zone never counts)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise BookingError(f"{field} must carry a time zone (an offset or Z)", field)
+    return value.astimezone(UTC)
+
+
+def _read(value: datetime) -> datetime:
+    """A stored time as aware UTC (SQLite gives it back naive, in UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _slot(row: sa.Row[Any]) -> Slot:
+    return Slot(row.id, row.facility_id, row.programme, _read(row.slot_start), _read(row.slot_end),
+                row.places, row.held)
+
+
+def _booking(row: sa.Row[Any]) -> Booking:
+    return Booking(row.id, row.facility_id, row.programme, row.child_id, _read(row.window_start),
+                   _read(row.window_end), row.status, row.version,
+                   _read(row.hold_expires_at) if row.hold_expires_at is not None else None,
+                   _read(row.created_at), _read(row.updated_at))
+
+
+def _now(now: datetime | None) -> datetime:
+    return datetime.now(UTC) if now is None else _utc(now, "now")
+
+
+class BookingStore:
+    """Bookings on one engine (SQLite or PostgreSQL, from :func:`app.db.engine.make_engine`)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    # -- places ------------------------------------------------------------------------------
+
+    def publish_slot(self, facility_id: str, programme: str, start: datetime, end: datetime,
+                     places: int) -> Slot:
+        """Publish (or change the places of) the slot ``[start, end)``. Refused: an end not after
+        the start, negative places, fewer places than are held, a slot overlapping another one
+        of the same provider and programme, or a new end for a slot with places held."""
+        start, end = _utc(start, "start"), _utc(end, "end")
+        if end <= start:
+            raise SlotError("a slot's end must be after its start", "end")
+        if places < 0:
+            raise SlotError(f"places must be 0 or more, not {places}", "places")
+        cap = booking_capacity
+        with self.engine.begin() as conn:
+            others = conn.execute(sa.select(cap.c.slot_start, cap.c.slot_end).where(
+                cap.c.facility_id == facility_id, cap.c.programme == programme, cap.c.slot_start != start,
+                cap.c.slot_start < end, cap.c.slot_end > start)).first()
+            if others is not None:
+                raise SlotError(f"the slot overlaps the published slot {_read(others.slot_start).isoformat()} to "
+                                f"{_read(others.slot_end).isoformat()}", "start")
+            row = conn.execute(sa.select(cap).where(
+                cap.c.facility_id == facility_id, cap.c.programme == programme,
+                cap.c.slot_start == start).with_for_update()).first()
+            if row is None:
+                key = conn.execute(cap.insert().values(
+                    facility_id=facility_id, programme=programme, slot_start=start, slot_end=end,
+                    places=places, held=0)).inserted_primary_key
+                assert key is not None
+                new_id = int(key[0])
+                return Slot(new_id, facility_id, programme, start, end, places, 0)
+            if places < row.held:
+                raise SlotError(f"{row.held} places are held in this slot: places must be at least {row.held}",
+                                "places")
+            if row.held and _read(row.slot_end) != end:
+                raise SlotError("places are held in this slot: its end cannot change", "end")
+            conn.execute(cap.update().where(cap.c.id == row.id).values(places=places, slot_end=end))
+            return Slot(row.id, facility_id, programme, start, end, places, row.held)
+
+    def slots(self, facility_id: str, programme: str) -> list[Slot]:
+        """The provider's published slots for the programme, in time order."""
+        cap = booking_capacity
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(cap).where(cap.c.facility_id == facility_id,
+                                                     cap.c.programme == programme).order_by(cap.c.slot_start))
+            return [_slot(r) for r in rows]
+
+    # -- bookings ----------------------------------------------------------------------------
+
+    def book(self, facility_id: str, programme: str, child_id: str, start: datetime, end: datetime,
+             hold_until: datetime | None, actor_role: str = GUARDIAN, actor_id: str | None = None,
+             now: datetime | None = None) -> Booking:
+        """Book ``[start, end)`` and hold a place in every slot it overlaps, in one transaction.
+
+        ``hold_until``: when the hold lapses unless confirmed (:meth:`expire_holds`); None for
+        none. Raises :class:`NotBookable` when published slots do not cover the window and
+        :class:`PlacesFull`, naming the slot, when one has no place left (nothing is written).
+        """
+        start, end = _utc(start, "start"), _utc(end, "end")
+        if end <= start:
+            raise BookingError("a booking's end must be after its start", "end")
+        at = _now(now)
+        hold = _utc(hold_until, "hold_until") if hold_until is not None else None
+        cap = booking_capacity
+        with self.engine.begin() as conn:
+            rows = conn.execute(sa.select(cap).where(
+                cap.c.facility_id == facility_id, cap.c.programme == programme,
+                cap.c.slot_start < end, cap.c.slot_end > start).order_by(cap.c.slot_start).with_for_update()).all()
+            slots = [_slot(r) for r in rows]
+            covered = start
+            for slot in slots:
+                if slot.start > covered:
+                    break
+                covered = max(covered, slot.end)
+            if covered < end:
+                raise NotBookable(f"{facility_id} publishes no places for {programme} from {covered.isoformat()} "
+                                  f"(the window ends {end.isoformat()})", "window")
+            for slot in slots:
+                if slot.held >= slot.places:
+                    raise PlacesFull(facility_id, programme, slot.start, slot.end, slot.places)
+            ids = [s.id for s in slots]
+            taken = conn.execute(cap.update().where(cap.c.id.in_(ids), cap.c.held < cap.c.places)
+                                 .values(held=cap.c.held + 1)).rowcount
+            if taken != len(ids):  # unreachable under the lock; never commit a partial hold
+                full = slots[0]
+                raise PlacesFull(facility_id, programme, full.start, full.end, full.places)
+            booking = Booking(uuid.uuid4().hex, facility_id, programme, child_id, start, end,
+                              BOOKING.initial, 1, hold, at, at)
+            conn.execute(bookings.insert().values(
+                id=booking.id, facility_id=facility_id, programme=programme, child_id=child_id,
+                window_start=start, window_end=end, status=booking.status, hold_expires_at=hold,
+                version=1, created_at=at, updated_at=at))
+            conn.execute(booking_holds.insert(), [{"booking_id": booking.id, "capacity_id": i} for i in ids])
+            conn.execute(booking_events.insert().values(
+                booking_id=booking.id, action="book", from_state=None, to_state=booking.status,
+                actor_role=actor_role, actor_id=actor_id, reason=None, at=at))
+        return booking
+
+    def get(self, booking_id: str) -> Booking:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(bookings).where(bookings.c.id == booking_id)).first()
+        if row is None:
+            raise BookingNotFound(f"no booking {booking_id}", "booking_id")
+        return _booking(row)
+
+    def transition(self, booking_id: str, action: str, actor_role: str, actor_id: str | None,
+                   reason: str | None = None, expected_version: int | None = None,
+                   now: datetime | None = None) -> Booking:
+        """Take ``action`` on the booking as ``actor_role``, recording the event (and, for a
+        state a person must know, an outbox message) in the same transaction; a move out of a
+        place-holding state gives the place back, once.
+
+        Raises :class:`BookingNotFound`, the :mod:`app.care.states` errors (an
+        :class:`~app.care.states.InvalidTransition` carries the current state) and
+        :class:`VersionConflict` when ``expected_version`` is not the booking's version.
+        """
+        at = _now(now)
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(bookings).where(bookings.c.id == booking_id).with_for_update()).first()
+            if row is None:
+                raise BookingNotFound(f"no booking {booking_id}", "booking_id")
+            event = BOOKING.fire(row.status, action, actor_role, reason, at=at)
+            if expected_version is not None and expected_version != row.version:
+                raise VersionConflict(booking_id, expected_version, row.version, row.status)
+            changed = conn.execute(bookings.update().where(
+                bookings.c.id == booking_id, bookings.c.status.in_(sorted(BOOKING.sources(action)))).values(
+                status=event.to_state, version=bookings.c.version + 1, updated_at=at,
+                hold_expires_at=row.hold_expires_at if event.to_state == BOOKING.initial else None)).rowcount
+            if changed != 1:  # unreachable under the row lock
+                raise InvalidTransition(BOOKING.name, row.status, action, ())
+            if BOOKING.state(event.from_state).holds_place and not BOOKING.state(event.to_state).holds_place:
+                self._give_back(conn, booking_id)
+            conn.execute(booking_events.insert().values(
+                booking_id=booking_id, action=action, from_state=event.from_state, to_state=event.to_state,
+                actor_role=actor_role, actor_id=actor_id, reason=event.reason, at=at))
+            before = _booking(row)
+            done = replace(before, status=event.to_state, version=before.version + 1, updated_at=at,
+                           hold_expires_at=before.hold_expires_at if event.to_state == BOOKING.initial else None)
+            topic = NOTIFY_TOPICS.get(event.to_state)
+            if topic is not None:
+                conn.execute(outbox.insert().values(
+                    idempotency_key=f"booking/{booking_id}/v{done.version}", topic=topic,
+                    payload={"booking_id": booking_id, "facility_id": done.facility_id,
+                             "programme": done.programme, "status": done.status,
+                             "fhir_status": done.fhir_status, "from_state": event.from_state,
+                             "window_start": done.start.isoformat(), "window_end": done.end.isoformat(),
+                             "actor_role": actor_role, "reason": event.reason, "at": at.isoformat()},
+                    created_at=at, available_at=at, attempts=0, sent_at=None))
+        return done
+
+    @staticmethod
+    def _give_back(conn: sa.Connection, booking_id: str) -> None:
+        """Return the booking's places: the capacity rows locked in slot order (as :meth:`book`
+        locks them, so two transactions never wait on each other in a cycle)."""
+        cap = booking_capacity
+        ids = conn.execute(sa.select(cap.c.id).join(booking_holds, booking_holds.c.capacity_id == cap.c.id)
+                           .where(booking_holds.c.booking_id == booking_id)
+                           .order_by(cap.c.slot_start).with_for_update(of=cap)).scalars().all()
+        if ids:
+            conn.execute(cap.update().where(cap.c.id.in_(ids)).values(held=cap.c.held - 1))
+            conn.execute(booking_holds.delete().where(booking_holds.c.booking_id == booking_id))
+
+    def events(self, booking_id: str) -> list[dict[str, Any]]:
+        """The booking's transitions, oldest first (``at`` as ISO 8601 UTC)."""
+        ev = booking_events
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(ev).where(ev.c.booking_id == booking_id).order_by(ev.c.id))
+            return [{"action": r.action, "from_state": r.from_state, "to_state": r.to_state,
+                     "actor_role": r.actor_role, "actor_id": r.actor_id, "reason": r.reason,
+                     "at": _read(r.at).isoformat()} for r in rows]
+
+    def expire_holds(self, now: datetime) -> list[str]:
+        """Lapse every hold whose deadline is at or before ``now`` (the scheduler's job; safe to
+        run on several servers at once: a hold confirmed or expired meanwhile is skipped).
+        Returns the ids it expired."""
+        at = _utc(now, "now")
+        expired: list[str] = []
+        while True:
+            with self.engine.connect() as conn:
+                due = list(conn.execute(sa.select(bookings.c.id).where(
+                    bookings.c.status == BOOKING.initial, bookings.c.hold_expires_at <= at)
+                    .order_by(bookings.c.hold_expires_at, bookings.c.id).limit(EXPIRE_BATCH)).scalars())
+            for booking_id in due:
+                try:
+                    self.transition(booking_id, "expire", SYSTEM, "expire_holds",
+                                    reason="not confirmed before the hold's deadline", now=at)
+                except InvalidTransition:
+                    continue  # confirmed, cancelled or expired by another server meanwhile
+                expired.append(booking_id)
+            if len(due) < EXPIRE_BATCH:
+                return expired
