@@ -214,13 +214,14 @@ XDIST_OPTIONS = ("-n", "--numprocesses", "--dist", "no:xdist")
 
 def parallel(args: list[str]) -> list[str]:
     """pytest-xdist options for the whole suite: one worker per core plus one (at least two;
-    many tests wait on servers, browsers and databases rather than on a core), spread test by
-    test. None when ``args`` name test files or folders, or choose the processes themselves
+    many tests wait on servers, browsers and databases rather than on a core), an idle worker
+    taking tests from a busy one's queue (a minute-long test near the end does not leave the
+    others waiting). None when ``args`` name test files or folders, or choose the processes themselves
     (``-n 0`` runs in one process): a few tests start faster in one process."""
     names_tests = any((ROOT / a.split("::")[0]).exists() for a in args if not a.startswith("-"))
     if names_tests or any(a.startswith(XDIST_OPTIONS) for a in args):
         return []
-    return ["-n", str(max(2, (os.cpu_count() or 1) + 1))]
+    return ["-n", str(max(2, (os.cpu_count() or 1) + 1)), "--dist", "worksteal"]
 
 
 def main() -> int:

@@ -145,4 +145,4 @@ def test_ci_run_is_a_thin_call_of_the_readme_command():
 ])
 def test_the_whole_suite_runs_in_parallel_named_tests_in_one_process(args, workers, monkeypatch):
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    assert manage.parallel(args) == (["-n", "3"] if workers else [])
+    assert manage.parallel(args) == (["-n", "3", "--dist", "worksteal"] if workers else [])
