@@ -69,6 +69,14 @@ PLANNER_WARM_UP = True
 PLANNER_WARM_UP_AT_START = True
 PLANNER_SESSION_IDLE_MINUTES = 30
 PLANNER_SESSION_MAX_HOURS = 8
+# People's accounts (app/care/accounts.py): this many failed sign-ins within the window
+# (minutes) lock the account for ACCOUNT_LOCKOUT_MINUTES; the shortest password allowed; how
+# long (minutes) a password-reset link works (a newer link ends every older one).
+ACCOUNT_SIGN_IN_MAX_FAILURES = 5
+ACCOUNT_SIGN_IN_FAILURE_WINDOW_MINUTES = 15
+ACCOUNT_LOCKOUT_MINUTES = 15
+ACCOUNT_PASSWORD_MIN_LENGTH = 10
+ACCOUNT_RESET_LINK_MINUTES = 60
 # The session cookie's Secure flag: True when the site is served over HTTPS (it is also set on
 # any request that arrived over HTTPS, seen through TRUSTED_PROXIES).
 SESSION_COOKIE_SECURE = False

@@ -134,6 +134,11 @@ NOT_SETTINGS = frozenset({
 # never negative); these must be at least 1 (0 would end every session, allow no result, ...).
 MINIMUMS: dict[str, float] = {
     "PLANNER_SESSION_IDLE_MINUTES": 1,
+    "ACCOUNT_SIGN_IN_MAX_FAILURES": 1,
+    "ACCOUNT_SIGN_IN_FAILURE_WINDOW_MINUTES": 1,
+    "ACCOUNT_LOCKOUT_MINUTES": 1,
+    "ACCOUNT_PASSWORD_MIN_LENGTH": 8,
+    "ACCOUNT_RESET_LINK_MINUTES": 1,
     "PLANNER_SESSION_MAX_HOURS": 1,
     "PLANNER_MAP_CACHE_SIZE": 1,
     "SEARCH_DEFAULT_LIMIT": 1,

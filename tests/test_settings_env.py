@@ -205,7 +205,8 @@ def test_no_number_setting_is_negative() -> None:
     numbers = [n for n in dir(defaults) if n.isupper() and type(getattr(defaults, n)) in (int, float)]
     assert {"TRUSTED_PROXIES", "PLANNER_SESSION_MAX_HOURS", "REPORT_MAX_CLOSURES"} <= set(numbers)
     for name in numbers:
-        with pytest.raises(SettingError, match=rf"^DOLBOM_{name}='-1' is too small; it must be at least [01]$"):
+        floor = re.escape(str(MINIMUMS.get(name, 0)))
+        with pytest.raises(SettingError, match=rf"^DOLBOM_{name}='-1' is too small; it must be at least {floor}$"):
             apply_environment({}, defaults, {f"DOLBOM_{name}": "-1"})
     assert set(MINIMUMS) <= set(numbers)  # no stale name in the table
 
@@ -317,3 +318,11 @@ def test_a_json_quoted_text_setting_is_its_text(monkeypatch, tmp_path):
     app = create_app({"TESTING": True}, instance_path=str(tmp_path / "instance"))
     assert app.config["PROVIDER_WRITE_RATE_LIMIT"] == "7 per minute"
     assert app.config["TILE_URL"] == "123"
+
+
+def test_account_settings_have_their_floors():
+    # 0 failures would lock every account at once; a 0-minute reset link could never be used.
+    for name, text in (("ACCOUNT_SIGN_IN_MAX_FAILURES", "0"), ("ACCOUNT_RESET_LINK_MINUTES", "0"),
+                       ("ACCOUNT_PASSWORD_MIN_LENGTH", "4")):
+        with pytest.raises(SettingError, match=f"DOLBOM_{name}.*too small"):
+            apply_environment({}, defaults, {f"DOLBOM_{name}": text})

@@ -151,6 +151,47 @@ outbox = sa.Table(
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
 )
 
+# People's accounts (app.care.accounts, 0009): the e-mail is stored normalised (unique), the
+# password only as its argon2id hash; the sign-in failure counter and lockout live on the row.
+users = sa.Table(
+    "users", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("failed_sign_ins", sa.Integer, nullable=False),
+    sa.Column("first_failed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
+    sa.UniqueConstraint("email", name="users_email"),
+)
+
+# A person's roles: names from app/reference/roles.json (data, so no CHECK on the name); a
+# role of scope "facility" (provider staff) names its one provider.
+user_roles = sa.Table(
+    "user_roles", metadata,
+    sa.Column("user_id", sa.String(40), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("role", sa.String(40), primary_key=True),
+    sa.Column("facility_id", sa.String(100), nullable=True),
+    sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Password-reset links: only the SHA-256 of the token is stored; single use, superseded by a
+# newer one, expiring.
+password_resets = sa.Table(
+    "password_resets", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.String(40), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+              index=True),
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.UniqueConstraint("token_hash", name="password_resets_token_hash"),
+)
+
 # The largest value an Integer column holds on every database used (PostgreSQL's integer is 32
 # bits): client numbers bound for one (a report's version) are checked against it first.
 MAX_INTEGER = 2**31 - 1
