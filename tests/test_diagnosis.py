@@ -26,7 +26,11 @@ def test_programme_not_for_this_age_or_this_sigun():
     assert programme_reasons(c) == [{"code": "programme_age", "programme": "always_daycare",
                                      "age_min_months": 6, "age_max_months": 83}]
     c = Criteria(programmes=frozenset({"home_visit_emergency"}), age_months=48, home_sigungu_code="41463")
-    assert programme_reasons(c) == [{"code": "programme_not_in_sigun", "programme": "home_visit_emergency"}]
+    assert programme_reasons(c) == [{"code": "programme_not_in_sigun", "programme": "home_visit_emergency",
+                                     "sigun_name": "용인시", "sigun_name_en": "Yongin-si"}]
+    # A home outside 경기도 (서울 종로구): not run there either, with no 시군 name to give.
+    c = Criteria(programmes=frozenset({"home_visit_emergency"}), age_months=48, home_sigungu_code="11110")
+    assert [(r["code"], r["sigun_name"]) for r in programme_reasons(c)] == [("programme_not_in_sigun", None)]
     # 수원 (41110) runs it: no reason.
     c = Criteria(programmes=frozenset({"home_visit_emergency"}), age_months=48, home_sigungu_code="41113")
     assert programme_reasons(c) == []

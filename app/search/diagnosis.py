@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from app.geo.admin import gyeonggi_siguns
+from app.geo.landmarks import english_area
 from app.search.index import Criteria, FacilityIndex, Hit
 from app.search.model import programme_rules, sigun_code
 
@@ -32,7 +34,8 @@ RELAXATIONS: tuple[tuple[str, Callable[[Criteria], bool], Callable[[Criteria], C
 class Diagnosis:
     """``reasons``: the programme rules the family does not meet, each a dict with ``code``
     (``programme_age``, ``programme_not_in_sigun`` or ``programme_residence``), ``programme``
-    and, for ages, ``age_min_months``/``age_max_months``; ``without``: the first condition
+    and, for ages, ``age_min_months``/``age_max_months``, for the home's 시군 ``sigun_name`` and
+    ``sigun_name_en`` (None outside 경기도); ``without``: the first condition
     (a name of :data:`RELAXATIONS`, or ``radius``) whose removal finds a provider, and ``nearest`` that
     provider (None, None when even the plainest search finds nothing)."""
 
@@ -52,9 +55,12 @@ def programme_reasons(c: Criteria) -> list[dict]:
             reasons.append({"code": "programme_age", "programme": p,
                             "age_min_months": rule.age_min_months, "age_max_months": rule.age_max_months})
         elif c.home_sigungu_code is not None and not rule.family_may_use(None, c.home_sigungu_code):
-            at_home_elsewhere = rule.where == "home" and sigun_code(c.home_sigungu_code) not in rule.sigun_codes
+            home_sigun = sigun_code(c.home_sigungu_code)
+            at_home_elsewhere = rule.where == "home" and home_sigun not in rule.sigun_codes
+            name = gyeonggi_siguns().get(home_sigun)
             reasons.append({"code": "programme_not_in_sigun" if at_home_elsewhere else "programme_residence",
-                            "programme": p})
+                            "programme": p, "sigun_name": name,
+                            "sigun_name_en": english_area(name) if name else None})
     return reasons
 
 

@@ -97,8 +97,10 @@ function showEmpty(map, body, dayType) {
   box.hidden = !empty;
   if (!empty) return;
   empty.reasons.forEach((r) => {
-    box.appendChild(el("p", "reason", t("empty_" + r.code, { programme: t("programme_" + r.programme),
-      min: r.age_min_months, max: r.age_max_months })));
+    // the home's 시군 by name where the API knows it (경기도), else the general sentence
+    const sigun = pageConfig().lang === "en" ? r.sigun_name_en : r.sigun_name;
+    box.appendChild(el("p", "reason", t("empty_" + r.code + (sigun ? "_named" : ""), {
+      programme: t("programme_" + r.programme), min: r.age_min_months, max: r.age_max_months, sigun })));
   });
   if (empty.without && empty.nearest) {
     box.appendChild(el("p", "without", t("empty_without_" + empty.without)));
