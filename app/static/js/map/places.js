@@ -35,7 +35,9 @@ export function setupPlaceInput(which, onChoose) {
     input.value = placeName(opt);
     // An address placed at the area it names (no geocoding service, or it did not know the
     // address) is said to be approximate, so the family can tap the map to correct it.
-    status.textContent = opt.approximate ? t("approximate_place", { area: opt.matched || opt.name }) : "";
+    // (English pages: the area's English name, which the API gives an address as name_en.)
+    const area = pageConfig().lang === "en" && opt.name_en ? opt.name_en : opt.matched || opt.name;
+    status.textContent = opt.approximate ? t("approximate_place", { area }) : "";
     onChoose({ lat: opt.lat, lon: opt.lon, label: placeName(opt) });
   }
   function render(results) {
