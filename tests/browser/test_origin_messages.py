@@ -55,6 +55,9 @@ def test_the_korean_builder_says_why_an_origin_is_refused(page, live):
     assert [line for line in _answer(page, "www.suwon.go.kr").splitlines() if line] == [
         "사이트 주소는 https://로 시작해야 합니다 (예: https://www.suwon.go.kr).",
         "이렇게 입력해 보세요: https://www.suwon.go.kr"]
+    # A wildcard is for the operator's list; no percent-encoded "origin" is suggested.
+    text = _answer(page, "https://*.suwon.go.kr")
+    assert text.startswith("와일드카드(*.)는 운영자의 허용 목록") and "%2A" not in text
     assert [e for e in page.errors if "status of 400" not in e] == []
 
 

@@ -12,13 +12,23 @@ function how(text, value) {
 
 // The origin of what was typed when the browser can read it as an address (a pasted page
 // address with a path): a hint for the web team, the server still decides.
+// Only an origin a person could type back: a host of letters, digits, hyphens and dots (the
+// browser would percent-encode "*" or a space into a host no site has).
+const PLAIN_ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d+)?$|^https?:\/\/\[::1\](:\d+)?$/;
+
 function suggestion(text) {
   try {
     const u = new URL(text.includes("://") ? text : "https://" + text);
-    return u.protocol === "https:" || u.protocol === "http:" ? u.origin : null;
+    const ok = (u.protocol === "https:" || u.protocol === "http:") && PLAIN_ORIGIN.test(u.origin);
+    return ok ? u.origin : null;
   } catch (e) {
     return null;
   }
+}
+
+// A wildcard ("https://*.suwon.go.kr") is for the operator's list, not a site's address.
+function isWildcard(text) {
+  return /^\s*(https?:\/\/)?\*\./i.test(text);
 }
 
 function show(res, typed) {
@@ -27,7 +37,8 @@ function show(res, typed) {
   if (res.status === 400) {
     out.className = "origin-result origin-no";
     // Why, in the page's language (error.reason), naming the origin to type where it can.
-    const refused = refusedOriginText(res, typed, "embed_origin_invalid");
+    const refused = isWildcard(typed) ? { text: t("embed_origin_wildcard"), named: true }
+      : refusedOriginText(res, typed, "embed_origin_invalid");
     out.appendChild(el("p", null, refused.text));
     const hint = suggestion(typed);
     if (!refused.named && hint && hint !== typed) {
