@@ -170,3 +170,16 @@ def test_over_long_q_through_gunicorn_is_our_json(server_env):
         _refused(json.loads(caught.value.read()))
     finally:
         _stop(proc)
+
+
+def test_the_registrys_facilities_come_before_places_outside_its_area(client):
+    # The tiny registry lies in 수원·성남·용인; `장안` matches ten places (the list is full) and
+    # 장안나무어린이집. Places beyond SEARCH_COVERAGE_MARGIN_M of its providers (부산 기장군
+    # 장안읍, 대전 서구 장안동) now come after it; before, the facility was not listed at all.
+    names = [r["name"] for r in client.get("/api/v1/places", query_string={"q": "장안", "limit": 10}).json["results"]]
+    assert len(names) == 10
+    here = names.index("장안나무어린이집")
+    assert here < names.index("부산광역시 기장군 장안읍") and names[0] == "경기도 수원시 장안구"
+    far = [r for r in client.get("/api/v1/places", query_string={"q": "장안", "limit": 10}).json["results"]
+           if r["name"].startswith(("부산", "대전", "충청", "전라", "경상", "강원", "제주"))]
+    assert far and all(names.index(r["name"]) > here for r in far)

@@ -455,11 +455,22 @@ def places() -> Response:
     view = p.bbox(args, "view") if "view" in args else None
     locale = get_registry().locale
     # Only places the search can use: a registry outside Korea is not offered Korean places.
-    results = [_place_json(pl) for pl in get_geocoder().search(q, limit, view=view)
-               if locale.contains(pl.lon, pl.lat)]
+    found = [_place_json(pl) for pl in get_geocoder().search(q, limit, view=view)
+             if locale.contains(pl.lon, pl.lat)]
+    # Places outside the area the registry covers (a 수원리 in 충북 for a 경기도 registry) come
+    # after the registry's own facilities of that name: the family searches where it has care.
+    index = get_index()
+    margin_m = current_app.config["SEARCH_COVERAGE_MARGIN_M"]
+
+    def covered(place: dict[str, Any]) -> bool:
+        away_m = index.distance_to_extent_m(place["lon"], place["lat"])
+        return away_m is None or away_m <= margin_m
+
+    results = [r for r in found if covered(r)]
+    elsewhere = [r for r in found if not covered(r)]
     if len(results) < limit:
         compact = "".join(q.split())
-        for f in get_index().facilities:
+        for f in index.facilities:
             if compact in "".join(f.name.split()):
                 results.append({"name": f.name, "type": "facility", "level": None, "code": f.id,
                                 "lon": f.lon, "lat": f.lat, "detail": f.sigungu, "name_en": None,
@@ -467,6 +478,7 @@ def places() -> Response:
                                 "precision": "exact", "approximate": False, "matched": None})
                 if len(results) >= limit:
                     break
+    results = (results + elsewhere)[:limit]
     suggestions = [] if results or not locale.is_korea else gazetteer.suggest(q)
     return jsonify({"results": results, "suggestions": suggestions})
 
