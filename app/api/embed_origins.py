@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 from sqlalchemy.exc import DBAPIError
 
-from app.api.auth import database_error, require_role
+from app.api.auth import UNREACHABLE, database_error, require_role
 from app.api.openapi import Param, documented, plain_text_pattern
 from app.errors import InvalidParameter, NotFound
 from app.extensions import embed_origins as allowed
@@ -92,8 +92,26 @@ def _entries() -> dict[str, Any]:
             errors=(400, 401, 403, 503), secured=True)
 def list_embed_origins() -> Response:
     """The database list (with who added each), the setting's list, and the latest changes."""
+    _admin()
+    return list_answer()
+
+
+_NOT_ADDED = "the database cannot be reached; the site was not added. Try again shortly"
+_NOT_REMOVED = "the database cannot be reached; the site was not removed. Try again shortly"
+
+
+def _admin(outage_message: str = UNREACHABLE) -> str:
+    """Who asks, as stored with a change (``token:<id>``): an admin token, else 401/403."""
     try:
-        require_role("admin", "the embed origins")
+        return f"token:{require_role('admin', 'the embed origins').token_id}"
+    except DBAPIError as exc:
+        raise database_error(exc, outage_message) from None
+
+
+def list_answer() -> Response:
+    """The lists, the caller having checked who asks: the API (an admin token) and the
+    planner's session (``/planner/embed-origins``)."""
+    try:
         return jsonify(_entries())
     except DBAPIError as exc:
         raise database_error(exc) from None
@@ -106,8 +124,12 @@ def list_embed_origins() -> Response:
 def add_embed_origin() -> Response:
     """Store ``origin`` (``*.`` allows every subdomain); every server allows it within
     ``EMBED_ORIGINS_CACHE_S`` seconds. Already stored: nothing changes (``changed`` false)."""
+    return add_answer(_admin(_NOT_ADDED))
+
+
+def add_answer(by: str) -> Response:
+    """Store the body's origin, added ``by`` (``token:<id>``) as the caller checked."""
     try:
-        who = require_role("admin", "the embed origins")
         if not request.is_json:
             raise InvalidParameter("send JSON (Content-Type: application/json)", "Content-Type")
         body = request.get_json(silent=True)
@@ -123,13 +145,11 @@ def add_embed_origin() -> Response:
         except OriginError as exc:
             raise InvalidParameter(f"origin: {exc}", "origin", exc.reason) from None
         try:
-            entry, added = store.add(get_engine(), origin, f"token:{who.token_id}",
-                                     body.get("note"))
+            entry, added = store.add(get_engine(), origin, by, body.get("note"))
         except OriginError as exc:
             raise InvalidParameter(f"note: {exc}", "note", exc.reason) from None
     except DBAPIError as exc:
-        raise database_error(exc, "the database cannot be reached; the site was not added. "
-                                  "Try again shortly") from None
+        raise database_error(exc, _NOT_ADDED) from None
     allowed.cache().invalidate()
     return jsonify({"origin": entry["origin"], "changed": added, "entry": entry,
                     "propagation_s": float(current_app.config["EMBED_ORIGINS_CACHE_S"])})
@@ -142,13 +162,16 @@ def add_embed_origin() -> Response:
 def remove_embed_origin() -> Response:
     """Remove ``origin`` from the database list; every server refuses it within
     ``EMBED_ORIGINS_CACHE_S`` seconds (unless the setting also allows it)."""
+    return remove_answer(_admin(_NOT_REMOVED))
+
+
+def remove_answer(by: str) -> Response:
+    """Remove ``?origin=``, removed ``by`` (``token:<id>``) as the caller checked."""
     try:
-        who = require_role("admin", "the embed origins")
         origin = _origin_arg(wildcard=True)
-        removed = store.remove(get_engine(), origin, f"token:{who.token_id}")
+        removed = store.remove(get_engine(), origin, by)
     except DBAPIError as exc:
-        raise database_error(exc, "the database cannot be reached; the site was not removed. "
-                                  "Try again shortly") from None
+        raise database_error(exc, _NOT_REMOVED) from None
     if not removed:
         where = (f"; it is in the {SETTING} setting: remove it there and restart"
                  if origin in allowed.configured() else "")

@@ -42,6 +42,7 @@ from werkzeug.wrappers import Response as BaseResponse
 import shapely
 
 from app.api import coverage, planning_requests
+from app.api import embed_origins as embed_origins_api
 from app.api.providers import report_answer
 from app.domain import DomainError
 from app.errors import ApiError, InvalidParameter
@@ -509,6 +510,24 @@ def report() -> Response:
     if not _signed_in():
         raise SignInRequired("sign in at /planner first", "session")
     return report_answer()
+
+
+@bp.route("/planner/embed-origins", methods=["GET", "POST", "DELETE"])
+def embed_origins() -> Response:
+    """The admin list of sites allowed to embed the widget (``/api/v1/admin/embed-origins``)
+    for the signed-in planner: /admin/embed-origins uses the planner's session instead of
+    asking for the token again. Changes come from our own pages only, recorded as the
+    session's token."""
+    if not _signed_in():
+        raise SignInRequired("sign in at /planner first", "session")
+    if request.method == "GET":
+        return embed_origins_api.list_answer()
+    if not _same_origin():
+        raise CrossSite("the embed origins are changed from the admin page only", "Origin")
+    by = f"token:{session[sessions.WHO_KEY]}"
+    if request.method == "POST":
+        return embed_origins_api.add_answer(by)
+    return embed_origins_api.remove_answer(by)
 
 
 @bp.get("/planner/export")

@@ -109,3 +109,46 @@ def test_operator_allows_a_city_on_the_admin_page_without_restart(page, live, ar
         with app.app_context():
             embed_origins.remove(get_engine(), city, "cli:test-cleanup")
         server.stop()
+
+
+def test_the_admin_page_uses_the_planner_session(page, live, artifacts):
+    """/admin/embed-origins asked for the admin token again although the browser was signed in
+    to the planner (the admin report did not). Signed in, the lists show at once, no token field,
+    and adding and removing work on the session; signed out, the token is asked for."""
+    city = "https://session-test.example.kr"
+    app = live["flask_app"]
+    with app.app_context():
+        token = tokens.issue(get_engine(), "admin", label="browser test")
+    try:
+        page.goto(live["app"] + "/admin/embed-origins")
+        page.wait_for_load_state("networkidle")
+        assert page.locator("#admin-token").is_visible()
+        assert page.locator("#lists").is_hidden()
+        r = page.request.get(live["app"] + "/planner/embed-origins")
+        assert r.status == 401 and r.json()["error"]["field"] == "session"
+
+        page.goto(live["app"] + "/planner?lang=ko")
+        page.fill("input[name=token]", token)
+        page.click("#planner-login button[type=submit]", no_wait_after=True)
+        page.wait_for_selector("#planner-query", timeout=60_000)
+        page.goto(live["app"] + "/admin/embed-origins")
+        page.locator("#lists").wait_for(timeout=10_000)
+        assert not page.locator("#admin-token").is_visible()
+        assert "관리자 세션" in page.locator("#embed-status").inner_text()
+        page.fill("#add-origin", city)
+        page.click("#add-form button[type=submit]")
+        page.locator("#embed-status").filter(has_text=f"{city}을(를) 추가했습니다").wait_for()
+        stored = page.locator("#stored li", has_text=city).inner_text()
+        assert "token:" in stored  # recorded as the session's admin token
+        page.screenshot(path=str(artifacts / "admin-embed-origins-session.png"), full_page=True)
+        # a change from another site's page is refused, even with the session's cookie
+        r = page.request.delete(live["app"] + "/planner/embed-origins?origin=" + city,
+                                headers={"Origin": "https://evil.example"})
+        assert r.status == 403 and r.json()["error"]["field"] == "Origin"
+        page.get_by_role("button", name=f"삭제 {city}").click()
+        page.locator("#embed-status").filter(has_text=f"{city}을(를) 삭제했습니다").wait_for()
+        assert city not in page.locator("#stored").inner_text()
+        assert page.errors == []
+    finally:
+        with app.app_context():
+            embed_origins.remove(get_engine(), city, "cli:test-cleanup")

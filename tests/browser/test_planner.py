@@ -3,7 +3,7 @@ page, with a progress line), desert layers by time of day, table sorting, a scen
 clicking the map and compared with the baseline, every provider to click, site suggestion,
 the language switch, exports, and the admin report on the planner's session."""
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
@@ -302,3 +302,55 @@ def test_admin_report_uses_the_planner_session(page, live, admin_token):
     assert page.locator("#silent-rows tr").count() > 0
     assert "관리자 세션" in page.locator("#report-status").inner_text()
     assert page.errors == []
+
+
+def _map_in_view(page, height: int) -> dict:
+    """The planner map's box; its top is inside the window and at least 400 px of it shows."""
+    box = page.locator("#map_planner").bounding_box()
+    shown = min(box["y"] + box["height"], height) - max(box["y"], 0)
+    assert box["y"] < height and shown >= 400, (box, shown)
+    return box
+
+
+def test_the_map_shows_without_scrolling_on_a_desktop(browser, live, admin_token, artifacts):
+    """At 1366 × 900 the map started at y ≈ 675 px, at ≈ 840 px with a scenario comparison:
+    none of it in view. On a desktop the controls and tables take a column and the map the
+    rest of the window, in view whatever shows and however far the column is scrolled; a
+    phone keeps one column, the map below the controls."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="ko-KR")
+    page = context.new_page()
+    sign_in(page, live, admin_token)
+    view = (f"{live['app']}/planner?lang=ko&service=elementary_emergency&period=night"
+            "&level=emd&area=41111&measure=share_1000")
+    page.goto(view)
+    drawn(page)
+    _map_in_view(page, 900)
+    page.screenshot(path=str(artifacts / "planner-1366-map.png"), full_page=False)
+    scenario = ('{"add":[{"lon":127.0286,"lat":37.2636,"service":"elementary_emergency",'
+                '"capacity":30,"hours_preset":"evenings_weekends"}],"close":[],"resize":[]}')
+    page.goto(view + "&scenario=" + quote(scenario))
+    page.wait_for_selector("#scenario-compare:not([hidden])", timeout=120_000)
+    drawn(page)
+    _map_in_view(page, 900)
+    page.screenshot(path=str(artifacts / "planner-1366-compare.png"), full_page=False)
+    # scrolled to the end of the table, the map is still in view
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    assert page.evaluate("window.scrollY") > 0
+    _map_in_view(page, 900)
+    page.screenshot(path=str(artifacts / "planner-1366-table-end.png"), full_page=False)
+    context.close()
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True, locale="ko-KR")
+    page = context.new_page()
+    sign_in(page, live, admin_token)
+    page.goto(view)
+    drawn(page)
+    box = page.locator("#map_planner").bounding_box()
+    controls = page.locator("#planner-query").bounding_box()
+    assert box["width"] >= 300 and box["height"] >= 300  # 55vh of 844 px
+    assert box["y"] > controls["y"]  # one column: the map below the controls
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.locator("#map_planner").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "planner-390-map.png"), full_page=False)
+    context.close()

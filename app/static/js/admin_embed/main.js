@@ -1,12 +1,14 @@
-// The admins' list of sites allowed to embed the widget: list, add, remove (admin API).
+// The admins' list of sites allowed to embed the widget: list, add, remove (admin API). An admin
+// signed in to the planner is not asked for the token again: the planner's session answers.
 import { $, apiErrorText, el, fetchJson, t } from "../common.js";
 import { originErrorText } from "../origin_errors.js";
 
-const API = "/api/v1/admin/embed-origins";
+let API = "/api/v1/admin/embed-origins";
+let signedIn = false;
 const status = $("embed-status");
 
 function headers(json) {
-  const h = { Authorization: "Bearer " + $("admin-token").value.trim() };
+  const h = signedIn ? {} : { Authorization: "Bearer " + $("admin-token").value.trim() };
   if (json) h["Content-Type"] = "application/json";
   return h;
 }
@@ -82,3 +84,12 @@ $("stored").addEventListener("click", (ev) => {
 // The builder links here with ?origin=: the add form starts filled in.
 const asked = new URLSearchParams(window.location.search).get("origin");
 if (asked) $("add-origin").value = asked;
+
+// Signed in to the planner (an admin session)? Then no token field, and the lists at once.
+fetchJson("/planner/session.json").then((state) => {
+  if (state.status !== 200 || !state.body.signed_in) return;  // the token is asked for
+  signedIn = true;
+  API = "/planner/embed-origins";
+  $("token-form").hidden = true;
+  return load().then((ok) => { if (ok) status.textContent = t("report_signed_in"); });
+});
