@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from flask import (
 )
 from markupsafe import Markup
 
+from app.api.params import MAX_WINDOW
 from app.assets import cache_file, version_of
 from app.errors import clip
 from app.extensions.registry import get_registry
@@ -59,6 +61,10 @@ def _page_config(embed: dict | None = None) -> Markup:
         "embed": embed,
         "availability_fresh_minutes": cfg["AVAILABILITY_FRESH_MINUTES"],
         "walking_max_minutes": cfg["WALKING_MAX_MINUTES"],
+        # The custom window's limits, checked on the page as the API checks them (params.window).
+        "search_window": {"past_days": cfg["SEARCH_WINDOW_PAST_DAYS"],
+                          "ahead_days": cfg["SEARCH_WINDOW_AHEAD_DAYS"],
+                          "max_days": MAX_WINDOW / timedelta(days=1)},
         "programmes_url": url_for("web.programmes_page", lang=current_language()),
     }
     # </ cannot appear in the JSON text, so the data block cannot be closed early.

@@ -47,10 +47,57 @@ function windowParams() {
     const start = $("start").value;
     const end = $("end").value;
     if (!start || !end) return { error: "window_incomplete" };
-    if (end <= start) return { error: "window_end_before_start" };
+    const refused = windowRefusal(start, end);
+    if (refused) return refused;
     return { start, end, day: new Date(start) };
   }
   return { day: now };
+}
+
+const MINUTE = 60000;
+const DAY = 24 * 60 * MINUTE;
+
+// A wall-clock time (a Date's own fields, or "YYYY-MM-DDTHH:MM[:SS]") as the milliseconds of
+// the UTC time with those fields: day arithmetic on the registry's wall clock, as the server's,
+// whatever zone this browser is in.
+function wallMs(d) {
+  return Date.UTC(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds(),
+    d.getMilliseconds());
+}
+function parseWall(s) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(s);
+  return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0)) : NaN;
+}
+function shown(ms) {
+  return new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+}
+
+// The server's checks of a custom window (app/api/params.py window(), its limits from
+// page-config search_window), in its order: each end from past_days before now to ahead_days
+// after it, the end after the start, at most max_days long. { error, values } or null.
+function windowRefusal(start, end) {
+  const lim = pageConfig().search_window || {};
+  const now = wallMs(registryNow());
+  const earliest = now - lim.past_days * DAY;
+  const latest = now + lim.ahead_days * DAY;
+  const times = { start: parseWall(start), end: parseWall(end) };
+  for (const name of ["start", "end"]) {
+    const field = t("field_" + name);
+    if (times[name] < earliest) {
+      return { error: "window_too_early", values: { field, days: lim.past_days,
+        earliest: shown(Math.ceil(earliest / MINUTE) * MINUTE) } };
+    }
+    if (times[name] > latest) {
+      return { error: "window_too_late", values: { field, days: lim.ahead_days,
+        latest: shown(Math.floor(latest / MINUTE) * MINUTE) } };
+    }
+  }
+  if (end <= start) return { error: "window_end_before_start" };
+  if (times.end - times.start > lim.max_days * DAY) {
+    return { error: "window_too_long", values: { days: lim.max_days,
+      latest: shown(Math.floor((times.start + lim.max_days * DAY) / MINUTE) * MINUTE) } };
+  }
+  return null;
 }
 
 // The age fields as whole months, or an error key: "1.5" years is not silently 12 months.
@@ -91,7 +138,7 @@ export function searchParams(state) {
   }
   if ($("available") && $("available").checked) p.available = "true";
   const w = windowParams();
-  if (w.error) return { error: w.error };
+  if (w.error) return { error: w.error, values: w.values };
   ["start", "end", "open_now"].forEach((k) => { if (w[k]) p[k] = w[k]; });
   return { params: p, day: w.day, windows: w.windows };
 }

@@ -63,7 +63,7 @@ function runSearch() {
   if (!state.home) { showFailure(t("set_home_first")); return; }
   const q = searchParams(state);
   const mine = ++searchSeq;
-  if (q.error) { showFailure(t(q.error)); return; }
+  if (q.error) { showFailure(t(q.error, q.values)); return; }
   $("results-status").textContent = t("loading");
   saveState();
   const windows = q.windows || [null];
