@@ -37,16 +37,12 @@ export function drawAnchors(layer, state) {
 }
 
 // The marker of the i-th result: numbered tooltip, popup, and `on(on, scroll)` called when it
-// is pointed at (true) or left (false), or clicked (true, true). `offset` ([dx, dy] pixels)
-// draws the pin that far from its point, so providers at one address can each be tapped.
-// `place`: [lat, lon, dx, dy] where the pin goes (results.js fanOut), else the provider's point.
-export function resultMarker(f, i, popup, on, place) {
-  const [lat, lon, dx, dy] = place || [f.lat, f.lon, 0, 0];
-  const marker = L.marker([lat, lon], {
+// is pointed at (true) or left (false), or clicked (true, true). The pin starts on the
+// provider's point; results.js spreadPins moves it (shiftPin) when it would cover another.
+export function resultMarker(f, i, popup, on) {
+  const marker = L.marker([f.lat, f.lon], {
     icon: L.divIcon({ className: "pin pin-" + f.kind + " result-pin", html: "", iconSize: [24, 24],
-      iconAnchor: [12 - dx, 12 - dy],
-      // the popup and tooltip open at the pin, wherever the fan put it, not at the shared point
-      popupAnchor: [dx, dy - 12], tooltipAnchor: [dx + 12, dy] }),
+      iconAnchor: [12, 12], popupAnchor: [0, -12], tooltipAnchor: [12, 0] }),
     title: f.name, alt: f.name, riseOnHover: true });
   marker.bindTooltip(el("span", null, (i + 1) + ". " + f.name));
   marker.bindPopup(popup);
@@ -58,6 +54,28 @@ export function resultMarker(f, i, popup, on, place) {
     if (icon) { icon.dataset.id = f.id; icon.textContent = pinLetter(f.kind); }
   });
   return marker;
+}
+
+// Draw a result pin `dx`, `dy` pixels from its point (so pins that would cover each other can
+// each be tapped); the popup and tooltip open at the pin, wherever it is, not at the point.
+// Each marker has its own icon options, and Leaflet reads the anchors when it opens them.
+export function shiftPin(marker, dx, dy) {
+  const o = marker.options.icon.options;
+  if (o.iconAnchor[0] === 12 - dx && o.iconAnchor[1] === 12 - dy) return;
+  o.iconAnchor = [12 - dx, 12 - dy];
+  o.popupAnchor = [dx, dy - 12];
+  o.tooltipAnchor = [dx + 12, dy];
+  const icon = marker.getElement();
+  if (icon) { icon.style.marginLeft = (dx - 12) + "px"; icon.style.marginTop = (dy - 12) + "px"; }
+  // an open popup or tooltip moves with its pin (without panning the map: the person zoomed)
+  const popup = marker.getPopup();
+  if (popup && popup.isOpen()) {
+    const pan = popup.options.autoPan;
+    popup.options.autoPan = false;
+    popup.update();
+    popup.options.autoPan = pan;
+  }
+  if (marker.isTooltipOpen()) marker.getTooltip().update();
 }
 
 // The clustering plugin's script and styles, from the page's <template id="cluster-assets">,

@@ -1,7 +1,7 @@
 // The results: the list and the markers kept in step (pointing at one highlights the other),
 // the search radius, and the map fitted to them.
 import { $, el, pageConfig, t } from "../common.js";
-import { resultMarker, pinLetter } from "./markers.js";
+import { resultMarker, pinLetter, shiftPin } from "./markers.js";
 import { state } from "./state.js";
 import { availabilityLine, detailBlock, freshness, nearText, popupContent } from "./text.js";
 
@@ -47,43 +47,63 @@ function listItem(map, hit, dayType) {
   return li;
 }
 
-// Results this close (metres) share one fan: at the closest zoom a pin is about 10 m across, so
-// nearer pins would cover each other at every zoom (two doors of one building, one geocoded a
-// few metres off).
-const FAN_OUT_M = 25;
+// Pins whose centres are nearer than this (pixels, a pin's width) cover each other on screen.
+const PIN_PX = 24;
 
-function metresApart(a, b) {
-  const kmPerDegLat = 111.32;
-  const dy = (a.lat - b.lat) * kmPerDegLat;
-  const dx = (a.lon - b.lon) * kmPerDegLat * Math.cos(((a.lat + b.lat) / 2) * Math.PI / 180);
-  return Math.hypot(dx, dy) * 1000;
-}
-
-// Where each result's pin goes: [lat, lon, dx, dy] (a point and a pixel offset). Results within
-// FAN_OUT_M of each other (chained) are spread on a circle 26 px across per pin around the
-// group's first point, so each can be tapped; a lone pin stays on its own point.
-function fanOut(hits) {
-  const group = hits.map((_, i) => i);
-  const root = (i) => { while (group[i] !== i) i = group[i]; return i; };
-  hits.forEach((a, i) => {
-    if (a.comes_to_you) return;
-    for (let j = 0; j < i; j++) {
-      if (!hits[j].comes_to_you && metresApart(a.facility, hits[j].facility) <= FAN_OUT_M) group[root(i)] = root(j);
-    }
-  });
-  const members = {};
-  hits.forEach((h, i) => { if (!h.comes_to_you) (members[root(i)] = members[root(i)] || []).push(i); });
-  const places = hits.map((h) => [h.facility.lat, h.facility.lon, 0, 0]);
-  Object.values(members).forEach((ids) => {
+// Where each group of pins goes: members spread on a circle around the group's centre (the
+// mean of their points), in result order clockwise from the top (the first result on top, so
+// the next ones lie beside or below its popup, not under it), neighbours at least 26 px apart;
+// a lone pin stays on its point. `pts`: layer points; returns [dx, dy] per pin.
+function spread(pts, groups) {
+  const offsets = pts.map(() => [0, 0]);
+  groups.forEach((ids) => {
     if (ids.length < 2) return;
-    const anchor = hits[ids[0]].facility;
-    const radius = Math.max(16, (26 * ids.length) / (2 * Math.PI));
+    const cx = ids.reduce((s, i) => s + pts[i].x, 0) / ids.length;
+    const cy = ids.reduce((s, i) => s + pts[i].y, 0) / ids.length;
+    const radius = Math.max(16, 13 / Math.sin(Math.PI / ids.length));
     ids.forEach((i, k) => {
       const angle = (2 * Math.PI * k) / ids.length - Math.PI / 2;
-      places[i] = [anchor.lat, anchor.lon, Math.round(radius * Math.cos(angle)), Math.round(radius * Math.sin(angle))];
+      offsets[i] = [Math.round(cx + radius * Math.cos(angle) - pts[i].x),
+        Math.round(cy + radius * Math.sin(angle) - pts[i].y)];
     });
   });
-  return places;
+  return offsets;
+}
+
+// Spread the result pins that would cover each other at the map's zoom (run after the pins
+// are placed and on every zoomend): pins nearer than PIN_PX join one group (single link);
+// a spread group that now covers another pin takes it in, until no two pins overlap (at
+// most one merge round per pin: <= 21 results, cheap).
+function spreadPins(map) {
+  const markers = Object.values(state.markers);
+  const pts = markers.map((m) => map.latLngToLayerPoint(m.getLatLng()));
+  const group = pts.map((_, i) => i);
+  const root = (i) => { while (group[i] !== i) i = group[i]; return i; };
+  const near = (at) => {
+    let joined = false;
+    for (let i = 0; i < at.length; i++) {
+      for (let j = 0; j < i; j++) {
+        if (root(i) !== root(j) && Math.hypot(at[i][0] - at[j][0], at[i][1] - at[j][1]) < PIN_PX) {
+          group[root(i)] = root(j);
+          joined = true;
+        }
+      }
+    }
+    return joined;
+  };
+  near(pts.map((p) => [p.x, p.y]));
+  let offsets;
+  for (let round = 0; round <= markers.length; round++) {
+    const members = {};
+    pts.forEach((_, i) => (members[root(i)] = members[root(i)] || []).push(i));
+    offsets = spread(pts, Object.values(members));
+    if (!near(pts.map((p, i) => [p.x + offsets[i][0], p.y + offsets[i][1]]))) break;
+  }
+  markers.forEach((m, i) => shiftPin(m, offsets[i][0], offsets[i][1]));
+}
+
+function onZoom(e) {
+  spreadPins(e.target);
 }
 
 // Why nothing was found and what to do (the API's "empty" member): the programme rules the
@@ -140,15 +160,13 @@ export function renderResults(map, layer, body, dayType) {
     outside.textContent = body.outside_coverage ? t("outside_coverage", { area: body.coverage_name || "" }) : "";
   }
   const bounds = [];
-  const places = fanOut(hits);
   hits.forEach((hit, i) => {
     const f = hit.facility;
     const li = listItem(map, hit, dayType);
     list.appendChild(li);
     state.items[f.id] = li;
     if (hit.comes_to_you) return;
-    const marker = resultMarker(f, i, popupContent(hit, dayType), (on, scroll) => highlight(f.id, on, scroll),
-      places[i]);
+    const marker = resultMarker(f, i, popupContent(hit, dayType), (on, scroll) => highlight(f.id, on, scroll));
     layer.addLayer(marker);
     state.markers[f.id] = marker;
     bounds.push([f.lat, f.lon]);
@@ -161,5 +179,8 @@ export function renderResults(map, layer, body, dayType) {
   if (state.home) bounds.push([state.home.lat, state.home.lon]);
   if (state.work) bounds.push([state.work.lat, state.work.lon]);
   if (bounds.length > 1) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 16 });
+  spreadPins(map);  // at the zoom the map now has (fitBounds may keep it: no zoomend)
+  map.off("zoomend", onZoom);
+  map.on("zoomend", onZoom);
   document.body.dataset.results = String(hits.length);
 }
