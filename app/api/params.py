@@ -9,6 +9,7 @@ from collections.abc import Callable, Collection, Iterator, KeysView, Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 
+from app.care.rules import age_in_months
 from app.errors import InvalidParameter, clip
 from app.geo.korea import MAX_CHILD_AGE_MONTHS, SEOUL
 from app.search.index import MODES
@@ -322,7 +323,7 @@ def age_months(args: QueryArgs, start: datetime | None, now: datetime) -> int | 
     on = (start or now).date()
     if born > on:
         raise InvalidParameter("birth_date is after the day care is needed", "birth_date")
-    months_old = (on.year - born.year) * 12 + (on.month - born.month) - (on.day < born.day)
+    months_old = age_in_months(born, on)
     if months_old > MAX_AGE_MONTHS:
         raise InvalidParameter(f"birth_date {birth} makes the child {months_old} months old on "
                                f"the day care is needed; at most {MAX_AGE_MONTHS} months "

@@ -53,13 +53,13 @@ class BookingRule:
         return self.max_consecutive_days if self.max_consecutive_days is not None else self.max_range_days
 
 
-def _rule(pid: str, spec: dict[str, Any], eligibility: ProgrammeRule) -> BookingRule:
+def _rule(pid: str, spec: dict[str, Any], eligibility: ProgrammeRule, fee_krw_per_hour: int | None) -> BookingRule:
     until = spec.get("same_day_booking_until")
     rule = BookingRule(
         programme=pid, booking=spec["booking"], patterns=frozenset(spec["patterns"]),
         max_consecutive_days=spec.get("max_consecutive_days"), max_range_days=spec.get("max_range_days"),
         same_day_booking_until=time.fromisoformat(until) if until else None,
-        fee_krw_per_hour=spec.get("fee_krw_per_hour"), billing_unit_minutes=spec.get("billing_unit_minutes"),
+        fee_krw_per_hour=fee_krw_per_hour, billing_unit_minutes=spec.get("billing_unit_minutes"),
         eligibility=eligibility)
     problems = []
     if rule.booking not in BOOKING_KINDS:
@@ -84,13 +84,16 @@ def _rule(pid: str, spec: dict[str, Any], eligibility: ProgrammeRule) -> Booking
 
 @lru_cache(maxsize=1)
 def booking_rules() -> dict[str, BookingRule]:
-    """The booking rule of every bookable programme, read once from ``booking_rules.json``."""
+    """The booking rule of every bookable programme, read once from ``booking_rules.json`` (the
+    hourly fee from ``programmes.json``)."""
     eligibility = programme_rules()
+    # The hourly fee is the programme's, written once in programmes.json (with its source).
+    described = document("programmes.json")["programmes"]
     out = {}
     for pid, spec in document("booking_rules.json")["programmes"].items():
         if pid not in eligibility:
             raise RuntimeError(f"booking_rules.json: {pid} has no rule in programmes.json")
-        out[pid] = _rule(pid, spec, eligibility[pid])
+        out[pid] = _rule(pid, spec, eligibility[pid], described[pid].get("fee_krw_per_hour"))
     return out
 
 
