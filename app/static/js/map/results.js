@@ -178,8 +178,10 @@ export function renderResults(map, layer, body, dayType) {
   }
   if (state.home) bounds.push([state.home.lat, state.home.lon]);
   if (state.work) bounds.push([state.work.lat, state.work.lon]);
-  if (bounds.length > 1) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 16 });
-  spreadPins(map);  // at the zoom the map now has (fitBounds may keep it: no zoomend)
+  // Without the zoom animation: the pins are spread at the final zoom at once, so a pin does
+  // not move under a finger at the animation's end.
+  if (bounds.length > 1) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 16, animate: false });
+  spreadPins(map);  // at the zoom the map now has
   map.off("zoomend", onZoom);
   map.on("zoomend", onZoom);
   document.body.dataset.results = String(hits.length);
