@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 
 from app.care.rules import age_in_months
 from app.errors import InvalidParameter, clip
-from app.geo.korea import MAX_CHILD_AGE_MONTHS, SEOUL
+from app.geo.korea import KOREA_LAT_RANGE, KOREA_LON_RANGE, MAX_CHILD_AGE_MONTHS, SEOUL
 from app.search.index import MODES
 from app.search.locale import KOREA, RegistryLocale, TimeOutOfRangeError, parse_local_time
 from app.search.model import KINDS, PROGRAMMES
@@ -222,9 +222,11 @@ def point(args: QueryArgs, lat_name: str, lon_name: str, *, required: bool,
     if not area.contains(lon, lat):
         min_lon, min_lat, max_lon, max_lat = area.area
         if area.is_korea:
-            hint = (f" ({lat_name} and {lon_name} look swapped: {lat_name} is about 33-39 and "
-                    f"{lon_name} about 124-132 in Korea)") if swapped else \
-                f" (allowed: {lat_name} 33-39, {lon_name} 124-132)"
+            lats = "-".join(f"{v:g}" for v in KOREA_LAT_RANGE)
+            lons = "-".join(f"{v:g}" for v in KOREA_LON_RANGE)
+            hint = (f" ({lat_name} and {lon_name} look swapped: {lat_name} is about {lats} and "
+                    f"{lon_name} about {lons} in Korea)") if swapped else \
+                f" (allowed: {lat_name} {lats}, {lon_name} {lons})"
         else:
             hint = (f" (allowed: {lat_name} {min_lat:g} to {max_lat:g}, {lon_name} {min_lon:g} "
                     f"to {max_lon:g}" + ("; the two look swapped)" if swapped else ")"))

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.geo.korea import KOREA_LAT_RANGE, KOREA_LON_RANGE
+
 # Where stations are kept: 서울, 인천, 경기 (parents commute across all three).
 STATION_SIDO = ("11", "28", "41")
 MERGE_M = 1000  # rows of one name closer than this are one station
@@ -223,7 +225,8 @@ def stations(seoul_master: Path, standard: Path, report: Report) -> list[Landmar
         except ValueError:
             report.add("station rejected: no coordinates")
             continue
-        if not (124 < r["x"] < 132 and 33 < r["y"] < 39):
+        if not (KOREA_LON_RANGE[0] < r["x"] < KOREA_LON_RANGE[1]
+                and KOREA_LAT_RANGE[0] < r["y"] < KOREA_LAT_RANGE[1]):
             report.add("station rejected: coordinates outside Korea")
             continue
         good.append(r)
