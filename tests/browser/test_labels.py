@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.live.servers import request
 
@@ -409,9 +410,22 @@ def test_providers_metres_apart_fan_out(page, live):
     for i, pin in enumerate(pins, start=1):
         pin.click()
         page.locator(".leaflet-popup-content").filter(has_text=f"이웃어린이집 {i}").wait_for()
-        page.locator(".leaflet-popup-close-button").click()  # as a person would, before the next
-        page.locator(".leaflet-popup").wait_for(state="detached")  # faded out (200 ms)
+        close_popup(page)  # as a person would, before the next
     assert page.errors == []
+
+
+def close_popup(page, tries: int = 3) -> None:
+    """Tap the open popup's close button until the popup has faded out (200 ms). Once in two
+    loaded full-suite runs a tap landed while the popup was still panning into view and the
+    popup stayed open; a person taps again, and so does this (at most ``tries`` times)."""
+    for _ in range(tries):
+        page.locator(".leaflet-popup-close-button").click()
+        try:
+            page.locator(".leaflet-popup").wait_for(state="detached", timeout=5000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"the popup stayed open after {tries} taps on its close button")
 
 
 # Every result pin in the map's view whose centre is under something else on the map (another
