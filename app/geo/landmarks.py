@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.geo.korea import KOREA_LAT_RANGE, KOREA_LON_RANGE
+from app.geo.crs import in_korea_box
 
 # Where stations are kept: 서울, 인천, 경기 (parents commute across all three).
 STATION_SIDO = ("11", "28", "41")
@@ -225,8 +225,7 @@ def stations(seoul_master: Path, standard: Path, report: Report) -> list[Landmar
         except ValueError:
             report.add("station rejected: no coordinates")
             continue
-        if not (KOREA_LON_RANGE[0] < r["x"] < KOREA_LON_RANGE[1]
-                and KOREA_LAT_RANGE[0] < r["y"] < KOREA_LAT_RANGE[1]):
+        if not in_korea_box(r["x"], r["y"]):
             report.add("station rejected: coordinates outside Korea")
             continue
         good.append(r)
