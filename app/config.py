@@ -77,6 +77,101 @@ ACCOUNT_SIGN_IN_FAILURE_WINDOW_MINUTES = 15
 ACCOUNT_LOCKOUT_MINUTES = 15
 ACCOUNT_PASSWORD_MIN_LENGTH = 10
 ACCOUNT_RESET_LINK_MINUTES = 60
+# People's sessions (app/pages/account_sessions.py, cookie dolbom_account) end after this many
+# minutes without a request and this many hours after sign-in; also at sign-out, when the
+# account is disabled and when its password is reset, on every server sharing the database.
+ACCOUNT_SESSION_IDLE_MINUTES = 60
+ACCOUNT_SESSION_MAX_HOURS = 12
+# Per client address (Flask-Limiter syntax; the client's address behind TRUSTED_PROXIES):
+# sign-in attempts, and sign-ups plus reset-link requests (each costs a hash or an e-mail).
+# Many families share one address on mobile networks (CGNAT): the per-account lockout above is
+# the tight limit, these stop one address trying many accounts.
+ACCOUNT_SIGN_IN_RATE_LIMIT = "20 per minute; 200 per hour"
+ACCOUNT_FORM_RATE_LIMIT = "10 per minute; 60 per hour"
+# argon2id parameters of new password hashes (argon2-cffi's RFC 9106 low-memory defaults: 3
+# passes over 64 MiB, 4 lanes); a hash made with others is renewed at the next sign-in.
+ACCOUNT_ARGON2_TIME_COST = 3
+ACCOUNT_ARGON2_MEMORY_KIB = 65536
+ACCOUNT_ARGON2_PARALLELISM = 4
+# Sign-in through an OpenID Connect provider (간편인증: Kakao, Naver, …; app/pages/account_oidc.py).
+# OIDC_ISSUER (https; its /.well-known/openid-configuration is read) and OIDC_CLIENT_ID turn it
+# on; OIDC_LABEL names the provider on the button; OIDC_REDIRECT_URI is the callback URL
+# registered with the provider (empty: this site's /account/oidc/callback as requested);
+# OIDC_TIMEOUT_S bounds each request to the provider; a sign-in must come back within
+# OIDC_STATE_MINUTES. The secret is never logged nor shown.
+OIDC_ISSUER = ""
+OIDC_CLIENT_ID = ""
+OIDC_CLIENT_SECRET = ""
+OIDC_SCOPES = "openid"
+OIDC_LABEL = ""
+OIDC_REDIRECT_URI = ""
+OIDC_TIMEOUT_S = 10.0
+OIDC_STATE_MINUTES = 10
+# The care clock (app/care/scheduler.py): every CARE_CLOCK_INTERVAL_S seconds it fires what is due
+# (booking holds, offers, unmatched requests), delivers the outbox and (hourly) purges families
+# past the retention period. CARE_CLOCK_IN_PROCESS: each server process runs it (safe on several
+# at once); false when a separate `flask --app app.wsgi care clock` process runs it instead.
+CARE_CLOCK_IN_PROCESS = True
+CARE_CLOCK_INTERVAL_S = 5.0
+# Bookings (app/care/desk.py): a provider that confirms bookings itself has this long to answer
+# before the hold lapses and the family is shown the next providers.
+CARE_BOOKING_HOLD_MINUTES = 30
+# Emergency care requests (app/care/matching.py): offers go to one provider at a time
+# ("sequential") or to CARE_OFFER_BATCH at once ("top_n"; a decline or a lapse passes the place
+# on to the next one); each offer lapses after CARE_OFFER_RESPONSE_MINUTES, the request after
+# CARE_REQUEST_MATCH_MINUTES (then it is unmatched and queued for people); at most
+# CARE_MATCH_MAX_PROVIDERS providers are ranked for one request. A request keeps the settings it
+# was made with.
+CARE_OFFER_MODE = "sequential"
+CARE_OFFER_BATCH = 3
+CARE_OFFER_RESPONSE_MINUTES = 10
+CARE_REQUEST_MATCH_MINUTES = 60
+CARE_MATCH_MAX_PROVIDERS = 10
+# Children's care notes (allergies, health, needs; app/care/sealing.py) are sealed with Fernet
+# keys: the first seals, every one opens. To rotate, put a new key first, keep the old ones after
+# it, run the rotation (ChildStore.rotate_care_notes), then drop the old keys. Make a key with
+#   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+# and give every server the same list (DOLBOM_CARE_NOTES_KEYS="<new>,<old>"). Empty: with
+# TESTING a fixed public key; with the instance folder's SQLite (DATABASE_URL None) a key made
+# once in instance/care_notes_key; with a shared DATABASE_URL start-up stops asking for keys.
+CARE_NOTES_KEYS: list[str] = []
+# A family's personal data (account, children, consents) is deleted after this many days
+# without use (sign-in, booking, change), and never while it has a booking not yet ended.
+CARE_RETENTION_DAYS = 365
+# Notifications (app/care/outbox.py): the outbox worker delivers each message on the page and,
+# when configured, by e-mail and KakaoTalk 알림톡/SMS. E-mail is off while NOTIFY_SMTP_HOST is
+# empty: NOTIFY_SMTP_FROM is the sender's address (its domain names the Message-IDs), STARTTLS
+# before the login, NOTIFY_SMTP_TIMEOUT_S per exchange with the server. 알림톡 (NHN Cloud
+# KakaoTalk Bizmessage; SMS fallback is the gateway's own setting) is off while
+# NOTIFY_ALIMTALK_APP_KEY is empty; it needs the secret key and the sender profile's key, and
+# templates registered with the codes and text of app/care/notify/messages.json. A claimed
+# message is held NOTIFY_LEASE_S seconds (longer than the longest send: 8 x the SMTP timeout, 2 x
+# the 알림톡 timeout, plus 5; shorter than the gateway's 600 s duplicate window), NOTIFY_BATCH at a
+# time; a failed try waits min(NOTIFY_BACKOFF_CAP_S, NOTIFY_BACKOFF_BASE_S x 2^(n-1)) seconds
+# (with jitter) and a message fails for good after NOTIFY_MAX_ATTEMPTS tries. Keys and passwords
+# are never logged.
+# NOTIFY_PUBLIC_BASE_URL: the site's public address (https://host[:port], no path; http only for
+# 127.0.0.1/localhost), which the worker puts before the relative path of a link in a message
+# (password-reset links, by e-mail only); never taken from a request's Host. Empty: such
+# messages fail, naming this setting.
+NOTIFY_PUBLIC_BASE_URL = ""
+NOTIFY_SMTP_HOST = ""
+NOTIFY_SMTP_PORT = 587
+NOTIFY_SMTP_USER = ""
+NOTIFY_SMTP_PASSWORD = ""
+NOTIFY_SMTP_STARTTLS = True
+NOTIFY_SMTP_FROM = ""
+NOTIFY_SMTP_TIMEOUT_S = 10.0
+NOTIFY_ALIMTALK_URL = "https://kakaotalk-bizmessage.api.nhncloudservice.com"
+NOTIFY_ALIMTALK_APP_KEY = ""
+NOTIFY_ALIMTALK_SECRET_KEY = ""
+NOTIFY_ALIMTALK_SENDER_KEY = ""
+NOTIFY_ALIMTALK_TIMEOUT_S = 10.0
+NOTIFY_LEASE_S = 120.0
+NOTIFY_BATCH = 100
+NOTIFY_MAX_ATTEMPTS = 8
+NOTIFY_BACKOFF_BASE_S = 30.0
+NOTIFY_BACKOFF_CAP_S = 3600.0
 # The session cookie's Secure flag: True when the site is served over HTTPS (it is also set on
 # any request that arrived over HTTPS, seen through TRUSTED_PROXIES).
 SESSION_COOKIE_SECURE = False

@@ -64,8 +64,49 @@ def error_body(code: str, message: str, field: str | None = None, reason: str | 
     return {"error": error}
 
 
+ALLOWED_DOMAIN_STATUSES = frozenset({400, 401, 403, 404, 409, 410, 422, 423, 429, 503})
+
+
+def domain_status(exc: DomainError) -> int:
+    """The HTTP status of a core error: its ``http_status`` when it is one a refusal may have
+    (:data:`ALLOWED_DOMAIN_STATUSES`), else 400."""
+    status = getattr(exc, "http_status", 400)
+    return status if isinstance(status, int) and status in ALLOWED_DOMAIN_STATUSES else 400
+
+
+def domain_extra(exc: DomainError) -> dict:
+    """The extra envelope fields of a core error (its ``extra``: a mapping, or a property
+    giving one); never overrides ``code``, ``message`` or ``field``."""
+    extra = getattr(exc, "extra", None)
+    if not isinstance(extra, dict):
+        return {}
+    return {k: v for k, v in extra.items() if k not in ("code", "message", "field")}
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
+
+
+# Page errors answered with the site's own page (ko/en, viewport, a link home) instead of
+# Werkzeug's English one; other statuses keep the text the view gave.
+PAGE_ERRORS = frozenset({404, 405, 500})
+
+
+def _error_page(status: int | None, exc: HTTPException | None) -> Response:
+    """The error page (templates/error.html) for a page request: 404, 405 or 500, in the
+    request's language; the plain status text when the page itself cannot be drawn."""
+    from flask import make_response, render_template
+
+    code = status if status in PAGE_ERRORS else 500
+    try:
+        response = make_response(render_template("error.html", status=code), code)
+    except Exception:  # the page's own error must not hide the first one
+        log.exception("the error page could not be drawn")
+        response = make_response("Internal Server Error" if code == 500 else str(code), code)
+        response.mimetype = "text/plain"
+    if exc is not None and code == 405 and isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
 
 
 def init_app(app: Flask) -> None:
@@ -82,16 +123,21 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError) -> tuple[str | Response, int]:
-        # Input the core refused and no view reworded: the request's fault, a 400 naming the
-        # field; never a 500.
+        # Input or a state the core refused and no view reworded: the request's fault, never a
+        # 500. The status is the error's ``http_status`` (400 unless it says otherwise: 404 for
+        # an unknown object, 409 for a state conflict, 403 for a role that may not act) and
+        # ``extra`` adds what the client needs to recover (a 409's current state and actions).
+        status = domain_status(exc)
         if not _wants_json():
-            return exc.args[0] if exc.args else "Bad Request", 400
-        return jsonify(error_body(exc.code, str(exc), exc.field, getattr(exc, "reason", None))), 400
+            return exc.args[0] if exc.args else "Bad Request", status
+        body = error_body(exc.code, str(exc), exc.field, getattr(exc, "reason", None))
+        body["error"].update(domain_extra(exc))
+        return jsonify(body), status
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException) -> HTTPException | Response:
         if not _wants_json():
-            return exc
+            return _error_page(exc.code, exc) if exc.code in PAGE_ERRORS else exc
         code = (exc.name or "error").lower().replace(" ", "_")
         response = jsonify(error_body(code, exc.description or exc.name))
         response.status_code = exc.code or 500
@@ -103,5 +149,5 @@ def init_app(app: Flask) -> None:
     def handle_unexpected(exc: Exception) -> tuple[str | Response, int]:
         log.exception("unhandled error on %s %s", request.method, request.path)
         if not _wants_json():
-            return "Internal Server Error", 500
+            return _error_page(500, None), 500
         return jsonify(error_body("internal_error", "An internal error occurred.")), 500

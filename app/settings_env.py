@@ -139,6 +139,21 @@ MINIMUMS: dict[str, float] = {
     "ACCOUNT_LOCKOUT_MINUTES": 1,
     "ACCOUNT_PASSWORD_MIN_LENGTH": 8,
     "ACCOUNT_RESET_LINK_MINUTES": 1,
+    "CARE_RETENTION_DAYS": 30,  # a typo of 0 or 1 would purge every family not seen since yesterday
+    "CARE_BOOKING_HOLD_MINUTES": 1,
+    "CARE_CLOCK_INTERVAL_S": 1,
+    "CARE_OFFER_BATCH": 1,
+    "CARE_OFFER_RESPONSE_MINUTES": 1,
+    "CARE_REQUEST_MATCH_MINUTES": 1,
+    "CARE_MATCH_MAX_PROVIDERS": 1,
+    "NOTIFY_SMTP_PORT": 1,
+    "NOTIFY_SMTP_TIMEOUT_S": 1,
+    "NOTIFY_ALIMTALK_TIMEOUT_S": 1,
+    "NOTIFY_LEASE_S": 10,
+    "NOTIFY_BATCH": 1,
+    "NOTIFY_MAX_ATTEMPTS": 1,
+    "NOTIFY_BACKOFF_BASE_S": 1,
+    "NOTIFY_BACKOFF_CAP_S": 1,
     "PLANNER_SESSION_MAX_HOURS": 1,
     "PLANNER_MAP_CACHE_SIZE": 1,
     "SEARCH_DEFAULT_LIMIT": 1,
@@ -244,6 +259,26 @@ def check_origin(name: str, origin: Any) -> str:
     return origin
 
 
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "[::1]"})
+
+
+def check_public_base_url(name: str, value: Any) -> str:
+    """``value`` without a trailing ``/`` if it is ``https://host[:port]`` (``http://`` only for
+    127.0.0.1, localhost and [::1]: a test or a developer's machine), with no path, query, user
+    name or wildcard; else ``SettingError`` naming ``name``, the value and what is allowed."""
+    text = value[:-1] if isinstance(value, str) and value.endswith("/") else value
+    match = _ORIGIN.fullmatch(text) if isinstance(text, str) and "*" not in text else None
+    if match is None or not 0 < int(match.group(1) or 443) < 65536:
+        raise SettingError(f"{name}: {value!r} is not a public base address; write https://host[:port] "
+                           "(e.g. https://dolbom.example.kr), without a path, query or user name")
+    scheme, rest = text.split("://", 1)
+    host = rest.rsplit(":", 1)[0] if not rest.endswith("]") else rest
+    if scheme.lower() != "https" and host.lower() not in _LOOPBACK:
+        raise SettingError(f"{name}: {value!r} must use https (links in messages carry secrets); http is "
+                           "allowed only for 127.0.0.1 or localhost")
+    return text
+
+
 def check(config: Mapping) -> None:
     """Check settings whose wrong values would only show later (start-up stops instead)."""
     origins = config.get("EMBED_ALLOWED_ORIGINS") or []
@@ -251,3 +286,5 @@ def check(config: Mapping) -> None:
         raise SettingError(f"EMBED_ALLOWED_ORIGINS must be a list of origins, not {origins!r}")
     for origin in origins:
         check_origin("EMBED_ALLOWED_ORIGINS", origin)
+    if config.get("NOTIFY_PUBLIC_BASE_URL"):
+        check_public_base_url("NOTIFY_PUBLIC_BASE_URL", config["NOTIFY_PUBLIC_BASE_URL"])

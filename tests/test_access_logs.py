@@ -19,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from app.db.engine import make_engine, upgrade
 from app.live import tokens
@@ -53,6 +54,7 @@ def setup(tmp_path_factory):
     token = tokens.issue(engine, "admin", label="log test")
     engine.dispose()
     env = {**os.environ, "DOLBOM_DATABASE_URL": url, "DOLBOM_SECRET_KEY": secrets.token_hex(16),
+           "DOLBOM_CARE_NOTES_KEYS": Fernet.generate_key().decode(),
            "DOLBOM_REGISTRY_PATH": str(TINY_REGISTRY), "DOLBOM_PLANNING_DEMAND_PATH": str(TINY_DEMAND),
            "DOLBOM_TILE_URL": "/no-tiles/{z}/{x}/{y}.png"}
     return {"tmp": tmp, "token": token, "env": env}

@@ -14,8 +14,9 @@ from app import create_app
 from app.domain import DomainError
 from app.planning.analysis import AnalysisError
 from app.planning.demand import DemandError
+from app.settings_env import SettingError
 
-CORE = ("geo", "search", "planning", "ingest", "registry", "live", "db")
+CORE = ("geo", "search", "planning", "ingest", "registry", "live", "db", "care")
 
 
 def core_error_classes():
@@ -26,7 +27,9 @@ def core_error_classes():
                 continue
             module = importlib.import_module(info.name)
             for _, cls in inspect.getmembers(module, inspect.isclass):
-                if cls.__module__ == module.__name__ and issubclass(cls, ValueError):
+                # A SettingError is the operator's (start-up stops), not a request's input.
+                if cls.__module__ == module.__name__ and issubclass(cls, ValueError) and \
+                        not issubclass(cls, SettingError):
                     yield cls
 
 
@@ -66,3 +69,36 @@ def test_an_uncaught_domain_error_is_a_400_naming_the_field(raising_app, kind, f
 def test_on_a_page_it_is_a_plain_400(raising_app):
     r = raising_app.test_client().get("/test-page-raise")
     assert (r.status_code, r.get_data(as_text=True)) == (400, "no such area")
+
+
+class _Weird(DomainError):
+    """A core error claiming a status no refusal may have."""
+
+    code = "weird"
+    http_status = 500
+
+
+def test_a_core_error_keeps_its_status_and_recovery_fields(tmp_path):
+    # A booking confirmed by another member of staff meanwhile: a 409 naming the current state
+    # and what may still be done (app.care.states.InvalidTransition), not a 400.
+    from app.care.states import BOOKING
+
+    flask_app = create_app({"TESTING": True, "PROPAGATE_EXCEPTIONS": False},
+                           instance_path=str(tmp_path / "instance"))
+
+    @flask_app.post("/api/v1/test-confirm")
+    def confirm_twice():
+        BOOKING.fire("accepted", "confirm", "provider_staff")
+
+    @flask_app.get("/api/v1/test-weird")
+    def weird():
+        raise _Weird("odd", "x")
+
+    client = flask_app.test_client()
+    r = client.post("/api/v1/test-confirm")
+    assert r.status_code == 409
+    assert r.json["error"]["current_state"] == "accepted"
+    assert "cancel" in r.json["error"]["allowed_actions"]
+    assert r.json["error"]["code"] == "invalid_transition"
+    r = client.get("/api/v1/test-weird")  # a status outside the refusals is answered as a 400
+    assert (r.status_code, r.json["error"]["code"]) == (400, "weird")

@@ -126,8 +126,16 @@ def test_no_request_hook_that_the_fast_path_would_skip(app):
                                  ("after", app.after_request_funcs),
                                  ("teardown", app.teardown_request_funcs),
                                  ("url_value", app.url_value_preprocessors))}
-    assert hooks == {"before": {}, "teardown": {}, "url_value": {},
-                     "after": {None: ["init_app.<locals>.headers", "Compress.after_request"],
+    # People's sessions (app.pages.account_sessions) add three hooks the fast path may skip: the
+    # two CSRF checks act on writes only (the fast path serves GETs), and write_cookie acts only
+    # when a view read the session (the search never does) or marks answers to cookie-carrying
+    # requests no-store — the search's answers hold nobody's data (its query is never cached
+    # by person: it is the same answer for everyone).
+    assert hooks == {"before": {None: ["CSRFProtect.init_app.<locals>.csrf_protect",
+                                       "init_app.<locals>.protect_writes"]},
+                     "teardown": {}, "url_value": {},
+                     "after": {None: ["init_app.<locals>.headers", "Compress.after_request",
+                                      "init_app.<locals>.write_cookie"],
                                "api": ["allow_cross_origin_reads"]}}
     # Those leave the read API's answers as they are (they set the same headers), and the fast
     # path compresses as Flask-Compress does (test_compressed_like_flask).

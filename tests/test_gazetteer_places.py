@@ -92,15 +92,18 @@ def test_hwaseong_names_before_2026_still_found():
 def test_suwon_is_the_city_first():
     got = names("수원", 3)
     assert got[:2] == ["경기도 수원시", "경기도 수원시 팔달구 수원역"]
-    assert got[2] == "충청북도 영동군 매곡면 수원리"
+    # then 경기's stations (and schools) whose name starts with 수원, before 충북's 수원리
+    assert got[2] == "경기도 수원시 팔달구 수원시청역"
     assert search("수원")[0].code == "41110"
+    assert names("수원", 8, landmark_prefixes=False)[2] == "충청북도 영동군 매곡면 수원리"
 
 
 def test_pangyo_lists_gyeonggi_first():
     got = names("판교")
-    assert got[:3] == ["경기도 성남시 분당구 판교동", "경기도 성남시 분당구 판교역",
+    assert got[:5] == ["경기도 성남시 분당구 판교동", "경기도 성남시 분당구 판교역",
+                       "경기도 성남시 분당구 판교초등학교", "경기도 성남시 분당구 판교대장초등학교",
                        "충청남도 서천군 판교면"]
-    assert all(not n.startswith("경기도") for n in got[2:])
+    assert all(not n.startswith("경기도") for n in got[4:])
 
 
 def test_map_view_and_a_point_nearby_come_first():

@@ -16,6 +16,7 @@ import urllib.request
 from collections import Counter
 
 import pytest
+from cryptography.fernet import Fernet
 
 from app.api.search import PLACE_QUERY_MAX
 from app.config import DEMO_REGISTRY_PATH
@@ -156,6 +157,7 @@ def server_env(tmp_path_factory):
     url = f"sqlite:///{tmp / 'dolbom.sqlite3'}"
     upgrade(url)
     env = {"DOLBOM_DATABASE_URL": url, "DOLBOM_SECRET_KEY": secrets.token_hex(16),
+           "DOLBOM_CARE_NOTES_KEYS": Fernet.generate_key().decode(),
            "DOLBOM_REGISTRY_PATH": str(DEMO_REGISTRY_PATH), "DOLBOM_TILE_URL": "/no-tiles/{z}/{x}/{y}.png"}
     return {"tmp": tmp, "env": {**os.environ, **env}}
 

@@ -33,7 +33,7 @@ def test_home_of_the_tiny_registry_is_maetan_dong_in_korean_and_english(client: 
     res = at(client, lat=37.2636, lon=127.0450)
     assert res.status_code == 200
     assert res.json == {
-        "name": "매탄동, 수원시 영통구", "name_en": "Maetan-dong, Yeongtong-gu, Suwon-si",
+        "name": "수원시 영통구 매탄동", "name_en": "Maetan-dong, Yeongtong-gu, Suwon-si",
         "emd": "매탄동", "emd_en": "Maetan-dong", "emd_code": "41117101",
         "sigungu": "수원시 영통구", "sigungu_en": "Yeongtong-gu, Suwon-si", "sigungu_code": "41117",
         "sido": "경기도", "sido_en": "Gyeonggi-do", "sido_code": "41",
@@ -41,8 +41,8 @@ def test_home_of_the_tiny_registry_is_maetan_dong_in_korean_and_english(client: 
 
 
 @pytest.mark.parametrize(("lat", "lon", "name", "name_en"), [
-    (37.4000, 127.1100, "삼평동, 성남시 분당구", "Sampyeong-dong, Bundang-gu, Seongnam-si"),  # WORK, 판교
-    (37.5665, 126.9780, "태평로1가, 중구", "Taepyeongno 1-ga, Jung-gu"),  # 서울시청: not 경기도, still known
+    (37.4000, 127.1100, "성남시 분당구 삼평동", "Sampyeong-dong, Bundang-gu, Seongnam-si"),  # WORK, 판교
+    (37.5665, 126.9780, "중구 태평로1가", "Taepyeongno 1-ga, Jung-gu"),  # 서울시청: not 경기도, still known
 ])
 def test_other_places(client: FlaskClient, lat: float, lon: float, name: str, name_en: str) -> None:
     res = at(client, lat=lat, lon=lon)

@@ -73,12 +73,26 @@ def _inexpressible(case, app) -> str | None:
             return None
         if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
             return f"{box} corners ordered and within -180..180, -90..90"
+    if _beyond_bmp_format_or_private(body):
+        return "no format or private-use character beyond the BMP (no pattern can say it)"
     if case.operation.path.startswith("/api/v1/coverage/"):
         return _planning_rule({**query, **body}, app)
     if case.operation.path == "/api/v1/providers/{facility_id}/availability" and \
             case.method.upper() == "PUT":
         return _report_rule(case, body, app)
     return None
+
+
+def _beyond_bmp_format_or_private(value) -> bool:
+    """Whether any text in a JSON value holds a format or private-use character beyond the BMP
+    (refused like those of the BMP, which the documents' patterns name: plain_text_pattern)."""
+    if isinstance(value, str):
+        return any(ord(ch) > 0xFFFF and unicodedata.category(ch) in ("Cf", "Co") for ch in value)
+    if isinstance(value, dict):
+        return any(_beyond_bmp_format_or_private(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_beyond_bmp_format_or_private(v) for v in value)
+    return False
 
 
 def _numbers(value) -> list[float] | None:

@@ -5,16 +5,17 @@ or expired one is a 401; a token of the wrong role a 403."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import request
+from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.exc import DataError, DBAPIError
 
 from app.db.engine import is_outage
-from app.errors import ApiError, InvalidParameter
+from app.errors import ApiError, InvalidParameter, error_body
 from app.extensions.db import get_engine
 from app.live import tokens
 
 ROLES = ("provider", "admin")
 UNREACHABLE = "the availability database cannot be reached; try again shortly"
+CARE_UNREACHABLE = "the care database cannot be reached; nothing was changed. Try again shortly"
 
 
 class Unauthorized(ApiError):
@@ -50,6 +51,18 @@ def database_error(exc: DBAPIError, outage_message: str = UNREACHABLE) -> ApiErr
         return InvalidParameter("a value in the request cannot be stored (out of range, or "
                                 "text with characters the database refuses)", "body")
     raise exc
+
+
+def answer_database_errors(bp: Blueprint, outage_message: str = UNREACHABLE) -> None:
+    """Answer a database error in any view of ``bp`` as :func:`database_error` says: a 503 in
+    the error envelope while the database is out of reach (nothing was changed: the
+    transaction rolled back; the next request after it is back works, no restart), a 400 for a
+    value it refused, and anything else a 500."""
+
+    @bp.errorhandler(DBAPIError)
+    def _database(exc: DBAPIError) -> tuple[Response, int]:
+        error = database_error(exc, outage_message)
+        return jsonify(error_body(error.code, error.message, error.field)), error.status
 
 
 def bearer() -> str | None:

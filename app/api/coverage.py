@@ -544,6 +544,9 @@ def openapi_schemas() -> dict[str, Any]:
                            "sigungu": {**text, "nullable": True},
                            "emd_code": {**text, "nullable": True},
                            "emd": {**text, "nullable": True},
+                           "sigungu_en": {**text, "nullable": True,
+                                          "description": "'Jangan-gu, Suwon-si'"},
+                           "emd_en": {**text, "nullable": True, "description": "'Pajang-dong'"},
                            "newly_covered": {"type": "number", "minimum": 0},
                            "covered_after": num}}
     share = {"type": "number", "minimum": 0, "maximum": 1, "nullable": True}

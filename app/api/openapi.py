@@ -252,6 +252,9 @@ def component_schemas() -> dict[str, Any]:
                                    "coverage_name": {"type": "string",
                                                      "description": "nearest only: the area the "
                                                                     "registry covers"},
+                                   "coverage_name_en": {"type": "string",
+                                                        "description": "nearest only: the same "
+                                                                       "in English ('Gyeonggi-do')"},
                                    "empty": {
                                        "type": "object",
                                        "description": "nearest only, when nothing matched: why "
@@ -334,8 +337,10 @@ def component_schemas() -> dict[str, Any]:
                                                           "or as the station data writes it)"},
                                "detail_en": {**nullable(text),
                                              "description": "a station's lines in English "
-                                                            "('Gyeonggang Line, Shinbundang Line'); "
-                                                            "null for other places"},
+                                                            "('Gyeonggang Line, Shinbundang Line'), "
+                                                            "a school's address romanised ('91 "
+                                                            "Daehak-ro, Yeongtong-gu, Suwon-si, "
+                                                            "Gyeonggi-do'); null for other places"},
                                "precision": {
                                    "type": "string", "enum": ["exact", "area"],
                                    "description": "what lon/lat stand for: 'exact' the address, "
@@ -353,14 +358,41 @@ def component_schemas() -> dict[str, Any]:
                                    "description": "for an address: the area it was placed at when "
                                                   "approximate (e.g. '경기도 수원시 영통구'), else "
                                                   "the address the geocoding service matched"}}}},
-                       "suggestions": {"type": "array", "items": text}}},
+                       "suggestions": {"type": "array", "items": text},
+                       "abolished": {
+                           "type": "array", "description":
+                           "only when nothing matches and the query names a 법정동 the "
+                           "법정동코드 list marks abolished (폐지), such as 화성시 동탄구 "
+                           "오산동: say that it no longer exists",
+                           "items": {
+                               "type": "object",
+                               "required": ["name", "name_en", "code", "label", "label_en",
+                                            "listed"],
+                               "properties": {
+                                   "name": text, "name_en": text,
+                                   "code": {"type": "string",
+                                            "description": "its last 법정동코드"},
+                                   "label": {"type": "string",
+                                             "description": "'오산동 (화성시 동탄구)'"},
+                                   "label_en": {"type": "string", "description":
+                                                "'Osan-dong (Dongtan-gu, Hwaseong-si)'"},
+                                   "listed": {**nullable(text), "description":
+                                              "the date of the 법정동코드 list that marks it "
+                                              "abolished (YYYY-MM-DD); the list does not say "
+                                              "when it was abolished nor what it became"}}}},
+                       "hint": {
+                           "type": "string", "enum": ["road_address_needs_area"],
+                           "description": "only when nothing matches: 'road_address_needs_area' "
+                                          "when the query is a road-name address without its "
+                                          "area ('판교역로 235'): ask for the 시군구 or 동 "
+                                          "('분당구 판교역로 235')"}}},
         "PlaceAt": {
             "type": "object",
             "required": ["name", "name_en", "emd", "emd_en", "emd_code", "sigungu", "sigungu_en",
                          "sigungu_code", "sido", "sido_en", "sido_code"],
             "properties": {
-                "name": {"type": "string", "description": "'<읍면동>, <시군구>' (e.g. '매탄동, 수원시 "
-                                                          "영통구'); the 시군구 alone when no 읍면동"},
+                "name": {"type": "string", "description": "'<시군구> <읍면동>', in Korean order (e.g. '수원시 "
+                                                          "영통구 매탄동'); the 시군구 alone when no 읍면동"},
                 "name_en": {"type": "string", "description": "the same in English ('Maetan-dong, "
                                                              "Yeongtong-gu, Suwon-si')"},
                 "emd": {**nullable(text), "description": "the 읍면동; null in a gap between them"},
@@ -472,6 +504,7 @@ def _provider_schemas() -> dict[str, Any]:
                                                      "whose places it reports (empty for admin)"}}},
         **_coverage_schemas(),
         **_embed_origin_schemas(),
+        **_care_schemas(),
         "Report": {"type": "object", "required": ["not_reported_by_sigungu", "over_capacity"],
                    "properties": {"not_reported_by_sigungu": {"type": "object"},
                                   "over_capacity": {"type": "array"}}},
@@ -483,15 +516,21 @@ def _coverage_schemas() -> dict[str, Any]:
     return openapi_schemas()                      # request bodies against the same)
 
 
+def _care_schemas() -> dict[str, Any]:
+    from app.api.care_schemas import openapi_schemas
+    return openapi_schemas()
+
+
 def _embed_origin_schemas() -> dict[str, Any]:
     from app.api.embed_origins import openapi_schemas
     return openapi_schemas()
 
 
 _ERROR_TEXT = {400: "A parameter is missing, malformed or out of range",
-               401: "No valid token", 403: "This token may not do that",
+               401: "No valid token or session", 403: "This token or account may not do that",
                404: "Not found", 405: "Method not allowed",
-               409: "Stale version: error.current holds the current record",
+               409: "A conflict: a stale version (error.current or current_version), or an "
+                    "action the record's state does not allow (current_state, allowed_actions)",
                413: "The body is larger than allowed",
                429: "Too many requests or waiting jobs: try again later",
                500: "Internal error", 503: "The availability database cannot be reached"}

@@ -82,10 +82,10 @@ def reject_repeated_or_empty(args: Args | MultiDict[str, str], lists: frozenset[
         values = args.getlist(name)
         if len(values) > 1:
             raise InvalidParameter(f"give {name} once (it was given {len(values)} times): "
-                                   f"{allowed[name]}", name)
+                                   f"{allowed[name]}", name, reason="repeated")
         if values and values[0] == "":
             raise InvalidParameter(f"{name} is empty: give {allowed[name]}, or leave it out",
-                                   name)
+                                   name, reason="empty")
 
 
 def region(args: QueryArgs, known: Callable[[], Collection[str]]) -> str | None:
@@ -100,15 +100,17 @@ def region(args: QueryArgs, known: Callable[[], Collection[str]]) -> str | None:
     if not codes:
         raise InvalidParameter(f"region {clip(raw)} cannot match: allowed: none (this registry "
                                "has no 시군구 regions: its area is outside Korea); leave region "
-                               "out", "region")
+                               "out", "region", reason="no_match")
     if len(raw) != 5 or not all("0" <= ch <= "9" for ch in raw):
         raise InvalidParameter(f"region must be a 5-digit 시군구 or 시군 code such as 41110 "
-                               f"(수원시) or 41113 (수원시 권선구), got {clip(raw)}", "region")
+                               f"(수원시) or 41113 (수원시 권선구), got {clip(raw)}", "region",
+                               reason="not_a_code")
     if raw not in codes:
         close = difflib.get_close_matches(raw, sorted(codes), n=3, cutoff=0.6)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise InvalidParameter(f"unknown region {clip(raw)}: no 시군구 or 시군 of that code in this "
-                               f"registry's area{hint}; allowed: {_listed(codes)}", "region")
+                               f"registry's area{hint}; allowed: {_listed(codes)}", "region",
+                               reason="unknown_value")
     return raw
 
 
@@ -161,18 +163,22 @@ def number(args: QueryArgs, name: str, *, required: bool = False, default: float
     raw = args.get(name)
     if raw is None or raw == "":
         if required:
-            raise InvalidParameter(f"{name} is required", name)
+            raise InvalidParameter(f"{name} is required", name, reason="missing")
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise InvalidParameter(f"{name} must be a number, got {clip(raw)}", name) from None
+        raise InvalidParameter(f"{name} must be a number, got {clip(raw)}", name,
+                               reason="not_a_number") from None
     if not math.isfinite(value):
-        raise InvalidParameter(f"{name} must be a finite number, got {clip(raw)}", name)
+        raise InvalidParameter(f"{name} must be a finite number, got {clip(raw)}", name,
+                               reason="not_a_number")
     if minimum is not None and value < minimum:
-        raise InvalidParameter(f"{name} must be at least {minimum:g}, got {clip(raw)}", name)
+        raise InvalidParameter(f"{name} must be at least {minimum:g}, got {clip(raw)}", name,
+                               reason="out_of_range")
     if maximum is not None and value > maximum:
-        raise InvalidParameter(f"{name} must be at most {maximum:g}, got {clip(raw)}", name)
+        raise InvalidParameter(f"{name} must be at most {maximum:g}, got {clip(raw)}", name,
+                               reason="out_of_range")
     return value
 
 
@@ -184,10 +190,11 @@ def integer(args: QueryArgs, name: str, *, default: int, minimum: int, maximum: 
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidParameter(f"{name} must be a whole number, got {clip(raw)}", name) from None
+        raise InvalidParameter(f"{name} must be a whole number, got {clip(raw)}", name,
+                               reason="not_a_number") from None
     if not minimum <= value <= maximum:
         raise InvalidParameter(f"{name} must be between {minimum} and {maximum}, got "
-                               f"{clip(raw)}", name)
+                               f"{clip(raw)}", name, reason="out_of_range")
     return value
 
 
@@ -198,7 +205,8 @@ def boolean(args: QueryArgs, name: str) -> bool:
         return True
     if raw in FALSE:
         return False
-    raise InvalidParameter(f"{name} must be true or false, got {clip(raw)}", name)
+    raise InvalidParameter(f"{name} must be true or false, got {clip(raw)}", name,
+                           reason="not_a_boolean")
 
 
 @overload
@@ -231,7 +239,7 @@ def point(args: QueryArgs, lat_name: str, lon_name: str, *, required: bool,
             hint = (f" (allowed: {lat_name} {min_lat:g} to {max_lat:g}, {lon_name} {min_lon:g} "
                     f"to {max_lon:g}" + ("; the two look swapped)" if swapped else ")"))
         raise InvalidParameter(f"the point ({lat}, {lon}) is outside {area.area_name}{hint}",
-                               lat_name)
+                               lat_name, reason="outside_area")
     return lon, lat
 
 
@@ -244,12 +252,14 @@ def choices(args: MultiArgs, name: str, allowed: tuple[str, ...]) -> frozenset[s
     if not values:
         if given:
             raise InvalidParameter(f"{name} is empty; give one or more of {', '.join(allowed)} "
-                                   "(comma-separated), or leave it out", name)
+                                   "(comma-separated), or leave it out", name,
+                                   reason="empty")
         return None
     bad = [v for v in values if v not in allowed]
     if bad:
         raise InvalidParameter(
-            f"unknown {name} {', '.join(map(clip, bad[:5]))}; allowed: {', '.join(allowed)}", name)
+            f"unknown {name} {', '.join(map(clip, bad[:5]))}; allowed: {', '.join(allowed)}", name,
+            reason="unknown_value")
     return frozenset(values)
 
 
@@ -263,11 +273,12 @@ def moment(args: QueryArgs, name: str, tz: tzinfo | None = SEOUL) -> datetime | 
         return parse_local_time(raw, tz).astimezone(tz)
     except TimeOutOfRangeError:
         raise InvalidParameter(f"{name} {clip(raw)} is too far from today; give a date-time such "
-                               "as 2026-11-23T19:00 in the coming months", name) from None
+                               "as 2026-11-23T19:00 in the coming months", name,
+                               reason="out_of_range") from None
     except ValueError:
         raise InvalidParameter(
             f"{name} must be an ISO 8601 date-time such as 2026-11-23T19:00, got {clip(raw)}",
-            name) from None
+            name, reason="not_a_datetime") from None
 
 
 def window(args: QueryArgs, now: datetime, past: timedelta = WINDOW_PAST,
@@ -283,22 +294,24 @@ def window(args: QueryArgs, now: datetime, past: timedelta = WINDOW_PAST,
             raise InvalidParameter(
                 f"{name} must lie from {earliest:%Y-%m-%dT%H:%M} to {latest:%Y-%m-%dT%H:%M} "
                 f"(at most {_days(past)} before now and {_days(ahead)} ahead), got "
-                f"{clip(args.get(name))}", name)
+                f"{clip(args.get(name))}", name, reason="out_of_range")
     if boolean(args, "open_now"):
         if start or end:
             raise InvalidParameter("give either open_now or start and end, not both",
-                                   "open_now")
+                                   "open_now", reason="conflict")
         return now, now + timedelta(minutes=1)
     if (start is None) != (end is None):
         missing = "end" if end is None else "start"
         raise InvalidParameter(f"{missing} is required when "
-                               f"{'start' if missing == 'end' else 'end'} is given", missing)
+                               f"{'start' if missing == 'end' else 'end'} is given", missing,
+                               reason="missing")
     if start is not None and end is not None:
         if end <= start:
             raise InvalidParameter(f"end ({end.isoformat()}) must be after start "
-                                   f"({start.isoformat()})", "end")
+                                   f"({start.isoformat()})", "end", reason="not_after_start")
         if end - start > MAX_WINDOW:
-            raise InvalidParameter("the window from start to end may be at most 7 days", "end")
+            raise InvalidParameter("the window from start to end may be at most 7 days", "end",
+                                   reason="window_too_long")
     return start, end
 
 
@@ -312,7 +325,8 @@ def age_months(args: QueryArgs, start: datetime | None, now: datetime) -> int | 
     months = args.get("age_months")
     birth = args.get("birth_date")
     if months and birth:
-        raise InvalidParameter("give age_months or birth_date, not both", "birth_date")
+        raise InvalidParameter("give age_months or birth_date, not both", "birth_date",
+                               reason="conflict")
     if months:
         return integer(args, "age_months", default=0, minimum=0, maximum=MAX_AGE_MONTHS)
     if not birth:
@@ -321,15 +335,16 @@ def age_months(args: QueryArgs, start: datetime | None, now: datetime) -> int | 
         born = date.fromisoformat(birth)
     except ValueError:
         raise InvalidParameter(f"birth_date must be a date such as 2022-05-14, got {clip(birth)}",
-                               "birth_date") from None
+                               "birth_date", reason="not_a_date") from None
     on = (start or now).date()
     if born > on:
-        raise InvalidParameter("birth_date is after the day care is needed", "birth_date")
+        raise InvalidParameter("birth_date is after the day care is needed", "birth_date",
+                               reason="after_care_day")
     months_old = age_in_months(born, on)
     if months_old > MAX_AGE_MONTHS:
         raise InvalidParameter(f"birth_date {birth} makes the child {months_old} months old on "
                                f"the day care is needed; at most {MAX_AGE_MONTHS} months "
-                               f"({MAX_AGE_MONTHS // 12} years)", "birth_date")
+                               f"({MAX_AGE_MONTHS // 12} years)", "birth_date", reason="too_old")
     return months_old
 
 
@@ -337,7 +352,8 @@ def bbox(args: QueryArgs, name: str = "bbox") -> tuple[float, float, float, floa
     """``minlon,minlat,maxlon,maxlat`` in degrees, from the parameter ``name`` (required)."""
     raw = args.get(name)
     if not raw:
-        raise InvalidParameter(f"{name} is required: minlon,minlat,maxlon,maxlat", name)
+        raise InvalidParameter(f"{name} is required: minlon,minlat,maxlon,maxlat", name,
+                               reason="missing")
     parts = raw.split(",")
     try:
         values = [float(p) for p in parts]
@@ -345,11 +361,11 @@ def bbox(args: QueryArgs, name: str = "bbox") -> tuple[float, float, float, floa
         values = []
     if len(values) != 4 or not all(math.isfinite(v) for v in values):
         raise InvalidParameter(f"{name} must be four numbers minlon,minlat,maxlon,maxlat, got "
-                               f"{clip(raw)}", name)
+                               f"{clip(raw)}", name, reason="not_a_bbox")
     min_lon, min_lat, max_lon, max_lat = values
     if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
         raise InvalidParameter(f"{name} must have minlon <= maxlon within -180..180 and "
-                               "minlat <= maxlat within -90..90", name)
+                               "minlat <= maxlat within -90..90", name, reason="not_a_bbox")
     return min_lon, min_lat, max_lon, max_lat
 
 
@@ -357,9 +373,11 @@ def mode(args: QueryArgs, has_work: bool) -> str:
     """``home`` (default without work), ``either`` (default with work) or ``commute``."""
     raw = args.get("mode") or ("either" if has_work else "home")
     if raw not in MODES:
-        raise InvalidParameter(f"unknown mode {clip(raw)}; allowed: {', '.join(MODES)}", "mode")
+        raise InvalidParameter(f"unknown mode {clip(raw)}; allowed: {', '.join(MODES)}", "mode",
+                               reason="unknown_value")
     if raw != "home" and not has_work:
-        raise InvalidParameter(f"mode {raw} needs work_lat and work_lon", "mode")
+        raise InvalidParameter(f"mode {raw} needs work_lat and work_lon", "mode",
+                               reason="needs_work")
     return raw
 
 
@@ -371,7 +389,7 @@ def filters(args: MultiArgs, programmes: tuple[str, ...] = PROGRAMMES) -> dict[s
         raise InvalidParameter(
             f"programme {clip(args.getlist('programme')[0])} cannot match: allowed: none (the "
             "언제나돌봄 programmes are run by 경기도 시군, outside this registry's area); leave "
-            "programme out", "programme")
+            "programme out", "programme", reason="no_match")
     return {
         "kinds": choices(args, "kind", KINDS),
         "programmes": choices(args, "programme", programmes),

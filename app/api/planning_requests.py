@@ -57,7 +57,8 @@ def choice(args: Mapping[str, Any], name: str, allowed: Collection[str], default
     """``args[name]`` (default ``default``) when it is one of ``allowed``; else a 400."""
     value = args.get(name, default)
     if value not in allowed:
-        raise InvalidParameter(f"{name} must be one of {', '.join(allowed)}", name)
+        raise InvalidParameter(f"{name} must be one of {', '.join(allowed)}", name,
+                               reason="unknown_value")
     return value
 
 
@@ -72,7 +73,8 @@ def query_options(args: Mapping[str, Any]) -> dict[str, Any]:
             "supply": choice(args, "supply", SUPPLY_VALUES, "capacity")}
     area = args.get("area") or None
     if area is not None and not re.fullmatch(AREA_PATTERN, area):
-        raise InvalidParameter("area must be a 5-digit 시군구 or 8-digit 읍면동 code", "area")
+        raise InvalidParameter("area must be a 5-digit 시군구 or 8-digit 읍면동 code", "area",
+                               reason="not_a_code")
     opts["area"] = area
     return opts
 
@@ -184,12 +186,17 @@ def unknown_area(area: str, level: str, has_demand: bool) -> InvalidParameter:
     listing = ("the planner page's area menu lists the 시군구; GET /api/v1/coverage/measures?"
                "level=sigungu (or level=emd) lists every area's key")
     if not has_demand:
-        return InvalidParameter(
+        exc = InvalidParameter(
             f"area {area} is not an area of the demand layer: give a 경기도 시군구 (5 digits, e.g. "
-            f"41110) or 읍면동 (8 digits) code that the layer has ({listing})", "area")
-    return InvalidParameter(
-        f"area {area} has no rows at level {level}: choose another level, or a 경기도 시군구 "
-        f"(5 digits) or 읍면동 (8 digits) code with demand at this level ({listing})", "area")
+            f"41110) or 읍면동 (8 digits) code that the layer has ({listing})", "area",
+            reason="unknown_area")
+    else:
+        exc = InvalidParameter(
+            f"area {area} has no rows at level {level}: choose another level, or a 경기도 시군구 "
+            f"(5 digits) or 읍면동 (8 digits) code with demand at this level ({listing})", "area",
+            reason="no_rows_at_level")
+    exc.extra = {"value": area}  # type: ignore[attr-defined]  # the page names the code sent
+    return exc
 
 
 def export(df: pd.DataFrame, analysis: Analysis, level: str, fmt: str, meta: dict) -> Response:

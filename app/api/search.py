@@ -4,6 +4,7 @@ a GeoJSON FeatureCollection with ``format=geojson`` or ``Accept: application/geo
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -293,12 +294,15 @@ def _empty_meta(d: Diagnosis) -> dict[str, Any]:
 def _coverage_meta(index: FacilityIndex, home: tuple[float, float]) -> dict[str, Any]:
     """``outside_coverage``: the home lies farther than ``SEARCH_COVERAGE_MARGIN_M`` from the
     box around the registry's providers; ``coverage_name``: the area the registry covers (its
-    ``region``, else its locale's area name)."""
+    ``region``, else its locale's area name), ``coverage_name_en`` the same in English
+    ("Gyeonggi-do": the gazetteer's name of a Korean area)."""
     away_m = index.distance_to_extent_m(*home)
     registry = get_registry()
+    name = registry.meta.get("region") or registry.locale.area_name
     return {"outside_coverage": away_m is not None
             and away_m > current_app.config["SEARCH_COVERAGE_MARGIN_M"],
-            "coverage_name": registry.meta.get("region") or registry.locale.area_name}
+            "coverage_name": name,
+            "coverage_name_en": place_at.english(name) if re.search("[가-힣]", name) else name}
 
 
 @bp.get("/facilities/nearest")
@@ -434,7 +438,7 @@ def _place_json(pl: Found) -> dict[str, Any]:
     # an administrative area is a representative point; a station or a school is the place itself
     return {"name": pl.name, "type": "area", "level": pl.level, "code": pl.code,
             "lon": pl.lon, "lat": pl.lat, "detail": pl.detail or None, "name_en": pl.name_en or None,
-            "detail_en": gazetteer.lines_en(pl) or None,
+            "detail_en": gazetteer.lines_en(pl) or gazetteer.address_en(pl) or None,
             "precision": "area" if pl.level in AREA_LEVELS else "exact", "approximate": False,
             "matched": None}
 
@@ -479,8 +483,35 @@ def places() -> Response:
                 if len(results) >= limit:
                     break
     results = (results + elsewhere)[:limit]
-    suggestions = [] if results or not locale.is_korea else gazetteer.suggest(q)
-    return jsonify({"results": results, "suggestions": suggestions})
+    # A 법정동 that no longer exists (화성 동탄구 오산동) is said to be gone, not answered with
+    # look-alike names from other cities.
+    gone = [] if results or not locale.is_korea else gazetteer.abolished_matches(q)
+    # A road-name address alone ("판교역로 235") names no area: many 시군구 have a road of that
+    # name, so the page asks for the 시군구 or 동 rather than offering look-alike names.
+    road = not results and not gone and locale.is_korea and ROAD_ADDRESS_ONLY.match(q) is not None
+    suggestions = [] if results or gone or road or not locale.is_korea else gazetteer.suggest(q)
+    body: dict[str, Any] = {"results": results, "suggestions": suggestions}
+    if gone:
+        body["abolished"] = [_abolished_json(a) for a in gone]
+    if road:
+        body["hint"] = "road_address_needs_area"
+    return jsonify(body)
+
+
+# A road name ending in 로/길 (with its 번길, 가: "판교역로", "중부대로 123번길", "세종대로") and a
+# building number ("235", "235-1"), and nothing before it.
+ROAD_ADDRESS_ONLY = re.compile(
+    r"^\s*[가-힣A-Za-z0-9]+(로|길)(\s*\d+(번길|가길|길))?\s*\d+(-\d+)?\s*(번지)?\s*$")
+
+
+def _abolished_json(a: gazetteer.Abolished) -> dict[str, Any]:
+    """An abolished 법정동 as the places answer gives it; ``label``: "오산동 (화성시 동탄구)"."""
+    own, above = a.parts[-1], a.parts[1:-1]  # without the 시도
+    own_en, *above_en = a.name_en.split(", ")[:len(a.parts) - 1]
+    return {"name": a.name, "name_en": a.name_en, "code": a.code,
+            "label": f"{own} ({' '.join(above)})" if above else own,
+            "label_en": f"{own_en} ({', '.join(above_en)})" if above_en else own_en,
+            "listed": a.listed or None}
 
 
 class OutsideAreas(NotFound):

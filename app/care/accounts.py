@@ -30,6 +30,7 @@ import logging
 import secrets
 import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -188,6 +189,28 @@ class Roles:
         if spec.scope != "facility" and facility_id is not None:
             raise RoleError(f"the role {role} is not tied to a provider: give no facility_id", "facility_id")
         return Grant(role, facility_id)
+
+    def acting_as(self, user: User, permission: str, *, facility_id: str | None = None,
+                  owner_id: str | None = None) -> str | None:
+        """The role in which the user may take ``permission`` on the object, or None: the
+        narrowest first (their own record, then their provider's, then every object's), so a
+        guardian who is also staff cancels their own child's booking as its guardian."""
+        found: dict[str, str] = {}
+        for grant in user.grants:
+            role = self._roles.get(grant.role)
+            if role is None or permission not in role.permissions:
+                continue
+            if role.scope == "all" or (role.scope == "facility" and facility_id is not None
+                                       and grant.facility_id == facility_id) or \
+                    (role.scope == "own" and owner_id is not None and owner_id == user.id):
+                found.setdefault(role.scope, role.name)
+        return next((found[s] for s in ("own", "facility", "all") if s in found), None)
+
+    def facilities(self, user: User, permission: str) -> tuple[str, ...]:
+        """The providers whose objects the user's provider-tied roles may take ``permission`` on."""
+        return tuple(sorted({g.facility_id for g in user.grants if g.facility_id and g.role in self._roles
+                             and self._roles[g.role].scope == "facility"
+                             and permission in self._roles[g.role].permissions}))
 
     def allows(self, user: User, permission: str, *, facility_id: str | None = None,
                owner_id: str | None = None) -> bool:
@@ -416,10 +439,13 @@ class AccountStore:
 
     # -- password reset ----------------------------------------------------------------------
 
-    def issue_reset(self, email: str, now: datetime | None = None) -> tuple[str, str] | None:
+    def issue_reset(self, email: str, now: datetime | None = None,
+                    announce: Callable[[sa.Connection, str, str], None] | None = None) -> tuple[str, str] | None:
         """A new reset link's token and the account's id, or None when no account has this
         e-mail (the caller answers the same either way). Every older link of the account stops
-        working. The token is returned once and stored only as its SHA-256."""
+        working. The token is returned once and stored only as its SHA-256. ``announce(conn,
+        token, user_id)``, when given, runs in the same transaction (the web layer writes the
+        outbox row that sends the link: both are kept, or neither)."""
         at = _now(now)
         try:
             address = normalise_email(email)
@@ -437,6 +463,8 @@ class AccountStore:
             conn.execute(password_resets.insert().values(
                 user_id=row.id, token_hash=token_hash(token), created_at=at, expires_at=at + self.reset_ttl,
                 used_at=None, revoked_at=None))
+            if announce is not None:
+                announce(conn, token, row.id)
         log.info("account %s: password reset link issued", row.id)
         return token, row.id
 

@@ -20,8 +20,9 @@ with the give-back). Times are stored in UTC; a naive time is refused.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,11 +32,17 @@ from app.domain import DomainError
 
 from .states import BOOKING, GUARDIAN, SYSTEM, InvalidTransition
 
-NOTIFY_TOPICS = {"accepted": "booking.confirmed", "rejected": "booking.declined",
-                 "expired": "booking.expired", "cancelled": "booking.cancelled"}
+NOTIFY_TOPICS = {"requested": "booking.requested", "accepted": "booking.confirmed",
+                 "rejected": "booking.declined", "expired": "booking.expired",
+                 "cancelled": "booking.cancelled"}
 """The states a person must be told about, and the outbox topic of each."""
 
+PROVIDER_TOPICS = frozenset({"booking.requested", "booking.cancelled"})
+"""The topics the provider's staff are told too (a new booking to answer; a place given back)."""
+
 EXPIRE_BATCH = 200
+EXPIRING_WARNING = timedelta(minutes=10)  # staff are reminded this long before a hold lapses
+CONFIRMED_AT_ONCE = "confirmed at once (real-time booking or the provider's automatic confirmation)"
 
 
 class BookingError(DomainError):
@@ -121,6 +128,7 @@ class Booking:
     hold_expires_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    guardian_id: str | None = None
 
     @property
     def fhir_status(self) -> str:
@@ -148,7 +156,34 @@ def _booking(row: sa.Row[Any]) -> Booking:
     return Booking(row.id, row.facility_id, row.programme, row.child_id, _read(row.window_start),
                    _read(row.window_end), row.status, row.version,
                    _read(row.hold_expires_at) if row.hold_expires_at is not None else None,
-                   _read(row.created_at), _read(row.updated_at))
+                   _read(row.created_at), _read(row.updated_at), row.guardian_id)
+
+
+def _recipients(topic: str, guardian_id: str | None, facility_id: str) -> list[dict[str, str]]:
+    """Who a booking message goes to (app/care/outbox.py resolves a facility to its staff):
+    the guardian of every message but the new booking's own, the provider's staff of a new
+    booking and of a cancellation."""
+    to: list[dict[str, str]] = []
+    if guardian_id is not None and topic != "booking.requested":
+        to.append({"user_id": guardian_id})
+    if topic in PROVIDER_TOPICS:
+        to.append({"facility_id": facility_id})
+    return to
+
+
+def _message(topic: str, booking: Booking, event: dict[str, Any], first_name: str | None) -> dict[str, Any]:
+    """The outbox payload of a booking message (the contract in app/care/outbox.py): ids,
+    window and state; of the child, the first name only."""
+    payload: dict[str, Any] = {
+        "to": _recipients(topic, booking.guardian_id, booking.facility_id),
+        "booking_id": booking.id, "facility_id": booking.facility_id, "programme": booking.programme,
+        "status": booking.status, "fhir_status": booking.fhir_status,
+        "window_start": booking.start.isoformat(), "window_end": booking.end.isoformat(), **event}
+    if booking.hold_expires_at is not None and booking.status == BOOKING.initial:
+        payload["respond_by"] = booking.hold_expires_at.isoformat()
+    if first_name:
+        payload["first_name"] = first_name
+    return payload
 
 
 def _now(now: datetime | None) -> datetime:
@@ -199,6 +234,29 @@ class BookingStore:
             conn.execute(cap.update().where(cap.c.id == row.id).values(places=places, slot_end=end))
             return Slot(row.id, facility_id, programme, start, end, places, row.held)
 
+    def publish_missing(self, facility_id: str, programme: str,
+                        planned: Iterable[tuple[datetime, datetime, int]]) -> int:
+        """Publish each planned ``(start, end, places)`` slot that overlaps no slot already
+        published (the staff's own slots and adjustments stand), in one transaction; returns
+        how many were added. Used with :func:`app.care.slots.derive_slots`."""
+        wanted = sorted((_utc(s, "start"), _utc(e, "end"), n) for s, e, n in planned)
+        if not wanted:
+            return 0
+        if any(e <= s or n < 0 for s, e, n in wanted):
+            raise SlotError("every planned slot needs an end after its start and places >= 0", "slots")
+        cap = booking_capacity
+        with self.engine.begin() as conn:
+            taken = [(_read(r.slot_start), _read(r.slot_end)) for r in conn.execute(
+                sa.select(cap.c.slot_start, cap.c.slot_end).where(
+                    cap.c.facility_id == facility_id, cap.c.programme == programme,
+                    cap.c.slot_start < wanted[-1][1], cap.c.slot_end > wanted[0][0]))]
+            rows = [{"facility_id": facility_id, "programme": programme, "slot_start": s, "slot_end": e,
+                     "places": n, "held": 0} for s, e, n in wanted
+                    if not any(ts < e and te > s for ts, te in taken)]
+            if rows:
+                conn.execute(cap.insert(), rows)
+        return len(rows)
+
     def slots(self, facility_id: str, programme: str) -> list[Slot]:
         """The provider's published slots for the programme, in time order."""
         cap = booking_capacity
@@ -211,11 +269,20 @@ class BookingStore:
 
     def book(self, facility_id: str, programme: str, child_id: str, start: datetime, end: datetime,
              hold_until: datetime | None, actor_role: str = GUARDIAN, actor_id: str | None = None,
-             now: datetime | None = None) -> Booking:
-        """Book ``[start, end)`` and hold a place in every slot it overlaps, in one transaction.
+             now: datetime | None = None, guardian_id: str | None = None,
+             first_name: str | None = None, confirmed_by: str | None = None) -> Booking:
+        """Book ``[start, end)`` and hold a place in every slot it overlaps, in one transaction
+        with its event and the provider's ``booking.requested`` message (outbox).
+
+        ``confirmed_by``: the system's actor id when the booking is confirmed at once (real-time
+        booking, a provider confirming automatically): the same transaction records the
+        ``confirm`` transition too, and one ``booking.confirmed`` message goes to the guardian
+        and the provider.
 
         ``hold_until``: when the hold lapses unless confirmed (:meth:`expire_holds`); None for
-        none. Raises :class:`NotBookable` when published slots do not cover the window and
+        none. ``guardian_id``: the user the booking is for (its messages go to them);
+        ``first_name``: the child's, for the provider's message (nothing else of the child is
+        written). Raises :class:`NotBookable` when published slots do not cover the window and
         :class:`PlacesFull`, naming the slot, when one has no place left (nothing is written).
         """
         start, end = _utc(start, "start"), _utc(end, "end")
@@ -247,15 +314,29 @@ class BookingStore:
                 full = slots[0]
                 raise PlacesFull(facility_id, programme, full.start, full.end, full.places)
             booking = Booking(uuid.uuid4().hex, facility_id, programme, child_id, start, end,
-                              BOOKING.initial, 1, hold, at, at)
+                              BOOKING.initial, 1, hold, at, at, guardian_id)
+            events = [{"booking_id": booking.id, "action": "book", "from_state": None, "to_state": booking.status,
+                       "actor_role": actor_role, "actor_id": actor_id, "reason": None, "at": at}]
+            if confirmed_by is not None:
+                event = BOOKING.fire(booking.status, "confirm", SYSTEM, CONFIRMED_AT_ONCE, at=at)
+                booking = replace(booking, status=event.to_state, version=2, hold_expires_at=None)
+                events.append({"booking_id": booking.id, "action": "confirm", "from_state": event.from_state,
+                               "to_state": event.to_state, "actor_role": SYSTEM, "actor_id": confirmed_by,
+                               "reason": event.reason, "at": at})
             conn.execute(bookings.insert().values(
                 id=booking.id, facility_id=facility_id, programme=programme, child_id=child_id,
-                window_start=start, window_end=end, status=booking.status, hold_expires_at=hold,
-                version=1, created_at=at, updated_at=at))
+                guardian_id=guardian_id, window_start=start, window_end=end, status=booking.status,
+                hold_expires_at=booking.hold_expires_at, version=booking.version, created_at=at, updated_at=at))
             conn.execute(booking_holds.insert(), [{"booking_id": booking.id, "capacity_id": i} for i in ids])
-            conn.execute(booking_events.insert().values(
-                booking_id=booking.id, action="book", from_state=None, to_state=booking.status,
-                actor_role=actor_role, actor_id=actor_id, reason=None, at=at))
+            conn.execute(booking_events.insert(), events)
+            topic = NOTIFY_TOPICS[booking.status]
+            payload = _message(topic, booking, {"from_state": None, "actor_role": actor_role, "reason": None,
+                                                "at": at.isoformat()}, first_name)
+            if confirmed_by is not None:  # a new booking: the provider is told too
+                payload["to"] = [*payload["to"], {"facility_id": facility_id}]
+            conn.execute(outbox.insert().values(
+                idempotency_key=f"booking/{booking.id}/v{booking.version}", topic=topic, payload=payload,
+                created_at=at, available_at=at, attempts=0, sent_at=None))
         return booking
 
     def get(self, booking_id: str) -> Booking:
@@ -267,7 +348,7 @@ class BookingStore:
 
     def transition(self, booking_id: str, action: str, actor_role: str, actor_id: str | None,
                    reason: str | None = None, expected_version: int | None = None,
-                   now: datetime | None = None) -> Booking:
+                   now: datetime | None = None, first_name: str | None = None) -> Booking:
         """Take ``action`` on the booking as ``actor_role``, recording the event (and, for a
         state a person must know, an outbox message) in the same transaction; a move out of a
         place-holding state gives the place back, once.
@@ -302,11 +383,8 @@ class BookingStore:
             if topic is not None:
                 conn.execute(outbox.insert().values(
                     idempotency_key=f"booking/{booking_id}/v{done.version}", topic=topic,
-                    payload={"booking_id": booking_id, "facility_id": done.facility_id,
-                             "programme": done.programme, "status": done.status,
-                             "fhir_status": done.fhir_status, "from_state": event.from_state,
-                             "window_start": done.start.isoformat(), "window_end": done.end.isoformat(),
-                             "actor_role": actor_role, "reason": event.reason, "at": at.isoformat()},
+                    payload=_message(topic, done, {"from_state": event.from_state, "actor_role": actor_role,
+                                                   "reason": event.reason, "at": at.isoformat()}, first_name),
                     created_at=at, available_at=at, attempts=0, sent_at=None))
         return done
 
@@ -322,6 +400,26 @@ class BookingStore:
             conn.execute(cap.update().where(cap.c.id.in_(ids)).values(held=cap.c.held - 1))
             conn.execute(booking_holds.delete().where(booking_holds.c.booking_id == booking_id))
 
+    def find(self, *, guardian_id: str | None = None, facility_id: str | None = None, status: str | None = None,
+             day: date | None = None, tz: tzinfo = UTC, limit: int = 200) -> list[Booking]:
+        """The bookings of one guardian or one provider (exactly one of them), latest window
+        first, at most ``limit``; ``status`` keeps one state, ``day`` those touching that local
+        date in ``tz`` (a provider's list of the day)."""
+        if (guardian_id is None) == (facility_id is None):
+            raise ValueError("list bookings of a guardian or of a provider")
+        b = bookings
+        query = sa.select(b).where(b.c.guardian_id == guardian_id if guardian_id is not None
+                                   else b.c.facility_id == facility_id)
+        if status is not None:
+            query = query.where(b.c.status == status)
+        if day is not None:
+            start = datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
+            end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC)
+            query = query.where(b.c.window_start < end, b.c.window_end > start)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(b.c.window_start.desc(), b.c.id).limit(limit))
+            return [_booking(r) for r in rows]
+
     def events(self, booking_id: str) -> list[dict[str, Any]]:
         """The booking's transitions, oldest first (``at`` as ISO 8601 UTC)."""
         ev = booking_events
@@ -330,6 +428,34 @@ class BookingStore:
             return [{"action": r.action, "from_state": r.from_state, "to_state": r.to_state,
                      "actor_role": r.actor_role, "actor_id": r.actor_id, "reason": r.reason,
                      "at": _read(r.at).isoformat()} for r in rows]
+
+    def warn_expiring(self, now: datetime, ahead: timedelta = EXPIRING_WARNING) -> int:
+        """Tell the provider's staff about each hold lapsing within ``ahead`` of ``now`` that
+        they have not answered (the scheduler's job): one ``booking.expiring`` message per hold
+        (its idempotency key; a second server's or tick's insert is skipped). Returns how many
+        messages were written."""
+        at = _utc(now, "now")
+        with self.engine.connect() as conn:
+            due = [_booking(r) for r in conn.execute(sa.select(bookings).where(
+                bookings.c.status == BOOKING.initial, bookings.c.hold_expires_at > at,
+                bookings.c.hold_expires_at <= at + ahead).limit(EXPIRE_BATCH))]
+        written = 0
+        for booking in due:
+            key = f"booking/{booking.id}/v{booking.version}/expiring"
+            payload = _message("booking.expiring", booking, {"from_state": booking.status, "actor_role": SYSTEM,
+                                                            "reason": None, "at": at.isoformat()}, None)
+            payload["to"] = [{"facility_id": booking.facility_id}]
+            with self.engine.begin() as conn:
+                if conn.execute(sa.select(outbox.c.id).where(outbox.c.idempotency_key == key)).first() is None:
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(outbox.insert().values(
+                                idempotency_key=key, topic="booking.expiring", payload=payload, created_at=at,
+                                available_at=at, attempts=0, sent_at=None))
+                        written += 1
+                    except sa.exc.IntegrityError:  # another server wrote it a moment before
+                        pass
+        return written
 
     def expire_holds(self, now: datetime) -> list[str]:
         """Lapse every hold whose deadline is at or before ``now`` (the scheduler's job; safe to

@@ -105,6 +105,7 @@ bookings = sa.Table(
     sa.Column("facility_id", sa.String(100), nullable=False),
     sa.Column("programme", sa.String(60), nullable=False),
     sa.Column("child_id", sa.String(40), nullable=False),  # a reference only: no child data here
+    sa.Column("guardian_id", sa.String(40), nullable=True),  # users.id (0014; null only before it)
     sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
     sa.Column("window_end", sa.DateTime(timezone=True), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
@@ -115,6 +116,14 @@ bookings = sa.Table(
     sa.CheckConstraint("window_end > window_start", name="bookings_window_order"),
     sa.CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in BOOKING_STATES) + ")",
                        name="bookings_status"),
+)
+
+# A provider's booking settings (0014): confirm bookings without staff, or not (the default).
+provider_booking_settings = sa.Table(
+    "provider_booking_settings", metadata,
+    sa.Column("facility_id", sa.String(100), primary_key=True),
+    sa.Column("auto_confirm", sa.Boolean, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 # Which capacity rows a booking holds a place in (deleted when the place is given back).
@@ -149,6 +158,11 @@ outbox = sa.Table(
     sa.Column("available_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+    # The delivery worker's lease and outcome (app.care.outbox; migration 0012).
+    sa.Column("claimed_by", sa.String(100), nullable=True),
+    sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("last_error", sa.String(500), nullable=True),
+    sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True),
 )
 
 # People's accounts (app.care.accounts, 0009): the e-mail is stored normalised (unique), the
@@ -303,7 +317,8 @@ MIGRATION_LOCK_KEY = 727_2026  # PostgreSQL advisory lock id for schema migratio
 
 
 def upgrade(url: str) -> None:
-    """Bring the schema to the newest migration. Safe when several workers start at once:
+    """Bring the schema to the newest migration (every head: work landing in parallel may branch
+    from one revision until it is chained). Safe when several workers start at once:
     PostgreSQL serialises them with an advisory lock, SQLite with a lock file."""
     from alembic import command
     from alembic.config import Config
@@ -318,7 +333,7 @@ def upgrade(url: str) -> None:
         lock_path = (db_path.split("?")[0] or "/tmp/dolbom-memory") + ".migrate.lock"
         with open(lock_path, "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")
         return
     engine = sa.create_engine(url, poolclass=NullPool)
     try:
@@ -327,7 +342,7 @@ def upgrade(url: str) -> None:
             conn.commit()
             try:
                 cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+                command.upgrade(cfg, "heads")
                 conn.commit()
             finally:
                 conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"),

@@ -10,9 +10,10 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Build every resource, in the order they need each other."""
-    from . import db, geocoder, planning, registry
+    from . import care, db, geocoder, planning, registry
 
     db.init_app(app)
     geocoder.init_app(app)
     registry.init_app(app)  # reads the database engine for a PostGIS registry
     planning.init_app(app)  # follows the registry
+    care.init_app(app)  # children, bookings: on the database engine

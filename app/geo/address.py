@@ -135,7 +135,8 @@ def _areas(words: list[str], limit: int) -> list[gazetteer.Place]:
     ("대한민국") are dropped one by one."""
     for start in range(len(words)):
         query = " ".join(words[start:])
-        hits = [p for p in gazetteer.search(query, limit) if p.level in AREA_LEVELS]
+        hits = [p for p in gazetteer.search(query, limit, landmark_prefixes=False)
+                if p.level in AREA_LEVELS]
         if hits:
             return hits
     return []

@@ -5,7 +5,9 @@ Understands spacing and common short forms: "수원 영통", "영통구 매탄�
 "수원시 영통구" all find 수원시 영통구; "판교" finds 판교역, "매탄초" 매탄초등학교, and English
 names ("Suwon", "Pangyo Station", "Yeongtong-gu, Suwon-si") find theirs; spaces inside a name or
 before its suffix ("판교 역", "매탄 초등학교") and in English ("Gwanggyo Jungang", "Suwon City Hall",
-"Pangyo Stn") do not matter. The place list is
+"Pangyo Stn") do not matter. The start of a station's or school's name offers it too ("광교" ->
+광교중앙역, 광교호수초등학교; after whole names), and a 법정동 the 법정동코드 list marks abolished
+(화성시 동탄구 오산동) is known as such (:func:`abolished_matches`). The place list is
 built once (``python -m app.geo.gazetteer --help`` for the input lists; it writes
 ``data/gazetteer.json.gz``, committed, so the service never decodes polygons for it) and
 searched in memory through an index by each place's own name.
@@ -14,6 +16,7 @@ searched in memory through an index by each place's own name.
 from __future__ import annotations
 
 import argparse
+import bisect
 import difflib
 import gzip
 import json
@@ -141,8 +144,8 @@ def _hwaseong_2026(rows: list[dict], bjd: list, schools: list) -> int:
     point of the bundle's area of the same name (or the same stem: 청계리 -> 청계동, 남양동 ->
     남양읍), else the middle of the schools whose address names it, else its 구's. An old area
     of exactly the same name is replaced (its old name still finds the new place: "화성시
-    반송동"); old names that are gone (동탄면, 남양동) stay findable as they were. Returns the
-    number of places added.
+    반송동"); old names that are gone (동탄면, 남양동) are dropped by :func:`build`, which keeps
+    them only as abolished. Returns the number of places added.
     """
     city = ["경기도", "화성시"]
     old = [r for r in rows if r["parts"][:2] == city and r["level"] in ("emd", "ri")]
@@ -242,12 +245,21 @@ def build(path: Path, sources: Sources) -> int:
     report.add("화성 2026 구, 읍면동 and 리 added",
                _hwaseong_2026(rows, landmarks.hwaseong_2026(sources.hwaseong_2026), schools))
     rows += _landmark_rows(stations + schools, rows, sigungu_parts)
+    gone = landmarks.abolished(sources.hwaseong_2026)
+    report.add("abolished (폐지) 법정동 kept to say so", len(gone))
+    # An area the list marks abolished (화성시 동탄면, 남양동) is no place to offer: the search
+    # answers it as abolished; current names sharing a word (동탄구, 동탄1동) stay.
+    gone_names = {g.name for g in gone}
+    before = len(rows)
+    rows[:] = [r for r in rows if r["level"] in ("station", "school")
+               or " ".join(r["parts"]) not in gone_names]
+    report.add("areas dropped as abolished (폐지)", before - len(rows))
     english: dict[str, str] = {}
     for r in rows:
         if "en" in r:
             english[r["parts"][-1]] = r["en"]
-    for r in rows:
-        for part in r["parts"]:
+    for parts in [r["parts"] for r in rows] + [g.name.split() for g in gone]:
+        for part in parts:
             if part not in english:
                 english[part] = landmarks.english_area(part)
     out = []
@@ -258,7 +270,8 @@ def build(path: Path, sources: Sources) -> int:
         out.append(row)
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_boundaries(path.parent / BOUNDARIES_FILE.split("/")[-1])
-    doc = {"places": out, "english": dict(sorted(english.items()))}
+    doc = {"places": out, "english": dict(sorted(english.items())),
+           "abolished": [[g.code, g.name, g.listed] for g in gone]}
     data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     path.write_bytes(gzip.compress(data, mtime=0))
     print("\n".join(report.lines()), file=sys.stderr)
@@ -290,11 +303,41 @@ def boundaries_geojson() -> bytes:
     return gzip.decompress(files("app.geo").joinpath(BOUNDARIES_FILE).read_bytes())
 
 
-@lru_cache(maxsize=1)
-def _load() -> tuple[tuple[Place, ...], dict[str, str]]:
-    """The committed gazetteer file: its places and the English name of each component."""
+@dataclass(frozen=True)
+class Abolished:
+    """A 법정동 the 법정동코드 list marks abolished (폐지): no longer a place to search for."""
+
+    name: str  # full name, "경기도 화성시 동탄구 오산동"
+    code: str  # its last 법정동코드, "4159710400"
+    parts: tuple[str, ...]
+    name_en: str  # "Osan-dong, Dongtan-gu, Hwaseong-si, Gyeonggi-do"
+    listed: str  # the list's edition that marks it abolished, "2026-09-29" ("" when unknown)
+
+
+def _document() -> dict:
+    """The committed gazetteer file as written by :func:`build`: ``places`` (rows), ``english``
+    (component -> English name) and ``abolished`` (rows of code, name, list date); read once,
+    by :func:`_load`."""
     raw = files("app.geo").joinpath(DATA_FILE).read_bytes()
-    doc = json.loads(gzip.decompress(raw))
+    doc: dict = json.loads(gzip.decompress(raw))
+    return doc
+
+
+@lru_cache(maxsize=1)
+def abolished() -> tuple[Abolished, ...]:
+    """The abolished 법정동 of the committed gazetteer file (화성's before its 2026 구, and
+    동탄구 오산동), by code."""
+    _, english, rows = _load()
+    return tuple(Abolished(name, code, tuple(name.split()),
+                           ", ".join(english.get(w, w) for w in reversed(name.split())), listed)
+                 for code, name, listed in rows)
+
+
+@lru_cache(maxsize=1)
+def _load() -> tuple[tuple[Place, ...], dict[str, str], tuple[tuple[str, str, str], ...]]:
+    """The committed gazetteer file: its places, the English name of each component and the
+    abolished 법정동 (code, name, list date)."""
+    doc = _document()
     english: dict[str, str] = doc["english"]
     out = []
     for row in doc["places"]:
@@ -304,7 +347,8 @@ def _load() -> tuple[tuple[Place, ...], dict[str, str]]:
                          ", ".join([english.get(p, p) for p in reversed(parts)]),
                          row[5] if len(row) > 5 else "",
                          tuple(a for a in row[6].split("|") if a) if len(row) > 6 else ()))
-    return tuple(out), english
+    gone = tuple((str(c), str(n), str(d)) for c, n, d in doc.get("abolished", ()))
+    return tuple(out), english, gone
 
 
 def places() -> tuple[Place, ...]:
@@ -322,6 +366,35 @@ def lines_en(place: Place) -> str:
 
     names: dict[str, str] = document("station_lines.json")["lines"]
     return ", ".join(names.get(line.strip(), line.strip()) for line in place.detail.split(","))
+
+
+# A road of a road-name address: "대학로", "세권로196번길", "광교호수공원로" (and its number after).
+_ROAD = re.compile(r"^(?P<road>[가-힣0-9]+?)(?P<unit>대로|로|길)(?:(?P<n>\d+)번길)?$")
+_ROAD_EN = {"대로": "daero", "로": "ro", "길": "gil"}
+
+
+def address_en(place: Place) -> str:
+    """A school's address (its ``detail``) in English, as road signs write it: "경기도 수원시
+    영통구 대학로 91" -> "91 Daehak-ro, Yeongtong-gu, Suwon-si, Gyeonggi-do", "세권로196번길 21" ->
+    "21 Segwon-ro 196beon-gil, …" (areas by the gazetteer's names, roads in the Revised
+    Romanization); "" for other places and for an address it cannot read."""
+    if place.level != "school" or not place.detail:
+        return ""
+    from app.geo import landmarks
+
+    english = _load()[1]
+    words = place.detail.split()
+    roads = [i for i, w in enumerate(words) if _ROAD.match(w)]
+    if not roads or roads[0] + 1 >= len(words) or not re.fullmatch(r"\d+(-\d+)?", words[roads[0] + 1]):
+        return ""
+    at = roads[0]
+    m = _ROAD.match(words[at])
+    assert m is not None
+    road = f"{landmarks.romanise(m['road'])}-{_ROAD_EN[m['unit']]}"
+    if m["n"]:
+        road += f" {m['n']}beon-gil"
+    areas = [english.get(w) or landmarks.english_area(w) for w in reversed(words[:at])]
+    return ", ".join([f"{words[at + 1]} {road}", *areas])
 
 
 _NOT_KEY = re.compile(r"[^a-z0-9]")
@@ -357,7 +430,7 @@ def _vocabulary() -> tuple[dict[str, set[str]], dict[str, list[Place]]]:
     it is the last part of (the search looks only at those)."""
     vocab: dict[str, set[str]] = {}
     by_last: dict[str, list[Place]] = defaultdict(list)
-    all_places, english = _load()
+    all_places, english, _ = _load()
     for part, en in english.items():
         for key in _part_keys(part, en):
             vocab.setdefault(key, set()).add(part)
@@ -415,18 +488,24 @@ def _split(token: str, vocab: dict[str, set[str]]) -> list[str] | None:
     return rest[0]
 
 
-def _matches(place: Place, words: list[str]) -> bool:
+def _in_order(parts: tuple[str, ...], words: list[str]) -> bool:
+    """True when each word names one of ``parts``, in order (a word may skip parts)."""
     vocab, _ = _vocabulary()
     pos = 0
     for w in words:
         wanted = vocab[w]
-        while pos < len(place.parts) and place.parts[pos] not in wanted:
+        while pos < len(parts) and parts[pos] not in wanted:
             pos += 1
-        if pos == len(place.parts):
+        if pos == len(parts):
             return False
         pos += 1
+    return True
+
+
+def _matches(place: Place, words: list[str]) -> bool:
     # The last word must name the place itself, not an area above it.
-    return place.parts[-1] in vocab[words[-1]]
+    vocab, _ = _vocabulary()
+    return _in_order(place.parts, words) and place.parts[-1] in vocab[words[-1]]
 
 
 @lru_cache(maxsize=1)
@@ -444,14 +523,18 @@ def _candidates(words: list[str]) -> list[Place]:
 
 def search(query: str, limit: int = 8, prefer_sido: str = "41",
            view: tuple[float, float, float, float] | None = None,
-           near: tuple[float, float] | None = None) -> list[Place]:
-    """Places whose name matches ``query``, best first.
+           near: tuple[float, float] | None = None, landmark_prefixes: bool = True,
+           ) -> list[Place]:
+    """Places whose name matches ``query``, best first; with ``landmark_prefixes`` also the
+    stations and schools whose name starts with it ("광교" -> 광교중앙역, 광교호수초등학교;
+    "Gwanggyo J" -> Gwanggyo Jungang Station), as parents type the start of a name.
 
     Order: places inside ``view`` (the map's bounds, ``(min_lon, min_lat, max_lon, max_lat)``)
-    when given; then the registry's 시도 (``prefer_sido``, 경기도) before elsewhere; larger
-    areas before smaller (a station before a school before a 리); then nearer ``near`` (lon,
-    lat) when given; then by code. English words in the order English writes them ("Maetan-dong,
-    Yeongtong-gu") are understood too.
+    when given; then the registry's 시도 (``prefer_sido``, 경기도) before elsewhere; then whole
+    names before names that only start with the query; larger areas before smaller (a station
+    before a school before a 리); then nearer ``near`` (lon, lat) when given; then shorter names
+    (closer to what was typed), then by code. English words in the order English writes them
+    ("Maetan-dong, Yeongtong-gu") are understood too.
     """
     hits: list[Place] = []
     for reading in _readings(query.strip()):
@@ -463,16 +546,91 @@ def search(query: str, limit: int = 8, prefer_sido: str = "41",
             hits = _candidates(words[::-1])
         if hits:
             break
+    whole = {id(p) for p in hits}
+    if landmark_prefixes:
+        hits += [p for p in _prefix_hits(query.strip()) if id(p) not in whole]
     sido = _sido_names().get(prefer_sido, "")
 
     def key(p: Place) -> tuple:
         outside = view is not None and not (view[0] <= p.lon <= view[2] and
                                             view[1] <= p.lat <= view[3])
         far = 0.0 if near is None else (p.lon - near[0]) ** 2 + (p.lat - near[1]) ** 2
-        return (outside, p.parts[0] != sido, LEVEL_RANK[p.level], far, p.code)
+        return (outside, p.parts[0] != sido, id(p) not in whole, LEVEL_RANK[p.level], far,
+                len(p.parts[-1]), p.code)
 
     hits.sort(key=key)
     return hits[:limit]
+
+
+# The shortest start of a landmark's name that is looked up as a prefix: one Hangul syllable
+# ("광") or two Latin letters would offer hundreds of stations and schools.
+PREFIX_MIN_HANGUL = 2
+PREFIX_MIN_LATIN = 3
+
+
+@lru_cache(maxsize=1)
+def _landmark_keys() -> tuple[list[str], list[Place]]:
+    """Every search key of every station and school (its name, the name without 역 or with 초,
+    its aliases, its English name as a key), sorted, with the place each key names."""
+    _, english, _ = _load()
+    pairs = set()
+    for p in places():
+        if p.level in ("station", "school"):
+            last = p.parts[-1]
+            pairs |= {(k, p) for k in _last_keys(p, last, english.get(last, ""))}
+    ordered = sorted(pairs, key=lambda kp: (kp[0], kp[1].code))
+    return [k for k, _ in ordered], [p for _, p in ordered]
+
+
+def _starting_with(start: str) -> list[Place]:
+    """Stations and schools with a key starting with ``start``, each once."""
+    keys, marks = _landmark_keys()
+    out: dict[int, Place] = {}
+    i = bisect.bisect_left(keys, start)
+    while i < len(keys) and keys[i].startswith(start):
+        out.setdefault(id(marks[i]), marks[i])
+        i += 1
+    return list(out.values())
+
+
+def _prefix_hits(query: str) -> list[Place]:
+    """Stations and schools whose name starts with the query's last word, under the areas its
+    other words name ("수원 광교" -> 광교중앙역 in 수원); or with the whole query written without
+    spaces ("광교 중앙" -> 광교중앙역). English: the whole query as a key ("Gwanggyo Jung")."""
+    if re.search(r"[A-Za-z]", query):
+        starts = {_norm_en(query), _norm_en("".join(_tokens(query)))}
+        return [p for s in sorted(starts) if len(s) >= PREFIX_MIN_LATIN
+                for p in _starting_with(s)]
+    words = _readings(query)[0].split() if query else []
+    out: list[Place] = []
+    if not words:
+        return out
+    compact = "".join(words)
+    if len(compact) >= PREFIX_MIN_HANGUL:
+        out += _starting_with(compact)
+    if len(words) > 1 and len(words[-1]) >= PREFIX_MIN_HANGUL:
+        area = segment(" ".join(words[:-1]))
+        if area:
+            out += [p for p in _starting_with(words[-1]) if _in_order(p.parts[:-1], area)]
+    return out
+
+
+def abolished_matches(query: str) -> list[Abolished]:
+    """The abolished 법정동 a query names ("화성시 동탄구 오산동", "동탄구 오산동"), by code: what
+    to tell a family whose old address names a place that no longer exists. Names are read as
+    by :func:`search` (spacing, short forms); the last word must name the 법정동 itself."""
+    vocab, _ = _vocabulary()
+    for reading in _readings(query.strip()):
+        words = segment(reading)
+        if not words:
+            continue
+        latin = re.search(r"[A-Za-z]", reading) is not None
+        for order in ([words, words[::-1]] if latin and len(words) > 1 else [words]):
+            found = [a for a in abolished() if a.parts[-1] in vocab[order[-1]]
+                     and _in_order(a.parts, order)]
+            if found:
+                return found
+    return []
 
 
 def _readings(query: str) -> list[str]:

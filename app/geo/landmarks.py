@@ -339,6 +339,34 @@ class BjdRow:
     parts: tuple[str, ...]  # e.g. ("동탄구", "청계동") or ("만세구", "남양읍", "신남리")
 
 
+@dataclass(frozen=True)
+class AbolishedRow:
+    """One 법정동 a 법정동코드 list marks abolished (폐지): its code and full name, and the date
+    of the list's edition ("2026-09-29", from the file name; "" when the name has none). The
+    list says only that it is gone, not when it went nor what it became."""
+
+    code: str
+    name: str  # "경기도 화성시 동탄구 오산동"
+    listed: str
+
+
+def _edition(path: Path) -> str:
+    """"2026-09-29" from "법정동코드_화성시_발췌_20260929.csv"; "" when the name has no date."""
+    m = re.search(r"(\d{4})(\d{2})(\d{2})\D*$", path.stem)
+    return f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else ""
+
+
+def abolished(path: Path) -> list[AbolishedRow]:
+    """The abolished (폐지) rows of a 법정동코드 list (any extract with the columns 법정동코드,
+    법정동명, 폐지여부), by code."""
+    listed = _edition(path)
+    rows = _read_csv(path, ("cp949", "utf-8-sig"))
+    out = [AbolishedRow(code=r["법정동코드"].strip(), name=" ".join(r["법정동명"].split()),
+                        listed=listed)
+           for r in rows if r["폐지여부"].strip() == "폐지" and r["법정동명"].strip()]
+    return sorted(out, key=lambda r: r.code)
+
+
 def hwaseong_2026(path: Path) -> list[BjdRow]:
     """The existing (존재) rows of the 화성 법정동 extract below the city."""
     rows = _read_csv(path, ("cp949", "utf-8-sig"))

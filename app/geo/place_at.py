@@ -1,8 +1,9 @@
 """The named place at a point: its 읍면동 and 시군구 (point in polygon, :func:`admin.locate`),
 in Korean and in English (the gazetteer's names of each component, romanised when it has none).
 
-For the map's "use my location": the home field shows where the family is ("매탄동, 수원시
-영통구"), while the search keeps the exact point.
+For the map's "use my location": the home field shows where the family is ("수원시 영통구
+매탄동" in Korean order, "Maetan-dong, Yeongtong-gu, Suwon-si" in English), while the search
+keeps the exact point.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from app.geo import admin, gazetteer, landmarks
 class PlaceAt:
     """The areas a point lies in; ``emd`` is ``None`` in a gap between 읍면동 polygons."""
 
-    name: str  # "매탄동, 수원시 영통구" (the 시군구 alone when no 읍면동)
+    name: str  # "수원시 영통구 매탄동", Korean order (the 시군구 alone when no 읍면동)
     name_en: str  # "Maetan-dong, Yeongtong-gu, Suwon-si"
     emd: str | None
     emd_en: str | None
@@ -49,7 +50,7 @@ def place_at(lon: float, lat: float) -> PlaceAt | None:
     sigungu_en = english(area.sigungu)
     emd_en = english(area.emd) if area.emd else None
     return PlaceAt(
-        name=f"{area.emd}, {area.sigungu}" if area.emd else area.sigungu,
+        name=f"{area.sigungu} {area.emd}" if area.emd else area.sigungu,  # Korean order
         name_en=f"{emd_en}, {sigungu_en}" if emd_en else sigungu_en,
         emd=area.emd, emd_en=emd_en, emd_code=area.emd_code,
         sigungu=area.sigungu, sigungu_en=sigungu_en, sigungu_code=area.sigungu_code,

@@ -49,6 +49,7 @@ from app.errors import ApiError, InvalidParameter
 from app.extensions.db import get_engine
 from app.extensions.planning import get_planning
 from app.extensions.registry import get_registry
+from app.geo import admin
 from app.i18n import catalogue, current_language, translate
 from app.live import tokens
 from app.pages import planner_sessions as sessions
@@ -208,15 +209,17 @@ def _shell_options() -> tuple[dict[str, Any] | None, str | None, Scenario | None
             "supply": planning_requests.choice(args, "supply", SUPPLY_VALUES, "capacity")}
         area = args.get("area") or None
         if area is not None and not re.fullmatch(planning_requests.AREA_PATTERN, area):
-            raise InvalidParameter("area must be a 5-digit 시군구 or 8-digit 읍면동 code", "area")
+            raise InvalidParameter("area must be a 5-digit 시군구 or 8-digit 읍면동 code", "area",
+                                   reason="not_a_code")
         opts["area"] = area
         if opts["level"] == "grid" and not opts["area"]:
             opts["area"] = "41110"  # a 500 m grid of all 경기도 is too much for one map
         measure = args.get("measure", "share_1000")
         if measure not in MEASURES:
-            raise InvalidParameter(f"measure must be one of {', '.join(MEASURES)}", "measure")
+            raise InvalidParameter(f"measure must be one of {', '.join(MEASURES)}", "measure",
+                                   reason="unknown_value")
     except (ApiError, DomainError) as exc:
-        return None, None, None, exc.message if isinstance(exc, ApiError) else str(exc)
+        return None, None, None, _link_problem(exc)
     # A scenario that cannot be used (a centre clicked outside 경기도, a hand-edited URL) never
     # takes the page away: the page shows the baseline and says what was refused.
     try:
@@ -225,6 +228,28 @@ def _shell_options() -> tuple[dict[str, Any] | None, str | None, Scenario | None
         detail = exc.message if isinstance(exc, ApiError) else str(exc)
         return opts, measure, None, translate("planner_scenario_refused", detail=detail)
     return opts, measure, scenario, None
+
+
+def _link_problem(exc: ApiError | DomainError) -> str:
+    """What is wrong with a hand-edited planner link, in the page's language: the parameter and
+    value refused and the values allowed (with their names), never the API's English text."""
+    field = getattr(exc, "field", None) or ""
+    value = request.args.get(field, "")
+    shown = value if len(value) <= 40 else value[:40] + "…"
+    lang = current_language()
+    m = catalogue(lang)
+    named: dict[str, list[tuple[str, str]]] = {
+        "service": [(k, v[f"name_{lang}"]) for k, v in services().items()],
+        "period": [(k, v[f"name_{lang}"]) for k, v in periods().items()],
+        "level": [(k, m.get(f"level_{k}", k)) for k in _levels()],
+        "supply": [(k, m.get(f"planner_supply_{k}", k)) for k in SUPPLY_VALUES],
+        "measure": [(k, m.get(f"measure_{k}", k)) for k in MEASURES]}
+    if field in named:
+        allowed = ", ".join(f"{k} ({name})" if name != k else k for k, name in named[field])
+        return translate("planner_link_unknown", param=field, value=shown, allowed=allowed)
+    if field == "area":
+        return translate("planner_link_area", value=shown)
+    return translate("planner_link_other", param=field or "?")
 
 
 def _without_scenario() -> str:
@@ -272,6 +297,9 @@ def page() -> str | tuple[str, int]:
         if opts else None,
         "tiles": {"url": cfg["TILE_URL"], "attribution": cfg["TILE_ATTRIBUTION"]},
         "center": list(cfg["MAP_CENTER"]), "zoom": 11 if opts and opts["area"] else 9,
+        # A new centre must lie in this 시도 (parse_scenario's test, asked of /api/v1/places/at
+        # at the click).
+        "scenario_sido_code": admin.GYEONGGI_SIDO_CODE,
     }
     return render_template(
         "planner.html", opts=opts, measure=measure, measures=MEASURES,

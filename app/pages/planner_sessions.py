@@ -16,13 +16,10 @@ Requests without the cookie (the search API) cost nothing: no signer is made, no
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
-import ssl
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import cast, overload
+from typing import cast
 
 import sqlalchemy as sa
 from flask import Flask, Request, has_request_context, request
@@ -31,12 +28,22 @@ from sqlalchemy.exc import DBAPIError
 
 from app.db.engine import metadata, one_statement, tokens
 from app.live.tokens import expired
+from app.pages.server_sessions import (
+    TOUCH_SECONDS,
+    as_utc,
+    came_over_https,
+    digest,
+    lapsed,
+    needs_touch,
+    new_session_id,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
 SID_KEY = "sid"  # the session id in the cookie
 WHO_KEY = "planner_admin"  # the admin token's id in the cookie
-TOUCH_SECONDS = 60  # the last-request time is written at most once a minute per session
+__all__ = ["TOUCH_SECONDS", "came_over_https"]  # shared with people's sessions (server_sessions)
 
 planner_sessions = sa.Table(
     "planner_sessions", metadata,
@@ -54,50 +61,11 @@ _LOOKUP = (sa.select(planner_sessions.c.created_at, planner_sessions.c.last_seen
            .where(planner_sessions.c.id == sa.bindparam("id")))
 
 
-def _digest(sid: str) -> str:
-    return hashlib.sha256(sid.encode()).hexdigest()
-
-
-@overload
-def _utc(value: datetime) -> datetime: ...
-@overload
-def _utc(value: None) -> None: ...
-def _utc(value: datetime | None) -> datetime | None:
-    """A stored time as an aware UTC datetime (SQLite gives back the naive UTC it was given)."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-# Headers from which a WSGI server may itself set the request's scheme: gunicorn does so
-# (secure_scheme_headers) for requests from forwarded_allow_ips, 127.0.0.1 by default, so a
-# client on the same host, or a proxy passing the client's header on, would choose it.
-_SCHEME_HEADERS = ("X-Forwarded-Proto", "X-Forwarded-Protocol", "X-Forwarded-Ssl")
-
-
-def came_over_https(app: Flask, req: Request) -> bool:
-    """The request's real scheme is HTTPS: with ``TRUSTED_PROXIES`` > 0 the one ProxyFix took
-    from the trusted proxies; else, under gunicorn with a forwarding header that gunicorn may
-    have believed, whether gunicorn's own socket is TLS; else the server's scheme."""
-    if not req.is_secure:
-        return False
-    if int(app.config.get("TRUSTED_PROXIES") or 0) > 0:
-        return True
-    sock = req.environ.get("gunicorn.socket")
-    if sock is not None and any(name in req.headers for name in _SCHEME_HEADERS):
-        return isinstance(sock, ssl.SSLSocket)
-    return True
-
-
 class PlannerSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, checked against the database on each request that
     carries one (see the module docstring). ``clock`` gives the time (tests move it)."""
 
-    clock: Callable[[], datetime] = staticmethod(_utcnow)
+    clock: Callable[[], datetime] = staticmethod(utcnow)
 
     def now(self) -> datetime:
         """The current time, aware, in UTC."""
@@ -147,18 +115,18 @@ def check(app: Flask, sid: str, now: datetime) -> bool:
     every ``TOUCH_SECONDS``). Raises ``DBAPIError`` when the database cannot answer."""
     engine = app.extensions["dolbom_db"]
     idle, longest = lifetimes(app)
-    key = _digest(sid)
+    key = digest(sid)
     with one_statement(engine).connect() as conn:
         row = conn.execute(_LOOKUP, {"id": key}).first()
     if row is None or row.ended_at is not None:
         return False
     if row.revoked_at is not None or row.role != "admin" or expired(row.expires_at, now):
         return False
-    created, seen = _utc(row.created_at), _utc(row.last_seen_at)
-    if now - created >= longest or now - seen >= idle:
+    created, seen = as_utc(row.created_at), as_utc(row.last_seen_at)
+    if lapsed(created, seen, now, idle, longest):
         _end(engine, key, now)
         return False
-    if now - seen >= timedelta(seconds=TOUCH_SECONDS):
+    if needs_touch(seen, now):
         with engine.begin() as conn:
             conn.execute(planner_sessions.update().where(planner_sessions.c.id == key)
                          .values(last_seen_at=now))
@@ -169,13 +137,13 @@ def start(app: Flask, session: SessionMixin, token_id: str) -> None:
     """Sign ``token_id`` (an admin token) in: a new server-side session, named in the cookie.
     Raises ``DBAPIError`` when the database cannot be written."""
     now = _interface(app).now()
-    sid = secrets.token_urlsafe(32)
+    sid = new_session_id()
     with app.extensions["dolbom_db"].begin() as conn:
         # Sessions over their absolute lifetime can never come back: forget them.
         conn.execute(planner_sessions.delete().where(
             planner_sessions.c.created_at < now - 2 * lifetimes(app)[1]))
         conn.execute(planner_sessions.insert().values(
-            id=_digest(sid), token_id=token_id, created_at=now, last_seen_at=now))
+            id=digest(sid), token_id=token_id, created_at=now, last_seen_at=now))
     session.clear()
     session[SID_KEY] = sid
     session[WHO_KEY] = token_id
@@ -188,7 +156,7 @@ def end(app: Flask, session: SessionMixin) -> None:
     sid = session.get(SID_KEY)
     session.clear()
     if isinstance(sid, str):
-        _end(app.extensions["dolbom_db"], _digest(sid), _interface(app).now())
+        _end(app.extensions["dolbom_db"], digest(sid), _interface(app).now())
 
 
 def _interface(app: Flask) -> PlannerSessionInterface:

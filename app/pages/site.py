@@ -28,6 +28,7 @@ from app.errors import clip
 from app.extensions.registry import get_registry
 from app.geo import admin, gazetteer
 from app.i18n import LANGUAGES, catalogue, current_language, translate
+from app.live.embed_origins import origin_pattern
 from app.reference import programmes_document
 from app.search.locale import RegistryLocale
 from app.search.model import KINDS, PROGRAMMES
@@ -66,6 +67,11 @@ def _page_config(embed: dict | None = None) -> Markup:
                           "ahead_days": cfg["SEARCH_WINDOW_AHEAD_DAYS"],
                           "max_days": MAX_WINDOW / timedelta(days=1)},
         "programmes_url": url_for("web.programmes_page", lang=current_language()),
+        # The points the API searches from (min_lon, min_lat, max_lon, max_lat), to check a
+        # link's home and work before searching (state.js linkProblem).
+        "area": list(registry.locale.area),
+        "area_name": translate("area_korea") if registry.locale.is_korea
+        else registry.locale.area_name,
     }
     # </ cannot appear in the JSON text, so the data block cannot be closed early.
     text = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
@@ -149,6 +155,7 @@ def embed_builder() -> str:
         regions = [(code, english.get(code) or name) for code, name in regions]
     return render_template("embed_builder.html", regions=regions, kinds=KINDS,
                            programmes=PROGRAMMES, languages=LANGUAGES,
+                           origin_pattern=origin_pattern(),
                            page_config=_page_config())
 
 
@@ -157,6 +164,9 @@ def programmes_page() -> str:
     """The three 언제나돌봄 programmes: who, when, where and how to apply."""
     doc = programmes_document()
     siguns = admin.gyeonggi_siguns()
+    if current_language() == "en":  # the gazetteer's romanised names ("Suwon-si")
+        english = _english_area_names()
+        siguns = {code: english.get(code) or name for code, name in siguns.items()}
     return render_template("programmes.html", doc=doc, siguns=siguns)
 
 

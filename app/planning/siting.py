@@ -18,6 +18,7 @@ import numpy as np
 
 from app.geo import admin
 from app.geo.crs import from_metric
+from app.geo.place_at import english
 from app.planning.analysis import Analysis, AnalysisError
 from app.planning.coverage import estimate_pairs
 from app.planning.demand import nearest_emd
@@ -133,6 +134,9 @@ def run_sites(plan: SitePlan, time_limit_s: float = 40.0, deadline_s: float | No
             "rank": rank, "id": plan.cand_ids[k], "name": plan.cand_names[k],
             "lon": round(float(a), 6), "lat": round(float(b), 6),
             "sigungu_code": sigungu_code, "sigungu": sigungu, "emd_code": emd_code, "emd": emd,
+            # English pages name the area by the gazetteer's romanised names
+            "sigungu_en": english(sigungu) if sigungu else None,
+            "emd_en": english(emd) if emd else None,
             "newly_covered": round(float(gain), 3), "covered_after": round(running, 3)})
     total = result.total_children
 

@@ -56,8 +56,8 @@ def unexpected(page: Page) -> list[str]:
     return [e for e in page.errors if "status of 404" not in e and "ERR_FAILED" not in e]
 
 
-@pytest.mark.parametrize(("where", "name"), [(MAETAN, "매탄동, 수원시 영통구"),
-                                             (INGYE, "인계동, 수원시 팔달구")])
+@pytest.mark.parametrize(("where", "name"), [(MAETAN, "수원시 영통구 매탄동"),
+                                             (INGYE, "수원시 팔달구 인계동")])
 def test_the_home_field_names_the_place_in_korean(browser: Browser, live: dict[str, Any],
                                                   where: tuple[float, float], name: str) -> None:
     context, page, searched = locate(browser, live, where)

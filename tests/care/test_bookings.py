@@ -42,11 +42,28 @@ def count(store, table: str, where: str = "") -> int:
         return conn.execute(sa.text(f"SELECT count(*) FROM {table} {where}")).scalar()
 
 
-def outbox_rows(store) -> list[tuple]:
+def outbox_rows(store, new_bookings: bool = False) -> list[tuple]:
+    """The outbox, oldest first; without ``new_bookings``, the provider's message of each new
+    booking (``booking.requested``, tested on its own) is left out."""
     with store.engine.connect() as conn:
         rows = conn.execute(sa.select(db_engine.outbox).order_by(db_engine.outbox.c.id)).all()
     return [(r.idempotency_key, r.topic, r.payload["status"], r.payload["fhir_status"], r.attempts, r.sent_at)
-            for r in rows]
+            for r in rows if new_bookings or r.topic != "booking.requested"]
+
+
+def test_each_message_names_its_recipients_and_of_the_child_only_the_first_name(store):
+    store.publish_slot(F, P, at(9), at(12), 1)
+    booking = store.book(F, P, "child-1", at(9), at(12), at(1), now=NOW, guardian_id="g1", first_name="서연")
+    store.transition(booking.id, "cancel", "guardian", "g1", first_name="서연")
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(db_engine.outbox).order_by(db_engine.outbox.c.id)).all()
+    assert [(r.idempotency_key, r.topic) for r in rows] == [
+        (f"booking/{booking.id}/v1", "booking.requested"), (f"booking/{booking.id}/v2", "booking.cancelled")]
+    new, cancelled = rows[0].payload, rows[1].payload
+    assert new["to"] == [{"facility_id": F}]  # the provider answers a new booking; the guardian made it
+    assert (new["first_name"], new["respond_by"], new["status"]) == ("서연", "2026-12-02T01:00:00+00:00", "requested")
+    assert cancelled["to"] == [{"user_id": "g1"}, {"facility_id": F}]
+    assert "child_id" not in new and "respond_by" not in cancelled
 
 
 def test_three_places_the_fourth_booking_is_refused_naming_the_slot(store):
@@ -154,7 +171,7 @@ def test_a_refused_transition_writes_nothing(store):
     booking = store.book(F, P, "a", at(9), at(10), None, now=NOW)
     with pytest.raises(ReasonRequired, match="provider_staff must give a reason to decline"):
         store.transition(booking.id, "decline", "provider_staff", "s1")
-    assert (store.get(booking.id).status, held(store), count(store, "outbox")) == ("requested", [1], 0)
+    assert (store.get(booking.id).status, held(store), len(outbox_rows(store))) == ("requested", [1], 0)
     declined = store.transition(booking.id, "decline", "provider_staff", "s1", reason=" full today ")
     assert (declined.status, declined.fhir_status, held(store)) == ("rejected", "rejected", [0])
     assert store.events(booking.id)[-1]["reason"] == "full today"
@@ -293,3 +310,34 @@ def test_racing_cancels_and_confirms_give_each_place_back_at_most_once(store):
     confirms = sum(outcomes[n, 0] == "ok" for n, pair in enumerate(pairs) if pair[0] == "confirm")
     assert count(store, "booking_events") == 20 + 20 + confirms
     assert count(store, "outbox", "WHERE topic = 'booking.cancelled'") == 20
+
+
+def test_a_booking_confirmed_at_once_is_one_transaction_and_one_message_to_both(store):
+    store.publish_slot(F, P, at(9), at(12), 1)
+    booking = store.book(F, P, "c1", at(9), at(12), at(1), now=NOW, guardian_id="g1", confirmed_by="auto_confirm")
+    assert (booking.status, booking.version, booking.hold_expires_at) == ("accepted", 2, None)
+    assert store.get(booking.id) == booking
+    assert [(e["action"], e["actor_role"], e["actor_id"]) for e in store.events(booking.id)] == [
+        ("book", "guardian", None), ("confirm", "system", "auto_confirm")]
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(db_engine.outbox)).all()
+    assert [(r.idempotency_key, r.topic, r.payload["to"]) for r in rows] == [
+        (f"booking/{booking.id}/v2", "booking.confirmed", [{"user_id": "g1"}, {"facility_id": F}])]
+    assert held(store) == [1]
+
+
+def test_staff_are_reminded_once_before_a_hold_lapses(store):
+    store.publish_slot(F, P, at(9), at(12), 2)
+    soon = store.book(F, P, "a", at(9), at(12), NOW + timedelta(minutes=15), now=NOW, guardian_id="g1")
+    store.book(F, P, "b", at(9), at(12), NOW + timedelta(hours=2), now=NOW, guardian_id="g2")  # not yet
+    assert store.warn_expiring(NOW) == 0  # 15 minutes left: not within the 10-minute warning
+    later = NOW + timedelta(minutes=6)
+    assert store.warn_expiring(later) == 1
+    assert store.warn_expiring(later + timedelta(minutes=1)) == 0  # once per hold
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.select(db_engine.outbox).where(db_engine.outbox.c.topic == "booking.expiring")).one()
+    assert row.idempotency_key == f"booking/{soon.id}/v1/expiring"
+    assert row.payload["to"] == [{"facility_id": F}]
+    assert row.payload["respond_by"] == (NOW + timedelta(minutes=15)).isoformat()
+    store.transition(soon.id, "confirm", "provider_staff", "s1")
+    assert store.warn_expiring(later + timedelta(minutes=2)) == 0  # answered: no more reminders

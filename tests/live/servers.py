@@ -17,6 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from .demo_subset import live_registry
 
@@ -27,6 +28,9 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+SERVERS_CARE_NOTES_KEY = Fernet.generate_key().decode()  # one per test run, shared by its servers
 
 
 class Gunicorn:
@@ -41,6 +45,8 @@ class Gunicorn:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "DOLBOM_DATABASE_URL": json.dumps(db_url),
                     "DOLBOM_DATABASE_AUTO_MIGRATE": "false",
+                    # every server of a deployment shares the care-notes keys (app.care.sealing)
+                    "DOLBOM_CARE_NOTES_KEYS": SERVERS_CARE_NOTES_KEY,
                     "DOLBOM_REGISTRY_PATH": json.dumps(str(live_registry())),
                     # each worker would compute the planner's first page at start (seconds)
                     "DOLBOM_PLANNER_WARM_UP_AT_START": "false",

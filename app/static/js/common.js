@@ -19,9 +19,15 @@ export function $(id) {
 }
 
 // The message `key` of the page's language, with {name} fields filled from `values`.
+// A value that ends a sentence ("…swapped.") put before the template's own full stop keeps one.
 export function t(key, values) {
   let s = (pageConfig().messages || {})[key] || key;
-  Object.keys(values || {}).forEach((k) => { s = s.split("{" + k + "}").join(String(values[k])); });
+  Object.keys(values || {}).forEach((k) => {
+    const v = String(values[k]);
+    const pieces = s.split("{" + k + "}");
+    s = pieces.map((piece, i) => (i < pieces.length - 1 && /^[.。]/.test(pieces[i + 1])
+      ? piece + v.replace(/[.。]+$/, "") : (i < pieces.length - 1 ? piece + v : piece))).join("");
+  });
   return s;
 }
 
@@ -55,13 +61,20 @@ const STATUS_MESSAGES = { 0: "err_network", 401: "invalid_token", 403: "err_forb
 // A refused request's message in the page's language. The API writes its messages in English:
 // an English page shows them as they are; a Korean page names the field from its own messages
 // (field_<name>) or says what the status means, never an English sentence.
+// A field error with a reason (birth_date + after_care_day) reads err_<field>_<reason>, else
+// err_reason_<reason> naming the field, in either language.
 export function apiErrorText(res) {
   const err = (res.body && res.body.error) || {};
-  if (pageConfig().lang === "en" && err.message) return err.message;
-  if (err.field && res.status === 400) {
-    const label = t("field_" + err.field);
-    return t("field_problem", { field: label === "field_" + err.field ? err.field : label });
+  const label = err.field ? t("field_" + err.field) : "";
+  const field = label === "field_" + err.field ? err.field : label;
+  if (err.field && err.reason) {
+    for (const key of ["err_" + err.field + "_" + err.reason, "err_reason_" + err.reason]) {
+      const text = t(key, Object.assign({}, err, { field }));
+      if (text !== key) return text;
+    }
   }
+  if (pageConfig().lang === "en" && err.message) return err.message;
+  if (err.field && res.status === 400) return t("field_problem", { field });
   const key = STATUS_MESSAGES[res.status];
   return key ? t(key) : t("error");
 }

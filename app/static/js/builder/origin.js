@@ -16,14 +16,21 @@ function how(text, value) {
 // browser would percent-encode "*" or a space into a host no site has).
 const PLAIN_ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d+)?$|^https?:\/\/\[::1\](:\d+)?$/;
 
+// { origin } when one can be suggested; { why } (a message) when the browser reads an address
+// the server would refuse too (a name part over 63 letters): never an origin that is invalid.
 function suggestion(text) {
+  let u;
   try {
-    const u = new URL(text.includes("://") ? text : "https://" + text);
-    const ok = (u.protocol === "https:" || u.protocol === "http:") && PLAIN_ORIGIN.test(u.origin);
-    return ok ? u.origin : null;
+    u = new URL(text.includes("://") ? text : "https://" + text);
   } catch (e) {
     return null;
   }
+  if (!(u.protocol === "https:" || u.protocol === "http:") || !PLAIN_ORIGIN.test(u.origin)) return null;
+  const form = $("origin-form");
+  const rule = form && form.dataset.originPattern ? new RegExp(form.dataset.originPattern) : null;
+  if (!rule || rule.test(u.origin)) return { origin: u.origin };
+  const long = u.hostname.split(".").some((label) => label.length > 63);
+  return { why: t(long ? "embed_origin_no_suggestion_label" : "embed_origin_no_suggestion") };
 }
 
 // A wildcard ("https://*.suwon.go.kr") is for the operator's list, not a site's address.
@@ -41,8 +48,9 @@ function show(res, typed) {
       : refusedOriginText(res, typed, "embed_origin_invalid");
     out.appendChild(el("p", null, refused.text));
     const hint = suggestion(typed);
-    if (!refused.named && hint && hint !== typed) {
-      out.appendChild(el("p", null, t("embed_origin_suggest", { origin: hint })));
+    if (!refused.named && hint && hint.why) out.appendChild(el("p", null, hint.why));
+    else if (!refused.named && hint && hint.origin !== typed) {
+      out.appendChild(el("p", null, t("embed_origin_suggest", { origin: hint.origin })));
     }
     return;
   }

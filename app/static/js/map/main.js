@@ -36,6 +36,7 @@ function showFailure(message) {
   renderResults(map, resultLayer, { results: [] }, DAY_KEYS[registryNow().getDay()]);
   $("results-status").textContent = message;
   if ($("results-count")) $("results-count").textContent = "";
+  if ($("results-word")) $("results-word").hidden = false;
 }
 
 // One search per weekend day, merged: each provider once, with the days it can take the
@@ -46,7 +47,10 @@ function mergeDays(answers, windows) {
     res.body.results.forEach((hit) => {
       const seen = byId.get(hit.facility.id);
       if (seen) seen.days.push(windows[i].dayKey);
-      else byId.set(hit.facility.id, Object.assign({}, hit, { days: [windows[i].dayKey] }));
+      else {
+        byId.set(hit.facility.id, Object.assign({}, hit, { days: [windows[i].dayKey],
+          window: { start: windows[i].start, end: windows[i].end } }));  // the first day it can: "Book"
+      }
     });
   });
   const rank = (h) => (h.detour_m !== null && h.detour_m !== undefined ? h.detour_m : (h.distance_m || 0));
@@ -66,6 +70,8 @@ function runSearch() {
   if (q.error) { showFailure(t(q.error, q.values)); return; }
   $("results-status").textContent = t("loading");
   saveState();
+  state.window = q.params.start && q.params.end ? { start: q.params.start, end: q.params.end } : null;
+  state.programme = q.params.programme || null;
   const windows = q.windows || [null];
   Promise.all(windows.map((w) => nearest(w ? Object.assign({}, q.params, { start: w.start, end: w.end }) : q.params)))
     .then((answers) => {
@@ -149,8 +155,16 @@ foldCriteriaOnPhone();
 const homeInput = setupPlaceInput("home", (point) => setAnchor("home", point, true));
 const workInput = setupPlaceInput("work", (point) => setAnchor("work", point, true));
 
+// Home and work from the link; a link that gets one wrong says what and how, by that field
+// (the page stays usable: the rest of the link is used, nothing is searched without a home).
 function restore() {
-  if (restoreState()) { drawAnchors(anchorLayer, state); runSearch(); }
+  const { any, problems } = restoreState();
+  Object.keys(problems).forEach((w) => {
+    const status = $(w + "-status") || $("results-status");
+    if (status) status.textContent = problems[w];
+  });
+  if (problems.home && !state.home) $("results-status").textContent = problems.home;
+  if (any) { drawAnchors(anchorLayer, state); runSearch(); }
 }
 outlinesReady.then(restore, restore);
 window.dolbom = { map, state };

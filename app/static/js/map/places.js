@@ -47,8 +47,10 @@ export function setupPlaceInput(which, onChoose) {
       const li = el("li", "suggestion", placeName(r));
       li.id = which + "-opt-" + i;
       li.setAttribute("role", "option");
-      // English pages: a station's lines in English ("Shinbundang Line"), when the API has them.
-      const detail = pageConfig().lang === "en" && r.detail_en ? r.detail_en : r.detail;
+      // English pages: a station's lines or a school's address in English ("Shinbundang Line",
+      // "91 Daehak-ro, Yeongtong-gu, …"); Korean text the API has no English for is labelled so.
+      const detail = pageConfig().lang !== "en" ? r.detail
+        : r.detail_en || (r.detail ? t("detail_in_korean", { detail: r.detail }) : "");
       if (detail) li.appendChild(el("span", "detail", " " + detail));
       li.addEventListener("mousedown", (ev) => { ev.preventDefault(); choose(r); });
       list.appendChild(li);
@@ -73,6 +75,19 @@ export function setupPlaceInput(which, onChoose) {
   }
   function showUnknown(body) {
     status.textContent = "";
+    // A 법정동 that no longer exists (화성시 동탄구 오산동): say so, not "did you mean" others.
+    const gone = (body && body.abolished) || [];
+    if (gone.length) {
+      const en = pageConfig().lang === "en";
+      status.textContent = gone.map((a) => t(a.listed ? "abolished_place" : "abolished_place_undated",
+        { place: en ? a.label_en : a.label, date: a.listed || "" })).join(" ");
+      return;
+    }
+    // A road-name address without its area ("판교역로 235"): say what to add.
+    if (body && body.hint === "road_address_needs_area") {
+      status.textContent = t("road_address_needs_area", { address: input.value.trim() });
+      return;
+    }
     status.appendChild(document.createTextNode(t("unknown_place") + " "));
     const sugg = (body && body.suggestions) || [];
     if (!sugg.length) { status.appendChild(document.createTextNode(t("no_suggestions"))); return; }

@@ -151,13 +151,19 @@ export function renderResults(map, layer, body, dayType) {
   state.items = {};
   const hits = body.results;
   state.hits = hits;
-  if ($("results-count")) $("results-count").textContent = t("results_count", { n: hits.length });
+  // The heading with its count, worded as one phrase ("검색 결과 20곳", "20 results").
+  if ($("results-count")) {
+    $("results-count").textContent = t(hits.length === 1 ? "results_heading_one" : "results_heading",
+      { n: hits.length });
+    if ($("results-word")) $("results-word").hidden = true;
+  }
   $("results-status").textContent = hits.length ? "" : t("no_results");
   showEmpty(map, body, dayType);
   const outside = $("results-outside");
   if (outside) {
     outside.hidden = !body.outside_coverage;
-    outside.textContent = body.outside_coverage ? t("outside_coverage", { area: body.coverage_name || "" }) : "";
+    outside.textContent = body.outside_coverage ? t("outside_coverage",
+      { area: (pageConfig().lang === "en" && body.coverage_name_en) || body.coverage_name || "" }) : "";
   }
   const bounds = [];
   hits.forEach((hit, i) => {

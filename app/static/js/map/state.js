@@ -1,8 +1,9 @@
 // What the map page knows (home, work, the results and their markers and list items), and
 // the home and work kept in the URL's hash, so a reload or the language switch keeps them.
-import { $ } from "../common.js";
+import { $, pageConfig, t } from "../common.js";
 
-export const state = { home: null, work: null, hits: [], markers: {}, items: {} };
+// window ({start, end} wall clock) and programme: the last search's, for the "Book" links.
+export const state = { home: null, work: null, hits: [], markers: {}, items: {}, window: null, programme: null };
 
 // Write home and work to the hash (and to the language switch's link).
 export function saveState() {
@@ -16,21 +17,75 @@ export function saveState() {
   if (sw) sw.href = sw.href.split("#")[0] + "#" + hash;
 }
 
-// Read home and work from the hash into the state and their inputs; true when any was there.
+// A number as a link writes it ("37.2636", "-1.5"); NaN for anything else ("x", "10abc", "").
+function linkNumber(text) {
+  return /^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$/.test(text || "") ? Number(text) : NaN;
+}
+
+// What is wrong with a link's "lat|lon|name" for home or work, as the API would refuse it (a
+// number each, inside the registry's area: page-config area, [min_lon, min_lat, max_lon,
+// max_lat]); null when nothing is. The message names the fault and the form a link takes.
+export function linkProblem(which, value) {
+  const p = value.split("|");
+  const lat = linkNumber(p[0]);
+  const lon = linkNumber(p[1]);
+  let problem = null;
+  const part = (key, text) => (text === undefined || text.trim() === ""
+    ? t("link_missing", { part: t(key) }) : t("link_not_number", { part: t(key), text }));
+  if (!isFinite(lat)) problem = part("link_lat", p[0]);
+  else if (!isFinite(lon)) problem = part("link_lon", p[1]);
+  else {
+    const a = pageConfig().area;
+    const inside = (y, x) => !a || (a[0] <= x && x <= a[2] && a[1] <= y && y <= a[3]);
+    if (!inside(lat, lon)) {
+      problem = t("link_outside", { lat, lon, area: pageConfig().area_name, min_lat: a[1], max_lat: a[3],
+        min_lon: a[0], max_lon: a[2] });
+      if (inside(lon, lat)) problem += "; " + t("link_swapped");
+    }
+  }
+  if (!problem) return null;
+  return t("link_place_problem", { which: t("link_" + which), key: which, value, problem });
+}
+
+// Read home and work from the hash into the state and their inputs. Returns { any: true when
+// a usable one was there, problems: { home|work: message } for those the link gets wrong }.
 export function restoreState() {
   const s = new URLSearchParams(location.hash.slice(1));
   let any = false;
+  const problems = {};
   ["home", "work"].forEach((w) => {
     const v = s.get(w);
-    if (!v) return;
+    if (v === null) return;
+    const problem = linkProblem(w, v);
+    if (problem) { problems[w] = problem; return; }
     const p = v.split("|");
-    const lat = parseFloat(p[0]);
-    const lon = parseFloat(p[1]);
-    if (!isFinite(lat) || !isFinite(lon)) return;
+    const lat = linkNumber(p[0]);
+    const lon = linkNumber(p[1]);
     state[w] = { lat, lon, label: p.slice(2).join("|") || (lat + ", " + lon) };
     const input = $(w + "-input");
     if (input) input.value = state[w].label;
     any = true;
   });
-  return any;
+  restoreCriteria(s);
+  return { any, problems };
+}
+
+// The window and programme a link may carry (#start=…&end=…&programme=…: the booking page's
+// "see the next providers" sends the family back with the window it tried), set in the form.
+function restoreCriteria(s) {
+  const wall = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/;
+  const start = s.get("start");
+  const end = s.get("end");
+  const custom = document.querySelector("input[name=when][value=custom]");
+  if (custom && $("start") && $("end") && wall.test(start || "") && wall.test(end || "")) {
+    custom.checked = true;
+    $("start").value = start;
+    $("end").value = end;
+    if ($("custom-window")) $("custom-window").hidden = false;
+  }
+  const what = $("what");
+  const programme = s.get("programme");
+  if (what && programme && Array.from(what.options).some((o) => o.value === "programme:" + programme)) {
+    what.value = "programme:" + programme;
+  }
 }

@@ -1,6 +1,7 @@
 // What a result says: distance, availability, hours, and the detail block and popup built
 // from them (all as text nodes).
 import { el, pageConfig, t } from "../common.js";
+import { state } from "./state.js";
 
 function ageText(minutes) {
   if (minutes === null || minutes === undefined) return "";
@@ -35,8 +36,11 @@ export function availabilityLine(a) {
     (a.age_minutes !== null ? " · " + t("reported_ago", { t: ageText(a.age_minutes) }) : "");
 }
 
-function distanceText(m) {
-  return m >= 1000 ? (m / 1000).toFixed(1) + " km" : Math.round(m) + " m";
+// Metres as the list says them. Under 1 m is said so: rounded it read "0 m" ("+0 m" for a
+// detour, as if none had been measured); from 999.5 m on it is km (rounded it read "1000 m").
+export function distanceText(m) {
+  if (m < 1) return t("under_1m");
+  return Math.round(m) >= 1000 ? (m / 1000).toFixed(1) + " km" : Math.round(m) + " m";
 }
 
 // Distance (or, in commute mode, the detour the list is ranked by), and the walk when it is
@@ -45,7 +49,7 @@ export function nearText(hit) {
   if (hit.comes_to_you) return t("comes_to_you");
   const parts = [];
   if (hit.near === "route" && hit.detour_m !== null && hit.detour_m !== undefined) {
-    parts.push(t("detour", { d: distanceText(hit.detour_m) }));
+    parts.push(hit.detour_m < 1 ? t("detour_under_1m") : t("detour", { d: distanceText(hit.detour_m) }));
     // distance_m of a route result is from the nearer of home and work (the API's rule).
     parts.push(t("from_nearer", { d: distanceText(hit.distance_m) }));
   } else {
@@ -53,7 +57,8 @@ export function nearText(hit) {
   }
   const walkMax = pageConfig().walking_max_minutes;
   if (hit.walking_minutes !== null && (!walkMax || hit.walking_minutes <= walkMax)) {
-    parts.push(t("walk_min", { n: hit.walking_minutes }));
+    // (the API rounds: a provider a few metres away is "0" minutes, said as under 1 min)
+    parts.push(hit.walking_minutes < 1 ? t("walk_under_1min") : t("walk_min", { n: hit.walking_minutes }));
   }
   if (hit.near === "work") parts.push(t("near_work"));
   if (hit.near === "route") parts.push(t("on_the_way"));
@@ -110,7 +115,36 @@ export function detailBlock(hit, dayType) {
   dir.rel = "noopener";
   links.appendChild(dir);
   box.appendChild(links);
+  const book = bookLinks(hit);
+  if (book) box.appendChild(book);
   return box;
+}
+
+const BOOKABLE = ["always_daycare", "elementary_emergency"];
+
+// "Book" for each programme booked online that the provider runs (only the one searched for,
+// when the search named one), to the booking page with the search's window and home; signed
+// out, that page sends the family to sign in and back. In the widget it opens this site in a
+// new tab.
+function bookLinks(hit) {
+  const f = hit.facility;
+  const runs = BOOKABLE.filter((p) => (f.programmes || []).indexOf(p) >= 0
+    && (!state.programme || state.programme === p));
+  if (!runs.length) return null;
+  const p = el("p", "book");
+  runs.forEach((programme) => {
+    const q = new URLSearchParams({ facility_id: f.id, programme, lang: pageConfig().lang || "ko" });
+    const w = hit.window || state.window;
+    if (w) { q.set("start", w.start); q.set("end", w.end); }
+    if (state.home) q.set("home", [state.home.lat.toFixed(6), state.home.lon.toFixed(6), state.home.label].join("|"));
+    const a = el("a", "book-link", runs.length > 1 ? t("book_link_programme", { programme: t("programme_" + programme) })
+      : t("book_link"));
+    a.href = "/family/book?" + q.toString();
+    a.dataset.programme = programme;
+    if (pageConfig().embed) { a.target = "_blank"; a.rel = "noopener"; }
+    p.appendChild(a);
+  });
+  return p;
 }
 
 // A result marker's popup.

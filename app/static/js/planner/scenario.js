@@ -1,6 +1,6 @@
 // Scenario editing on the folium map: add a centre where you click, close or resize a provider
 // by clicking it; the scenario goes to the server in the query form's "scenario" field.
-import { $, fetchJson, pageConfig, t } from "../common.js";
+import { $, el, fetchJson, pageConfig, t } from "../common.js";
 import { busy } from "./progress.js";
 
 export function setupScenario(map) {
@@ -108,12 +108,45 @@ export function setupScenario(map) {
   $("add-mode").addEventListener("click", () => setMode("add"));
   $("close-mode").addEventListener("click", () => setMode("close"));
   $("resize-mode").addEventListener("click", () => setMode("resize"));
+  // Why a click added no centre, beside the scenario tools (empty: hidden).
+  function notice(message) {
+    let p = $("scenario-notice");
+    if (!p) {
+      p = el("p", "status error");
+      p.id = "scenario-notice";
+      p.setAttribute("role", "alert");
+      $("scenario-tools").after(p);
+    }
+    p.textContent = message;
+    p.hidden = !message;
+  }
+  // A new centre only where "apply" will take it: in 경기도 by the server's own test (the
+  // area at the point, /api/v1/places/at, as parse_scenario's admin.locate), so a click
+  // outside (서울 inside the ring of 경기도, the sea, another 시도) is refused at once.
   map.on("click", (ev) => {
     if (mode !== "add") return;
     const service = cfg.services[cfg.service] ? cfg.service : "daycare";
-    scenario.add.push({ lon: Math.round(ev.latlng.lng * 1e6) / 1e6, lat: Math.round(ev.latlng.lat * 1e6) / 1e6,
-      service, capacity: parseInt($("new-capacity").value, 10) || 30, hours_preset: presets.value });
-    drawEdits();
+    const centre = { lon: Math.round(ev.latlng.lng * 1e6) / 1e6, lat: Math.round(ev.latlng.lat * 1e6) / 1e6,
+      service, capacity: parseInt($("new-capacity").value, 10) || 30, hours_preset: presets.value };
+    const where = new URLSearchParams({ lat: String(centre.lat), lon: String(centre.lon) });
+    fetchJson("/api/v1/places/at?" + where).then((res) => {
+      if (res.ok && res.body.sido_code === cfg.scenario_sido_code) {
+        notice("");
+        scenario.add.push(centre);
+        drawEdits();
+        return;
+      }
+      const point = centre.lat + ", " + centre.lon;
+      if (res.ok || res.status === 404 || res.status === 400) {
+        // where it is instead: "서울특별시 중랑구 망우동" / "Mangu-dong, Jungnang-gu, Seoul"
+        const b = res.ok ? res.body : {};
+        const place = cfg.lang === "en" ? [b.emd_en, b.sigungu_en, b.sido_en].filter(Boolean).join(", ")
+          : [b.sido, b.sigungu, b.emd].filter(Boolean).join(" ");
+        notice(t(place ? "planner_click_outside_in" : "planner_click_outside", { point, place }));
+      } else {
+        notice(t("planner_click_unchecked", { point }));
+      }
+    });
   });
   map.on("moveend", () => { if (mode === "close" || mode === "resize") loadProviders(); });
   $("apply-scenario").addEventListener("click", submit);

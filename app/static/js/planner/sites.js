@@ -22,7 +22,10 @@ export function setupSites(map) {
     list.textContent = "";
     const bounds = [];
     result.sites.forEach((s) => {
-      const where = [s.sigungu, s.emd].filter(Boolean).join(" ") || t("sites_unnamed");
+      // Korean order in Korean; English smallest first, romanised ("Pajang-dong, Jangan-gu, Suwon-si")
+      const where = (pageConfig().lang === "en"
+        ? [s.emd_en || s.emd, s.sigungu_en || s.sigungu].filter(Boolean).join(", ")
+        : [s.sigungu, s.emd].filter(Boolean).join(" ")) || t("sites_unnamed");
       const text = t("sites_line", { rank: s.rank, where, n: whole(s.newly_covered) });
       const li = el("li", null, text);
       li.dataset.lon = String(s.lon);

@@ -1,0 +1,308 @@
+"""Bookings under /api/v1: guardians book and cancel, provider staff publish places and answer
+bookings, admins see all. Every path checks the object: a booking is the guardian's own
+(``guardian_id``), its provider's (the staff's granted ``facility_id``) or any (admin); anything
+else is a 404 and changes nothing. State changes are the lifecycle's actions
+(:data:`app.care.states.BOOKING`): an action not allowed from the booking's state is a 409 with
+``current_state`` and ``allowed_actions``; a stale ``version`` is a 409 with the current one."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask import Blueprint, Flask, Response, jsonify, request
+
+from app.care.accounts import User
+from app.care.bookings import Booking, BookingNotFound, Slot
+from app.care.slots import derive_slots
+from app.care.states import ADMIN, BOOKING, GUARDIAN, PROVIDER_STAFF
+from app.extensions.care import get_bookings, get_children, get_desk
+from app.extensions.registry import get_index, get_registry
+from app.pages.account_sessions import check, roles
+from app.search.ranking import home_sigungu_code
+
+from . import bodies
+from .auth import CARE_UNREACHABLE, answer_database_errors
+from .openapi import Param, documented
+from .params import InvalidParameter
+
+bp = Blueprint("care_bookings", __name__, url_prefix="/api/v1")
+answer_database_errors(bp, CARE_UNREACHABLE)
+
+SECURED_ERRORS = (400, 401, 403, 404, 409)
+ACTION_PERMISSIONS = {"confirm": "bookings.confirm", "decline": "bookings.decline", "cancel": "bookings.cancel",
+                      "check_in": "bookings.check_in", "check_out": "bookings.complete",
+                      "mark_no_show": "bookings.no_show"}
+"""Each action a person may take on a booking, and the permission it needs (roles.json)."""
+BOOKING_FIELDS = frozenset({"child_id", "facility_id", "programme", "start", "end", "home"})
+LIST_LIMIT = 200
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _none(app: Flask) -> list[Param]:
+    return []
+
+
+def _booking_id(app: Flask) -> list[Param]:
+    return [Param("booking_id", {"type": "string", "maxLength": 40}, "the booking's id", required=True,
+                  where="path")]
+
+
+def _action(app: Flask) -> list[Param]:
+    return [*_booking_id(app), Param("action", {"type": "string", "enum": sorted(ACTION_PERMISSIONS)},
+                                     "what to do", required=True, where="path")]
+
+
+def _facility_id(app: Flask) -> list[Param]:
+    return [Param("facility_id", {"type": "string", "maxLength": 100}, "the provider's id", required=True,
+                  where="path")]
+
+
+def _list_params(app: Flask) -> list[Param]:
+    return [Param("facility_id", {"type": "string", "maxLength": 100},
+                  "staff and admins: the provider whose bookings to list"),
+            Param("status", {"type": "string", "enum": list(BOOKING.states)}, "only bookings in this state"),
+            Param("day", {"type": "string", "format": "date"},
+                  "only bookings touching this date (the registry's zone), e.g. today's list")]
+
+
+def _slot_params(app: Flask) -> list[Param]:
+    return [*_facility_id(app), Param("programme", {"type": "string", "enum": ["always_daycare",
+                                                                                "elementary_emergency"]},
+                                      "the programme", required=True)]
+
+
+def booking_json(b: Booking, acting: str | None = None) -> dict[str, object]:
+    """A booking as the API shows it: its state (and the FHIR Task status), window (UTC),
+    version for the next change, and the actions the caller may take now."""
+    return {"id": b.id, "facility_id": b.facility_id, "programme": b.programme, "child_id": b.child_id,
+            "start": b.start.isoformat(), "end": b.end.isoformat(), "status": b.status,
+            "fhir_status": b.fhir_status, "version": b.version,
+            "hold_expires_at": b.hold_expires_at.isoformat() if b.hold_expires_at else None,
+            "created_at": b.created_at.isoformat(), "updated_at": b.updated_at.isoformat(),
+            "allowed_actions": [a for a in BOOKING.allowed_actions(b.status, acting) if a in ACTION_PERMISSIONS]
+            if acting else []}
+
+
+def _acting(user: User, permission: str, b: Booking) -> str | None:
+    return roles().acting_as(user, permission, facility_id=b.facility_id, owner_id=b.guardian_id)
+
+
+def _visible(booking_id: str, permission: str = "bookings.read") -> tuple[User, Booking, str]:
+    """The booking and the role the signed-in user reads it in; 401 signed out, 404 when it
+    does not exist or is not theirs to see (the same answer: ids reveal nothing)."""
+    user = check(permission)
+    try:
+        booking = get_bookings().get(booking_id)
+    except BookingNotFound:
+        booking = None
+    acting = _acting(user, permission, booking) if booking is not None else None
+    if booking is None or acting is None:
+        raise BookingNotFound(f"no booking {booking_id!r} of yours", "booking_id")
+    return user, booking, acting
+
+
+@bp.get("/bookings")
+@documented("Bookings: a guardian's own, a provider's (staff), any provider's (admin)", _list_params,
+            "BookingList", errors=SECURED_ERRORS)
+def list_bookings() -> Response:
+    """The caller's bookings, newest window first (at most 200): guardians see their family's;
+    staff name their provider (``facility_id``, default: their only one); admins name any."""
+    user = check("bookings.read")
+    facility_id = request.args.get("facility_id")
+    status = request.args.get("status")
+    day = _day(request.args.get("day"))
+    store = get_bookings()
+    staff_of = roles().facilities(user, "bookings.read")
+    if facility_id is None and not any(g.role == ADMIN for g in user.grants) and len(staff_of) == 1 and \
+            not any(g.role == GUARDIAN for g in user.grants):
+        facility_id = staff_of[0]
+    if facility_id is not None:
+        if not roles().allows(user, "bookings.read", facility_id=facility_id):
+            raise InvalidParameter(f"you may not list the bookings of {facility_id!r}; yours: "
+                                   f"{', '.join(staff_of) or 'none'}", "facility_id")
+        found = store.find(facility_id=facility_id, status=status, day=day, tz=get_registry().locale.tz,
+                           limit=LIST_LIMIT)
+    elif roles().allows(user, "bookings.read", owner_id=user.id):
+        found = store.find(guardian_id=user.id, status=status, day=day, tz=get_registry().locale.tz,
+                           limit=LIST_LIMIT)
+    else:
+        raise InvalidParameter("name the provider whose bookings to list (facility_id)", "facility_id")
+    return jsonify({"bookings": [booking_json(b, _acting(user, "bookings.read", b)) for b in found]})
+
+
+def _day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidParameter(f"day {text!r} is not a date such as 2026-12-01", "day") from None
+
+
+@bp.post("/bookings/quote")
+@documented("Check a booking and estimate its fee, without booking", _none, "BookingQuote", method="post",
+            body="BookingInput", errors=SECURED_ERRORS)
+def quote_booking() -> Response:
+    """What :func:`create_booking` would check, and the fee estimate (won) and whether the
+    provider confirms at once."""
+    user, args, home = _booking_args()
+    return jsonify(get_desk().quote(user.id, *args, now=_now(), home_sigungu_code=home).as_dict())
+
+
+@bp.post("/bookings")
+@documented("Book a place for a child (held at once; confirmed at once for real-time booking)", _none,
+            "Booking", method="post", body="BookingInput", errors=SECURED_ERRORS)
+def create_booking() -> Response:
+    """Book the window at the provider for the guardian's child: checked as the search checks
+    (the child's age, the home's 시군구 when ``home`` is given, the provider's programme and
+    hours), then the place is held in the same transaction as the booking."""
+    user, args, home = _booking_args()
+    booking, quote = get_desk().book(user.id, *args, now=_now(), home_sigungu_code=home)
+    body = booking_json(booking, GUARDIAN)
+    body["estimate_krw"] = quote.estimate_krw
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = f"/api/v1/bookings/{booking.id}"
+    return response
+
+
+def _booking_args() -> tuple[User, tuple[str, str, str, datetime, datetime], str | None]:
+    """The guardian, (child, provider, programme, start, end) and the home's 시군구 code (None
+    when no ``home`` is given: the residence rules are then not applied, as in the search)."""
+    user = check("bookings.create")
+    check("bookings.create", owner_id=user.id)
+    body = bodies.json_object(BOOKING_FIELDS, BOOKING_FIELDS - {"home"})
+    tz = get_registry().locale.tz
+    child_id, facility_id, programme = (bodies.text(body, n, max_chars=100) for n in
+                                        ("child_id", "facility_id", "programme"))
+    assert child_id and facility_id and programme
+    home = bodies.point(body, "home")
+    return (user, (child_id, facility_id, programme, bodies.moment(body, "start", tz), bodies.moment(body, "end", tz)),
+            home_sigungu_code(*home) if home is not None else None)
+
+
+@bp.get("/bookings/<booking_id>")
+@documented("One booking (its guardian, its provider's staff, admins)", _booking_id, "Booking",
+            errors=SECURED_ERRORS)
+def read_booking(booking_id: str) -> Response:
+    """The booking, its transitions (who, when, why) and the actions the caller may take."""
+    _, booking, acting = _visible(booking_id)
+    body = booking_json(booking, acting)
+    body["events"] = get_bookings().events(booking_id)
+    return jsonify(body)
+
+
+@bp.get("/bookings/<booking_id>/child")
+@documented("What the provider needs of the booked child (staff; every read is logged)", _booking_id,
+            "ChildForBooking", errors=SECURED_ERRORS)
+def read_booked_child(booking_id: str) -> Response:
+    """First name, age in months, care notes and emergency contact, for the provider's staff of
+    this booking only (the guardian's share_with_provider consent current); logged."""
+    user, booking, acting = _visible(booking_id, "children.read_for_booking")
+    if acting != PROVIDER_STAFF:
+        raise BookingNotFound(f"no booking {booking_id!r} of your provider", "booking_id")
+    child = get_children().read_for_booking(booking.child_id, user, booking, "booking_care", _now())
+    return jsonify(child.as_dict())
+
+
+@bp.post("/bookings/<booking_id>/<action>")
+@documented("Act on a booking: confirm, decline (reason), cancel, check_in, check_out, mark_no_show",
+            _action, "Booking", method="post", body="BookingAction", errors=SECURED_ERRORS)
+def act_on_booking(booking_id: str, action: str) -> Response:
+    """Take ``action`` as the caller's role on this booking; ``version`` (optional) guards
+    against acting on a booking that changed meanwhile; ``reason`` is required where the
+    lifecycle says (staff declining or cancelling)."""
+    if action not in ACTION_PERMISSIONS:
+        raise InvalidParameter(f"unknown action {action!r}; actions: {', '.join(sorted(ACTION_PERMISSIONS))}",
+                               "action")
+    user, booking, _ = _visible(booking_id, "bookings.read")
+    permission = ACTION_PERMISSIONS[action]
+    acting_for_action = _acting(user, permission, booking)
+    if acting_for_action is None:
+        raise NotAllowedHere(f"your account may not {action} this booking", "action")
+    body = bodies.json_object(frozenset({"reason", "version"}))
+    reason = bodies.text(body, "reason", max_chars=500, required=False)
+    version = bodies.whole_number(body, "version", 1, 2**31 - 1, required=False)
+    done = get_bookings().transition(booking_id, action, acting_for_action, user.id, reason=reason,
+                                     expected_version=version, now=_now())
+    return jsonify(booking_json(done, acting_for_action))
+
+
+class NotAllowedHere(InvalidParameter):
+    """A role that sees the booking but may not take this action on it: 403."""
+
+    status = 403
+    code = "forbidden"
+
+
+@bp.get("/providers/<facility_id>/slots")
+@documented("A provider's bookable places per slot (staff of that provider, admins)", _slot_params,
+            "SlotList", errors=SECURED_ERRORS)
+def list_slots(facility_id: str) -> Response:
+    check("slots.publish", facility_id=facility_id)
+    programme = request.args.get("programme", "")
+    return jsonify({"slots": [_slot_json(s) for s in get_bookings().slots(facility_id, programme)]})
+
+
+@bp.post("/providers/<facility_id>/slots")
+@documented("Publish places: one slot, or derive a period's slots from the opening hours", _facility_id,
+            "SlotsPublished", method="post", body="SlotInput", errors=SECURED_ERRORS)
+def publish_slots(facility_id: str) -> Response:
+    """``{"programme", "start", "end", "places"}`` publishes (or changes) one slot;
+    ``{"programme", "derive": {"first_day", "days", "places", "slot_minutes"}}`` cuts the
+    provider's opening hours into slots for the period (slots already published stand)."""
+    check("slots.publish", facility_id=facility_id)
+    body = bodies.json_object(frozenset({"programme", "start", "end", "places", "derive"}),
+                              frozenset({"programme"}))
+    programme = bodies.text(body, "programme", max_chars=60)
+    assert programme is not None
+    facility = get_index().by_id.get(facility_id)
+    if facility is None:
+        raise BookingNotFound(f"no provider {facility_id!r} in the served registry", "facility_id")
+    if programme not in facility.programmes:
+        raise InvalidParameter(f"{facility.name} does not run {programme}; it runs "
+                               f"{', '.join(sorted(facility.programmes)) or 'no programme'}", "programme")
+    locale = get_registry().locale
+    store = get_bookings()
+    if "derive" in body:
+        spec = body["derive"]
+        if not isinstance(spec, dict) or not set(spec) <= {"first_day", "days", "places", "slot_minutes"}:
+            raise InvalidParameter('derive must be {"first_day": "2026-12-01", "days": 7, "places": 3, '
+                                   '"slot_minutes": 60}', "derive")
+        first_day = _day(spec.get("first_day")) or locale.now().date()
+        days = bodies.whole_number(spec, "days", 1, 62, required=False) or 7
+        places = bodies.whole_number(spec, "places", 0, 1000, required=False)
+        minutes = bodies.whole_number(spec, "slot_minutes", 15, 1440, required=False) or 60
+        planned = derive_slots(facility, programme, first_day, days, locale.tz, locale.is_holiday, places, minutes)
+        added = store.publish_missing(facility_id, programme, [(s.start, s.end, s.places) for s in planned])
+        return jsonify({"added": added, "planned": len(planned)})
+    places = bodies.whole_number(body, "places", 0, 1000)
+    assert places is not None
+    slot = store.publish_slot(facility_id, programme, bodies.moment(body, "start", locale.tz),
+                              bodies.moment(body, "end", locale.tz), places)
+    return jsonify({"added": 1, "slot": _slot_json(slot)})
+
+
+def _slot_json(s: Slot) -> dict[str, object]:
+    return {"id": s.id, "start": s.start.isoformat(), "end": s.end.isoformat(), "places": s.places,
+            "held": s.held, "free": s.places - s.held}
+
+
+@bp.put("/providers/<facility_id>/booking-settings")
+@documented("Confirm bookings automatically, or not (staff of that provider)", _facility_id,
+            "BookingSettings", method="put", body="BookingSettings", errors=SECURED_ERRORS)
+def change_booking_settings(facility_id: str) -> Response:
+    check("slots.publish", facility_id=facility_id)
+    body = bodies.json_object(frozenset({"auto_confirm"}), frozenset({"auto_confirm"}))
+    if not isinstance(body["auto_confirm"], bool):
+        raise InvalidParameter("auto_confirm must be true or false", "auto_confirm")
+    get_desk().set_auto_confirm(facility_id, body["auto_confirm"], _now())
+    return jsonify({"facility_id": facility_id, "auto_confirm": body["auto_confirm"]})
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+

@@ -1,0 +1,160 @@
+"""The family's own records under /api/v1: consents, children, and the family's data rights
+(download everything, delete everything). A guardian reaches only their own: another family's
+child is a 404, never a 403, so ids reveal nothing. Signed-in through the session cookie
+(app.pages.account_sessions); writes carry the CSRF token (X-CSRFToken)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Flask, Response, current_app, jsonify
+
+from app.care.accounts import User
+from app.care.children import consent_purposes, consent_text, consent_version
+from app.extensions.care import get_children
+from app.i18n import LANGUAGES, current_language
+from app.pages.account_sessions import check
+
+from . import bodies
+from .auth import CARE_UNREACHABLE, answer_database_errors
+from .openapi import Param, documented
+
+bp = Blueprint("care_family", __name__, url_prefix="/api/v1")
+answer_database_errors(bp, CARE_UNREACHABLE)
+
+CHILD_FIELDS = frozenset({"given_name", "family_name", "birth_date", "relation", "emergency_contact_name",
+                          "emergency_contact_phone", "care_notes"})
+SECURED_ERRORS = (400, 401, 403, 404, 409)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _none(app: Flask) -> list[Param]:
+    return []
+
+
+def _lang(app: Flask) -> list[Param]:
+    return [Param("lang", {"type": "string", "enum": list(LANGUAGES)}, "the language of the texts (default ko)")]
+
+
+def _child_id(app: Flask) -> list[Param]:
+    return [Param("child_id", {"type": "string", "maxLength": 40}, "the child's id", required=True, where="path")]
+
+
+def _purpose(app: Flask) -> list[Param]:
+    return [Param("purpose", {"type": "string", "enum": sorted(consent_purposes())}, "the consent's purpose",
+                  required=True, where="path")]
+
+
+@bp.get("/consents")
+@documented("The consent texts and the guardian's consents", _lang, "Consents", errors=SECURED_ERRORS)
+def list_consents() -> Response:
+    """Each purpose's current text (in the page's language) and the consents the guardian gave."""
+    user = _guardian("consent.manage")
+    store = get_children()
+    retention = int(current_app.config["CARE_RETENTION_DAYS"])
+    texts = [consent_text(p, current_language(), retention) for p in sorted(consent_purposes())]
+    return jsonify({"texts": texts, "consents": [c.as_dict() for c in store.consents(user.id)]})
+
+
+@bp.post("/consents")
+@documented("Give a consent (its purpose and the text version shown)", _none, "Consent", method="post",
+            body="ConsentInput", errors=SECURED_ERRORS)
+def give_consent() -> Response:
+    """Record the guardian's consent to the text version they were shown (409 when it is not
+    the current one)."""
+    user = _guardian("consent.manage")
+    body = bodies.json_object(frozenset({"purpose", "version"}), frozenset({"purpose", "version"}))
+    purpose = bodies.text(body, "purpose", max_chars=60)
+    version = bodies.text(body, "version", max_chars=40)
+    assert purpose is not None and version is not None
+    consent = get_children().give_consent(user.id, purpose, version, _now())
+    return jsonify(consent.as_dict())
+
+
+@bp.delete("/consents/<purpose>")
+@documented("Withdraw a consent", _purpose, "Withdrawn", method="delete", errors=SECURED_ERRORS)
+def withdraw_consent(purpose: str) -> Response:
+    """Withdraw the consent (409 while data stored on it remains: delete that first)."""
+    user = _guardian("consent.manage")
+    consent_version(purpose)  # an unknown purpose is a 400 naming the known ones
+    return jsonify({"purpose": purpose, "withdrawn": get_children().withdraw_consent(user.id, purpose, _now())})
+
+
+@bp.get("/children")
+@documented("The guardian's children", _none, "ChildList", errors=SECURED_ERRORS)
+def list_children() -> Response:
+    """Every child the guardian registered (with their care notes, opened)."""
+    user = _guardian("children.read")
+    return jsonify({"children": [c.as_dict() for c in get_children().list_for_guardian(user.id)]})
+
+
+@bp.post("/children")
+@documented("Register a child (needs the child_registration consent; care notes need care_notes)", _none,
+            "Child", method="post", body="ChildInput", errors=SECURED_ERRORS)
+def register_child() -> Response:
+    """Register a child of the signed-in guardian; every field is checked and named when wrong."""
+    user = _guardian("children.manage")
+    body = bodies.json_object(CHILD_FIELDS, CHILD_FIELDS - {"care_notes"})
+    child = get_children().register(user.id, now=_now(), **body)
+    return jsonify(child.as_dict())
+
+
+@bp.get("/children/<child_id>")
+@documented("One of the guardian's children", _child_id, "Child", errors=SECURED_ERRORS)
+def read_child(child_id: str) -> Response:
+    user = _guardian("children.read")
+    return jsonify(get_children().get(user.id, child_id).as_dict())
+
+
+@bp.patch("/children/<child_id>")
+@documented("Change a child's record", _child_id, "Child", method="patch", body="ChildChange",
+            errors=SECURED_ERRORS)
+def change_child(child_id: str) -> Response:
+    user = _guardian("children.manage")
+    body = bodies.json_object(CHILD_FIELDS)
+    return jsonify(get_children().update(user.id, child_id, body, _now()).as_dict())
+
+
+@bp.delete("/children/<child_id>")
+@documented("Delete a child's record (its bookings are cancelled)", _child_id, "Deleted", method="delete",
+            errors=SECURED_ERRORS)
+def delete_child(child_id: str) -> Response:
+    user = _guardian("children.manage")
+    return jsonify({"child_id": child_id, "bookings_cancelled": get_children().delete(user.id, child_id, _now())})
+
+
+@bp.get("/me/export")
+@documented("Everything held about the family (JSON download)", _none, "FamilyExport", errors=SECURED_ERRORS)
+def export_family() -> Response:
+    """The account, children, consents, bookings and who read the children's records."""
+    user = _guardian("data.export")
+    response = jsonify(get_children().export_family(user.id, _now()))
+    response.headers["Content-Disposition"] = 'attachment; filename="dolbom-family-data.json"'
+    return response
+
+
+@bp.delete("/me")
+@documented("Delete the family's data and account", _none, "Deleted", method="delete", errors=SECURED_ERRORS)
+def delete_family() -> Response:
+    """Cancel the family's bookings and delete its children, consents and account (409 while
+    care is under way). The session ends."""
+    from app.pages.account_sessions import sign_out
+
+    user = _guardian("data.delete")
+    counts = get_children().delete_family(user.id, _now())
+    sign_out()
+    return jsonify({"deleted": counts})
+
+
+def _guardian(permission: str) -> User:
+    """The signed-in user acting on their own family (401 signed out; 403 without the role)."""
+    user = check(permission)
+    check(permission, owner_id=user.id)
+    return user
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,267 @@
+"""Emergency care requests and their offers under /api/v1 (app.care.matching).
+
+A guardian sends a request (child, programme, window, the place: home or work); the matching
+engine offers it to the ranked providers; their staff accept or decline; the first acceptance
+wins. Object-level checks on every path: a request is its guardian's (admins see all, and the
+unmatched queue); an offer is its provider's staff's; anything else is a 404 that changes
+nothing. A request's place is personal data: it is answered only to its guardian, never to a
+provider (an offer names the 시군, the window and the child's first name)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+
+from app.care.accounts import User
+from app.care.children import SHARE_WITH_PROVIDER, ConsentRequired, consent_version
+from app.care.matching import CareRequest, MatchingEngine, MatchSettings, Offer, OfferNotFound, RequestNotFound
+from app.care.states import ADMIN, CARE_REQUEST, GUARDIAN, OFFER, PROVIDER_STAFF
+from app.extensions.care import get_children
+from app.extensions.db import get_engine
+from app.extensions.registry import get_index, get_registry
+from app.pages.account_sessions import check, roles
+from app.search.ranking import home_sigungu_code
+
+from . import bodies
+from .auth import CARE_UNREACHABLE, answer_database_errors
+from .openapi import Param, documented
+from .params import InvalidParameter
+
+bp = Blueprint("care_requests", __name__, url_prefix="/api/v1")
+answer_database_errors(bp, CARE_UNREACHABLE)
+
+SECURED_ERRORS = (400, 401, 403, 404, 409)
+REQUEST_FIELDS = frozenset({"child_id", "programme", "start", "end", "place", "point", "home"})
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def engine() -> MatchingEngine:
+    """The matching engine of this app: the served registry's index, the request settings,
+    and children's first names for the providers' messages."""
+    return MatchingEngine(get_engine(), get_index, MatchSettings.from_config(current_app.config),
+                          first_name=get_children().first_name)
+
+
+def _none(app: Flask) -> list[Param]:
+    return []
+
+
+def _request_id(app: Flask) -> list[Param]:
+    return [Param("request_id", {"type": "string", "maxLength": 40}, "the request's id", required=True,
+                  where="path")]
+
+
+def _offer_id(app: Flask) -> list[Param]:
+    return [Param("offer_id", {"type": "string", "maxLength": 40}, "the offer's id", required=True, where="path")]
+
+
+def _offer_action(app: Flask) -> list[Param]:
+    return [*_offer_id(app), Param("action", {"type": "string", "enum": ["accept", "decline"]}, "the answer",
+                                   required=True, where="path")]
+
+
+def _request_list(app: Flask) -> list[Param]:
+    return [Param("status", {"type": "string", "enum": list(CARE_REQUEST.states)},
+                  "only requests in this state (admins: unmatched is the queue for people)")]
+
+
+def _offer_list(app: Flask) -> list[Param]:
+    return [Param("facility_id", {"type": "string", "maxLength": 100},
+                  "the provider whose open offers to list (default: the staff's only one)")]
+
+
+def request_json(r: CareRequest, for_guardian: bool, acting: str | None) -> dict[str, object]:
+    """A request as the API shows it; the place only to its guardian."""
+    body: dict[str, object] = {
+        "id": r.id, "child_id": r.child_id, "programme": r.programme, "start": r.start.isoformat(),
+        "end": r.end.isoformat(), "place": r.place_kind, "sigun_code": r.sigun_code, "status": r.status,
+        "fhir_status": r.fhir_status, "version": r.version, "match_by": r.match_by.isoformat(),
+        "offered": r.offered_count, "created_at": r.created_at.isoformat(), "updated_at": r.updated_at.isoformat(),
+        "unmatched_at": r.unmatched_at.isoformat() if r.unmatched_at else None,
+        "allowed_actions": [a for a in CARE_REQUEST.allowed_actions(r.status, acting) if a == "cancel"]
+        if acting else []}
+    if for_guardian and r.lon is not None and r.lat is not None:
+        body["point"] = {"lat": r.lat, "lon": r.lon}
+    return body
+
+
+def offer_json(o: Offer, r: CareRequest | None = None, first_name: str | None = None) -> dict[str, object]:
+    """An offer as its provider sees it: the window, programme and 시군 of the request, the
+    child's first name, the deadline to answer."""
+    body: dict[str, object] = {
+        "id": o.id, "request_id": o.request_id, "facility_id": o.facility_id, "rank": o.rank, "status": o.status,
+        "fhir_status": o.fhir_status, "respond_by": o.respond_by.isoformat(), "version": o.version,
+        "created_at": o.created_at.isoformat(),
+        "allowed_actions": list(OFFER.allowed_actions(o.status, PROVIDER_STAFF))}
+    if r is not None:
+        body.update({"programme": r.programme, "start": r.start.isoformat(), "end": r.end.isoformat(),
+                     "sigun_code": r.sigun_code, "first_name": first_name})
+    return body
+
+
+@bp.post("/care-requests")
+@documented("Send an emergency care request (offers go to the ranked providers)", _none, "CareRequest",
+            method="post", body="CareRequestInput", errors=SECURED_ERRORS)
+def create_request() -> Response:
+    """The guardian's child, programme, window and place (``home`` or ``work`` with its
+    ``point``; with ``work``, the ``home`` point too, for the residence rules)."""
+    user = check("care_requests.create")
+    check("care_requests.create", owner_id=user.id)
+    body = bodies.json_object(REQUEST_FIELDS, REQUEST_FIELDS - {"home"})
+    tz = get_registry().locale.tz
+    child_id, programme, place = (bodies.text(body, n, max_chars=100) for n in ("child_id", "programme", "place"))
+    assert child_id and programme and place
+    if place not in ("home", "work"):
+        raise InvalidParameter(f"place must be home or work, not {place!r}", "place")
+    point = bodies.point(body, "point")
+    if point is None:
+        raise InvalidParameter('point is required: {"lat": <degrees>, "lon": <degrees>}', "point")
+    home = bodies.point(body, "home")
+    if place == "work" and home is None:
+        raise InvalidParameter("with place work, give the home too (home: {lat, lon}): who may use a "
+                               "programme depends on where the family lives", "home")
+    start, end = bodies.moment(body, "start", tz), bodies.moment(body, "end", tz)
+    children = get_children()
+    child = children.get(user.id, child_id)
+    if not children.has_consent(user.id, SHARE_WITH_PROVIDER):
+        raise ConsentRequired(SHARE_WITH_PROVIDER, consent_version(SHARE_WITH_PROVIDER),
+                              "sending a request (the provider that accepts sees the child's first name, age, "
+                              "care notes and emergency contact)")
+    made = engine().create(user.id, child_id, programme, start, end, place, point, child.birth_date, _now(),
+                           home_sigungu=home_sigungu_code(*home) if home is not None else None)
+    response = jsonify(request_json(made, True, GUARDIAN))
+    response.status_code = 201
+    response.headers["Location"] = f"/api/v1/care-requests/{made.id}"
+    return response
+
+
+@bp.get("/care-requests")
+@documented("Care requests: a guardian's own; admins: by state (unmatched: the queue for people)",
+            _request_list, "CareRequestList", errors=SECURED_ERRORS)
+def list_requests() -> Response:
+    user = check("care_requests.read")
+    status = request.args.get("status")
+    matching = engine()
+    if any(g.role == ADMIN for g in user.grants):
+        if status != "unmatched":
+            raise InvalidParameter("admins list the queue for people: status=unmatched", "status")
+        check("care_requests.unmatched")
+        return jsonify({"care_requests": [request_json(r, False, ADMIN) for r in matching.unmatched(limit=200)]})
+    found = matching.of_guardian(user.id, status=status)
+    return jsonify({"care_requests": [request_json(r, True, GUARDIAN) for r in found]})
+
+
+def _visible_request(request_id: str) -> tuple[User, CareRequest, str]:
+    user = check("care_requests.read")
+    try:
+        found = engine().get(request_id)
+    except RequestNotFound:
+        found = None
+    acting = roles().acting_as(user, "care_requests.read", owner_id=found.guardian_id) if found else None
+    if found is None or acting is None:
+        raise RequestNotFound(f"no care request {request_id!r} of yours", "request_id")
+    return user, found, acting
+
+
+@bp.get("/care-requests/<request_id>")
+@documented("One care request with its transitions and offers' states", _request_id, "CareRequest",
+            errors=SECURED_ERRORS)
+def read_request(request_id: str) -> Response:
+    _, found, acting = _visible_request(request_id)
+    matching = engine()
+    body = request_json(found, acting == GUARDIAN, acting)
+    body["events"] = matching.events(request_id)
+    body["offers"] = [{"facility_id": o.facility_id, "rank": o.rank, "status": o.status,
+                       "respond_by": o.respond_by.isoformat()} for o in matching.offers_of(request_id)]
+    return jsonify(body)
+
+
+@bp.post("/care-requests/<request_id>/cancel")
+@documented("Cancel a care request (its open offers are withdrawn)", _request_id, "CareRequest", method="post",
+            body="BookingAction", errors=SECURED_ERRORS)
+def cancel_request(request_id: str) -> Response:
+    user, _, _ = _visible_request(request_id)
+    found = engine().get(request_id)
+    acting = roles().acting_as(user, "care_requests.cancel", owner_id=found.guardian_id)
+    if acting is None:
+        acting = ADMIN if any(g.role == ADMIN for g in user.grants) else None
+    if acting is None:
+        raise RequestNotFound(f"no care request {request_id!r} of yours", "request_id")
+    body = bodies.json_object(frozenset({"reason", "version"}))
+    done = engine().cancel(request_id, acting, user.id, _now(), bodies.text(body, "reason", max_chars=500,
+                                                                           required=False))
+    return jsonify(request_json(done, acting == GUARDIAN, acting))
+
+
+def _staff_facility(user: User, facility_id: str | None) -> str:
+    mine = roles().facilities(user, "offers.read")
+    if facility_id is None:
+        if len(mine) != 1:
+            raise InvalidParameter(f"name the provider (facility_id): yours are {', '.join(mine) or 'none'}",
+                                   "facility_id")
+        return mine[0]
+    if facility_id not in mine:
+        raise InvalidParameter(f"you answer offers for {', '.join(mine) or 'no provider'}, not {facility_id!r}",
+                               "facility_id")
+    return facility_id
+
+
+@bp.get("/offers")
+@documented("The open offers to a provider (its staff)", _offer_list, "OfferList", errors=SECURED_ERRORS)
+def list_offers() -> Response:
+    user = check("offers.read")
+    facility_id = _staff_facility(user, request.args.get("facility_id"))
+    matching = engine()
+    names = get_children()
+    out = []
+    for o in matching.open_offers(facility_id):
+        r = matching.get(o.request_id)
+        out.append(offer_json(o, r, names.first_name(None, r.child_id)))
+    return jsonify({"offers": out})
+
+
+def _visible_offer(offer_id: str, permission: str) -> tuple[User, Offer]:
+    user = check(permission)
+    try:
+        found = engine().offer(offer_id)
+    except OfferNotFound:
+        found = None
+    if found is None or not roles().allows(user, permission, facility_id=found.facility_id):
+        raise OfferNotFound(f"no offer {offer_id!r} for your provider", "offer_id")
+    return user, found
+
+
+@bp.get("/offers/<offer_id>")
+@documented("One offer (its provider's staff)", _offer_id, "Offer", errors=SECURED_ERRORS)
+def read_offer(offer_id: str) -> Response:
+    _, found = _visible_offer(offer_id, "offers.read")
+    r = engine().get(found.request_id)
+    return jsonify(offer_json(found, r, get_children().first_name(None, r.child_id)))
+
+
+@bp.post("/offers/<offer_id>/<action>")
+@documented("Answer an offer: accept (the first acceptance wins) or decline", _offer_action, "Offer",
+            method="post", body="BookingAction", errors=SECURED_ERRORS)
+def answer_offer(offer_id: str, action: str) -> Response:
+    """``accept``: the request is matched to this provider, once (a later acceptance is a 409
+    naming the offer's state); ``decline`` (optional ``reason``): the next providers are offered."""
+    if action not in ("accept", "decline"):
+        raise InvalidParameter(f"unknown action {action!r}; actions: accept, decline", "action")
+    user, found = _visible_offer(offer_id, "offers.respond")
+    body = bodies.json_object(frozenset({"reason", "version"}))
+    reason = bodies.text(body, "reason", max_chars=500, required=False)
+    matching = engine()
+    if action == "accept":
+        outcome = matching.accept(offer_id, user.id, _now(), facility_id=found.facility_id)
+    else:
+        outcome = matching.decline(offer_id, user.id, _now(), reason=reason, facility_id=found.facility_id)
+    first_name = get_children().first_name(None, outcome.request.child_id)
+    return jsonify(offer_json(outcome.offer, outcome.request, first_name))
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

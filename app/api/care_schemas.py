@@ -1,0 +1,127 @@
+"""OpenAPI schemas of the care API (children, consents, bookings, slots), merged into the
+document by :func:`app.api.openapi.component_schemas`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.care.states import BOOKING, CARE_REQUEST, OFFER
+
+TEXT: dict[str, Any] = {"type": "string"}
+TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "nullable": True}
+
+
+def _object(required: list[str], properties: dict[str, Any], **more: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties, **more}
+
+
+def openapi_schemas() -> dict[str, Any]:
+    """The schemas by name."""
+    contact = _object(["name", "phone"], {"name": TEXT, "phone": TEXT})
+    child_props = {"given_name": {**TEXT, "description": "first name (the only part shown in messages)"},
+                   "family_name": TEXT, "birth_date": {"type": "string", "format": "date"},
+                   "relation": {**TEXT, "description": "the guardian's relation (app/reference/children.json)"},
+                   "emergency_contact_name": TEXT,
+                   "emergency_contact_phone": {**TEXT, "description": "a Korean phone number, e.g. 010-1234-5678"},
+                   "care_notes": _nullable({**TEXT, "description": "allergies, health, needs: sealed at rest"})}
+    booking = _object(
+        ["id", "facility_id", "programme", "child_id", "start", "end", "status", "fhir_status", "version",
+         "allowed_actions"],
+        {"id": TEXT, "facility_id": TEXT, "programme": TEXT, "child_id": TEXT, "start": TIME, "end": TIME,
+         "status": {"type": "string", "enum": list(BOOKING.states)},
+         "fhir_status": {**TEXT, "description": "the FHIR Task status of the state"},
+         "version": {"type": "integer"}, "hold_expires_at": _nullable(TIME), "created_at": TIME,
+         "updated_at": TIME, "estimate_krw": _nullable({"type": "integer"}),
+         "allowed_actions": {"type": "array", "items": TEXT},
+         "events": {"type": "array", "items": {"type": "object"}}})
+    slot = _object(["id", "start", "end", "places", "held", "free"],
+                   {"id": {"type": "integer"}, "start": TIME, "end": TIME, "places": {"type": "integer"},
+                    "held": {"type": "integer"}, "free": {"type": "integer"}})
+    return {
+        "Consent": _object(["purpose", "version", "given_at"], {"purpose": TEXT, "version": TEXT, "given_at": TIME,
+                                                               "withdrawn_at": _nullable(TIME)}),
+        "Consents": _object(["texts", "consents"], {"texts": {"type": "array", "items": {"type": "object"}},
+                                                   "consents": {"type": "array", "items": {"type": "object"}}}),
+        "ConsentInput": _object(["purpose", "version"], {"purpose": TEXT, "version": TEXT},
+                                additionalProperties=False),
+        "Withdrawn": _object(["purpose", "withdrawn"], {"purpose": TEXT, "withdrawn": {"type": "integer"}}),
+        "Child": _object(["id", "given_name", "family_name", "birth_date", "relation", "emergency_contact"],
+                         {"id": TEXT, **{k: v for k, v in child_props.items() if not k.startswith("emergency")},
+                          "emergency_contact": contact, "created_at": TIME, "updated_at": TIME}),
+        "ChildList": _object(["children"], {"children": {"type": "array",
+                                                        "items": {"$ref": "#/components/schemas/Child"}}}),
+        "ChildInput": _object(["given_name", "family_name", "birth_date", "relation", "emergency_contact_name",
+                               "emergency_contact_phone"], child_props, additionalProperties=False),
+        "ChildChange": {"type": "object", "properties": child_props, "additionalProperties": False},
+        "ChildForBooking": _object(["child_id", "booking_id", "first_name", "age_months", "emergency_contact"],
+                                   {"child_id": TEXT, "booking_id": TEXT, "first_name": TEXT,
+                                    "age_months": {"type": "integer"}, "care_notes": _nullable(TEXT),
+                                    "emergency_contact": contact}),
+        "Deleted": {"type": "object"},
+        "FamilyExport": {"type": "object", "description": "everything held about the family"},
+        "Booking": booking,
+        "BookingList": _object(["bookings"], {"bookings": {"type": "array",
+                                                          "items": {"$ref": "#/components/schemas/Booking"}}}),
+        "BookingInput": _object(
+            ["child_id", "facility_id", "programme", "start", "end"],
+            {"child_id": TEXT, "facility_id": TEXT, "programme": {"type": "string",
+                                                                 "enum": ["always_daycare", "elementary_emergency"]},
+             "start": {**TEXT, "description": "ISO 8601; without an offset, the registry's zone (Asia/Seoul)"},
+             "end": {**TEXT, "description": "ISO 8601, after start"},
+             "home": _nullable(_object(["lat", "lon"], {"lat": {"type": "number"}, "lon": {"type": "number"}},
+                                       description="the family's home: applies the residence rules"))},
+            additionalProperties=False),
+        "BookingQuote": _object(["facility_id", "programme", "start", "end", "estimate_krw", "confirms_at_once"],
+                                {"facility_id": TEXT, "programme": TEXT, "start": TIME, "end": TIME,
+                                 "estimate_krw": _nullable({"type": "integer"}),
+                                 "confirms_at_once": {"type": "boolean"}}),
+        "BookingAction": {"type": "object", "additionalProperties": False,
+                          "properties": {"reason": {**TEXT, "maxLength": 500},
+                                         "version": {"type": "integer", "minimum": 1}}},
+        "SlotList": _object(["slots"], {"slots": {"type": "array", "items": slot}}),
+        "SlotsPublished": _object(["added"], {"added": {"type": "integer"}, "planned": {"type": "integer"},
+                                              "slot": slot}),
+        "SlotInput": _object(["programme"], {
+            "programme": TEXT, "start": TEXT, "end": TEXT, "places": {"type": "integer", "minimum": 0},
+            "derive": {"type": "object", "properties": {
+                "first_day": {"type": "string", "format": "date"}, "days": {"type": "integer", "minimum": 1},
+                "places": {"type": "integer", "minimum": 0}, "slot_minutes": {"type": "integer", "minimum": 15}}}},
+            additionalProperties=False),
+        "CareRequest": _object(
+            ["id", "child_id", "programme", "start", "end", "place", "status", "fhir_status", "version", "match_by"],
+            {"id": TEXT, "child_id": TEXT, "programme": TEXT, "start": TIME, "end": TIME,
+             "place": {"type": "string", "enum": ["home", "work"]}, "sigun_code": _nullable(TEXT),
+             "status": {"type": "string", "enum": list(CARE_REQUEST.states)}, "fhir_status": TEXT,
+             "version": {"type": "integer"}, "match_by": TIME, "offered": {"type": "integer"},
+             "unmatched_at": _nullable(TIME), "created_at": TIME, "updated_at": TIME,
+             "point": _object(["lat", "lon"], {"lat": {"type": "number"}, "lon": {"type": "number"}},
+                              description="the place: shown to the guardian only"),
+             "allowed_actions": {"type": "array", "items": TEXT},
+             "events": {"type": "array", "items": {"type": "object"}},
+             "offers": {"type": "array", "items": {"type": "object"}}}),
+        "CareRequestList": _object(["care_requests"], {"care_requests": {
+            "type": "array", "items": {"$ref": "#/components/schemas/CareRequest"}}}),
+        "CareRequestInput": _object(
+            ["child_id", "programme", "start", "end", "place", "point"],
+            {"child_id": TEXT, "programme": {"type": "string", "enum": ["always_daycare", "elementary_emergency",
+                                                                       "home_visit_emergency"]},
+             "start": TEXT, "end": TEXT, "place": {"type": "string", "enum": ["home", "work"]},
+             "point": _object(["lat", "lon"], {"lat": {"type": "number"}, "lon": {"type": "number"}}),
+             "home": _nullable(_object(["lat", "lon"], {"lat": {"type": "number"}, "lon": {"type": "number"}}))},
+            additionalProperties=False),
+        "Offer": _object(
+            ["id", "request_id", "facility_id", "rank", "status", "fhir_status", "respond_by", "allowed_actions"],
+            {"id": TEXT, "request_id": TEXT, "facility_id": TEXT, "rank": {"type": "integer"},
+             "status": {"type": "string", "enum": list(OFFER.states)}, "fhir_status": TEXT, "respond_by": TIME,
+             "version": {"type": "integer"}, "created_at": TIME, "programme": TEXT, "start": TIME, "end": TIME,
+             "sigun_code": _nullable(TEXT), "first_name": _nullable(TEXT),
+             "allowed_actions": {"type": "array", "items": TEXT}}),
+        "OfferList": _object(["offers"], {"offers": {"type": "array",
+                                                    "items": {"$ref": "#/components/schemas/Offer"}}}),
+        "BookingSettings": _object(["auto_confirm"], {"auto_confirm": {"type": "boolean"}},
+                                   additionalProperties=False),
+    }

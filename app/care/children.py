@@ -1,0 +1,1043 @@
+"""Children, consent and family-data privacy (개인정보 보호법), on one SQLAlchemy engine (SQLite or
+PostgreSQL, from :func:`app.db.engine.make_engine`). No Flask; ``now`` is passed in (aware, UTC).
+
+- **Consent first.** A guardian's consent is recorded per purpose and text version
+  (``app/reference/consents.json``): ``child_registration`` before a child is stored or changed,
+  ``care_notes`` (health details are sensitive information, 제23조) before care notes are stored,
+  ``share_with_provider`` before provider staff see anything. A consent counts only while its text
+  version is the current one and it is not withdrawn (:meth:`ChildStore.has_consent`).
+- **Children.** Given and family name apart (messages carry the given name only), birth date,
+  the guardian's relation (``app/reference/children.json``), an emergency contact (a Korean phone
+  number, stored as ``010-1234-5678``) and optional care notes, sealed at rest
+  (:class:`app.care.sealing.Sealer`). A guardian sees only their own children: another's child is
+  "not found", as is a child that does not exist.
+- **Staff reads.** :meth:`ChildStore.read_for_booking` gives provider staff only what a booking
+  needs (given name, age in months on the booking's date, care notes, emergency contact), for a
+  live booking (requested, accepted, in progress) of this child at the staff's own provider, while
+  ``share_with_provider`` is current; anything else is "not found". Every staff or admin read,
+  granted or denied, appends to ``child_access_log`` (ids, role, purpose, time; append-only in the
+  database), in the transaction that reads.
+- **Export and delete.** :meth:`ChildStore.export_family` gives everything held about a family;
+  :meth:`ChildStore.delete_family` cancels its live bookings (places given back once) and deletes
+  its personal data (what remains, and why, is in that method's docstring). Later tables add their
+  part with :func:`register_family_part`.
+- **Retention.** :meth:`ChildStore.purge_inactive` deletes the data of families without use for
+  longer than the retention period. Use: the account's creation or change, a sign-in
+  (:meth:`ChildStore.record_use`, called by the web layer), a change of children or consents, and
+  every booking of the family's children (its window's end and its last change, so a family with
+  a booking not yet ended is never purged).
+
+Nothing logged carries child data: only ids.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from app.db.children_tables import child_access_log, children, consents, guardian_activity
+from app.db.engine import booking_events, bookings, outbox, password_resets, user_roles, users
+from app.domain import DomainError
+from app.reference import document
+
+from .accounts import Roles, User
+from .bookings import Booking, BookingNotFound, BookingStore
+from .rules import age_in_months
+from .sealing import Sealer
+from .states import ADMIN, BOOKING, GUARDIAN, PROVIDER_STAFF, InvalidTransition, TransitionError
+
+log = logging.getLogger(__name__)
+
+SEOUL = ZoneInfo("Asia/Seoul")  # birth dates and booking dates are Korean calendar dates
+NAME_MAX_CHARS = 50
+CARE_NOTES_MAX_CHARS = 2000
+MAX_AGE_YEARS = 18  # 아동복지법 제3조: a child is a person under 18
+MAX_CHILDREN_PER_GUARDIAN = 20
+RETENTION_DAYS = 365
+"""Default retention period (days without use); the service's is ``CARE_RETENTION_DAYS``."""
+DELETE_ATTEMPTS = 3
+ROTATE_BATCH = 500
+EXPORT_FORMAT = "dolbom-family-export/1"
+FIELDS = ("given_name", "family_name", "birth_date", "relation", "emergency_contact_name",
+          "emergency_contact_phone", "care_notes")
+"""The fields of a child a guardian gives (register) and may change (update)."""
+CHILD_REGISTRATION, CARE_NOTES, SHARE_WITH_PROVIDER = "child_registration", "care_notes", "share_with_provider"
+GRANTED, DENIED = "granted", "denied"
+
+
+# -- errors -------------------------------------------------------------------------------------
+
+class ChildError(DomainError):
+    """A child, consent or family request the rules refuse; ``http_status`` is the API's."""
+
+    http_status = 400
+
+
+class ChildNotFound(ChildError):
+    """No such child for this person (also: another family's child, a denied staff read)."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class FamilyNotFound(ChildError):
+    code = "not_found"
+    http_status = 404
+
+
+class ConsentRequired(ChildError):
+    """The guardian has not given the current version of the consent ``purpose`` needs."""
+
+    code = "consent_required"
+    http_status = 409
+
+    def __init__(self, purpose: str, version: str, what: str) -> None:
+        super().__init__(f"{what} needs the guardian's consent {purpose!r}, version {version}: show its "
+                         f"text (app/reference/consents.json) and record the consent first", "consent")
+        self.purpose = purpose
+        self.version = version
+
+    @property
+    def extra(self) -> dict[str, object]:
+        return {"purpose": self.purpose, "version": self.version}
+
+
+class ConsentError(ChildError):
+    """A consent that cannot be given or withdrawn (an unknown purpose, an outdated text)."""
+
+    code = "invalid_consent"
+
+
+class ConsentOutdated(ConsentError):
+    """A consent given to a text version that is not the current one (the guardian saw an old text)."""
+
+    code = "consent_outdated"
+    http_status = 409
+
+
+class ConsentInUse(ConsentError):
+    """A consent that cannot be withdrawn while data stored on it remains (delete that instead)."""
+
+    code = "consent_in_use"
+    http_status = 409
+
+
+class FamilyBusy(ChildError):
+    """A family (or child) whose data cannot be deleted now: care is under way."""
+
+    code = "family_busy"
+    http_status = 409
+
+
+# -- reference data -----------------------------------------------------------------------------
+
+def consent_purposes() -> dict[str, dict[str, Any]]:
+    """The consent purposes by name: ``version``, ``title`` and ``text`` (``ko``, ``en``),
+    ``source`` (the law's articles); from ``app/reference/consents.json``."""
+    return document("consents.json")["purposes"]
+
+
+def consent_version(purpose: str) -> str:
+    """The current text version of ``purpose``; :class:`ConsentError` naming the purposes for
+    an unknown one."""
+    found = consent_purposes().get(purpose)
+    if found is None:
+        raise ConsentError(f"unknown consent purpose {purpose!r}: one of {', '.join(sorted(consent_purposes()))}",
+                           "purpose")
+    return str(found["version"])
+
+
+def consent_text(purpose: str, locale: str, retention_days: int = RETENTION_DAYS) -> dict[str, str]:
+    """What a guardian is shown for ``purpose`` in ``locale`` (``ko`` or ``en``): ``purpose``,
+    ``version``, ``title``, ``text`` (the retention period filled in, in days) and ``source``."""
+    consent_version(purpose)
+    spec = consent_purposes()[purpose]
+    if locale not in spec["text"]:
+        raise ConsentError(f"locale must be one of {', '.join(sorted(spec['text']))}, not {locale!r}", "locale")
+    return {"purpose": purpose, "version": str(spec["version"]), "title": spec["title"][locale],
+            "text": spec["text"][locale].replace("{retention_days}", str(int(retention_days))),
+            "source": spec["source"]}
+
+
+def relations() -> dict[str, dict[str, str]]:
+    """The guardian's relations to a child allowed, each with its ``ko`` and ``en`` label."""
+    return document("children.json")["relations"]
+
+
+def access_purposes() -> dict[str, dict[str, Any]]:
+    """Why staff may open a child's record: purpose -> ``roles`` allowed, ``ko``, ``en``."""
+    return document("children.json")["access_purposes"]
+
+
+# -- records ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Child:
+    """A child as its guardian (and an admin) sees it; ``care_notes`` opened. The repr shows the
+    id only, so a child logged by mistake gives away nothing."""
+
+    id: str
+    guardian_id: str = field(repr=False)
+    given_name: str = field(repr=False)
+    family_name: str = field(repr=False)
+    birth_date: date = field(repr=False)
+    relation: str = field(repr=False)
+    emergency_contact_name: str = field(repr=False)
+    emergency_contact_phone: str = field(repr=False)
+    care_notes: str | None = field(repr=False)
+    created_at: datetime = field(repr=False)
+    updated_at: datetime = field(repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able: dates and times in ISO 8601 (times UTC)."""
+        return {"id": self.id, "given_name": self.given_name, "family_name": self.family_name,
+                "birth_date": self.birth_date.isoformat(), "relation": self.relation,
+                "emergency_contact": {"name": self.emergency_contact_name, "phone": self.emergency_contact_phone},
+                "care_notes": self.care_notes, "created_at": self.created_at.isoformat(),
+                "updated_at": self.updated_at.isoformat()}
+
+
+@dataclass(frozen=True)
+class ChildForBooking:
+    """What provider staff see for one booking: no family name, no birth date, no relation."""
+
+    child_id: str
+    booking_id: str
+    first_name: str = field(repr=False)
+    age_months: int = field(repr=False)  # whole months on the booking's first day (Korean date)
+    care_notes: str | None = field(repr=False)
+    emergency_contact_name: str = field(repr=False)
+    emergency_contact_phone: str = field(repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"child_id": self.child_id, "booking_id": self.booking_id, "first_name": self.first_name,
+                "age_months": self.age_months, "care_notes": self.care_notes,
+                "emergency_contact": {"name": self.emergency_contact_name, "phone": self.emergency_contact_phone}}
+
+
+@dataclass(frozen=True)
+class Consent:
+    id: int
+    guardian_id: str
+    purpose: str
+    text_version: str
+    given_at: datetime
+    withdrawn_at: datetime | None
+
+    @property
+    def current(self) -> bool:
+        """Given to the purpose's current text and not withdrawn."""
+        spec = consent_purposes().get(self.purpose)
+        return self.withdrawn_at is None and spec is not None and self.text_version == str(spec["version"])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"purpose": self.purpose, "text_version": self.text_version, "given_at": self.given_at.isoformat(),
+                "withdrawn_at": self.withdrawn_at.isoformat() if self.withdrawn_at else None,
+                "current": self.current}
+
+
+# -- the family-data registry -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Family:
+    """One family as the export and the deletion see it: the guardian, the ids of their
+    children, and of the bookings of those children or made for the guardian."""
+
+    guardian_id: str
+    child_ids: tuple[str, ...]
+    booking_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FamilyPart:
+    """A table (or tables) holding family data, registered by the module that owns it.
+
+    ``export(conn, family)``: the part's JSON-able records (the export's key ``name``).
+    ``erase(conn, family, now)``: delete (or strip of personal data) the part's records, in the
+    deletion's transaction, before the children and the account go; returns how many rows it
+    changed (the deletion's count ``name``).
+    """
+
+    name: str
+    export: Callable[[sa.Connection, Family], Any]
+    erase: Callable[[sa.Connection, Family, datetime], int]
+
+
+BUILT_IN_PARTS = frozenset({"format", "exported_at", "guardian_id", "account", "activity", "children",
+                            "consents", "bookings", "access_log"})
+_PARTS: dict[str, FamilyPart] = {}
+
+
+def register_family_part(part: FamilyPart) -> None:
+    """Add a table's family data to every export and deletion (care requests, offers, contacts
+    register theirs at import). A name the export already uses is refused (ValueError)."""
+    if part.name in BUILT_IN_PARTS or part.name in _PARTS:
+        raise ValueError(f"a family part named {part.name!r} exists already")
+    _PARTS[part.name] = part
+
+
+CORE_PART_MODULES = ("app.care.matching",)
+"""The modules of the care core that hold family data of their own: imported before any export
+or deletion, so what is exported or erased never depends on what happened to be imported."""
+
+
+def family_parts() -> tuple[FamilyPart, ...]:
+    """The registered parts, in registration order (the core's own first)."""
+    import importlib
+
+    for name in CORE_PART_MODULES:
+        importlib.import_module(name)
+    return tuple(_PARTS.values())
+
+
+# -- checks -------------------------------------------------------------------------------------
+
+def _text(value: Any, field_name: str, max_chars: int, *, multiline: bool = False) -> str:
+    """``value`` as clean text (NFC, stripped); refused when not text, empty, too long, or holding
+    control, format (bidi, zero-width) or private-use characters."""
+    if not isinstance(value, str):
+        raise ChildError(f"{field_name} must be text", field_name)
+    text = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
+    if not text:
+        raise ChildError(f"{field_name} must not be empty", field_name)
+    if len(text) > max_chars:
+        raise ChildError(f"{field_name} must have at most {max_chars} characters, not {len(text)}", field_name)
+    allowed = {"\n", "\t"} if multiline else set()
+    for ch in text:
+        if ch not in allowed and (unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp")):
+            what = "line breaks, tabs and " if not multiline else ""
+            raise ChildError(f"{field_name} must not contain {what}control, invisible or private-use characters "
+                             f"(found U+{ord(ch):04X})", field_name)
+    return text
+
+
+def check_name(value: Any, field_name: str) -> str:
+    """A given name, family name or contact's name: 1 to :data:`NAME_MAX_CHARS` characters."""
+    return _text(value, field_name, NAME_MAX_CHARS)
+
+
+def check_birth_date(value: Any, today: date) -> date:
+    """A birth date (a ``date`` or ``YYYY-MM-DD``) not after ``today`` and less than
+    :data:`MAX_AGE_YEARS` years before it."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            raise ChildError(f"birth_date must be a date written YYYY-MM-DD, not {value!r}", "birth_date") from None
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise ChildError("birth_date must be a date (YYYY-MM-DD), without a time", "birth_date")
+    if value > today:
+        raise ChildError(f"birth_date {value.isoformat()} is in the future (today is {today.isoformat()})",
+                         "birth_date")
+    try:
+        oldest = today.replace(year=today.year - MAX_AGE_YEARS)
+    except ValueError:  # 29 February
+        oldest = today.replace(year=today.year - MAX_AGE_YEARS, day=28)
+    if value <= oldest:
+        raise ChildError(f"birth_date {value.isoformat()}: a child is under {MAX_AGE_YEARS} (born after "
+                         f"{oldest.isoformat()})", "birth_date")
+    return value
+
+
+def check_relation(value: Any) -> str:
+    """One of :func:`relations`' names."""
+    allowed = relations()
+    if not isinstance(value, str) or value not in allowed:
+        raise ChildError(f"relation must be one of {', '.join(allowed)}, not {value!r}", "relation")
+    return value
+
+
+_PHONE_SEPARATORS = str.maketrans("", "", " -.()")
+
+
+def normalise_phone(value: Any, field_name: str = "emergency_contact_phone") -> str:
+    """A Korean phone number written with hyphens: mobile ``010-1234-5678`` (also 011, 016–019),
+    서울 ``02-123-4567``/``02-1234-5678``, an area code 031–064 with 7 or 8 digits, or an internet
+    phone ``070-1234-5678``. Spaces, hyphens, dots and brackets are ignored; ``+82`` (or ``82``)
+    stands for the leading 0. Anything else is a :class:`ChildError` with an example."""
+    example = f"{field_name} must be a Korean phone number such as 010-1234-5678 or 031-123-4567"
+    if not isinstance(value, str):
+        raise ChildError(example, field_name)
+    digits = unicodedata.normalize("NFKC", value).strip().translate(_PHONE_SEPARATORS)
+    if digits.startswith("+82"):
+        digits = "0" + digits[3:].removeprefix("0")
+    elif digits.startswith("82") and len(digits) >= 11:
+        digits = "0" + digits[2:].removeprefix("0")
+    elif digits.startswith("+"):
+        raise ChildError(f"{example}: {value!r} is not a Korean (+82) number", field_name)
+    if not digits.isascii() or not digits.isdigit():
+        raise ChildError(f"{example}, not {value!r}", field_name)
+    if digits.startswith("02"):
+        area = "02"
+    elif digits[:3] in {"010", "011", "016", "017", "018", "019", "070"} or digits[:3] in _AREA_CODES:
+        area = digits[:3]
+    else:
+        raise ChildError(f"{example}: {value!r} starts with no Korean mobile or area code", field_name)
+    rest = digits[len(area):]
+    if (area in ("010", "070") and len(rest) != 8) or len(rest) not in (7, 8):
+        raise ChildError(f"{example}: {value!r} has {len(digits)} digits", field_name)
+    return f"{area}-{rest[:-4]}-{rest[-4:]}"
+
+
+_AREA_CODES = frozenset({"031", "032", "033", "041", "042", "043", "044", "051", "052", "053", "054", "055",
+                         "061", "062", "063", "064"})
+
+
+def check_care_notes(value: Any) -> str | None:
+    """Care notes: None or empty for none, else text of at most :data:`CARE_NOTES_MAX_CHARS`
+    characters (line breaks allowed)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _text(value, "care_notes", CARE_NOTES_MAX_CHARS, multiline=True)
+
+
+def _utc(value: datetime, field_name: str = "now") -> datetime:
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise ChildError(f"{field_name} must be a time with a time zone (an offset or Z)", field_name)
+    return value.astimezone(UTC)
+
+
+def _read(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else _read(value).isoformat()
+
+
+def _acting_as(user: User, wanted: str) -> tuple[str, str | None]:
+    """The role (and its provider) a read is logged under: ``wanted`` when the user holds it,
+    else the user's first role (``"none"`` without any), so a denied attempt names who tried."""
+    grant = next((g for g in user.grants if g.role == wanted), user.grants[0] if user.grants else None)
+    return (grant.role, grant.facility_id) if grant is not None else ("none", None)
+
+
+def _cascade_on_sqlite(conn: sa.Connection, user_id: str) -> None:
+    """Delete, on SQLite, the rows of every table whose foreign key to ``users.id`` says ``ON
+    DELETE CASCADE`` (sessions, contacts, …): PostgreSQL does it itself, but SQLite enforces no
+    foreign key unless told to per connection, so those rows would outlive the account."""
+    if conn.dialect.name != "sqlite":
+        return
+    inspector = sa.inspect(conn)
+    for name in inspector.get_table_names():
+        for fk in inspector.get_foreign_keys(name):
+            if (fk.get("referred_table") == "users" and fk.get("referred_columns") == ["id"]
+                    and len(fk["constrained_columns"]) == 1
+                    and str(fk.get("options", {}).get("ondelete", "")).upper() == "CASCADE"):
+                column = fk["constrained_columns"][0]
+                table = sa.table(name, sa.column(column))
+                conn.execute(table.delete().where(table.c[column] == user_id))
+
+
+# -- the store ----------------------------------------------------------------------------------
+
+class ChildStore:
+    """Children, consents, the access log and the family's data rights on one engine.
+
+    ``sealer`` seals care notes (built from ``CARE_NOTES_KEYS``: :func:`app.care.sealing.care_notes_keys`);
+    ``roles``: :class:`~app.care.accounts.Roles` (``roles.json``) unless given; ``booking_store``:
+    the :class:`~app.care.bookings.BookingStore` whose transitions cancel a deleted family's bookings
+    (one on ``engine`` unless given).
+    """
+
+    def __init__(self, engine: sa.Engine, sealer: Sealer, *, roles: Roles | None = None,
+                 booking_store: BookingStore | None = None) -> None:
+        self.engine = engine
+        self.sealer = sealer
+        self.roles = roles if roles is not None else Roles()
+        self.booking_store = booking_store if booking_store is not None else BookingStore(engine)
+
+    # -- use (the retention clock) ---------------------------------------------------------------
+
+    def record_use(self, guardian_id: str, now: datetime) -> None:
+        """Note that the family used the service at ``now`` (the web layer calls this on every
+        sign-in of a guardian); never moves the clock back."""
+        with self.engine.begin() as conn:
+            self._touch(conn, guardian_id, _utc(now))
+
+    @staticmethod
+    def _touch(conn: sa.Connection, guardian_id: str, at: datetime) -> None:
+        ga = guardian_activity
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+        stmt = insert(ga).values(guardian_id=guardian_id, last_active_at=at)
+        conn.execute(stmt.on_conflict_do_update(
+            index_elements=[ga.c.guardian_id], set_={"last_active_at": stmt.excluded.last_active_at},
+            where=ga.c.last_active_at < stmt.excluded.last_active_at))
+
+    # -- consent ---------------------------------------------------------------------------------
+
+    def give_consent(self, guardian_id: str, purpose: str, text_version: str, now: datetime) -> Consent:
+        """Record that the guardian agreed to ``purpose``'s text ``text_version`` at ``now``.
+
+        Raises :class:`ConsentError` for an unknown purpose (naming the purposes),
+        :class:`ConsentOutdated` (409) for a version that is not the current one (the guardian saw
+        an old text: show the current one), :class:`FamilyNotFound` for an unknown account.
+        Giving a consent that is current already returns it (nothing new is stored).
+        """
+        at = _utc(now)
+        version = consent_version(purpose)
+        if text_version != version:
+            raise ConsentOutdated(f"the text of consent {purpose!r} is version {version}, not {text_version!r}: "
+                                  "show the current text and ask again", "text_version")
+        with self.engine.begin() as conn:
+            self._account(conn, guardian_id)
+            for found in self._consents(conn, guardian_id):
+                if found.purpose == purpose and found.current:
+                    return found
+            key = conn.execute(consents.insert().values(guardian_id=guardian_id, purpose=purpose,
+                                                        text_version=version, given_at=at,
+                                                        withdrawn_at=None)).inserted_primary_key
+            assert key is not None
+            self._touch(conn, guardian_id, at)
+        log.info("guardian %s consented to %s (version %s)", guardian_id, purpose, version)
+        return Consent(int(key[0]), guardian_id, purpose, version, at, None)
+
+    def withdraw_consent(self, guardian_id: str, purpose: str, now: datetime) -> int:
+        """Withdraw every standing consent of the guardian to ``purpose``; returns how many (0
+        when there was none). Effects: ``care_notes`` deletes the family's care notes at once;
+        ``share_with_provider`` stops every staff read; ``child_registration`` is refused
+        (:class:`ConsentInUse`, 409) while children are registered (delete them, or the family's data, instead)."""
+        at = _utc(now)
+        consent_version(purpose)
+        with self.engine.begin() as conn:
+            own = sa.select(children.c.id).where(children.c.guardian_id == guardian_id)
+            if purpose == CHILD_REGISTRATION and conn.execute(own.limit(1)).first() is not None:
+                raise ConsentInUse("children are registered on this consent: delete the children (or the family's "
+                                   "data) to withdraw it", "purpose")
+            count = conn.execute(consents.update().where(
+                consents.c.guardian_id == guardian_id, consents.c.purpose == purpose,
+                consents.c.withdrawn_at.is_(None)).values(withdrawn_at=at)).rowcount
+            if purpose == CARE_NOTES:
+                conn.execute(children.update().where(children.c.guardian_id == guardian_id,
+                                                     children.c.care_notes.is_not(None))
+                             .values(care_notes=None, updated_at=at))
+            self._touch(conn, guardian_id, at)
+        log.info("guardian %s withdrew consent %s", guardian_id, purpose)
+        return count
+
+    def consents(self, guardian_id: str) -> list[Consent]:
+        """Every consent the guardian gave (withdrawn and outdated ones too), oldest first."""
+        with self.engine.connect() as conn:
+            return self._consents(conn, guardian_id)
+
+    def has_consent(self, guardian_id: str, purpose: str) -> bool:
+        """Whether the guardian's consent to ``purpose`` is current (the booking flow asks this for
+        ``share_with_provider`` before a booking is made)."""
+        with self.engine.connect() as conn:
+            return self._has_consent(conn, guardian_id, purpose)
+
+    @staticmethod
+    def _consents(conn: sa.Connection, guardian_id: str) -> list[Consent]:
+        rows = conn.execute(sa.select(consents).where(consents.c.guardian_id == guardian_id)
+                            .order_by(consents.c.given_at, consents.c.id))
+        return [Consent(r.id, r.guardian_id, r.purpose, r.text_version, _read(r.given_at),
+                        _read(r.withdrawn_at) if r.withdrawn_at is not None else None) for r in rows]
+
+    @staticmethod
+    def _has_consent(conn: sa.Connection, guardian_id: str, purpose: str) -> bool:
+        return conn.execute(sa.select(consents.c.id).where(
+            consents.c.guardian_id == guardian_id, consents.c.purpose == purpose,
+            consents.c.text_version == consent_version(purpose), consents.c.withdrawn_at.is_(None))
+            .limit(1)).first() is not None
+
+    def _require_consent(self, conn: sa.Connection, guardian_id: str, purpose: str, what: str) -> None:
+        if not self._has_consent(conn, guardian_id, purpose):
+            raise ConsentRequired(purpose, consent_version(purpose), what)
+
+    # -- children (the guardian's side) ----------------------------------------------------------
+
+    def register(self, guardian_id: str, *, given_name: str, family_name: str, birth_date: date | str,
+                 relation: str, emergency_contact_name: str, emergency_contact_phone: str,
+                 care_notes: str | None = None, now: datetime) -> Child:
+        """Register a child of the guardian. Every field is checked first (:class:`ChildError`
+        naming the field); then :class:`ConsentRequired` (409) without a current
+        ``child_registration`` consent, or without ``care_notes`` when notes are given; at most
+        :data:`MAX_CHILDREN_PER_GUARDIAN` children. Nothing is stored when refused."""
+        at = _utc(now)
+        values = self._checked({"given_name": given_name, "family_name": family_name, "birth_date": birth_date,
+                                "relation": relation, "emergency_contact_name": emergency_contact_name,
+                                "emergency_contact_phone": emergency_contact_phone, "care_notes": care_notes},
+                               at, partial=False)
+        child_id = uuid.uuid4().hex
+        with self.engine.begin() as conn:
+            self._account(conn, guardian_id)
+            self._require_consent(conn, guardian_id, CHILD_REGISTRATION, "registering a child")
+            if values["care_notes"] is not None:
+                self._require_consent(conn, guardian_id, CARE_NOTES, "storing care notes")
+            count = conn.execute(sa.select(sa.func.count()).select_from(children)
+                                 .where(children.c.guardian_id == guardian_id)).scalar_one()
+            if count >= MAX_CHILDREN_PER_GUARDIAN:
+                raise ChildError(f"a guardian can register at most {MAX_CHILDREN_PER_GUARDIAN} children", "child")
+            conn.execute(children.insert().values(
+                id=child_id, guardian_id=guardian_id, created_at=at, updated_at=at,
+                **self._stored(values)))
+            self._touch(conn, guardian_id, at)
+        log.info("child %s registered by guardian %s", child_id, guardian_id)
+        return self.get(guardian_id, child_id)
+
+    def update(self, guardian_id: str, child_id: str, changes: Mapping[str, Any], now: datetime) -> Child:
+        """Change some fields of the guardian's child (keys of :data:`FIELDS`; ``care_notes``
+        None or empty deletes the notes). Same checks and consents as :meth:`register`;
+        :class:`ChildNotFound` for a child that is not the guardian's."""
+        at = _utc(now)
+        if not isinstance(changes, Mapping) or not changes:
+            raise ChildError(f"give at least one field to change: {', '.join(FIELDS)}", "changes")
+        unknown = sorted(set(changes) - set(FIELDS))
+        if unknown:
+            raise ChildError(f"{', '.join(unknown)} cannot be changed: the fields are {', '.join(FIELDS)}",
+                             unknown[0])
+        values = self._checked(dict(changes), at, partial=True)
+        with self.engine.begin() as conn:
+            self._own_row(conn, guardian_id, child_id, lock=True)
+            self._require_consent(conn, guardian_id, CHILD_REGISTRATION, "changing a child's details")
+            if values.get("care_notes") is not None:
+                self._require_consent(conn, guardian_id, CARE_NOTES, "storing care notes")
+            conn.execute(children.update().where(children.c.id == child_id)
+                         .values(updated_at=at, **self._stored(values)))
+            self._touch(conn, guardian_id, at)
+        log.info("child %s changed by guardian %s", child_id, guardian_id)
+        return self.get(guardian_id, child_id)
+
+    def first_name(self, conn: sa.Connection | None, child_id: str) -> str | None:
+        """The child's first name (the only child data a message may carry), None when the
+        child is not (or no longer) registered; read on ``conn`` when given (a transaction that
+        writes the message: on SQLite a second connection would wait for its lock). Not a read
+        of the record: nothing is logged."""
+        query = sa.select(children.c.given_name).where(children.c.id == child_id)
+        if conn is not None:
+            return conn.execute(query).scalar()
+        with self.engine.connect() as own:
+            return own.execute(query).scalar()
+
+    def list_for_guardian(self, guardian_id: str) -> list[Child]:
+        """The guardian's children, youngest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(children).where(children.c.guardian_id == guardian_id)
+                                .order_by(children.c.birth_date.desc(), children.c.created_at, children.c.id))
+            return [self._child(r) for r in rows]
+
+    def get(self, guardian_id: str, child_id: str) -> Child:
+        """The guardian's child; :class:`ChildNotFound` for another's child, as for none."""
+        with self.engine.connect() as conn:
+            return self._child(self._own_row(conn, guardian_id, child_id))
+
+    def delete(self, guardian_id: str, child_id: str, now: datetime) -> int:
+        """Delete the guardian's child, cancelling its requested and accepted bookings first (their
+        places given back once); returns how many bookings were cancelled. :class:`FamilyBusy`
+        (409) while one of its bookings is in progress; :class:`ChildNotFound` for another's child."""
+        at = _utc(now)
+        with self.engine.connect() as conn:
+            self._own_row(conn, guardian_id, child_id)
+        for _ in range(DELETE_ATTEMPTS):
+            cancelled = self._cancel_live_bookings(guardian_id, [child_id], at)
+            with self.engine.begin() as conn:
+                self._own_row(conn, guardian_id, child_id, lock=True)
+                if self._live_bookings(conn, [child_id]):
+                    continue  # booked again meanwhile: cancel that one too
+                conn.execute(children.delete().where(children.c.id == child_id))
+                self._touch(conn, guardian_id, at)
+            log.info("child %s deleted by guardian %s (%d bookings cancelled)", child_id, guardian_id, cancelled)
+            return cancelled
+        raise FamilyBusy("the child kept being booked while it was being deleted: try again", "child")
+
+    # -- staff and admin reads -------------------------------------------------------------------
+
+    def read_for_booking(self, child_id: str, staff_user: User, booking: Booking | str, purpose: str,
+                         now: datetime) -> ChildForBooking:
+        """What provider staff see of a child for one booking (see :class:`ChildForBooking`).
+
+        Granted only when the user's grant allows ``children.read_for_booking`` at the booking's
+        provider, the booking (read afresh; ``booking`` may be a stale copy or just its id) is of
+        this child and live (requested, accepted, in progress), and the guardian's
+        ``share_with_provider`` consent is current. Otherwise :class:`ChildNotFound`, the same for
+        every reason. ``purpose``: one of :func:`access_purposes` for provider staff (else
+        :class:`ChildError`). Every call is logged (granted or denied) with the read.
+        """
+        at = _utc(now)
+        self._check_purpose(purpose, PROVIDER_STAFF)
+        booking_id = booking if isinstance(booking, str) else booking.id
+        role, facility_id = _acting_as(staff_user, PROVIDER_STAFF)
+        with self.engine.begin() as conn:
+            b = conn.execute(sa.select(bookings.c.facility_id, bookings.c.child_id, bookings.c.status,
+                                       bookings.c.window_start).where(bookings.c.id == booking_id)).first()
+            row = conn.execute(sa.select(children).where(children.c.id == child_id)).first()
+            granted = (b is not None and row is not None and b.child_id == child_id
+                       and b.status in BOOKING.holding_states()
+                       and self.roles.allows(staff_user, "children.read_for_booking", facility_id=b.facility_id)
+                       and self._has_consent(conn, row.guardian_id, SHARE_WITH_PROVIDER))
+            if granted:
+                assert b is not None and row is not None
+                on = _read(b.window_start).astimezone(SEOUL).date()
+                seen = ChildForBooking(child_id, booking_id, row.given_name, age_in_months(row.birth_date, on),
+                                       self._open(row.care_notes), row.emergency_contact_name,
+                                       row.emergency_contact_phone)
+                self._log(conn, staff_user.id, role, facility_id, child_id, booking_id, purpose, GRANTED, at)
+                return seen
+        with self.engine.begin() as conn:
+            self._log(conn, staff_user.id, role, facility_id, child_id, booking_id, purpose, DENIED, at)
+        log.info("staff %s denied child %s for booking %s", staff_user.id, child_id, booking_id)
+        raise ChildNotFound(f"no child {child_id} in a current booking {booking_id} of your provider", "child_id")
+
+    def read_as_admin(self, child_id: str, admin_user: User, purpose: str, now: datetime) -> Child:
+        """A child's whole record for an administrator (``purpose``: one of
+        :func:`access_purposes` for admins), logged; :class:`ChildNotFound` (logged as denied)
+        when the user is no admin or there is no such child."""
+        at = _utc(now)
+        self._check_purpose(purpose, ADMIN)
+        role, facility_id = _acting_as(admin_user, ADMIN)
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(children).where(children.c.id == child_id)).first()
+            if role == ADMIN and row is not None:
+                self._log(conn, admin_user.id, ADMIN, None, child_id, None, purpose, GRANTED, at)
+                return self._child(row)
+        with self.engine.begin() as conn:
+            self._log(conn, admin_user.id, role, facility_id, child_id, None, purpose, DENIED, at)
+        raise ChildNotFound(f"no child {child_id}", "child_id")
+
+    def access_log(self, child_id: str) -> list[dict[str, Any]]:
+        """Every read of the child's record, oldest first (``at`` ISO 8601 UTC)."""
+        with self.engine.connect() as conn:
+            return self._access_entries(conn, [child_id])
+
+    @staticmethod
+    def _check_purpose(purpose: str, role: str) -> None:
+        allowed = [name for name, spec in access_purposes().items() if role in spec["roles"]]
+        if purpose not in allowed:
+            raise ChildError(f"purpose must be one of {', '.join(allowed)} for {role}, not {purpose!r}", "purpose")
+
+    @staticmethod
+    def _log(conn: sa.Connection, actor_id: str, role: str, facility_id: str | None, child_id: str,
+             booking_id: str | None, purpose: str, outcome: str, at: datetime) -> None:
+        conn.execute(child_access_log.insert().values(
+            actor_id=actor_id, actor_role=role, facility_id=facility_id, child_id=child_id, booking_id=booking_id,
+            purpose=purpose, outcome=outcome, at=at))
+
+    @staticmethod
+    def _access_entries(conn: sa.Connection, child_ids: Iterable[str]) -> list[dict[str, Any]]:
+        ids = list(child_ids)
+        if not ids:
+            return []
+        cal = child_access_log
+        rows = conn.execute(sa.select(cal).where(cal.c.child_id.in_(ids)).order_by(cal.c.at, cal.c.id))
+        return [{"child_id": r.child_id, "actor_id": r.actor_id, "actor_role": r.actor_role,
+                 "facility_id": r.facility_id, "booking_id": r.booking_id, "purpose": r.purpose,
+                 "outcome": r.outcome, "at": _iso(r.at)} for r in rows]
+
+    # -- export ----------------------------------------------------------------------------------
+
+    def export_family(self, guardian_id: str, now: datetime) -> dict[str, Any]:
+        """Everything held about the family, JSON-able: ``account`` (e-mail, created, roles),
+        ``activity`` (last use), ``children`` (care notes opened), ``consents``, ``bookings`` of
+        the children with their ``events``, ``access_log`` (every staff or admin read of the
+        children), then each registered :class:`FamilyPart` under its name. Read in one snapshot.
+        :class:`FamilyNotFound` for an unknown account."""
+        at = _utc(now)
+        with self._snapshot() as conn:
+            account = self._account(conn, guardian_id)
+            family = self._family(conn, guardian_id)
+            roles = conn.execute(sa.select(user_roles.c.role, user_roles.c.facility_id)
+                                 .where(user_roles.c.user_id == guardian_id).order_by(user_roles.c.role)).all()
+            last = conn.execute(sa.select(guardian_activity.c.last_active_at)
+                                .where(guardian_activity.c.guardian_id == guardian_id)).scalar()
+            kids = conn.execute(sa.select(children).where(children.c.guardian_id == guardian_id)
+                                .order_by(children.c.created_at, children.c.id)).all()
+            booked = conn.execute(sa.select(bookings).where(bookings.c.id.in_(family.booking_ids))
+                                  .order_by(bookings.c.window_start, bookings.c.id)).all() if family.booking_ids else []
+            events: dict[str, list[dict[str, Any]]] = {}
+            if family.booking_ids:
+                ev = booking_events
+                for e in conn.execute(sa.select(ev).where(ev.c.booking_id.in_(family.booking_ids))
+                                      .order_by(ev.c.id)):
+                    events.setdefault(e.booking_id, []).append({
+                        "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
+                        "actor_role": e.actor_role, "actor_id": e.actor_id, "reason": e.reason, "at": _iso(e.at)})
+            out: dict[str, Any] = {
+                "format": EXPORT_FORMAT, "exported_at": at.isoformat(), "guardian_id": guardian_id,
+                "account": {"id": account.id, "email": account.email, "created_at": _iso(account.created_at),
+                            "updated_at": _iso(account.updated_at),
+                            "roles": [{"role": r.role, "facility_id": r.facility_id} for r in roles]},
+                "activity": {"last_active_at": _iso(last)},
+                "children": [self._child(r).as_dict() for r in kids],
+                "consents": [c.as_dict() for c in self._consents(conn, guardian_id)],
+                "bookings": [{"id": b.id, "child_id": b.child_id, "facility_id": b.facility_id,
+                              "programme": b.programme, "window_start": _iso(b.window_start),
+                              "window_end": _iso(b.window_end), "status": b.status, "version": b.version,
+                              "created_at": _iso(b.created_at), "updated_at": _iso(b.updated_at),
+                              "events": events.get(b.id, [])} for b in booked],
+                "access_log": self._access_entries(conn, family.child_ids),
+            }
+            for part in family_parts():
+                out[part.name] = part.export(conn, family)
+        log.info("guardian %s exported the family's data", guardian_id)
+        return out
+
+    def _snapshot(self) -> Any:
+        """A connection whose reads all see one moment (PostgreSQL: REPEATABLE READ; SQLite: the
+        read transaction of one connection)."""
+        if self.engine.dialect.name == "postgresql":
+            return self.engine.connect().execution_options(isolation_level="REPEATABLE READ")
+        return self.engine.connect()
+
+    # -- deletion --------------------------------------------------------------------------------
+
+    def delete_family(self, guardian_id: str, now: datetime) -> dict[str, int]:
+        """Delete everything personal held about the family; returns counts (``bookings_cancelled``,
+        ``children``, ``consents``, ``accounts``, ``outbox_scrubbed`` and one per registered part).
+
+        1. The children's requested and accepted bookings are cancelled through
+           :meth:`BookingStore.transition` (action ``cancel``, actor the guardian), so each
+           booking's place is given back exactly once and the provider is told (outbox). A booking
+           in progress (care under way) stops the deletion: :class:`FamilyBusy` (409).
+        2. In one transaction: every registered :class:`FamilyPart` erases its rows; the
+           ``first_name`` is removed from the outbox messages of the family's bookings; the
+           children (with their care notes), the consents, the last-use row, the reset links, the
+           roles and the account row (e-mail, password hash) are deleted. A person who also holds
+           another role (provider staff, admin) keeps the account without the guardian role.
+
+        What remains, holding no personal data once those rows are gone: the ``bookings`` rows
+        (provider, programme, window, state and the child's id, which no longer leads to anyone)
+        and their ``booking_events`` (append-only: the providers' record of places and of care
+        given, with the guardian's id as actor); the ``child_access_log`` (append-only: who read
+        which child id when and why, the ids only, kept as the proof that reads were lawful).
+        Deleting a family that is gone already does nothing (all counts 0).
+        """
+        at = _utc(now)
+        cancelled = 0
+        for _ in range(DELETE_ATTEMPTS):
+            with self.engine.connect() as conn:
+                child_ids = list(conn.execute(sa.select(children.c.id)
+                                              .where(children.c.guardian_id == guardian_id)).scalars())
+            cancelled += self._cancel_live_bookings(guardian_id, child_ids, at)
+            with self.engine.begin() as conn:
+                locked = list(conn.execute(sa.select(children.c.id).where(children.c.guardian_id == guardian_id)
+                                           .with_for_update()).scalars())
+                if set(locked) != set(child_ids) or self._live_bookings(conn, locked):
+                    continue  # a child or a booking was added meanwhile: cancel again
+                counts = self._erase(conn, self._family(conn, guardian_id), at)
+            counts["bookings_cancelled"] = cancelled
+            log.info("guardian %s: the family's data was deleted (%d children, %d bookings cancelled)",
+                     guardian_id, counts["children"], cancelled)
+            return counts
+        raise FamilyBusy("the family's children kept being booked while the data was being deleted: try again",
+                         "guardian_id")
+
+    def _cancel_live_bookings(self, guardian_id: str, child_ids: list[str], at: datetime) -> int:
+        """Cancel the children's requested and accepted bookings (as the guardian); returns how
+        many this call cancelled. :class:`FamilyBusy` when one is in progress."""
+        if not child_ids:
+            return 0
+        with self.engine.connect() as conn:
+            live = self._live_bookings(conn, child_ids)
+        cancellable = BOOKING.sources("cancel")
+        busy = [b for b in live if b.status not in cancellable]
+        if busy:
+            raise FamilyBusy(f"booking {busy[0].id} is under way ({busy[0].status}) until "
+                             f"{_read(busy[0].window_end).isoformat()}: delete after it ends", "booking_id")
+        done = 0
+        for b in live:
+            try:
+                self.booking_store.transition(b.id, "cancel", GUARDIAN, guardian_id,
+                                              reason="the family's data was deleted", now=at)
+            except (InvalidTransition, BookingNotFound):
+                continue  # changed meanwhile: the check after this finds what it became
+            except TransitionError as exc:  # a state the lifecycle gained that cancel cannot leave
+                raise FamilyBusy(f"booking {b.id} cannot be cancelled now: {exc}", "booking_id") from None
+            done += 1
+        return done
+
+    @staticmethod
+    def _live_bookings(conn: sa.Connection, child_ids: list[str]) -> list[sa.Row[Any]]:
+        if not child_ids:
+            return []
+        return list(conn.execute(sa.select(bookings.c.id, bookings.c.status, bookings.c.window_end).where(
+            bookings.c.child_id.in_(child_ids), bookings.c.status.in_(sorted(BOOKING.holding_states())))
+            .order_by(bookings.c.window_start, bookings.c.id)))
+
+    def _erase(self, conn: sa.Connection, family: Family, at: datetime) -> dict[str, int]:
+        gid = family.guardian_id
+        counts = {part.name: int(part.erase(conn, family, at)) for part in reversed(family_parts())}
+        counts["outbox_scrubbed"] = self._scrub_outbox(conn, family.booking_ids)
+        counts["children"] = conn.execute(children.delete().where(children.c.guardian_id == gid)).rowcount
+        counts["consents"] = conn.execute(consents.delete().where(consents.c.guardian_id == gid)).rowcount
+        conn.execute(guardian_activity.delete().where(guardian_activity.c.guardian_id == gid))
+        other_roles = conn.execute(sa.select(user_roles.c.role).where(
+            user_roles.c.user_id == gid, user_roles.c.role != GUARDIAN)).first()
+        if other_roles is None:
+            _cascade_on_sqlite(conn, gid)
+            conn.execute(password_resets.delete().where(password_resets.c.user_id == gid))
+            conn.execute(user_roles.delete().where(user_roles.c.user_id == gid))
+            counts["accounts"] = conn.execute(users.delete().where(users.c.id == gid)).rowcount
+        else:
+            conn.execute(user_roles.delete().where(user_roles.c.user_id == gid, user_roles.c.role == GUARDIAN))
+            counts["accounts"] = 0
+        return counts
+
+    @staticmethod
+    def _scrub_outbox(conn: sa.Connection, booking_ids: tuple[str, ...]) -> int:
+        """Remove ``first_name`` (the one child datum a message may carry) from the outbox rows of
+        the bookings; returns how many rows changed."""
+        if not booking_ids:
+            return 0
+        wanted = set(booking_ids)
+        changed = 0
+        rows = conn.execute(sa.select(outbox.c.id, outbox.c.payload).where(outbox.c.topic.like("booking.%")))
+        for row in rows.all():
+            payload = row.payload if isinstance(row.payload, dict) else {}
+            if payload.get("booking_id") in wanted and "first_name" in payload:
+                kept = {k: v for k, v in payload.items() if k != "first_name"}
+                conn.execute(outbox.update().where(outbox.c.id == row.id).values(payload=kept))
+                changed += 1
+        return changed
+
+    # -- retention -------------------------------------------------------------------------------
+
+    def last_use(self) -> dict[str, datetime]:
+        """Each family's last use (guardian id -> UTC time): the latest of the account's creation
+        and change, :meth:`record_use`, its children's and consents' changes, and its children's
+        bookings (window end and last change)."""
+        found: dict[str, datetime] = {}
+        families: set[str] = set()
+
+        def seen(rows: Iterable[sa.Row[Any]]) -> None:
+            for row in rows:
+                gid, times = row[0], row[1:]
+                families.add(gid)
+                t: datetime | None
+                for t in times:
+                    if t is not None and (gid not in found or _read(t) > found[gid]):
+                        found[gid] = _read(t)
+
+        c, con, b = children, consents, bookings
+        with self._snapshot() as conn:
+            seen(conn.execute(sa.select(users.c.id, users.c.created_at, users.c.updated_at)
+                              .join(user_roles, user_roles.c.user_id == users.c.id)
+                              .where(user_roles.c.role == GUARDIAN)))
+            guardians = set(families)  # guardian_activity alone does not make a family (staff signing in)
+            seen(conn.execute(sa.select(guardian_activity.c.guardian_id, guardian_activity.c.last_active_at)))
+            seen(conn.execute(sa.select(c.c.guardian_id, sa.func.max(c.c.updated_at)).group_by(c.c.guardian_id)))
+            seen(conn.execute(sa.select(con.c.guardian_id, sa.func.max(con.c.given_at),
+                                        sa.func.max(con.c.withdrawn_at)).group_by(con.c.guardian_id)))
+            seen(conn.execute(sa.select(c.c.guardian_id, sa.func.max(b.c.window_end), sa.func.max(b.c.updated_at))
+                              .join(b, b.c.child_id == c.c.id).group_by(c.c.guardian_id)))
+            guardians |= set(conn.execute(sa.select(c.c.guardian_id).distinct()).scalars())
+            guardians |= set(conn.execute(sa.select(con.c.guardian_id).distinct()).scalars())
+        return {gid: t for gid, t in found.items() if gid in guardians}
+
+    def purge_inactive(self, now: datetime, retention_days: int) -> dict[str, int]:
+        """Delete (:meth:`delete_family`) the data of every family whose last use
+        (:meth:`last_use`) is more than ``retention_days`` days before ``now``. A family with a
+        booking not yet ended is never purged (its window's end is a use in the future); one
+        whose care is under way is skipped (``busy``). Returns ``families`` purged, ``kept``,
+        ``busy``, and the sums of the deletions' counts. The scheduler's daily job."""
+        at = _utc(now)
+        if isinstance(retention_days, bool) or not isinstance(retention_days, int) or retention_days < 1:
+            raise ChildError(f"retention_days must be a whole number of days, at least 1, not {retention_days!r}",
+                             "retention_days")
+        cutoff = at - timedelta(days=retention_days)
+        uses = self.last_use()
+        totals: dict[str, int] = {"families": 0, "kept": 0, "busy": 0}
+        for gid, last in sorted(uses.items()):
+            if last >= cutoff:
+                totals["kept"] += 1
+                continue
+            try:
+                counts = self.delete_family(gid, at)
+            except FamilyBusy:
+                totals["busy"] += 1
+                continue
+            totals["families"] += 1
+            for name, n in counts.items():
+                totals[name] = totals.get(name, 0) + n
+        log.info("retention purge: %d families purged, %d kept, %d busy", totals["families"], totals["kept"],
+                 totals["busy"])
+        return totals
+
+    # -- key rotation ----------------------------------------------------------------------------
+
+    def rotate_care_notes(self, batch_size: int = ROTATE_BATCH) -> int:
+        """Re-seal with the first key every stored care note that the first key does not open;
+        returns how many. After it, keys after the first may be dropped from ``CARE_NOTES_KEYS``.
+        A note changed meanwhile is left as the change wrote it (sealed with the first key)."""
+        rotated = 0
+        after = ""
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(sa.select(children.c.id, children.c.care_notes).where(
+                    children.c.care_notes.is_not(None), children.c.id > after).order_by(children.c.id)
+                    .limit(batch_size)).all()
+            if not rows:
+                return rotated
+            with self.engine.begin() as conn:
+                for row in rows:
+                    if self.sealer.sealed_with_first(row.care_notes):
+                        continue
+                    rotated += conn.execute(children.update().where(
+                        children.c.id == row.id, children.c.care_notes == row.care_notes)
+                        .values(care_notes=self.sealer.rotate(row.care_notes))).rowcount
+            after = rows[-1].id
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _checked(self, raw: dict[str, Any], at: datetime, *, partial: bool) -> dict[str, Any]:
+        """The fields of ``raw`` checked and cleaned (all of :data:`FIELDS` unless ``partial``)."""
+        checks: dict[str, Callable[[Any], Any]] = {
+            "given_name": lambda v: check_name(v, "given_name"),
+            "family_name": lambda v: check_name(v, "family_name"),
+            "birth_date": lambda v: check_birth_date(v, at.astimezone(SEOUL).date()),
+            "relation": check_relation,
+            "emergency_contact_name": lambda v: check_name(v, "emergency_contact_name"),
+            "emergency_contact_phone": normalise_phone,
+            "care_notes": check_care_notes,
+        }
+        return {name: checks[name](raw[name]) for name in FIELDS if not partial or name in raw}
+
+    def _stored(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Checked values as stored: care notes sealed."""
+        out = dict(values)
+        if "care_notes" in out and out["care_notes"] is not None:
+            out["care_notes"] = self.sealer.seal(out["care_notes"])
+        return out
+
+    def _open(self, token: str | None) -> str | None:
+        return None if token is None else self.sealer.open(token)
+
+    def _child(self, row: sa.Row[Any]) -> Child:
+        return Child(row.id, row.guardian_id, row.given_name, row.family_name, row.birth_date, row.relation,
+                     row.emergency_contact_name, row.emergency_contact_phone, self._open(row.care_notes),
+                     _read(row.created_at), _read(row.updated_at))
+
+    @staticmethod
+    def _own_row(conn: sa.Connection, guardian_id: str, child_id: str, lock: bool = False) -> sa.Row[Any]:
+        query = sa.select(children).where(children.c.id == child_id, children.c.guardian_id == guardian_id)
+        row = conn.execute(query.with_for_update() if lock else query).first()
+        if row is None:
+            raise ChildNotFound(f"no child {child_id} among your children", "child_id")
+        return row
+
+    @staticmethod
+    def _account(conn: sa.Connection, guardian_id: str) -> sa.Row[Any]:
+        row = conn.execute(sa.select(users).where(users.c.id == guardian_id)).first()
+        if row is None:
+            raise FamilyNotFound(f"no account {guardian_id}", "guardian_id")
+        return row
+
+    @staticmethod
+    def _family(conn: sa.Connection, guardian_id: str) -> Family:
+        child_ids = tuple(conn.execute(sa.select(children.c.id).where(children.c.guardian_id == guardian_id)
+                                       .order_by(children.c.id)).scalars())
+        # Its children's bookings, and those made for the guardian (a child deleted since among them).
+        booking_ids = tuple(conn.execute(sa.select(bookings.c.id).where(sa.or_(
+            bookings.c.child_id.in_(child_ids), bookings.c.guardian_id == guardian_id)).order_by(bookings.c.id))
+            .scalars())
+        return Family(guardian_id, child_ids, booking_ids)

@@ -1,0 +1,818 @@
+"""Emergency care requests matched by offers to providers (issue 15).
+
+A guardian sends a request (child, programme, window, the place: home or work). The engine ranks
+the providers with the search's own core (:func:`app.search.ranking.rank`: the programme's
+eligibility, opening for the whole window, a fresh report of a free place, distance) and keeps
+that list on the request. Offers go out one at a time (``sequential``) or to the top N at once
+(``top_n``: N offers stay open; a decline or a lapse passes the turn to the next provider), each
+with a response deadline (``respond_by``). The first acceptance wins, exactly once; the other
+open offers are withdrawn. When the list runs out or the request's total deadline
+(``match_by``) passes, the request is ``unmatched``: it is queued for people (:meth:`unmatched`)
+and counted as unmet demand (:meth:`unmet_demand`).
+
+One outcome on several servers: every change of a request or of its offers happens in one
+transaction that first locks the request row (``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite
+every transaction of :func:`app.db.engine.make_engine` starts with ``BEGIN IMMEDIATE``), checks
+the transition with :data:`app.care.states.CARE_REQUEST` / :data:`~app.care.states.OFFER`
+(``Lifecycle.fire``) and updates ``… WHERE id = :id AND status = <source>``; the partial unique
+index ``offers_one_accepted`` refuses a second accepted offer even from code that skipped all
+that. Each change writes its event (who, when, why) and, for what a person must be told, its
+outbox message (``care_contract.md``) in the same transaction.
+
+Deadlines are columns, fired by :meth:`MatchingEngine.fire_due` (the scheduler's tick,
+:mod:`app.care.scheduler`): a restart fires whatever fell due meanwhile on its first tick, and an
+accept or decline that arrives after ``respond_by`` finds the offer lapsed even if no tick ran.
+Times are aware and stored in UTC; the server's ``TZ`` never counts. The place (lon, lat) is
+personal data: it is never logged, nor put in a message.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.db.engine import outbox
+from app.db.request_tables import (
+    OFFER_MODES,
+    PLACE_KINDS,
+    care_request_events,
+    care_requests,
+    offer_events,
+    offers,
+)
+from app.domain import DomainError
+from app.search.index import FacilityIndex, Hit
+from app.search.model import PROGRAMMES, programme_rules, sigun_code
+from app.search.ranking import RankingError, home_sigungu_code, rank
+
+from .children import Family, FamilyPart, register_family_part
+from .rules import BookingRule, BookingRuleError, age_in_months, booking_rules, check_family
+from .states import CARE_REQUEST, GUARDIAN, OFFER, PROVIDER_STAFF, SYSTEM, InvalidTransition
+from .windows import WindowError, check_window
+
+log = logging.getLogger(__name__)
+
+REQUEST_MAX_WINDOW = timedelta(days=7)
+"""The longest window a request may have: the search ranks windows of at most 7 days
+(``app.api.params.MAX_WINDOW``), and an emergency is for the coming days."""
+
+DUE_BATCH = 200  # deadlines fired per query in fire_due
+NOBODY = "no provider can take the child for this window (eligible, open for all of it, a place free)"
+EVERYONE_ASKED = "every ranked provider declined or did not answer"
+DEADLINE = "no provider accepted before the request's deadline"
+
+
+class MatchingError(DomainError):
+    """A request that cannot be made or an argument the engine refuses; ``field`` names it."""
+
+    http_status = 400
+
+
+class RequestNotFound(MatchingError):
+    code = "not_found"
+    http_status = 404
+
+
+class OfferNotFound(MatchingError):
+    code = "not_found"
+    http_status = 404
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """How offers go out (the settings ``CARE_OFFER_MODE``, ``CARE_OFFER_BATCH``,
+    ``CARE_OFFER_RESPONSE_MINUTES``, ``CARE_REQUEST_MATCH_MINUTES``,
+    ``CARE_MATCH_MAX_PROVIDERS``; see ``app/config.py``)."""
+
+    mode: str = "sequential"  # "sequential" or "top_n"
+    batch: int = 3  # open offers at a time in top_n
+    response_minutes: int = 10  # each offer's deadline after it is sent
+    match_minutes: int = 60  # the request's total deadline after it is made
+    max_providers: int = 10  # how many ranked providers may get an offer
+
+    def __post_init__(self) -> None:
+        if self.mode not in OFFER_MODES:
+            raise MatchingError(f"CARE_OFFER_MODE must be one of {', '.join(OFFER_MODES)}, not {self.mode!r}",
+                                "CARE_OFFER_MODE")
+        for name, value in (("CARE_OFFER_BATCH", self.batch),
+                            ("CARE_OFFER_RESPONSE_MINUTES", self.response_minutes),
+                            ("CARE_REQUEST_MATCH_MINUTES", self.match_minutes),
+                            ("CARE_MATCH_MAX_PROVIDERS", self.max_providers)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise MatchingError(f"{name} must be a whole number of at least 1, not {value!r}", name)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> MatchSettings:
+        """The settings from a Flask config (or any mapping holding those keys)."""
+        return cls(mode=config["CARE_OFFER_MODE"], batch=config["CARE_OFFER_BATCH"],
+                   response_minutes=config["CARE_OFFER_RESPONSE_MINUTES"],
+                   match_minutes=config["CARE_REQUEST_MATCH_MINUTES"],
+                   max_providers=config["CARE_MATCH_MAX_PROVIDERS"])
+
+
+@dataclass(frozen=True)
+class CareRequest:
+    """One emergency care request; times aware UTC; ``candidates`` the ranked provider ids."""
+
+    id: str
+    guardian_id: str
+    child_id: str
+    programme: str
+    start: datetime
+    end: datetime
+    place_kind: str  # "home" or "work"
+    lon: float | None = field(repr=False)  # personal data: kept out of repr (and so out of logs);
+    lat: float | None = field(repr=False)  # None once the family's data was deleted
+    sigungu_code: str | None  # the 시군구 of the place; None when it lies in none
+    status: str
+    version: int
+    match_by: datetime
+    offer_mode: str
+    offer_batch: int
+    response_minutes: int
+    candidates: tuple[str, ...]
+    offered_count: int
+    unmatched_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def fhir_status(self) -> str:
+        return CARE_REQUEST.fhir_status(self.status)
+
+    @property
+    def sigun_code(self) -> str | None:
+        """The 시군 of the place (41117 영통구 -> 41110 수원시)."""
+        return sigun_code(self.sigungu_code) if self.sigungu_code else None
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One offer of a request to one provider (``rank`` 1 = best); times aware UTC."""
+
+    id: str
+    request_id: str
+    facility_id: str
+    rank: int
+    status: str
+    respond_by: datetime
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    responded_by: str | None
+
+    @property
+    def fhir_status(self) -> str:
+        return OFFER.fhir_status(self.status)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an accept or a decline did: the offer and its request after the change."""
+
+    offer: Offer
+    request: CareRequest
+
+
+@dataclass
+class TickResult:
+    """What one :meth:`MatchingEngine.fire_due` fired: offer ids expired, request ids unmatched."""
+
+    expired_offers: list[str] = field(default_factory=list)
+    unmatched_requests: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.expired_offers) + len(self.unmatched_requests)
+
+
+@dataclass(frozen=True)
+class UnmetDemand:
+    """Requests that found no provider: how many, by programme, 시군 of the place (None: in no
+    시군) and the local date the window starts on."""
+
+    programme: str
+    sigun_code: str | None
+    window_date: date
+    requests: int
+
+
+def request_rule(programme: str) -> BookingRule:
+    """The rule a request for ``programme`` is checked against: its booking rule when it can be
+    booked, else (방문형 긴급돌봄: carers are dispatched, nothing is booked) the programme's
+    eligibility with one-off windows of at most :data:`REQUEST_MAX_WINDOW`."""
+    if programme not in PROGRAMMES:
+        raise MatchingError(f"unknown programme {programme!r}; programmes: {', '.join(PROGRAMMES)}", "programme")
+    rules = booking_rules()
+    if programme in rules:
+        return rules[programme]
+    return BookingRule(programme=programme, booking="provider_confirms", patterns=frozenset({"one_off"}),
+                       max_consecutive_days=REQUEST_MAX_WINDOW.days, max_range_days=None,
+                       same_day_booking_until=None, fee_krw_per_hour=None, billing_unit_minutes=None,
+                       eligibility=programme_rules()[programme])
+
+
+def rank_providers(index: FacilityIndex, programme: str, age_months: int, start: datetime, end: datetime,
+                   point: tuple[float, float], now: datetime, limit: int, home_sigungu: str | None = None,
+                   work: tuple[float, float] | None = None, mode: str = "home") -> list[Hit]:
+    """The providers a request may be offered to, best first: the search's ranking
+    (:func:`app.search.ranking.rank`) with a fresh free place required. ``point`` is (lon, lat)
+    in degrees; ``home_sigungu`` the 시군구 of the family's home (None: that of ``point``);
+    ``work`` and ``mode`` (``home``, ``either``, ``commute``) as the search's."""
+    try:
+        return rank(index, programme, age_months, start, end, point, now, limit, home_sigungu=home_sigungu,
+                    work=work, mode=mode, available_only=True)
+    except RankingError as exc:
+        raise MatchingError(str(exc), "mode" if "mode" in str(exc) else None) from exc
+
+
+def _utc(value: datetime, name: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise MatchingError(f"{name} must carry a time zone (an offset or Z)", name)
+    return value.astimezone(UTC)
+
+
+def _read(value: datetime) -> datetime:
+    """A stored time as aware UTC (SQLite gives it back naive, in UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _request(row: Any) -> CareRequest:
+    return CareRequest(
+        row.id, row.guardian_id, row.child_id, row.programme, _read(row.window_start), _read(row.window_end),
+        row.place_kind, row.lon, row.lat, row.sigungu_code, row.status, row.version, _read(row.match_by),
+        row.offer_mode, row.offer_batch, row.response_minutes, tuple(row.candidates), row.offered_count,
+        _read(row.unmatched_at) if row.unmatched_at is not None else None, _read(row.created_at),
+        _read(row.updated_at))
+
+
+def _offer(row: Any) -> Offer:
+    return Offer(row.id, row.request_id, row.facility_id, row.rank, row.status, _read(row.respond_by),
+                 row.version, _read(row.created_at), _read(row.updated_at), row.responded_by)
+
+
+class MatchingEngine:
+    """Care requests and offers on one engine (SQLite or PostgreSQL, from
+    :func:`app.db.engine.make_engine`); the store and the matching rules in one.
+
+    ``index``: returns the current search index (the registry store swaps it on reload); None
+    for an engine that only fires deadlines and reads (the scheduler's);
+    ``first_name``: the child's first name from (the transaction's connection, its id) — the
+    only child data a message may
+    carry), or None to leave it out of messages.
+    """
+
+    def __init__(self, engine: sa.Engine, index: Callable[[], FacilityIndex] | None,
+                 settings: MatchSettings | None = None,
+                 first_name: Callable[[sa.Connection, str], str | None] | None = None) -> None:
+        self.engine = engine
+        self.index = index
+        self.settings = settings or MatchSettings()
+        self.first_name = first_name
+
+    def _index(self) -> FacilityIndex:
+        if self.index is None:
+            raise RuntimeError("this MatchingEngine has no search index: it cannot rank providers or read "
+                               "the registry's time zone")
+        return self.index()
+
+    # -- making a request ---------------------------------------------------------------------
+
+    def create(self, guardian_id: str, child_id: str, programme: str, start: datetime, end: datetime,
+               place_kind: str, point: tuple[float, float], birth_date: date, now: datetime,
+               home_sigungu: str | None = None, work: tuple[float, float] | None = None,
+               mode: str = "home") -> CareRequest:
+        """Make a request and send its first offers (or mark it unmatched at once when no
+        provider can take the child), in one transaction.
+
+        ``start``/``end``: the window (aware, or naive wall-clock times in the registry's zone);
+        ``point``: (lon, lat) in degrees where care is needed, the home or the workplace
+        (``place_kind``); ``birth_date``: the child's, for the age on the window's first local
+        date; ``home_sigungu``: the 시군구 code of the family's home, required when the place is
+        work (the residence rules read it), taken from the point when it is home; ``work`` and
+        ``mode``: rank by the nearer of home and work (``either``) or by the detour of the
+        commute (``commute``), as the search does, with ``point`` the home (used for ranking
+        only: the work place is not stored).
+
+        Raises :class:`MatchingError` (an unknown programme or place kind, a point outside the
+        registry's area, a work place for a programme whose carers come to the home, a missing
+        ``home_sigungu``), :class:`app.care.windows.WindowError` (a window the programme's rules
+        refuse, or longer than :data:`REQUEST_MAX_WINDOW`) and
+        :class:`app.care.rules.NotEligible` (the child's age or the home outside the programme).
+        """
+        at = _utc(now, "now")
+        if place_kind not in PLACE_KINDS:
+            raise MatchingError(f"place_kind must be one of {', '.join(PLACE_KINDS)}, not {place_kind!r}",
+                                "place_kind")
+        rule = request_rule(programme)
+        if rule.eligibility.where == "home" and place_kind != "home":
+            raise MatchingError(f"{programme} sends a carer to the family's home: the place must be home",
+                                "place_kind")
+        index = self._index()
+        lon, lat = (float(v) for v in point)
+        if not (math.isfinite(lon) and math.isfinite(lat) and index.locale.contains(lon, lat)):
+            raise MatchingError(f"the place must be a (lon, lat) point in degrees within {index.locale.area_name}",
+                                "point")
+        tz = index.locale.tz
+        window = check_window(rule, start, end, tz, now=at)
+        if window.elapsed > REQUEST_MAX_WINDOW:
+            raise WindowError(f"a care request's window may be at most {REQUEST_MAX_WINDOW.days} days long", "end")
+        try:
+            age_months = age_in_months(birth_date, window.start.date())
+        except BookingRuleError as exc:
+            raise MatchingError(str(exc), "birth_date") from exc
+        place_sigungu = home_sigungu_code(lon, lat)
+        if place_kind == "home":
+            home_sigungu = place_sigungu
+        elif home_sigungu is None:
+            raise MatchingError("home_sigungu is required when the place is work: the programme's residence "
+                                "rules read where the family lives", "home_sigungu")
+        check_family(rule, age_months, home_sigungu)
+        if work is not None and not (place_kind == "home" and index.locale.contains(*work)):
+            raise MatchingError("work is a second (lon, lat) point within the registry's area, for ranking by "
+                                "commute, and needs the place to be home", "work")
+        hits = rank_providers(index, programme, age_months, window.start, window.end, (lon, lat), at,
+                              self.settings.max_providers, home_sigungu=home_sigungu, work=work, mode=mode)
+        s = self.settings
+        request_id = uuid.uuid4().hex
+        values = dict(
+            id=request_id, guardian_id=guardian_id, child_id=child_id, programme=programme,
+            window_start=window.start.astimezone(UTC), window_end=window.end.astimezone(UTC),
+            place_kind=place_kind, lon=lon, lat=lat, sigungu_code=place_sigungu or None,
+            status=CARE_REQUEST.initial, version=1, match_by=at + timedelta(minutes=s.match_minutes),
+            offer_mode=s.mode, offer_batch=s.batch if s.mode == "top_n" else 1,
+            response_minutes=s.response_minutes, candidates=[h.facility.id for h in hits],
+            unmatched_at=None, created_at=at, updated_at=at)
+        request = _request(SimpleNamespace(**values, offered_count=0))
+        first = request.candidates[:request.offer_batch]
+        with self.engine.begin() as conn:
+            # The first offers are counted in the row as it is written (no update of a new row).
+            conn.execute(care_requests.insert(), {**values, "offered_count": len(first)})
+            self._request_event(conn, request_id, "request", None, CARE_REQUEST.initial, GUARDIAN, guardian_id,
+                                None, at)
+            if not first:
+                return self._give_up(conn, request, at, NOBODY)
+            self._send(conn, request, first, at)
+        return replace(request, offered_count=len(first))
+
+    # -- provider answers ---------------------------------------------------------------------
+
+    def accept(self, offer_id: str, user_id: str, now: datetime, facility_id: str | None = None,
+               actor_role: str = PROVIDER_STAFF) -> Outcome:
+        """The provider takes the child: the offer is accepted and the request matched, once.
+
+        ``facility_id``: the provider the caller acts for (an offer of another is not found).
+        The first acceptance wins: a later one (this offer withdrawn because another provider
+        accepted, or the request ended) raises :class:`~app.care.states.InvalidTransition`
+        (409) naming the offer's current state; an answer after ``respond_by`` lapses the offer
+        (it is recorded as expired and the next offers go out) and raises it with ``expired``.
+        """
+        return self._answer(offer_id, "accept", user_id, now, facility_id, actor_role, None)
+
+    def decline(self, offer_id: str, user_id: str, now: datetime, reason: str | None = None,
+                facility_id: str | None = None, actor_role: str = PROVIDER_STAFF) -> Outcome:
+        """The provider cannot take the child: the offer is rejected and the next offers go out
+        (or the request is unmatched when none is left). Errors as :meth:`accept`."""
+        return self._answer(offer_id, "decline", user_id, now, facility_id, actor_role, reason)
+
+    def _answer(self, offer_id: str, action: str, user_id: str, now: datetime, facility_id: str | None,
+                actor_role: str, reason: str | None) -> Outcome:
+        at = _utc(now, "now")
+        lapsed_state: str | None = None
+        with self.engine.begin() as conn:
+            found = conn.execute(sa.select(offers.c.request_id, offers.c.facility_id)
+                                 .where(offers.c.id == offer_id)).first()
+            if found is None or (facility_id is not None and found.facility_id != facility_id):
+                raise OfferNotFound(f"no offer {offer_id} for this provider", "offer_id")
+            request = self._lock_request(conn, found.request_id)
+            offer = self._lock_offer(conn, offer_id)
+            if offer.status == OFFER.initial and at >= offer.respond_by:
+                # The deadline is the deadline, whether or not a tick has fired it yet.
+                OFFER.fire(offer.status, action, actor_role, reason, at=at)  # the role's check first
+                self._expire(conn, request, offer, at)
+                request = self._advance(conn, request, at)  # the expiry changed only the offer
+                lapsed_state = "expired"
+            else:
+                event = OFFER.fire(offer.status, action, actor_role, reason, at=at)
+                if action == "accept":
+                    CARE_REQUEST.fire(request.status, "match", SYSTEM, at=at)
+                offer = self._move_offer(conn, offer, event.action, event.to_state, actor_role, user_id,
+                                         event.reason, at, responded_by=user_id)
+                if action == "accept":
+                    request = self._match(conn, request, offer, at)
+                else:
+                    request = self._advance(conn, request, at)
+        if lapsed_state is not None:
+            raise InvalidTransition(OFFER.name, lapsed_state, action, ())
+        return Outcome(offer, request)
+
+    # -- the guardian or staff end a request ----------------------------------------------------
+
+    def cancel(self, request_id: str, actor_role: str, actor_id: str | None, now: datetime,
+               reason: str | None = None) -> CareRequest:
+        """Withdraw the request (the guardian; staff with a reason): open offers are withdrawn.
+        Raises the :mod:`app.care.states` errors (409 from a final state) and
+        :class:`RequestNotFound`."""
+        at = _utc(now, "now")
+        with self.engine.begin() as conn:
+            request = self._lock_request(conn, request_id)
+            event = CARE_REQUEST.fire(request.status, "cancel", actor_role, reason, at=at)
+            self._withdraw_open(conn, request, at, "the request was cancelled")
+            return self._move_request(conn, request, event.action, event.to_state, actor_role, actor_id,
+                                      event.reason, at)
+
+    # -- deadlines ------------------------------------------------------------------------------
+
+    def fire_due(self, now: datetime) -> TickResult:
+        """Fire every deadline at or before ``now``: offers past ``respond_by`` lapse (and the
+        next offers go out), requests past ``match_by`` become unmatched. The scheduler's tick;
+        safe when several servers call it at once (one outcome per deadline: what another
+        server fired meanwhile is skipped)."""
+        at = _utc(now, "now")
+        result = TickResult()
+        while True:
+            with self.engine.connect() as conn:
+                due = conn.execute(sa.select(offers.c.id, offers.c.request_id).where(
+                    offers.c.status == OFFER.initial, offers.c.respond_by <= at)
+                    .order_by(offers.c.respond_by, offers.c.id).limit(DUE_BATCH)).all()
+            for offer_id, request_id in due:
+                with self.engine.begin() as conn:
+                    request = self._lock_request(conn, request_id)
+                    offer = self._lock_offer(conn, offer_id)
+                    if offer.status != OFFER.initial or offer.respond_by > at:
+                        continue  # answered or fired by another server meanwhile
+                    self._expire(conn, request, offer, at)
+                    after = self._advance(conn, request, at)
+                result.expired_offers.append(offer_id)
+                if after.status == "unmatched" and request.status != "unmatched":
+                    result.unmatched_requests.append(request_id)
+            if len(due) < DUE_BATCH:
+                break
+        while True:
+            with self.engine.connect() as conn:
+                late = list(conn.execute(sa.select(care_requests.c.id).where(
+                    care_requests.c.status == CARE_REQUEST.initial, care_requests.c.match_by <= at)
+                    .order_by(care_requests.c.match_by, care_requests.c.id).limit(DUE_BATCH)).scalars())
+            for request_id in late:
+                with self.engine.begin() as conn:
+                    request = self._lock_request(conn, request_id)
+                    if request.status != CARE_REQUEST.initial or request.match_by > at:
+                        continue
+                    self._give_up(conn, request, at, DEADLINE)
+                result.unmatched_requests.append(request_id)
+            if len(late) < DUE_BATCH:
+                break
+        return result
+
+    tick = fire_due
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def get(self, request_id: str) -> CareRequest:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(care_requests).where(care_requests.c.id == request_id)).first()
+        if row is None:
+            raise RequestNotFound(f"no care request {request_id}", "request_id")
+        return _request(row)
+
+    def of_guardian(self, guardian_id: str, status: str | None = None, limit: int = 200) -> list[CareRequest]:
+        """The guardian's requests, newest first (at most ``limit``; ``status`` keeps one state)."""
+        query = sa.select(care_requests).where(care_requests.c.guardian_id == guardian_id)
+        if status is not None:
+            query = query.where(care_requests.c.status == status)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(care_requests.c.created_at.desc(), care_requests.c.id).limit(limit))
+            return [_request(r) for r in rows]
+
+    def offer(self, offer_id: str) -> Offer:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(offers).where(offers.c.id == offer_id)).first()
+        if row is None:
+            raise OfferNotFound(f"no offer {offer_id}", "offer_id")
+        return _offer(row)
+
+    def offers_of(self, request_id: str) -> list[Offer]:
+        """The request's offers in rank order."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(offers).where(offers.c.request_id == request_id).order_by(offers.c.rank))
+            return [_offer(r) for r in rows]
+
+    def open_offers(self, facility_id: str) -> list[Offer]:
+        """The provider's offers waiting for an answer, soonest deadline first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(offers).where(offers.c.facility_id == facility_id,
+                                                        offers.c.status == OFFER.initial)
+                                .order_by(offers.c.respond_by, offers.c.id))
+            return [_offer(r) for r in rows]
+
+    def events(self, request_id: str) -> list[dict[str, Any]]:
+        """The request's transitions, oldest first (``at`` ISO 8601 UTC)."""
+        ev = care_request_events
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(ev).where(ev.c.request_id == request_id).order_by(ev.c.id))
+            return [_event(r) for r in rows]
+
+    def offer_events(self, offer_id: str) -> list[dict[str, Any]]:
+        """The offer's transitions, oldest first."""
+        ev = offer_events
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(ev).where(ev.c.offer_id == offer_id).order_by(ev.c.id))
+            return [_event(r) for r in rows]
+
+    def unmatched(self, limit: int = 50, offset: int = 0) -> list[CareRequest]:
+        """Requests waiting for a person (``unmatched``), longest waiting first: the admin list
+        (the call-centre queue of a later issue reads the same)."""
+        if not 1 <= limit <= 500 or offset < 0:
+            raise MatchingError("limit must be 1 to 500 and offset 0 or more", "limit")
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(care_requests).where(care_requests.c.status == "unmatched")
+                                .order_by(care_requests.c.unmatched_at, care_requests.c.id)
+                                .limit(limit).offset(offset))
+            return [_request(r) for r in rows]
+
+    def unmet_demand(self, window_from: datetime, window_to: datetime,
+                     programme: str | None = None) -> list[UnmetDemand]:
+        """Requests matching gave up on (whatever became of them later), whose window starts in
+        ``[window_from, window_to)``: counts by programme, 시군 of the place and local start date
+        (the registry's zone), sorted by those."""
+        lo, hi = _utc(window_from, "window_from"), _utc(window_to, "window_to")
+        cr = care_requests
+        query = sa.select(cr.c.programme, cr.c.sigungu_code, cr.c.window_start).where(
+            cr.c.unmatched_at.is_not(None), cr.c.window_start >= lo, cr.c.window_start < hi)
+        if programme is not None:
+            query = query.where(cr.c.programme == programme)
+        tz = self._index().locale.tz
+        counts: Counter[tuple[str, str | None, date]] = Counter()
+        with self.engine.connect() as conn:
+            for prog, sigungu, start in conn.execute(query):
+                counts[prog, sigun_code(sigungu) if sigungu else None, _read(start).astimezone(tz).date()] += 1
+        return [UnmetDemand(p, s, d, n)
+                for (p, s, d), n in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2]))]
+
+    def unmet_demand_count(self, window_from: datetime, window_to: datetime, programme: str | None = None) -> int:
+        """How many requests :meth:`unmet_demand` counts."""
+        return sum(d.requests for d in self.unmet_demand(window_from, window_to, programme))
+
+    # -- inside a transaction ------------------------------------------------------------------
+
+    def _lock_request(self, conn: sa.Connection, request_id: str) -> CareRequest:
+        row = conn.execute(sa.select(care_requests).where(care_requests.c.id == request_id)
+                           .with_for_update()).first()
+        if row is None:
+            raise RequestNotFound(f"no care request {request_id}", "request_id")
+        return _request(row)
+
+    @staticmethod
+    def _lock_offer(conn: sa.Connection, offer_id: str) -> Offer:
+        row = conn.execute(sa.select(offers).where(offers.c.id == offer_id).with_for_update()).first()
+        if row is None:
+            raise OfferNotFound(f"no offer {offer_id}", "offer_id")
+        return _offer(row)
+
+    def _advance(self, conn: sa.Connection, request: CareRequest, at: datetime) -> CareRequest:
+        """Keep the request's offers going: open offers up to its batch (1 in sequential mode)
+        from the next ranked providers; unmatched when none is open and none is left, or when
+        its total deadline has passed."""
+        if request.status != CARE_REQUEST.initial:
+            return request
+        if at >= request.match_by:
+            return self._give_up(conn, request, at, DEADLINE)
+        open_now = conn.execute(sa.select(sa.func.count()).select_from(offers).where(
+            offers.c.request_id == request.id, offers.c.status == OFFER.initial)).scalar_one()
+        room = max(request.offer_batch - open_now, 0)
+        new = request.candidates[request.offered_count:request.offered_count + room]
+        if open_now == 0 and not new:
+            return self._give_up(conn, request, at, NOBODY if not request.candidates else EVERYONE_ASKED)
+        if not new:
+            return request
+        self._send(conn, request, new, at)
+        changed = conn.execute(_COUNT_SENT, {"b_id": request.id, "b_count": request.offered_count + len(new),
+                                             "b_at": at}).rowcount
+        if changed != 1:  # unreachable under the row lock
+            raise InvalidTransition(CARE_REQUEST.name, request.status, "match", ())
+        return replace(request, offered_count=request.offered_count + len(new), version=request.version + 1,
+                        updated_at=at)
+
+    def _send(self, conn: sa.Connection, request: CareRequest, facility_ids: tuple[str, ...], at: datetime) -> None:
+        """Offer the request to ``facility_ids`` (the next ranks after ``request.offered_count``):
+        the offers, their events and their outbox messages, three statements whatever their number."""
+        respond_by = min(at + timedelta(minutes=request.response_minutes), request.match_by)
+        first_name = self.first_name(conn, request.child_id) if self.first_name else None
+        rows = [{"id": uuid.uuid4().hex, "request_id": request.id, "facility_id": fid, "rank": i,
+                 "status": OFFER.initial, "respond_by": respond_by, "version": 1, "created_at": at, "updated_at": at,
+                 "responded_by": None} for i, fid in enumerate(facility_ids, start=request.offered_count + 1)]
+        conn.execute(offers.insert(), rows)
+        conn.execute(offer_events.insert(), [
+            {"offer_id": r["id"], "request_id": request.id, "action": "offer", "from_state": None,
+             "to_state": OFFER.initial, "actor_role": SYSTEM, "actor_id": "matching", "reason": None, "at": at}
+            for r in rows])
+        conn.execute(outbox.insert(), [
+            {"idempotency_key": f"offer/{r['id']}/v1", "topic": "offer.received", "created_at": at,
+             "available_at": at, "attempts": 0, "sent_at": None,
+             "payload": {"to": [{"facility_id": r["facility_id"]}], **_named(first_name), "offer_id": r["id"],
+                         "request_id": request.id, "facility_id": r["facility_id"], "programme": request.programme,
+                         "window_start": request.start.isoformat(), "window_end": request.end.isoformat(),
+                         "deadline": respond_by.isoformat(), "rank": r["rank"]}}
+            for r in rows])
+
+    def _expire(self, conn: sa.Connection, request: CareRequest, offer: Offer, at: datetime) -> Offer:
+        event = OFFER.fire(offer.status, "expire", SYSTEM, "no answer before the response deadline", at=at)
+        done = self._move_offer(conn, offer, event.action, event.to_state, SYSTEM, "deadline", event.reason, at)
+        self._message(conn, f"offer/{offer.id}/v{done.version}", "offer.expired", at, {
+            "to": [{"facility_id": offer.facility_id}], "offer_id": offer.id, "request_id": request.id,
+            "facility_id": offer.facility_id, "programme": request.programme,
+            "window_start": request.start.isoformat(), "window_end": request.end.isoformat(),
+            "deadline": offer.respond_by.isoformat(), "reason": event.reason})
+        return done
+
+    def _match(self, conn: sa.Connection, request: CareRequest, offer: Offer, at: datetime) -> CareRequest:
+        reason = f"offer {offer.id} accepted by {offer.facility_id}"
+        event = CARE_REQUEST.fire(request.status, "match", SYSTEM, reason, at=at)
+        self._withdraw_open(conn, request, at, "another provider accepted the request")
+        done = self._move_request(conn, request, event.action, event.to_state, SYSTEM, "matching", event.reason, at)
+        first_name = self.first_name(conn, request.child_id) if self.first_name else None
+        self._message(conn, f"request/{request.id}/v{done.version}", "request.matched", at, {
+            "to": [{"user_id": request.guardian_id}], **_named(first_name), "request_id": request.id,
+            "offer_id": offer.id, "facility_id": offer.facility_id, "programme": request.programme,
+            "window_start": request.start.isoformat(), "window_end": request.end.isoformat()})
+        return done
+
+    def _give_up(self, conn: sa.Connection, request: CareRequest, at: datetime, reason: str) -> CareRequest:
+        event = CARE_REQUEST.fire(request.status, "give_up", SYSTEM, reason, at=at)
+        self._withdraw_open(conn, request, at, "the request ran out of time or providers")
+        done = self._move_request(conn, request, event.action, event.to_state, SYSTEM, "matching", event.reason, at,
+                                  unmatched_at=at)
+        first_name = self.first_name(conn, request.child_id) if self.first_name else None
+        self._message(conn, f"request/{request.id}/v{done.version}", "request.unmatched", at, {
+            "to": [{"user_id": request.guardian_id}], **_named(first_name), "request_id": request.id,
+            "programme": request.programme, "window_start": request.start.isoformat(),
+            "window_end": request.end.isoformat(), "reason": reason})
+        log.info("care request %s unmatched: %s", request.id, reason)
+        return done
+
+    def _withdraw_open(self, conn: sa.Connection, request: CareRequest, at: datetime, reason: str) -> None:
+        """End the request's open offers: withdrawn, or expired when their deadline has passed."""
+        # Offers change only under their request's row lock, which the caller holds.
+        rows = conn.execute(sa.select(offers).where(offers.c.request_id == request.id,
+                                                    offers.c.status == OFFER.initial).order_by(offers.c.rank)).all()
+        withdrawn = []
+        for row in rows:
+            offer = _offer(row)
+            if offer.respond_by <= at:  # lapsed already, though no tick has fired it yet
+                self._expire(conn, request, offer, at)
+            else:
+                withdrawn.append((offer, OFFER.fire(offer.status, "withdraw", SYSTEM, reason, at=at)))
+        if not withdrawn:
+            return
+        ids = [o.id for o, _ in withdrawn]
+        changed = conn.execute(_WITHDRAW, {"b_ids": ids, "b_to": withdrawn[0][1].to_state, "b_at": at}).rowcount
+        if changed != len(ids):  # unreachable under the request's row lock
+            raise InvalidTransition(OFFER.name, OFFER.initial, "withdraw", ())
+        conn.execute(offer_events.insert(), [
+            {"offer_id": o.id, "request_id": request.id, "action": e.action, "from_state": e.from_state,
+             "to_state": e.to_state, "actor_role": SYSTEM, "actor_id": "matching", "reason": e.reason, "at": at}
+            for o, e in withdrawn])
+
+    def _move_offer(self, conn: sa.Connection, offer: Offer, action: str, to_state: str, actor_role: str,
+                    actor_id: str | None, reason: str | None, at: datetime,
+                    responded_by: str | None = None) -> Offer:
+        """Write a transition ``Lifecycle.fire`` allowed (from ``offer.status``) and its event."""
+        changed = conn.execute(_MOVE_OFFER, {"b_id": offer.id, "b_from": offer.status, "b_to": to_state,
+                                             "b_at": at, "b_by": responded_by}).rowcount
+        if changed != 1:  # unreachable under the row lock
+            raise InvalidTransition(OFFER.name, offer.status, action, ())
+        self._offer_event(conn, offer.id, offer.request_id, action, offer.status, to_state, actor_role, actor_id,
+                          reason, at)
+        return replace(offer, status=to_state, version=offer.version + 1, updated_at=at,
+                              responded_by=responded_by if responded_by is not None else offer.responded_by)
+
+    def _move_request(self, conn: sa.Connection, request: CareRequest, action: str, to_state: str,
+                      actor_role: str, actor_id: str | None, reason: str | None, at: datetime,
+                      unmatched_at: datetime | None = None) -> CareRequest:
+        changed = conn.execute(_MOVE_REQUEST, {"b_id": request.id, "b_from": request.status, "b_to": to_state,
+                                               "b_at": at, "b_unmatched": unmatched_at}).rowcount
+        if changed != 1:  # unreachable under the row lock
+            raise InvalidTransition(CARE_REQUEST.name, request.status, action, ())
+        self._request_event(conn, request.id, action, request.status, to_state, actor_role, actor_id, reason, at)
+        return replace(request, status=to_state, version=request.version + 1, updated_at=at,
+                        unmatched_at=unmatched_at or request.unmatched_at)
+
+    @staticmethod
+    def _request_event(conn: sa.Connection, request_id: str, action: str, from_state: str | None, to_state: str,
+                       actor_role: str, actor_id: str | None, reason: str | None, at: datetime) -> None:
+        conn.execute(care_request_events.insert(), {
+            "request_id": request_id, "action": action, "from_state": from_state, "to_state": to_state,
+            "actor_role": actor_role, "actor_id": actor_id, "reason": reason, "at": at})
+
+    @staticmethod
+    def _offer_event(conn: sa.Connection, offer_id: str, request_id: str, action: str, from_state: str | None,
+                     to_state: str, actor_role: str, actor_id: str | None, reason: str | None, at: datetime) -> None:
+        conn.execute(offer_events.insert(), {
+            "offer_id": offer_id, "request_id": request_id, "action": action, "from_state": from_state,
+            "to_state": to_state, "actor_role": actor_role, "actor_id": actor_id, "reason": reason, "at": at})
+
+    @staticmethod
+    def _message(conn: sa.Connection, key: str, topic: str, at: datetime, payload: dict[str, Any]) -> None:
+        conn.execute(outbox.insert(), {"idempotency_key": key, "topic": topic, "payload": payload, "created_at": at,
+                                       "available_at": at, "attempts": 0, "sent_at": None})
+
+
+# -- the family's data (app.care.children: export and deletion) ---------------------------------
+
+LIVE_REQUEST_STATES = ("requested", "unmatched", "accepted")
+"""The states a deleted family's requests are cancelled from (offers withdrawn first)."""
+
+
+def export_family_requests(conn: sa.Connection, family: Family) -> list[dict[str, Any]]:
+    """Every care request the guardian made, with its offers and events (JSON-able)."""
+    cr = care_requests
+    rows = conn.execute(sa.select(cr).where(cr.c.guardian_id == family.guardian_id).order_by(cr.c.created_at, cr.c.id))
+    out = []
+    for row in rows.all():
+        r = _request(row)
+        out.append({
+            "id": r.id, "child_id": r.child_id, "programme": r.programme, "window_start": r.start.isoformat(),
+            "window_end": r.end.isoformat(), "place_kind": r.place_kind, "lon": r.lon, "lat": r.lat,
+            "status": r.status, "created_at": r.created_at.isoformat(), "updated_at": r.updated_at.isoformat(),
+            "offers": [{"facility_id": o.facility_id, "rank": o.rank, "status": o.status,
+                        "respond_by": _read(o.respond_by).isoformat()}
+                       for o in conn.execute(sa.select(offers).where(offers.c.request_id == r.id)
+                                             .order_by(offers.c.rank))],
+            "events": [_event(e) for e in conn.execute(sa.select(care_request_events).where(
+                care_request_events.c.request_id == r.id).order_by(care_request_events.c.id))]})
+    return out
+
+
+def erase_family_requests(conn: sa.Connection, family: Family, now: datetime) -> int:
+    """In the deletion's transaction: the guardian's live requests are cancelled (open offers
+    withdrawn, events with the guardian as actor), every request loses its place (lon, lat), and
+    the child's first name leaves their outbox messages. What remains is what planners count
+    (programme, window, 시군구, outcome) and the providers' record of offers. Returns the number
+    of requests changed."""
+    at = _utc(now, "now")
+    cr = care_requests
+    ids = list(conn.execute(sa.select(cr.c.id).where(cr.c.guardian_id == family.guardian_id)
+                            .order_by(cr.c.id).with_for_update()).scalars())
+    if not ids:
+        return 0
+    engine = MatchingEngine(conn.engine, None)
+    for request_id in ids:
+        request = engine._lock_request(conn, request_id)
+        if request.status in LIVE_REQUEST_STATES:
+            event = CARE_REQUEST.fire(request.status, "cancel", GUARDIAN, None, at=at)
+            engine._withdraw_open(conn, request, at, "the family's data was deleted")
+            engine._move_request(conn, request, event.action, event.to_state, GUARDIAN, family.guardian_id,
+                                 "the family's data was deleted", at)
+    conn.execute(cr.update().where(cr.c.id.in_(ids)).values(lon=None, lat=None))
+    offer_ids = list(conn.execute(sa.select(offers.c.id).where(offers.c.request_id.in_(ids))).scalars())
+    keys = [f"request/{i}/%" for i in ids] + [f"offer/{i}/%" for i in offer_ids]
+    for key in keys:
+        found = conn.execute(sa.select(outbox.c.id, outbox.c.payload).where(outbox.c.idempotency_key.like(key)))
+        for row in found.all():
+            payload = row.payload if isinstance(row.payload, dict) else {}
+            if "first_name" in payload:
+                conn.execute(outbox.update().where(outbox.c.id == row.id).values(
+                    payload={k: v for k, v in payload.items() if k != "first_name"}))
+    return len(ids)
+
+
+register_family_part(FamilyPart("care_requests", export_family_requests, erase_family_requests))
+
+
+# The guarded updates, built once (their compiled form is cached): each changes a row only from
+# the state the caller read under the request's row lock and checked with Lifecycle.fire.
+_AT = sa.bindparam("b_at", type_=sa.DateTime(timezone=True))
+_MOVE_OFFER = offers.update().where(offers.c.id == sa.bindparam("b_id"), offers.c.status == sa.bindparam("b_from")) \
+    .values(status=sa.bindparam("b_to"), version=offers.c.version + 1, updated_at=_AT,
+            responded_by=sa.func.coalesce(sa.bindparam("b_by", type_=sa.String), offers.c.responded_by))
+_WITHDRAW = offers.update().where(offers.c.id.in_(sa.bindparam("b_ids", expanding=True)),
+                                  offers.c.status == OFFER.initial) \
+    .values(status=sa.bindparam("b_to"), version=offers.c.version + 1, updated_at=_AT)
+_MOVE_REQUEST = care_requests.update().where(care_requests.c.id == sa.bindparam("b_id"),
+                                             care_requests.c.status == sa.bindparam("b_from")) \
+    .values(status=sa.bindparam("b_to"), version=care_requests.c.version + 1, updated_at=_AT,
+            unmatched_at=sa.func.coalesce(sa.bindparam("b_unmatched", type_=sa.DateTime(timezone=True)),
+                                          care_requests.c.unmatched_at))
+_COUNT_SENT = care_requests.update().where(care_requests.c.id == sa.bindparam("b_id"),
+                                           care_requests.c.status == CARE_REQUEST.initial) \
+    .values(offered_count=sa.bindparam("b_count", type_=sa.Integer), version=care_requests.c.version + 1,
+            updated_at=_AT)
+
+
+def _named(first_name: str | None) -> dict[str, str]:
+    """The ``first_name`` field of a message when the child's first name is known."""
+    return {"first_name": first_name} if first_name else {}
+
+
+def _event(row: Any) -> dict[str, Any]:
+    return {"action": row.action, "from_state": row.from_state, "to_state": row.to_state,
+            "actor_role": row.actor_role, "actor_id": row.actor_id, "reason": row.reason,
+            "at": _read(row.at).isoformat()}

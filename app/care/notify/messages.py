@@ -1,0 +1,235 @@
+"""The text of notifications: per topic and language from ``messages.json`` (data), with times in
+the registry's zone (Asia/Seoul) whatever the server's zone, and the child's first name as the
+only child data.
+
+Only the fields listed in :data:`FIELDS` reach a message, each built from a known payload key; any
+other payload key (ids, a decline reason typed by a person, anything a writer added) is never
+rendered. ``{link}`` (a link to this site made from the payload's relative ``path`` and the
+site's public address) is allowed only in the topics of :data:`TOPIC_ONLY_FIELDS`.
+
+Per topic, ``messages.json`` also says which channels may carry it (``channels``; absent: every
+channel the person has), whether the person asked for it (``asked_for``: sent whatever their
+notification opt-outs) and which payload fields are secrets (``secret_fields``: replaced by
+:data:`SCRUBBED` once the message is sent or failed for good).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from app.domain import DomainError
+from app.reference import programmes
+
+SEOUL = ZoneInfo("Asia/Seoul")
+"""The zone every time in a message is shown in (the registry's: 경기도)."""
+LOCALES = ("ko", "en")
+FIELDS = frozenset({"first_name", "facility", "programme", "window", "deadline", "expires", "link"})
+TOPIC_ONLY_FIELDS = {"link": frozenset({"account.reset"})}
+"""Fields a topic's text may use only when the topic is listed here: a link carries a secret
+(a reset token), so no other topic's text can pull one out of a payload."""
+SCRUBBED = "[removed once the message was sent or failed]"
+"""What replaces a topic's ``secret_fields`` in the stored payload when the message is done."""
+PATH_MAX_CHARS = 2000
+_PATH = re.compile(r"/[!-~]*")  # a path of this site in printable ASCII (url_for percent-encodes the rest)
+FIRST_NAME_MAX_CHARS = 40
+_WEEKDAYS = {"ko": "월화수목금토일", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+class RenderError(DomainError):
+    """A message that cannot be written (unknown topic or language, a payload field missing or
+    malformed); the worker fails it at once: no retry can fix it."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One message in one language: ``title`` (the e-mail subject, the page's heading), ``body``
+    (plain text) and the 알림톡 template code registered for it (empty: none, the topic does not
+    go by 알림톡)."""
+
+    locale: str
+    title: str
+    body: str
+    alimtalk_template: str
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, Any]:
+    """The whole ``messages.json`` document, read once."""
+    return json.loads(files("app.care.notify").joinpath("messages.json").read_text(encoding="utf-8"))
+
+
+def topics() -> tuple[str, ...]:
+    """Every topic that has text."""
+    return tuple(sorted(catalogue()["topics"]))
+
+
+def _spec(topic: str) -> dict[str, Any]:
+    spec = catalogue()["topics"].get(topic)
+    if spec is None:
+        raise RenderError(f"no message text for topic {topic!r}: the topics are {', '.join(topics())}")
+    return dict(spec)
+
+
+def channels_of(topic: str) -> tuple[str, ...] | None:
+    """The channels ``topic`` may go out on (``messages.json`` ``channels``: ``email``, ``sms``,
+    ``in_page``), or None when every channel may carry it (also for a topic without text, which
+    fails when rendered)."""
+    found = catalogue()["topics"].get(topic, {}).get("channels")
+    return None if found is None else tuple(found)
+
+
+def asked_for(topic: str) -> bool:
+    """Whether the person asked for messages of ``topic`` themselves (a password-reset link): they
+    go out whatever the person's opt-outs of notifications."""
+    return bool(catalogue()["topics"].get(topic, {}).get("asked_for", False))
+
+
+def secret_fields(topic: str) -> tuple[str, ...]:
+    """The payload fields of ``topic`` that must not be kept once the message is done."""
+    return tuple(catalogue()["topics"].get(topic, {}).get("secret_fields", ()))
+
+
+def link_topics() -> tuple[str, ...]:
+    """The topics whose text carries ``{link}`` (they need the site's public address)."""
+    return tuple(t for t in topics() if any("link" in _fields(catalogue()["topics"][t][lang]) for lang in LOCALES))
+
+
+def language_of(payload: Mapping[str, Any], locale: str) -> str:
+    """The language to write a message in: the payload's ``lang`` when it names one of
+    :data:`LOCALES` (the person asked in it, e.g. on the reset form), else ``locale`` (the
+    person's own)."""
+    lang = payload.get("lang")
+    return lang if isinstance(lang, str) and lang in LOCALES else locale
+
+
+def _fields(texts: Mapping[str, str]) -> set[str]:
+    return {name for text in (texts["title"], texts["body"])
+            for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def make_link(base_url: str | None, path: Any) -> str:
+    """``base_url`` (the site's public address, ``NOTIFY_PUBLIC_BASE_URL``, checked at start-up)
+    followed by ``path`` (the payload's relative path: ``/…`` of this site, printable ASCII, no
+    host). Raises :class:`RenderError` when the address is not set or the path is not such a path
+    (the path is never quoted: it may carry a token)."""
+    if not base_url:
+        raise RenderError("NOTIFY_PUBLIC_BASE_URL is not set: a link in a message needs the site's public "
+                          "https address (e.g. https://dolbom.example.kr), never a request's Host")
+    if not isinstance(path, str) or not path:
+        raise RenderError("payload field path is missing: a path of this site such as /account/reset/confirm?…")
+    parts = urlsplit(path)
+    if (len(path) > PATH_MAX_CHARS or not _PATH.fullmatch(path) or path.startswith("//") or "\\" in path
+            or parts.scheme or parts.netloc):
+        raise RenderError(f"payload field path must be a path of this site: '/' then at most {PATH_MAX_CHARS} "
+                          "printable ASCII characters, no scheme, host or backslash")
+    return base_url.rstrip("/") + path
+
+
+def _time(value: Any, field: str) -> datetime:
+    if not isinstance(value, str):
+        raise RenderError(f"payload field {field} must be an ISO 8601 time with an offset, not {value!r}")
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise RenderError(f"payload field {field} is not an ISO 8601 time: {value!r}") from None
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise RenderError(f"payload field {field} must carry an offset (UTC): {value!r}")
+    return at.astimezone(SEOUL)
+
+
+def _day(at: datetime, locale: str) -> str:
+    if locale == "ko":
+        return f"{at.month}월 {at.day}일({_WEEKDAYS['ko'][at.weekday()]})"
+    return f"{_WEEKDAYS['en'][at.weekday()]} {at.day} {_MONTHS_EN[at.month - 1]}"
+
+
+def format_time(at: datetime, locale: str) -> str:
+    """``at`` as a day and a time in Asia/Seoul: ``12월 3일(수) 18:00`` or ``Wed 3 Dec 18:00 (Korea
+    time)``."""
+    local = at.astimezone(SEOUL)
+    text = f"{_day(local, locale)} {local:%H:%M}"
+    return text if locale == "ko" else f"{text} (Korea time)"
+
+
+def format_window(start: datetime, end: datetime, locale: str) -> str:
+    """The window ``[start, end)`` in Asia/Seoul: one day (``12월 3일(수) 09:00–13:00``) or two."""
+    start, end = start.astimezone(SEOUL), end.astimezone(SEOUL)
+    if start.date() == end.date():
+        text = f"{_day(start, locale)} {start:%H:%M}–{end:%H:%M}"
+    else:
+        text = f"{_day(start, locale)} {start:%H:%M} – {_day(end, locale)} {end:%H:%M}"
+    return text if locale == "ko" else f"{text} (Korea time)"
+
+
+def _first_name(payload: Mapping[str, Any], locale: str) -> str:
+    name = payload.get("first_name")
+    if name is None or name == "":
+        return str(catalogue()["fallback_first_name"][locale])
+    if not isinstance(name, str):
+        raise RenderError(f"payload field first_name must be text, not {type(name).__name__}")
+    name = " ".join(name.split())  # no line breaks or control spacing into a header or an SMS
+    if len(name) > FIRST_NAME_MAX_CHARS:
+        raise RenderError(f"payload field first_name is longer than {FIRST_NAME_MAX_CHARS} characters")
+    return name
+
+
+def _programme(payload: Mapping[str, Any], locale: str) -> str:
+    code = payload.get("programme")
+    if not isinstance(code, str) or not code:
+        raise RenderError("payload field programme is missing")
+    known = programmes().get(code)
+    return str(known[f"name_{locale}"]) if known else code
+
+
+def render(topic: str, payload: Mapping[str, Any], locale: str,
+           facility_name: Callable[[str], str | None] | None = None, *, base_url: str | None = None) -> Rendered:
+    """The message of ``topic`` for ``payload`` in ``locale`` (``ko`` or ``en``).
+
+    ``facility_name`` maps a facility id to its name (the registry); without it, or when it
+    knows none, the id is shown. ``base_url``: the site's public address, which ``{link}``
+    prefixes to the payload's ``path`` (:func:`make_link`). Raises :class:`RenderError` naming
+    the topic, the language, the setting or the payload field that is missing or malformed.
+    """
+    if locale not in LOCALES:
+        raise RenderError(f"no messages in {locale!r}: the languages are {', '.join(LOCALES)}")
+    spec = _spec(topic)
+    texts = spec[locale]
+    wanted = _fields(texts)
+    allowed = {name for name in FIELDS if topic in TOPIC_ONLY_FIELDS.get(name, frozenset({topic}))}
+    unknown = wanted - allowed
+    if unknown:
+        raise RenderError(f"messages.json topic {topic} uses fields {sorted(unknown)}; allowed: {sorted(allowed)}")
+    values: dict[str, str] = {}
+    for name in wanted:
+        if name == "first_name":
+            values[name] = _first_name(payload, locale)
+        elif name == "programme":
+            values[name] = _programme(payload, locale)
+        elif name == "facility":
+            facility_id = payload.get("facility_id")
+            if not isinstance(facility_id, str) or not facility_id:
+                raise RenderError("payload field facility_id is missing")
+            values[name] = (facility_name(facility_id) if facility_name else None) or facility_id
+        elif name == "window":
+            values[name] = format_window(_time(payload.get("window_start"), "window_start"),
+                                         _time(payload.get("window_end"), "window_end"), locale)
+        elif name == "expires":
+            values[name] = format_time(_time(payload.get("expires_at"), "expires_at"), locale)
+        elif name == "link":
+            values[name] = make_link(base_url, payload.get("path"))
+        else:  # deadline: the care contract's name, or the booking's hold deadline (respond_by)
+            field = "respond_by" if "respond_by" in payload and "deadline" not in payload else "deadline"
+            values[name] = format_time(_time(payload.get(field), field), locale)
+    return Rendered(locale, texts["title"].format(**values), texts["body"].format(**values),
+                    str(spec.get("alimtalk", {}).get(locale, "")))

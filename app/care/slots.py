@@ -1,0 +1,102 @@
+"""Bookable slots derived from a provider's opening hours and places.
+
+A provider publishes places per programme and slot (:meth:`app.care.bookings.BookingStore.publish_slot`).
+Rather than typing every hour, its staff (or the demo) derive them: each opening interval of
+each day (the registry's weekly hours, holiday hours on public holidays) is cut into slots of
+``slot_minutes`` from the interval's opening, the last one ending at the closing time; an
+interval that runs past midnight (``19:00-31:00``, overnight care) gives slots that cross it,
+so a night booking ``22:00–02:00`` is covered. Places per slot are the number the staff give,
+else the provider's reported places for the programme (its ``vacancies``). Deriving never changes a
+slot already published: the staff's adjustments stand.
+
+Hours are wall-clock times in the registry's zone ``tz``; slots are returned in UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+from app.domain import DomainError
+from app.search.hours import WeeklyHours
+from app.search.model import Facility
+
+MAX_DAYS = 62  # two months of slots at most per derivation
+
+
+class SlotPlanError(DomainError):
+    """Slots that cannot be derived (no hours, a bad period or size)."""
+
+
+@dataclass(frozen=True)
+class PlannedSlot:
+    """One slot to publish: ``[start, end)`` in UTC with its places."""
+
+    start: datetime
+    end: datetime
+    places: int
+
+
+def _local(day: date, minutes: int, tz: tzinfo) -> datetime:
+    """``minutes`` after ``day``'s midnight in ``tz`` (Korea keeps no summer time, so wall-clock
+    arithmetic is exact there; elsewhere the UTC offset of that wall-clock time is used)."""
+    wall = datetime.combine(day, datetime.min.time()) + timedelta(minutes=minutes)
+    return wall.replace(tzinfo=tz).astimezone(UTC)
+
+
+def cut_interval(day: date, start_min: int, end_min: int, slot_minutes: int,
+                 tz: tzinfo) -> Iterator[tuple[datetime, datetime]]:
+    """The slots of one opening interval of ``day`` (minutes after its midnight; ``end_min``
+    may pass 1,440 for overnight hours): ``slot_minutes`` long from the opening, the last
+    one cut at the closing."""
+    at = start_min
+    while at < end_min:
+        stop = min(at + slot_minutes, end_min)
+        yield _local(day, at, tz), _local(day, stop, tz)
+        at = stop
+
+
+def derive_slots(facility: Facility, programme: str, first_day: date, days: int, tz: tzinfo,
+                 is_holiday: Callable[[date], bool], places: int | None = None,
+                 slot_minutes: int = 60) -> list[PlannedSlot]:
+    """The slots of ``programme`` at ``facility`` for ``days`` days from ``first_day``.
+
+    Places: ``places`` when given (the staff's number), else ``facility.vacancies[programme]``.
+    Raises :class:`SlotPlanError` when the hours are unknown, neither source gives places,
+    ``days`` is outside 1..:data:`MAX_DAYS` or ``slot_minutes`` outside 15..1,440.
+    """
+    if not 1 <= days <= MAX_DAYS:
+        raise SlotPlanError(f"days must be 1 to {MAX_DAYS}, not {days}", "days")
+    if not 15 <= slot_minutes <= 1440:
+        raise SlotPlanError(f"slot_minutes must be 15 to 1440, not {slot_minutes}", "slot_minutes")
+    hours: WeeklyHours | None = facility.hours
+    if hours is None:
+        raise SlotPlanError(f"{facility.id} has no known opening hours to derive slots from", "hours")
+    count = places if places is not None else facility.vacancies.get(programme)
+    if count is None:
+        raise SlotPlanError(f"{facility.id} reports no places for {programme}: give the number of places",
+                            "places")
+    if count < 0:
+        raise SlotPlanError(f"places must be 0 or more, not {count}", "places")
+    planned: list[PlannedSlot] = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        for start_min, end_min in hours.intervals_on(day, is_holiday):
+            planned.extend(PlannedSlot(s, e, count) for s, e in cut_interval(day, start_min, end_min,
+                                                                             slot_minutes, tz))
+    return _without_overlaps(planned)
+
+
+def _without_overlaps(planned: list[PlannedSlot]) -> list[PlannedSlot]:
+    """Slots in time order, a slot starting inside the previous one trimmed to start at its
+    end (yesterday's overnight hours running into today's opening) and dropped when nothing
+    is left."""
+    out: list[PlannedSlot] = []
+    for slot in sorted(planned, key=lambda s: (s.start, s.end)):
+        if out and slot.start < out[-1].end:
+            if slot.end <= out[-1].end:
+                continue
+            slot = PlannedSlot(out[-1].end, slot.end, slot.places)
+        out.append(slot)
+    return out

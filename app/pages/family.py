@@ -1,0 +1,203 @@
+"""The care cycle's pages, phone first, Korean and English (``?lang=en``), on top of the JSON API
+(``app.api.care_family``, ``app.api.care_bookings``): the pages render the frame and what only
+the server knows (the provider's name, the settings); their scripts (``static/js/family``) read
+and write everything else through the API, with the session cookie and the page's CSRF token
+(``<meta name="csrf-token">``, sent as ``X-CSRFToken``).
+
+- ``/family`` (guardians): my children (register with the consent texts shown, each consent
+  recorded before the child; change; delete), my bookings with their states (cancel, with a
+  confirmation), download my data (``/api/v1/me/export``), delete my data (with a confirmation).
+- ``/family/book?facility_id=…&programme=…[&start=…&end=…][&home=lat|lon|label]`` (guardians):
+  pick the child and the window, see the quote (fee in won, confirmed at once or waiting for the
+  provider, the hold time), book, and follow the booking's state until the provider answers;
+  a booking that cannot be made, is declined or lapses links back to the map's search with the
+  same window to find the next providers. ``start``/``end`` are wall-clock times in the
+  registry's zone (``YYYY-MM-DDTHH:MM``, as the map sends them); ``home`` is the map's home.
+- ``/provider/inbox[?facility_id=…]`` (provider staff): new bookings appear within 2 s (the page
+  polls the API every second while it is visible), opened one at a time (the child's first name,
+  age and notes: every opening is logged by the API), accepted or declined with a reason;
+  today's list with check-in, check-out and no-show; places derived for the next 7 days; the
+  automatic-confirmation switch; the open offers of emergency care (``app.api.care_requests``)
+  in the same poll, each with the child's first name, programme, window, 시군 and the time left
+  to answer (accept, or decline with an optional reason). Staff of several providers pick one.
+  (``/provider`` stays the token-based availability report of ``app.pages.site``.)
+- ``/family/request[?programme=…&start=…&end=…&home=lat|lon|label&child_id=…]`` (guardians):
+  send an emergency care request (긴급돌봄 요청: the child, the programme, the window, the place
+  — home or work, typed as the map's place search does, the home carried from the map or the
+  booking page) and follow it: offered to providers one after another, accepted (the
+  provider's name), unmatched (passed to people who will call) or cancelled.
+- ``/admin/care-requests`` (admins): the unmatched requests, the queue for people (programme,
+  window, 시군, waiting since — nothing about the child or the place).
+
+Signed out, each page sends the visitor to sign in and back (``next``); a signed-in person
+whose roles do not fit gets the 403 page (``app.pages.account_sessions``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, render_template, request
+from markupsafe import Markup
+
+from app.care.children import relations
+from app.care.rules import booking_rule
+from app.care.states import BOOKING
+from app.extensions.care import get_desk
+from app.extensions.registry import get_index, get_registry
+from app.geo.admin import gyeonggi_siguns
+from app.i18n import catalogue, current_language, translate
+from app.pages import account_sessions as people
+from app.reference import document
+from app.search.model import PROGRAMMES, programme_rules
+
+bp = Blueprint("family", __name__)
+
+BOOKABLE = ("always_daycare", "elementary_emergency")
+"""The programmes booked through these pages: each has a booking rule
+(``app/reference/booking_rules.json``, checked at start-up); the map's "Book" links
+(``static/js/map/text.js``) offer the same ones."""
+POLL_INBOX_MS = 1000
+"""How often the inbox asks for new bookings while visible: a new one shows within 2 s."""
+POLL_BOOKING_MS = 2000
+"""How often a guardian's page asks about a booking that waits for the provider."""
+POLL_REQUEST_MS = 2000
+"""How often a guardian's page asks about an emergency request that waits for a provider."""
+POLL_QUEUE_MS = 10000
+"""How often the admins' queue of unmatched requests is read again."""
+_WALL = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
+_HOME = re.compile(r"^-?\d{1,3}(\.\d+)?\|-?\d{1,3}(\.\d+)?(\|.{0,100})?$")
+
+
+def _config(**more: Any) -> Markup:
+    """The page's settings and messages as a JSON data block (not executed): ``</`` cannot
+    appear in it, so the block cannot be closed early."""
+    registry = get_registry()
+    data = {"lang": current_language(), "messages": catalogue(current_language()),
+            "timezone": registry.locale.timezone, **more}
+    return Markup(json.dumps(data, ensure_ascii=False).replace("</", "<\\/"))
+
+
+def _relations() -> list[tuple[str, str]]:
+    lang = current_language()
+    return [(key, labels.get(lang) or labels["ko"]) for key, labels in relations().items()]
+
+
+@bp.get("/family")
+@people.require("children.manage")
+def family_page() -> str:
+    """The guardian's children and bookings, and their data rights."""
+    return render_template("family.html", relations=_relations(),
+                           page_config=_config(poll_ms=POLL_BOOKING_MS, relations=dict(_relations())))
+
+
+def _wall_time(name: str) -> str | None:
+    """``start``/``end`` from the query when shaped as the map sends them, else None (the
+    page then asks for the window; a malformed one is not an error: the person types it)."""
+    value = request.args.get(name, "")
+    return value if _WALL.match(value) else None
+
+
+@bp.get("/family/book")
+@people.require("bookings.create")
+def book_page() -> tuple[str, int] | str:
+    """Book a place at one provider for one programme; 404 page naming what is wrong when the
+    provider is not in the registry or does not run a bookable programme."""
+    facility_id = request.args.get("facility_id", "")
+    programme = request.args.get("programme", "")
+    facility = get_index().by_id.get(facility_id)
+    if facility is None:
+        return people.message_page("family_book_title", translate("family_book_no_provider",
+                                                                  facility_id=facility_id[:100]), 404,
+                                   link=(_map_url(), translate("family_back_to_map")))
+    runs = [p for p in BOOKABLE if p in facility.programmes]
+    if not programme and len(runs) == 1:
+        programme = runs[0]
+    if programme not in runs:
+        names = ", ".join(translate("programme_" + p) for p in runs) or translate("family_none")
+        return people.message_page("family_book_title", translate(
+            "family_book_not_bookable", name=facility.name, runs=names), 404,
+            link=(_map_url(), translate("family_back_to_map")))
+    rule = booking_rule(programme)
+    home = request.args.get("home", "")
+    cfg = {"facility_id": facility.id, "programme": programme,
+           "start": _wall_time("start"), "end": _wall_time("end"), "home": home if _HOME.match(home) else None,
+           "confirms_at_once": rule.booking == "real_time" or get_desk().auto_confirms(facility.id),
+           "hold_minutes": int(current_app.config["CARE_BOOKING_HOLD_MINUTES"]), "poll_ms": POLL_BOOKING_MS}
+    return render_template("family_book.html", facility=facility, programme=programme,
+                           page_config=_config(**cfg))
+
+
+def _map_url() -> str:
+    return f"/?lang={current_language()}"
+
+
+@bp.get("/provider/inbox")
+@people.require("bookings.confirm")
+def inbox_page() -> str:
+    """The provider's bookings inbox, today's list, places and settings; staff of several
+    providers pick one (``facility_id``; one they are not staff of is the 403 page)."""
+    user = people.current_user()
+    assert user is not None  # require() made sure
+    mine = people.roles().facilities(user, "bookings.confirm")
+    index = get_index().by_id
+    choices = [(f, index[f].name if f in index else f) for f in mine]
+    chosen = request.args.get("facility_id") or (mine[0] if len(mine) == 1 else None)
+    if chosen is None:
+        return render_template("provider_inbox.html", choices=choices, facility=None, page_config=_config())
+    people.check("bookings.confirm", facility_id=chosen)
+    facility = index.get(chosen)
+    programmes = [p for p in BOOKABLE if facility is not None and p in facility.programmes]
+    cfg = {"facility_id": chosen, "programmes": programmes, "poll_ms": POLL_INBOX_MS,
+           "auto_confirm": get_desk().auto_confirms(chosen), "decline_reasons": _decline_reasons(),
+           "siguns": gyeonggi_siguns()}
+    return render_template("provider_inbox.html", choices=choices, facility=facility, facility_id=chosen,
+                           programmes=programmes, page_config=_config(**cfg))
+
+
+@bp.get("/family/request")
+@people.require("care_requests.create")
+def request_page() -> str:
+    """Send an emergency care request and follow its state. The query may carry what the map
+    or the booking page knew (the programme, the window as wall-clock ``YYYY-MM-DDTHH:MM``, the
+    home ``lat|lon|label``, the child): what is malformed or unknown is left for the person."""
+    programme = request.args.get("programme", "")
+    home = request.args.get("home", "")
+    child_id = request.args.get("child_id", "")
+    rules = programme_rules()
+    cfg = {"programmes": list(PROGRAMMES), "home_only": [p for p in PROGRAMMES if rules[p].where == "home"],
+           "programme": programme if programme in PROGRAMMES else None,
+           "start": _wall_time("start"), "end": _wall_time("end"), "home": home if _HOME.match(home) else None,
+           "child_id": child_id[:40] or None, "poll_ms": POLL_REQUEST_MS,
+           "response_minutes": int(current_app.config["CARE_OFFER_RESPONSE_MINUTES"]),
+           "match_minutes": int(current_app.config["CARE_REQUEST_MATCH_MINUTES"])}
+    return render_template("family_request.html", programmes=PROGRAMMES, page_config=_config(**cfg))
+
+
+@bp.get("/admin/care-requests")
+@people.require("care_requests.unmatched")
+def unmatched_page() -> str:
+    """The admins' queue of unmatched emergency requests (read from the API by the page)."""
+    return render_template("admin_care_requests.html",
+                           page_config=_config(poll_ms=POLL_QUEUE_MS, siguns=gyeonggi_siguns()))
+
+
+def _decline_reasons() -> list[str]:
+    """The common reasons offered when declining, in the page's language."""
+    return [translate(f"inbox_reason_{k}") for k in ("full", "closed", "age", "staff")]
+
+
+def init_app(app: Flask) -> None:
+    """Register the pages. Start-up stops when the catalogue names no booking state (a new
+    state would show its code to families) or a bookable programme has no booking rule."""
+    for lang in ("ko", "en"):
+        missing = [s for s in BOOKING.states if "booking_state_" + s.replace("-", "_") not in catalogue(lang)]
+        if missing:
+            raise RuntimeError(f"app/translations/{lang}.json names no booking state "
+                               f"{', '.join(missing)} (keys booking_state_<state>)")
+    for programme in BOOKABLE:
+        booking_rule(programme)  # a programme without a booking rule stops start-up, naming it
+    document("consents.json")  # read once now: a broken file stops start-up, not a family's page
+    app.register_blueprint(bp)

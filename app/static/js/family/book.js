@@ -1,0 +1,204 @@
+// /family/book: pick the child and the window, see the quote (fee, confirmed at once or
+// waiting for the provider, the hold time), book; then follow the booking until the provider
+// answers. A booking that cannot be made, is declined or lapses links back to the map's
+// search with the same window for the next providers.
+import { $, el, localIso, pageConfig, registryNow, t } from "../common.js";
+import { errorText, getConsents, getJson, mapSearchUrl, poll, send, stateName, wallIso, wonText } from "./api.js";
+
+const cfg = pageConfig();
+const form = $("book-form");
+let quoteSeq = 0;
+let watcher = null;
+
+// The window the fields say, as wall-clock "YYYY-MM-DDTHH:MM" (an end at or before the start
+// is the next day: care across midnight); null while a field is empty.
+function windowOf() {
+  const day = form.elements.day.value;
+  const from = form.elements.from.value;
+  const to = form.elements.to.value;
+  if (!day || !from || !to) return null;
+  const start = day + "T" + from;
+  let endDay = day;
+  if (to <= from) {
+    const d = new Date(day + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() + 1);
+    endDay = d.toISOString().slice(0, 10);
+  }
+  return { start, end: endDay + "T" + to, overnight: to <= from };
+}
+
+function homePoint() {
+  if (!cfg.home) return undefined;
+  const p = cfg.home.split("|");
+  return { lat: Number(p[0]), lon: Number(p[1]) };
+}
+
+function body() {
+  const w = windowOf();
+  if (!w || !form.elements.child.value) return null;
+  const b = { child_id: form.elements.child.value, facility_id: cfg.facility_id, programme: cfg.programme,
+    start: w.start, end: w.end };
+  const home = homePoint();
+  if (home) b.home = home;
+  return b;
+}
+
+function nextLink(where) {
+  const w = windowOf();
+  const a = el("a", "button", t("family_next_providers"));
+  a.href = mapSearchUrl(cfg.programme, w && w.start, w && w.end, cfg.home);
+  a.id = "next-providers";
+  where.appendChild(a);
+}
+
+// An emergency request for the same child, programme, window and home, instead of this booking.
+function emergencyLink(where) {
+  const w = windowOf();
+  const q = new URLSearchParams({ programme: cfg.programme, lang: cfg.lang || "ko" });
+  if (w) { q.set("start", w.start); q.set("end", w.end); }
+  if (cfg.home) q.set("home", cfg.home);
+  if (form.elements.child.value) q.set("child_id", form.elements.child.value);
+  const a = el("a", "button", t("request_instead"));
+  a.href = "/family/request?" + q.toString();
+  a.id = "emergency-instead";
+  where.appendChild(a);
+}
+
+// A refusal: said in the page's language; with no place or nothing bookable, the map's next
+// providers (and, with no place, an emergency request offered to every provider that can take
+// the child); with a consent missing, its text and a button that gives it and asks again.
+function showRefusal(res, where) {
+  where.textContent = "";
+  where.appendChild(el("p", "error", errorText(res)));
+  const code = res.body && res.body.error && res.body.error.code;
+  if (code === "no_places" || code === "not_bookable" || code === "not_eligible") nextLink(where);
+  if (code === "no_places" || code === "not_bookable") emergencyLink(where);
+  if (code === "consent_required") askConsent(res.body.error.purpose, where);
+}
+
+function askConsent(purpose, where) {
+  getConsents().then((res) => {
+    if (!res.ok) return;
+    const text = res.body.texts.find((c) => c.purpose === purpose);
+    if (!text) return;
+    const box = el("div", "consent");
+    box.appendChild(el("h3", null, text.title));
+    box.appendChild(el("p", "consent-text", text.text));
+    const agree = el("button", "primary", t("family_consent_agree_" + purpose));
+    agree.type = "button";
+    agree.id = "give-consent";
+    agree.addEventListener("click", () => {
+      agree.disabled = true;
+      send("POST", "/api/v1/consents", { purpose, version: text.version }).then((r) => {
+        if (!r.ok) { agree.disabled = false; box.appendChild(el("p", "error", errorText(r))); return; }
+        where.textContent = "";
+        quote();
+      });
+    });
+    box.appendChild(agree);
+    where.appendChild(box);
+  });
+}
+
+// The quote of the window as typed (the last one asked wins).
+function quote() {
+  const b = body();
+  const out = $("quote");
+  $("book-button").disabled = true;
+  const w = windowOf();
+  $("overnight").hidden = !(w && w.overnight);
+  if (w && w.overnight) $("overnight").textContent = t("family_overnight", { time: form.elements.to.value });
+  if (!b) { out.textContent = t("family_quote_fill"); return; }
+  const mine = ++quoteSeq;
+  out.textContent = t("loading");
+  send("POST", "/api/v1/bookings/quote", b).then((res) => {
+    if (mine !== quoteSeq) return;
+    if (!res.ok) { showRefusal(res, out); return; }
+    out.textContent = "";
+    out.appendChild(el("p", "fee", wonText(res.body.estimate_krw)));
+    out.appendChild(el("p", null, res.body.confirms_at_once ? t("family_confirms_at_once")
+      : t("family_provider_confirms", { minutes: cfg.hold_minutes })));
+    $("book-button").disabled = false;
+  });
+}
+
+// The booking's state, and what it means; declined or lapsed: the next providers.
+function showBooking(b) {
+  const out = $("booking-state");
+  out.hidden = false;
+  out.textContent = "";
+  out.dataset.status = b.status;
+  out.appendChild(el("p", "badge state-" + b.status, stateName(b.status)));
+  const explain = {
+    requested: t("family_held_until", { time: b.hold_expires_at ? wallIso(b.hold_expires_at).slice(11) : "" }),
+    accepted: t("family_booking_confirmed"),
+    rejected: t("family_booking_declined"),
+    expired: t("family_booking_expired"),
+    cancelled: t("family_booking_cancelled"),
+  }[b.status];
+  if (explain) out.appendChild(el("p", null, explain));
+  const reason = (b.events || []).filter((e) => e.action === "decline" && e.reason).map((e) => e.reason).pop();
+  if (reason) out.appendChild(el("p", null, t("family_decline_reason", { reason })));
+  if (b.status === "rejected" || b.status === "expired") nextLink(out);
+  const mine = el("a", null, t("family_my_bookings"));
+  mine.href = "/family?lang=" + cfg.lang;
+  out.appendChild(el("p")).appendChild(mine);
+  if (b.status !== "requested" && watcher) { watcher.stop(); watcher = null; }
+}
+
+function book(ev) {
+  ev.preventDefault();
+  const b = body();
+  if (!b) return;
+  const button = $("book-button");
+  button.disabled = true;
+  send("POST", "/api/v1/bookings", b).then((res) => {
+    if (!res.ok) { button.disabled = false; showRefusal(res, $("quote")); return; }
+    form.hidden = true;
+    showBooking(res.body);
+    if (res.body.status === "requested") {
+      watcher = poll(() => getJson("/api/v1/bookings/" + res.body.id).then((r) => { if (r.ok) showBooking(r.body); }),
+        cfg.poll_ms || 2000);
+    }
+  });
+}
+
+function fillWindow() {
+  const now = registryNow();
+  let start = cfg.start;
+  let end = cfg.end;
+  if (!start || !end) {
+    const d = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, 9, 0);
+    start = localIso(d);
+    end = start.slice(0, 11) + "18:00";
+  }
+  form.elements.day.value = start.slice(0, 10);
+  form.elements.from.value = start.slice(11, 16);
+  form.elements.to.value = end.slice(11, 16);
+  form.elements.day.min = localIso(now).slice(0, 10);
+  // A window the map gave that runs past the next morning keeps its first day here (say so).
+  const days = (Date.parse(end.slice(0, 10)) - Date.parse(start.slice(0, 10))) / 86400000;
+  if (days > 1 || (days === 1 && end.slice(11, 16) > start.slice(11, 16))) {
+    $("window-note").textContent = t("family_window_shortened");
+  }
+}
+
+function loadChildren() {
+  return getJson("/api/v1/children").then((res) => {
+    const select = form.elements.child;
+    select.textContent = "";
+    if (!res.ok) { $("quote").textContent = errorText(res); return; }
+    res.body.children.forEach((c) => {
+      const o = el("option", null, c.family_name + c.given_name + " (" + c.birth_date + ")");
+      o.value = c.id;
+      select.appendChild(o);
+    });
+    $("no-children").hidden = res.body.children.length > 0;
+    form.hidden = res.body.children.length === 0;
+  });
+}
+
+fillWindow();
+["child", "day", "from", "to"].forEach((n) => form.elements[n].addEventListener("change", quote));
+form.addEventListener("submit", book);
+loadChildren().then(() => { quote(); document.body.dataset.ready = "1"; });

@@ -1,0 +1,287 @@
+// /family: the guardian's children (register with the consents shown and recorded first,
+// change, delete), bookings with their states (cancel after a confirmation; refreshed while one
+// waits for the provider), and the family's data (download, delete after a confirmation).
+import { $, el, pageConfig, t } from "../common.js";
+import { errorText, getConsents, getJson, mapSearchUrl, poll, programmeName, send, stateName, wallIso, windowText } from "./api.js";
+import { requestCard } from "./requests.js";
+
+const cfg = pageConfig();
+const names = {};  // facility id -> name, read once per provider
+let consentState = { texts: [], given: {} };
+let editing = null;  // the child being changed, or null when registering
+
+function say(message) {
+  $("family-status").textContent = message;
+}
+
+function facilityName(id) {
+  if (names[id]) return Promise.resolve(names[id]);
+  return getJson("/api/v1/facilities/" + encodeURIComponent(id)).then((res) => {
+    names[id] = res.ok && res.body && res.body.result ? res.body.result.name : id;
+    return names[id];
+  });
+}
+
+// -- children ----------------------------------------------------------------------------------
+
+function loadConsents() {
+  return getConsents().then((res) => {
+    if (!res.ok) { say(errorText(res)); return; }
+    const given = {};
+    res.body.consents.forEach((c) => { if (c.current) given[c.purpose] = c; });
+    consentState = { texts: res.body.texts, given };
+  });
+}
+
+// The consent texts in the form: each with its own checkbox, ticked and fixed when given.
+function drawConsents() {
+  const box = $("consents");
+  box.querySelectorAll(".consent").forEach((n) => n.remove());
+  consentState.texts.forEach((c) => {
+    const item = el("div", "consent");
+    item.dataset.purpose = c.purpose;
+    item.appendChild(el("h5", null, c.title));
+    const text = el("p", "consent-text", c.text);
+    text.id = "consent-text-" + c.purpose;
+    item.appendChild(text);
+    const label = el("label", "check");
+    const box2 = document.createElement("input");
+    box2.type = "checkbox";
+    box2.name = "consent";
+    box2.value = c.purpose;
+    box2.dataset.version = c.version;
+    box2.setAttribute("aria-describedby", text.id);
+    const given = consentState.given[c.purpose];
+    if (given) { box2.checked = true; box2.disabled = true; }
+    label.appendChild(box2);
+    label.appendChild(document.createTextNode(" " + (given ? t("family_consent_given") : t("family_consent_agree_" + c.purpose))));
+    item.appendChild(label);
+    box.appendChild(item);
+  });
+}
+
+const FIELDS = ["given_name", "family_name", "birth_date", "relation", "emergency_contact_name",
+  "emergency_contact_phone", "care_notes"];
+
+function openForm(child) {
+  editing = child;
+  const form = $("child-form");
+  form.hidden = false;
+  $("add-child").hidden = true;
+  $("child-form-title").textContent = child ? t("family_edit_child", { name: child.given_name }) : t("family_add_child");
+  $("child-form-error").textContent = "";
+  FIELDS.forEach((f) => {
+    const input = form.elements[f];
+    if (!child) { input.value = f === "relation" ? input.options[0].value : ""; return; }
+    input.value = f.startsWith("emergency_contact_") ? child.emergency_contact[f.slice(18)] : (child[f] || "");
+  });
+  drawConsents();
+  form.elements.given_name.focus();
+}
+
+function closeForm() {
+  $("child-form").hidden = true;
+  $("add-child").hidden = false;
+  editing = null;
+}
+
+// Record the ticked consents not yet given, one by one (each its text version), then the
+// child; a refusal stops there and says what.
+function saveChild(ev) {
+  ev.preventDefault();
+  const form = $("child-form");
+  const error = $("child-form-error");
+  error.textContent = "";
+  const ticked = Array.from(form.querySelectorAll("input[name=consent]")).filter((b) => b.checked && !b.disabled);
+  const has = (p) => !!consentState.given[p] || ticked.some((b) => b.value === p);
+  if (!has("child_registration")) { error.textContent = t("family_consent_needed_registration"); return; }
+  const body = {};
+  FIELDS.forEach((f) => { body[f] = form.elements[f].value.trim(); });
+  if (body.care_notes && !has("care_notes")) { error.textContent = t("family_consent_needed_notes"); return; }
+  if (!body.care_notes) body.care_notes = null;
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  ticked.reduce((chain, b) => chain.then((ok) => {
+    if (!ok) return false;
+    return send("POST", "/api/v1/consents", { purpose: b.value, version: b.dataset.version }).then((res) => {
+      if (!res.ok) { error.textContent = errorText(res); return false; }
+      consentState.given[b.value] = res.body;
+      return true;
+    });
+  }), Promise.resolve(true)).then((ok) => {
+    if (!ok) return null;
+    return editing ? send("PATCH", "/api/v1/children/" + editing.id, body) : send("POST", "/api/v1/children", body);
+  }).then((res) => {
+    button.disabled = false;
+    if (!res) return;
+    if (!res.ok) { error.textContent = errorText(res); focusField(res); return; }
+    say(t(editing ? "family_child_saved" : "family_child_added", { name: res.body.given_name }));
+    closeForm();
+    loadChildren();
+  });
+}
+
+function focusField(res) {
+  const field = res.body && res.body.error && res.body.error.field;
+  const input = field && $("child-form").elements[field];
+  if (input && input.focus) input.focus();
+}
+
+// A button that asks before it acts: the first tap shows the question and "yes"/"no".
+function confirmButton(label, question, yesLabel, action) {
+  const box = el("div", "confirm");
+  const button = el("button", "danger-outline", label);
+  button.type = "button";
+  const ask = el("div", "ask");
+  ask.hidden = true;
+  ask.setAttribute("role", "group");
+  ask.appendChild(el("p", null, question));
+  const yes = el("button", "danger", yesLabel);
+  yes.type = "button";
+  const no = el("button", null, t("family_keep"));
+  no.type = "button";
+  ask.appendChild(yes);
+  ask.appendChild(no);
+  button.addEventListener("click", () => { ask.hidden = false; button.hidden = true; yes.focus(); });
+  no.addEventListener("click", () => { ask.hidden = true; button.hidden = false; button.focus(); });
+  yes.addEventListener("click", () => { yes.disabled = true; action().then(() => { yes.disabled = false; }); });
+  box.appendChild(button);
+  box.appendChild(ask);
+  return box;
+}
+
+function childItem(child) {
+  const li = el("li", "card child");
+  li.dataset.id = child.id;
+  li.appendChild(el("h4", null, child.family_name + child.given_name));
+  const rel = (cfg.relations || {})[child.relation] || child.relation;
+  li.appendChild(el("p", null, t("family_child_line", { birth: child.birth_date, relation: rel })));
+  if (child.care_notes) li.appendChild(el("p", "notes", t("family_care_notes") + ": " + child.care_notes));
+  const actions = el("div", "actions");
+  const edit = el("button", null, t("family_edit"));
+  edit.type = "button";
+  edit.addEventListener("click", () => openForm(child));
+  actions.appendChild(edit);
+  actions.appendChild(confirmButton(t("family_delete_child"), t("family_delete_child_question", { name: child.given_name }),
+    t("family_delete_child_yes"), () => send("DELETE", "/api/v1/children/" + child.id).then((res) => {
+      if (!res.ok) { say(errorText(res)); return; }
+      say(t("family_child_deleted", { name: child.given_name, n: res.body.bookings_cancelled }));
+      loadChildren();
+      loadBookings();
+    })));
+  li.appendChild(actions);
+  return li;
+}
+
+let childNames = {};
+function loadChildren() {
+  return getJson("/api/v1/children").then((res) => {
+    if (!res.ok) { say(errorText(res)); return; }
+    const list = $("children");
+    list.textContent = "";
+    childNames = {};
+    res.body.children.forEach((c) => { childNames[c.id] = c.given_name; list.appendChild(childItem(c)); });
+    $("children-empty").hidden = res.body.children.length > 0;
+    document.body.dataset.children = String(res.body.children.length);
+  });
+}
+
+// -- bookings ----------------------------------------------------------------------------------
+
+function bookingItem(b) {
+  const li = el("li", "card booking state-" + b.status);
+  li.dataset.id = b.id;
+  li.dataset.status = b.status;
+  const title = el("h4");
+  const name = el("span", "provider", names[b.facility_id] || b.facility_id);
+  title.appendChild(name);
+  facilityName(b.facility_id).then((n) => { name.textContent = n; });
+  li.appendChild(title);
+  const state = el("p", "state");
+  state.appendChild(el("strong", "badge", stateName(b.status)));
+  li.appendChild(state);
+  li.appendChild(el("p", null, (childNames[b.child_id] ? childNames[b.child_id] + " · " : "") + programmeName(b.programme)));
+  li.appendChild(el("p", null, windowText(b.start, b.end)));
+  if (b.status === "requested" && b.hold_expires_at) {
+    li.appendChild(el("p", "hint", t("family_waiting_until", { time: wallIso(b.hold_expires_at).slice(11) })));
+  }
+  if (b.status === "rejected" || b.status === "expired") {
+    const next = el("a", "button", t("family_next_providers"));
+    next.href = mapSearchUrl(b.programme, wallIso(b.start), wallIso(b.end), null);
+    li.appendChild(next);
+  }
+  if (b.allowed_actions.indexOf("cancel") >= 0) {
+    li.appendChild(confirmButton(t("family_cancel_booking"), t("family_cancel_question"), t("family_cancel_yes"),
+      () => send("POST", "/api/v1/bookings/" + b.id + "/cancel", { version: b.version }).then((res) => {
+        say(res.ok ? t("family_cancelled") : errorText(res));
+        loadBookings();
+      })));
+  }
+  return li;
+}
+
+let shown = null;
+function loadBookings() {
+  return getJson("/api/v1/bookings").then((res) => {
+    if (!res.ok) { say(errorText(res)); return; }
+    const bookings = res.body.bookings;
+    const key = bookings.map((b) => b.id + b.version).join(",");
+    if (key === shown) return;  // unchanged: keep the list (and any open confirmation) as it is
+    shown = key;
+    const list = $("bookings");
+    list.textContent = "";
+    bookings.forEach((b) => list.appendChild(bookingItem(b)));
+    $("bookings-empty").hidden = bookings.length > 0;
+  });
+}
+
+// -- emergency care requests -------------------------------------------------------------------
+
+let requestsShown = null;
+function loadRequests() {
+  return getJson("/api/v1/care-requests").then((res) => {
+    if (!res.ok) { say(errorText(res)); return; }
+    const rows = res.body.care_requests;
+    const key = rows.map((r) => r.id + r.version).join(",");
+    if (key === requestsShown) return;  // unchanged: keep the cards (and any open question)
+    requestsShown = key;
+    const list = $("care-requests");
+    list.textContent = "";
+    rows.slice().reverse().forEach((r) => {
+      const li = el("li");
+      li.appendChild(requestCard(r, () => { requestsShown = null; loadRequests(); }, childNames[r.child_id]));
+      list.appendChild(li);
+    });
+  });
+}
+
+// -- the family's data ---------------------------------------------------------------------------
+
+function setupDeleteAll() {
+  const understood = $("delete-understood");
+  const yes = $("delete-all-yes");
+  $("delete-all").addEventListener("click", () => { $("delete-confirm").hidden = false; $("delete-all").hidden = true; understood.focus(); });
+  $("delete-all-no").addEventListener("click", () => {
+    $("delete-confirm").hidden = true; $("delete-all").hidden = false; understood.checked = false; yes.disabled = true;
+  });
+  understood.addEventListener("change", () => { yes.disabled = !understood.checked; });
+  yes.addEventListener("click", () => {
+    yes.disabled = true;
+    send("DELETE", "/api/v1/me").then((res) => {
+      if (!res.ok) { $("delete-status").textContent = errorText(res); yes.disabled = false; return; }
+      location.assign("/?lang=" + cfg.lang);
+    });
+  });
+}
+
+$("add-child").addEventListener("click", () => openForm(null));
+$("child-cancel").addEventListener("click", closeForm);
+$("child-form").addEventListener("submit", saveChild);
+setupDeleteAll();
+Promise.all([loadConsents(), loadChildren()]).then(() => Promise.all([loadBookings(), loadRequests()])).then(() => {
+  document.body.dataset.ready = "1";
+  // While a booking or a request waits for its provider, its state is asked again (the answer shows).
+  poll(() => Promise.all([
+    document.querySelector("#bookings [data-status=requested]") ? loadBookings() : null,
+    document.querySelector("#care-requests [data-status=requested]") ? loadRequests() : null]), cfg.poll_ms || 2000);
+});

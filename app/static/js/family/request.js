@@ -1,0 +1,178 @@
+// /family/request: send an emergency care request (긴급돌봄 요청) — the child, the programme,
+// the window, the place (home, or work with the home too: who may use a programme depends on
+// where the family lives), each place typed and found as the map's place search does
+// (/api/v1/places) or carried from the map (`home=lat|lon|label`) — then follow the request
+// until a provider accepts, nobody can (passed to people who will call) or it is cancelled.
+import { $, el, localIso, pageConfig, registryNow, t } from "../common.js";
+import { errorText, getJson, poll, send } from "./api.js";
+import { requestCard } from "./requests.js";
+
+const cfg = pageConfig();
+const form = $("request-form");
+const places = { home: null, work: null };  // kind -> { lat, lon, label }
+let watcher = null;
+let childNames = {};
+
+function windowOf() {
+  const day = form.elements.day.value;
+  const from = form.elements.from.value;
+  const to = form.elements.to.value;
+  if (!day || !from || !to) return null;
+  let endDay = day;
+  if (to <= from) {
+    const d = new Date(day + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() + 1);
+    endDay = d.toISOString().slice(0, 10);
+  }
+  return { start: day + "T" + from, end: endDay + "T" + to, overnight: to <= from };
+}
+
+function placeKind() {
+  const picked = form.querySelector("input[name=place]:checked");
+  return picked ? picked.value : "home";
+}
+
+function choose(kind, place) {
+  places[kind] = place;
+  const shown = form.querySelector(".chosen[data-kind=" + kind + "]");
+  shown.textContent = place ? t("request_place_chosen", { label: place.label }) : "";
+  form.querySelector(".place-results[data-kind=" + kind + "]").textContent = "";
+}
+
+// The places matching the typed text, as buttons to choose one.
+function findPlace(kind) {
+  const q = form.elements[kind + "_q"].value.trim();
+  const list = form.querySelector(".place-results[data-kind=" + kind + "]");
+  list.textContent = "";
+  if (!q) return;
+  getJson("/api/v1/places?" + new URLSearchParams({ q, limit: "6" })).then((res) => {
+    list.textContent = "";
+    const found = res.ok ? res.body.results || [] : [];
+    if (!found.length) { list.appendChild(el("li", "hint", res.ok ? t("request_no_place") : errorText(res))); return; }
+    found.forEach((p) => {
+      const label = (cfg.lang === "en" && p.name_en) ? p.name_en : p.name;
+      const li = el("li");
+      const b = el("button", null, label);
+      b.type = "button";
+      b.addEventListener("click", () => choose(kind, { lat: p.lat, lon: p.lon, label }));
+      li.appendChild(b);
+      list.appendChild(li);
+    });
+  });
+}
+
+// A programme whose carers come to the home takes only the home as the place.
+function syncPlace() {
+  const homeOnly = (cfg.home_only || []).indexOf(form.elements.programme.value) >= 0;
+  const work = form.querySelector("input[name=place][value=work]");
+  work.disabled = homeOnly;
+  if (homeOnly) form.querySelector("input[name=place][value=home]").checked = true;
+  $("home-only").hidden = !homeOnly;
+  form.querySelector(".place-pick[data-kind=work]").hidden = placeKind() !== "work";
+  const w = windowOf();
+  $("overnight").hidden = !(w && w.overnight);
+  if (w && w.overnight) $("overnight").textContent = t("family_overnight", { time: form.elements.to.value });
+}
+
+function point(p) {
+  return { lat: p.lat, lon: p.lon };
+}
+
+function submit(ev) {
+  ev.preventDefault();
+  const error = $("request-error");
+  error.textContent = "";
+  const w = windowOf();
+  const kind = placeKind();
+  if (!w) { error.textContent = t("request_need_window"); return; }
+  if (!places.home) { error.textContent = t("request_need_home"); form.elements.home_q.focus(); return; }
+  if (kind === "work" && !places.work) { error.textContent = t("request_need_work"); form.elements.work_q.focus(); return; }
+  const body = { child_id: form.elements.child.value, programme: form.elements.programme.value, start: w.start,
+    end: w.end, place: kind, point: point(kind === "work" ? places.work : places.home) };
+  if (kind === "work") body.home = point(places.home);
+  const button = $("request-button");
+  button.disabled = true;
+  send("POST", "/api/v1/care-requests", body).then((res) => {
+    button.disabled = false;
+    if (!res.ok) { error.textContent = errorText(res); return; }
+    form.hidden = true;
+    follow(res.body);
+  });
+}
+
+// Show the request; while it waits for a provider, ask again every poll_ms (the answer shows
+// without a reload).
+function show(r) {
+  const out = $("request-state");
+  out.hidden = false;
+  out.textContent = "";
+  out.dataset.status = r.status;
+  out.appendChild(requestCard(r, show, childNames[r.child_id]));
+  const mine = el("a", null, t("request_my_requests"));
+  mine.href = "/family?lang=" + cfg.lang;
+  out.appendChild(el("p")).appendChild(mine);
+  if (r.status !== "requested" && watcher) { watcher.stop(); watcher = null; }
+}
+
+function follow(r) {
+  let shown = r.status + "/" + r.version;
+  show(r);
+  if (r.status !== "requested") return;
+  watcher = poll(() => getJson("/api/v1/care-requests/" + encodeURIComponent(r.id)).then((res) => {
+    if (!res.ok) return;
+    const key = res.body.status + "/" + res.body.version;
+    if (key === shown) return;  // unchanged: keep the card (and an open cancel question)
+    shown = key;
+    show(res.body);
+  }), cfg.poll_ms || 2000);
+}
+
+function fill() {
+  const now = registryNow();
+  let start = cfg.start;
+  let end = cfg.end;
+  if (!start || !end) {
+    const d = new Date(now.getTime() + 3600000);
+    d.setMinutes(0);
+    start = localIso(d);
+    end = localIso(new Date(d.getTime() + 3 * 3600000));
+  }
+  form.elements.day.value = start.slice(0, 10);
+  form.elements.from.value = start.slice(11, 16);
+  form.elements.to.value = end.slice(11, 16);
+  form.elements.day.min = localIso(now).slice(0, 10);
+  if (cfg.programme) form.elements.programme.value = cfg.programme;
+  if (cfg.home) {
+    const p = cfg.home.split("|");
+    choose("home", { lat: Number(p[0]), lon: Number(p[1]), label: p[2] || t("request_home_from_map") });
+  }
+}
+
+function loadChildren() {
+  return getJson("/api/v1/children").then((res) => {
+    const select = form.elements.child;
+    select.textContent = "";
+    if (!res.ok) { $("request-error").textContent = errorText(res); form.hidden = false; return; }
+    childNames = {};
+    res.body.children.forEach((c) => {
+      childNames[c.id] = c.given_name;
+      const o = el("option", null, c.family_name + c.given_name + " (" + c.birth_date + ")");
+      o.value = c.id;
+      select.appendChild(o);
+    });
+    if (cfg.child_id && childNames[cfg.child_id]) select.value = cfg.child_id;
+    $("no-children").hidden = res.body.children.length > 0;
+    form.hidden = res.body.children.length === 0;
+  });
+}
+
+fill();
+syncPlace();
+["programme", "day", "from", "to"].forEach((n) => form.elements[n].addEventListener("change", syncPlace));
+form.querySelectorAll("input[name=place]").forEach((r) => r.addEventListener("change", syncPlace));
+form.querySelectorAll("button.find").forEach((b) => b.addEventListener("click", () => findPlace(b.dataset.kind)));
+["home", "work"].forEach((kind) => form.elements[kind + "_q"].addEventListener("keydown", (ev) => {
+  if (ev.key === "Enter") { ev.preventDefault(); findPlace(kind); }
+}));
+form.addEventListener("submit", submit);
+loadChildren().then(() => { document.body.dataset.ready = "1"; });

@@ -1,0 +1,97 @@
+// An emergency care request as the guardian follows it (on /family/request and /family): its
+// state in words — offered to providers one after another, accepted (with the provider's
+// name), unmatched (passed to people who will call), cancelled — the programme and window,
+// and a cancel that asks first.
+import { el, t } from "../common.js";
+import { errorText, getJson, programmeName, send, windowText } from "./api.js";
+
+const names = {};  // facility id -> name
+
+function facilityName(id) {
+  if (names[id]) return Promise.resolve(names[id]);
+  return getJson("/api/v1/facilities/" + encodeURIComponent(id)).then((res) => {
+    names[id] = res.ok && res.body && res.body.result ? res.body.result.name : id;
+    return names[id];
+  });
+}
+
+export function requestStateName(status) {
+  return t("request_state_" + String(status).replace("-", "_"));
+}
+
+// The request's card: `r` as GET /api/v1/care-requests/<id> answers (with its offers) or as
+// the list does (then an accepted request's provider is read from the request);
+// `changed(r)` runs after a cancel (with the answer).
+export function requestCard(r, changed, childName) {
+  const box = el("div", "card request state-" + r.status);
+  box.dataset.id = r.id;
+  box.dataset.status = r.status;
+  const head = el("p", "state");
+  head.appendChild(el("strong", "badge", requestStateName(r.status)));
+  box.appendChild(head);
+  box.appendChild(el("p", null, (childName ? childName + " · " : "") + programmeName(r.programme)));
+  box.appendChild(el("p", null, windowText(r.start, r.end) + " · " + t("request_place_" + r.place)));
+  const explain = el("p", "explain");
+  box.appendChild(explain);
+  if (r.status === "requested") {
+    explain.textContent = t("request_explain_requested", { n: r.offered });
+  } else if (r.status === "accepted") {
+    explain.textContent = t("request_explain_accepted_wait");
+    providerOf(r).then((id) => {
+      if (!id) { explain.textContent = t("request_explain_accepted_unknown"); return; }
+      facilityName(id).then((name) => {
+        explain.textContent = t("request_explain_accepted", { name });
+        box.dataset.provider = name;
+      });
+    });
+  } else if (r.status === "unmatched") {
+    explain.textContent = t("request_explain_unmatched");
+  } else if (r.status === "cancelled") {
+    explain.textContent = t("request_explain_cancelled");
+  }
+  if ((r.allowed_actions || []).indexOf("cancel") >= 0) box.appendChild(cancelBlock(r, changed));
+  return box;
+}
+
+function providerOf(r) {
+  const pick = (offers) => {
+    const won = (offers || []).find((o) => o.status === "accepted");
+    return won ? won.facility_id : null;
+  };
+  if (r.offers) return Promise.resolve(pick(r.offers));
+  return getJson("/api/v1/care-requests/" + encodeURIComponent(r.id)).then((res) => (res.ok ? pick(res.body.offers) : null));
+}
+
+function cancelBlock(r, changed) {
+  const box = el("div", "confirm");
+  const button = el("button", "danger-outline", t("request_cancel"));
+  button.type = "button";
+  button.dataset.action = "cancel";
+  const ask = el("div", "ask");
+  ask.hidden = true;
+  ask.setAttribute("role", "group");
+  ask.appendChild(el("p", null, t("request_cancel_question")));
+  const yes = el("button", "danger", t("request_cancel_yes"));
+  yes.type = "button";
+  yes.dataset.action = "cancel-yes";
+  const no = el("button", null, t("family_keep"));
+  no.type = "button";
+  const problem = el("p", "error");
+  problem.setAttribute("role", "alert");
+  button.addEventListener("click", () => { ask.hidden = false; button.hidden = true; yes.focus(); });
+  no.addEventListener("click", () => { ask.hidden = true; button.hidden = false; button.focus(); });
+  yes.addEventListener("click", () => {
+    yes.disabled = true;
+    send("POST", "/api/v1/care-requests/" + encodeURIComponent(r.id) + "/cancel", {}).then((res) => {
+      yes.disabled = false;
+      if (!res.ok) { problem.textContent = errorText(res); return; }
+      changed(res.body);
+    });
+  });
+  ask.appendChild(yes);
+  ask.appendChild(no);
+  box.appendChild(button);
+  box.appendChild(ask);
+  box.appendChild(problem);
+  return box;
+}

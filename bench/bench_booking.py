@@ -1,0 +1,238 @@
+"""Benchmark: booking latency at a steady 100 bookings/s while parents search, and the search's
+throughput meanwhile as a share of its throughput alone — side by side in one run, the quiet
+and loaded phases interleaved (quiet, loaded, quiet, loaded) so machine noise hits both alike.
+
+The app runs under gunicorn (2 workers, the demo registry) on a fresh database: SQLite in a
+temporary folder, or PostgreSQL with ``--postgres URL`` (an empty database). Guardians, their
+children and their consents are made through the stores; each booking is a real
+``POST /api/v1/bookings`` with the guardian's session cookie and CSRF token, for a window at a
+언제나 어린이집 whose slots have places enough for the whole run (so every booking succeeds and
+is counted in the database's transaction like any other).
+
+Run: .venv/bin/python bench/bench_booking.py [seconds] [--postgres URL]   (prints figures)
+Targets (issue 15): booking p99 <= 30 ms at 100 bookings/s with the search load running; search
+throughput meanwhile >= 0.8 of quiet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import http.cookiejar
+import json
+import multiprocessing as mp
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+PORT = 5111
+GUARDIANS = 20
+PASSWORD = "bench password 2026"
+SEOUL = ZoneInfo("Asia/Seoul")
+SEARCH_CLIENTS = 4
+RATE_PER_S = 100
+SENDERS = 8  # booking threads: enough that a slow answer never holds up the next send
+
+
+def env_for(db_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"DOLBOM_DATABASE_URL": db_url,
+                "DOLBOM_ACCOUNT_SIGN_IN_RATE_LIMIT": "100000 per minute",
+                "DOLBOM_ACCOUNT_FORM_RATE_LIMIT": "100000 per minute",
+                "DOLBOM_CARE_NOTES_KEYS": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+                # the care clock's own costs are measured by bench_outbox.py and bench_matching.py
+                "DOLBOM_CARE_CLOCK_IN_PROCESS": "false"})
+    return env
+
+
+def setup(db_url: str) -> tuple[str, str, str, list[str], list[str]]:
+    """Make the guardians with a child each and publish the places; returns the provider, the
+    window (start, end as ISO text), the e-mails and the child ids."""
+    from argon2 import PasswordHasher
+
+    from app.care.accounts import AccountStore
+    from app.care.children import ChildStore, consent_purposes, consent_version
+    from app.care.sealing import Sealer
+    from app.config import DEMO_REGISTRY_PATH
+    from app.db.engine import make_engine, upgrade
+    from app.registry.io import read_registry
+
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    accounts = AccountStore(engine, hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    children = ChildStore(engine, Sealer(["AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="]))
+    now = datetime.now(SEOUL)
+    day = now.date() + timedelta(days=1)
+    start, end = datetime(day.year, day.month, day.day, 19, tzinfo=SEOUL), \
+        datetime(day.year, day.month, day.day, 23, tzinfo=SEOUL)
+    registry = read_registry(DEMO_REGISTRY_PATH)
+    facility = next(f for f in registry.facilities if "always_daycare" in f.programmes
+                    and f.hours is not None and f.hours.is_open_for(start, end, registry.locale.is_holiday,
+                                                                    tz=registry.locale.tz)
+                    and (f.age_max_months or 0) >= 40 and (f.age_min_months or 99) <= 40)
+    children.booking_store.publish_slot(facility.id, "always_daycare", start - timedelta(hours=1),
+                                        end + timedelta(hours=1), 1_000_000)
+    emails, child_ids = [], []
+    for i in range(GUARDIANS):
+        user = accounts.sign_up(f"bench{i}@example.kr", PASSWORD)
+        for purpose in consent_purposes():
+            children.give_consent(user.id, purpose, consent_version(purpose), now)
+        child = children.register(user.id, given_name="서준", family_name="박", birth_date="2023-01-15",
+                                  relation="father", emergency_contact_name="박민",
+                                  emergency_contact_phone="010-1111-2222", now=now)
+        emails.append(user.email)
+        child_ids.append(child.id)
+    engine.dispose()
+    return facility.id, start.isoformat(), end.isoformat(), emails, child_ids
+
+
+def sign_in(email: str) -> tuple[str, str]:
+    """The cookies (as a Cookie header) and CSRF token of a guardian signed in through the form."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    base = f"http://127.0.0.1:{PORT}"
+
+    def token_of(path: str) -> str:
+        page = opener.open(base + path).read().decode()
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+
+    body = urllib.parse.urlencode({"email": email, "password": PASSWORD, "csrf_token": token_of("/account/sign-in")})
+    opener.open(base + "/account/sign-in", body.encode())
+    token = token_of("/account")
+    return "; ".join(f"{c.name}={c.value}" for c in jar), token
+
+
+def search_load(stop_at: float, out: mp.Queue) -> None:
+    """Nearest-10 searches in a closed loop on one keep-alive connection; puts the count."""
+    conn = http.client.HTTPConnection("127.0.0.1", PORT)
+    n, i = 0, 0
+    while time.monotonic() < stop_at:
+        lat, lon = 37.20 + (i % 50) * 0.01, 126.90 + (i % 37) * 0.01
+        conn.request("GET", f"/api/v1/facilities/nearest?lat={lat:.4f}&lon={lon:.4f}&limit=10")
+        conn.getresponse().read()
+        n += 1
+        i += 1
+    out.put(n)
+
+
+def booking_load(seconds: float, sessions: list[tuple[str, str]], facility: str, start: str, end: str,
+                 child_ids: list[str], out: mp.Queue) -> None:
+    """Bookings sent open-loop at RATE_PER_S, each at its planned time, by SENDERS threads with a
+    keep-alive connection each (so a slow answer delays no other send); puts the latencies in ms
+    (from the planned send time: a server falling behind shows as latency) and the refusals."""
+    latencies: list[float] = []
+    failures: list[int] = []
+    t0 = time.monotonic() + 0.05
+    total = int(seconds * RATE_PER_S)
+
+    def sender(i: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", PORT)
+        for k in range(i, total, SENDERS):
+            planned = t0 + k / RATE_PER_S
+            delay = planned - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            g = k % len(sessions)
+            jar, token = sessions[g]
+            body = json.dumps({"child_id": child_ids[g], "facility_id": facility, "programme": "always_daycare",
+                               "start": start, "end": end})
+            conn.request("POST", "/api/v1/bookings", body, {"Content-Type": "application/json", "Cookie": jar,
+                                                            "X-CSRFToken": token})
+            r = conn.getresponse()
+            answer = r.read()
+            latencies.append((time.monotonic() - planned) * 1000)
+            if r.status != 201:
+                failures.append(r.status)
+                if len(failures) == 1:
+                    print(f"first refused booking: {r.status} {answer[:300]!r}", file=sys.stderr)
+
+    threads = [threading.Thread(target=sender, args=(i,)) for i in range(SENDERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out.put((latencies, len(failures)))
+
+
+def phase(seconds: float, with_bookings: bool, sessions: list[tuple[str, str]], facility: str, start: str, end: str,
+          child_ids: list[str], clients: int) -> tuple[float, list[float], int]:
+    q: mp.Queue = mp.Queue()
+    stop_at = time.monotonic() + seconds
+    procs = [mp.Process(target=search_load, args=(stop_at, q)) for _ in range(clients)]
+    bq: mp.Queue = mp.Queue()
+    if with_bookings:
+        procs.append(mp.Process(target=booking_load, args=(seconds, sessions, facility, start, end, child_ids, bq)))
+    for p in procs:
+        p.start()
+    searches = sum(q.get() for _ in range(clients))
+    latencies, failures = bq.get() if with_bookings else ([], 0)
+    for p in procs:
+        p.join()
+    return searches / seconds, latencies, failures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("seconds", nargs="?", type=float, default=10.0)
+    parser.add_argument("--postgres", help="an empty PostgreSQL database URL (default: SQLite)")
+    parser.add_argument("--search-clients", type=int, default=SEARCH_CLIENTS,
+                        help=f"closed-loop search clients (default {SEARCH_CLIENTS})")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (default 1)")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="dolbom-bench-booking-"))
+    db_url = args.postgres or f"sqlite:///{tmp / 'bench.sqlite3'}"
+    facility, start, end, emails, child_ids = setup(db_url)
+    server = subprocess.Popen([str(GUNICORN), "-w", str(args.workers), "--threads", str(args.threads),
+                               "-b", f"127.0.0.1:{PORT}", "--log-level", "warning", "app.wsgi:app"],
+                              cwd=ROOT, env=env_for(db_url),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/facilities/nearest?lat=37.3&lon=127.0",
+                                       timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        sessions = [sign_in(e) for e in emails]
+        clients = args.search_clients
+        phase(2, True, sessions, facility, start, end, child_ids, clients)  # warm up both paths
+        quiet, loaded, lat_all, failed = [], [], [], 0
+        for _ in range(2):
+            quiet.append(phase(args.seconds, False, sessions, facility, start, end, child_ids, clients)[0])
+            rate, lat, bad = phase(args.seconds, True, sessions, facility, start, end, child_ids, clients)
+            loaded.append(rate)
+            lat_all += lat
+            failed += bad
+        lat_all.sort()
+        p = lambda q: lat_all[min(len(lat_all) - 1, int(len(lat_all) * q))]  # noqa: E731
+        print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; gunicorn {args.workers} workers x "
+              f"{args.threads} threads; {len(lat_all)} bookings at {RATE_PER_S}/s, {clients} search clients, "
+              f"2 x {args.seconds:.0f} s per phase; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(f"booking latency ms: p50 {statistics.median(lat_all):.1f}  p90 {p(0.9):.1f}  p99 {p(0.99):.1f}  "
+              f"max {lat_all[-1]:.1f}  (goal p99 <= 30)   refused: {failed}")
+        share = statistics.mean(loaded) / statistics.mean(quiet) if clients else float("nan")
+        print(f"search throughput req/s: quiet {statistics.mean(quiet):.0f}, with bookings "
+              f"{statistics.mean(loaded):.0f}: share {share:.2f} (goal >= 0.8)")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

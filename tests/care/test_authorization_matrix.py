@@ -1,0 +1,139 @@
+"""The authorisation matrix of the care API: every care path of the OpenAPI document × every
+role (signed out, another guardian, staff of another provider, and — for the admin-free paths —
+the admin) on the objects of one family and one provider. Anything not allowed is a 401, 403
+or 404, and changes nothing (every care table is compared before and after). The rightful
+readers get their 200s. A care path added to the document without a row here fails the test."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from app.pages import account_sessions as people
+from tests.care.test_api_bookings import Person, guardian, staff
+from tests.pages.conftest import (  # noqa: F401  (fixtures)
+    PASSWORD,
+    app,
+    clock,
+    make_app,
+    sign_in,
+)
+
+SEOUL = ZoneInfo("Asia/Seoul")
+CENTRE = "tiny-cc-01"  # 초등 시설형 긴급돌봄: the family's booking and the offer are here
+OTHER = "tiny-dc-07"
+CARE_PATTERNS = (r"^/api/v1/(children|consents|me|bookings|care-requests|offers)(/|$)",
+                 r"^/api/v1/providers/\{facility_id\}/(slots|booking-settings)$")
+TABLES = ("children", "consents", "bookings", "booking_events", "booking_capacity", "care_requests", "offers",
+          "users", "user_roles", "provider_booking_settings", "outbox")
+
+
+def next_weekday(hh: int) -> str:
+    day = datetime.now(SEOUL).date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, hh, tzinfo=SEOUL).isoformat()
+
+
+def snapshot(app) -> dict[str, list[tuple]]:  # noqa: F811
+    with app.extensions["dolbom_db"].connect() as conn:
+        return {t: sorted(map(tuple, conn.execute(sa.text(f"SELECT * FROM {t}")).all()), key=repr) for t in TABLES}
+
+
+def care_operations(app) -> set[tuple[str, str]]:  # noqa: F811
+    doc = app.test_client().get("/api/v1/openapi.json").json
+    return {(m.upper(), p) for p, item in doc["paths"].items() for m in item
+            if any(re.match(rx, p) for rx in CARE_PATTERNS)}
+
+
+def test_every_care_path_for_every_role(app):  # noqa: F811
+    mother, child_id = guardian(app, "mother@example.kr", birth_date="2017-05-05")
+    other_parent, _ = guardian(app, "other@example.kr", birth_date="2017-05-05")
+    desk = staff(app, "desk@centre.kr", CENTRE)
+    elsewhere = staff(app, "desk@elsewhere.kr", OTHER)
+    people.accounts(app).sign_up("ops@example.kr", PASSWORD, role="admin")
+    ops_client = app.test_client()
+    assert sign_in(ops_client, "ops@example.kr").status_code == 302
+    ops = Person(ops_client)
+    assert desk.send("POST", f"/api/v1/providers/{CENTRE}/slots",
+                     {"programme": "elementary_emergency", "derive": {"days": 7, "places": 2}}).status_code == 200
+    booking = mother.send("POST", "/api/v1/bookings", {
+        "child_id": child_id, "facility_id": CENTRE, "programme": "elementary_emergency",
+        "start": next_weekday(18), "end": next_weekday(21)}).json
+    request = mother.send("POST", "/api/v1/care-requests", {
+        "child_id": child_id, "programme": "elementary_emergency", "start": next_weekday(18),
+        "end": next_weekday(21), "place": "home", "point": {"lat": 37.2636, "lon": 127.0286}}).json
+    offer = desk.get("/api/v1/offers").json["offers"][0]
+    ids = {"child_id": child_id, "booking_id": booking["id"], "request_id": request["id"], "offer_id": offer["id"],
+           "facility_id": CENTRE, "purpose": "share_with_provider", "action": None}
+    # Each operation with the actions it takes and a body that would be valid for its owner.
+    bodies: dict[str, Any] = {
+        "POST /api/v1/children": {"given_name": "x", "family_name": "y", "birth_date": "2020-01-01",
+                                  "relation": "mother", "emergency_contact_name": "z",
+                                  "emergency_contact_phone": "010-1111-2222"},
+        "PATCH /api/v1/children/{child_id}": {"given_name": "바뀜"},
+        "POST /api/v1/consents": {"purpose": "share_with_provider", "version": "2026-12-01"},
+        "POST /api/v1/bookings": {"child_id": child_id, "facility_id": CENTRE, "programme": "elementary_emergency",
+                                  "start": next_weekday(19), "end": next_weekday(20)},
+        "POST /api/v1/bookings/quote": {"child_id": child_id, "facility_id": CENTRE,
+                                        "programme": "elementary_emergency", "start": next_weekday(19),
+                                        "end": next_weekday(20)},
+        "POST /api/v1/care-requests": {"child_id": child_id, "programme": "elementary_emergency",
+                                       "start": next_weekday(18), "end": next_weekday(21), "place": "home",
+                                       "point": {"lat": 37.2636, "lon": 127.0286}},
+        "POST /api/v1/providers/{facility_id}/slots": {"programme": "elementary_emergency",
+                                                       "derive": {"days": 1, "places": 9}},
+        "PUT /api/v1/providers/{facility_id}/booking-settings": {"auto_confirm": True},
+    }
+    actions = {"/api/v1/bookings/{booking_id}/{action}": ["confirm", "decline", "cancel", "check_in", "check_out",
+                                                          "mark_no_show"],
+               "/api/v1/offers/{offer_id}/{action}": ["accept", "decline"]}
+    # Who may reach the family's and the centre's objects at all (2xx possible); everyone
+    # else must be refused. Admin rows: the admin reads bookings and requests, not children.
+    outsiders = {"signed out": Person.__new__(Person), "another guardian": other_parent,
+                 "staff of another provider": elsewhere}
+    anonymous = outsiders["signed out"]
+    anonymous.client, anonymous.token = app.test_client(), ""
+    family_only = {"/api/v1/children/{child_id}", "/api/v1/bookings/{booking_id}/child"}
+    covered = set()
+    operations = care_operations(app)
+    assert len(operations) >= 20, sorted(operations)
+    for method, path in sorted(operations):
+        covered.add((method, path))
+        concrete = [path]
+        for name, choices in ((n, actions.get(path)) for n in re.findall(r"\{(\w+)\}", path)):
+            if name == "action":
+                concrete = [c.replace("{action}", a) for c in concrete for a in choices or []]
+            else:
+                concrete = [c.replace("{" + name + "}", ids[name]) for c in concrete]
+        body = bodies.get(f"{method} {path}")
+        # A path naming another's object (a child, booking, request, offer, provider); the
+        # consents' {purpose} is the caller's own consent.
+        object_path = any(f"{{{n}}}" in path for n in ("child_id", "booking_id", "request_id", "offer_id",
+                                                       "facility_id"))
+        for url in concrete:
+            for who, person in outsiders.items():
+                if who != "signed out" and not object_path:
+                    continue  # the caller's own collections (their children, bookings…): no object of another
+                before = snapshot(app)
+                r = person.send(method, url, body) if method != "GET" else person.get(url)
+                expected = {401} if who == "signed out" else {403, 404}
+                assert r.status_code in expected, (who, method, url, r.status_code, r.get_json())
+                assert snapshot(app) == before, (who, method, url)
+        if path in family_only and method == "GET":  # the admin has no business in a child's record
+            before = snapshot(app)
+            assert ops.get(concrete[0]).status_code in {403, 404}
+            assert snapshot(app) == before
+    assert covered == operations
+    # The rightful readers.
+    assert mother.get(f"/api/v1/bookings/{booking['id']}").status_code == 200
+    assert desk.get(f"/api/v1/bookings/{booking['id']}").status_code == 200
+    assert ops.get(f"/api/v1/bookings/{booking['id']}").status_code == 200
+    assert mother.get(f"/api/v1/care-requests/{request['id']}").status_code == 200
+    assert ops.get(f"/api/v1/care-requests/{request['id']}").status_code == 200
+    assert desk.get(f"/api/v1/offers/{offer['id']}").status_code == 200
+    assert desk.get(f"/api/v1/bookings/{booking['id']}/child").status_code == 200

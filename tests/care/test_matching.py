@@ -1,0 +1,461 @@
+"""Emergency care requests and offers (app.care.matching) on SQLite and PostgreSQL, over the
+hand-checkable registry of tests/care/matching_data.py (tc-1 … tc-4 at 111, 222, 333, 444 m)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.care.children import Family, family_parts
+from app.care.matching import (
+    REQUEST_MAX_WINDOW,
+    MatchingEngine,
+    MatchingError,
+    MatchSettings,
+    OfferNotFound,
+    UnmetDemand,
+    erase_family_requests,
+    export_family_requests,
+)
+from app.care.rules import NotEligible
+from app.care.states import CARE_REQUEST, GUARDIAN, OFFER, ActorNotAllowed, InvalidTransition
+from app.care.windows import WindowError
+from app.db.engine import make_engine, outbox, upgrade
+from app.db.request_tables import CARE_REQUEST_STATES, OFFER_STATES, offer_events, offers
+from tests.live.conftest import db_url, postgres_db  # noqa: F401  (fixtures)
+
+from . import matching_data as d
+
+MIN = timedelta(minutes=1)
+
+
+@pytest.fixture
+def engine(db_url):  # noqa: F811
+    upgrade(db_url)
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+def matcher(engine: sa.Engine, only: tuple[str, ...] | None = None, **settings) -> MatchingEngine:
+    index = d.index(only)
+    return MatchingEngine(engine, lambda: index, MatchSettings(**settings), first_name=lambda conn, child_id: "지우")
+
+
+def request(m: MatchingEngine, now: datetime = d.NOW, **kw):
+    args = dict(guardian_id="guardian-1", child_id="child-1", programme=d.PROGRAMME, start=d.START, end=d.END,
+                place_kind="home", point=d.HOME, birth_date=d.BIRTH, now=now)
+    args.update(kw)
+    return m.create(**args)
+
+
+def by_facility(m: MatchingEngine, request_id: str) -> dict[str, tuple[str, int]]:
+    return {o.facility_id: (o.status, o.rank) for o in m.offers_of(request_id)}
+
+
+def messages(engine: sa.Engine) -> list[tuple[str, dict]]:
+    with engine.connect() as conn:
+        return [(r.topic, r.payload) for r in conn.execute(sa.select(outbox).order_by(outbox.c.id))]
+
+
+def offer_of(m: MatchingEngine, request_id: str, facility_id: str):
+    return next(o for o in m.offers_of(request_id) if o.facility_id == facility_id)
+
+
+def test_tables_keep_the_lifecycles_states():
+    assert set(CARE_REQUEST_STATES) == set(CARE_REQUEST.states)
+    assert set(OFFER_STATES) == set(OFFER.states)
+
+
+class TestSequential:
+    def test_one_offer_at_a_time_in_rank_order_and_a_decline_moves_on(self, engine):
+        m = matcher(engine)
+        r = request(m)
+        assert r.status == "requested" and r.candidates == d.RANKED
+        assert by_facility(m, r.id) == {"tc-1": ("requested", 1)}
+        first = offer_of(m, r.id, "tc-1")
+        assert first.respond_by == d.NOW.astimezone(UTC) + 10 * MIN
+        assert r.match_by == d.NOW.astimezone(UTC) + 60 * MIN
+        out = m.decline(first.id, "staff-1", d.NOW + MIN, reason="no carer tonight", facility_id="tc-1")
+        assert out.offer.status == "rejected" and out.offer.responded_by == "staff-1"
+        assert by_facility(m, r.id) == {"tc-1": ("rejected", 1), "tc-2": ("requested", 2)}
+        assert offer_of(m, r.id, "tc-2").respond_by == (d.NOW + 11 * MIN).astimezone(UTC)
+        assert m.offer_events(first.id)[-1] == {
+            "action": "decline", "from_state": "requested", "to_state": "rejected", "actor_role": "provider_staff",
+            "actor_id": "staff-1", "reason": "no carer tonight", "at": (d.NOW + MIN).astimezone(UTC).isoformat()}
+
+    def test_acceptance_matches_the_request_and_tells_the_guardian(self, engine):
+        m = matcher(engine)
+        r = request(m)
+        m.decline(offer_of(m, r.id, "tc-1").id, "staff-1", d.NOW + MIN)
+        out = m.accept(offer_of(m, r.id, "tc-2").id, "staff-2", d.NOW + 2 * MIN, facility_id="tc-2")
+        assert out.offer.status == "accepted" and out.request.status == "accepted"
+        assert m.get(r.id).status == "accepted"
+        assert [e["action"] for e in m.events(r.id)] == ["request", "match"]
+        match = m.events(r.id)[-1]
+        assert match["actor_role"] == "system" and out.offer.id in match["reason"]
+        topics = [t for t, _ in messages(engine)]
+        assert topics == ["offer.received", "offer.received", "request.matched"]
+        _, payload = messages(engine)[-1]
+        assert payload["to"] == [{"user_id": "guardian-1"}] and payload["facility_id"] == "tc-2"
+        assert payload["first_name"] == "지우" and payload["window_start"] == d.START.astimezone(UTC).isoformat()
+
+    def test_timeout_moves_on_to_the_next_provider(self, engine):
+        m = matcher(engine)
+        r = request(m)
+        assert len(m.fire_due(d.NOW + 10 * MIN - timedelta(seconds=1))) == 0
+        fired = m.fire_due(d.NOW + 10 * MIN)
+        assert fired.expired_offers == [offer_of(m, r.id, "tc-1").id] and fired.unmatched_requests == []
+        assert by_facility(m, r.id) == {"tc-1": ("expired", 1), "tc-2": ("requested", 2)}
+        assert offer_of(m, r.id, "tc-2").respond_by == (d.NOW + 20 * MIN).astimezone(UTC)
+        expired = [p for t, p in messages(engine) if t == "offer.expired"]
+        assert expired == [{"to": [{"facility_id": "tc-1"}], "offer_id": offer_of(m, r.id, "tc-1").id,
+                            "request_id": r.id, "facility_id": "tc-1", "programme": d.PROGRAMME,
+                            "window_start": d.START.astimezone(UTC).isoformat(),
+                            "window_end": d.END.astimezone(UTC).isoformat(),
+                            "deadline": (d.NOW + 10 * MIN).astimezone(UTC).isoformat(),
+                            "reason": "no answer before the response deadline"}]
+
+    def test_an_answer_after_the_deadline_finds_the_offer_lapsed(self, engine):
+        m = matcher(engine)
+        r = request(m)
+        first = offer_of(m, r.id, "tc-1")
+        with pytest.raises(InvalidTransition) as caught:
+            m.accept(first.id, "staff-1", d.NOW + 10 * MIN)
+        assert caught.value.current_state == "expired" and caught.value.http_status == 409
+        assert m.offer(first.id).status == "expired" and m.get(r.id).status == "requested"
+        assert offer_of(m, r.id, "tc-2").status == "requested"
+        assert m.fire_due(d.NOW + 10 * MIN).expired_offers == []  # fired once, by the answer
+
+    def test_list_exhausted_is_unmatched_queued_and_counted(self, engine):
+        m = matcher(engine)
+        r = request(m)
+        for i, fid in enumerate(d.RANKED, start=1):
+            m.decline(offer_of(m, r.id, fid).id, f"staff-{fid}", d.NOW + i * MIN)
+        done = m.get(r.id)
+        assert done.status == "unmatched" and done.unmatched_at == (d.NOW + 4 * MIN).astimezone(UTC)
+        assert m.events(r.id)[-1]["reason"] == "every ranked provider declined or did not answer"
+        assert [q.id for q in m.unmatched()] == [r.id]
+        topic, payload = messages(engine)[-1]
+        assert topic == "request.unmatched" and payload["to"] == [{"user_id": "guardian-1"}]
+        day = d.START.date()
+        assert m.unmet_demand(d.NOW, d.NOW + timedelta(days=1)) == [UnmetDemand(d.PROGRAMME, "41110", day, 1)]
+        assert m.unmet_demand_count(d.NOW, d.NOW + timedelta(days=1), programme="always_daycare") == 0
+        assert m.unmet_demand_count(d.END, d.END + timedelta(days=1)) == 0  # window starts before
+
+    def test_total_deadline_ends_matching(self, engine):
+        m = matcher(engine, match_minutes=15)
+        r = request(m)
+        m.fire_due(d.NOW + 10 * MIN)
+        second = offer_of(m, r.id, "tc-2")
+        assert second.respond_by == (d.NOW + 15 * MIN).astimezone(UTC)  # never past the request's deadline
+        fired = m.fire_due(d.NOW + 15 * MIN)
+        assert fired.expired_offers == [second.id] and fired.unmatched_requests == [r.id]
+        assert m.get(r.id).status == "unmatched"
+        assert m.events(r.id)[-1]["reason"] == "no provider accepted before the request's deadline"
+        assert "tc-3" not in by_facility(m, r.id)
+        assert m.unmet_demand_count(d.NOW, d.NOW + timedelta(days=1)) == 1
+
+    def test_request_deadline_lapses_the_open_offers(self, engine):
+        m = matcher(engine, mode="top_n", batch=2, response_minutes=30, match_minutes=20)
+        r = request(m)
+        assert m.fire_due(d.NOW + 20 * MIN).expired_offers  # respond_by was capped at match_by
+        assert m.get(r.id).status == "unmatched"
+        assert {s for s, _ in by_facility(m, r.id).values()} == {"expired"}
+
+    def test_nobody_can_take_the_child_is_unmatched_at_once(self, engine):
+        m = matcher(engine, only=("tc-full", "tc-shut", "tc-stale"))
+        r = request(m)
+        assert r.status == "unmatched" and r.candidates == () and m.offers_of(r.id) == []
+        assert m.events(r.id)[-1]["to_state"] == "unmatched"
+        assert [t for t, _ in messages(engine)] == ["request.unmatched"]
+
+
+class TestTopN:
+    def test_top_n_at_once_a_decline_passes_the_turn_and_the_winner_withdraws_the_rest(self, engine):
+        m = matcher(engine, mode="top_n", batch=2)
+        r = request(m)
+        assert by_facility(m, r.id) == {"tc-1": ("requested", 1), "tc-2": ("requested", 2)}
+        m.decline(offer_of(m, r.id, "tc-1").id, "staff-1", d.NOW + MIN)
+        assert by_facility(m, r.id)["tc-3"] == ("requested", 3)
+        m.accept(offer_of(m, r.id, "tc-3").id, "staff-3", d.NOW + 2 * MIN)
+        assert by_facility(m, r.id) == {"tc-1": ("rejected", 1), "tc-2": ("cancelled", 2),
+                                        "tc-3": ("accepted", 3)}
+        withdrawn = m.offer_events(offer_of(m, r.id, "tc-2").id)[-1]
+        assert withdrawn["action"] == "withdraw" and withdrawn["reason"] == "another provider accepted the request"
+        with pytest.raises(InvalidTransition) as caught:
+            m.accept(offer_of(m, r.id, "tc-2").id, "staff-2", d.NOW + 3 * MIN)
+        assert caught.value.current_state == "cancelled"
+
+
+class TestOneWinner:
+    def test_two_providers_accepting_at_once_give_one_match(self, engine, db_url):  # noqa: F811
+        first = matcher(engine, mode="top_n", batch=4)
+        r = request(first)
+        ids = [o.id for o in first.offers_of(r.id)]
+        engines = [make_engine(db_url) for _ in ids]  # one server each
+        barrier = threading.Barrier(len(ids))
+        results: list[object] = [None] * len(ids)
+
+        def accept(i: int) -> None:
+            m = matcher(engines[i])
+            barrier.wait()
+            try:
+                results[i] = m.accept(ids[i], f"staff-{i}", d.NOW + MIN)
+            except InvalidTransition as exc:
+                results[i] = exc
+
+        threads = [threading.Thread(target=accept, args=(i,)) for i in range(len(ids))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        for e in engines:
+            e.dispose()
+        won = [x for x in results if not isinstance(x, InvalidTransition)]
+        lost = [x for x in results if isinstance(x, InvalidTransition)]
+        assert len(won) == 1 and len(lost) == len(ids) - 1
+        assert all(x.http_status == 409 and x.current_state == "cancelled" for x in lost)
+        assert [o.status for o in first.offers_of(r.id)].count("accepted") == 1
+        assert [t for t, _ in messages(engine)].count("request.matched") == 1
+
+    def test_the_database_refuses_a_second_accepted_offer(self, engine):
+        m = matcher(engine, mode="top_n", batch=2)
+        r = request(m)
+        a, b = m.offers_of(r.id)
+        m.accept(a.id, "staff-1", d.NOW + MIN)
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(offers.update().where(offers.c.id == b.id).values(status="accepted"))
+
+    def test_only_the_offers_provider_answers_and_only_as_staff(self, engine):
+        m = matcher(engine)
+        r = request(m)
+        first = offer_of(m, r.id, "tc-1")
+        with pytest.raises(OfferNotFound):
+            m.accept(first.id, "staff-x", d.NOW + MIN, facility_id="tc-2")
+        with pytest.raises(ActorNotAllowed):
+            m.accept(first.id, "guardian-1", d.NOW + MIN, actor_role=GUARDIAN)
+        assert m.offer(first.id).status == "requested"
+
+
+def _fire_in_child(url: str, at: datetime, start, out) -> None:
+    engine = make_engine(url)
+    m = MatchingEngine(engine, None)
+    start.wait(30)
+    out.put(m.fire_due(at).expired_offers)
+    engine.dispose()
+
+
+def _hold_and_die(url: str, offer_id: str, ready) -> None:
+    """Start expiring the offer (row locked, status written, not committed), then wait to be killed."""
+    engine = make_engine(url)
+    conn = engine.connect()
+    trans = conn.begin()
+    conn.execute(sa.select(offers).where(offers.c.id == offer_id).with_for_update())
+    conn.execute(offers.update().where(offers.c.id == offer_id).values(status="expired"))
+    ready.set()
+    time.sleep(60)
+    trans.commit()  # never reached: the parent kills this process
+
+
+class TestSeveralServers:
+    def test_two_processes_firing_one_deadline_give_one_expiry(self, engine, db_url):  # noqa: F811
+        m = matcher(engine)
+        r = request(m)
+        first = offer_of(m, r.id, "tc-1")
+        ctx = multiprocessing.get_context("fork")
+        go, out = ctx.Event(), ctx.Queue()
+        procs = [ctx.Process(target=_fire_in_child, args=(db_url, d.NOW + 10 * MIN, go, out)) for _ in range(2)]
+        for p in procs:
+            p.start()
+        go.set()
+        fired = [out.get(timeout=60) for _ in procs]
+        for p in procs:
+            p.join(30)
+        assert sorted(fired, key=len) == [[], [first.id]]
+        with engine.connect() as conn:
+            expiries = conn.execute(sa.select(sa.func.count()).select_from(offer_events).where(
+                offer_events.c.offer_id == first.id, offer_events.c.action == "expire")).scalar_one()
+        assert expiries == 1
+        assert by_facility(m, r.id) == {"tc-1": ("expired", 1), "tc-2": ("requested", 2)}
+        assert [t for t, _ in messages(engine)].count("offer.expired") == 1
+
+    def test_a_worker_killed_mid_expiry_leaves_nothing_stuck(self, engine, db_url):  # noqa: F811
+        m = matcher(engine)
+        r = request(m)
+        first = offer_of(m, r.id, "tc-1")
+        ctx = multiprocessing.get_context("fork")
+        ready = ctx.Event()
+        proc = ctx.Process(target=_hold_and_die, args=(db_url, first.id, ready))
+        proc.start()
+        assert ready.wait(30)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.join(30)
+        assert m.offer(first.id).status == "requested"  # the dead worker's write never landed
+        fired = m.fire_due(d.NOW + 10 * MIN)
+        assert fired.expired_offers == [first.id]
+        assert by_facility(m, r.id) == {"tc-1": ("expired", 1), "tc-2": ("requested", 2)}
+
+    def test_a_new_engine_after_a_restart_fires_what_fell_due(self, engine, db_url):  # noqa: F811
+        r = request(matcher(engine))
+        engine.dispose()  # the server stops; an hour and a half passes
+        later = make_engine(db_url)
+        try:
+            m = MatchingEngine(later, None)
+            fired = m.fire_due(d.NOW + 90 * MIN)
+            assert len(fired.expired_offers) == 1 and fired.unmatched_requests == [r.id]
+            assert m.get(r.id).status == "unmatched"
+        finally:
+            later.dispose()
+
+
+class TestTimeZones:
+    def test_the_servers_zone_does_not_shift_deadlines(self, db_url):  # noqa: F811
+        upgrade(db_url)
+        engine = make_engine(db_url)
+        if engine.dialect.name == "postgresql":
+            @sa.event.listens_for(engine, "connect")
+            def _zone(dbapi_conn, record):  # the database session in another zone too
+                with dbapi_conn.cursor() as cur:
+                    cur.execute("SET TIME ZONE 'America/Los_Angeles'")
+                dbapi_conn.commit()
+        before = os.environ.get("TZ")
+        os.environ["TZ"] = "America/Los_Angeles"
+        time.tzset()
+        try:
+            m = matcher(engine)
+            r = request(m)
+            first = offer_of(m, r.id, "tc-1")
+            assert first.respond_by == datetime(2026, 12, 2, 1, 10, tzinfo=UTC)  # 10:10 in Seoul
+            assert m.get(r.id).match_by == datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+            assert m.get(r.id).start == datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+            assert len(m.fire_due(datetime(2026, 12, 2, 1, 9, 59, tzinfo=UTC))) == 0
+            assert m.fire_due(datetime(2026, 12, 2, 1, 10, tzinfo=UTC)).expired_offers == [first.id]
+        finally:
+            if before is None:
+                os.environ.pop("TZ", None)
+            else:
+                os.environ["TZ"] = before
+            time.tzset()
+            engine.dispose()
+
+
+class TestRequests:
+    def test_home_visit_programme_offers_the_provider_serving_the_home(self, engine):
+        m = matcher(engine)
+        r = request(m, programme="home_visit_emergency")
+        assert r.candidates == ("hv-1",) and by_facility(m, r.id) == {"hv-1": ("requested", 1)}
+        with pytest.raises(MatchingError, match="place must be home") as caught:
+            request(m, programme="home_visit_emergency", place_kind="work", home_sigungu="41117")
+        assert caught.value.field == "place_kind"
+
+    def test_ranking_by_home_or_work_as_the_search_does(self, engine):
+        m = matcher(engine)
+        work = (d.HOME[0] + 0.0002, d.HOME[1] + 0.004)  # 18 m east of tc-4
+        # Nearer of home and work: tc-4 18 m (work), tc-1 111 m (home), tc-3 112.5 m (work), tc-2 222 m.
+        assert request(m, work=work, mode="either").candidates == ("tc-4", "tc-1", "tc-3", "tc-2")
+        assert request(m, work=work, mode="home").candidates == d.RANKED
+        with pytest.raises(MatchingError, match="unknown mode"):
+            request(m, work=work, mode="fly")
+        with pytest.raises(MatchingError) as caught:
+            request(m, work=(139.69, 35.68), mode="either")
+        assert caught.value.field == "work"
+
+    def test_work_place_needs_the_homes_area(self, engine):
+        m = matcher(engine)
+        with pytest.raises(MatchingError, match="home_sigungu is required"):
+            request(m, place_kind="work")
+        r = request(m, place_kind="work", home_sigungu="41117")
+        assert r.place_kind == "work" and r.candidates == d.RANKED
+        with pytest.raises(NotEligible, match="경기도"):
+            request(m, place_kind="work", home_sigungu="11110")  # a 서울 home: not a 경기도 resident
+
+    @pytest.mark.parametrize(("change", "error", "field"), [
+        ({"programme": "swimming"}, MatchingError, "programme"),
+        ({"place_kind": "school"}, MatchingError, "place_kind"),
+        ({"point": (139.69, 35.68)}, MatchingError, "point"),  # 東京
+        ({"point": (float("nan"), 37.2)}, MatchingError, "point"),
+        ({"now": d.NOW.replace(tzinfo=None)}, MatchingError, "now"),
+        ({"start": d.NOW - timedelta(hours=1)}, WindowError, "start"),
+        ({"end": d.START - timedelta(hours=1)}, WindowError, "end"),
+        ({"end": d.START + REQUEST_MAX_WINDOW + MIN}, WindowError, "end"),
+        ({"birth_date": d.BIRTH.replace(year=2024)}, NotEligible, "child"),  # 34 months: too young
+        ({"birth_date": d.START.date() + timedelta(days=1)}, MatchingError, "birth_date"),
+    ])
+    def test_bad_requests_name_the_field(self, engine, change, error, field):
+        m = matcher(engine)
+        with pytest.raises(error) as caught:
+            request(m, **change)
+        assert caught.value.field == field
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(offers)).scalar_one() == 0
+
+    def test_messages_carry_no_place_and_no_child_data_but_the_first_name(self, engine):
+        m = MatchingEngine(engine, lambda: d.index(), MatchSettings())  # no first names known
+        r = request(m)
+        m.decline(offer_of(m, r.id, "tc-1").id, "staff-1", d.NOW + MIN)
+        m.accept(offer_of(m, r.id, "tc-2").id, "staff-2", d.NOW + 2 * MIN)
+        sent = messages(engine)
+        assert [t for t, _ in sent] == ["offer.received", "offer.received", "request.matched"]
+        text = repr(sent)
+        for secret in ("127.045", "37.26", "child-1", "birth", "lon", "lat"):
+            assert secret not in text
+        assert all("first_name" not in p for _, p in sent)
+        assert sent[0][1]["to"] == [{"facility_id": "tc-1"}]
+        assert "37.2636" not in repr(m.get(r.id))  # the place stays out of repr, so out of logs
+
+    def test_guardian_cancels_and_the_open_offers_are_withdrawn(self, engine):
+        m = matcher(engine, mode="top_n", batch=2)
+        r = request(m)
+        done = m.cancel(r.id, GUARDIAN, "guardian-1", d.NOW + MIN)
+        assert done.status == "cancelled"
+        assert {s for s, _ in by_facility(m, r.id).values()} == {"cancelled"}
+        assert m.fire_due(d.NOW + 2 * 60 * MIN).unmatched_requests == []
+        with pytest.raises(InvalidTransition):
+            m.cancel(r.id, GUARDIAN, "guardian-1", d.NOW + 2 * MIN)
+
+    def test_settings_are_checked(self):
+        with pytest.raises(MatchingError, match="CARE_OFFER_MODE"):
+            MatchSettings(mode="broadcast")
+        with pytest.raises(MatchingError, match="CARE_OFFER_BATCH"):
+            MatchSettings(batch=0)
+        assert MatchSettings.from_config({"CARE_OFFER_MODE": "top_n", "CARE_OFFER_BATCH": 2,
+                                          "CARE_OFFER_RESPONSE_MINUTES": 5, "CARE_REQUEST_MATCH_MINUTES": 30,
+                                          "CARE_MATCH_MAX_PROVIDERS": 8}) == MatchSettings("top_n", 2, 5, 30, 8)
+
+    def test_event_logs_are_append_only(self, engine):
+        m = matcher(engine)
+        r = request(m)
+        with pytest.raises(sa.exc.DBAPIError), engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM care_request_events WHERE request_id = :r"), {"r": r.id})
+        with pytest.raises(sa.exc.DBAPIError), engine.begin() as conn:
+            conn.execute(offer_events.update().values(reason="rewritten"))
+
+
+class TestFamilyData:
+    def test_export_then_deletion_cancels_strips_the_place_and_the_first_name(self, engine):
+        assert "care_requests" in [part.name for part in family_parts()]
+        m = matcher(engine, mode="top_n", batch=2)
+        r = request(m)
+        family = Family("guardian-1", ("child-1",), ())
+        with engine.connect() as conn:
+            exported = export_family_requests(conn, family)
+            assert export_family_requests(conn, Family("someone-else", (), ())) == []
+        assert [(x["id"], x["lon"], x["lat"], x["status"]) for x in exported] == [(r.id, *d.HOME, "requested")]
+        assert [o["facility_id"] for o in exported[0]["offers"]] == ["tc-1", "tc-2"]
+        assert any("first_name" in p for _, p in messages(engine))
+        with engine.begin() as conn:
+            assert erase_family_requests(conn, family, d.NOW + MIN) == 1
+        gone = m.get(r.id)
+        assert gone.status == "cancelled" and gone.lon is None and gone.lat is None
+        assert m.events(r.id)[-1]["actor_id"] == "guardian-1"
+        assert {s for s, _ in by_facility(m, r.id).values()} == {"cancelled"}
+        assert all("first_name" not in p for _, p in messages(engine))
+        assert gone.sigungu_code == "41117" and gone.programme == d.PROGRAMME  # what planners count stays
