@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from app.geo import gazetteer, landmarks
-from app.geo.gazetteer import Place, search
+from app.geo.gazetteer import Place, abolished_matches, search
 
 
 def names(query: str, limit: int = 8, **kw) -> list[str]:
@@ -82,9 +82,11 @@ def test_hwaseong_names_before_2026_still_found():
     # written without the 구: the current place
     assert names("화성시 청계동") == ["경기도 화성시 동탄구 청계동"]
     assert names("화성시 반송동") == ["경기도 화성시 동탄구 반송동"]  # one place, not two
-    # names that are gone keep their place
-    assert names("화성시 동탄면") == ["경기도 화성시 동탄면"]
-    assert names("동탄면 청계리") == ["경기도 화성시 동탄면 청계리"]
+    # names the 2026 법정동 list marks abolished (폐지) are never offered as current places;
+    # the place search says they no longer exist (issue 14: a tester took 동탄면 for current)
+    assert names("화성시 동탄면") == [] and names("동탄면 청계리") == []
+    assert [a.name for a in abolished_matches("화성시 동탄면")][:1] == ["경기도 화성시 동탄면"]
+    assert [a.name for a in abolished_matches("동탄면 청계리")][:1] == ["경기도 화성시 동탄면 청계리"]
 
 
 # --- ranking --------------------------------------------------------------------------------

@@ -105,4 +105,7 @@ def test_an_unknown_page_is_the_sites_own(browser, live, lang, title, home):
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.click("#error-home")
     page.wait_for_selector("#home-input")
+    # every script of the map loaded before the context goes (a response cut off mid-file
+    # leaves the test server's file open: a ResourceWarning in whichever test runs next)
+    page.wait_for_load_state("networkidle")
     context.close()

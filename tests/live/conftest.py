@@ -33,7 +33,9 @@ def postgres_db():
         postgis = conn.execute(sa.text("SELECT 1 FROM pg_available_extensions "
                                        "WHERE name = 'postgis'")).first() is not None
         if postgis:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+            # FORCE: a database of this name is an earlier run's (process ids are reused),
+            # possibly with a client still connected; it is not ours to keep.
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             conn.execute(sa.text(f"CREATE DATABASE {name}"))
     if not postgis:
         # The schema needs PostGIS (migration 0002): the PostgreSQL cases skip with this

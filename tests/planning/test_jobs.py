@@ -139,7 +139,7 @@ def db_url(request, tmp_path):
             if conn.execute(sa.text("SELECT 1 FROM pg_available_extensions "
                                     "WHERE name = 'postgis'")).first() is None:
                 pytest.skip("the test PostgreSQL has no PostGIS, which the schema needs")
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))  # an earlier run's
             conn.execute(sa.text(f"CREATE DATABASE {name}"))
         yield url.set(database=name).render_as_string(hide_password=False)
         with admin.connect() as conn:

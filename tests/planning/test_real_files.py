@@ -145,8 +145,9 @@ def test_planning_sites_names_the_chosen_sites(grid_app, tmp_path):
     # the gap cell's 0.7 × 30 = 21 daycare-age children, no centre within 100 m of them
     assert site == {"rank": 1, "id": "P-7", "name": "월곶 부지", "lon": 126.736875,
                     "lat": 37.39229, "sigungu_code": "41390", "sigungu": "시흥시",
-                    "emd_code": "41390131", "emd": "월곶동", "newly_covered": 21.0,
-                    "covered_after": site["covered_after"]}
+                    "emd_code": "41390131", "emd": "월곶동", "sigungu_en": site["sigungu_en"],
+                    "emd_en": site["emd_en"], "newly_covered": 21.0, "covered_after": site["covered_after"]}
+    assert (site["sigungu_en"], site["emd_en"]) == ("Siheung-si", "Wolgot-dong")
     assert any(line.startswith("with 1 new site(s):") and "+21.0 children newly covered" in line
                for line in lines)
 
