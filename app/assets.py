@@ -63,10 +63,16 @@ def cache_file(response: Response, folder: Path | str, version: str | None,
     (``unversioned_max_age`` seconds, or ``no-cache`` when None). A whole file (200) is read
     into the answer, so Flask-Compress compresses it with a Content-Length and answers
     If-None-Match (streamed answers, such as a 206 range, it leaves as they are); the file is
-    closed when the answer is."""
+    closed as soon as it is read."""
     if response.status_code == 200 and response.direct_passthrough:
         response.direct_passthrough = False
-        response.make_sequence()  # closes the file when the response closes
+        source = response.response
+        response.make_sequence()
+        # The file is read: close it now, not when the response is closed (a client that hangs
+        # up mid-answer can leave the response unclosed, and the file open until collected).
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
     if version is not None and version == version_of(folder):
         response.headers["Cache-Control"] = LONG_CACHE
     elif unversioned_max_age is None:

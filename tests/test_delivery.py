@@ -166,3 +166,17 @@ def test_api_docs_lists_operations_without_swagger(client):
     assert html.count('<details class="operation"') == count
     assert ">GET</span>\n        <code class=\"path\">/api/v1/facilities/nearest</code>" in html
     assert "<main" in html and "<h1>" in html
+
+
+def test_a_static_file_is_closed_as_soon_as_it_is_read(app):
+    # A browser that hangs up mid-answer can leave the answer unclosed: the file must not stay
+    # open until it is collected (a ResourceWarning, made an error by the test settings).
+    import gc
+
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    environ = EnvironBuilder(path="/static/favicon.svg").get_environ()
+    app_iter, status, _ = run_wsgi_app(app.wsgi_app, environ, buffered=False)
+    assert status.startswith("200")
+    del app_iter  # never closed, as when the client went away
+    gc.collect()
