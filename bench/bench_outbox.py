@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -29,6 +28,7 @@ import sqlalchemy as sa  # noqa: E402
 from app.care.notify.senders import InPageSender, SmtpSender  # noqa: E402
 from app.care.outbox import OutboxWorker  # noqa: E402
 from app.db.engine import make_engine, outbox, upgrade, users  # noqa: E402
+from bench.databases import on_each_database  # noqa: E402
 
 PEOPLE = 50
 # The SMTP server: counts the mails it accepts; prints its port, then, when its input closes, the count.
@@ -93,32 +93,5 @@ def run(label: str, url: str, count: int) -> None:
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
-def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    with tempfile.TemporaryDirectory() as tmp:
-        run("SQLite", f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", count)
-    postgres = os.environ.get("DOLBOM_TEST_POSTGRES_URL")
-    if postgres:
-        # A database of the benchmark's own on the test cluster, dropped afterwards.
-        base = sa.make_url(postgres)
-        name = f"dolbom_bench_outbox_{os.getpid()}"
-        admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"CREATE DATABASE {name}"))
-        url = base.set(database=name).render_as_string(hide_password=False)
-        try:
-            ext = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-            with ext.connect() as conn:  # the schema's migration 0002 needs PostGIS
-                conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
-            ext.dispose()
-            run("PostgreSQL", url, count)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            admin.dispose()
-    else:
-        print("PostgreSQL: skipped (set DOLBOM_TEST_POSTGRES_URL, e.g. eval \"$(bash .ci/postgres.sh)\")")
-
-
 if __name__ == "__main__":
-    main()
+    on_each_database(run, 1000, own_database="dolbom_bench_outbox")

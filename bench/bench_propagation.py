@@ -15,7 +15,6 @@ states the bound these figures back.
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -28,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from app.db.engine import make_engine, upgrade  # noqa: E402
 from app.live import tokens  # noqa: E402
-from tests.live.servers import Gunicorn, request, reset_postgres  # noqa: E402
+from bench.databases import on_each_database  # noqa: E402
+from tests.live.servers import Gunicorn, request  # noqa: E402
 
 FACILITY = "demo-dc-00001"
 # The writes come from one admin token far faster than its default limit allows.
@@ -96,17 +96,5 @@ def run(label: str, db_url: str, writes: int) -> None:
           f"{writes}.")
 
 
-def main() -> None:
-    writes = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    with tempfile.TemporaryDirectory() as tmp:
-        run("SQLite (WAL)", f"sqlite:///{tmp}/bench.sqlite3", writes)
-    pg = os.environ.get("DOLBOM_TEST_POSTGRES_URL")
-    if pg:
-        reset_postgres(pg)
-        run("PostgreSQL", pg, writes)
-    else:
-        print("PostgreSQL: skipped (set DOLBOM_TEST_POSTGRES_URL; see .ci/postgres.sh)")
-
-
 if __name__ == "__main__":
-    main()
+    on_each_database(run, 200, sqlite_label="SQLite (WAL)")

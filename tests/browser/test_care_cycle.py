@@ -28,8 +28,8 @@ from app.care.rules import age_in_months
 from app.pages import account_sessions as people
 from app.search.ranking import rank
 
-from .test_family_pages import CENTRE, PASSWORD, SEOUL, _accessible, _fits, _phone, _sign_up, _staff
-from .test_pages import wait_until
+from . import care_steps as steps
+from .test_family_pages import CENTRE, SEOUL
 
 pytestmark = pytest.mark.browser
 
@@ -42,15 +42,6 @@ def _day() -> date:
 
 def _at(hh: int) -> str:
     return f"{_day().isoformat()}T{hh:02d}:00"
-
-
-def _sign_in(page, app_url: str, email: str, path: str) -> None:
-    page.goto(f"{app_url}{path}")  # signed out: to sign-in and back
-    page.wait_for_url("**/account/sign-in?**")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.tap("#sign-in button[type=submit]")
-    page.wait_for_url(f"**{path}")
 
 
 def _two_providers(flask_app) -> tuple[list[str], dict[str, float]]:
@@ -73,6 +64,18 @@ def _fire_deadlines_after(flask_app, minutes: int) -> None:
         engine().fire_due(datetime.now(UTC) + timedelta(minutes=minutes))
 
 
+def _request_offered(family, desk, url: str):
+    """Send an emergency request from the request page at ``url``; it is offered to the desk's
+    provider within 2 s. Returns the offer's item in the desk's inbox."""
+    family.goto(url)
+    steps.ready(family)
+    family.tap("#request-button")
+    family.locator("#request-state[data-status=requested]").wait_for()
+    offer = desk.locator("#new-offers li")
+    offer.wait_for(timeout=2000)
+    return offer
+
+
 def test_book_then_an_emergency_request_unmatched_then_a_late_answer(browser, live, artifacts):
     app_url, flask_app = live["app"], live["flask_app"]
     ranked, home = _two_providers(flask_app)
@@ -81,30 +84,18 @@ def test_book_then_an_emergency_request_unmatched_then_a_late_answer(browser, li
     flask_app.config.update(CARE_OFFER_MODE="sequential", CARE_MATCH_MAX_PROVIDERS=2)
     contexts = []
     try:
-        desk_context, desk, desk_errors = _phone(browser, live, "en-US")
-        family_context, family, family_errors = _phone(browser, live, "ko-KR")
+        desk_context, desk, desk_errors = steps.phone(browser, live, "en-US")
+        family_context, family, family_errors = steps.phone(browser, live, "ko-KR")
         contexts += [desk_context, family_context]
-        _sign_in(desk, app_url, _staff(flask_app, CENTRE), "/provider/inbox?lang=en")
-        wait_until(desk, "document.body.dataset.ready === '1'")
-        form = desk.locator("form.derive[data-programme=elementary_emergency]")
-        form.locator("button").tap()
-        form.locator(".result", has_text="Opened").wait_for()
-        desk.evaluate("window.__sameLoad = true")
+        steps.sign_in(desk, app_url, steps.staff_account(flask_app, CENTRE), "/provider/inbox?lang=en")
+        steps.ready(desk)
+        steps.open_places(desk)
 
         # (a) sign up, consents, a child; the map; book; the staff confirm; the family sees it
-        _sign_up(family, app_url, "ko", "/family?lang=ko")
+        steps.sign_up(family, app_url, "ko", "/family?lang=ko")
         family.wait_for_url("**/family?lang=ko")
-        wait_until(family, "document.body.dataset.ready === '1'")
-        family.tap("#add-child")
-        family.fill("input[name=given_name]", "서윤")
-        family.fill("input[name=family_name]", "박")
-        family.fill("input[name=birth_date]", BIRTH.isoformat())
-        family.fill("input[name=emergency_contact_name]", "박민수")
-        family.fill("input[name=emergency_contact_phone]", "010-4567-8901")
-        for purpose in ("child_registration", "share_with_provider"):
-            family.locator(f"#consents input[value={purpose}]").check()
-        family.tap("#child-form button[type=submit]")
-        family.locator("#children li", has_text="박서윤").wait_for()
+        steps.ready(family)
+        steps.register_child(family, "서윤", "박", BIRTH.isoformat(), "박민수", "010-4567-8901")
 
         family.goto(f"{app_url}/?lang=ko#home={home_arg}&start={_at(19)}&end={_at(21)}"
                     "&programme=elementary_emergency")
@@ -113,12 +104,7 @@ def test_book_then_an_emergency_request_unmatched_then_a_late_answer(browser, li
         item.locator(".result-head").tap()
         item.locator("a.book-link").tap()
         family.wait_for_url("**/family/book?**")
-        wait_until(family, "document.body.dataset.ready === '1'")
-        family.locator("#quote .fee").wait_for()
-        family.tap("#book-button")
-        family.locator("#booking-state[data-status=requested]").wait_for()
-        booking = desk.locator("#new-bookings li")
-        booking.wait_for(timeout=2000)
+        booking = steps.book_for_the_desk(family, desk)
         booking.locator("button[data-action=confirm]").tap()
         desk.locator("#inbox-status", has_text="Booking accepted").wait_for()
         confirmed = family.locator("#booking-state[data-status=accepted]")
@@ -129,12 +115,11 @@ def test_book_then_an_emergency_request_unmatched_then_a_late_answer(browser, li
         # programme, the window, the home from the map and the child
         family.goto(f"{app_url}/family/book?lang=ko&facility_id={ranked[1]}&programme=elementary_emergency"
                     f"&start={_at(15)}&end={_at(18)}&home={home_arg}")
-        wait_until(family, "document.body.dataset.ready === '1'")
-        family.locator("#quote .fee").wait_for()
-        family.tap("#book-button")
+        steps.ready(family)
+        steps.book(family)
         family.locator("#emergency-instead").tap()
         family.wait_for_url("**/family/request?**")
-        wait_until(family, "document.body.dataset.ready === '1'")
+        steps.ready(family)
         assert "파장동" in family.inner_text(".chosen[data-kind=home]")
         assert family.input_value("input[name=from]") == "15:00"
         # a place is typed as on the map; care at home takes only the home
@@ -148,8 +133,8 @@ def test_book_then_an_emergency_request_unmatched_then_a_late_answer(browser, li
         assert family.locator("input[name=place][value=home]").is_checked()
         assert family.locator("#home-only").is_visible() and family.locator(".place-pick[data-kind=work]").is_hidden()
         family.select_option("select[name=programme]", "elementary_emergency")
-        _fits(family)
-        _accessible(family)
+        steps.fits(family)
+        steps.accessible(family)
         family.screenshot(path=str(artifacts / "care-request-phone.png"), full_page=True)
         family.tap("#request-button")
         state = family.locator("#request-state")
@@ -167,8 +152,8 @@ def test_book_then_an_emergency_request_unmatched_then_a_late_answer(browser, li
         desk.wait_for_function("(was) => document.querySelector('#new-offers .countdown').textContent !== was",
                                arg=countdown, timeout=2500)  # it counts down
         assert "파장동" not in text and "010-" not in text  # no place, no contact before accepting
-        _fits(desk)
-        _accessible(desk)
+        steps.fits(desk)
+        steps.accessible(desk)
         desk.screenshot(path=str(artifacts / "provider-offer-phone.png"), full_page=True)
         offer.locator("button[data-action=decline]").tap()
         offer.locator(".decline input").fill("정원이 찼습니다")
@@ -186,27 +171,23 @@ def test_book_then_an_emergency_request_unmatched_then_a_late_answer(browser, li
             answers = [(o.facility_id, o.status) for o in engine().offers_of(unmatched_id)]
         assert answers == [(ranked[0], "rejected"), (ranked[1], "expired")]
 
-        admin_context, admin, admin_errors = _phone(browser, live, "en-US")
+        admin_context, admin, admin_errors = steps.phone(browser, live, "en-US")
         contexts.append(admin_context)
         email = f"ops-{secrets.token_hex(4)}@example.go.kr"
-        people.accounts(flask_app).sign_up(email, PASSWORD, role="admin")
-        _sign_in(admin, app_url, email, "/admin/care-requests?lang=en")
-        wait_until(admin, "document.body.dataset.ready === '1'")
+        people.accounts(flask_app).sign_up(email, steps.PASSWORD, role="admin")
+        steps.sign_in(admin, app_url, email, "/admin/care-requests?lang=en")
+        steps.ready(admin)
         queued = admin.locator(f"#queue li[data-id='{unmatched_id}']")
         queued.wait_for()
         assert "Elementary emergency care" in queued.inner_text() and "수원시" in queued.inner_text()
         assert "Waiting since" in queued.inner_text() and "서윤" not in admin.inner_text("#queue")
-        _fits(admin)
-        _accessible(admin)
+        steps.fits(admin)
+        steps.accessible(admin)
 
         # (c) the family cancels while the offer is on the staff's screen; the late accept is refused
-        family.goto(f"{app_url}/family/request?lang=ko&programme=elementary_emergency&home={home_arg}"
-                    f"&start={_at(15)}&end={_at(18)}")
-        wait_until(family, "document.body.dataset.ready === '1'")
-        family.tap("#request-button")
-        family.locator("#request-state[data-status=requested]").wait_for()
-        offer = desk.locator("#new-offers li")
-        offer.wait_for(timeout=2000)
+        request_url = (f"{app_url}/family/request?lang=ko&programme=elementary_emergency&home={home_arg}"
+                       f"&start={_at(15)}&end={_at(18)}")
+        offer = _request_offered(family, desk, request_url)
         # the staff's screen keeps the offer as it was read (the list is not asked again until
         # they answer), so the answer meets the cancelled request
         stale = desk.evaluate("fetch('/api/v1/offers?facility_id=" + CENTRE + "').then((r) => r.text())")
@@ -227,13 +208,7 @@ def test_book_then_an_emergency_request_unmatched_then_a_late_answer(browser, li
         desk.unroute_all()
 
         # (d) accepted: the family's page names the provider, without a reload
-        family.goto(f"{app_url}/family/request?lang=ko&programme=elementary_emergency&home={home_arg}"
-                    f"&start={_at(15)}&end={_at(18)}")
-        wait_until(family, "document.body.dataset.ready === '1'")
-        family.tap("#request-button")
-        family.locator("#request-state[data-status=requested]").wait_for()
-        offer = desk.locator("#new-offers li")
-        offer.wait_for(timeout=2000)
+        offer = _request_offered(family, desk, request_url)
         offer.locator("button[data-action=accept]").tap()
         desk.locator("#inbox-status", has_text="You accepted to take 서윤").wait_for()
         family.locator("#request-state [data-provider]").wait_for(timeout=5000)
@@ -241,7 +216,7 @@ def test_book_then_an_emergency_request_unmatched_then_a_late_answer(browser, li
 
         # the family page lists the requests with their outcomes
         family.goto(f"{app_url}/family?lang=ko")
-        wait_until(family, "document.body.dataset.ready === '1'")
+        steps.ready(family)
         for status in ("unmatched", "cancelled", "accepted"):
             assert family.locator(f"#care-requests [data-status={status}]").count() == 1, status
         family.locator("#care-requests [data-provider]").wait_for()

@@ -6,7 +6,6 @@ shows it confirmed."""
 
 from __future__ import annotations
 
-import secrets
 import time
 from datetime import datetime, timedelta
 from urllib.parse import quote
@@ -14,27 +13,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.pages import account_sessions as people
-
-from .conftest import Page
-from .test_pages import wait_until
+from . import care_steps as steps
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery"
 SEOUL = ZoneInfo("Asia/Seoul")
 DAYCARE = "demo-dc-09396"  # 아람어린이집 (부천), runs 언제나 어린이집 (always_daycare), 5 places
 DAYCARE_HOME = "37.5345|126.8125|오정구"
 CLOSED_DAYCARE = "demo-dc-09399"  # runs 언제나 어린이집; no places opened in these tests
 CENTRE = "demo-cc-00001"  # 사랑지역아동센터 (수원), runs 초등 시설형 긴급돌봄, 13:00-22:00
-PHONE = {"width": 390, "height": 844}
-
-
-def _phone(browser, live, locale: str):
-    """A phone's browser context and a page recording script errors (tile failures excepted)."""
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale=locale)
-    page = Page(context.new_page(), live["tiles"])
-    return context, page, page.errors
 
 
 def _tomorrow(hh: int) -> str:
@@ -42,49 +29,24 @@ def _tomorrow(hh: int) -> str:
     return f"{day.isoformat()}T{hh:02d}:00"
 
 
-def _sign_up(page, app_url: str, lang: str, next_path: str) -> None:
-    page.goto(f"{app_url}/account/sign-up?lang={lang}&next={quote(next_path, safe='')}")
-    page.fill("input[name=email]", f"family-{secrets.token_hex(4)}@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.fill("input[name=password_again]", PASSWORD)
-    page.tap("#sign-up button[type=submit]")
-
-
-def _fits(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-
-
-def _accessible(page) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    serious = [v for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], [(v["id"], v["help"], len(v["nodes"])) for v in serious]
-
-
-def _staff(flask_app, facility_id: str) -> str:
-    email = f"staff-{secrets.token_hex(4)}@centre.kr"
-    people.accounts(flask_app).sign_up(email, PASSWORD, role="provider_staff", facility_id=facility_id)
-    return email
-
-
 def test_a_guardian_registers_a_child_and_books_from_the_map(browser, live, artifacts):
     app_url = live["app"]
     # the provider's staff open the places (through the API, as their inbox does)
     staff = live["flask_app"].test_client()
-    email = _staff(live["flask_app"], DAYCARE)
+    email = steps.staff_account(live["flask_app"], DAYCARE)
     page_html = staff.get("/account/sign-in").get_data(as_text=True)
     token = page_html.split('name="csrf_token" value="')[1].split('"')[0]
-    assert staff.post("/account/sign-in", data={"email": email, "password": PASSWORD,
+    assert staff.post("/account/sign-in", data={"email": email, "password": steps.PASSWORD,
                                                 "csrf_token": token}).status_code == 302
     meta = staff.get("/provider/inbox").get_data(as_text=True).split('name="csrf-token" content="')[1].split('"')[0]
     r = staff.post(f"/api/v1/providers/{DAYCARE}/slots", json={"programme": "always_daycare", "derive": {"days": 3}},
                    headers={"X-CSRFToken": meta})
     assert r.status_code == 200, r.json
 
-    context, page, errors = _phone(browser, live, "ko-KR")
-    _sign_up(page, app_url, "ko", "/family?lang=ko")
+    context, page, errors = steps.phone(browser, live, "ko-KR")
+    steps.sign_up(page, app_url, "ko", "/family?lang=ko")
     page.wait_for_url("**/family?lang=ko")
-    wait_until(page, "document.body.dataset.ready === '1'")
+    steps.ready(page)
     assert page.locator("#children-empty").is_visible(), (page.inner_text("#family-status"), errors)
     assert page.locator("#bookings-empty").is_visible()
     page.tap("#add-child")
@@ -101,12 +63,12 @@ def test_a_guardian_registers_a_child_and_books_from_the_map(browser, live, arti
     assert page.locator("#consents .consent").count() == 3  # each text shown, each its own box
     for purpose in ("child_registration", "care_notes", "share_with_provider"):
         page.locator(f"#consents input[value={purpose}]").check()
-    _fits(page)
+    steps.fits(page)
     page.screenshot(path=str(artifacts / "family-register-phone.png"), full_page=True)
     page.tap("#child-form button[type=submit]")
     page.locator("#children li", has_text="이하린").wait_for()
     assert page.is_hidden("#child-form")
-    _accessible(page)
+    steps.accessible(page)
 
     # the map: home in 부천, 언제나 어린이집 tomorrow evening; the provider's card has "예약하기"
     start, end = _tomorrow(19), _tomorrow(23)
@@ -121,12 +83,12 @@ def test_a_guardian_registers_a_child_and_books_from_the_map(browser, live, arti
     assert box is not None and box["height"] >= 44
     link.tap()
     page.wait_for_url("**/family/book?**")
-    wait_until(page, "document.body.dataset.ready === '1'")
+    steps.ready(page)
     assert page.input_value("input[name=from]") == "19:00" and page.input_value("input[name=to]") == "23:00"
     fee = page.locator("#quote")
     fee.locator(".fee").wait_for()
     assert "12,000원" in fee.inner_text() and "바로 확정" in fee.inner_text()
-    _fits(page)
+    steps.fits(page)
     page.screenshot(path=str(artifacts / "family-book-phone.png"), full_page=True)
     page.tap("#book-button")
     state = page.locator("#booking-state[data-status=accepted]")
@@ -136,9 +98,8 @@ def test_a_guardian_registers_a_child_and_books_from_the_map(browser, live, arti
 
     # a provider that opened no places: said so, with the map's next providers for the same window
     page.goto(f"{app_url}/family/book?facility_id={CLOSED_DAYCARE}&programme=always_daycare&start={start}&end={end}")
-    wait_until(page, "document.body.dataset.ready === '1'")
-    page.locator("#quote .fee").wait_for()
-    page.tap("#book-button")
+    steps.ready(page)
+    steps.book(page)
     page.locator("#quote", has_text="예약 자리를 열지 않았습니다").wait_for()
     back = page.get_attribute("#next-providers", "href")
     assert back.startswith("/?lang=ko#") and f"start={quote(start, safe='')}" in back
@@ -157,39 +118,21 @@ def test_a_guardian_registers_a_child_and_books_from_the_map(browser, live, arti
 def test_the_inbox_shows_a_new_booking_within_2_s_and_the_family_sees_it_confirmed(browser, live, artifacts):
     app_url = live["app"]
     flask_app = live["flask_app"]
-    staff_email = _staff(flask_app, CENTRE)
-    desk_context, desk, desk_errors = _phone(browser, live, "en-US")
-    desk.goto(f"{app_url}/provider/inbox?lang=en")  # signed out: to sign-in and back
-    desk.wait_for_url("**/account/sign-in?**")
-    desk.fill("input[name=email]", staff_email)
-    desk.fill("input[name=password]", PASSWORD)
-    desk.tap("#sign-in button[type=submit]")
-    desk.wait_for_url("**/provider/inbox?lang=en")
-    wait_until(desk, "document.body.dataset.ready === '1'")
+    desk_context, desk, desk_errors = steps.phone(browser, live, "en-US")
+    steps.sign_in(desk, app_url, steps.staff_account(flask_app, CENTRE), "/provider/inbox?lang=en")
+    steps.ready(desk)
     assert desk.locator("#new-empty").is_visible() and desk.locator("#today-empty").is_visible()
-    form = desk.locator("form.derive[data-programme=elementary_emergency]")
-    form.locator("button").tap()
-    form.locator(".result", has_text="Opened").wait_for()
-    desk.evaluate("window.__sameLoad = true")
+    steps.open_places(desk)
 
-    family_context, family, family_errors = _phone(browser, live, "en-US")
-    _sign_up(family, app_url, "en", "/family?lang=en")
+    family_context, family, family_errors = steps.phone(browser, live, "en-US")
+    steps.sign_up(family, app_url, "en", "/family?lang=en")
     family.wait_for_url("**/family?lang=en")
-    wait_until(family, "document.body.dataset.ready === '1'")
-    family.tap("#add-child")
-    family.fill("input[name=given_name]", "Minjun")
-    family.fill("input[name=family_name]", "Kim")
-    family.fill("input[name=birth_date]", "2017-05-05")
-    family.fill("input[name=emergency_contact_name]", "Kim Jiyeon")
-    family.fill("input[name=emergency_contact_phone]", "010-3456-7890")
-    family.locator("#consents input[value=child_registration]").check()
-    family.locator("#consents input[value=share_with_provider]").check()
-    family.tap("#child-form button[type=submit]")
-    family.locator("#children li", has_text="KimMinjun").wait_for()
+    steps.ready(family)
+    steps.register_child(family, "Minjun", "Kim", "2017-05-05", "Kim Jiyeon", "010-3456-7890")
 
     family.goto(f"{app_url}/family/book?facility_id={CENTRE}&programme=elementary_emergency"
                 f"&start={_tomorrow(18)}&end={_tomorrow(21)}&lang=en")
-    wait_until(family, "document.body.dataset.ready === '1'")
+    steps.ready(family)
     family.locator("#quote", has_text="The provider confirms it").wait_for()
     family.tap("#book-button")
     family.locator("#booking-state[data-status=requested]").wait_for()
@@ -204,8 +147,8 @@ def test_the_inbox_shows_a_new_booking_within_2_s_and_the_family_sees_it_confirm
     detail = item.locator(".child-detail dl")
     detail.wait_for()
     assert "Minjun" in detail.inner_text() and "Kim" not in detail.inner_text().replace("Kim Jiyeon", "")
-    _fits(desk)
-    _accessible(desk)
+    steps.fits(desk)
+    steps.accessible(desk)
     desk.screenshot(path=str(artifacts / "provider-inbox-phone.png"), full_page=True)
     item.locator("button[data-action=confirm]").tap()
     desk.locator("#inbox-status", has_text="Booking accepted").wait_for()
@@ -217,12 +160,7 @@ def test_the_inbox_shows_a_new_booking_within_2_s_and_the_family_sees_it_confirm
     # a second booking, declined with a common reason: the family sees why and the next providers
     family.goto(f"{app_url}/family/book?facility_id={CENTRE}&programme=elementary_emergency"
                 f"&start={_tomorrow(14)}&end={_tomorrow(17)}&lang=en")
-    wait_until(family, "document.body.dataset.ready === '1'")
-    family.locator("#quote .fee").wait_for()
-    family.tap("#book-button")
-    family.locator("#booking-state[data-status=requested]").wait_for()
-    item = desk.locator("#new-bookings li")
-    item.wait_for(timeout=2000)
+    item = steps.book_for_the_desk(family, desk)
     item.locator("button[data-action=decline]").tap()
     item.locator(".decline input[type=radio]").first.check()
     item.locator(".decline button.danger").tap()

@@ -4,7 +4,6 @@ hash run for unknown accounts, rehash on new parameters, reset links, roles as d
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -25,8 +24,8 @@ from app.care.accounts import (
     normalise_email,
     token_hash,
 )
-from app.db.engine import make_engine, password_resets, upgrade, users
-from tests.live.conftest import db_url, postgres_db  # noqa: F401  (fixtures)
+from app.db.engine import password_resets, users
+from tests.live.conftest import db_url, migrated_engine, postgres_db  # noqa: F401  (fixtures: engine)
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"
@@ -47,14 +46,6 @@ class CountingHasher(PasswordHasher):
     def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
         self.verifies += 1
         return super().verify(hash, password)
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[sa.Engine]:  # noqa: F811
-    upgrade(db_url)
-    eng = make_engine(db_url)
-    yield eng
-    eng.dispose()
 
 
 @pytest.fixture

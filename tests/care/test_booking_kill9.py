@@ -8,9 +8,7 @@ import http.client
 import http.cookiejar
 import json
 import re
-import signal
 import threading
-import time
 import urllib.parse
 import urllib.request
 from datetime import datetime, timedelta
@@ -25,7 +23,7 @@ from app.care.children import ChildStore, consent_purposes, consent_version
 from app.care.sealing import Sealer
 from app.db.engine import make_engine, upgrade
 from tests.live.conftest import db_url, postgres_db  # noqa: F401  (fixtures)
-from tests.live.servers import SERVERS_CARE_NOTES_KEY, Gunicorn
+from tests.live.servers import SERVERS_CARE_NOTES_KEY, Gunicorn, kill_9_mid_burst
 
 SEOUL = ZoneInfo("Asia/Seoul")
 DAYCARE = "demo-dc-09396"  # 언제나 어린이집 in the live registry (demo subset near 수원시청)
@@ -70,9 +68,8 @@ def test_kill_9_during_a_booking_burst_keeps_every_acknowledged_booking(db_url, 
     body = json.dumps({"child_id": child.id, "facility_id": DAYCARE, "programme": "always_daycare",
                        "start": start.isoformat(), "end": (start + timedelta(hours=3)).isoformat()})
     acked: list[str] = []
-    stop = threading.Event()
 
-    def book() -> None:
+    def book(stop: threading.Event) -> None:
         conn = http.client.HTTPConnection(host, int(port), timeout=5)
         while not stop.is_set():
             try:
@@ -87,16 +84,7 @@ def test_kill_9_during_a_booking_burst_keeps_every_acknowledged_booking(db_url, 
             else:
                 raise AssertionError(f"unexpected {r.status}: {answer[:300]!r}")
 
-    threads = [threading.Thread(target=book) for _ in range(3)]
-    for t in threads:
-        t.start()
-    deadline = time.monotonic() + 60
-    while len(acked) < 60 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    server.kill(signal.SIGKILL)
-    stop.set()
-    for t in threads:
-        t.join(10)
+    kill_9_mid_burst(server, book, acked, 60)
     assert len(acked) >= 60
     with engine.connect() as conn:
         stored = set(conn.execute(sa.text("SELECT id FROM bookings")).scalars())

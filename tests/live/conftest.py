@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
+from app.db.engine import make_engine, upgrade
 from app.extensions.db import get_engine
 from app.live import tokens
 
@@ -61,6 +62,16 @@ def db_url(request, tmp_path, postgres_db):
         skip_without_postgres()
     reset_postgres(postgres_db)
     return postgres_db
+
+
+@pytest.fixture(name="engine")
+def migrated_engine(db_url):
+    """``engine``: an engine on ``db_url`` migrated to the newest revision, disposed afterwards
+    (elsewhere: ``from tests.live.conftest import migrated_engine``)."""
+    upgrade(db_url)
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
 
 
 @pytest.fixture

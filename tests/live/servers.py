@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Sized
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,25 @@ class Gunicorn:
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, sig)
             self.proc.wait(10)
+
+
+def kill_9_mid_burst(server: Gunicorn, write: Callable[[threading.Event], None], acked: Sized,
+                     enough: int, writers: int = 3, within_s: float = 60) -> None:
+    """``writers`` threads each run ``write(stop)`` (writing to ``server`` until ``stop`` is set or
+    the server is gone, adding what it acknowledges to ``acked``); once ``acked`` holds ``enough``
+    (or after ``within_s``) the server's processes are killed with SIGKILL mid-burst, and the
+    writers stopped and waited for."""
+    stop = threading.Event()
+    threads = [threading.Thread(target=write, args=(stop,)) for _ in range(writers)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + within_s
+    while len(acked) < enough and time.monotonic() < deadline:
+        time.sleep(0.01)
+    server.kill(signal.SIGKILL)
+    stop.set()
+    for t in threads:
+        t.join(10)
 
 
 def request(method: str, url: str, body: dict | None = None, token: str | None = None,

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from app.db.engine import make_engine, upgrade
 from app.live import tokens
 
-from .servers import ROOT, Gunicorn, Proxy, request
+from .servers import ROOT, Gunicorn, Proxy, kill_9_mid_burst, request
 
 FACILITY = "demo-dc-00001"
 # These tests write as fast as they can with one provider token: far above the default limit.
@@ -87,9 +87,8 @@ def test_kill_9_during_a_burst_keeps_every_acknowledged_write(prepared, tmp_path
     server = Gunicorn(db_url, tmp_path, config=UNLIMITED).start()
     url = f"{server.url}/api/v1/providers/{FACILITY}/availability"
     acked: list[int] = []
-    stop = threading.Event()
 
-    def write() -> None:
+    def write(stop: threading.Event) -> None:
         version = 0
         while not stop.is_set():
             try:
@@ -104,16 +103,7 @@ def test_kill_9_during_a_burst_keeps_every_acknowledged_write(prepared, tmp_path
             elif status == 409:
                 version = body["error"]["current"]["version"]
 
-    threads = [threading.Thread(target=write) for _ in range(3)]
-    for t in threads:
-        t.start()
-    deadline = time.monotonic() + 60
-    while len(acked) < 150 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    server.kill(signal.SIGKILL)
-    stop.set()
-    for t in threads:
-        t.join(10)
+    kill_9_mid_burst(server, write, acked, 150)
     assert len(acked) >= 150
     restarted = Gunicorn(db_url, tmp_path).start()
     try:

@@ -6,7 +6,6 @@ path; ending all of an account's sessions leaves other accounts' alone."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -15,20 +14,12 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from app.care.accounts import AccountStore
-from app.db.engine import make_engine, upgrade, users
+from app.db.engine import users
 from app.db.session_tables import user_sessions
 from app.pages.account_sessions import Sessions
-from tests.live.conftest import db_url, postgres_db  # noqa: F401  (fixtures)
+from tests.live.conftest import db_url, migrated_engine, postgres_db  # noqa: F401  (fixtures: engine)
 
 from .conftest import PASSWORD, Clock
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[sa.Engine]:  # noqa: F811
-    upgrade(db_url)
-    eng = make_engine(db_url)
-    yield eng
-    eng.dispose()
 
 
 @pytest.fixture

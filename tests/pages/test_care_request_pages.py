@@ -4,8 +4,6 @@ what they carry for their scripts (what the map or the booking page knew, the ì‹
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
-
 from app.pages import account_sessions as people
 from tests.pages.conftest import (  # noqa: F401  (fixtures)
     PASSWORD,
@@ -14,7 +12,7 @@ from tests.pages.conftest import (  # noqa: F401  (fixtures)
     make_app,
     sign_in,
 )
-from tests.pages.test_family_pages import DAYCARE, guardian_client, page_config, staff_client
+from tests.pages.test_family_pages import DAYCARE, guardian_client, page_config, sends_to_sign_in_and_back, staff_client
 
 
 def admin_client(app):  # noqa: F811
@@ -25,13 +23,7 @@ def admin_client(app):  # noqa: F811
 
 
 def test_signed_out_the_request_pages_send_to_sign_in_and_back(app):  # noqa: F811
-    client = app.test_client()
-    for path in ("/family/request?lang=en", "/admin/care-requests"):
-        r = client.get(path)
-        assert r.status_code == 302, path
-        target = urlsplit(r.headers["Location"])
-        assert target.path == "/account/sign-in"
-        assert parse_qs(target.query)["next"] == [path]
+    sends_to_sign_in_and_back(app.test_client(), "/family/request?lang=en", "/admin/care-requests")
 
 
 def test_a_guardian_reaches_the_request_page_but_not_the_queue(app):  # noqa: F811

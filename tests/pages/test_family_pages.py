@@ -45,15 +45,20 @@ def guardian_client(app, email: str = "mom@example.com"):  # noqa: F811
     return client
 
 
-def test_signed_out_every_page_sends_to_sign_in_and_back(app):  # noqa: F811
-    client = app.test_client()
-    for path in ("/family?lang=en", f"/family/book?facility_id={DAYCARE}&programme=always_daycare",
-                 "/provider/inbox"):
+def sends_to_sign_in_and_back(client, *paths: str) -> None:
+    """Each of ``paths``, asked for signed out, is a redirect to the sign-in page whose ``next``
+    is that path."""
+    for path in paths:
         r = client.get(path)
         assert r.status_code == 302, path
         target = urlsplit(r.headers["Location"])
         assert target.path == "/account/sign-in"
         assert parse_qs(target.query)["next"] == [path]
+
+
+def test_signed_out_every_page_sends_to_sign_in_and_back(app):  # noqa: F811
+    sends_to_sign_in_and_back(app.test_client(), "/family?lang=en",
+                              f"/family/book?facility_id={DAYCARE}&programme=always_daycare", "/provider/inbox")
 
 
 def test_a_guardian_reaches_the_family_pages_but_not_the_inbox(app):  # noqa: F811

@@ -6,16 +6,7 @@ import pytest
 
 from app.extensions.db import get_engine
 from app.live import tokens
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    from app import create_app
-
-    app = create_app({"TESTING": True}, instance_path=str(tmp_path_factory.mktemp("inst")))
-    yield app
-    with app.app_context():
-        get_engine().dispose()
+from tests.planning.own_app import own_demo_app  # noqa: F401  (fixture: app)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,106 @@
+"""Steps the care cycle's browser tests share (test_family_pages.py, test_care_cycle.py): phones,
+accounts, signing up and in, a child registered, places opened on the inbox, a booking sent."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import quote
+
+from app.pages import account_sessions as people
+
+from .conftest import Page
+from .test_pages import wait_until
+
+PASSWORD = "correct horse battery"
+PHONE = {"width": 390, "height": 844}
+
+
+def phone(browser, live, locale: str):
+    """A phone's browser context and a page recording script errors (tile failures excepted)."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale=locale)
+    page = Page(context.new_page(), live["tiles"])
+    return context, page, page.errors
+
+
+def ready(page) -> None:
+    """Wait until the page's script says it is ready."""
+    wait_until(page, "document.body.dataset.ready === '1'")
+
+
+def fits(page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def accessible(page) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    serious = [v for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], [(v["id"], v["help"], len(v["nodes"])) for v in serious]
+
+
+def staff_account(flask_app, facility_id: str) -> str:
+    """The e-mail of a new staff account of ``facility_id`` (password PASSWORD)."""
+    email = f"staff-{secrets.token_hex(4)}@centre.kr"
+    people.accounts(flask_app).sign_up(email, PASSWORD, role="provider_staff", facility_id=facility_id)
+    return email
+
+
+def sign_up(page, app_url: str, lang: str, next_path: str) -> None:
+    """Sign a new guardian up through the form, to be sent on to ``next_path``."""
+    page.goto(f"{app_url}/account/sign-up?lang={lang}&next={quote(next_path, safe='')}")
+    page.fill("input[name=email]", f"family-{secrets.token_hex(4)}@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=password_again]", PASSWORD)
+    page.tap("#sign-up button[type=submit]")
+
+
+def sign_in(page, app_url: str, email: str, path: str) -> None:
+    """Go to ``path`` signed out: to the sign-in form, and once signed in back to ``path``."""
+    page.goto(f"{app_url}{path}")  # signed out: to sign-in and back
+    page.wait_for_url("**/account/sign-in?**")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.tap("#sign-in button[type=submit]")
+    page.wait_for_url(f"**{path}")
+
+
+def register_child(page, given_name: str, family_name: str, birth_date: str, contact_name: str,
+                   contact_phone: str) -> None:
+    """On the family page: register a child with the consents a booking needs (registration,
+    sharing with the provider), and wait for it in the list."""
+    page.tap("#add-child")
+    page.fill("input[name=given_name]", given_name)
+    page.fill("input[name=family_name]", family_name)
+    page.fill("input[name=birth_date]", birth_date)
+    page.fill("input[name=emergency_contact_name]", contact_name)
+    page.fill("input[name=emergency_contact_phone]", contact_phone)
+    for purpose in ("child_registration", "share_with_provider"):
+        page.locator(f"#consents input[value={purpose}]").check()
+    page.tap("#child-form button[type=submit]")
+    page.locator("#children li", has_text=family_name + given_name).wait_for()
+
+
+def open_places(desk, programme: str = "elementary_emergency") -> None:
+    """On the provider inbox: open the next days' places of ``programme``; then mark the page
+    (``window.__sameLoad``) so a test can tell later that it was never reloaded."""
+    form = desk.locator(f"form.derive[data-programme={programme}]")
+    form.locator("button").tap()
+    form.locator(".result", has_text="Opened").wait_for()
+    desk.evaluate("window.__sameLoad = true")
+
+
+def book(page) -> None:
+    """On the booking page: once the fee estimate shows, book."""
+    page.locator("#quote .fee").wait_for()
+    page.tap("#book-button")
+
+
+def book_for_the_desk(family, desk):
+    """On the family's booking page, once ready: book; the booking waits for the provider, and
+    appears in the provider's inbox (``desk``) within 2 s. Returns its item there."""
+    ready(family)
+    book(family)
+    family.locator("#booking-state[data-status=requested]").wait_for()
+    item = desk.locator("#new-bookings li")
+    item.wait_for(timeout=2000)
+    return item
