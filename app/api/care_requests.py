@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from app.care.accounts import User
+from app.care.bookings import Booking
 from app.care.children import SHARE_WITH_PROVIDER, ConsentRequired, consent_version
 from app.care.matching import CareRequest, MatchingEngine, MatchSettings, Offer, OfferNotFound, RequestNotFound
 from app.care.states import ADMIN, CARE_REQUEST, GUARDIAN, OFFER, PROVIDER_STAFF
-from app.extensions.care import get_children
+from app.extensions.care import get_bookings, get_children
 from app.extensions.db import get_engine
 from app.extensions.registry import get_index, get_registry
 from app.pages.account_sessions import check, roles
@@ -74,14 +75,16 @@ def _offer_list(app: Flask) -> list[Param]:
                   "the provider whose open offers to list (default: the staff's only one)")]
 
 
-def request_json(r: CareRequest, for_guardian: bool, acting: str | None) -> dict[str, object]:
-    """A request as the API shows it; the place only to its guardian."""
+def request_json(r: CareRequest, for_guardian: bool, acting: str | None,
+                 booking_id: str | None = None) -> dict[str, object]:
+    """A request as the API shows it; the place only to its guardian; ``booking_id``: the
+    booking the accepted offer made (:func:`booking_ids`), null until then."""
     body: dict[str, object] = {
         "id": r.id, "child_id": r.child_id, "programme": r.programme, "start": r.start.isoformat(),
         "end": r.end.isoformat(), "place": r.place_kind, "sigun_code": r.sigun_code, "status": r.status,
         "fhir_status": r.fhir_status, "version": r.version, "match_by": r.match_by.isoformat(),
         "offered": r.offered_count, "created_at": r.created_at.isoformat(), "updated_at": r.updated_at.isoformat(),
-        "unmatched_at": r.unmatched_at.isoformat() if r.unmatched_at else None,
+        "unmatched_at": r.unmatched_at.isoformat() if r.unmatched_at else None, "booking_id": booking_id,
         "allowed_actions": [a for a in CARE_REQUEST.allowed_actions(r.status, acting) if a == "cancel"]
         if acting else []}
     if for_guardian and r.lon is not None and r.lat is not None:
@@ -89,13 +92,16 @@ def request_json(r: CareRequest, for_guardian: bool, acting: str | None) -> dict
     return body
 
 
-def offer_json(o: Offer, r: CareRequest | None = None, first_name: str | None = None) -> dict[str, object]:
+def offer_json(o: Offer, r: CareRequest | None = None, first_name: str | None = None,
+               booking: Booking | None = None) -> dict[str, object]:
     """An offer as its provider sees it: the window, programme and 시군 of the request, the
-    child's first name, the deadline to answer."""
+    child's first name, the deadline to answer; once accepted, the booking it made at this
+    provider (``booking_id``; null for any other offer)."""
     body: dict[str, object] = {
         "id": o.id, "request_id": o.request_id, "facility_id": o.facility_id, "rank": o.rank, "status": o.status,
         "fhir_status": o.fhir_status, "respond_by": o.respond_by.isoformat(), "version": o.version,
         "created_at": o.created_at.isoformat(),
+        "booking_id": booking.id if booking is not None and booking.offer_id == o.id else None,
         "allowed_actions": list(OFFER.allowed_actions(o.status, PROVIDER_STAFF))}
     if r is not None:
         body.update({"programme": r.programme, "start": r.start.isoformat(), "end": r.end.isoformat(),
@@ -152,7 +158,13 @@ def list_requests() -> Response:
         check("care_requests.unmatched")
         return jsonify({"care_requests": [request_json(r, False, ADMIN) for r in matching.unmatched(limit=200)]})
     found = matching.of_guardian(user.id, status=status)
-    return jsonify({"care_requests": [request_json(r, True, GUARDIAN) for r in found]})
+    booked = booking_ids(found)
+    return jsonify({"care_requests": [request_json(r, True, GUARDIAN, booked.get(r.id)) for r in found]})
+
+
+def booking_ids(found: list[CareRequest]) -> dict[str, str]:
+    """The bookings the requests' accepted offers made, by request id."""
+    return {rid: b.id for rid, b in get_bookings().of_requests(r.id for r in found).items()}
 
 
 def _visible_request(request_id: str) -> tuple[User, CareRequest, str]:
@@ -173,7 +185,7 @@ def _visible_request(request_id: str) -> tuple[User, CareRequest, str]:
 def read_request(request_id: str) -> Response:
     _, found, acting = _visible_request(request_id)
     matching = engine()
-    body = request_json(found, acting == GUARDIAN, acting)
+    body = request_json(found, acting == GUARDIAN, acting, booking_ids([found]).get(found.id))
     body["events"] = matching.events(request_id)
     body["offers"] = [{"facility_id": o.facility_id, "rank": o.rank, "status": o.status,
                        "respond_by": o.respond_by.isoformat()} for o in matching.offers_of(request_id)]
@@ -194,7 +206,7 @@ def cancel_request(request_id: str) -> Response:
     body = bodies.json_object(frozenset({"reason", "version"}))
     done = engine().cancel(request_id, acting, user.id, _now(), bodies.text(body, "reason", max_chars=500,
                                                                            required=False))
-    return jsonify(request_json(done, acting == GUARDIAN, acting))
+    return jsonify(request_json(done, acting == GUARDIAN, acting, booking_ids([done]).get(done.id)))
 
 
 def _staff_facility(user: User, facility_id: str | None) -> str:
@@ -240,7 +252,8 @@ def _visible_offer(offer_id: str, permission: str) -> tuple[User, Offer]:
 def read_offer(offer_id: str) -> Response:
     _, found = _visible_offer(offer_id, "offers.read")
     r = engine().get(found.request_id)
-    return jsonify(offer_json(found, r, get_children().first_name(None, r.child_id)))
+    return jsonify(offer_json(found, r, get_children().first_name(None, r.child_id),
+                              get_bookings().of_requests([r.id]).get(r.id)))
 
 
 @bp.post("/offers/<offer_id>/<action>")
@@ -260,7 +273,7 @@ def answer_offer(offer_id: str, action: str) -> Response:
     else:
         outcome = matching.decline(offer_id, user.id, _now(), reason=reason, facility_id=found.facility_id)
     first_name = get_children().first_name(None, outcome.request.child_id)
-    return jsonify(offer_json(outcome.offer, outcome.request, first_name))
+    return jsonify(offer_json(outcome.offer, outcome.request, first_name, outcome.booking))
 
 
 def init_app(app: Flask) -> None:

@@ -10,8 +10,10 @@ the place in the same transaction as it inserts the booking; the ``CHECK (held <
 
 A slot is ``[slot_start, slot_end)`` in UTC; a booking window holds one place in every slot it
 overlaps (a window ending when a slot starts does not overlap it) and must be covered by
-published slots without a gap. A state change locks the booking row, checks the transition
-against :data:`app.care.states.BOOKING` and updates ``… WHERE id = :id AND status IN
+published slots without a gap (a booking made by a provider accepting an emergency-care offer,
+:func:`book_accepted_offer`, holds a place in the slots it overlaps through the same
+:func:`hold_places`, and none where the provider publishes none). A state change locks the
+booking row, checks the transition against :data:`app.care.states.BOOKING` and updates ``… WHERE id = :id AND status IN
 sources(action)``: the first confirmation wins, and a cancellation racing a confirmation or a
 second cancellation gives the place back at most once (the ``booking_holds`` rows are deleted
 with the give-back). Times are stored in UTC; a naive time is refused.
@@ -129,6 +131,8 @@ class Booking:
     created_at: datetime
     updated_at: datetime
     guardian_id: str | None = None
+    request_id: str | None = None  # the emergency care request it was made from (None: the desk's)
+    offer_id: str | None = None  # that request's accepted offer
 
     @property
     def fhir_status(self) -> str:
@@ -156,7 +160,7 @@ def _booking(row: sa.Row[Any]) -> Booking:
     return Booking(row.id, row.facility_id, row.programme, row.child_id, _read(row.window_start),
                    _read(row.window_end), row.status, row.version,
                    _read(row.hold_expires_at) if row.hold_expires_at is not None else None,
-                   _read(row.created_at), _read(row.updated_at), row.guardian_id)
+                   _read(row.created_at), _read(row.updated_at), row.guardian_id, row.request_id, row.offer_id)
 
 
 def _recipients(topic: str, guardian_id: str | None, facility_id: str) -> list[dict[str, str]]:
@@ -188,6 +192,148 @@ def _message(topic: str, booking: Booking, event: dict[str, Any], first_name: st
 
 def _now(now: datetime | None) -> datetime:
     return datetime.now(UTC) if now is None else _utc(now, "now")
+
+
+def hold_places(conn: sa.Connection, facility_id: str, programme: str, start: datetime, end: datetime,
+                whole_window: bool = True) -> list[int]:
+    """Count a place for ``[start, end)`` (aware UTC) in every published slot of the provider's
+    programme it overlaps, in the caller's transaction; returns the capacity ids held.
+
+    The capacity rows are locked in slot order (as :func:`_give_back` locks them).
+    ``whole_window``: the slots must cover the window without a gap, else :class:`NotBookable`;
+    False: what the slots do not cover (all of the window when none is published) holds no
+    place. :class:`PlacesFull` names the first slot with no place left. Either error leaves
+    every count as it was (the caller's transaction then writes nothing)."""
+    cap = booking_capacity
+    rows = conn.execute(sa.select(cap).where(
+        cap.c.facility_id == facility_id, cap.c.programme == programme,
+        cap.c.slot_start < end, cap.c.slot_end > start).order_by(cap.c.slot_start).with_for_update()).all()
+    slots = [_slot(r) for r in rows]
+    if whole_window:
+        covered = start
+        for slot in slots:
+            if slot.start > covered:
+                break
+            covered = max(covered, slot.end)
+        if covered < end:
+            raise NotBookable(f"{facility_id} publishes no places for {programme} from {covered.isoformat()} "
+                              f"(the window ends {end.isoformat()})", "window")
+    for slot in slots:
+        if slot.held >= slot.places:
+            raise PlacesFull(facility_id, programme, slot.start, slot.end, slot.places)
+    ids = [s.id for s in slots]
+    if not ids:
+        return ids
+    taken = conn.execute(cap.update().where(cap.c.id.in_(ids), cap.c.held < cap.c.places)
+                         .values(held=cap.c.held + 1)).rowcount
+    if taken != len(ids):  # unreachable under the lock; never commit a partial hold
+        full = slots[0]
+        raise PlacesFull(facility_id, programme, full.start, full.end, full.places)
+    return ids
+
+
+def _opened(booking: Booking, actor_role: str, actor_id: str | None, reason: str | None,
+            confirm: tuple[str, str | None, str] | None) -> tuple[Booking, list[dict[str, Any]]]:
+    """A new booking (in :data:`BOOKING`'s initial state, version 1) and its ``book`` event;
+    with ``confirm`` = (role, actor id, reason), confirmed at once: the ``confirm`` transition
+    (checked by the lifecycle) recorded too, no hold deadline, version 2."""
+    at = booking.created_at
+    events = [{"booking_id": booking.id, "action": "book", "from_state": None, "to_state": booking.status,
+               "actor_role": actor_role, "actor_id": actor_id, "reason": reason, "at": at}]
+    if confirm is not None:
+        role, by, why = confirm
+        event = BOOKING.fire(booking.status, "confirm", role, why, at=at)
+        booking = replace(booking, status=event.to_state, version=2, hold_expires_at=None)
+        events.append({"booking_id": booking.id, "action": "confirm", "from_state": event.from_state,
+                       "to_state": event.to_state, "actor_role": role, "actor_id": by, "reason": event.reason,
+                       "at": at})
+    return booking, events
+
+
+def record_booking(conn: sa.Connection, booking: Booking, events: list[dict[str, Any]],
+                   capacity_ids: list[int]) -> None:
+    """Write a new booking, the places it holds (from :func:`hold_places`) and its events in
+    the caller's transaction."""
+    conn.execute(bookings.insert().values(
+        id=booking.id, facility_id=booking.facility_id, programme=booking.programme, child_id=booking.child_id,
+        guardian_id=booking.guardian_id, window_start=booking.start, window_end=booking.end, status=booking.status,
+        hold_expires_at=booking.hold_expires_at, version=booking.version, created_at=booking.created_at,
+        updated_at=booking.updated_at, request_id=booking.request_id, offer_id=booking.offer_id))
+    if capacity_ids:
+        conn.execute(booking_holds.insert(), [{"booking_id": booking.id, "capacity_id": i} for i in capacity_ids])
+    conn.execute(booking_events.insert(), events)
+
+
+def book_accepted_offer(conn: sa.Connection, *, facility_id: str, programme: str, child_id: str,
+                        guardian_id: str, start: datetime, end: datetime, request_id: str, offer_id: str,
+                        staff_role: str, staff_id: str, at: datetime) -> Booking:
+    """The booking a provider's acceptance of an emergency care offer makes, in the
+    acceptance's transaction (``conn``, :meth:`app.care.matching.MatchingEngine.accept`).
+
+    Confirmed at once (the provider accepted): events ``book`` and ``confirm`` by the staff
+    member who accepted, reason ``offer <id> accepted``; linked to the request and the offer. A
+    place is held in every slot the provider publishes for the programme that the window
+    overlaps, as :meth:`BookingStore.book` holds them (:class:`PlacesFull` when one is full:
+    the caller's transaction, the acceptance with it, then writes nothing); where it publishes
+    none the booking holds no place (the provider accepted outside its published places).
+    Writes no message: the request's ``request.matched`` tells the guardian, and the staff
+    who accepted know."""
+    start, end, at = _utc(start, "start"), _utc(end, "end"), _utc(at, "now")
+    held = hold_places(conn, facility_id, programme, start, end, whole_window=False)
+    reason = f"offer {offer_id} accepted"
+    booking, events = _opened(
+        Booking(uuid.uuid4().hex, facility_id, programme, child_id, start, end, BOOKING.initial, 1, None, at, at,
+                guardian_id, request_id, offer_id), staff_role, staff_id, reason, (staff_role, staff_id, reason))
+    record_booking(conn, booking, events, held)
+    return booking
+
+
+def _give_back(conn: sa.Connection, booking_id: str) -> None:
+    """Return the booking's places: the capacity rows locked in slot order (as :func:`hold_places`
+    locks them, so two transactions never wait on each other in a cycle)."""
+    cap = booking_capacity
+    ids = conn.execute(sa.select(cap.c.id).join(booking_holds, booking_holds.c.capacity_id == cap.c.id)
+                       .where(booking_holds.c.booking_id == booking_id)
+                       .order_by(cap.c.slot_start).with_for_update(of=cap)).scalars().all()
+    if ids:
+        conn.execute(cap.update().where(cap.c.id.in_(ids)).values(held=cap.c.held - 1))
+        conn.execute(booking_holds.delete().where(booking_holds.c.booking_id == booking_id))
+
+
+def move_booking(conn: sa.Connection, booking_id: str, action: str, actor_role: str, actor_id: str | None,
+                 reason: str | None, at: datetime, expected_version: int | None = None,
+                 first_name: str | None = None) -> Booking:
+    """:meth:`BookingStore.transition` in the caller's transaction (``at`` aware UTC): the
+    booking row locked, the transition checked, its event, the place given back and the
+    message, as there."""
+    row = conn.execute(sa.select(bookings).where(bookings.c.id == booking_id).with_for_update()).first()
+    if row is None:
+        raise BookingNotFound(f"no booking {booking_id}", "booking_id")
+    event = BOOKING.fire(row.status, action, actor_role, reason, at=at)
+    if expected_version is not None and expected_version != row.version:
+        raise VersionConflict(booking_id, expected_version, row.version, row.status)
+    changed = conn.execute(bookings.update().where(
+        bookings.c.id == booking_id, bookings.c.status.in_(sorted(BOOKING.sources(action)))).values(
+        status=event.to_state, version=bookings.c.version + 1, updated_at=at,
+        hold_expires_at=row.hold_expires_at if event.to_state == BOOKING.initial else None)).rowcount
+    if changed != 1:  # unreachable under the row lock
+        raise InvalidTransition(BOOKING.name, row.status, action, ())
+    if BOOKING.state(event.from_state).holds_place and not BOOKING.state(event.to_state).holds_place:
+        _give_back(conn, booking_id)
+    conn.execute(booking_events.insert().values(
+        booking_id=booking_id, action=action, from_state=event.from_state, to_state=event.to_state,
+        actor_role=actor_role, actor_id=actor_id, reason=event.reason, at=at))
+    before = _booking(row)
+    done = replace(before, status=event.to_state, version=before.version + 1, updated_at=at,
+                   hold_expires_at=before.hold_expires_at if event.to_state == BOOKING.initial else None)
+    topic = NOTIFY_TOPICS.get(event.to_state)
+    if topic is not None:
+        conn.execute(outbox.insert().values(
+            idempotency_key=f"booking/{booking_id}/v{done.version}", topic=topic,
+            payload=_message(topic, done, {"from_state": event.from_state, "actor_role": actor_role,
+                                           "reason": event.reason, "at": at.isoformat()}, first_name),
+            created_at=at, available_at=at, attempts=0, sent_at=None))
+    return done
 
 
 class BookingStore:
@@ -290,45 +436,13 @@ class BookingStore:
             raise BookingError("a booking's end must be after its start", "end")
         at = _now(now)
         hold = _utc(hold_until, "hold_until") if hold_until is not None else None
-        cap = booking_capacity
         with self.engine.begin() as conn:
-            rows = conn.execute(sa.select(cap).where(
-                cap.c.facility_id == facility_id, cap.c.programme == programme,
-                cap.c.slot_start < end, cap.c.slot_end > start).order_by(cap.c.slot_start).with_for_update()).all()
-            slots = [_slot(r) for r in rows]
-            covered = start
-            for slot in slots:
-                if slot.start > covered:
-                    break
-                covered = max(covered, slot.end)
-            if covered < end:
-                raise NotBookable(f"{facility_id} publishes no places for {programme} from {covered.isoformat()} "
-                                  f"(the window ends {end.isoformat()})", "window")
-            for slot in slots:
-                if slot.held >= slot.places:
-                    raise PlacesFull(facility_id, programme, slot.start, slot.end, slot.places)
-            ids = [s.id for s in slots]
-            taken = conn.execute(cap.update().where(cap.c.id.in_(ids), cap.c.held < cap.c.places)
-                                 .values(held=cap.c.held + 1)).rowcount
-            if taken != len(ids):  # unreachable under the lock; never commit a partial hold
-                full = slots[0]
-                raise PlacesFull(facility_id, programme, full.start, full.end, full.places)
-            booking = Booking(uuid.uuid4().hex, facility_id, programme, child_id, start, end,
-                              BOOKING.initial, 1, hold, at, at, guardian_id)
-            events = [{"booking_id": booking.id, "action": "book", "from_state": None, "to_state": booking.status,
-                       "actor_role": actor_role, "actor_id": actor_id, "reason": None, "at": at}]
-            if confirmed_by is not None:
-                event = BOOKING.fire(booking.status, "confirm", SYSTEM, CONFIRMED_AT_ONCE, at=at)
-                booking = replace(booking, status=event.to_state, version=2, hold_expires_at=None)
-                events.append({"booking_id": booking.id, "action": "confirm", "from_state": event.from_state,
-                               "to_state": event.to_state, "actor_role": SYSTEM, "actor_id": confirmed_by,
-                               "reason": event.reason, "at": at})
-            conn.execute(bookings.insert().values(
-                id=booking.id, facility_id=facility_id, programme=programme, child_id=child_id,
-                guardian_id=guardian_id, window_start=start, window_end=end, status=booking.status,
-                hold_expires_at=booking.hold_expires_at, version=booking.version, created_at=at, updated_at=at))
-            conn.execute(booking_holds.insert(), [{"booking_id": booking.id, "capacity_id": i} for i in ids])
-            conn.execute(booking_events.insert(), events)
+            held = hold_places(conn, facility_id, programme, start, end)
+            booking, events = _opened(
+                Booking(uuid.uuid4().hex, facility_id, programme, child_id, start, end, BOOKING.initial, 1, hold,
+                        at, at, guardian_id), actor_role, actor_id, None,
+                (SYSTEM, confirmed_by, CONFIRMED_AT_ONCE) if confirmed_by is not None else None)
+            record_booking(conn, booking, events, held)
             topic = NOTIFY_TOPICS[booking.status]
             payload = _message(topic, booking, {"from_state": None, "actor_role": actor_role, "reason": None,
                                                 "at": at.isoformat()}, first_name)
@@ -346,6 +460,16 @@ class BookingStore:
             raise BookingNotFound(f"no booking {booking_id}", "booking_id")
         return _booking(row)
 
+    def of_requests(self, request_ids: Iterable[str]) -> dict[str, Booking]:
+        """The bookings made from these emergency care requests (their accepted offers), by
+        request id; a request with none (not matched, or a home visit) is left out."""
+        wanted = sorted(set(request_ids))
+        if not wanted:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(bookings).where(bookings.c.request_id.in_(wanted)))
+            return {r.request_id: _booking(r) for r in rows}
+
     def transition(self, booking_id: str, action: str, actor_role: str, actor_id: str | None,
                    reason: str | None = None, expected_version: int | None = None,
                    now: datetime | None = None, first_name: str | None = None) -> Booking:
@@ -359,46 +483,8 @@ class BookingStore:
         """
         at = _now(now)
         with self.engine.begin() as conn:
-            row = conn.execute(sa.select(bookings).where(bookings.c.id == booking_id).with_for_update()).first()
-            if row is None:
-                raise BookingNotFound(f"no booking {booking_id}", "booking_id")
-            event = BOOKING.fire(row.status, action, actor_role, reason, at=at)
-            if expected_version is not None and expected_version != row.version:
-                raise VersionConflict(booking_id, expected_version, row.version, row.status)
-            changed = conn.execute(bookings.update().where(
-                bookings.c.id == booking_id, bookings.c.status.in_(sorted(BOOKING.sources(action)))).values(
-                status=event.to_state, version=bookings.c.version + 1, updated_at=at,
-                hold_expires_at=row.hold_expires_at if event.to_state == BOOKING.initial else None)).rowcount
-            if changed != 1:  # unreachable under the row lock
-                raise InvalidTransition(BOOKING.name, row.status, action, ())
-            if BOOKING.state(event.from_state).holds_place and not BOOKING.state(event.to_state).holds_place:
-                self._give_back(conn, booking_id)
-            conn.execute(booking_events.insert().values(
-                booking_id=booking_id, action=action, from_state=event.from_state, to_state=event.to_state,
-                actor_role=actor_role, actor_id=actor_id, reason=event.reason, at=at))
-            before = _booking(row)
-            done = replace(before, status=event.to_state, version=before.version + 1, updated_at=at,
-                           hold_expires_at=before.hold_expires_at if event.to_state == BOOKING.initial else None)
-            topic = NOTIFY_TOPICS.get(event.to_state)
-            if topic is not None:
-                conn.execute(outbox.insert().values(
-                    idempotency_key=f"booking/{booking_id}/v{done.version}", topic=topic,
-                    payload=_message(topic, done, {"from_state": event.from_state, "actor_role": actor_role,
-                                                   "reason": event.reason, "at": at.isoformat()}, first_name),
-                    created_at=at, available_at=at, attempts=0, sent_at=None))
-        return done
-
-    @staticmethod
-    def _give_back(conn: sa.Connection, booking_id: str) -> None:
-        """Return the booking's places: the capacity rows locked in slot order (as :meth:`book`
-        locks them, so two transactions never wait on each other in a cycle)."""
-        cap = booking_capacity
-        ids = conn.execute(sa.select(cap.c.id).join(booking_holds, booking_holds.c.capacity_id == cap.c.id)
-                           .where(booking_holds.c.booking_id == booking_id)
-                           .order_by(cap.c.slot_start).with_for_update(of=cap)).scalars().all()
-        if ids:
-            conn.execute(cap.update().where(cap.c.id.in_(ids)).values(held=cap.c.held - 1))
-            conn.execute(booking_holds.delete().where(booking_holds.c.booking_id == booking_id))
+            return move_booking(conn, booking_id, action, actor_role, actor_id, reason, at,
+                                expected_version=expected_version, first_name=first_name)
 
     def find(self, *, guardian_id: str | None = None, facility_id: str | None = None, status: str | None = None,
              day: date | None = None, tz: tzinfo = UTC, limit: int = 200) -> list[Booking]:

@@ -774,6 +774,7 @@ class ChildStore:
                               "programme": b.programme, "window_start": _iso(b.window_start),
                               "window_end": _iso(b.window_end), "status": b.status, "version": b.version,
                               "created_at": _iso(b.created_at), "updated_at": _iso(b.updated_at),
+                              "request_id": b.request_id, "offer_id": b.offer_id,
                               "events": events.get(b.id, [])} for b in booked],
                 "access_log": self._access_entries(conn, family.child_ids),
             }

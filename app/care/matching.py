@@ -40,7 +40,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.db.engine import outbox
+from app.db.engine import bookings, outbox
 from app.db.request_tables import (
     OFFER_MODES,
     PLACE_KINDS,
@@ -54,9 +54,10 @@ from app.search.index import FacilityIndex, Hit
 from app.search.model import PROGRAMMES, programme_rules, sigun_code
 from app.search.ranking import RankingError, home_sigungu_code, rank
 
+from .bookings import Booking, book_accepted_offer, move_booking
 from .children import Family, FamilyPart, register_family_part
 from .rules import BookingRule, BookingRuleError, age_in_months, booking_rules, check_family
-from .states import CARE_REQUEST, GUARDIAN, OFFER, PROVIDER_STAFF, SYSTEM, InvalidTransition
+from .states import BOOKING, CARE_REQUEST, GUARDIAN, OFFER, PROVIDER_STAFF, SYSTEM, InvalidTransition
 from .windows import WindowError, check_window
 
 log = logging.getLogger(__name__)
@@ -177,10 +178,12 @@ class Offer:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What an accept or a decline did: the offer and its request after the change."""
+    """What an accept or a decline did: the offer and its request after the change, and the
+    booking an acceptance made (None for a decline, or a programme whose carers visit the home)."""
 
     offer: Offer
     request: CareRequest
+    booking: Booking | None = None
 
 
 @dataclass
@@ -374,6 +377,11 @@ class MatchingEngine:
         accepted, or the request ended) raises :class:`~app.care.states.InvalidTransition`
         (409) naming the offer's current state; an answer after ``respond_by`` lapses the offer
         (it is recorded as expired and the next offers go out) and raises it with ``expired``.
+
+        The same transaction books the child at the provider (a bookable programme), confirmed,
+        linked to the request and the offer (:attr:`Outcome.booking`); when a slot the provider
+        publishes for the window is full it raises :class:`app.care.bookings.PlacesFull` (409)
+        and nothing changes: the offer stays open.
         """
         return self._answer(offer_id, "accept", user_id, now, facility_id, actor_role, None)
 
@@ -387,6 +395,7 @@ class MatchingEngine:
                 actor_role: str, reason: str | None) -> Outcome:
         at = _utc(now, "now")
         lapsed_state: str | None = None
+        booking: Booking | None = None
         with self.engine.begin() as conn:
             found = conn.execute(sa.select(offers.c.request_id, offers.c.facility_id)
                                  .where(offers.c.id == offer_id)).first()
@@ -407,24 +416,30 @@ class MatchingEngine:
                 offer = self._move_offer(conn, offer, event.action, event.to_state, actor_role, user_id,
                                          event.reason, at, responded_by=user_id)
                 if action == "accept":
-                    request = self._match(conn, request, offer, at)
+                    request, booking = self._match(conn, request, offer, at, actor_role, user_id)
                 else:
                     request = self._advance(conn, request, at)
         if lapsed_state is not None:
             raise InvalidTransition(OFFER.name, lapsed_state, action, ())
-        return Outcome(offer, request)
+        return Outcome(offer, request, booking)
 
     # -- the guardian or staff end a request ----------------------------------------------------
 
     def cancel(self, request_id: str, actor_role: str, actor_id: str | None, now: datetime,
                reason: str | None = None) -> CareRequest:
-        """Withdraw the request (the guardian; staff with a reason): open offers are withdrawn.
-        Raises the :mod:`app.care.states` errors (409 from a final state) and
-        :class:`RequestNotFound`."""
+        """Withdraw the request (the guardian; staff with a reason): open offers are withdrawn,
+        and a matched request's booking is cancelled in the same transaction (its place given
+        back, the provider told). Raises the :mod:`app.care.states` errors (409 from a final
+        state, or while the booking's care is under way) and :class:`RequestNotFound`."""
         at = _utc(now, "now")
         with self.engine.begin() as conn:
             request = self._lock_request(conn, request_id)
             event = CARE_REQUEST.fire(request.status, "cancel", actor_role, reason, at=at)
+            booked = conn.execute(sa.select(bookings.c.id, bookings.c.status)
+                                  .where(bookings.c.request_id == request_id)).first()
+            if booked is not None and booked.status in BOOKING.holding_states():
+                move_booking(conn, booked.id, "cancel", actor_role, actor_id,
+                             event.reason or f"care request {request_id} cancelled", at)
             self._withdraw_open(conn, request, at, "the request was cancelled")
             return self._move_request(conn, request, event.action, event.to_state, actor_role, actor_id,
                                       event.reason, at)
@@ -633,17 +648,30 @@ class MatchingEngine:
             "deadline": offer.respond_by.isoformat(), "reason": event.reason})
         return done
 
-    def _match(self, conn: sa.Connection, request: CareRequest, offer: Offer, at: datetime) -> CareRequest:
+    def _match(self, conn: sa.Connection, request: CareRequest, offer: Offer, at: datetime, staff_role: str,
+               staff_id: str) -> tuple[CareRequest, Booking | None]:
+        """The request matched to the accepted ``offer``, in the acceptance's transaction: the
+        child booked at the provider (a bookable programme; :func:`app.care.bookings.book_accepted_offer`,
+        first, so a full slot refuses the acceptance before anything else is written), the other
+        open offers withdrawn, the request's transition and the guardian's one message."""
+        booking = None
+        if request.programme in booking_rules():  # 방문형: carers go to the home, nothing is booked
+            booking = book_accepted_offer(
+                conn, facility_id=offer.facility_id, programme=request.programme, child_id=request.child_id,
+                guardian_id=request.guardian_id, start=request.start, end=request.end, request_id=request.id,
+                offer_id=offer.id, staff_role=staff_role, staff_id=staff_id, at=at)
         reason = f"offer {offer.id} accepted by {offer.facility_id}"
         event = CARE_REQUEST.fire(request.status, "match", SYSTEM, reason, at=at)
         self._withdraw_open(conn, request, at, "another provider accepted the request")
         done = self._move_request(conn, request, event.action, event.to_state, SYSTEM, "matching", event.reason, at)
         first_name = self.first_name(conn, request.child_id) if self.first_name else None
+        # One message for one event: request.matched names the booking; no booking.confirmed besides.
         self._message(conn, f"request/{request.id}/v{done.version}", "request.matched", at, {
             "to": [{"user_id": request.guardian_id}], **_named(first_name), "request_id": request.id,
             "offer_id": offer.id, "facility_id": offer.facility_id, "programme": request.programme,
-            "window_start": request.start.isoformat(), "window_end": request.end.isoformat()})
-        return done
+            "window_start": request.start.isoformat(), "window_end": request.end.isoformat(),
+            **({"booking_id": booking.id} if booking is not None else {})})
+        return done, booking
 
     def _give_up(self, conn: sa.Connection, request: CareRequest, at: datetime, reason: str) -> CareRequest:
         event = CARE_REQUEST.fire(request.status, "give_up", SYSTEM, reason, at=at)
@@ -735,6 +763,8 @@ def export_family_requests(conn: sa.Connection, family: Family) -> list[dict[str
     """Every care request the guardian made, with its offers and events (JSON-able)."""
     cr = care_requests
     rows = conn.execute(sa.select(cr).where(cr.c.guardian_id == family.guardian_id).order_by(cr.c.created_at, cr.c.id))
+    booked = {b.request_id: b.id for b in conn.execute(sa.select(bookings.c.request_id, bookings.c.id).join(
+        cr, cr.c.id == bookings.c.request_id).where(cr.c.guardian_id == family.guardian_id))}
     out = []
     for row in rows.all():
         r = _request(row)
@@ -742,6 +772,7 @@ def export_family_requests(conn: sa.Connection, family: Family) -> list[dict[str
             "id": r.id, "child_id": r.child_id, "programme": r.programme, "window_start": r.start.isoformat(),
             "window_end": r.end.isoformat(), "place_kind": r.place_kind, "lon": r.lon, "lat": r.lat,
             "status": r.status, "created_at": r.created_at.isoformat(), "updated_at": r.updated_at.isoformat(),
+            "booking_id": booked.get(r.id),
             "offers": [{"facility_id": o.facility_id, "rank": o.rank, "status": o.status,
                         "respond_by": _read(o.respond_by).isoformat()}
                        for o in conn.execute(sa.select(offers).where(offers.c.request_id == r.id)

@@ -106,6 +106,10 @@ bookings = sa.Table(
     sa.Column("programme", sa.String(60), nullable=False),
     sa.Column("child_id", sa.String(40), nullable=False),  # a reference only: no child data here
     sa.Column("guardian_id", sa.String(40), nullable=True),  # users.id (0014; null only before it)
+    # The emergency care request and its accepted offer the booking was made from (0015; null for
+    # a booking made at the booking desk). One booking per request at most (bookings_request).
+    sa.Column("request_id", sa.String(40), nullable=True),  # care_requests.id
+    sa.Column("offer_id", sa.String(40), nullable=True),  # offers.id
     sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
     sa.Column("window_end", sa.DateTime(timezone=True), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
@@ -116,6 +120,7 @@ bookings = sa.Table(
     sa.CheckConstraint("window_end > window_start", name="bookings_window_order"),
     sa.CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in BOOKING_STATES) + ")",
                        name="bookings_status"),
+    sa.Index("bookings_request", "request_id", unique=True),
 )
 
 # A provider's booking settings (0014): confirm bookings without staff, or not (the default).

@@ -7,8 +7,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from app.pages import account_sessions as people
 from tests.care.test_api_bookings import Person, guardian, staff
+from tests.live.conftest import db_url, postgres_db  # noqa: F401  (fixtures)
 from tests.pages.conftest import (  # noqa: F401  (fixtures)
     PASSWORD,
     app,
@@ -101,3 +104,85 @@ def test_bad_requests_name_the_field(app):  # noqa: F811
                                                       "place": "home"})
     assert (r.status_code, r.json["error"]["field"]) == (400, "point")
     assert app.test_client().get("/api/v1/offers").status_code == 401
+
+
+# -- an accepted offer is a booking (on SQLite and PostgreSQL) -----------------------------------
+
+CENTRE, OTHER_CENTRE = "tiny-cc-01", "tiny-tc-01"
+
+
+@pytest.fixture
+def db_app(make_app, db_url):  # noqa: F811
+    """The tiny registry's app on a fresh database of each kind."""
+    return make_app(DATABASE_URL=db_url)
+
+
+def publish_places(desk: Person, places: int) -> None:
+    r = desk.send("POST", f"/api/v1/providers/{CENTRE}/slots",
+                  {"programme": "elementary_emergency", "derive": {"days": 7, "places": places}})
+    assert r.status_code == 200 and r.json["added"] > 0, r.json
+
+
+def test_an_accepted_offer_books_the_child_for_the_provider_and_the_family(db_app):
+    father, child_id = guardian(db_app, "father@example.kr", birth_date="2017-05-05")
+    cc = staff(db_app, "cc@example.kr", CENTRE)
+    tc = staff(db_app, "tc@example.kr", OTHER_CENTRE)
+    other, _ = guardian(db_app, "other@example.kr")
+    publish_places(cc, 2)
+    request_id = request_care(father, child_id).json["id"]  # 15:00-18:00 on the next weekday
+    [offer] = cc.get("/api/v1/offers").json["offers"]
+    assert offer["booking_id"] is None
+    won = cc.send("POST", f"/api/v1/offers/{offer['id']}/accept", {})
+    assert won.status_code == 200, won.json
+    booking_id = won.json["booking_id"]
+    assert booking_id and won.json["status"] == "accepted"
+    # the provider's list of the day, with check-in
+    day = next_weekday(15)[:10]
+    [today] = cc.get(f"/api/v1/bookings?day={day}").json["bookings"]
+    assert (today["id"], today["status"], today["fhir_status"], today["child_id"], today["facility_id"]) == (
+        booking_id, "accepted", "accepted", child_id, CENTRE)
+    assert {"check_in", "mark_no_show", "cancel"} <= set(today["allowed_actions"])
+    slots = cc.get(f"/api/v1/providers/{CENTRE}/slots?programme=elementary_emergency").json["slots"]
+    assert sum(s["held"] for s in slots) == 3  # one place in each hour of 15:00-18:00
+    detail = cc.get(f"/api/v1/bookings/{booking_id}").json
+    assert [(e["action"], e["actor_role"], e["reason"]) for e in detail["events"]] == [
+        ("book", "provider_staff", f"offer {offer['id']} accepted"),
+        ("confirm", "provider_staff", f"offer {offer['id']} accepted")]
+    assert cc.get(f"/api/v1/offers/{offer['id']}").json["booking_id"] == booking_id
+    assert cc.get(f"/api/v1/bookings/{booking_id}/child").json["first_name"] == "하린"
+    # the guardian's bookings and request
+    [mine] = father.get("/api/v1/bookings").json["bookings"]
+    assert (mine["id"], mine["status"], mine["allowed_actions"]) == (booking_id, "accepted", ["cancel"])
+    assert father.get(f"/api/v1/care-requests/{request_id}").json["booking_id"] == booking_id
+    assert [r["booking_id"] for r in father.get("/api/v1/care-requests").json["care_requests"]] == [booking_id]
+    # another provider's staff and another family reach nothing of it
+    assert tc.get(f"/api/v1/bookings/{booking_id}").status_code == 404
+    assert tc.get("/api/v1/bookings").json["bookings"] == []
+    assert tc.get(f"/api/v1/bookings?facility_id={CENTRE}").status_code in {400, 403, 404}
+    assert tc.get(f"/api/v1/bookings/{booking_id}/child").status_code == 404
+    assert tc.send("POST", f"/api/v1/bookings/{booking_id}/check_in", {}).status_code == 404
+    assert other.get(f"/api/v1/bookings/{booking_id}").status_code == 404
+    assert other.get("/api/v1/bookings").json["bookings"] == []
+    # care happens like any booking's
+    checked_in = cc.send("POST", f"/api/v1/bookings/{booking_id}/check_in", {})
+    assert (checked_in.status_code, checked_in.json["status"]) == (200, "in-progress")
+    checked_out = cc.send("POST", f"/api/v1/bookings/{booking_id}/check_out", {})
+    assert (checked_out.status_code, checked_out.json["status"]) == (200, "completed")
+    slots = cc.get(f"/api/v1/providers/{CENTRE}/slots?programme=elementary_emergency").json["slots"]
+    assert sum(s["held"] for s in slots) == 0
+
+
+def test_an_acceptance_into_full_places_is_a_409_and_the_offer_stays_open(db_app):
+    mother, child_id = guardian(db_app, "mother@example.kr", birth_date="2017-05-05")
+    cc = staff(db_app, "cc@example.kr", CENTRE)
+    publish_places(cc, 0)
+    request_id = request_care(mother, child_id).json["id"]
+    [offer] = cc.get("/api/v1/offers").json["offers"]
+    refused = cc.send("POST", f"/api/v1/offers/{offer['id']}/accept", {})
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "no_places", refused.json
+    [still] = cc.get("/api/v1/offers").json["offers"]
+    assert (still["id"], still["status"], still["booking_id"]) == (offer["id"], "requested", None)
+    assert cc.get("/api/v1/bookings").json["bookings"] == []
+    assert mother.get("/api/v1/bookings").json["bookings"] == []
+    seen = mother.get(f"/api/v1/care-requests/{request_id}").json
+    assert (seen["status"], seen["booking_id"]) == ("requested", None)

@@ -68,6 +68,10 @@ def test_every_care_path_for_every_role(app):  # noqa: F811
         "child_id": child_id, "programme": "elementary_emergency", "start": next_weekday(18),
         "end": next_weekday(21), "place": "home", "point": {"lat": 37.2636, "lon": 127.0286}}).json
     offer = desk.get("/api/v1/offers").json["offers"][0]
+    # The centre accepts: the child is booked there too (the booking an offer made, checked as
+    # every booking below).
+    matched = desk.send("POST", f"/api/v1/offers/{offer['id']}/accept", {}).json["booking_id"]
+    assert matched
     ids = {"child_id": child_id, "booking_id": booking["id"], "request_id": request["id"], "offer_id": offer["id"],
            "facility_id": CENTRE, "purpose": "share_with_provider", "action": None}
     # Each operation with the actions it takes and a body that would be valid for its owner.
@@ -108,6 +112,8 @@ def test_every_care_path_for_every_role(app):  # noqa: F811
         for name, choices in ((n, actions.get(path)) for n in re.findall(r"\{(\w+)\}", path)):
             if name == "action":
                 concrete = [c.replace("{action}", a) for c in concrete for a in choices or []]
+            elif name == "booking_id":
+                concrete = [c.replace("{booking_id}", b) for c in concrete for b in (booking["id"], matched)]
             else:
                 concrete = [c.replace("{" + name + "}", ids[name]) for c in concrete]
         body = bodies.get(f"{method} {path}")
@@ -137,3 +143,10 @@ def test_every_care_path_for_every_role(app):  # noqa: F811
     assert ops.get(f"/api/v1/care-requests/{request['id']}").status_code == 200
     assert desk.get(f"/api/v1/offers/{offer['id']}").status_code == 200
     assert desk.get(f"/api/v1/bookings/{booking['id']}/child").status_code == 200
+    for reader in (mother, desk, ops):
+        assert reader.get(f"/api/v1/bookings/{matched}").json["status"] == "accepted"
+    assert desk.get(f"/api/v1/bookings/{matched}/child").status_code == 200
+    assert mother.get(f"/api/v1/care-requests/{request['id']}").json["booking_id"] == matched
+    assert desk.get(f"/api/v1/offers/{offer['id']}").json["booking_id"] == matched
+    assert [b["id"] for b in elsewhere.get("/api/v1/bookings").json["bookings"]] == []
+    assert [b["id"] for b in other_parent.get("/api/v1/bookings").json["bookings"]] == []

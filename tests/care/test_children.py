@@ -36,10 +36,13 @@ from app.care.children import (
     FamilyPart,
     consent_version,
 )
+from app.care.matching import MatchingEngine, MatchSettings
 from app.care.sealing import CareNotesKeyError, Sealer
 from app.db.children_tables import child_access_log, children
 from app.db.engine import booking_capacity, make_engine, outbox, upgrade
 from tests.live.servers import reset_postgres, skip_without_postgres
+
+from . import matching_data
 
 # Two fixed Fernet keys (URL-safe base64 of bytes 0..31 and 32..63), so a failure reproduces.
 KEY_1 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
@@ -434,6 +437,43 @@ def test_delete_family_gives_the_place_back_once_and_keeps_only_ids(accounts, st
                      "care_requests": 0}
     assert held(engine) == [1]  # not given back twice
     assert store.get(other.guardian_id, other.child_id).care_notes == NOTES
+
+
+def test_a_booking_from_an_accepted_offer_is_exported_and_deleted_with_the_family(accounts, store, bookings,
+                                                                                  engine):
+    fam = make_family(accounts, store, "mom@example.com")
+    other = make_family(accounts, store, "other@example.com")
+    index = matching_data.index()
+    matching = MatchingEngine(engine, lambda: index, MatchSettings(mode="top_n", batch=2),
+                              first_name=store.first_name)
+    staff = accounts.sign_up("staff1@example.com", PASSWORD, role="provider_staff", facility_id="tc-1", now=T0)
+    bookings.publish_slot("tc-1", matching_data.PROGRAMME, matching_data.START, matching_data.END, 2)
+    made = []
+    for family in (fam, other):
+        r = matching.create(family.guardian_id, family.child_id, matching_data.PROGRAMME, matching_data.START,
+                            matching_data.END, "home", matching_data.HOME, matching_data.BIRTH, matching_data.NOW)
+        offer = next(o for o in matching.offers_of(r.id) if o.facility_id == "tc-1")
+        made.append((r, matching.accept(offer.id, staff.id, matching_data.NOW + timedelta(minutes=1)).booking))
+    (request, booking), (_, other_booking) = made
+    assert held(engine, "tc-1") == [2]
+
+    export = store.export_family(fam.guardian_id, matching_data.NOW + timedelta(hours=1))
+    [b] = export["bookings"]
+    assert (b["id"], b["status"], b["request_id"], b["facility_id"]) == (booking.id, "accepted", request.id, "tc-1")
+    assert [(e["action"], e["actor_id"]) for e in b["events"]] == [("book", staff.id), ("confirm", staff.id)]
+    [exported_request] = export["care_requests"]
+    assert (exported_request["id"], exported_request["booking_id"]) == (request.id, booking.id)
+    assert other_booking.id not in json.dumps(export)
+
+    counts = store.delete_family(fam.guardian_id, matching_data.NOW + timedelta(hours=2))
+    assert (counts["bookings_cancelled"], counts["care_requests"], counts["children"]) == (1, 1, 1)
+    assert bookings.get(booking.id).status == "cancelled" and matching.get(request.id).status == "cancelled"
+    assert bookings.get(other_booking.id).status == "accepted"
+    assert held(engine, "tc-1") == [1]  # the deleted family's place given back, the other's held
+    with engine.connect() as conn:
+        payloads = [p for p in conn.execute(sa.select(outbox.c.payload)).scalars()
+                    if p.get("request_id") == request.id or p.get("booking_id") == booking.id]
+    assert payloads and all("first_name" not in p for p in payloads)
 
 
 def test_delete_waits_while_care_is_under_way(accounts, store, bookings, engine):

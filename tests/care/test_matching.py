@@ -9,10 +9,14 @@ import signal
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 
+from app.care.bookings import BookingStore, PlacesFull
 from app.care.children import Family, family_parts
 from app.care.matching import (
     REQUEST_MAX_WINDOW,
@@ -27,13 +31,14 @@ from app.care.matching import (
 from app.care.rules import NotEligible
 from app.care.states import CARE_REQUEST, GUARDIAN, OFFER, ActorNotAllowed, InvalidTransition
 from app.care.windows import WindowError
-from app.db.engine import make_engine, outbox, upgrade
+from app.db.engine import booking_holds, bookings, make_engine, outbox, upgrade
 from app.db.request_tables import CARE_REQUEST_STATES, OFFER_STATES, offer_events, offers
 from tests.live.conftest import db_url, postgres_db  # noqa: F401  (fixtures)
 
 from . import matching_data as d
 
 MIN = timedelta(minutes=1)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -225,6 +230,8 @@ class TestOneWinner:
         assert all(x.http_status == 409 and x.current_state == "cancelled" for x in lost)
         assert [o.status for o in first.offers_of(r.id)].count("accepted") == 1
         assert [t for t, _ in messages(engine)].count("request.matched") == 1
+        [booking] = BookingStore(engine).of_requests([r.id]).values()  # one booking, the winner's
+        assert booking.offer_id == won[0].offer.id and booking.facility_id == won[0].offer.facility_id
 
     def test_the_database_refuses_a_second_accepted_offer(self, engine):
         m = matcher(engine, mode="top_n", batch=2)
@@ -459,3 +466,171 @@ class TestFamilyData:
         assert {s for s, _ in by_facility(m, r.id).values()} == {"cancelled"}
         assert all("first_name" not in p for _, p in messages(engine))
         assert gone.sigungu_code == "41117" and gone.programme == d.PROGRAMME  # what planners count stays
+
+    def test_the_export_names_the_booking_an_accepted_offer_made(self, engine):
+        m = matcher(engine)
+        r = request(m)
+        out = m.accept(offer_of(m, r.id, "tc-1").id, "staff-1", d.NOW + MIN)
+        with engine.connect() as conn:
+            [exported] = export_family_requests(conn, Family("guardian-1", ("child-1",), ()))
+        assert exported["booking_id"] == out.booking.id and exported["status"] == "accepted"
+
+
+# -- an accepted offer books the child at the provider ------------------------------------------
+
+SLOTS = ((d.START - 60 * MIN, d.START + 120 * MIN), (d.START + 120 * MIN, d.END + 60 * MIN))  # 17-20, 20-23 Seoul
+
+
+def publish(store: BookingStore, places: int, facility_id: str = "tc-1") -> None:
+    for start, end in SLOTS:
+        store.publish_slot(facility_id, d.PROGRAMME, start, end, places)
+
+
+def held(store: BookingStore, facility_id: str = "tc-1") -> list[int]:
+    return [s.held for s in store.slots(facility_id, d.PROGRAMME)]
+
+
+def rows(engine: sa.Engine, table: sa.Table) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+
+
+class TestOfferBooking:
+    def test_acceptance_books_the_child_confirmed_at_the_provider(self, engine):
+        m, store = matcher(engine), BookingStore(engine)
+        r = request(m)
+        offer = offer_of(m, r.id, "tc-1")
+        out = m.accept(offer.id, "staff-1", d.NOW + MIN, facility_id="tc-1")
+        booking = store.get(out.booking.id)
+        assert booking == out.booking
+        assert (booking.facility_id, booking.programme, booking.child_id, booking.guardian_id) == (
+            "tc-1", d.PROGRAMME, "child-1", "guardian-1")
+        assert (booking.status, booking.fhir_status, booking.version, booking.hold_expires_at) == (
+            "accepted", "accepted", 2, None)
+        assert (booking.start, booking.end) == (r.start, r.end)
+        assert (booking.request_id, booking.offer_id) == (r.id, offer.id)
+        at = (d.NOW + MIN).astimezone(UTC).isoformat()
+        reason = f"offer {offer.id} accepted"
+        assert store.events(booking.id) == [
+            {"action": "book", "from_state": None, "to_state": "requested", "actor_role": "provider_staff",
+             "actor_id": "staff-1", "reason": reason, "at": at},
+            {"action": "confirm", "from_state": "requested", "to_state": "accepted", "actor_role": "provider_staff",
+             "actor_id": "staff-1", "reason": reason, "at": at}]
+        assert store.of_requests([r.id, "no-such-request"]) == {r.id: booking}
+        # the provider's list of the day and the guardian's bookings show it
+        assert [b.id for b in store.find(facility_id="tc-1", day=d.START.date(), tz=d.SEOUL)] == [booking.id]
+        assert [b.id for b in store.find(guardian_id="guardian-1")] == [booking.id]
+        assert store.find(facility_id="tc-2") == []
+        # no slots published: the provider accepted outside its published places, none held
+        assert rows(engine, booking_holds) == 0
+        # one message for the one event: the guardian's request.matched names the booking
+        sent = messages(engine)
+        assert [t for t, _ in sent] == ["offer.received", "request.matched"]
+        assert sent[-1][1]["booking_id"] == booking.id and sent[-1][1]["first_name"] == "지우"
+
+    @staticmethod
+    def accepted_with_slots(engine, places: int):
+        """A request accepted by tc-1, which publishes ``places`` in each slot: (store, outcome)."""
+        m, store = matcher(engine), BookingStore(engine)
+        publish(store, places=places)
+        r = request(m)
+        return store, m.accept(offer_of(m, r.id, "tc-1").id, "staff-1", d.NOW + MIN)
+
+    def test_acceptance_holds_a_place_in_the_published_slots_until_care_ends(self, engine):
+        store, out = self.accepted_with_slots(engine, places=2)
+        assert held(store) == [1, 1]
+        assert rows(engine, booking_holds) == 2
+        checked_in = store.transition(out.booking.id, "check_in", "provider_staff", "staff-1", now=d.START)
+        assert (checked_in.status, checked_in.fhir_status) == ("in-progress", "in-progress")
+        assert held(store) == [1, 1]
+        done = store.transition(out.booking.id, "check_out", "provider_staff", "staff-1", now=d.END)
+        assert done.status == "completed" and held(store) == [0, 0]  # the place given back once
+
+    def test_cancelling_the_booking_gives_the_place_back(self, engine):
+        store, out = self.accepted_with_slots(engine, places=1)
+        assert held(store) == [1, 1]
+        store.transition(out.booking.id, "cancel", GUARDIAN, "guardian-1", now=d.NOW + 2 * MIN)
+        assert held(store) == [0, 0]
+
+    def test_cancelling_the_matched_request_cancels_its_booking_in_one_go(self, engine):
+        m, store = matcher(engine), BookingStore(engine)
+        publish(store, places=1)
+        r = request(m)
+        out = m.accept(offer_of(m, r.id, "tc-1").id, "staff-1", d.NOW + MIN)
+        assert m.cancel(r.id, GUARDIAN, "guardian-1", d.NOW + 2 * MIN).status == "cancelled"
+        assert store.get(out.booking.id).status == "cancelled" and held(store) == [0, 0]
+        last = store.events(out.booking.id)[-1]
+        assert (last["action"], last["actor_role"], last["actor_id"], last["reason"]) == (
+            "cancel", "guardian", "guardian-1", f"care request {r.id} cancelled")
+        topic, payload = messages(engine)[-1]
+        assert topic == "booking.cancelled" and {"facility_id": "tc-1"} in payload["to"]  # the provider is told
+
+    def test_a_request_whose_care_is_under_way_cannot_be_cancelled(self, engine):
+        m, store = matcher(engine), BookingStore(engine)
+        r = request(m)
+        out = m.accept(offer_of(m, r.id, "tc-1").id, "staff-1", d.NOW + MIN)
+        store.transition(out.booking.id, "check_in", "provider_staff", "staff-1", now=d.START)
+        with pytest.raises(InvalidTransition) as caught:
+            m.cancel(r.id, GUARDIAN, "guardian-1", d.START + MIN)
+        assert caught.value.current_state == "in-progress"
+        assert m.get(r.id).status == "accepted" and store.get(out.booking.id).status == "in-progress"
+
+    def test_full_slots_refuse_the_acceptance_and_change_nothing(self, engine):
+        m, store = matcher(engine), BookingStore(engine)
+        publish(store, places=1)
+        store.book("tc-1", d.PROGRAMME, "child-9", SLOTS[1][0], SLOTS[1][1], None, now=d.NOW)  # 20-23 is full
+        r = request(m)
+        offer = offer_of(m, r.id, "tc-1")
+        before = (messages(engine), rows(engine, bookings), rows(engine, offer_events), m.events(r.id))
+        with pytest.raises(PlacesFull) as caught:
+            m.accept(offer.id, "staff-1", d.NOW + MIN, facility_id="tc-1")
+        assert caught.value.http_status == 409 and caught.value.slot_start == SLOTS[1][0].astimezone(UTC)
+        assert m.offer(offer.id).status == "requested" and m.get(r.id).status == "requested"
+        assert (messages(engine), rows(engine, bookings), rows(engine, offer_events), m.events(r.id)) == before
+        assert held(store) == [0, 1] and store.of_requests([r.id]) == {}
+        # the offer is still open: the provider may decline it, and the next provider is asked
+        m.decline(offer.id, "staff-1", d.NOW + 2 * MIN, reason="정원 초과")
+        out = m.accept(offer_of(m, r.id, "tc-2").id, "staff-2", d.NOW + 3 * MIN)
+        assert out.booking.facility_id == "tc-2" and held(store) == [0, 1]
+
+    def test_a_window_partly_outside_the_slots_holds_the_places_published(self, engine):
+        m, store = matcher(engine), BookingStore(engine)
+        store.publish_slot("tc-1", d.PROGRAMME, *SLOTS[0], 3)  # 17-20 only; 20-22 published nowhere
+        r = request(m)
+        m.accept(offer_of(m, r.id, "tc-1").id, "staff-1", d.NOW + MIN)
+        assert held(store) == [1]
+
+    def test_home_visit_acceptance_books_nothing(self, engine):
+        m = matcher(engine)
+        r = request(m, programme="home_visit_emergency")
+        out = m.accept(offer_of(m, r.id, "hv-1").id, "staff-hv", d.NOW + MIN)
+        assert out.request.status == "accepted" and out.booking is None
+        assert rows(engine, bookings) == 0
+        assert "booking_id" not in messages(engine)[-1][1]
+
+    def test_one_booking_per_request_and_migration_0015_goes_back(self, engine, db_url):  # noqa: F811
+        m = matcher(engine)
+        r = request(m)
+        out = m.accept(offer_of(m, r.id, "tc-1").id, "staff-1", d.NOW + MIN)
+        second = {"id": "second", "facility_id": "tc-2", "programme": d.PROGRAMME, "child_id": "child-1",
+                  "window_start": r.start, "window_end": r.end, "status": "accepted", "version": 2,
+                  "created_at": d.NOW, "updated_at": d.NOW, "request_id": r.id}
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:  # the index bookings_request
+            conn.execute(bookings.insert().values(**second))
+        engine.dispose()
+        cfg = Config()
+        cfg.set_main_option("script_location", str(ROOT / "app/db/migrations"))
+        cfg.set_main_option("sqlalchemy.url", db_url.replace("%", "%%"))
+        command.downgrade(cfg, "0014")
+        with engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("bookings")}
+        assert "guardian_id" in columns and not {"request_id", "offer_id"} & columns
+        upgrade(db_url)
+        booking = BookingStore(engine).get(out.booking.id)
+        assert booking.status == "accepted" and booking.request_id is None  # the link went with 0015
+
+    def test_a_decline_books_nothing(self, engine):
+        m = matcher(engine)
+        r = request(m)
+        out = m.decline(offer_of(m, r.id, "tc-1").id, "staff-1", d.NOW + MIN)
+        assert out.booking is None and rows(engine, bookings) == 0
