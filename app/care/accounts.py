@@ -39,11 +39,17 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from app.db.engine import password_resets, user_roles, users
+from app.db.engine import password_resets, reads, user_roles, users
 from app.domain import DomainError
 from app.reference import document
 
 log = logging.getLogger(__name__)
+
+# Built once (a signed-in request reads it): the account with its grants, one row per grant.
+_USER_WITH_GRANTS = (
+    sa.select(users.c.id, users.c.email, users.c.created_at, user_roles.c.role, user_roles.c.facility_id)
+    .select_from(users.outerjoin(user_roles, user_roles.c.user_id == users.c.id))
+    .where(users.c.id == sa.bindparam("user_id")).order_by(user_roles.c.role))
 
 MAX_FAILURES = 5
 """Default: failed sign-ins within :data:`FAILURE_WINDOW` that lock an account."""
@@ -346,11 +352,16 @@ class AccountStore:
         return self.get(user_id)
 
     def get(self, user_id: str) -> User:
-        with self.engine.connect() as conn:
-            row = conn.execute(sa.select(users).where(users.c.id == user_id)).first()
-            if row is None:
-                raise AccountError(f"no account {user_id}", "user_id")
-            return self._user(conn, row)
+        """The account and its grants (read on every signed-in request: one statement, no write
+        lock); :class:`AccountError` naming ``user_id`` when there is none."""
+        with reads(self.engine).connect() as conn:
+            rows = conn.execute(_USER_WITH_GRANTS, {"user_id": user_id}).all()
+        if not rows:
+            raise AccountError(f"no account {user_id}", "user_id")
+        created = _read(rows[0].created_at)
+        assert created is not None
+        return User(rows[0].id, rows[0].email,
+                    tuple(Grant(r.role, r.facility_id) for r in rows if r.role is not None), created)
 
     @staticmethod
     def _user(conn: sa.Connection, row: sa.Row[Any]) -> User:

@@ -44,7 +44,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from app.db.children_tables import child_access_log, children, consents, guardian_activity
-from app.db.engine import booking_events, bookings, outbox, password_resets, user_roles, users
+from app.db.engine import booking_events, bookings, outbox, password_resets, reads, user_roles, users
 from app.domain import DomainError
 from app.reference import document
 
@@ -178,6 +178,26 @@ def access_purposes() -> dict[str, dict[str, Any]]:
 
 
 # -- records ------------------------------------------------------------------------------------
+
+# Built once (every booking reads it): the child, and whether its guardian's consent to the
+# purpose is current.
+_CONSENTED = sa.exists().where(consents.c.guardian_id == children.c.guardian_id,
+                               consents.c.purpose == sa.bindparam("purpose"),
+                               consents.c.text_version == sa.bindparam("version"), consents.c.withdrawn_at.is_(None))
+_BRIEF = (sa.select(children.c.id, children.c.given_name, children.c.birth_date, _CONSENTED.label("consented"))
+          .where(children.c.id == sa.bindparam("child_id"), children.c.guardian_id == sa.bindparam("guardian_id")))
+
+
+@dataclass(frozen=True)
+class ChildBrief:
+    """What a booking needs of a child (:meth:`ChildStore.brief`): its first name (for the
+    provider's message), its birth date (for the age rules), and whether the guardian's consent
+    to the purpose asked is current."""
+    id: str
+    given_name: str
+    birth_date: date
+    consented: bool
+
 
 @dataclass(frozen=True)
 class Child:
@@ -626,6 +646,17 @@ class ChildStore:
             rows = conn.execute(sa.select(children).where(children.c.guardian_id == guardian_id)
                                 .order_by(children.c.birth_date.desc(), children.c.created_at, children.c.id))
             return [self._child(r) for r in rows]
+
+    def brief(self, guardian_id: str, child_id: str, purpose: str) -> ChildBrief:
+        """What a booking checks of the guardian's child, and whether the guardian's consent to
+        ``purpose`` is current — one read, no care notes opened (the booking desk asks this on
+        every booking). :class:`ChildNotFound` for another's child, as for none."""
+        with reads(self.engine).connect() as conn:
+            row = conn.execute(_BRIEF, {"child_id": child_id, "guardian_id": guardian_id, "purpose": purpose,
+                                        "version": consent_version(purpose)}).first()
+        if row is None:
+            raise ChildNotFound(f"no child {child_id} among your children", "child_id")
+        return ChildBrief(row.id, row.given_name, row.birth_date, bool(row.consented))
 
     def get(self, guardian_id: str, child_id: str) -> Child:
         """The guardian's child; :class:`ChildNotFound` for another's child, as for none."""

@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 import sqlalchemy as sa
 
-from app.db.engine import provider_booking_settings
+from app.db.engine import provider_booking_settings, reads
 from app.search.model import Facility
 
 from .bookings import Booking, BookingStore
@@ -84,7 +84,7 @@ class BookingDesk:
     def auto_confirms(self, facility_id: str) -> bool:
         """The provider's setting: confirm bookings without staff (default: no)."""
         s = provider_booking_settings
-        with self.bookings.engine.connect() as conn:
+        with reads(self.bookings.engine).connect() as conn:
             value = conn.execute(sa.select(s.c.auto_confirm).where(s.c.facility_id == facility_id)).scalar()
         return bool(value)
 
@@ -110,8 +110,8 @@ class BookingDesk:
                end: datetime, now: datetime, home_sigungu_code: str | None) -> tuple[Quote, str]:
         """The quote and the child's first name (for the provider's message)."""
         rule = booking_rule(programme)
-        child = self.children.get(guardian_id, child_id)
-        if not self.children.has_consent(guardian_id, SHARE_WITH_PROVIDER):
+        child = self.children.brief(guardian_id, child_id, SHARE_WITH_PROVIDER)
+        if not child.consented:
             raise ConsentRequired(SHARE_WITH_PROVIDER, consent_version(SHARE_WITH_PROVIDER),
                                   "booking a place (the provider sees the child's first name, age, care notes "
                                   "and emergency contact)")

@@ -56,7 +56,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.api.auth import bearer, database_error
 from app.care.accounts import AccountStore, Roles, User
-from app.db.engine import one_statement, password_resets, users
+from app.db.engine import password_resets, reads, users
 from app.db.session_tables import user_sessions
 from app.errors import ApiError, error_body
 from app.i18n import current_language, translate
@@ -88,6 +88,16 @@ class NotAllowed(ApiError):
 
     status = 403
     code = "forbidden"
+
+
+# Built once (every signed-in request reads it): the session, its account's state and the
+# account's newest password reset.
+_NEWEST_RESET = (sa.select(sa.func.max(password_resets.c.used_at))
+                 .where(password_resets.c.user_id == user_sessions.c.user_id).scalar_subquery())
+_SESSION = (sa.select(user_sessions.c.user_id, user_sessions.c.created_at, user_sessions.c.last_seen_at,
+                      user_sessions.c.ended_at, users.c.disabled_at, _NEWEST_RESET.label("reset_at"))
+            .select_from(user_sessions.join(users, users.c.id == user_sessions.c.user_id))
+            .where(user_sessions.c.id == sa.bindparam("key")))
 
 
 class Sessions:
@@ -126,14 +136,8 @@ class Sessions:
         ``TOUCH_SECONDS``)."""
         now = self.now()
         key = digest(sid)
-        newest_reset = (sa.select(sa.func.max(password_resets.c.used_at))
-                        .where(password_resets.c.user_id == user_sessions.c.user_id).scalar_subquery())
-        query = (sa.select(user_sessions.c.user_id, user_sessions.c.created_at, user_sessions.c.last_seen_at,
-                           user_sessions.c.ended_at, users.c.disabled_at, newest_reset.label("reset_at"))
-                 .select_from(user_sessions.join(users, users.c.id == user_sessions.c.user_id))
-                 .where(user_sessions.c.id == key))
-        with one_statement(self.engine).connect() as conn:
-            row = conn.execute(query).first()
+        with reads(self.engine).connect() as conn:
+            row = conn.execute(_SESSION, {"key": key}).first()
         if row is None or row.ended_at is not None:
             return None
         created, seen = as_utc(row.created_at), as_utc(row.last_seen_at)

@@ -26,7 +26,7 @@ from flask import Flask, Request, has_request_context, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from sqlalchemy.exc import DBAPIError
 
-from app.db.engine import metadata, one_statement, tokens
+from app.db.engine import metadata, reads, tokens
 from app.live.tokens import expired
 from app.pages.server_sessions import (
     TOUCH_SECONDS,
@@ -116,7 +116,7 @@ def check(app: Flask, sid: str, now: datetime) -> bool:
     engine = app.extensions["dolbom_db"]
     idle, longest = lifetimes(app)
     key = digest(sid)
-    with one_statement(engine).connect() as conn:
+    with reads(engine).connect() as conn:
         row = conn.execute(_LOOKUP, {"id": key}).first()
     if row is None or row.ended_at is not None:
         return False
