@@ -194,6 +194,21 @@ def _now(now: datetime | None) -> datetime:
     return datetime.now(UTC) if now is None else _utc(now, "now")
 
 
+# Built once: every booking runs these (building a statement costs about as much as running
+# it on SQLite).
+_cap = booking_capacity
+_SLOTS_OF_WINDOW = (sa.select(_cap).where(
+    _cap.c.facility_id == sa.bindparam("facility_id"), _cap.c.programme == sa.bindparam("programme"),
+    _cap.c.slot_start < sa.bindparam("end"), _cap.c.slot_end > sa.bindparam("start"))
+    .order_by(_cap.c.slot_start).with_for_update())
+_HOLD_ONE = (_cap.update().where(_cap.c.id.in_(sa.bindparam("ids", expanding=True)), _cap.c.held < _cap.c.places)
+             .values(held=_cap.c.held + 1))
+_INSERT_BOOKING = bookings.insert()
+_INSERT_HOLDS = booking_holds.insert()
+_INSERT_EVENTS = booking_events.insert()
+_INSERT_MESSAGE = outbox.insert()
+
+
 def hold_places(conn: sa.Connection, facility_id: str, programme: str, start: datetime, end: datetime,
                 whole_window: bool = True) -> list[int]:
     """Count a place for ``[start, end)`` (aware UTC) in every published slot of the provider's
@@ -204,10 +219,8 @@ def hold_places(conn: sa.Connection, facility_id: str, programme: str, start: da
     False: what the slots do not cover (all of the window when none is published) holds no
     place. :class:`PlacesFull` names the first slot with no place left. Either error leaves
     every count as it was (the caller's transaction then writes nothing)."""
-    cap = booking_capacity
-    rows = conn.execute(sa.select(cap).where(
-        cap.c.facility_id == facility_id, cap.c.programme == programme,
-        cap.c.slot_start < end, cap.c.slot_end > start).order_by(cap.c.slot_start).with_for_update()).all()
+    rows = conn.execute(_SLOTS_OF_WINDOW, {"facility_id": facility_id, "programme": programme,
+                                           "start": start, "end": end}).all()
     slots = [_slot(r) for r in rows]
     if whole_window:
         covered = start
@@ -224,8 +237,7 @@ def hold_places(conn: sa.Connection, facility_id: str, programme: str, start: da
     ids = [s.id for s in slots]
     if not ids:
         return ids
-    taken = conn.execute(cap.update().where(cap.c.id.in_(ids), cap.c.held < cap.c.places)
-                         .values(held=cap.c.held + 1)).rowcount
+    taken = conn.execute(_HOLD_ONE, {"ids": ids}).rowcount
     if taken != len(ids):  # unreachable under the lock; never commit a partial hold
         full = slots[0]
         raise PlacesFull(facility_id, programme, full.start, full.end, full.places)
@@ -254,14 +266,15 @@ def record_booking(conn: sa.Connection, booking: Booking, events: list[dict[str,
                    capacity_ids: list[int]) -> None:
     """Write a new booking, the places it holds (from :func:`hold_places`) and its events in
     the caller's transaction."""
-    conn.execute(bookings.insert().values(
-        id=booking.id, facility_id=booking.facility_id, programme=booking.programme, child_id=booking.child_id,
-        guardian_id=booking.guardian_id, window_start=booking.start, window_end=booking.end, status=booking.status,
-        hold_expires_at=booking.hold_expires_at, version=booking.version, created_at=booking.created_at,
-        updated_at=booking.updated_at, request_id=booking.request_id, offer_id=booking.offer_id))
+    conn.execute(_INSERT_BOOKING, {
+        "id": booking.id, "facility_id": booking.facility_id, "programme": booking.programme,
+        "child_id": booking.child_id, "guardian_id": booking.guardian_id, "window_start": booking.start,
+        "window_end": booking.end, "status": booking.status, "hold_expires_at": booking.hold_expires_at,
+        "version": booking.version, "created_at": booking.created_at, "updated_at": booking.updated_at,
+        "request_id": booking.request_id, "offer_id": booking.offer_id})
     if capacity_ids:
-        conn.execute(booking_holds.insert(), [{"booking_id": booking.id, "capacity_id": i} for i in capacity_ids])
-    conn.execute(booking_events.insert(), events)
+        conn.execute(_INSERT_HOLDS, [{"booking_id": booking.id, "capacity_id": i} for i in capacity_ids])
+    conn.execute(_INSERT_EVENTS, events)
 
 
 def book_accepted_offer(conn: sa.Connection, *, facility_id: str, programme: str, child_id: str,
@@ -448,9 +461,9 @@ class BookingStore:
                                                 "at": at.isoformat()}, first_name)
             if confirmed_by is not None:  # a new booking: the provider is told too
                 payload["to"] = [*payload["to"], {"facility_id": facility_id}]
-            conn.execute(outbox.insert().values(
-                idempotency_key=f"booking/{booking.id}/v{booking.version}", topic=topic, payload=payload,
-                created_at=at, available_at=at, attempts=0, sent_at=None))
+            conn.execute(_INSERT_MESSAGE, {
+                "idempotency_key": f"booking/{booking.id}/v{booking.version}", "topic": topic, "payload": payload,
+                "created_at": at, "available_at": at, "attempts": 0, "sent_at": None})
         return booking
 
     def get(self, booking_id: str) -> Booking:
