@@ -315,10 +315,22 @@ def _give_back(conn: sa.Connection, booking_id: str) -> None:
 
 def move_booking(conn: sa.Connection, booking_id: str, action: str, actor_role: str, actor_id: str | None,
                  reason: str | None, at: datetime, expected_version: int | None = None,
-                 first_name: str | None = None) -> Booking:
+                 first_name: str | None = None, follow_request: bool = True) -> Booking:
     """:meth:`BookingStore.transition` in the caller's transaction (``at`` aware UTC): the
     booking row locked, the transition checked, its event, the place given back and the
-    message, as there."""
+    message, as there.
+
+    A booking made from an emergency care request moves the request with it, by the same
+    person, in this transaction (:func:`app.care.matching.follow_booking`: checked in -> in
+    progress, completed, no-show -> failed, cancelled); the request's row is locked before the
+    booking's, the order the request's own cancel takes. ``follow_request`` False: the caller
+    is that cancel (it moves the request itself; a cancel never comes back to its source)."""
+    from .matching import follow_booking, lock_request  # matching imports this module
+
+    if follow_request:
+        request_id = conn.execute(sa.select(bookings.c.request_id).where(bookings.c.id == booking_id)).scalar()
+        if request_id is not None:  # never changes once written: reading it before the locks is safe
+            lock_request(conn, request_id)
     row = conn.execute(sa.select(bookings).where(bookings.c.id == booking_id).with_for_update()).first()
     if row is None:
         raise BookingNotFound(f"no booking {booking_id}", "booking_id")
@@ -346,6 +358,8 @@ def move_booking(conn: sa.Connection, booking_id: str, action: str, actor_role: 
             payload=_message(topic, done, {"from_state": event.from_state, "actor_role": actor_role,
                                            "reason": event.reason, "at": at.isoformat()}, first_name),
             created_at=at, available_at=at, attempts=0, sent_at=None))
+    if follow_request and row.request_id is not None:
+        follow_booking(conn, row.request_id, booking_id, event.to_state, actor_role, actor_id, event.reason, at)
     return done
 
 
@@ -488,7 +502,8 @@ class BookingStore:
                    now: datetime | None = None, first_name: str | None = None) -> Booking:
         """Take ``action`` on the booking as ``actor_role``, recording the event (and, for a
         state a person must know, an outbox message) in the same transaction; a move out of a
-        place-holding state gives the place back, once.
+        place-holding state gives the place back, once; a booking made from an emergency care
+        request moves the request too (:func:`move_booking`).
 
         Raises :class:`BookingNotFound`, the :mod:`app.care.states` errors (an
         :class:`~app.care.states.InvalidTransition` carries the current state) and

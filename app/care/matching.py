@@ -57,7 +57,17 @@ from app.search.ranking import RankingError, home_sigungu_code, rank
 from .bookings import Booking, book_accepted_offer, move_booking
 from .children import Family, FamilyPart, register_family_part
 from .rules import BookingRule, BookingRuleError, age_in_months, booking_rules, check_family
-from .states import BOOKING, CARE_REQUEST, GUARDIAN, OFFER, PROVIDER_STAFF, SYSTEM, InvalidTransition
+from .states import (
+    BOOKING,
+    CARE_REQUEST,
+    GUARDIAN,
+    OFFER,
+    PROVIDER_STAFF,
+    REASON_MAX_CHARS,
+    REQUEST_FOLLOWS_BOOKING,
+    SYSTEM,
+    InvalidTransition,
+)
 from .windows import WindowError, check_window
 
 log = logging.getLogger(__name__)
@@ -429,7 +439,8 @@ class MatchingEngine:
                reason: str | None = None) -> CareRequest:
         """Withdraw the request (the guardian; staff with a reason): open offers are withdrawn,
         and a matched request's booking is cancelled in the same transaction (its place given
-        back, the provider told). Raises the :mod:`app.care.states` errors (409 from a final
+        back, the provider told; that cancel does not come back to the request). Raises the
+        :mod:`app.care.states` errors (409 from a final
         state, or while the booking's care is under way) and :class:`RequestNotFound`."""
         at = _utc(now, "now")
         with self.engine.begin() as conn:
@@ -439,7 +450,7 @@ class MatchingEngine:
                                   .where(bookings.c.request_id == request_id)).first()
             if booked is not None and booked.status in BOOKING.holding_states():
                 move_booking(conn, booked.id, "cancel", actor_role, actor_id,
-                             event.reason or f"care request {request_id} cancelled", at)
+                             event.reason or f"care request {request_id} cancelled", at, follow_request=False)
             self._withdraw_open(conn, request, at, "the request was cancelled")
             return self._move_request(conn, request, event.action, event.to_state, actor_role, actor_id,
                                       event.reason, at)
@@ -751,6 +762,47 @@ class MatchingEngine:
     def _message(conn: sa.Connection, key: str, topic: str, at: datetime, payload: dict[str, Any]) -> None:
         conn.execute(outbox.insert(), {"idempotency_key": key, "topic": topic, "payload": payload, "created_at": at,
                                        "available_at": at, "attempts": 0, "sent_at": None})
+
+
+# -- the request follows its booking (app.care.bookings.move_booking) ---------------------------
+
+def lock_request(conn: sa.Connection, request_id: str) -> None:
+    """Lock the request's row in the caller's transaction: a move of its booking takes it
+    before the booking's row, as :meth:`MatchingEngine.cancel` does (one lock order, so the
+    two never wait on each other in a cycle on PostgreSQL)."""
+    conn.execute(sa.select(care_requests.c.id).where(care_requests.c.id == request_id).with_for_update())
+
+
+def follow_booking(conn: sa.Connection, request_id: str, booking_id: str, booking_state: str, actor_role: str,
+                   actor_id: str | None, reason: str | None, at: datetime) -> CareRequest | None:
+    """Move the request the booking was made from as the booking just moved, in the booking's
+    transaction (:data:`app.care.states.REQUEST_FOLLOWS_BOOKING`): by the same person, ``at``
+    the same time, the reason ``booking <id> <state>[: <their reason>]``. Returns the request
+    after the move, or None when the booking's new state moves no request, or the request has
+    already left the state it could follow from (it ended first: e.g. a deleted family's
+    requests are cancelled before their bookings; logged).
+
+    Writes no message: the booking's own (``booking.cancelled`` tells the guardian and the
+    provider; check-in, check-out and no-show have none: the people there know) is the one for
+    the event. Takes no booking action back: the request's cancel cancels its booking, a
+    booking's cancel moves only the request, so each cancels the other exactly once."""
+    action = REQUEST_FOLLOWS_BOOKING.get(booking_state)
+    if action is None:
+        return None
+    engine = MatchingEngine(conn.engine, None)
+    request = engine._lock_request(conn, request_id)
+    if request.status not in CARE_REQUEST.sources(action):
+        log.warning("care request %s is %s: it does not follow booking %s to %s", request_id, request.status,
+                    booking_id, booking_state)
+        return None
+    why = f"booking {booking_id} {booking_state}" + (f": {reason}" if reason else "")
+    if len(why) > REASON_MAX_CHARS:
+        why = why[:REASON_MAX_CHARS - 1] + "…"
+    event = CARE_REQUEST.fire(request.status, action, actor_role, why, at=at)
+    if action == "cancel":
+        engine._withdraw_open(conn, request, at, "the request was cancelled")
+    return engine._move_request(conn, request, event.action, event.to_state, actor_role, actor_id, event.reason,
+                                at)
 
 
 # -- the family's data (app.care.children: export and deletion) ---------------------------------

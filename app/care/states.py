@@ -273,13 +273,27 @@ CARE_REQUEST = Lifecycle(
      _t("close_unmet", "unmatched", "failed", [ADMIN], [ADMIN]),
      _t("cancel", "requested", "cancelled", [GUARDIAN, ADMIN], [ADMIN]),
      _t("cancel", "unmatched", "cancelled", [GUARDIAN, ADMIN], [ADMIN]),
-     _t("cancel", "accepted", "cancelled", [GUARDIAN, ADMIN], [ADMIN]),
+     # PROVIDER_STAFF here and in fail: only through the booking the request follows (the
+     # provider cancels it with a reason, or marks a no-show); the API lets staff cancel no request.
+     _t("cancel", "accepted", "cancelled", [GUARDIAN, *_STAFF], _STAFF),
      _t("start", "accepted", "in-progress", [PROVIDER_STAFF, SYSTEM]),
-     _t("fail", "accepted", "failed", [SYSTEM, ADMIN], [SYSTEM, ADMIN]),  # e.g. the booking was a no-show
+     _t("fail", "accepted", "failed", [SYSTEM, *_STAFF], [SYSTEM, *_STAFF]),  # e.g. the booking was a no-show
      _t("complete", "in-progress", "completed", [PROVIDER_STAFF, SYSTEM])],
 )
 """An emergency care request: matched by offers to providers (a closed-loop referral: it always
 ends in an outcome, and ``unmatched`` ones surface to people)."""
+
+REQUEST_FOLLOWS_BOOKING: Mapping[str, str] = {
+    "in-progress": "start",  # checked in: care is under way
+    "completed": "complete",  # checked out
+    "no-show": "fail",  # FHIR failed: the request closed without care
+    "cancelled": "cancel",  # by the guardian, or by the provider or an admin with a reason
+}
+"""How a matched care request follows the booking its accepted offer made: the booking's new
+state -> the request's action, taken in the booking's transaction by the same person
+(:func:`app.care.matching.follow_booking`). Each booking role that can reach a state may take the
+request's action (checked below); the booking's other states (rejected, expired) cannot follow
+``accepted``, where such a booking starts."""
 
 OFFER = Lifecycle(
     "offer",
@@ -293,5 +307,29 @@ OFFER = Lifecycle(
      _t("withdraw", "requested", "cancelled", [SYSTEM, ADMIN])],  # another provider won, or the request ended
 )
 """One offer of a care request to one provider, with a response deadline."""
+
+
+def _check_follows() -> None:
+    """Start-up stops when a booking move the request follows has no request transition to
+    match: an unknown action, a target of another FHIR status, or a role the request refuses."""
+    problems = []
+    for booked, action in REQUEST_FOLLOWS_BOOKING.items():
+        moves = [t for t in BOOKING.transitions if t.target == booked]
+        matched = [t for t in CARE_REQUEST.transitions
+                   if t.action == action and t.source in {"accepted", "in-progress"}]
+        if not moves or not matched:
+            problems.append(f"{booked} -> {action}: no such booking state or request action")
+            continue
+        for t in matched:
+            if CARE_REQUEST.fhir_status(t.target) != BOOKING.fhir_status(booked):
+                problems.append(f"{booked} -> {action} ends {t.target}")
+        roles = frozenset().union(*(t.actors for t in moves))
+        if not roles <= frozenset().union(*(t.actors for t in matched)):
+            problems.append(f"{booked} -> {action}: roles {sorted(roles)} not all allowed on the request")
+    if problems:
+        raise RuntimeError("REQUEST_FOLLOWS_BOOKING: " + "; ".join(problems))
+
+
+_check_follows()
 
 LIFECYCLES = {lc.name: lc for lc in (BOOKING, CARE_REQUEST, OFFER)}

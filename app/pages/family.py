@@ -25,7 +25,9 @@ and write everything else through the API, with the session cookie and the page'
   send an emergency care request (긴급돌봄 요청: the child, the programme, the window, the place
   — home or work, typed as the map's place search does, the home carried from the map or the
   booking page) and follow it: offered to providers one after another, accepted (the
-  provider's name), unmatched (passed to people who will call) or cancelled.
+  provider's name and a link to the booking the acceptance made, on ``/family``), in care,
+  done, unmatched (passed to people who will call) or cancelled. ``?request_id=…`` follows one
+  of the guardian's requests (the state, provider and booking link rendered by the server too).
 - ``/admin/care-requests`` (admins): the unmatched requests, the queue for people (programme,
   window, 시군, waiting since — nothing about the child or the place).
 
@@ -37,15 +39,18 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, render_template, request
 from markupsafe import Markup
 
 from app.care.children import relations
+from app.care.matching import MatchingEngine, RequestNotFound
 from app.care.rules import booking_rule
 from app.care.states import BOOKING
-from app.extensions.care import get_desk
+from app.extensions.care import get_bookings, get_desk
+from app.extensions.db import get_engine
 from app.extensions.registry import get_index, get_registry
 from app.geo.admin import gyeonggi_siguns
 from app.i18n import catalogue, current_language, translate
@@ -157,12 +162,51 @@ def inbox_page() -> str:
                            programmes=programmes, page_config=_config(**cfg))
 
 
+@dataclass(frozen=True)
+class FollowedRequest:
+    """A guardian's request as ``/family/request?request_id=…`` shows it before its script runs:
+    its state, the provider that took it (None until one did) and the booking that acceptance
+    made (None for a home visit, or before)."""
+
+    id: str
+    status: str
+    provider: str | None
+    booking_id: str | None
+
+
+def _followed(request_id: str) -> FollowedRequest | None:
+    """The signed-in guardian's own request ``request_id`` (None: no such request of theirs)."""
+    user = people.current_user()
+    assert user is not None  # require() made sure
+    try:
+        found = MatchingEngine(get_engine(), None).get(request_id)
+    except RequestNotFound:
+        return None
+    if people.roles().acting_as(user, "care_requests.read", owner_id=found.guardian_id) is None:
+        return None
+    booking = get_bookings().of_requests([found.id]).get(found.id)
+    provider_id = booking.facility_id if booking is not None else next(
+        (o.facility_id for o in MatchingEngine(get_engine(), None).offers_of(found.id) if o.status == "accepted"),
+        None)
+    facility = get_index().by_id.get(provider_id) if provider_id is not None else None
+    return FollowedRequest(found.id, found.status, facility.name if facility is not None else provider_id,
+                           booking.id if booking is not None else None)
+
+
 @bp.get("/family/request")
 @people.require("care_requests.create")
-def request_page() -> str:
+def request_page() -> tuple[str, int] | str:
     """Send an emergency care request and follow its state. The query may carry what the map
     or the booking page knew (the programme, the window as wall-clock ``YYYY-MM-DDTHH:MM``, the
-    home ``lat|lon|label``, the child): what is malformed or unknown is left for the person."""
+    home ``lat|lon|label``, the child): what is malformed or unknown is left for the person.
+    ``request_id``: follow that request of the guardian's instead (its state, and once a
+    provider took it, the provider and a link to the booking on ``/family``); another's or an
+    unknown one is the 404 page."""
+    request_id = request.args.get("request_id", "")
+    followed = _followed(request_id[:40]) if request_id else None
+    if request_id and followed is None:
+        return people.message_page("request_title", translate("request_not_found"), 404,
+                                   link=(f"/family?lang={current_language()}", translate("request_my_requests")))
     programme = request.args.get("programme", "")
     home = request.args.get("home", "")
     child_id = request.args.get("child_id", "")
@@ -172,8 +216,10 @@ def request_page() -> str:
            "start": _wall_time("start"), "end": _wall_time("end"), "home": home if _HOME.match(home) else None,
            "child_id": child_id[:40] or None, "poll_ms": POLL_REQUEST_MS,
            "response_minutes": int(current_app.config["CARE_OFFER_RESPONSE_MINUTES"]),
-           "match_minutes": int(current_app.config["CARE_REQUEST_MATCH_MINUTES"])}
-    return render_template("family_request.html", programmes=PROGRAMMES, page_config=_config(**cfg))
+           "match_minutes": int(current_app.config["CARE_REQUEST_MATCH_MINUTES"]),
+           "request_id": followed.id if followed is not None else None}
+    return render_template("family_request.html", programmes=PROGRAMMES, followed=followed,
+                           page_config=_config(**cfg))
 
 
 @bp.get("/admin/care-requests")

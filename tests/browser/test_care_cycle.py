@@ -11,7 +11,8 @@ test moves the live app's deadlines with ``MatchingEngine.fire_due``); the guard
 shows the request passed to people, without a reload, and the admins' queue lists it.
 (c) An answer that comes too late: the family cancels while the offer is on the staff's screen;
 their accept is refused (409), said, and the offer dropped. (d) A request the staff accept: the
-family's page names the provider, without a reload."""
+family's page names the provider, without a reload, and links to the booking the acceptance
+made (its card on /family)."""
 
 from __future__ import annotations
 
@@ -213,6 +214,17 @@ def test_book_then_an_emergency_request_unmatched_then_a_late_answer(browser, li
         desk.locator("#inbox-status", has_text="You accepted to take 서윤").wait_for()
         family.locator("#request-state [data-provider]").wait_for(timeout=5000)
         assert "사랑지역아동센터에서 아이를 맡기로" in state.inner_text() and "맡을 기관 정해짐" in state.inner_text()
+        # the acceptance booked the child there: the request links to that booking's card on /family
+        link = family.locator("#request-state a.booking-link")
+        booking_id = link.get_attribute("data-booking")
+        accepted_id = family.get_attribute("#request-state .request", "data-id")
+        assert booking_id and link.inner_text() == "예약 보기"
+        link.tap()
+        family.wait_for_url(f"**/family?lang=ko#booking-{booking_id}")
+        steps.ready(family)
+        booked = family.locator(f"#bookings #booking-{booking_id}")
+        booked.wait_for()
+        assert booked.get_attribute("data-status") == "accepted" and "사랑지역아동센터" in booked.inner_text()
 
         # the family page lists the requests with their outcomes
         family.goto(f"{app_url}/family?lang=ko")
@@ -220,6 +232,13 @@ def test_book_then_an_emergency_request_unmatched_then_a_late_answer(browser, li
         for status in ("unmatched", "cancelled", "accepted"):
             assert family.locator(f"#care-requests [data-status={status}]").count() == 1, status
         family.locator("#care-requests [data-provider]").wait_for()
+        assert family.locator(f"#care-requests a.booking-link[href='#booking-{booking_id}']").count() == 1
+        # the request's own page (?request_id=) follows it: no form, the card with the link
+        family.goto(f"{app_url}/family/request?lang=ko&request_id={accepted_id}")
+        steps.ready(family)
+        family.locator("#request-state [data-provider]").wait_for(timeout=5000)
+        assert family.locator("#request-form").is_hidden()
+        assert family.get_attribute("#request-state a.booking-link", "data-booking") == booking_id
         # the 409s are the browser's console lines for answers the pages explain
         assert [e for e in desk_errors + family_errors if "status of 409" not in e] == []
         assert admin_errors == []

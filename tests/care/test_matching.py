@@ -573,7 +573,7 @@ class TestOfferBooking:
         with pytest.raises(InvalidTransition) as caught:
             m.cancel(r.id, GUARDIAN, "guardian-1", d.START + MIN)
         assert caught.value.current_state == "in-progress"
-        assert m.get(r.id).status == "accepted" and store.get(out.booking.id).status == "in-progress"
+        assert m.get(r.id).status == "in-progress" and store.get(out.booking.id).status == "in-progress"
 
     def test_full_slots_refuse_the_acceptance_and_change_nothing(self, engine):
         m, store = matcher(engine), BookingStore(engine)

@@ -50,10 +50,12 @@ ALLOWED = {
     ("care_request", "unmatched", "cancel", "admin"): "cancelled",
     ("care_request", "accepted", "cancel", "guardian"): "cancelled",
     ("care_request", "accepted", "cancel", "admin"): "cancelled",
+    ("care_request", "accepted", "cancel", "provider_staff"): "cancelled",  # the provider cancelled its booking
     ("care_request", "accepted", "start", "provider_staff"): "in-progress",
     ("care_request", "accepted", "start", "system"): "in-progress",
     ("care_request", "accepted", "fail", "system"): "failed",
     ("care_request", "accepted", "fail", "admin"): "failed",
+    ("care_request", "accepted", "fail", "provider_staff"): "failed",  # the provider marked its booking no-show
     ("care_request", "in-progress", "complete", "provider_staff"): "completed",
     ("care_request", "in-progress", "complete", "system"): "completed",
     ("offer", "requested", "accept", "provider_staff"): "accepted",
@@ -165,6 +167,8 @@ def test_unknown_action_names_the_actions():
     (BOOKING, "requested", "cancel", "admin"),
     (CARE_REQUEST, "unmatched", "close_unmet", "admin"),
     (CARE_REQUEST, "accepted", "fail", "system"),
+    (CARE_REQUEST, "accepted", "fail", "provider_staff"),
+    (CARE_REQUEST, "accepted", "cancel", "provider_staff"),
 ])
 @pytest.mark.parametrize("reason", [None, "", "   "])
 def test_provider_and_staff_must_say_why(lc, state, action, role, reason):

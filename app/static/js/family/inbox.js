@@ -191,6 +191,7 @@ function answerOffer(o, action, reason, li) {
     if (res.ok) {
       say(t(action === "accept" ? "inbox_offer_accepted" : "inbox_offer_declined", { name: o.first_name || "" }));
       li.remove();
+      if (action === "accept") loadToday();  // the acceptance booked the child here: today's list shows it now
     } else if (res.status === 409) {
       const state = res.body && res.body.error && res.body.error.current_state;
       say(t(state === "expired" ? "inbox_offer_gone_expired" : "inbox_offer_gone_taken"));

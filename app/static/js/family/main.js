@@ -190,6 +190,7 @@ function loadChildren() {
 
 function bookingItem(b) {
   const li = el("li", "card booking state-" + b.status);
+  li.id = "booking-" + b.id;  // a matched request's "see the booking" link lands here
   li.dataset.id = b.id;
   li.dataset.status = b.status;
   const title = el("h4");

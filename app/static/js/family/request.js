@@ -161,8 +161,17 @@ function loadChildren() {
       select.appendChild(o);
     });
     if (cfg.child_id && childNames[cfg.child_id]) select.value = cfg.child_id;
+    if (cfg.request_id) return;  // following a request: no form
     $("no-children").hidden = res.body.children.length > 0;
     form.hidden = res.body.children.length === 0;
+  });
+}
+
+// ?request_id=…: follow that request (the server drew its state; the card replaces it).
+function followGiven() {
+  if (!cfg.request_id) return null;
+  return getJson("/api/v1/care-requests/" + encodeURIComponent(cfg.request_id)).then((res) => {
+    if (res.ok) follow(res.body);
   });
 }
 
@@ -175,4 +184,4 @@ form.querySelectorAll("button.find").forEach((b) => b.addEventListener("click", 
   if (ev.key === "Enter") { ev.preventDefault(); findPlace(kind); }
 }));
 form.addEventListener("submit", submit);
-loadChildren().then(() => { document.body.dataset.ready = "1"; });
+loadChildren().then(followGiven).then(() => { document.body.dataset.ready = "1"; });

@@ -1,8 +1,8 @@
 // An emergency care request as the guardian follows it (on /family/request and /family): its
 // state in words — offered to providers one after another, accepted (with the provider's
-// name), unmatched (passed to people who will call), cancelled — the programme and window,
-// and a cancel that asks first.
-import { el, t } from "../common.js";
+// name and a link to the booking the acceptance made), in care, done, unmatched (passed to
+// people who will call), cancelled — the programme and window, and a cancel that asks first.
+import { el, pageConfig, t } from "../common.js";
 import { errorText, getJson, programmeName, send, windowText } from "./api.js";
 
 const names = {};  // facility id -> name
@@ -49,8 +49,29 @@ export function requestCard(r, changed, childName) {
   } else if (r.status === "cancelled") {
     explain.textContent = t("request_explain_cancelled");
   }
+  if (r.booking_id) {
+    // The booking the acceptance made follows the request's state (and it the booking's):
+    // the provider's name, and the booking's card on /family.
+    if (r.status !== "accepted") {
+      const who = el("p", "provider");
+      box.appendChild(who);
+      providerOf(r).then((id) => {
+        if (id) facilityName(id).then((name) => { who.textContent = t("request_explain_provider", { name }); });
+      });
+    }
+    box.appendChild(el("p")).appendChild(bookingLink(r.booking_id));
+  }
   if ((r.allowed_actions || []).indexOf("cancel") >= 0) box.appendChild(cancelBlock(r, changed));
   return box;
+}
+
+// The booking's card on /family (#booking-<id>): on that page itself, only the anchor.
+function bookingLink(bookingId) {
+  const a = el("a", "booking-link", t("request_see_booking"));
+  const anchor = "#booking-" + encodeURIComponent(bookingId);
+  a.href = location.pathname === "/family" ? anchor : "/family?lang=" + (pageConfig().lang || "ko") + anchor;
+  a.dataset.booking = bookingId;
+  return a;
 }
 
 function providerOf(r) {
