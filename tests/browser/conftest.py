@@ -3,6 +3,8 @@ allowed to embed the widget, one not), and Debian's Chromium driven by Playwrigh
 
 from __future__ import annotations
 
+import contextlib
+import json
 import shutil
 import socket
 import threading
@@ -15,7 +17,10 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.config import DEMO_REGISTRY_PATH
-from app.registry.io import read_registry, write_registry
+from app.extensions.registry import get_index
+from app.registry.io import registry_locale
+from app.registry.text import TextRules
+from app.search.model import Facility
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -63,16 +68,19 @@ def _host_page_server(port: int, app_url: str) -> _Server:
     return _Server(ThreadingHTTPServer(("127.0.0.1", port), Handler))
 
 
-@pytest.fixture(scope="session")
-def live(tmp_path_factory):
-    """URLs of the running app and of an allowed and a refused host page."""
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        pytest.skip("Debian's chromium is not installed (python3 manage.py test run as root "
-                    "installs it)")
-    tmp = tmp_path_factory.mktemp("live")
-    demo = read_registry(DEMO_REGISTRY_PATH)
-    template = next(f for f in demo.facilities if f.sigungu == "수원시 영통구"
-                    and f.kind == "daycare" and "always_daycare" not in f.programmes)
+def write_test_registry(path: Path) -> None:
+    """The demo registry plus the tests' own providers, written to ``path`` as
+    ``write_registry`` would (the same bytes). The demo's records are copied as they are rather
+    than read and checked here too: the app reads and checks the whole file anyway, and doing
+    it twice took each test process 3 to 6 s."""
+    doc = json.loads(Path(DEMO_REGISTRY_PATH).read_text(encoding="utf-8"))
+    meta = dict(doc.get("registry") or {})
+    tz = registry_locale(meta).tz
+    rules = TextRules()
+    template = next(f for f in (rules.check_facility(Facility.from_feature(feature, tz=tz))
+                                for feature in doc["features"])
+                    if f.sigungu == "수원시 영통구" and f.kind == "daycare"
+                    and "always_daycare" not in f.programmes)
     evil = replace(template, id=EVIL_ID, name=EVIL_NAME, lon=127.0452, lat=37.2637,
                    address='<script>window.__xss=2</script> 주소', phone="031-000-0000")
     # Two providers at one address, far from the others (가평): their pins must each be tappable.
@@ -81,8 +89,30 @@ def live(tmp_path_factory):
     # Two providers 4.5 m apart (two doors of one building): pins a few pixels apart at any zoom.
     near = [replace(template, id=f"{NEAR_ID}{i}", name=f"이웃어린이집 {i}", lon=127.5300 + 0.00004 * (i - 1),
                     lat=37.8300 + 0.00003 * (i - 1)) for i in (1, 2)]
+    features = sorted([*doc["features"], *(f.to_feature() for f in (evil, *stacked, *near))],
+                      key=lambda feature: feature["properties"]["id"])
+    head = json.dumps({"type": "FeatureCollection", "registry": meta}, ensure_ascii=False,
+                      sort_keys=True)
+    body = ",\n".join(json.dumps(f, ensure_ascii=False, sort_keys=True) for f in features)
+    path.write_text("\n".join([head[:-1] + ', "features": [', body, "]}\n"]), encoding="utf-8")
+
+
+def _read_registry(app) -> None:
+    """Have ``app`` read its registry and build its index (a first request waits for this
+    rather than reading it again; a failure shows there too)."""
+    with app.app_context(), contextlib.suppress(Exception):
+        get_index()
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory):
+    """URLs of the running app and of an allowed and a refused host page."""
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        pytest.skip("Debian's chromium is not installed (python3 manage.py test run as root "
+                    "installs it)")
+    tmp = tmp_path_factory.mktemp("live")
     registry = tmp / "registry.geojson"
-    write_registry(registry, demo.meta, [*demo.facilities, evil, *stacked, *near])
+    write_test_registry(registry)
     app_port, allowed_port, refused_port = free_port(), free_port(), free_port()
     tile_port = free_port()  # nothing listens there
     app_url = f"http://127.0.0.1:{app_port}"
@@ -94,6 +124,8 @@ def live(tmp_path_factory):
         "TILE_URL": f"http://127.0.0.1:{tile_port}/{{z}}/{{x}}/{{y}}.png",
         "EMBED_ALLOWED_ORIGINS": [allowed],
     }, instance_path=str(tmp / "instance"))
+    # The app reads its registry at the first request: start now, while Chromium starts.
+    threading.Thread(target=_read_registry, args=(app,), name="read-registry", daemon=True).start()
     servers = [
         _Server(make_server("127.0.0.1", app_port, app, threaded=True)),
         _host_page_server(allowed_port, app_url),

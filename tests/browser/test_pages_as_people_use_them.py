@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from .test_pages import wait_until
-from .test_planner import admin_token, drawn, sign_in  # noqa: F401 (admin_token: a fixture)
+from .test_planner import admin_token, drawn, move_map, sign_in  # noqa: F401 (admin_token: a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -111,7 +111,7 @@ GYEONGGI = (37.2636, 127.0286)  # 수원시 팔달구
 
 
 def _click_at(page, lat: float, lon: float) -> None:
-    page.evaluate(f"window.map_planner.setView([{lat}, {lon}], 14)")
+    move_map(page, f"setView([{lat}, {lon}], 14, {{animate: false}})")
     point = page.evaluate(f"window.map_planner.latLngToContainerPoint([{lat}, {lon}])")
     box = page.locator("#map_planner").bounding_box()
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])

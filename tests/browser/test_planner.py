@@ -34,6 +34,23 @@ def drawn(page):
     page.wait_for_selector('#planner-results[aria-busy="false"]', timeout=120_000)
 
 
+def move_map(page, call: str) -> None:
+    """Call a method of the planner's Leaflet map that moves it, e.g. ``setView([lat, lon], 14,
+    {animate: false})``, once a zoom animation under way (the page's own fitBounds once drawn)
+    has ended: Leaflet ignores a new zoom during one. Not animated itself, the map is where it
+    was sent when this returns. The method returns the map, which ``page.evaluate`` would
+    serialise to hand back (its layers, panes and DOM: 4 to 7 s under load): nothing is."""
+    page.evaluate("""new Promise((resolve) => {
+        const map = window.map_planner;
+        const go = () => {
+            if (map._animatingZoom) { map.once("zoomend", () => requestAnimationFrame(go)); return; }
+            map.""" + call + """;
+            resolve();
+        };
+        requestAnimationFrame(() => requestAnimationFrame(go));  // an animation just asked for
+    })""")
+
+
 def test_sign_in_is_required(page, live):
     page.goto(f"{live['app']}/planner")
     assert page.locator("#planner-login").is_visible()
@@ -76,7 +93,7 @@ def test_choropleth_deserts_table_and_scenario(page, live, admin_token, artifact
         "Array.from(document.querySelectorAll('#measures-table tbody tr'))"
         ".find(r => r.cells[0].textContent.includes('41115')).cells[2].getAttribute('data-v')")
     page.click("#add-mode")
-    page.evaluate("window.map_planner.setView([37.2636, 127.0286], 14)")
+    move_map(page, "setView([37.2636, 127.0286], 14, {animate: false})")
     page.fill("#new-capacity", "25")
     page.select_option("#new-hours", "evenings_weekends")
     box = page.locator("#map_planner").bounding_box()
@@ -94,7 +111,7 @@ def test_choropleth_deserts_table_and_scenario(page, live, admin_token, artifact
     assert "추가 1곳" in page.locator("#scenario-summary").inner_text()
 
     # set a provider's places by clicking it, on top of the scenario so far
-    page.evaluate("window.map_planner.setView([37.2636, 127.0286], 13)")
+    move_map(page, "setView([37.2636, 127.0286], 13, {animate: false})")
     page.fill("#new-capacity", "0")
     page.click("#resize-mode")
     marker = page.locator("#map_planner path.planner-provider").first
@@ -183,8 +200,7 @@ def test_every_daycare_can_be_clicked(page, live, admin_token):
     sign_in(page, live, admin_token)
     page.goto(f"{live['app']}/planner?lang=ko&service=daycare&period=day&level=sigungu")
     drawn(page)
-    page.evaluate("window.map_planner.fitBounds([[36.85, 126.3], [38.35, 127.9]],"
-                  " {animate: false})")
+    move_map(page, "fitBounds([[36.85, 126.3], [38.35, 127.9]], {animate: false})")
     box = page.evaluate("(() => { const b = window.map_planner.getBounds(); return [b.getWest(),"
                         " b.getSouth(), b.getEast(), b.getNorth()]; })()")
     kinds = set(services()["daycare"]["kinds"])
@@ -340,12 +356,12 @@ def test_the_map_shows_without_scrolling_on_a_desktop(browser, live, admin_token
     assert page.evaluate("window.scrollY") > 0
     _map_in_view(page, 900)
     page.screenshot(path=str(artifacts / "planner-1366-table-end.png"), full_page=False)
+    signed_in = context.storage_state()  # the phone goes on with the planner's session
     context.close()
 
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                  has_touch=True, locale="ko-KR")
+                                  has_touch=True, locale="ko-KR", storage_state=signed_in)
     page = context.new_page()
-    sign_in(page, live, admin_token)
     page.goto(view)
     drawn(page)
     box = page.locator("#map_planner").bounding_box()

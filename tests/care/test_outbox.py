@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from app.care import outbox as outbox_module
 from app.care.bookings import BookingStore
 from app.care.notify.messages import render
 from app.care.notify.senders import AlimtalkSender, InPageSender, SmtpSender, delivery_key
@@ -413,17 +414,19 @@ def test_two_workers_draining_at_once_send_each_message_once(db, smtp):
     assert all(message(db, i).sent_at is not None for i in ids)
 
 
-def test_a_slow_send_is_never_handed_to_another_worker(db, gateway):
-    # Each send takes 0.25 s (the sender's timeout is 2 s, so the lease must exceed 2 x 2 + 5 s:
-    # 9.5 s). A claims 40 messages at once, which take A about 10 s: those A has not reached when
-    # their lease ends go to B, and A, finding its claim gone, does not send them too. The
-    # stand-in records any request for a key that arrives while one for the same key is running.
+def test_a_slow_send_is_never_handed_to_another_worker(db, gateway, monkeypatch):
+    # Each send takes 0.12 s (the sender's timeout is 0.5 s, so with the margin shortened from
+    # 5 s to 2.5 s here, the lease must exceed 2 x 0.5 + 2.5 s: 3.6 s). A claims 40 messages at
+    # once, which take A at least 4.8 s: those A has not reached when their lease ends go to B,
+    # and A, finding its claim gone, does not send them too. The stand-in records any request
+    # for a key that arrives while one for the same key is running.
+    monkeypatch.setattr(outbox_module, "LEASE_MARGIN_S", 2.5)
     guardian = add_user(db, phone="01012345678")
     ids = [enqueue(db, "booking.confirmed", [{"user_id": guardian}])[0] for _ in range(40)]
-    gateway.delay_s = 0.25
-    a = OutboxWorker(db.engine, [sms_sender(gateway, timeout_s=2)], "A", lease_seconds=9.5, batch=40)
+    gateway.delay_s = 0.12
+    a = OutboxWorker(db.engine, [sms_sender(gateway, timeout_s=0.5)], "A", lease_seconds=3.6, batch=40)
     b_engine = make_engine(db.url)
-    b = OutboxWorker(b_engine, [sms_sender(gateway, timeout_s=2)], "B", lease_seconds=9.5, batch=40)
+    b = OutboxWorker(b_engine, [sms_sender(gateway, timeout_s=0.5)], "B", lease_seconds=3.6, batch=40)
     sent = {"A": 0, "B": 0}
 
     def run_a() -> None:
@@ -441,6 +444,7 @@ def test_a_slow_send_is_never_handed_to_another_worker(db, gateway):
     assert len(gateway.accepted) == 40  # every message, each accepted once
     if sent["A"] + sent["B"] < 40:  # a send timed out on a loaded machine: its retry is due later
         sent["B"] += b.drain(datetime.now(UTC) + timedelta(hours=1))
+    assert sent["B"] > 0  # B took over the messages whose lease ended before A reached them
     assert sent["A"] + sent["B"] == 40
     assert all(message(db, i).sent_at is not None for i in ids)
     assert gateway.overlaps == []
