@@ -30,6 +30,17 @@ def test_every_api_route_is_documented():
                                                  "together_care_center", "home_visit_provider"]
 
 
+def test_operations_that_create_say_201_with_a_location():
+    """The care API answers 201 Created with a Location for a new booking, request or child;
+    its document must say so (a client keyed on the documented status would take the answer
+    for an error)."""
+    paths = APP.test_client().get("/api/v1/openapi.json").json["paths"]
+    for path in ("/api/v1/bookings", "/api/v1/care-requests", "/api/v1/children"):
+        responses = paths[path]["post"]["responses"]
+        assert "201" in responses and "200" not in responses, path
+        assert "Location" in responses["201"]["headers"], path
+
+
 def test_docs_page_served_locally():
     client = APP.test_client()
     page = client.get("/docs/api").get_data(as_text=True)

@@ -154,7 +154,7 @@ def quote_booking() -> Response:
 
 @bp.post("/bookings")
 @documented("Book a place for a child (held at once; confirmed at once for real-time booking)", _none,
-            "Booking", method="post", body="BookingInput", errors=SECURED_ERRORS)
+            "Booking", method="post", body="BookingInput", errors=SECURED_ERRORS, created=True)
 def create_booking() -> Response:
     """Book the window at the provider for the guardian's child: checked as the search checks
     (the child's age, the home's 시군구 when ``home`` is given, the provider's programme and

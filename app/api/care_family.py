@@ -93,13 +93,16 @@ def list_children() -> Response:
 
 @bp.post("/children")
 @documented("Register a child (needs the child_registration consent; care notes need care_notes)", _none,
-            "Child", method="post", body="ChildInput", errors=SECURED_ERRORS)
+            "Child", method="post", body="ChildInput", errors=SECURED_ERRORS, created=True)
 def register_child() -> Response:
     """Register a child of the signed-in guardian; every field is checked and named when wrong."""
     user = _guardian("children.manage")
     body = bodies.json_object(CHILD_FIELDS, CHILD_FIELDS - {"care_notes"})
     child = get_children().register(user.id, now=_now(), **body)
-    return jsonify(child.as_dict())
+    response = jsonify(child.as_dict())
+    response.status_code = 201
+    response.headers["Location"] = f"/api/v1/children/{child.id}"
+    return response
 
 
 @bp.get("/children/<child_id>")

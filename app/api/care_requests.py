@@ -111,7 +111,7 @@ def offer_json(o: Offer, r: CareRequest | None = None, first_name: str | None = 
 
 @bp.post("/care-requests")
 @documented("Send an emergency care request (offers go to the ranked providers)", _none, "CareRequest",
-            method="post", body="CareRequestInput", errors=SECURED_ERRORS)
+            method="post", body="CareRequestInput", errors=SECURED_ERRORS, created=True)
 def create_request() -> Response:
     """The guardian's child, programme, window and place (``home`` or ``work`` with its
     ``point``; with ``work``, the ``home`` point too, for the residence rules)."""

@@ -55,6 +55,7 @@ class Doc:
     secured: bool = False
     media: dict[str, Any] | None = None  # more media types of the 200 answer (CSV, files)
     accepted: str | None = None  # component schema of a 202 answer (a background job)
+    created: bool = False  # the answer is 201 Created with a Location (a new resource), not 200
 
 
 class DocumentedView(Protocol):
@@ -69,8 +70,8 @@ class DocumentedView(Protocol):
 def documented(summary: str, params: Callable[[Flask], list[Param]], response: str, *,
                geojson: bool = False, errors: tuple[int, ...] = (400,), method: str = "get",
                body: str | None = None, secured: bool = False,
-               media: dict[str, Any] | None = None, accepted: str | None = None
-               ) -> Callable[[Callable[..., Any]], DocumentedView]:
+               media: dict[str, Any] | None = None, accepted: str | None = None,
+               created: bool = False) -> Callable[[Callable[..., Any]], DocumentedView]:
     """Attach an OpenAPI description to a view function, and hold the view to it: a query
     parameter the description does not list is a 400 naming it (a misspelt filter must not
     pass for no filter), before the view runs."""
@@ -84,7 +85,7 @@ def documented(summary: str, params: Callable[[Flask], list[Param]], response: s
         described = cast(DocumentedView, checked)
         described.openapi = Doc(summary=summary, params=params, response=response,
                                 geojson=geojson, errors=errors, method=method, body=body,
-                                secured=secured, media=media, accepted=accepted)
+                                secured=secured, media=media, accepted=accepted, created=created)
         return described
 
     return wrap
@@ -560,7 +561,10 @@ def _operation(view: DocumentedView, app: Flask) -> dict[str, Any]:
             "schema": {"$ref": "#/components/schemas/FeatureCollection"}}
     ok.update(doc.media or {})
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    responses = {"200": {"description": "OK", "content": ok}}
+    responses: dict[str, Any] = {"200": {"description": "OK", "content": ok}}
+    if doc.created:
+        responses = {"201": {"description": "Created", "content": ok, "headers": {"Location": {
+            "description": "the new resource's URL", "schema": {"type": "string"}}}}}
     if doc.accepted:
         responses["202"] = {
             "description": "Accepted: the work runs as a background job; poll Location",

@@ -59,7 +59,8 @@ def guardian(app, email: str, birth_date: str = "2023-01-01") -> tuple[Person, s
         "given_name": "하린", "family_name": "이", "birth_date": birth_date, "relation": "mother",
         "emergency_contact_name": "이준호", "emergency_contact_phone": "010-2345-6789",
         "care_notes": "우유 알레르기"})
-    assert r.status_code == 200, r.json
+    assert r.status_code == 201, r.json
+    assert r.headers["Location"] == f"/api/v1/children/{r.json['id']}"
     return person, r.json["id"]
 
 

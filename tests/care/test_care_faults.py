@@ -34,6 +34,6 @@ def test_a_write_while_the_database_is_cut_is_a_503_and_works_after(breakable, m
     while (r := person.send("POST", "/api/v1/children", CHILD)).status_code == 503:
         assert time.monotonic() < deadline, "the care API did not recover"
         time.sleep(0.2)
-    assert r.status_code == 200, r.json
+    assert r.status_code == 201, r.json
     listed = person.get("/api/v1/children").json["children"]
     assert [c["given_name"] for c in listed] == ["도윤"]  # the refused write left nothing behind
