@@ -68,9 +68,11 @@ def _list_params(app: Flask) -> list[Param]:
                   "only bookings touching this date (the registry's zone), e.g. today's list")]
 
 
+BOOKABLE_PROGRAMMES = ("always_daycare", "elementary_emergency")  # app/reference: the booking rules
+
+
 def _slot_params(app: Flask) -> list[Param]:
-    return [*_facility_id(app), Param("programme", {"type": "string", "enum": ["always_daycare",
-                                                                                "elementary_emergency"]},
+    return [*_facility_id(app), Param("programme", {"type": "string", "enum": list(BOOKABLE_PROGRAMMES)},
                                       "the programme", required=True)]
 
 
@@ -243,7 +245,11 @@ class NotAllowedHere(InvalidParameter):
             "SlotList", errors=SECURED_ERRORS)
 def list_slots(facility_id: str) -> Response:
     check("slots.publish", facility_id=facility_id)
-    programme = request.args.get("programme", "")
+    programme = request.args.get("programme")
+    if programme not in BOOKABLE_PROGRAMMES:  # documented as required: never an empty list instead
+        raise InvalidParameter(f"programme is {'required' if programme is None else 'not bookable'}: "
+                               f"one of {', '.join(BOOKABLE_PROGRAMMES)}", "programme",
+                               reason="missing" if programme is None else "invalid")
     return jsonify({"slots": [_slot_json(s) for s in get_bookings().slots(facility_id, programme)]})
 
 

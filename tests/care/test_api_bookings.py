@@ -115,6 +115,13 @@ def test_the_booking_cycle_over_the_api(app):  # noqa: F811
     assert stale.status_code == 409 and stale.json["error"]["current_state"] == "cancelled"
     slots = desk.get(f"/api/v1/providers/{DAYCARE}/slots?programme=always_daycare").json["slots"]
     assert all(s["held"] == 0 for s in slots)  # the place was given back
+    # the programme is required: without it (or a wrong one) a 400 naming it, never an empty list
+    for query, reason in (("", "missing"), ("?programme=xx", "invalid")):
+        refused = desk.get(f"/api/v1/providers/{DAYCARE}/slots{query}")
+        assert refused.status_code == 400, refused.json
+        error = refused.json["error"]
+        assert (error["field"], error["reason"]) == ("programme", reason)
+        assert "always_daycare, elementary_emergency" in error["message"]
 
 
 def test_a_centre_confirms_or_declines_with_a_reason(app):  # noqa: F811
