@@ -1,11 +1,17 @@
 """``flask demo accounts`` (app.commands.demo): made only for a synthetic registry; a second
-run gives new passwords to the same accounts; the providers' next days are bookable."""
+run gives new passwords to the same accounts; the providers' next days are bookable; on the
+demo registry the README's care-cycle walkthrough goes through as written (two children, a
+provider for each near 수원시청, tomorrow 19:00-21:00 booked: confirmed at once at the 언제나
+어린이집, waiting for the centre's staff at the 지역아동센터)."""
 
 from __future__ import annotations
 
+import math
 import re
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from app import create_app
@@ -38,7 +44,7 @@ def test_demo_accounts_on_the_synthetic_registry_and_again(tmp_path):
         assert people.accounts().sign_in("parent@demo.dolbom.kr", new["parent@demo.dolbom.kr"]).email
         children = app.extensions["dolbom_care"]["children"]
         guardian = people.accounts().sign_in("parent@demo.dolbom.kr", new["parent@demo.dolbom.kr"])
-        assert len(children.list_for_guardian(guardian.id)) == 1  # not a second child
+        assert len(children.list_for_guardian(guardian.id)) == 2  # not made again
     engine.dispose()
 
 
@@ -53,3 +59,78 @@ def test_no_demo_accounts_on_a_real_registry(tmp_path):
     with app.extensions["dolbom_db"].connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(users)).scalar() == 0
     app.extensions["dolbom_db"].dispose()
+
+
+def distance_m(facility) -> float:
+    """Great-circle metres from 수원시청 (127.0286, 37.2636), the README's home."""
+    lat0, lat, dlon = math.radians(37.2636), math.radians(facility.lat), math.radians(facility.lon - 127.0286)
+    h = math.sin((lat - lat0) / 2) ** 2 + math.cos(lat0) * math.cos(lat) * math.sin(dlon / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
+
+
+def test_the_readme_walkthrough_on_the_demo(tmp_path):
+    """The README's care cycle, steps 1 and 2, as the demo's accounts make them true."""
+    from app.care.rules import NotEligible, age_in_months
+    from app.care.windows import WindowError
+    from app.extensions.care import get_children, get_desk
+    from app.extensions.registry import get_index
+    from app.pages import account_sessions as people
+
+    app = create_app({"TESTING": True}, instance_path=str(tmp_path / "instance"))
+    result = run(app, "accounts")
+    assert result.exit_code == 0, result.output
+    passwords = dict(re.findall(r"(\S+@demo\.dolbom\.kr)\s+password (\S+)", result.output))
+    staff_of = dict(re.findall(r"(\S+@demo\.dolbom\.kr)\s+password \S+\s+— provider staff of .*?\((\S+), ",
+                               result.output))
+    assert staff_of == {"daycare@demo.dolbom.kr": "demo-dc-09396", "centre@demo.dolbom.kr": "demo-cc-00037"}
+    assert "아람어린이집" in result.output and "교동지역아동센터" in result.output
+    with app.app_context():
+        index = get_index()
+        tz, today = index.locale.tz, index.locale.now().date()
+        guardian = people.accounts().sign_in("parent@demo.dolbom.kr", passwords["parent@demo.dolbom.kr"])
+        kids = {c.given_name: c for c in get_children().list_for_guardian(guardian.id)}
+        assert {name: age_in_months(c.birth_date, today) // 12 for name, c in kids.items()} == {"지우": 4, "서준": 8}
+        daycare = index.by_id[staff_of["daycare@demo.dolbom.kr"]]
+        centre = index.by_id[staff_of["centre@demo.dolbom.kr"]]
+        # The centre is a walk from 수원시청; the 언제나 어린이집 (five in 경기도, none in 수원) is the
+        # nearest of them reporting a free place.
+        assert distance_m(centre) < 2_000 and centre.kind == "community_child_center"
+        always = [f for f in index.by_id.values() if "always_daycare" in f.programmes]
+        assert distance_m(daycare) < 40_000
+        assert daycare == min((f for f in always if f.vacancies.get("always_daycare", 0) > 0), key=distance_m)
+
+        desk = get_desk()
+        tomorrow = today + timedelta(days=1)
+        start, end = datetime.combine(tomorrow, time(19), tz), datetime.combine(tomorrow, time(21), tz)
+        now = datetime.combine(today, time(16), tz)  # after 15:00: same-day 언제나 bookings are closed
+        jiwoo, seojun = kids["지우"], kids["서준"]
+        # Neither child fits the other's programme.
+        with pytest.raises(NotEligible):
+            desk.quote(guardian.id, jiwoo.id, centre.id, "elementary_emergency", start, end, now)
+        with pytest.raises(NotEligible):
+            desk.quote(guardian.id, seojun.id, daycare.id, "always_daycare", start, end, now)
+        # Tonight at the 언제나 어린이집 is refused after 15:00.
+        with pytest.raises(WindowError, match="until 15:00"):
+            desk.quote(guardian.id, jiwoo.id, daycare.id, "always_daycare",
+                       datetime.combine(today, time(19), tz), datetime.combine(today, time(21), tz), now)
+        quote = desk.quote(guardian.id, jiwoo.id, daycare.id, "always_daycare", start, end, now)
+        assert quote.estimate_krw == 6_000 and quote.confirms_at_once
+        booked, _ = desk.book(guardian.id, jiwoo.id, daycare.id, "always_daycare", start, end, now)
+        assert booked.status == "accepted"
+        booked, quote = desk.book(guardian.id, seojun.id, centre.id, "elementary_emergency", start, end, now)
+        assert booked.status == "requested" and not quote.confirms_at_once and booked.hold_expires_at is not None
+    app.extensions["dolbom_db"].dispose()
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+def test_demo_children_are_their_age_all_year(month):
+    """지우 is 4 and 서준 8 whatever the month the demo is made in (not 3 years 9 months in January)."""
+    from datetime import date
+
+    from app.care.rules import age_in_months
+    from app.commands.demo import birth_date_for
+
+    for day in (1, 28):
+        today = date(2026, month, day)
+        for years in (4, 8):
+            assert age_in_months(birth_date_for(years, today), today) // 12 == years

@@ -1,25 +1,50 @@
 """``flask demo accounts``: try the whole care cycle on the demo in minutes.
 
 Only when the synthetic demo registry is served (a real registry gets no made-up accounts):
-makes (or gives a new password to) a guardian with the consents given and one child aged four,
-and provider staff for a 언제나 어린이집 and a 지역아동센터 near 수원시청, whose next seven days are
-published as bookable slots from their opening hours; prints how to sign in and what to try.
-Passwords are random, made anew on every run, printed once and never logged.
+makes (or gives a new password to) a guardian with the consents given and two children, 지우
+aged four (언제나 어린이집, 6-83 months) and 서준 aged eight (초등 시설형 긴급돌봄, 72-155 months),
+and provider staff for the 언제나 어린이집 and the 지역아동센터 or 다함께돌봄센터 nearest
+수원시청 that can take them: open, taking the child's age, open every evening of the next
+week from 19:00 to 21:00 (the README's window: tomorrow 19:00-21:00) and reporting a free
+place (else reporting none: the demo then publishes 3). Their next seven days are published as
+bookable slots from their opening hours. Prints the children, which provider is where (its
+distance from 수원시청), how to sign in and what to try. Passwords are random, made anew on
+every run, printed once and never logged.
 """
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+if TYPE_CHECKING:
+    from app.search.model import Facility
+
 GUARDIAN_EMAIL = "parent@demo.dolbom.kr"
 SUWON_CITY_HALL = (127.0286, 37.2636)  # lon, lat
 SLOT_DAYS = 7
+EVENING = (time(19, 0), time(21, 0))  # the README's window, on any of the next SLOT_DAYS - 1 days
+UNREPORTED_PLACES = 3  # places the demo publishes for a provider that reports none
+
+
+@dataclass(frozen=True)
+class DemoChild:
+    given_name: str
+    years: int
+    programme: str  # the programme the README books for this child
+    staff_email: str
+
+
+# The guardian's children, one for each bookable programme (ages from programmes.json).
+CHILDREN = (DemoChild("지우", 4, "always_daycare", "daycare@demo.dolbom.kr"),
+            DemoChild("서준", 8, "elementary_emergency", "centre@demo.dolbom.kr"))
 
 
 @dataclass(frozen=True)
@@ -60,21 +85,79 @@ def _account(email: str, role: str, facility_id: str | None) -> tuple[str, str]:
         return user.id, password
 
 
-def _nearest(programme: str) -> str:
+def birth_date_for(years: int, today: date) -> date:
+    """The first of the month ``years`` years and three months before ``today``'s month: the
+    child is ``years`` years old (and three months) today and for the next nine months."""
+    months = (today.year - years) * 12 + today.month - 1 - 3
+    return date(months // 12, months % 12 + 1, 1)
+
+
+def distance_m(facility: Facility) -> float:
+    """Great-circle metres from 수원시청 (the README's home)."""
+    lon0, lat0 = (math.radians(v) for v in SUWON_CITY_HALL)
+    lon, lat = math.radians(facility.lon), math.radians(facility.lat)
+    h = math.sin((lat - lat0) / 2) ** 2 + math.cos(lat0) * math.cos(lat) * math.sin((lon - lon0) / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
+
+
+def evenings(today: date, tz: tzinfo) -> list[tuple[datetime, datetime]]:
+    """The README's window (:data:`EVENING`) on each day from tomorrow to the last published one."""
+    return [(datetime.combine(today + timedelta(days=n), EVENING[0], tz),
+             datetime.combine(today + timedelta(days=n), EVENING[1], tz)) for n in range(1, SLOT_DAYS)]
+
+
+def pick_provider(programme: str, age_months: int) -> Facility:
+    """The provider nearest 수원시청 where the README's booking goes through: it runs
+    ``programme`` (:func:`app.care.rules.check_provider`: kind, 시군, open, the child's age),
+    is open every evening of :func:`evenings`, and reports a free place in the programme (the
+    map shows it available), else reports nothing (the demo then publishes its own number)."""
+    from app.care.rules import NotEligible, booking_rule, check_provider
     from app.extensions.registry import get_index
 
     index = get_index()
-    lon0, lat0 = SUWON_CITY_HALL
-    offering = [f for f in index.by_id.values() if programme in f.programmes and f.hours is not None
-                and f.is_open_status]
-    if not offering:
-        raise click.ClickException(f"the demo registry has no provider running {programme}")
-    # The nearest that reports a free place in the programme (the map shows it as available),
-    # else the nearest that reports nothing (its places are then the demo's own number).
+    locale = index.locale
+    rule = booking_rule(programme)
+    windows = evenings(locale.now().date(), locale.tz)
+
+    def fits(f: Facility) -> bool:
+        try:
+            check_provider(rule, f, age_months)
+        except NotEligible:
+            return False
+        hours = f.hours
+        return hours is not None and all(hours.is_open_for(s, e, locale.is_holiday, tz=locale.tz)
+                                         for s, e in windows)
+
+    offering = [f for f in index.by_id.values() if programme in f.programmes and fits(f)]
     with_places = [f for f in offering if f.vacancies.get(programme, 0) > 0]
     unreported = [f for f in offering if programme not in f.vacancies]
-    pool = with_places or unreported or offering
-    return min(pool, key=lambda f: ((f.lon - lon0) * 0.8) ** 2 + (f.lat - lat0) ** 2).id
+    pool = with_places or unreported
+    if not pool:
+        raise click.ClickException(f"the demo registry has no provider running {programme} for a child of "
+                                   f"{age_months} months, open {EVENING[0]:%H:%M}-{EVENING[1]:%H:%M} every "
+                                   "evening, with a place")
+    return min(pool, key=distance_m)
+
+
+def _ensure_children(guardian_id: str, today: date, now: datetime) -> dict[str, tuple[str, int]]:
+    """The guardian's demo children, registered when missing (by given name): given name ->
+    (programme, age in months today)."""
+    from app.care.rules import age_in_months
+    from app.extensions.care import get_children
+
+    children = get_children()
+    have = {c.given_name: c for c in children.list_for_guardian(guardian_id)}
+    out = {}
+    for child in CHILDREN:
+        known = have.get(child.given_name)
+        if known is None:
+            known = children.register(
+                guardian_id, given_name=child.given_name, family_name="김",
+                birth_date=birth_date_for(child.years, today), relation="mother",
+                emergency_contact_name="김하늘", emergency_contact_phone="010-0000-0000",
+                care_notes="견과류 알레르기 (demo)" if child.years < 6 else "천식 흡입기 지참 (demo)", now=now)
+        out[child.given_name] = (child.programme, age_in_months(known.birth_date, today))
+    return out
 
 
 @demo_group.command("accounts")
@@ -84,37 +167,45 @@ def demo_accounts() -> None:
     from app.care.children import consent_purposes, consent_version
     from app.care.slots import derive_slots
     from app.extensions.care import get_bookings, get_children
-    from app.extensions.registry import get_index, get_registry
+    from app.extensions.registry import get_registry
 
     registry = get_registry()
     if not registry.synthetic:
         raise click.ClickException("the served registry is not the synthetic demo: demo accounts are made only "
                                    "for the demo (serve it with the default REGISTRY_PATH)")
     now = datetime.now(UTC)
+    locale = registry.locale
+    today = locale.now().date()
     children = get_children()
     guardian_id, guardian_password = _account(GUARDIAN_EMAIL, "guardian", None)
     for purpose in consent_purposes():
         children.give_consent(guardian_id, purpose, consent_version(purpose), now)
-    if not children.list_for_guardian(guardian_id):
-        today = registry.locale.now().date()
-        children.register(guardian_id, given_name="지우", family_name="김",
-                          birth_date=date(today.year - 4, 3, 15), relation="mother",
-                          emergency_contact_name="김하늘", emergency_contact_phone="010-0000-0000",
-                          care_notes="견과류 알레르기 (demo)", now=now)
-    made = [DemoAccount(GUARDIAN_EMAIL, guardian_password, "guardian (보호자) with a child aged 4")]
-    locale = registry.locale
-    for programme, email in (("always_daycare", "daycare@demo.dolbom.kr"),
-                             ("elementary_emergency", "centre@demo.dolbom.kr")):
-        facility_id = _nearest(programme)
-        facility = get_index().by_id[facility_id]
-        _, password = _account(email, "provider_staff", facility_id)
-        planned = derive_slots(facility, programme, locale.now().date(), SLOT_DAYS, locale.tz, locale.is_holiday,
-                               places=None if programme in facility.vacancies else 3)
-        get_bookings().publish_missing(facility_id, programme, [(s.start, s.end, s.places) for s in planned])
-        made.append(DemoAccount(email, password, f"provider staff of {facility.name} ({facility_id}, {programme})"))
+    kids = _ensure_children(guardian_id, today, now)
+    made = [DemoAccount(GUARDIAN_EMAIL, guardian_password, "guardian (보호자) of " + ", ".join(
+        f"{name} ({months // 12} years {months % 12} months)" for name, (_, months) in kids.items()))]
+    where = []
+    for child in CHILDREN:
+        programme, months = kids[child.given_name]
+        facility = pick_provider(programme, months)
+        places = None if programme in facility.vacancies else UNREPORTED_PLACES
+        _, password = _account(child.staff_email, "provider_staff", facility.id)
+        planned = derive_slots(facility, programme, today, SLOT_DAYS, locale.tz, locale.is_holiday, places=places)
+        get_bookings().publish_missing(facility.id, programme, [(s.start, s.end, s.places) for s in planned])
+        made.append(DemoAccount(child.staff_email, password,
+                                f"provider staff of {facility.name} ({facility.id}, {programme})"))
+        where.append(f"  {child.given_name} -> {facility.name} ({facility.id}): {programme}, "
+                     f"{facility.sigungu or facility.address or ''}, {distance_m(facility) / 1000:.1f} km from "
+                     f"수원시청; {places if places is not None else facility.vacancies[programme]} places an hour "
+                     f"from {today} to {today + timedelta(days=SLOT_DAYS - 1)}")
+    tomorrow = today + timedelta(days=1)
     click.echo("Demo accounts (synthetic registry; new passwords on every run):")
     for account in made:
         click.echo(f"  {account.email}  password {account.password}  — {account.what}")
-    click.echo("Sign in at http://127.0.0.1:5000/account/sign-in (a second browser or a private window for the "
-               "staff), then: the parent finds care near 수원시청 tonight on the map and books; the staff open "
-               "/provider/inbox to confirm, check in and check out (README: the care cycle).")
+    click.echo("Where each child can be booked:")
+    for line in where:
+        click.echo(line)
+    click.echo(f"Sign in at http://127.0.0.1:5000/account/sign-in (a second browser or a private window for the "
+               f"staff), then (README: the care cycle): the parent sets home at 수원시청, picks the programme "
+               f"and 직접 입력 {tomorrow} {EVENING[0]:%H:%M}-{EVENING[1]:%H:%M} and books each child; the "
+               f"언제나 어린이집 confirms at once, the centre's staff accept at /provider/inbox. Same-day "
+               f"언제나 어린이집 bookings close at 15:00: for tonight, send an emergency request.")
