@@ -8,7 +8,8 @@
   logged nor shown. ``/account/reset/confirm?token=…`` sets the new password: the token rides
   in the query string, which the access logs never keep (``app.privacy``), not in the path, which
   they do; every session of the account ends;
-- ``/account``: who is signed in, with what roles.
+- ``/account``: who is signed in, with what roles, and links to the pages those roles open
+  (guardians: /family; provider staff: /provider/inbox; admins: /admin/care-requests).
 
 Sign-in and sign-up answer wrong e-mail, wrong password and a locked account with one message
 (a locked account's right password too), so the pages never tell which e-mails have accounts;
@@ -38,6 +39,7 @@ from app.care.accounts import (
     InvalidEmail,
     InvalidResetToken,
     SignInFailed,
+    User,
     WeakPassword,
     token_hash,
 )
@@ -158,8 +160,24 @@ def home() -> str:
     spec = people.roles()
     lang = current_language()
     grants = [(spec.get(g.role).name, _role_label(g.role, lang), g.facility_id) for g in user.grants if g.role in spec]
-    return render_template("account_home.html", user=user, grants=grants,
+    return render_template("account_home.html", user=user, grants=grants, links=_role_links(user),
                            email=None if user.email.endswith(account_oidc.PLACEHOLDER_DOMAIN) else user.email)
+
+
+def _role_links(user: User) -> list[tuple[str, str, str]]:
+    """(id, url, label) of the pages the user's roles open, by the permission each page
+    requires: guardians their family (/family), provider staff their inbox, admins the queue of
+    unmatched requests."""
+    spec = people.roles()
+    lang = current_language()
+    links = []
+    if spec.acting_as(user, "children.manage", owner_id=user.id) is not None:
+        links.append(("link-family", url_for("family.family_page", lang=lang), translate("family_title")))
+    if spec.facilities(user, "bookings.confirm"):
+        links.append(("link-inbox", url_for("family.inbox_page", lang=lang), translate("inbox_title")))
+    if spec.allows(user, "care_requests.unmatched"):
+        links.append(("link-queue", url_for("family.unmatched_page", lang=lang), translate("queue_title")))
+    return links
 
 
 def _role_label(role: str, lang: str) -> str:

@@ -3,7 +3,8 @@
 // answers. A booking that cannot be made, is declined or lapses links back to the map's
 // search with the same window for the next providers.
 import { $, el, localIso, pageConfig, registryNow, t } from "../common.js";
-import { errorText, getConsents, getJson, mapSearchUrl, poll, send, stateName, wallIso, wonText } from "./api.js";
+import { errorText, getJson, mapSearchUrl, poll, send, stateName, wallIso, wonText } from "./api.js";
+import { askConsent } from "./consent.js";
 
 const cfg = pageConfig();
 const form = $("book-form");
@@ -64,40 +65,37 @@ function emergencyLink(where) {
   where.appendChild(a);
 }
 
+// The start refused although it is later today: the programme's same-day cutoff has passed
+// (the API says "invalid_window" on "start" for a start in the past too, which is not offered).
+function pastCutoff(err) {
+  const w = windowOf();
+  if (!w || err.code !== "invalid_window" || err.field !== "start") return false;
+  const now = localIso(registryNow()).slice(0, 16);
+  return w.start.slice(0, 10) === now.slice(0, 10) && w.start >= now;
+}
+
+// This provider does not take a child of this age for this programme (another may).
+function tooYoungOrOld(err) {
+  return err.code === "not_eligible" && err.field === "child";
+}
+
 // A refusal: said in the page's language; with no place or nothing bookable, the map's next
-// providers (and, with no place, an emergency request offered to every provider that can take
+// providers (and, with no place, nothing bookable, the same-day cutoff passed or the child's
+// age outside this provider's, an emergency request offered to every provider that can take
 // the child); with a consent missing, its text and a button that gives it and asks again.
 function showRefusal(res, where) {
   where.textContent = "";
-  where.appendChild(el("p", "error", errorText(res)));
   const code = res.body && res.body.error && res.body.error.code;
+  if (code === "consent_required") {
+    askConsent(res.body.error.purpose, where, quote, { why: "errcode_consent_required", agree: "family_consent_agree_" });
+    return;
+  }
+  where.appendChild(el("p", "error", errorText(res)));
   if (code === "no_places" || code === "not_bookable" || code === "not_eligible") nextLink(where);
-  if (code === "no_places" || code === "not_bookable") emergencyLink(where);
-  if (code === "consent_required") askConsent(res.body.error.purpose, where);
-}
-
-function askConsent(purpose, where) {
-  getConsents().then((res) => {
-    if (!res.ok) return;
-    const text = res.body.texts.find((c) => c.purpose === purpose);
-    if (!text) return;
-    const box = el("div", "consent");
-    box.appendChild(el("h3", null, text.title));
-    box.appendChild(el("p", "consent-text", text.text));
-    const agree = el("button", "primary", t("family_consent_agree_" + purpose));
-    agree.type = "button";
-    agree.id = "give-consent";
-    agree.addEventListener("click", () => {
-      agree.disabled = true;
-      send("POST", "/api/v1/consents", { purpose, version: text.version }).then((r) => {
-        if (!r.ok) { agree.disabled = false; box.appendChild(el("p", "error", errorText(r))); return; }
-        where.textContent = "";
-        quote();
-      });
-    });
-    box.appendChild(agree);
-    where.appendChild(box);
-  });
+  const err = (res.body && res.body.error) || {};
+  if (code === "no_places" || code === "not_bookable" || pastCutoff(err) || tooYoungOrOld(err)) {
+    emergencyLink(where);
+  }
 }
 
 // The quote of the window as typed (the last one asked wins).

@@ -4,9 +4,10 @@
 // today's list with check-in, check-out and no-show; places for the next 7 days; the
 // automatic-confirmation switch. The open offers of emergency care join the same poll through
 // `sections`: the child's first name, programme, window, 시군 and the time left to answer
-// (counting down), accepted or declined (a reason optional); an answer the API refuses with a
-// 409 (another provider accepted first, the time ran out, the family cancelled) is said and the
-// offer dropped.
+// (counting down), accepted or declined (a reason optional); an answer the API refuses because
+// the offer is gone (another provider accepted first, the time ran out, the family cancelled)
+// is said and the offer dropped; one refused while the offer stays open (no place left in that
+// slot) is said with what to do, and the offer kept.
 import { $, el, pageConfig, registryToday, t } from "../common.js";
 import { errorText, getJson, poll, programmeName, send, stateName, wallIso, windowText } from "./api.js";
 
@@ -70,13 +71,13 @@ function declineBlock(b) {
   const group = el("fieldset");
   group.appendChild(el("legend", null, t("inbox_decline_reason")));
   const name = "reason-" + b.id;
-  (cfg.decline_reasons || []).concat([""]).forEach((r, i) => {
+  (cfg.decline_reasons || []).concat([""]).forEach((r) => {
     const label = el("label", "choice");
     const radio = document.createElement("input");
     radio.type = "radio";
     radio.name = name;
     radio.value = r;
-    if (i === 0) radio.checked = true;
+    // None is picked before staff pick one: a reason must be chosen (or typed).
     label.appendChild(radio);
     label.appendChild(document.createTextNode(" " + (r || t("inbox_reason_other"))));
     group.appendChild(label);
@@ -184,6 +185,24 @@ function tickCountdowns() {
   });
 }
 
+// The message of a refused answer that means the offer is gone (another provider accepted
+// first or the family cancelled: the request's or the offer's state says so; the time ran out;
+// no such offer any more), or null when the offer is still open.
+function offerGone(res) {
+  const err = (res.body && res.body.error) || {};
+  if (res.status === 404 && err.code === "not_found") return "inbox_offer_gone_taken";
+  if (res.status !== 409 || err.code !== "invalid_transition") return null;
+  if (err.current_state === "offered") return null;
+  return err.current_state === "expired" ? "inbox_offer_gone_expired" : "inbox_offer_gone_taken";
+}
+
+// Why an offer still open could not be answered: by the error's code (no place left in that
+// slot: free a place or decline), else as the API says it.
+function offerRefusal(res) {
+  const code = res.body && res.body.error && res.body.error.code;
+  return code === "no_places" ? t("inbox_offer_no_places") : errorText(res);
+}
+
 function answerOffer(o, action, reason, li) {
   const payload = {};
   if (reason) payload.reason = reason;
@@ -192,12 +211,13 @@ function answerOffer(o, action, reason, li) {
       say(t(action === "accept" ? "inbox_offer_accepted" : "inbox_offer_declined", { name: o.first_name || "" }));
       li.remove();
       if (action === "accept") loadToday();  // the acceptance booked the child here: today's list shows it now
-    } else if (res.status === 409) {
-      const state = res.body && res.body.error && res.body.error.current_state;
-      say(t(state === "expired" ? "inbox_offer_gone_expired" : "inbox_offer_gone_taken"));
+    } else if (offerGone(res)) {
+      say(t(offerGone(res)));
       li.remove();
     } else {
-      say(errorText(res));
+      // Refused but still open (no place left in that slot, a network failure): say why and
+      // keep it listed, to answer again once a place is free, or to decline.
+      say(offerRefusal(res));
     }
     offers.load();
     return res;

@@ -3,8 +3,11 @@
 // where the family lives), each place typed and found as the map's place search does
 // (/api/v1/places) or carried from the map (`home=lat|lon|label`) — then follow the request
 // until a provider accepts, nobody can (passed to people who will call) or it is cancelled.
+// A consent the request needs and the family has not given (409 consent_required) is asked for
+// with the booking page's control (consent.js), worded for a request; once given, it is sent.
 import { $, el, localIso, pageConfig, registryNow, t } from "../common.js";
 import { errorText, getJson, poll, send } from "./api.js";
+import { askConsent } from "./consent.js";
 import { requestCard } from "./requests.js";
 
 const cfg = pageConfig();
@@ -82,6 +85,7 @@ function submit(ev) {
   ev.preventDefault();
   const error = $("request-error");
   error.textContent = "";
+  $("request-consent").textContent = "";
   const w = windowOf();
   const kind = placeKind();
   if (!w) { error.textContent = t("request_need_window"); return; }
@@ -94,6 +98,13 @@ function submit(ev) {
   button.disabled = true;
   send("POST", "/api/v1/care-requests", body).then((res) => {
     button.disabled = false;
+    const code = res.body && res.body.error && res.body.error.code;
+    if (code === "consent_required") {
+      // The same consent control as the booking page's; once given, the request is sent again.
+      askConsent(res.body.error.purpose, $("request-consent"), () => form.requestSubmit(),
+        { why: "request_consent_needed", agree: "request_consent_agree_" });
+      return;
+    }
     if (!res.ok) { error.textContent = errorText(res); return; }
     form.hidden = true;
     follow(res.body);

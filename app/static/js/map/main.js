@@ -70,7 +70,9 @@ function runSearch() {
   if (q.error) { showFailure(t(q.error, q.values)); return; }
   $("results-status").textContent = t("loading");
   saveState();
-  state.window = q.params.start && q.params.end ? { start: q.params.start, end: q.params.end } : null;
+  // The window searched (a weekend's first day), for the "Book" and emergency-request links.
+  state.window = q.params.start && q.params.end ? { start: q.params.start, end: q.params.end }
+    : (q.windows ? { start: q.windows[0].start, end: q.windows[0].end } : null);
   state.programme = q.params.programme || null;
   const windows = q.windows || [null];
   Promise.all(windows.map((w) => nearest(w ? Object.assign({}, q.params, { start: w.start, end: w.end }) : q.params)))

@@ -114,8 +114,12 @@ function showEmpty(map, body, dayType) {
   if (!box) return;
   box.textContent = "";
   const empty = body.empty;
-  box.hidden = !empty;
-  if (!empty) return;
+  const request = requestLink(body);
+  box.hidden = !empty && !request;
+  if (!empty) {
+    if (request) box.appendChild(request);
+    return;
+  }
   empty.reasons.forEach((r) => {
     // the home's 시군 by name where the API knows it (경기도), else the general sentence
     const sigun = pageConfig().lang === "en" ? r.sigun_name_en : r.sigun_name;
@@ -139,6 +143,29 @@ function showEmpty(map, body, dayType) {
   if (pageConfig().embed) { more.target = "_blank"; more.rel = "noopener"; }
   help.appendChild(more);
   box.appendChild(help);
+  if (request) box.appendChild(request);
+}
+
+// A search for a care window that found nothing: an emergency request (/family/request) for
+// that window, with the programme searched for and the home when known (signed out, that page
+// sends the family to sign in and back). Null for a search without a window, a refused one (no
+// "empty" member) or one that found providers.
+function requestLink(body) {
+  if (body.results.length || !("empty" in body) || !state.window) return null;
+  const q = new URLSearchParams({ lang: pageConfig().lang || "ko" });
+  if (state.programme) q.set("programme", state.programme);
+  q.set("start", state.window.start);
+  q.set("end", state.window.end);
+  if (state.home) q.set("home", [state.home.lat.toFixed(6), state.home.lon.toFixed(6), state.home.label].join("|"));
+  const p = el("p", "request");
+  const a = el("a", "button request-link", t("empty_request_emergency"));
+  a.id = "request-emergency";
+  a.href = "/family/request?" + q.toString();
+  if (pageConfig().embed) { a.target = "_blank"; a.rel = "noopener"; }
+  p.appendChild(el("span", "hint", t("empty_request_hint")));
+  p.appendChild(document.createTextNode(" "));
+  p.appendChild(a);
+  return p;
 }
 
 // Show a search's body (its results for the day type `dayType`, or each of a list of day
