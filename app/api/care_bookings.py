@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from flask import Blueprint, Flask, Response, jsonify, request
 
 from app.care.accounts import User
-from app.care.bookings import Booking, BookingNotFound, Slot
+from app.care.bookings import Booking, BookingNotFound, Slot, allowed_now
 from app.care.slots import derive_slots
 from app.care.states import ADMIN, BOOKING, GUARDIAN, PROVIDER_STAFF
 from app.extensions.care import get_bookings, get_children, get_desk
@@ -76,15 +76,18 @@ def _slot_params(app: Flask) -> list[Param]:
                                       "the programme", required=True)]
 
 
-def booking_json(b: Booking, acting: str | None = None) -> dict[str, object]:
+def booking_json(b: Booking, acting: str | None = None, now: datetime | None = None) -> dict[str, object]:
     """A booking as the API shows it: its state (and the FHIR Task status), window (UTC),
-    version for the next change, and the actions the caller may take now."""
+    version for the next change, and the actions the caller may take now (the state, the role
+    and the time: no check-in before it opens, no no-show before the start)."""
+    at = now if now is not None else _now()
     return {"id": b.id, "facility_id": b.facility_id, "programme": b.programme, "child_id": b.child_id,
             "start": b.start.isoformat(), "end": b.end.isoformat(), "status": b.status,
             "fhir_status": b.fhir_status, "version": b.version,
             "hold_expires_at": b.hold_expires_at.isoformat() if b.hold_expires_at else None,
             "created_at": b.created_at.isoformat(), "updated_at": b.updated_at.isoformat(),
-            "allowed_actions": [a for a in BOOKING.allowed_actions(b.status, acting) if a in ACTION_PERMISSIONS]
+            "allowed_actions": [a for a in BOOKING.allowed_actions(b.status, acting)
+                                if a in ACTION_PERMISSIONS and allowed_now(a, b.start, b.end, at)]
             if acting else []}
 
 
@@ -228,9 +231,10 @@ def act_on_booking(booking_id: str, action: str) -> Response:
     body = bodies.json_object(frozenset({"reason", "version"}))
     reason = bodies.text(body, "reason", max_chars=500, required=False)
     version = bodies.whole_number(body, "version", 1, 2**31 - 1, required=False)
+    at = _now()
     done = get_bookings().transition(booking_id, action, acting_for_action, user.id, reason=reason,
-                                     expected_version=version, now=_now())
-    return jsonify(booking_json(done, acting_for_action))
+                                     expected_version=version, now=at, tz=get_registry().locale.tz)
+    return jsonify(booking_json(done, acting_for_action, at))
 
 
 class NotAllowedHere(InvalidParameter):

@@ -17,6 +17,12 @@ booking row, checks the transition against :data:`app.care.states.BOOKING` and u
 sources(action)``: the first confirmation wins, and a cancellation racing a confirmation or a
 second cancellation gives the place back at most once (the ``booking_holds`` rows are deleted
 with the give-back). Times are stored in UTC; a naive time is refused.
+
+A child has at most one live booking (requested, accepted, in progress) at any moment, at any
+provider: :func:`check_child_free` refuses an overlapping window with :class:`ChildAlreadyBooked`
+(409), inside the booking's transaction after :func:`lock_child` (the child's ``children`` row
+``FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already serialises), so concurrent
+bookings of one child give exactly one.
 """
 
 from __future__ import annotations
@@ -76,6 +82,106 @@ class PlacesFull(BookingError):
         self.slot_start = slot_start
         self.slot_end = slot_end
         self.places = places
+
+
+class ChildAlreadyBooked(BookingError):
+    """The child already has a live booking (held, confirmed or in progress) whose window
+    overlaps the new one, at any provider; names it, in the registry's local time."""
+
+    code = "child_already_booked"
+    reason = "child_already_booked"
+    http_status = 409
+
+    def __init__(self, other: Booking, tz: tzinfo) -> None:
+        start, end = other.start.astimezone(tz), other.end.astimezone(tz)
+        until = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%Y-%m-%d %H:%M")
+        super().__init__(f"the child already has booking {other.id} at {other.facility_id} ({other.programme}, "
+                         f"{other.status}) from {start.strftime('%Y-%m-%d %H:%M')} to {until} ({tz}), "
+                         "which overlaps this window", "window")
+        self.other = other
+        self.tz = tz
+
+    @property
+    def extra(self) -> dict[str, object]:
+        return {"booking_id": self.other.id, "facility_id": self.other.facility_id,
+                "window_start": self.other.start.astimezone(self.tz).isoformat(),
+                "window_end": self.other.end.astimezone(self.tz).isoformat()}
+
+
+class TooManyConsecutiveDays(BookingError):
+    """The new window and the child's live bookings of the programme it touches or follows day
+    to day add up to more consecutive calendar dates than the programme allows (언제나 어린이집:
+    5, ``booking_rules.json``); names the limit and the dates counted."""
+
+    code = "too_many_consecutive_days"
+    reason = "too_many_consecutive_days"
+    http_status = 409
+
+    def __init__(self, programme: str, limit: int, first: date, last: date, chained: list[str]) -> None:
+        days = (last - first).days + 1
+        with_others = f" with the child's booking(s) {', '.join(chained)}" if chained else ""
+        super().__init__(f"{programme} books at most {limit} consecutive days; this window{with_others} makes "
+                         f"{days} consecutive days, {first} to {last} (local dates)", "window")
+        self.limit, self.first, self.last, self.days, self.chained = limit, first, last, days, chained
+
+    @property
+    def extra(self) -> dict[str, object]:
+        return {"limit": self.limit, "days": self.days, "first_day": self.first.isoformat(),
+                "last_day": self.last.isoformat(), "booking_ids": self.chained}
+
+
+class NotNow(BookingError):
+    """An action the booking's window does not allow at this time (a check-in before it opens
+    or after the end, a no-show before the start): 409 naming from when (or until when) it is
+    allowed, in the registry's local time."""
+
+    code = "not_allowed_now"
+    http_status = 409
+
+    def __init__(self, action: str, reason: str, message: str, allowed_from: datetime | None,
+                 allowed_until: datetime | None) -> None:
+        super().__init__(message, "now")
+        self.action, self.reason = action, reason
+        self.allowed_from, self.allowed_until = allowed_from, allowed_until
+
+    @property
+    def extra(self) -> dict[str, object]:
+        return {"action": self.action,
+                "allowed_from": self.allowed_from.isoformat() if self.allowed_from else None,
+                "allowed_until": self.allowed_until.isoformat() if self.allowed_until else None}
+
+
+def action_times(action: str, start: datetime, end: datetime) -> tuple[datetime | None, datetime | None]:
+    """When ``action`` is allowed on a booking of ``[start, end)``: ``[from, until)`` (None: no
+    bound). Check-in from ``check_in_opens_minutes_before_start`` (booking_rules.json) before
+    the start until the end; a no-show from the start; every other action at any time."""
+    from .rules import check_in_lead
+
+    if action == "check_in":
+        return start - check_in_lead(), end
+    if action == "mark_no_show":
+        return start, None
+    return None, None
+
+
+def allowed_now(action: str, start: datetime, end: datetime, at: datetime) -> bool:
+    """Whether the time allows ``action`` at ``at`` (:func:`action_times`)."""
+    since, until = action_times(action, start, end)
+    return (since is None or at >= since) and (until is None or at < until)
+
+
+def check_action_time(action: str, start: datetime, end: datetime, at: datetime, tz: tzinfo = UTC) -> None:
+    """Refuse (:class:`NotNow`) ``action`` at ``at`` outside :func:`action_times`."""
+    since, until = action_times(action, start, end)
+    local = "%Y-%m-%d %H:%M"
+    if since is not None and at < since:
+        raise NotNow(action, "too_early", f"{action} is allowed from {since.astimezone(tz).strftime(local)} "
+                     f"({tz}) on; the booking starts {start.astimezone(tz).strftime(local)}", since.astimezone(tz),
+                     until.astimezone(tz) if until is not None else None)
+    if until is not None and at >= until:
+        raise NotNow(action, "too_late", f"{action} is allowed only until {until.astimezone(tz).strftime(local)} "
+                     f"({tz}), the booking's end", since.astimezone(tz) if since is not None else None,
+                     until.astimezone(tz))
 
 
 class BookingNotFound(BookingError):
@@ -244,6 +350,69 @@ def hold_places(conn: sa.Connection, facility_id: str, programme: str, start: da
     return ids
 
 
+def lock_child(conn: sa.Connection, child_id: str) -> None:
+    """Serialise the bookings of one child in the caller's transaction: its ``children`` row
+    locked (``SELECT … FOR UPDATE``) on PostgreSQL, or, for a child with no row, a transaction
+    advisory lock on its id; on SQLite every writing transaction already starts with ``BEGIN
+    IMMEDIATE`` (one writer at a time). Taken before the capacity rows (never after them)."""
+    if conn.dialect.name != "postgresql":
+        return
+    from app.db.children_tables import children
+
+    if conn.execute(sa.select(children.c.id).where(children.c.id == child_id).with_for_update()).first() is None:
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended("child:" + child_id, 0))))
+
+
+def live_overlap(conn: sa.Connection, child_id: str, start: datetime, end: datetime) -> Booking | None:
+    """The child's earliest live booking (a state that holds a place: requested, accepted, in
+    progress) whose window overlaps ``[start, end)`` (aware UTC), at any provider, or None."""
+    b = bookings
+    row = conn.execute(sa.select(b).where(
+        b.c.child_id == child_id, b.c.status.in_(sorted(BOOKING.holding_states())),
+        b.c.window_start < end, b.c.window_end > start).order_by(b.c.window_start, b.c.id).limit(1)).first()
+    return None if row is None else _booking(row)
+
+
+def check_child_free(conn: sa.Connection, child_id: str, start: datetime, end: datetime, tz: tzinfo = UTC,
+                     lock: bool = True) -> None:
+    """Refuse (:class:`ChildAlreadyBooked`, 409) a window overlapping a live booking of the
+    child, in the caller's transaction; ``lock``: the child locked first (:func:`lock_child`),
+    so a concurrent booking of the child waits and then sees this one."""
+    if lock:
+        lock_child(conn, child_id)
+    other = live_overlap(conn, child_id, start, end)
+    if other is not None:
+        raise ChildAlreadyBooked(other, tz)
+
+
+def check_consecutive_days(conn: sa.Connection, child_id: str, programme: str, start: datetime, end: datetime,
+                           tz: tzinfo = UTC) -> None:
+    """Refuse (:class:`TooManyConsecutiveDays`) a window that, with the child's live bookings of
+    the programme it touches or follows day to day, spans more consecutive calendar dates in
+    ``tz`` than the programme's ``max_consecutive_days`` (none: nothing to check). In the
+    caller's transaction, after :func:`lock_child`. Bookings more than the limit (plus one) days
+    away cannot change the answer, so only those nearer are read."""
+    from .rules import booking_rules
+    from .windows import chained_days
+
+    rule = booking_rules().get(programme)
+    limit = rule.max_consecutive_days if rule is not None else None
+    if limit is None:
+        return
+    reach = timedelta(days=limit + 2)
+    b = bookings
+    rows = conn.execute(sa.select(b.c.id, b.c.window_start, b.c.window_end).where(
+        b.c.child_id == child_id, b.c.programme == programme, b.c.status.in_(sorted(BOOKING.holding_states())),
+        b.c.window_start < end + reach, b.c.window_end > start - reach).order_by(b.c.window_start, b.c.id)).all()
+    others = [(r.id, _read(r.window_start), _read(r.window_end)) for r in rows]
+    first, last = chained_days((start, end), [(s, e) for _, s, e in others], tz)
+    if (last - first).days + 1 > limit:
+        from .windows import local_dates
+
+        chained = [i for i, s, e in others if first <= local_dates(s, e, tz)[0] <= last]
+        raise TooManyConsecutiveDays(programme, limit, first, last, chained)
+
+
 def _opened(booking: Booking, actor_role: str, actor_id: str | None, reason: str | None,
             confirm: tuple[str, str | None, str] | None) -> tuple[Booking, list[dict[str, Any]]]:
     """A new booking (in :data:`BOOKING`'s initial state, version 1) and its ``book`` event;
@@ -279,7 +448,7 @@ def record_booking(conn: sa.Connection, booking: Booking, events: list[dict[str,
 
 def book_accepted_offer(conn: sa.Connection, *, facility_id: str, programme: str, child_id: str,
                         guardian_id: str, start: datetime, end: datetime, request_id: str, offer_id: str,
-                        staff_role: str, staff_id: str, at: datetime) -> Booking:
+                        staff_role: str, staff_id: str, at: datetime, tz: tzinfo = UTC) -> Booking:
     """The booking a provider's acceptance of an emergency care offer makes, in the
     acceptance's transaction (``conn``, :meth:`app.care.matching.MatchingEngine.accept`).
 
@@ -290,8 +459,12 @@ def book_accepted_offer(conn: sa.Connection, *, facility_id: str, programme: str
     the caller's transaction, the acceptance with it, then writes nothing); where it publishes
     none the booking holds no place (the provider accepted outside its published places).
     Writes no message: the request's ``request.matched`` tells the guardian, and the staff
-    who accepted know."""
+    who accepted know. A window overlapping another live booking of the child raises
+    :class:`ChildAlreadyBooked` (the child locked first, :func:`check_child_free`; ``tz``: the
+    registry's zone its message names times in) and the acceptance writes nothing."""
     start, end, at = _utc(start, "start"), _utc(end, "end"), _utc(at, "now")
+    check_child_free(conn, child_id, start, end, tz)
+    check_consecutive_days(conn, child_id, programme, start, end, tz)
     held = hold_places(conn, facility_id, programme, start, end, whole_window=False)
     reason = f"offer {offer_id} accepted"
     booking, events = _opened(
@@ -315,7 +488,7 @@ def _give_back(conn: sa.Connection, booking_id: str) -> None:
 
 def move_booking(conn: sa.Connection, booking_id: str, action: str, actor_role: str, actor_id: str | None,
                  reason: str | None, at: datetime, expected_version: int | None = None,
-                 first_name: str | None = None, follow_request: bool = True) -> Booking:
+                 first_name: str | None = None, follow_request: bool = True, tz: tzinfo = UTC) -> Booking:
     """:meth:`BookingStore.transition` in the caller's transaction (``at`` aware UTC): the
     booking row locked, the transition checked, its event, the place given back and the
     message, as there.
@@ -337,6 +510,7 @@ def move_booking(conn: sa.Connection, booking_id: str, action: str, actor_role: 
     event = BOOKING.fire(row.status, action, actor_role, reason, at=at)
     if expected_version is not None and expected_version != row.version:
         raise VersionConflict(booking_id, expected_version, row.version, row.status)
+    check_action_time(action, _read(row.window_start), _read(row.window_end), at, tz)
     changed = conn.execute(bookings.update().where(
         bookings.c.id == booking_id, bookings.c.status.in_(sorted(BOOKING.sources(action)))).values(
         status=event.to_state, version=bookings.c.version + 1, updated_at=at,
@@ -443,7 +617,7 @@ class BookingStore:
     def book(self, facility_id: str, programme: str, child_id: str, start: datetime, end: datetime,
              hold_until: datetime | None, actor_role: str = GUARDIAN, actor_id: str | None = None,
              now: datetime | None = None, guardian_id: str | None = None,
-             first_name: str | None = None, confirmed_by: str | None = None) -> Booking:
+             first_name: str | None = None, confirmed_by: str | None = None, tz: tzinfo = UTC) -> Booking:
         """Book ``[start, end)`` and hold a place in every slot it overlaps, in one transaction
         with its event and the provider's ``booking.requested`` message (outbox).
 
@@ -456,7 +630,12 @@ class BookingStore:
         none. ``guardian_id``: the user the booking is for (its messages go to them);
         ``first_name``: the child's, for the provider's message (nothing else of the child is
         written). Raises :class:`NotBookable` when published slots do not cover the window and
-        :class:`PlacesFull`, naming the slot, when one has no place left (nothing is written).
+        :class:`PlacesFull`, naming the slot, when one has no place left (nothing is written),
+        :class:`ChildAlreadyBooked` when the child has a live booking overlapping the window
+        (checked after locking the child, :func:`check_child_free`; ``tz``: the registry's zone,
+        for its message) and :class:`TooManyConsecutiveDays` when, with the child's live
+        bookings of the programme it chains with day to day, it spans more consecutive local
+        dates (in ``tz``) than the programme allows (:func:`check_consecutive_days`).
         """
         start, end = _utc(start, "start"), _utc(end, "end")
         if end <= start:
@@ -464,6 +643,8 @@ class BookingStore:
         at = _now(now)
         hold = _utc(hold_until, "hold_until") if hold_until is not None else None
         with self.engine.begin() as conn:
+            check_child_free(conn, child_id, start, end, tz)
+            check_consecutive_days(conn, child_id, programme, start, end, tz)
             held = hold_places(conn, facility_id, programme, start, end)
             booking, events = _opened(
                 Booking(uuid.uuid4().hex, facility_id, programme, child_id, start, end, BOOKING.initial, 1, hold,
@@ -499,7 +680,7 @@ class BookingStore:
 
     def transition(self, booking_id: str, action: str, actor_role: str, actor_id: str | None,
                    reason: str | None = None, expected_version: int | None = None,
-                   now: datetime | None = None, first_name: str | None = None) -> Booking:
+                   now: datetime | None = None, first_name: str | None = None, tz: tzinfo = UTC) -> Booking:
         """Take ``action`` on the booking as ``actor_role``, recording the event (and, for a
         state a person must know, an outbox message) in the same transaction; a move out of a
         place-holding state gives the place back, once; a booking made from an emergency care
@@ -507,12 +688,14 @@ class BookingStore:
 
         Raises :class:`BookingNotFound`, the :mod:`app.care.states` errors (an
         :class:`~app.care.states.InvalidTransition` carries the current state) and
-        :class:`VersionConflict` when ``expected_version`` is not the booking's version.
+        :class:`VersionConflict` when ``expected_version`` is not the booking's version, and
+        :class:`NotNow` (409) for a check-in before it opens or after the end, or a no-show
+        before the start (:func:`action_times`; ``tz``: the registry's zone its message names).
         """
         at = _now(now)
         with self.engine.begin() as conn:
             return move_booking(conn, booking_id, action, actor_role, actor_id, reason, at,
-                                expected_version=expected_version, first_name=first_name)
+                                expected_version=expected_version, first_name=first_name, tz=tz)
 
     def find(self, *, guardian_id: str | None = None, facility_id: str | None = None, status: str | None = None,
              day: date | None = None, tz: tzinfo = UTC, limit: int = 200) -> list[Booking]:

@@ -16,7 +16,10 @@ error of its module (the API answers each in the JSON envelope, naming the field
    offers it to this child (``programmes.json``'s rule, as the search applies it) —
    :class:`app.care.rules.NotEligible`;
 5. the provider publishes places for the whole window, one left in every slot —
-   :class:`app.care.bookings.NotBookable`, :class:`app.care.bookings.PlacesFull`.
+   :class:`app.care.bookings.NotBookable`, :class:`app.care.bookings.PlacesFull`;
+6. (booking only, in its transaction, the child locked) the child has no other live booking
+   (held, confirmed, in progress) overlapping the window, anywhere —
+   :class:`app.care.bookings.ChildAlreadyBooked` (409).
 
 How the booking is answered comes from the programme's rule: ``real_time`` (언제나 어린이집,
 booked in real time since the platform's second release, ``../shared/DOMAIN.md``) is confirmed
@@ -134,7 +137,8 @@ class BookingDesk:
         booking = self.bookings.book(facility_id, programme, child_id, quote.window.start, quote.window.end,
                                      hold_until, GUARDIAN, guardian_id, now=now, guardian_id=guardian_id,
                                      first_name=first_name,
-                                     confirmed_by=AUTO_CONFIRM_ACTOR if quote.confirms_at_once else None)
+                                     confirmed_by=AUTO_CONFIRM_ACTOR if quote.confirms_at_once else None,
+                                     tz=self.tz)
         return booking, quote
 
 

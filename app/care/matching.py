@@ -54,7 +54,7 @@ from app.search.index import FacilityIndex, Hit
 from app.search.model import PROGRAMMES, programme_rules, sigun_code
 from app.search.ranking import RankingError, home_sigungu_code, rank
 
-from .bookings import Booking, book_accepted_offer, move_booking
+from .bookings import Booking, book_accepted_offer, check_child_free, move_booking
 from .children import Family, FamilyPart, register_family_part
 from .rules import BookingRule, BookingRuleError, age_in_months, booking_rules, check_family
 from .states import (
@@ -319,7 +319,9 @@ class MatchingEngine:
         registry's area, a work place for a programme whose carers come to the home, a missing
         ``home_sigungu``), :class:`app.care.windows.WindowError` (a window the programme's rules
         refuse, or longer than :data:`REQUEST_MAX_WINDOW`) and
-        :class:`app.care.rules.NotEligible` (the child's age or the home outside the programme).
+        :class:`app.care.rules.NotEligible` (the child's age or the home outside the programme)
+        and :class:`app.care.bookings.ChildAlreadyBooked` (409: the child has a live booking
+        overlapping the window).
         """
         at = _utc(now, "now")
         if place_kind not in PLACE_KINDS:
@@ -367,6 +369,8 @@ class MatchingEngine:
         request = _request(SimpleNamespace(**values, offered_count=0))
         first = request.candidates[:request.offer_batch]
         with self.engine.begin() as conn:
+            # A window the child is already booked for (a live booking overlapping it) is refused.
+            check_child_free(conn, child_id, request.start.astimezone(UTC), request.end.astimezone(UTC), tz)
             # The first offers are counted in the row as it is written (no update of a new row).
             conn.execute(care_requests.insert(), {**values, "offered_count": len(first)})
             self._request_event(conn, request_id, "request", None, CARE_REQUEST.initial, GUARDIAN, guardian_id,
@@ -391,7 +395,10 @@ class MatchingEngine:
         The same transaction books the child at the provider (a bookable programme), confirmed,
         linked to the request and the offer (:attr:`Outcome.booking`); when a slot the provider
         publishes for the window is full it raises :class:`app.care.bookings.PlacesFull` (409)
-        and nothing changes: the offer stays open.
+        and nothing changes: the offer stays open. So too when the child has meanwhile been
+        booked elsewhere for an overlapping window (:class:`app.care.bookings.ChildAlreadyBooked`,
+        409): the offer stays open, not declined for the provider — the guardian may cancel
+        that booking, and the request's own deadlines still move it on.
         """
         return self._answer(offer_id, "accept", user_id, now, facility_id, actor_role, None)
 
@@ -670,7 +677,8 @@ class MatchingEngine:
             booking = book_accepted_offer(
                 conn, facility_id=offer.facility_id, programme=request.programme, child_id=request.child_id,
                 guardian_id=request.guardian_id, start=request.start, end=request.end, request_id=request.id,
-                offer_id=offer.id, staff_role=staff_role, staff_id=staff_id, at=at)
+                offer_id=offer.id, staff_role=staff_role, staff_id=staff_id, at=at,
+                tz=self._index().locale.tz if self.index is not None else UTC)
         reason = f"offer {offer.id} accepted by {offer.facility_id}"
         event = CARE_REQUEST.fire(request.status, "match", SYSTEM, reason, at=at)
         self._withdraw_open(conn, request, at, "another provider accepted the request")

@@ -7,7 +7,7 @@ Eligibility is the search's own rule (:func:`app.search.model.programme_rules`, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -95,6 +95,16 @@ def booking_rules() -> dict[str, BookingRule]:
             raise RuntimeError(f"booking_rules.json: {pid} has no rule in programmes.json")
         out[pid] = _rule(pid, spec, eligibility[pid], described[pid].get("fee_krw_per_hour"))
     return out
+
+
+@lru_cache(maxsize=1)
+def check_in_lead() -> timedelta:
+    """How long before a booking's start its provider's staff may check the child in
+    (``check_in_opens_minutes_before_start`` in ``booking_rules.json``)."""
+    minutes = document("booking_rules.json")["check_in_opens_minutes_before_start"]
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 0 <= minutes <= 24 * 60:
+        raise RuntimeError("booking_rules.json: check_in_opens_minutes_before_start must be 0 to 1440 minutes")
+    return timedelta(minutes=minutes)
 
 
 def booking_rule(programme: str) -> BookingRule:

@@ -56,6 +56,25 @@ def consecutive_days(start: datetime, end: datetime, tz: tzinfo) -> int:
     return (last - first).days + 1
 
 
+def chained_days(window: tuple[datetime, datetime], others: Iterable[tuple[datetime, datetime]],
+                 tz: tzinfo) -> tuple[date, date]:
+    """The run of consecutive calendar dates in ``tz`` that ``window`` is part of, together
+    with ``others`` (aware ``[start, end)`` pairs: the child's other live bookings of the
+    programme): each window touches its dates (:func:`local_dates`), and windows whose dates
+    touch or follow one another day to day chain (12-29 08:00 -> 01-02 20:00 and 01-03 08:00 ->
+    01-05 20:00: 2026-12-29 to 2027-01-05). Returns the run's first and last date."""
+    touched: set[date] = set()
+    for start, end in others:
+        first, last = local_dates(start, end, tz)
+        touched.update(first + timedelta(days=n) for n in range((last - first).days + 1))
+    first, last = local_dates(*window, tz)
+    while first - timedelta(days=1) in touched:
+        first -= timedelta(days=1)
+    while last + timedelta(days=1) in touched:
+        last += timedelta(days=1)
+    return first, last
+
+
 def _normal(value: datetime, tz: tzinfo) -> datetime:
     """``value`` in ``tz`` through UTC: a wall time that does not exist (a spring-forward gap)
     moves forward by the gap, an ambiguous one (fall back) is its first occurrence."""

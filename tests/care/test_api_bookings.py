@@ -97,7 +97,7 @@ def test_the_booking_cycle_over_the_api(app):  # noqa: F811
     assert booking["allowed_actions"] == ["cancel"]
     listed = desk.get("/api/v1/bookings").json["bookings"]
     assert [b["id"] for b in listed] == [booking["id"]]
-    assert set(listed[0]["allowed_actions"]) == {"cancel", "check_in", "mark_no_show"}
+    assert set(listed[0]["allowed_actions"]) == {"cancel"}  # tomorrow's: no check-in or no-show yet
     child = desk.get(f"/api/v1/bookings/{booking['id']}/child")
     assert child.status_code == 200
     assert (child.json["first_name"], child.json["care_notes"]) == ("하린", "우유 알레르기")
@@ -188,3 +188,25 @@ def test_a_write_without_the_csrf_token_is_refused(app):  # noqa: F811
     sign_up(client, "csrf@example.kr")
     r = client.post("/api/v1/children", json={"given_name": "x"})
     assert (r.status_code, r.json["error"]["code"]) == (400, "csrf_failed")
+
+
+def test_the_same_child_is_booked_once_over_the_api(app):  # noqa: F811
+    """Three identical POSTs, one more after, and an overlapping window: one 201, the rest 409
+    child_already_booked naming the booking in the registry's local time; one place used."""
+    mother, child_id = guardian(app, "twice@example.kr")
+    desk = staff(app, "staff@twice.kr", DAYCARE)
+    publish(desk, DAYCARE, "always_daycare")
+    answers = [book(mother, child_id, start=9, end=12) for _ in range(4)]
+    answers.append(book(mother, child_id, start=10, end=11))
+    assert [r.status_code for r in answers] == [201, 409, 409, 409, 409], [r.json for r in answers]
+    first = answers[0].json
+    for refused in answers[1:]:
+        error = refused.json["error"]
+        assert (error["code"], error["reason"], error["field"], error["booking_id"]) == (
+            "child_already_booked", "child_already_booked", "window", first["id"])
+        day = tomorrow(9)[:10]
+        assert f"from {day} 09:00 to 12:00 (Asia/Seoul)" in error["message"], error["message"]
+    listed = desk.get("/api/v1/bookings").json["bookings"]
+    assert [b["id"] for b in listed] == [first["id"]]
+    slots = desk.get(f"/api/v1/providers/{DAYCARE}/slots?programme=always_daycare").json["slots"]
+    assert max(s["held"] for s in slots) == 1  # one place used, not four

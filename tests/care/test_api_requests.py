@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.api import care_bookings
 from app.pages import account_sessions as people
 from tests.care.test_api_bookings import Person, guardian, staff
 from tests.live.conftest import db_url, postgres_db  # noqa: F401  (fixtures)
@@ -123,7 +124,7 @@ def publish_places(desk: Person, places: int) -> None:
     assert r.status_code == 200 and r.json["added"] > 0, r.json
 
 
-def test_an_accepted_offer_books_the_child_for_the_provider_and_the_family(db_app):
+def test_an_accepted_offer_books_the_child_for_the_provider_and_the_family(db_app, monkeypatch):
     father, child_id = guardian(db_app, "father@example.kr", birth_date="2017-05-05")
     cc = staff(db_app, "cc@example.kr", CENTRE)
     tc = staff(db_app, "tc@example.kr", OTHER_CENTRE)
@@ -141,7 +142,8 @@ def test_an_accepted_offer_books_the_child_for_the_provider_and_the_family(db_ap
     [today] = cc.get(f"/api/v1/bookings?day={day}").json["bookings"]
     assert (today["id"], today["status"], today["fhir_status"], today["child_id"], today["facility_id"]) == (
         booking_id, "accepted", "accepted", child_id, CENTRE)
-    assert {"check_in", "mark_no_show", "cancel"} <= set(today["allowed_actions"])
+    assert "cancel" in today["allowed_actions"]  # a later day's: check-in and no-show not yet
+    assert not {"check_in", "mark_no_show"} & set(today["allowed_actions"])
     slots = cc.get(f"/api/v1/providers/{CENTRE}/slots?programme=elementary_emergency").json["slots"]
     assert sum(s["held"] for s in slots) == 3  # one place in each hour of 15:00-18:00
     detail = cc.get(f"/api/v1/bookings/{booking_id}").json
@@ -163,7 +165,10 @@ def test_an_accepted_offer_books_the_child_for_the_provider_and_the_family(db_ap
     assert tc.send("POST", f"/api/v1/bookings/{booking_id}/check_in", {}).status_code == 404
     assert other.get(f"/api/v1/bookings/{booking_id}").status_code == 404
     assert other.get("/api/v1/bookings").json["bookings"] == []
-    # care happens like any booking's
+    # care happens like any booking's, when the day comes (check-in opens an hour before the start)
+    starts = datetime.fromisoformat(today["start"])
+    monkeypatch.setattr(care_bookings, "_now", lambda: starts - timedelta(minutes=30))
+    assert set(cc.get(f"/api/v1/bookings/{booking_id}").json["allowed_actions"]) == {"cancel", "check_in"}
     checked_in = cc.send("POST", f"/api/v1/bookings/{booking_id}/check_in", {})
     assert (checked_in.status_code, checked_in.json["status"]) == (200, "in-progress")
     checked_out = cc.send("POST", f"/api/v1/bookings/{booking_id}/check_out", {})

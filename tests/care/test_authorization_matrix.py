@@ -63,9 +63,10 @@ def test_every_care_path_for_every_role(app):  # noqa: F811
                      {"programme": "elementary_emergency", "derive": {"days": 7, "places": 2}}).status_code == 200
     booking = mother.send("POST", "/api/v1/bookings", {
         "child_id": child_id, "facility_id": CENTRE, "programme": "elementary_emergency",
-        "start": next_weekday(18), "end": next_weekday(21)}).json
+        "start": next_weekday(18), "end": next_weekday(19)}).json
+    # The request's window follows the booking's (a child has one live booking at a time).
     request = mother.send("POST", "/api/v1/care-requests", {
-        "child_id": child_id, "programme": "elementary_emergency", "start": next_weekday(18),
+        "child_id": child_id, "programme": "elementary_emergency", "start": next_weekday(19),
         "end": next_weekday(21), "place": "home", "point": {"lat": 37.2636, "lon": 127.0286}}).json
     offer = desk.get("/api/v1/offers").json["offers"][0]
     # The centre accepts: the child is booked there too (the booking an offer made, checked as

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import http.cookiejar
+import itertools
 import json
 import re
 import threading
@@ -60,18 +61,25 @@ def test_kill_9_during_a_booking_burst_keeps_every_acknowledged_booking(db_url, 
                               relation="mother", emergency_contact_name="정우", emergency_contact_phone="010-2222-3333",
                               now=now)
     day = now.date() + timedelta(days=1)
-    start = datetime(day.year, day.month, day.day, 19, tzinfo=SEOUL)
-    BookingStore(engine).publish_slot(DAYCARE, "always_daycare", start, start + timedelta(hours=4), 100_000)
+    # A child has one live booking at a time: each booking takes the next minute of the slot.
+    start = datetime(day.year, day.month, day.day, 1, tzinfo=SEOUL)
+    minutes = 22 * 60
+    BookingStore(engine).publish_slot(DAYCARE, "always_daycare", start, start + timedelta(minutes=minutes), 100_000)
     server = Gunicorn(db_url, tmp_path, config=CHEAP).start()
     cookie, token = signed_in(server.url, "burst@example.kr")
     host, port = server.url.removeprefix("http://").split(":")
-    body = json.dumps({"child_id": child.id, "facility_id": DAYCARE, "programme": "always_daycare",
-                       "start": start.isoformat(), "end": (start + timedelta(hours=3)).isoformat()})
     acked: list[str] = []
+    taken = itertools.count()
 
     def book(stop: threading.Event) -> None:
         conn = http.client.HTTPConnection(host, int(port), timeout=5)
         while not stop.is_set():
+            k = next(taken)
+            if k >= minutes:
+                return
+            body = json.dumps({"child_id": child.id, "facility_id": DAYCARE, "programme": "always_daycare",
+                               "start": (start + timedelta(minutes=k)).isoformat(),
+                               "end": (start + timedelta(minutes=k + 1)).isoformat()})
             try:
                 conn.request("POST", "/api/v1/bookings", body, {"Content-Type": "application/json",
                                                                "Cookie": cookie, "X-CSRFToken": token})

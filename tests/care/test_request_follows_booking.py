@@ -7,6 +7,7 @@ own, never a second one for the same event."""
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -68,15 +69,16 @@ def test_each_booking_move_from_accepted_moves_the_request(engine, action, role,
                                                           request_action, state):
     m, store, r, booking = matched(engine)
     sent = len(messages(engine))
-    done = store.transition(booking.id, action, role, who, reason=why, now=AFTER)
+    when = d.START if action in ("check_in", "mark_no_show") else AFTER  # check-in and no-show: from the start
+    done = store.transition(booking.id, action, role, who, reason=why, now=when)
     assert done.status == booked
     after = m.get(r.id)
     assert (after.status, after.fhir_status) == (state, CARE_REQUEST.fhir_status(state))
     assert after.fhir_status == BOOKING.fhir_status(booked)  # the same FHIR Task status on both
-    assert after.version == r.version + 2 and after.updated_at == AFTER.astimezone(UTC)  # matched, then this
+    assert after.version == r.version + 2 and after.updated_at == when.astimezone(UTC)  # matched, then this
     reason = f"booking {booking.id} {booked}" + (f": {why}" if why else "")
     assert m.events(r.id)[-1] == {"action": request_action, "from_state": "accepted", "to_state": state,
-                                  "actor_role": role, "actor_id": who, "reason": reason, "at": iso(AFTER)}
+                                  "actor_role": role, "actor_id": who, "reason": reason, "at": iso(when)}
     # one message for one event: the booking's own (cancelled: the guardian and the provider), none besides
     new = messages(engine)[sent:]
     if booked == "cancelled":
@@ -107,9 +109,10 @@ def test_check_out_completes_the_request(engine):  # noqa: F811
 
 
 def matched_again(engine):  # noqa: F811
-    """A second request of another child, accepted by tc-2 (no slots there)."""
+    """A second request of another child (a new one each call: a child has one live booking at
+    a time), accepted by tc-2 (no slots there)."""
     m, store = matcher(engine, mode="top_n", batch=2), BookingStore(engine)
-    r = request(m, child_id="child-2")
+    r = request(m, child_id=f"child-2-{uuid.uuid4().hex[:8]}")
     out = m.accept(offer_of(m, r.id, "tc-2").id, "staff-2", d.NOW + MIN)
     return m, store, r, out.booking
 
@@ -190,7 +193,7 @@ def test_a_request_that_ended_first_stays_as_it_is(engine):  # noqa: F811
 def test_a_booking_made_at_the_desk_moves_no_request(engine):  # noqa: F811
     m, store, r, _ = matched(engine)
     store.publish_slot("tc-3", d.PROGRAMME, d.START, d.END, 2)
-    desk = store.book("tc-3", d.PROGRAMME, "child-1", d.START, d.END, None, actor_id="guardian-1", now=d.NOW,
+    desk = store.book("tc-3", d.PROGRAMME, "child-9", d.START, d.END, None, actor_id="guardian-1", now=d.NOW,
                       guardian_id="guardian-1", confirmed_by="auto")
     store.transition(desk.id, "cancel", GUARDIAN, "guardian-1", now=AFTER)
     assert m.get(r.id).status == "accepted" and [e["action"] for e in m.events(r.id)] == ["request", "match"]
@@ -226,6 +229,6 @@ def test_a_check_in_racing_the_requests_cancel_ends_one_way(engine):  # noqa: F8
         m, store, r, booking = matched_again(engine)
         assert race(lambda m=m, r=r: m.cancel(r.id, GUARDIAN, "guardian-1", AFTER),
                     lambda s=store, b=booking: s.transition(b.id, "check_in", PROVIDER_STAFF, "staff-2",
-                                                            now=AFTER)) == []
+                                                            now=d.START)) == []
         assert (m.get(r.id).status, store.get(booking.id).status) in {("cancelled", "cancelled"),
                                                                      ("in-progress", "in-progress")}

@@ -1,0 +1,163 @@
+"""A child has at most one live booking (held, confirmed, in progress) at any moment, anywhere:
+a second booking whose window overlaps is refused with 409 ``child_already_booked`` naming the
+booking it overlaps, in the registry's local time — at the booking desk, for the booking an
+accepted emergency care offer makes, and for a new emergency care request. Checked in the
+booking's own transaction after locking the child, so concurrent bookings of one child give
+exactly one. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from app.care.bookings import BookingStore, ChildAlreadyBooked
+from app.care.desk import BookingDesk, facility_lookup
+from app.db.engine import bookings
+from app.db.request_tables import offers
+from tests.care.test_children import (  # noqa: F401  (fixtures)
+    accounts,
+    child_fields,
+    engine,
+    make_family,
+    sqlite_template,
+    store,
+)
+from tests.care.test_desk import BUCHEON_DAYCARE, CENTRE, NOW, kst
+from tests.care.test_matching import matcher, offer_of, request
+from tests.live.conftest import postgres_db  # noqa: F401  (fixture)
+
+from . import matching_data as d
+
+SEOUL = ZoneInfo("Asia/Seoul")
+F, P = "F1", "always_daycare"
+
+
+@pytest.fixture
+def desk(store):  # noqa: F811
+    bookings_ = store.booking_store
+    bookings_.publish_slot("D1", P, kst(1, 0), kst(4, 0), 10)
+    bookings_.publish_slot("C1", "elementary_emergency", kst(1, 0), kst(4, 0), 10)
+    return BookingDesk(bookings_, store, facility_lookup({"D1": BUCHEON_DAYCARE, "C1": CENTRE}), SEOUL,
+                       hold_minutes=30)
+
+
+def live_count(engine: sa.Engine, child_id: str) -> int:  # noqa: F811
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(bookings).where(
+            bookings.c.child_id == child_id,
+            bookings.c.status.in_(["requested", "accepted", "in-progress"]))).scalar_one()
+
+
+def test_the_same_window_twice_and_an_overlapping_one_are_refused_naming_the_first(accounts, store, desk):  # noqa: F811
+    family = make_family(accounts, store, "mother@example.kr")
+    first, _ = desk.book(family.guardian_id, family.child_id, "D1", P, kst(2, 9), kst(2, 12), NOW,
+                         home_sigungu_code="41111")
+    for start, end in ((kst(2, 9), kst(2, 12)), (kst(2, 10), kst(2, 11)), (kst(2, 11, 59), kst(2, 14))):
+        with pytest.raises(ChildAlreadyBooked) as caught:
+            desk.book(family.guardian_id, family.child_id, "D1", P, start, end, NOW, home_sigungu_code="41111")
+        exc = caught.value
+        assert (exc.code, exc.reason, exc.field, exc.http_status) == (
+            "child_already_booked", "child_already_booked", "window", 409)
+        # named in the registry's local time (09:00 in Seoul is 00:00 UTC), not UTC
+        assert str(exc) == (f"the child already has booking {first.id} at D1 (always_daycare, accepted) from "
+                            "2026-12-02 09:00 to 12:00 (Asia/Seoul), which overlaps this window")
+        assert exc.extra["booking_id"] == first.id
+        assert exc.extra["window_start"] == "2026-12-02T09:00:00+09:00"
+    # at another provider, another programme: still the same child at the same time
+    with pytest.raises(ChildAlreadyBooked):
+        desk.bookings.book("C1", "elementary_emergency", family.child_id, kst(2, 10), kst(2, 11), None, now=NOW)
+    assert live_count(store.engine, family.child_id) == 1
+    assert [s.held for s in desk.bookings.slots("D1", P)] == [1]  # the refused ones held no place
+    # adjacent windows do not overlap; another child may take the same window
+    desk.book(family.guardian_id, family.child_id, "D1", P, kst(2, 12), kst(2, 14), NOW, home_sigungu_code="41111")
+    sibling = store.register(family.guardian_id, **child_fields(given_name="하준"), now=NOW)
+    desk.book(family.guardian_id, sibling.id, "D1", P, kst(2, 9), kst(2, 12), NOW, home_sigungu_code="41111")
+    # a booking no longer live (cancelled) frees the window
+    desk.bookings.transition(first.id, "cancel", "guardian", family.guardian_id)
+    again, _ = desk.book(family.guardian_id, family.child_id, "D1", P, kst(2, 10), kst(2, 11), NOW,
+                         home_sigungu_code="41111")
+    assert again.status == "accepted"
+
+
+@pytest.mark.parametrize("registered", [True, False], ids=["child-row", "no-child-row"])
+def test_concurrent_bookings_of_one_child_give_exactly_one(accounts, store, registered):  # noqa: F811
+    """Four threads book the same child for the same window at once (the API's three identical
+    POSTs and one more): one booking, one place held, three 409s."""
+    bookings_ = store.booking_store
+    bookings_.publish_slot(F, P, kst(2, 0), kst(3, 0), 10)
+    child_id = make_family(accounts, store, "racer@example.kr").child_id if registered else "child-x"
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def book() -> None:
+        barrier.wait(10)
+        try:
+            bookings_.book(F, P, child_id, kst(2, 9), kst(2, 12), None, now=NOW, tz=SEOUL)
+            outcomes.append("ok")
+        except ChildAlreadyBooked as exc:
+            outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=book) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes) == ["child_already_booked"] * 3 + ["ok"]
+    assert live_count(store.engine, child_id) == 1
+    assert [s.held for s in bookings_.slots(F, P)] == [1]
+
+
+def test_an_accepted_offer_overlapping_a_live_booking_is_refused_and_stays_open(engine):  # noqa: F811
+    m, store_ = matcher(engine), BookingStore(engine)
+    r = request(m)
+    # meanwhile the child is booked elsewhere for part of the window
+    store_.publish_slot("D9", "always_daycare", d.START, d.END + timedelta(hours=2), 5)
+    other = store_.book("D9", "always_daycare", "child-1", d.START + timedelta(hours=1), d.END + timedelta(hours=1),
+                        None, now=d.NOW)
+    offer = offer_of(m, r.id, "tc-1")
+    with pytest.raises(ChildAlreadyBooked) as caught:
+        m.accept(offer.id, "staff-1", d.NOW + timedelta(minutes=1), facility_id="tc-1")
+    assert caught.value.extra["booking_id"] == other.id
+    assert "from 2026-12-02 19:00 to 23:00 (Asia/Seoul)" in str(caught.value)  # local, from the index's zone
+    # nothing changed: the offer is still open, the request still matching, no booking made
+    assert offer_of(m, r.id, "tc-1").status == "requested"
+    assert m.get(r.id).status == "requested"
+    assert live_count(engine, "child-1") == 1
+    # once that booking is cancelled, the acceptance goes through
+    store_.transition(other.id, "cancel", "guardian", "guardian-1")
+    out = m.accept(offer.id, "staff-1", d.NOW + timedelta(minutes=2), facility_id="tc-1")
+    assert out.booking is not None and live_count(engine, "child-1") == 1
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(offers.c.status).where(offers.c.id == offer.id)).scalar_one() == "accepted"
+
+
+def test_a_second_acceptance_for_an_overlapping_request_of_the_child_is_refused(engine):  # noqa: F811
+    """Two requests of one child for overlapping windows made before either was matched (the
+    second request was created when nothing was booked yet): the first acceptance books, the
+    second is refused and its offer stays open."""
+    m = matcher(engine)
+    r1 = request(m)
+    r2 = request(m, start=d.START + timedelta(hours=1), end=d.END + timedelta(hours=1))
+    m.accept(offer_of(m, r1.id, "tc-1").id, "staff-1", d.NOW + timedelta(minutes=1), facility_id="tc-1")
+    second = offer_of(m, r2.id, "tc-1")
+    with pytest.raises(ChildAlreadyBooked):
+        m.accept(second.id, "staff-1", d.NOW + timedelta(minutes=2), facility_id="tc-1")
+    assert offer_of(m, r2.id, "tc-1").status == "requested" and m.get(r2.id).status == "requested"
+    assert live_count(engine, "child-1") == 1
+
+
+def test_a_request_for_a_window_the_child_is_booked_for_is_refused(engine):  # noqa: F811
+    m, store_ = matcher(engine), BookingStore(engine)
+    store_.publish_slot("D9", "always_daycare", d.START, d.END, 5)
+    booked = store_.book("D9", "always_daycare", "child-1", d.START, d.START + timedelta(hours=1), None, now=d.NOW)
+    with pytest.raises(ChildAlreadyBooked) as caught:
+        request(m)
+    assert caught.value.http_status == 409 and caught.value.extra["booking_id"] == booked.id
+    assert "from 2026-12-02 18:00 to 19:00 (Asia/Seoul)" in str(caught.value)
+    assert m.of_guardian("guardian-1") == []  # nothing written
+    # a window after it is fine
+    assert request(m, start=d.START + timedelta(hours=1)).status == "requested"
