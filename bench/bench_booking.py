@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 PORT = 5111
-GUARDIANS = 20
+CHILDREN_EACH = 20  # the most a guardian may register (app/care/children.py)
 PASSWORD = "bench password 2026"
 SEOUL = ZoneInfo("Asia/Seoul")
 SEARCH_CLIENTS = 4
@@ -59,7 +59,7 @@ def env_for(db_url: str) -> dict[str, str]:
     return env
 
 
-def setup(db_url: str) -> tuple[str, str, str, list[str], list[str]]:
+def setup(db_url: str, n_children: int) -> tuple[str, str, str, list[str], list[tuple[str, int]]]:
     """Make the guardians with a child each and publish the places; returns the provider, the
     window (start, end as ISO text), the e-mails and the child ids."""
     from argon2 import PasswordHasher
@@ -86,16 +86,19 @@ def setup(db_url: str) -> tuple[str, str, str, list[str], list[str]]:
                     and (f.age_max_months or 0) >= 40 and (f.age_min_months or 99) <= 40)
     children.booking_store.publish_slot(facility.id, "always_daycare", start - timedelta(hours=1),
                                         end + timedelta(hours=1), 1_000_000)
-    emails, child_ids = [], []
-    for i in range(GUARDIANS):
+    emails, users = [], []
+    for i in range(-(-n_children // CHILDREN_EACH)):
         user = accounts.sign_up(f"bench{i}@example.kr", PASSWORD)
         for purpose in consent_purposes():
             children.give_consent(user.id, purpose, consent_version(purpose), now)
-        child = children.register(user.id, given_name="서준", family_name="박", birth_date="2023-01-15",
-                                  relation="father", emergency_contact_name="박민",
-                                  emergency_contact_phone="010-1111-2222", now=now)
         emails.append(user.email)
-        child_ids.append(child.id)
+        users.append(user.id)
+    # One child per booking (a child holds one booking per window: issue 15's overlap rule), with
+    # the index of its guardian (who has at most CHILDREN_EACH).
+    child_ids = [(children.register(users[i // CHILDREN_EACH], given_name="서준", family_name="박",
+                                    birth_date="2023-01-15", relation="father", emergency_contact_name="박민",
+                                    emergency_contact_phone="010-1111-2222", now=now).id, i // CHILDREN_EACH)
+                 for i in range(n_children)]
     engine.dispose()
     return facility.id, start.isoformat(), end.isoformat(), emails, child_ids
 
@@ -130,7 +133,7 @@ def search_load(stop_at: float, out: mp.Queue) -> None:
 
 
 def booking_load(seconds: float, sessions: list[tuple[str, str]], facility: str, start: str, end: str,
-                 child_ids: list[str], out: mp.Queue) -> None:
+                 child_ids: list[tuple[str, int]], out: mp.Queue) -> None:
     """Bookings sent open-loop at RATE_PER_S, each at its planned time, by SENDERS threads with a
     keep-alive connection each (so a slow answer delays no other send); puts the latencies in ms
     (from the planned send time: a server falling behind shows as latency) and the refusals."""
@@ -146,9 +149,9 @@ def booking_load(seconds: float, sessions: list[tuple[str, str]], facility: str,
             delay = planned - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            g = k % len(sessions)
-            jar, token = sessions[g]
-            body = json.dumps({"child_id": child_ids[g], "facility_id": facility, "programme": "always_daycare",
+            child_id, guardian = child_ids[k]
+            jar, token = sessions[guardian]
+            body = json.dumps({"child_id": child_id, "facility_id": facility, "programme": "always_daycare",
                                "start": start, "end": end})
             conn.request("POST", "/api/v1/bookings", body, {"Content-Type": "application/json", "Cookie": jar,
                                                             "X-CSRFToken": token})
@@ -169,7 +172,7 @@ def booking_load(seconds: float, sessions: list[tuple[str, str]], facility: str,
 
 
 def phase(seconds: float, with_bookings: bool, sessions: list[tuple[str, str]], facility: str, start: str, end: str,
-          child_ids: list[str], clients: int) -> tuple[float, list[float], int]:
+          child_ids: list[tuple[str, int]], clients: int) -> tuple[float, list[float], int]:
     q: mp.Queue = mp.Queue()
     stop_at = time.monotonic() + seconds
     procs = [mp.Process(target=search_load, args=(stop_at, q)) for _ in range(clients)]
@@ -196,7 +199,9 @@ def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="dolbom-bench-booking-"))
     db_url = args.postgres or f"sqlite:///{tmp / 'bench.sqlite3'}"
-    facility, start, end, emails, child_ids = setup(db_url)
+    per_phase = int(args.seconds * RATE_PER_S)
+    warm_up = 2 * RATE_PER_S
+    facility, start, end, emails, child_ids = setup(db_url, warm_up + 2 * per_phase)
     server = subprocess.Popen([str(GUNICORN), "-w", str(args.workers), "--threads", str(args.threads),
                                "-b", f"127.0.0.1:{PORT}", "--log-level", "warning", "app.wsgi:app"],
                               cwd=ROOT, env=env_for(db_url),
@@ -211,11 +216,12 @@ def main() -> None:
                 time.sleep(0.2)
         sessions = [sign_in(e) for e in emails]
         clients = args.search_clients
-        phase(2, True, sessions, facility, start, end, child_ids, clients)  # warm up both paths
+        phase(2, True, sessions, facility, start, end, child_ids[:warm_up], clients)  # warm up both paths
         quiet, loaded, lat_all, failed = [], [], [], 0
-        for _ in range(2):
-            quiet.append(phase(args.seconds, False, sessions, facility, start, end, child_ids, clients)[0])
-            rate, lat, bad = phase(args.seconds, True, sessions, facility, start, end, child_ids, clients)
+        for i in range(2):
+            quiet.append(phase(args.seconds, False, sessions, facility, start, end, [], clients)[0])
+            fresh = child_ids[warm_up + i * per_phase:warm_up + (i + 1) * per_phase]
+            rate, lat, bad = phase(args.seconds, True, sessions, facility, start, end, fresh, clients)
             loaded.append(rate)
             lat_all += lat
             failed += bad

@@ -87,18 +87,20 @@ def main(n: int, url: str | None) -> None:
 
     for mode in ("sequential", "top_n"):
         m = MatchingEngine(engine, lambda: index, MatchSettings(mode=mode, batch=3), first_name=lambda conn, c: "지우")
-        for lon, lat in points[:20]:  # warm-up: the boundaries for the 시군구 lookup, the pool, sub-trees
-            m.create("bench-guardian", "bench-child", PROGRAMME, start, end, "home", (lon, lat), BIRTH, now)
+        for i, (lon, lat) in enumerate(points[:20]):  # warm-up: the 시군구 boundaries, the pool, sub-trees
+            m.create("bench-guardian", f"bench-child-{mode}-w{i}", PROGRAMME, start, end, "home", (lon, lat),
+                     BIRTH, now)
         ranks: list[tuple[float, float]] = []
         creates: list[tuple[float, float]] = []
         accepts: list[tuple[float, float]] = []
         tick: list[tuple[float, float]] = []
         unmatched = 0
-        for lon, lat in points:
+        for i, (lon, lat) in enumerate(points):  # a child per request: one child, one booking a window
             with Timer(ranks):
                 rank(index, PROGRAMME, 96, start, end, (lon, lat), now, m.settings.max_providers)
             with Timer(creates):
-                r = m.create("bench-guardian", "bench-child", PROGRAMME, start, end, "home", (lon, lat), BIRTH, now)
+                r = m.create("bench-guardian", f"bench-child-{mode}-{i}", PROGRAMME, start, end, "home", (lon, lat),
+                             BIRTH, now)
             if r.status == "unmatched":
                 unmatched += 1
                 continue
