@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from app.db.engine import provider_booking_settings, reads
 from app.search.model import Facility
 
-from .bookings import Booking, BookingStore
+from .bookings import Booking, BookingStore, check_child_free, check_consecutive_days
 from .children import SHARE_WITH_PROVIDER, ChildStore, ConsentRequired, consent_version
 from .rules import NotEligible, age_in_months, booking_rule, check_family, check_provider
 from .states import GUARDIAN
@@ -106,8 +106,17 @@ class BookingDesk:
 
         ``start``/``end``: aware, or naive wall-clock times in the registry's zone;
         ``home_sigungu_code``: the 5-digit 시군구 of the family's home ("" when in none; None
-        skips the residence rules, as for a programme without them)."""
-        return self._check(guardian_id, child_id, facility_id, programme, start, end, now, home_sigungu_code)[0]
+        skips the residence rules, as for a programme without them). Also refuses, as the
+        booking would, a window overlapping a live booking of the child
+        (:class:`~app.care.bookings.ChildAlreadyBooked`) or one that makes too many consecutive
+        days (:class:`~app.care.bookings.TooManyConsecutiveDays`), so the page says so before
+        the parent taps to book; the booking checks both again under its lock."""
+        quote = self._check(guardian_id, child_id, facility_id, programme, start, end, now, home_sigungu_code)[0]
+        window_start, window_end = quote.window.start.astimezone(UTC), quote.window.end.astimezone(UTC)
+        with reads(self.bookings.engine).connect() as conn:
+            check_child_free(conn, child_id, window_start, window_end, self.tz, lock=False)
+            check_consecutive_days(conn, child_id, programme, window_start, window_end, self.tz)
+        return quote
 
     def _check(self, guardian_id: str, child_id: str, facility_id: str, programme: str, start: datetime,
                end: datetime, now: datetime, home_sigungu_code: str | None) -> tuple[Quote, str]:

@@ -83,6 +83,32 @@ def test_the_same_window_twice_and_an_overlapping_one_are_refused_naming_the_fir
     assert again.status == "accepted"
 
 
+def test_the_quote_refuses_what_the_booking_would(accounts, store, desk):  # noqa: F811
+    """The page asks for a quote before the parent taps to book: an overlapping window and one
+    that would chain past 5 consecutive days are refused there already, naming the same."""
+    from app.care.bookings import TooManyConsecutiveDays
+
+    family = make_family(accounts, store, "mother@example.kr")
+    first, _ = desk.book(family.guardian_id, family.child_id, "D1", P, kst(2, 9), kst(2, 12), NOW,
+                         home_sigungu_code="41111")
+    with pytest.raises(ChildAlreadyBooked) as caught:
+        desk.quote(family.guardian_id, family.child_id, "D1", P, kst(2, 10), kst(2, 11), NOW,
+                   home_sigungu_code="41111")
+    assert caught.value.extra["booking_id"] == first.id
+    # right after it (adjacent, no overlap) is fine
+    assert desk.quote(family.guardian_id, family.child_id, "D1", P, kst(2, 12), kst(3, 0), NOW,
+                      home_sigungu_code="41111").estimate_krw > 0
+    # the 3rd to the 7th (5 days, allowed on its own) chains with the 2nd's booking: 6 days, refused
+    desk.bookings.publish_slot("D1", P, kst(4, 0), kst(9, 0), 10)
+    with pytest.raises(TooManyConsecutiveDays):
+        desk.quote(family.guardian_id, family.child_id, "D1", P, kst(3, 9), kst(7, 12), NOW,
+                   home_sigungu_code="41111")
+    other = store.register(family.guardian_id, **child_fields(given_name="하준"), now=NOW)
+    assert desk.quote(family.guardian_id, other.id, "D1", P, kst(3, 9), kst(7, 12), NOW,
+                      home_sigungu_code="41111").estimate_krw > 0
+    assert live_count(store.engine, family.child_id) == 1  # quotes book nothing
+
+
 @pytest.mark.parametrize("registered", [True, False], ids=["child-row", "no-child-row"])
 def test_concurrent_bookings_of_one_child_give_exactly_one(accounts, store, registered):  # noqa: F811
     """Four threads book the same child for the same window at once (the API's three identical
