@@ -68,3 +68,20 @@ def test_every_message_the_family_and_provider_pages_use_is_in_the_catalogue(lan
     wanted = keys | {p + v for p in prefixes for v in DYNAMIC[p]}
     missing = sorted(k for k in wanted if k not in messages)
     assert not missing, f"app/translations/{lang}.json lacks {missing}"
+
+
+def test_the_care_refusals_a_parent_or_staff_meets_have_their_own_message():
+    """``apiErrorText`` (app/static/js/common.js) shows ``err_<field>_<reason>`` for a refusal
+    with a field and a reason; without one a Korean page said only "changed elsewhere" (the
+    409's generic text) and an English one the API's developer sentence with booking ids. The
+    booking rules' refusals (overlap, consecutive days, an action at the wrong time) each have
+    their message in both languages."""
+    from app.care.bookings import ChildAlreadyBooked, TooManyConsecutiveDays
+
+    refusals = [("window", ChildAlreadyBooked.reason), ("window", TooManyConsecutiveDays.reason),
+                ("now", "too_early"), ("now", "too_late")]
+    for lang in LANGUAGES:
+        messages = catalogue(lang)
+        missing = [f"err_{field}_{reason}" for field, reason in refusals
+                   if f"err_{field}_{reason}" not in messages and f"err_reason_{reason}" not in messages]
+        assert not missing, (lang, missing)
