@@ -46,6 +46,9 @@ def locate(browser: Browser, live: dict[str, Any], where: tuple[float, float], l
 
     page.on("request", record)
     page.goto(f"{live['app']}/?lang={lang}")
+    # The page's own start-up requests (the 시군구 outlines) done first: under load, one that ended
+    # after the tap set the filters again and searched a second time from the same point.
+    page.wait_for_load_state("networkidle")
     page.click("#locate-btn")
     page.wait_for_selector("#result-list li")
     return context, page, searched
