@@ -19,7 +19,7 @@ second cancellation gives the place back at most once (the ``booking_holds`` row
 with the give-back). Times are stored in UTC; a naive time is refused.
 
 A child has at most one live booking (requested, accepted, in progress) at any moment, at any
-provider: :func:`check_child_free` refuses an overlapping window with :class:`ChildAlreadyBooked`
+provider: :func:`check_child_window` refuses an overlapping window with :class:`ChildAlreadyBooked`
 (409), inside the booking's transaction after :func:`lock_child` (the child's ``children`` row
 ``FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already serialises), so concurrent
 bookings of one child give exactly one.
@@ -35,10 +35,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.db.children_tables import children
 from app.db.engine import booking_capacity, booking_events, booking_holds, bookings, outbox
 from app.domain import DomainError
 
+from .request_rows import follow_booking, lock_request
+from .rules import booking_rules, check_in_lead
 from .states import BOOKING, GUARDIAN, SYSTEM, InvalidTransition
+from .windows import chained_days, local_dates
 
 NOTIFY_TOPICS = {"requested": "booking.requested", "accepted": "booking.confirmed",
                  "rejected": "booking.declined", "expired": "booking.expired",
@@ -155,8 +159,6 @@ def action_times(action: str, start: datetime, end: datetime) -> tuple[datetime 
     """When ``action`` is allowed on a booking of ``[start, end)``: ``[from, until)`` (None: no
     bound). Check-in from ``check_in_opens_minutes_before_start`` (booking_rules.json) before
     the start until the end; a no-show from the start; every other action at any time."""
-    from .rules import check_in_lead
-
     if action == "check_in":
         return start - check_in_lead(), end
     if action == "mark_no_show":
@@ -357,59 +359,50 @@ def lock_child(conn: sa.Connection, child_id: str) -> None:
     IMMEDIATE`` (one writer at a time). Taken before the capacity rows (never after them)."""
     if conn.dialect.name != "postgresql":
         return
-    from app.db.children_tables import children
-
     if conn.execute(sa.select(children.c.id).where(children.c.id == child_id).with_for_update()).first() is None:
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended("child:" + child_id, 0))))
 
 
-def live_overlap(conn: sa.Connection, child_id: str, start: datetime, end: datetime) -> Booking | None:
-    """The child's earliest live booking (a state that holds a place: requested, accepted, in
-    progress) whose window overlaps ``[start, end)`` (aware UTC), at any provider, or None."""
-    b = bookings
-    row = conn.execute(sa.select(b).where(
-        b.c.child_id == child_id, b.c.status.in_(sorted(BOOKING.holding_states())),
-        b.c.window_start < end, b.c.window_end > start).order_by(b.c.window_start, b.c.id).limit(1)).first()
-    return None if row is None else _booking(row)
+# The child's live bookings (states that hold a place) whose window meets [near_start, near_end).
+_CHILD_LIVE_NEAR = (sa.select(bookings).where(
+    bookings.c.child_id == sa.bindparam("child_id"), bookings.c.status.in_(sorted(BOOKING.holding_states())),
+    bookings.c.window_start < sa.bindparam("near_end"), bookings.c.window_end > sa.bindparam("near_start"))
+    .order_by(bookings.c.window_start, bookings.c.id))
 
 
-def check_child_free(conn: sa.Connection, child_id: str, start: datetime, end: datetime, tz: tzinfo = UTC,
-                     lock: bool = True) -> None:
-    """Refuse (:class:`ChildAlreadyBooked`, 409) a window overlapping a live booking of the
-    child, in the caller's transaction; ``lock``: the child locked first (:func:`lock_child`),
-    so a concurrent booking of the child waits and then sees this one."""
+def check_child_window(conn: sa.Connection, child_id: str, programme: str | None, start: datetime, end: datetime,
+                       tz: tzinfo = UTC, lock: bool = True) -> None:
+    """The booking rules about the child's other bookings, for a new window ``[start, end)``
+    (aware UTC) of ``programme``, in the caller's transaction, with one read of the child's
+    live bookings near the window:
+
+    - :class:`ChildAlreadyBooked` (409) when a live booking of the child (requested, accepted,
+      in progress; any programme, any provider) overlaps the window (the earliest is named);
+    - :class:`TooManyConsecutiveDays` (409) when the window, with the child's live bookings of
+      the programme it touches or follows day to day, spans more consecutive calendar dates in
+      ``tz`` than the programme's ``max_consecutive_days`` (``app/reference/booking_rules.json``;
+      none, or ``programme`` None: not checked). Bookings more than the limit (plus one) days
+      away cannot change the answer, so only those nearer are read.
+
+    ``lock``: the child locked first (:func:`lock_child`), so a concurrent booking of the child
+    waits and then sees this one."""
     if lock:
         lock_child(conn, child_id)
-    other = live_overlap(conn, child_id, start, end)
-    if other is not None:
-        raise ChildAlreadyBooked(other, tz)
-
-
-def check_consecutive_days(conn: sa.Connection, child_id: str, programme: str, start: datetime, end: datetime,
-                           tz: tzinfo = UTC) -> None:
-    """Refuse (:class:`TooManyConsecutiveDays`) a window that, with the child's live bookings of
-    the programme it touches or follows day to day, spans more consecutive calendar dates in
-    ``tz`` than the programme's ``max_consecutive_days`` (none: nothing to check). In the
-    caller's transaction, after :func:`lock_child`. Bookings more than the limit (plus one) days
-    away cannot change the answer, so only those nearer are read."""
-    from .rules import booking_rules
-    from .windows import chained_days
-
-    rule = booking_rules().get(programme)
+    rule = booking_rules().get(programme) if programme is not None else None
     limit = rule.max_consecutive_days if rule is not None else None
-    if limit is None:
+    reach = timedelta(days=limit + 2) if limit is not None else timedelta(0)
+    rows = conn.execute(_CHILD_LIVE_NEAR, {"child_id": child_id, "near_start": start - reach,
+                                           "near_end": end + reach}).all()
+    near = [_booking(r) for r in rows]
+    for other in near:
+        if other.start < end and other.end > start:
+            raise ChildAlreadyBooked(other, tz)
+    if limit is None or programme is None:
         return
-    reach = timedelta(days=limit + 2)
-    b = bookings
-    rows = conn.execute(sa.select(b.c.id, b.c.window_start, b.c.window_end).where(
-        b.c.child_id == child_id, b.c.programme == programme, b.c.status.in_(sorted(BOOKING.holding_states())),
-        b.c.window_start < end + reach, b.c.window_end > start - reach).order_by(b.c.window_start, b.c.id)).all()
-    others = [(r.id, _read(r.window_start), _read(r.window_end)) for r in rows]
-    first, last = chained_days((start, end), [(s, e) for _, s, e in others], tz)
+    same = [b for b in near if b.programme == programme]
+    first, last = chained_days((start, end), [(b.start, b.end) for b in same], tz)
     if (last - first).days + 1 > limit:
-        from .windows import local_dates
-
-        chained = [i for i, s, e in others if first <= local_dates(s, e, tz)[0] <= last]
+        chained = [b.id for b in same if first <= local_dates(b.start, b.end, tz)[0] <= last]
         raise TooManyConsecutiveDays(programme, limit, first, last, chained)
 
 
@@ -460,11 +453,10 @@ def book_accepted_offer(conn: sa.Connection, *, facility_id: str, programme: str
     none the booking holds no place (the provider accepted outside its published places).
     Writes no message: the request's ``request.matched`` tells the guardian, and the staff
     who accepted know. A window overlapping another live booking of the child raises
-    :class:`ChildAlreadyBooked` (the child locked first, :func:`check_child_free`; ``tz``: the
+    :class:`ChildAlreadyBooked` (the child locked first, :func:`check_child_window`; ``tz``: the
     registry's zone its message names times in) and the acceptance writes nothing."""
     start, end, at = _utc(start, "start"), _utc(end, "end"), _utc(at, "now")
-    check_child_free(conn, child_id, start, end, tz)
-    check_consecutive_days(conn, child_id, programme, start, end, tz)
+    check_child_window(conn, child_id, programme, start, end, tz)
     held = hold_places(conn, facility_id, programme, start, end, whole_window=False)
     reason = f"offer {offer_id} accepted"
     booking, events = _opened(
@@ -494,12 +486,10 @@ def move_booking(conn: sa.Connection, booking_id: str, action: str, actor_role: 
     message, as there.
 
     A booking made from an emergency care request moves the request with it, by the same
-    person, in this transaction (:func:`app.care.matching.follow_booking`: checked in -> in
+    person, in this transaction (:func:`app.care.request_rows.follow_booking`: checked in -> in
     progress, completed, no-show -> failed, cancelled); the request's row is locked before the
     booking's, the order the request's own cancel takes. ``follow_request`` False: the caller
     is that cancel (it moves the request itself; a cancel never comes back to its source)."""
-    from .matching import follow_booking, lock_request  # matching imports this module
-
     if follow_request:
         request_id = conn.execute(sa.select(bookings.c.request_id).where(bookings.c.id == booking_id)).scalar()
         if request_id is not None:  # never changes once written: reading it before the locks is safe
@@ -632,10 +622,10 @@ class BookingStore:
         written). Raises :class:`NotBookable` when published slots do not cover the window and
         :class:`PlacesFull`, naming the slot, when one has no place left (nothing is written),
         :class:`ChildAlreadyBooked` when the child has a live booking overlapping the window
-        (checked after locking the child, :func:`check_child_free`; ``tz``: the registry's zone,
+        (checked after locking the child, :func:`check_child_window`; ``tz``: the registry's zone,
         for its message) and :class:`TooManyConsecutiveDays` when, with the child's live
         bookings of the programme it chains with day to day, it spans more consecutive local
-        dates (in ``tz``) than the programme allows (:func:`check_consecutive_days`).
+        dates (in ``tz``) than the programme allows (the same function).
         """
         start, end = _utc(start, "start"), _utc(end, "end")
         if end <= start:
@@ -643,8 +633,7 @@ class BookingStore:
         at = _now(now)
         hold = _utc(hold_until, "hold_until") if hold_until is not None else None
         with self.engine.begin() as conn:
-            check_child_free(conn, child_id, start, end, tz)
-            check_consecutive_days(conn, child_id, programme, start, end, tz)
+            check_child_window(conn, child_id, programme, start, end, tz)
             held = hold_places(conn, facility_id, programme, start, end)
             booking, events = _opened(
                 Booking(uuid.uuid4().hex, facility_id, programme, child_id, start, end, BOOKING.initial, 1, hold,

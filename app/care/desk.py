@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from app.db.engine import provider_booking_settings, reads
 from app.search.model import Facility
 
-from .bookings import Booking, BookingStore, check_child_free, check_consecutive_days
+from .bookings import Booking, BookingStore, check_child_window
 from .children import SHARE_WITH_PROVIDER, ChildStore, ConsentRequired, consent_version
 from .rules import NotEligible, age_in_months, booking_rule, check_family, check_provider
 from .states import GUARDIAN
@@ -114,8 +114,7 @@ class BookingDesk:
         quote = self._check(guardian_id, child_id, facility_id, programme, start, end, now, home_sigungu_code)[0]
         window_start, window_end = quote.window.start.astimezone(UTC), quote.window.end.astimezone(UTC)
         with reads(self.bookings.engine).connect() as conn:
-            check_child_free(conn, child_id, window_start, window_end, self.tz, lock=False)
-            check_consecutive_days(conn, child_id, programme, window_start, window_end, self.tz)
+            check_child_window(conn, child_id, programme, window_start, window_end, self.tz, lock=False)
         return quote
 
     def _check(self, guardian_id: str, child_id: str, facility_id: str, programme: str, start: datetime,

@@ -49,13 +49,30 @@ from app.db.request_tables import (
     offer_events,
     offers,
 )
-from app.domain import DomainError
 from app.search.index import FacilityIndex, Hit
 from app.search.model import PROGRAMMES, programme_rules, sigun_code
 from app.search.ranking import RankingError, home_sigungu_code, rank
 
-from .bookings import Booking, book_accepted_offer, check_child_free, move_booking
+from .bookings import Booking, book_accepted_offer, check_child_window, move_booking
 from .children import Family, FamilyPart, register_family_part
+from .request_rows import (
+    CareRequest,
+    MatchingError,
+    Offer,
+    OfferNotFound,
+    RequestNotFound,
+    expire_offer,
+    lock_offer,
+    lock_request,
+    move_offer,
+    move_request,
+    offer_from_row,
+    request_event,
+    request_from_row,
+    stored_utc,
+    withdraw_open,
+    write_message,
+)
 from .rules import BookingRule, BookingRuleError, age_in_months, booking_rules, check_family
 from .states import (
     BOOKING,
@@ -63,8 +80,6 @@ from .states import (
     GUARDIAN,
     OFFER,
     PROVIDER_STAFF,
-    REASON_MAX_CHARS,
-    REQUEST_FOLLOWS_BOOKING,
     SYSTEM,
     InvalidTransition,
 )
@@ -80,22 +95,6 @@ DUE_BATCH = 200  # deadlines fired per query in fire_due
 NOBODY = "no provider can take the child for this window (eligible, open for all of it, a place free)"
 EVERYONE_ASKED = "every ranked provider declined or did not answer"
 DEADLINE = "no provider accepted before the request's deadline"
-
-
-class MatchingError(DomainError):
-    """A request that cannot be made or an argument the engine refuses; ``field`` names it."""
-
-    http_status = 400
-
-
-class RequestNotFound(MatchingError):
-    code = "not_found"
-    http_status = 404
-
-
-class OfferNotFound(MatchingError):
-    code = "not_found"
-    http_status = 404
 
 
 @dataclass(frozen=True)
@@ -128,62 +127,6 @@ class MatchSettings:
                    response_minutes=config["CARE_OFFER_RESPONSE_MINUTES"],
                    match_minutes=config["CARE_REQUEST_MATCH_MINUTES"],
                    max_providers=config["CARE_MATCH_MAX_PROVIDERS"])
-
-
-@dataclass(frozen=True)
-class CareRequest:
-    """One emergency care request; times aware UTC; ``candidates`` the ranked provider ids."""
-
-    id: str
-    guardian_id: str
-    child_id: str
-    programme: str
-    start: datetime
-    end: datetime
-    place_kind: str  # "home" or "work"
-    lon: float | None = field(repr=False)  # personal data: kept out of repr (and so out of logs);
-    lat: float | None = field(repr=False)  # None once the family's data was deleted
-    sigungu_code: str | None  # the 시군구 of the place; None when it lies in none
-    status: str
-    version: int
-    match_by: datetime
-    offer_mode: str
-    offer_batch: int
-    response_minutes: int
-    candidates: tuple[str, ...]
-    offered_count: int
-    unmatched_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-    @property
-    def fhir_status(self) -> str:
-        return CARE_REQUEST.fhir_status(self.status)
-
-    @property
-    def sigun_code(self) -> str | None:
-        """The 시군 of the place (41117 영통구 -> 41110 수원시)."""
-        return sigun_code(self.sigungu_code) if self.sigungu_code else None
-
-
-@dataclass(frozen=True)
-class Offer:
-    """One offer of a request to one provider (``rank`` 1 = best); times aware UTC."""
-
-    id: str
-    request_id: str
-    facility_id: str
-    rank: int
-    status: str
-    respond_by: datetime
-    version: int
-    created_at: datetime
-    updated_at: datetime
-    responded_by: str | None
-
-    @property
-    def fhir_status(self) -> str:
-        return OFFER.fhir_status(self.status)
 
 
 @dataclass(frozen=True)
@@ -251,25 +194,6 @@ def _utc(value: datetime, name: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise MatchingError(f"{name} must carry a time zone (an offset or Z)", name)
     return value.astimezone(UTC)
-
-
-def _read(value: datetime) -> datetime:
-    """A stored time as aware UTC (SQLite gives it back naive, in UTC)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _request(row: Any) -> CareRequest:
-    return CareRequest(
-        row.id, row.guardian_id, row.child_id, row.programme, _read(row.window_start), _read(row.window_end),
-        row.place_kind, row.lon, row.lat, row.sigungu_code, row.status, row.version, _read(row.match_by),
-        row.offer_mode, row.offer_batch, row.response_minutes, tuple(row.candidates), row.offered_count,
-        _read(row.unmatched_at) if row.unmatched_at is not None else None, _read(row.created_at),
-        _read(row.updated_at))
-
-
-def _offer(row: Any) -> Offer:
-    return Offer(row.id, row.request_id, row.facility_id, row.rank, row.status, _read(row.respond_by),
-                 row.version, _read(row.created_at), _read(row.updated_at), row.responded_by)
 
 
 class MatchingEngine:
@@ -366,14 +290,14 @@ class MatchingEngine:
             offer_mode=s.mode, offer_batch=s.batch if s.mode == "top_n" else 1,
             response_minutes=s.response_minutes, candidates=[h.facility.id for h in hits],
             unmatched_at=None, created_at=at, updated_at=at)
-        request = _request(SimpleNamespace(**values, offered_count=0))
+        request = request_from_row(SimpleNamespace(**values, offered_count=0))
         first = request.candidates[:request.offer_batch]
         with self.engine.begin() as conn:
             # A window the child is already booked for (a live booking overlapping it) is refused.
-            check_child_free(conn, child_id, request.start.astimezone(UTC), request.end.astimezone(UTC), tz)
+            check_child_window(conn, child_id, None, request.start.astimezone(UTC), request.end.astimezone(UTC), tz)
             # The first offers are counted in the row as it is written (no update of a new row).
             conn.execute(care_requests.insert(), {**values, "offered_count": len(first)})
-            self._request_event(conn, request_id, "request", None, CARE_REQUEST.initial, GUARDIAN, guardian_id,
+            request_event(conn, request_id, "request", None, CARE_REQUEST.initial, GUARDIAN, guardian_id,
                                 None, at)
             if not first:
                 return self._give_up(conn, request, at, NOBODY)
@@ -418,19 +342,19 @@ class MatchingEngine:
                                  .where(offers.c.id == offer_id)).first()
             if found is None or (facility_id is not None and found.facility_id != facility_id):
                 raise OfferNotFound(f"no offer {offer_id} for this provider", "offer_id")
-            request = self._lock_request(conn, found.request_id)
-            offer = self._lock_offer(conn, offer_id)
+            request = lock_request(conn, found.request_id)
+            offer = lock_offer(conn, offer_id)
             if offer.status == OFFER.initial and at >= offer.respond_by:
                 # The deadline is the deadline, whether or not a tick has fired it yet.
                 OFFER.fire(offer.status, action, actor_role, reason, at=at)  # the role's check first
-                self._expire(conn, request, offer, at)
+                expire_offer(conn, request, offer, at)
                 request = self._advance(conn, request, at)  # the expiry changed only the offer
                 lapsed_state = "expired"
             else:
                 event = OFFER.fire(offer.status, action, actor_role, reason, at=at)
                 if action == "accept":
                     CARE_REQUEST.fire(request.status, "match", SYSTEM, at=at)
-                offer = self._move_offer(conn, offer, event.action, event.to_state, actor_role, user_id,
+                offer = move_offer(conn, offer, event.action, event.to_state, actor_role, user_id,
                                          event.reason, at, responded_by=user_id)
                 if action == "accept":
                     request, booking = self._match(conn, request, offer, at, actor_role, user_id)
@@ -451,15 +375,15 @@ class MatchingEngine:
         state, or while the booking's care is under way) and :class:`RequestNotFound`."""
         at = _utc(now, "now")
         with self.engine.begin() as conn:
-            request = self._lock_request(conn, request_id)
+            request = lock_request(conn, request_id)
             event = CARE_REQUEST.fire(request.status, "cancel", actor_role, reason, at=at)
             booked = conn.execute(sa.select(bookings.c.id, bookings.c.status)
                                   .where(bookings.c.request_id == request_id)).first()
             if booked is not None and booked.status in BOOKING.holding_states():
                 move_booking(conn, booked.id, "cancel", actor_role, actor_id,
                              event.reason or f"care request {request_id} cancelled", at, follow_request=False)
-            self._withdraw_open(conn, request, at, "the request was cancelled")
-            return self._move_request(conn, request, event.action, event.to_state, actor_role, actor_id,
+            withdraw_open(conn, request, at, "the request was cancelled")
+            return move_request(conn, request, event.action, event.to_state, actor_role, actor_id,
                                       event.reason, at)
 
     # -- deadlines ------------------------------------------------------------------------------
@@ -478,11 +402,11 @@ class MatchingEngine:
                     .order_by(offers.c.respond_by, offers.c.id).limit(DUE_BATCH)).all()
             for offer_id, request_id in due:
                 with self.engine.begin() as conn:
-                    request = self._lock_request(conn, request_id)
-                    offer = self._lock_offer(conn, offer_id)
+                    request = lock_request(conn, request_id)
+                    offer = lock_offer(conn, offer_id)
                     if offer.status != OFFER.initial or offer.respond_by > at:
                         continue  # answered or fired by another server meanwhile
-                    self._expire(conn, request, offer, at)
+                    expire_offer(conn, request, offer, at)
                     after = self._advance(conn, request, at)
                 result.expired_offers.append(offer_id)
                 if after.status == "unmatched" and request.status != "unmatched":
@@ -496,7 +420,7 @@ class MatchingEngine:
                     .order_by(care_requests.c.match_by, care_requests.c.id).limit(DUE_BATCH)).scalars())
             for request_id in late:
                 with self.engine.begin() as conn:
-                    request = self._lock_request(conn, request_id)
+                    request = lock_request(conn, request_id)
                     if request.status != CARE_REQUEST.initial or request.match_by > at:
                         continue
                     self._give_up(conn, request, at, DEADLINE)
@@ -514,7 +438,7 @@ class MatchingEngine:
             row = conn.execute(sa.select(care_requests).where(care_requests.c.id == request_id)).first()
         if row is None:
             raise RequestNotFound(f"no care request {request_id}", "request_id")
-        return _request(row)
+        return request_from_row(row)
 
     def of_guardian(self, guardian_id: str, status: str | None = None, limit: int = 200) -> list[CareRequest]:
         """The guardian's requests, newest first (at most ``limit``; ``status`` keeps one state)."""
@@ -523,20 +447,20 @@ class MatchingEngine:
             query = query.where(care_requests.c.status == status)
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(care_requests.c.created_at.desc(), care_requests.c.id).limit(limit))
-            return [_request(r) for r in rows]
+            return [request_from_row(r) for r in rows]
 
     def offer(self, offer_id: str) -> Offer:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(offers).where(offers.c.id == offer_id)).first()
         if row is None:
             raise OfferNotFound(f"no offer {offer_id}", "offer_id")
-        return _offer(row)
+        return offer_from_row(row)
 
     def offers_of(self, request_id: str) -> list[Offer]:
         """The request's offers in rank order."""
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(offers).where(offers.c.request_id == request_id).order_by(offers.c.rank))
-            return [_offer(r) for r in rows]
+            return [offer_from_row(r) for r in rows]
 
     def open_offers(self, facility_id: str) -> list[Offer]:
         """The provider's offers waiting for an answer, soonest deadline first."""
@@ -544,7 +468,7 @@ class MatchingEngine:
             rows = conn.execute(sa.select(offers).where(offers.c.facility_id == facility_id,
                                                         offers.c.status == OFFER.initial)
                                 .order_by(offers.c.respond_by, offers.c.id))
-            return [_offer(r) for r in rows]
+            return [offer_from_row(r) for r in rows]
 
     def events(self, request_id: str) -> list[dict[str, Any]]:
         """The request's transitions, oldest first (``at`` ISO 8601 UTC)."""
@@ -569,7 +493,7 @@ class MatchingEngine:
             rows = conn.execute(sa.select(care_requests).where(care_requests.c.status == "unmatched")
                                 .order_by(care_requests.c.unmatched_at, care_requests.c.id)
                                 .limit(limit).offset(offset))
-            return [_request(r) for r in rows]
+            return [request_from_row(r) for r in rows]
 
     def unmet_demand(self, window_from: datetime, window_to: datetime,
                      programme: str | None = None) -> list[UnmetDemand]:
@@ -586,7 +510,7 @@ class MatchingEngine:
         counts: Counter[tuple[str, str | None, date]] = Counter()
         with self.engine.connect() as conn:
             for prog, sigungu, start in conn.execute(query):
-                counts[prog, sigun_code(sigungu) if sigungu else None, _read(start).astimezone(tz).date()] += 1
+                counts[prog, sigun_code(sigungu) if sigungu else None, stored_utc(start).astimezone(tz).date()] += 1
         return [UnmetDemand(p, s, d, n)
                 for (p, s, d), n in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2]))]
 
@@ -595,21 +519,6 @@ class MatchingEngine:
         return sum(d.requests for d in self.unmet_demand(window_from, window_to, programme))
 
     # -- inside a transaction ------------------------------------------------------------------
-
-    def _lock_request(self, conn: sa.Connection, request_id: str) -> CareRequest:
-        row = conn.execute(sa.select(care_requests).where(care_requests.c.id == request_id)
-                           .with_for_update()).first()
-        if row is None:
-            raise RequestNotFound(f"no care request {request_id}", "request_id")
-        return _request(row)
-
-    @staticmethod
-    def _lock_offer(conn: sa.Connection, offer_id: str) -> Offer:
-        row = conn.execute(sa.select(offers).where(offers.c.id == offer_id).with_for_update()).first()
-        if row is None:
-            raise OfferNotFound(f"no offer {offer_id}", "offer_id")
-        return _offer(row)
-
     def _advance(self, conn: sa.Connection, request: CareRequest, at: datetime) -> CareRequest:
         """Keep the request's offers going: open offers up to its batch (1 in sequential mode)
         from the next ranked providers; unmatched when none is open and none is left, or when
@@ -656,16 +565,6 @@ class MatchingEngine:
                          "deadline": respond_by.isoformat(), "rank": r["rank"]}}
             for r in rows])
 
-    def _expire(self, conn: sa.Connection, request: CareRequest, offer: Offer, at: datetime) -> Offer:
-        event = OFFER.fire(offer.status, "expire", SYSTEM, "no answer before the response deadline", at=at)
-        done = self._move_offer(conn, offer, event.action, event.to_state, SYSTEM, "deadline", event.reason, at)
-        self._message(conn, f"offer/{offer.id}/v{done.version}", "offer.expired", at, {
-            "to": [{"facility_id": offer.facility_id}], "offer_id": offer.id, "request_id": request.id,
-            "facility_id": offer.facility_id, "programme": request.programme,
-            "window_start": request.start.isoformat(), "window_end": request.end.isoformat(),
-            "deadline": offer.respond_by.isoformat(), "reason": event.reason})
-        return done
-
     def _match(self, conn: sa.Connection, request: CareRequest, offer: Offer, at: datetime, staff_role: str,
                staff_id: str) -> tuple[CareRequest, Booking | None]:
         """The request matched to the accepted ``offer``, in the acceptance's transaction: the
@@ -681,11 +580,11 @@ class MatchingEngine:
                 tz=self._index().locale.tz if self.index is not None else UTC)
         reason = f"offer {offer.id} accepted by {offer.facility_id}"
         event = CARE_REQUEST.fire(request.status, "match", SYSTEM, reason, at=at)
-        self._withdraw_open(conn, request, at, "another provider accepted the request")
-        done = self._move_request(conn, request, event.action, event.to_state, SYSTEM, "matching", event.reason, at)
+        withdraw_open(conn, request, at, "another provider accepted the request")
+        done = move_request(conn, request, event.action, event.to_state, SYSTEM, "matching", event.reason, at)
         first_name = self.first_name(conn, request.child_id) if self.first_name else None
         # One message for one event: request.matched names the booking; no booking.confirmed besides.
-        self._message(conn, f"request/{request.id}/v{done.version}", "request.matched", at, {
+        write_message(conn, f"request/{request.id}/v{done.version}", "request.matched", at, {
             "to": [{"user_id": request.guardian_id}], **_named(first_name), "request_id": request.id,
             "offer_id": offer.id, "facility_id": offer.facility_id, "programme": request.programme,
             "window_start": request.start.isoformat(), "window_end": request.end.isoformat(),
@@ -694,123 +593,16 @@ class MatchingEngine:
 
     def _give_up(self, conn: sa.Connection, request: CareRequest, at: datetime, reason: str) -> CareRequest:
         event = CARE_REQUEST.fire(request.status, "give_up", SYSTEM, reason, at=at)
-        self._withdraw_open(conn, request, at, "the request ran out of time or providers")
-        done = self._move_request(conn, request, event.action, event.to_state, SYSTEM, "matching", event.reason, at,
+        withdraw_open(conn, request, at, "the request ran out of time or providers")
+        done = move_request(conn, request, event.action, event.to_state, SYSTEM, "matching", event.reason, at,
                                   unmatched_at=at)
         first_name = self.first_name(conn, request.child_id) if self.first_name else None
-        self._message(conn, f"request/{request.id}/v{done.version}", "request.unmatched", at, {
+        write_message(conn, f"request/{request.id}/v{done.version}", "request.unmatched", at, {
             "to": [{"user_id": request.guardian_id}], **_named(first_name), "request_id": request.id,
             "programme": request.programme, "window_start": request.start.isoformat(),
             "window_end": request.end.isoformat(), "reason": reason})
         log.info("care request %s unmatched: %s", request.id, reason)
         return done
-
-    def _withdraw_open(self, conn: sa.Connection, request: CareRequest, at: datetime, reason: str) -> None:
-        """End the request's open offers: withdrawn, or expired when their deadline has passed."""
-        # Offers change only under their request's row lock, which the caller holds.
-        rows = conn.execute(sa.select(offers).where(offers.c.request_id == request.id,
-                                                    offers.c.status == OFFER.initial).order_by(offers.c.rank)).all()
-        withdrawn = []
-        for row in rows:
-            offer = _offer(row)
-            if offer.respond_by <= at:  # lapsed already, though no tick has fired it yet
-                self._expire(conn, request, offer, at)
-            else:
-                withdrawn.append((offer, OFFER.fire(offer.status, "withdraw", SYSTEM, reason, at=at)))
-        if not withdrawn:
-            return
-        ids = [o.id for o, _ in withdrawn]
-        changed = conn.execute(_WITHDRAW, {"b_ids": ids, "b_to": withdrawn[0][1].to_state, "b_at": at}).rowcount
-        if changed != len(ids):  # unreachable under the request's row lock
-            raise InvalidTransition(OFFER.name, OFFER.initial, "withdraw", ())
-        conn.execute(offer_events.insert(), [
-            {"offer_id": o.id, "request_id": request.id, "action": e.action, "from_state": e.from_state,
-             "to_state": e.to_state, "actor_role": SYSTEM, "actor_id": "matching", "reason": e.reason, "at": at}
-            for o, e in withdrawn])
-
-    def _move_offer(self, conn: sa.Connection, offer: Offer, action: str, to_state: str, actor_role: str,
-                    actor_id: str | None, reason: str | None, at: datetime,
-                    responded_by: str | None = None) -> Offer:
-        """Write a transition ``Lifecycle.fire`` allowed (from ``offer.status``) and its event."""
-        changed = conn.execute(_MOVE_OFFER, {"b_id": offer.id, "b_from": offer.status, "b_to": to_state,
-                                             "b_at": at, "b_by": responded_by}).rowcount
-        if changed != 1:  # unreachable under the row lock
-            raise InvalidTransition(OFFER.name, offer.status, action, ())
-        self._offer_event(conn, offer.id, offer.request_id, action, offer.status, to_state, actor_role, actor_id,
-                          reason, at)
-        return replace(offer, status=to_state, version=offer.version + 1, updated_at=at,
-                              responded_by=responded_by if responded_by is not None else offer.responded_by)
-
-    def _move_request(self, conn: sa.Connection, request: CareRequest, action: str, to_state: str,
-                      actor_role: str, actor_id: str | None, reason: str | None, at: datetime,
-                      unmatched_at: datetime | None = None) -> CareRequest:
-        changed = conn.execute(_MOVE_REQUEST, {"b_id": request.id, "b_from": request.status, "b_to": to_state,
-                                               "b_at": at, "b_unmatched": unmatched_at}).rowcount
-        if changed != 1:  # unreachable under the row lock
-            raise InvalidTransition(CARE_REQUEST.name, request.status, action, ())
-        self._request_event(conn, request.id, action, request.status, to_state, actor_role, actor_id, reason, at)
-        return replace(request, status=to_state, version=request.version + 1, updated_at=at,
-                        unmatched_at=unmatched_at or request.unmatched_at)
-
-    @staticmethod
-    def _request_event(conn: sa.Connection, request_id: str, action: str, from_state: str | None, to_state: str,
-                       actor_role: str, actor_id: str | None, reason: str | None, at: datetime) -> None:
-        conn.execute(care_request_events.insert(), {
-            "request_id": request_id, "action": action, "from_state": from_state, "to_state": to_state,
-            "actor_role": actor_role, "actor_id": actor_id, "reason": reason, "at": at})
-
-    @staticmethod
-    def _offer_event(conn: sa.Connection, offer_id: str, request_id: str, action: str, from_state: str | None,
-                     to_state: str, actor_role: str, actor_id: str | None, reason: str | None, at: datetime) -> None:
-        conn.execute(offer_events.insert(), {
-            "offer_id": offer_id, "request_id": request_id, "action": action, "from_state": from_state,
-            "to_state": to_state, "actor_role": actor_role, "actor_id": actor_id, "reason": reason, "at": at})
-
-    @staticmethod
-    def _message(conn: sa.Connection, key: str, topic: str, at: datetime, payload: dict[str, Any]) -> None:
-        conn.execute(outbox.insert(), {"idempotency_key": key, "topic": topic, "payload": payload, "created_at": at,
-                                       "available_at": at, "attempts": 0, "sent_at": None})
-
-
-# -- the request follows its booking (app.care.bookings.move_booking) ---------------------------
-
-def lock_request(conn: sa.Connection, request_id: str) -> None:
-    """Lock the request's row in the caller's transaction: a move of its booking takes it
-    before the booking's row, as :meth:`MatchingEngine.cancel` does (one lock order, so the
-    two never wait on each other in a cycle on PostgreSQL)."""
-    conn.execute(sa.select(care_requests.c.id).where(care_requests.c.id == request_id).with_for_update())
-
-
-def follow_booking(conn: sa.Connection, request_id: str, booking_id: str, booking_state: str, actor_role: str,
-                   actor_id: str | None, reason: str | None, at: datetime) -> CareRequest | None:
-    """Move the request the booking was made from as the booking just moved, in the booking's
-    transaction (:data:`app.care.states.REQUEST_FOLLOWS_BOOKING`): by the same person, ``at``
-    the same time, the reason ``booking <id> <state>[: <their reason>]``. Returns the request
-    after the move, or None when the booking's new state moves no request, or the request has
-    already left the state it could follow from (it ended first: e.g. a deleted family's
-    requests are cancelled before their bookings; logged).
-
-    Writes no message: the booking's own (``booking.cancelled`` tells the guardian and the
-    provider; check-in, check-out and no-show have none: the people there know) is the one for
-    the event. Takes no booking action back: the request's cancel cancels its booking, a
-    booking's cancel moves only the request, so each cancels the other exactly once."""
-    action = REQUEST_FOLLOWS_BOOKING.get(booking_state)
-    if action is None:
-        return None
-    engine = MatchingEngine(conn.engine, None)
-    request = engine._lock_request(conn, request_id)
-    if request.status not in CARE_REQUEST.sources(action):
-        log.warning("care request %s is %s: it does not follow booking %s to %s", request_id, request.status,
-                    booking_id, booking_state)
-        return None
-    why = f"booking {booking_id} {booking_state}" + (f": {reason}" if reason else "")
-    if len(why) > REASON_MAX_CHARS:
-        why = why[:REASON_MAX_CHARS - 1] + "…"
-    event = CARE_REQUEST.fire(request.status, action, actor_role, why, at=at)
-    if action == "cancel":
-        engine._withdraw_open(conn, request, at, "the request was cancelled")
-    return engine._move_request(conn, request, event.action, event.to_state, actor_role, actor_id, event.reason,
-                                at)
 
 
 # -- the family's data (app.care.children: export and deletion) ---------------------------------
@@ -827,14 +619,14 @@ def export_family_requests(conn: sa.Connection, family: Family) -> list[dict[str
         cr, cr.c.id == bookings.c.request_id).where(cr.c.guardian_id == family.guardian_id))}
     out = []
     for row in rows.all():
-        r = _request(row)
+        r = request_from_row(row)
         out.append({
             "id": r.id, "child_id": r.child_id, "programme": r.programme, "window_start": r.start.isoformat(),
             "window_end": r.end.isoformat(), "place_kind": r.place_kind, "lon": r.lon, "lat": r.lat,
             "status": r.status, "created_at": r.created_at.isoformat(), "updated_at": r.updated_at.isoformat(),
             "booking_id": booked.get(r.id),
             "offers": [{"facility_id": o.facility_id, "rank": o.rank, "status": o.status,
-                        "respond_by": _read(o.respond_by).isoformat()}
+                        "respond_by": stored_utc(o.respond_by).isoformat()}
                        for o in conn.execute(sa.select(offers).where(offers.c.request_id == r.id)
                                              .order_by(offers.c.rank))],
             "events": [_event(e) for e in conn.execute(sa.select(care_request_events).where(
@@ -854,14 +646,13 @@ def erase_family_requests(conn: sa.Connection, family: Family, now: datetime) ->
                             .order_by(cr.c.id).with_for_update()).scalars())
     if not ids:
         return 0
-    engine = MatchingEngine(conn.engine, None)
     for request_id in ids:
-        request = engine._lock_request(conn, request_id)
+        request = lock_request(conn, request_id)
         if request.status in LIVE_REQUEST_STATES:
             event = CARE_REQUEST.fire(request.status, "cancel", GUARDIAN, None, at=at)
-            engine._withdraw_open(conn, request, at, "the family's data was deleted")
-            engine._move_request(conn, request, event.action, event.to_state, GUARDIAN, family.guardian_id,
-                                 "the family's data was deleted", at)
+            withdraw_open(conn, request, at, "the family's data was deleted")
+            move_request(conn, request, event.action, event.to_state, GUARDIAN, family.guardian_id,
+                         "the family's data was deleted", at)
     conn.execute(cr.update().where(cr.c.id.in_(ids)).values(lon=None, lat=None))
     offer_ids = list(conn.execute(sa.select(offers.c.id).where(offers.c.request_id.in_(ids))).scalars())
     keys = [f"request/{i}/%" for i in ids] + [f"offer/{i}/%" for i in offer_ids]
@@ -878,20 +669,8 @@ def erase_family_requests(conn: sa.Connection, family: Family, now: datetime) ->
 register_family_part(FamilyPart("care_requests", export_family_requests, erase_family_requests))
 
 
-# The guarded updates, built once (their compiled form is cached): each changes a row only from
-# the state the caller read under the request's row lock and checked with Lifecycle.fire.
+# Built once (its compiled form is cached); changes the row only while the request is open.
 _AT = sa.bindparam("b_at", type_=sa.DateTime(timezone=True))
-_MOVE_OFFER = offers.update().where(offers.c.id == sa.bindparam("b_id"), offers.c.status == sa.bindparam("b_from")) \
-    .values(status=sa.bindparam("b_to"), version=offers.c.version + 1, updated_at=_AT,
-            responded_by=sa.func.coalesce(sa.bindparam("b_by", type_=sa.String), offers.c.responded_by))
-_WITHDRAW = offers.update().where(offers.c.id.in_(sa.bindparam("b_ids", expanding=True)),
-                                  offers.c.status == OFFER.initial) \
-    .values(status=sa.bindparam("b_to"), version=offers.c.version + 1, updated_at=_AT)
-_MOVE_REQUEST = care_requests.update().where(care_requests.c.id == sa.bindparam("b_id"),
-                                             care_requests.c.status == sa.bindparam("b_from")) \
-    .values(status=sa.bindparam("b_to"), version=care_requests.c.version + 1, updated_at=_AT,
-            unmatched_at=sa.func.coalesce(sa.bindparam("b_unmatched", type_=sa.DateTime(timezone=True)),
-                                          care_requests.c.unmatched_at))
 _COUNT_SENT = care_requests.update().where(care_requests.c.id == sa.bindparam("b_id"),
                                            care_requests.c.status == CARE_REQUEST.initial) \
     .values(offered_count=sa.bindparam("b_count", type_=sa.Integer), version=care_requests.c.version + 1,
@@ -906,4 +685,4 @@ def _named(first_name: str | None) -> dict[str, str]:
 def _event(row: Any) -> dict[str, Any]:
     return {"action": row.action, "from_state": row.from_state, "to_state": row.to_state,
             "actor_role": row.actor_role, "actor_id": row.actor_id, "reason": row.reason,
-            "at": _read(row.at).isoformat()}
+            "at": stored_utc(row.at).isoformat()}

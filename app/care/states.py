@@ -291,7 +291,7 @@ REQUEST_FOLLOWS_BOOKING: Mapping[str, str] = {
 }
 """How a matched care request follows the booking its accepted offer made: the booking's new
 state -> the request's action, taken in the booking's transaction by the same person
-(:func:`app.care.matching.follow_booking`). Each booking role that can reach a state may take the
+(:func:`app.care.request_rows.follow_booking`). Each booking role that can reach a state may take the
 request's action (checked below); the booking's other states (rejected, expired) cannot follow
 ``accepted``, where such a booking starts."""
 

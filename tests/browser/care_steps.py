@@ -64,17 +64,20 @@ def sign_in(page, app_url: str, email: str, path: str) -> None:
     page.wait_for_url(f"**{path}")
 
 
+BOOKING_CONSENTS = ("child_registration", "share_with_provider")
+
+
 def register_child(page, given_name: str, family_name: str, birth_date: str, contact_name: str,
-                   contact_phone: str) -> None:
-    """On the family page: register a child with the consents a booking needs (registration,
-    sharing with the provider), and wait for it in the list."""
+                   contact_phone: str, consents: tuple[str, ...] = BOOKING_CONSENTS) -> None:
+    """On the family page: register a child with ``consents`` (by default those a booking
+    needs: registration, sharing with the provider), and wait for it in the list."""
     page.tap("#add-child")
     page.fill("input[name=given_name]", given_name)
     page.fill("input[name=family_name]", family_name)
     page.fill("input[name=birth_date]", birth_date)
     page.fill("input[name=emergency_contact_name]", contact_name)
     page.fill("input[name=emergency_contact_phone]", contact_phone)
-    for purpose in ("child_registration", "share_with_provider"):
+    for purpose in consents:
         page.locator(f"#consents input[value={purpose}]").check()
     page.tap("#child-form button[type=submit]")
     page.locator("#children li", has_text=family_name + given_name).wait_for()

@@ -53,15 +53,8 @@ def test_a_guardian_without_the_sharing_consent_gives_it_on_the_request_page(bro
         steps.sign_up(page, app_url, "ko", "/family?lang=ko")
         page.wait_for_url("**/family?lang=ko")
         steps.ready(page)
-        page.tap("#add-child")
-        page.fill("input[name=given_name]", "서준")
-        page.fill("input[name=family_name]", "김")
-        page.fill("input[name=birth_date]", "2022-03-01")
-        page.fill("input[name=emergency_contact_name]", "김엄마")
-        page.fill("input[name=emergency_contact_phone]", "010-1234-5678")
-        page.locator("#consents input[value=child_registration]").check()  # not the sharing one
-        page.tap("#child-form button[type=submit]")
-        page.locator("#children li", has_text="김서준").wait_for()
+        steps.register_child(page, "서준", "김", "2022-03-01", "김엄마", "010-1234-5678",
+                             consents=("child_registration",))  # not the sharing one
 
         start, end = _tomorrow(19), _tomorrow(22)
         page.goto(f"{app_url}/family/request?lang=ko&programme=always_daycare&home={HOME}&start={start}&end={end}")

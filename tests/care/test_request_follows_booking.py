@@ -1,5 +1,5 @@
 """A matched emergency care request follows the booking its accepted offer made
-(app.care.bookings.move_booking -> app.care.matching.follow_booking), on SQLite and PostgreSQL:
+(app.care.bookings.move_booking -> app.care.request_rows.follow_booking), on SQLite and PostgreSQL:
 each booking move moves the request in the same transaction, by the same person, with the
 reason naming the booking; a cancel from either side happens once; messages are the booking's
 own, never a second one for the same event."""
@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from app.care import matching
+from app.care import bookings
 from app.care.bookings import BookingStore
 from app.care.children import Family
 from app.care.matching import erase_family_requests
@@ -122,13 +122,13 @@ def test_the_request_moves_in_the_bookings_transaction(engine, monkeypatch):  # 
     nothing is left half done)."""
     m, store, r, booking = matched(engine)
     before = (store.get(booking.id), store.events(booking.id), messages(engine), m.events(r.id))
-    real = matching.follow_booking
+    real = bookings.follow_booking
 
     def follow_then_fail(*args, **kw):
         real(*args, **kw)
         raise RuntimeError("the server died after the request moved")
 
-    monkeypatch.setattr(matching, "follow_booking", follow_then_fail)
+    monkeypatch.setattr(bookings, "follow_booking", follow_then_fail)
     with pytest.raises(RuntimeError):
         store.transition(booking.id, "cancel", PROVIDER_STAFF, "staff-1", reason="정원 초과", now=AFTER)
     assert (store.get(booking.id), store.events(booking.id), messages(engine), m.events(r.id)) == before
