@@ -65,7 +65,9 @@ def _list_params(app: Flask) -> list[Param]:
                   "staff and admins: the provider whose bookings to list"),
             Param("status", {"type": "string", "enum": list(BOOKING.states)}, "only bookings in this state"),
             Param("day", {"type": "string", "format": "date"},
-                  "only bookings touching this date (the registry's zone), e.g. today's list")]
+                  "only bookings touching this date (the registry's zone), e.g. today's list"),
+            Param("include", {"type": "string", "enum": ["first_name"]},
+                  "first_name: the children's first names (the provider's staff only; each is a logged read)")]
 
 
 BOOKABLE_PROGRAMMES = ("always_daycare", "elementary_emergency")  # app/reference: the booking rules
@@ -114,9 +116,16 @@ def _visible(booking_id: str, permission: str = "bookings.read") -> tuple[User, 
             "BookingList", errors=SECURED_ERRORS)
 def list_bookings() -> Response:
     """The caller's bookings, newest window first (at most 200): guardians see their family's;
-    staff name their provider (``facility_id``, default: their only one); admins name any."""
+    staff name their provider (``facility_id``, default: their only one); admins name any.
+    ``include=first_name`` (the provider's staff): each live booking's child's first name, a
+    logged read per booking, asked only when needed (the inbox polls without it)."""
     user = check("bookings.read")
     facility_id = request.args.get("facility_id")
+    include = request.args.get("include")
+    if include not in (None, "first_name"):
+        raise InvalidParameter(f"include must be first_name (the children's first names), not {include!r}",
+                               "include")
+    named = include == "first_name"
     status = request.args.get("status")
     day = _day(request.args.get("day"))
     store = get_bookings()
@@ -135,7 +144,16 @@ def list_bookings() -> Response:
                            limit=LIST_LIMIT)
     else:
         raise InvalidParameter("name the provider whose bookings to list (facility_id)", "facility_id")
-    return jsonify({"bookings": [booking_json(b, _acting(user, "bookings.read", b)) for b in found]})
+    if named and (facility_id is None or not roles().allows(user, "children.read_for_booking",
+                                                            facility_id=facility_id)):
+        raise NotAllowedHere("include=first_name is for the staff of the provider listed (facility_id)", "include")
+    rows = [booking_json(b, _acting(user, "bookings.read", b)) for b in found]
+    if named:
+        assert facility_id is not None
+        names = get_children().first_names_for_staff(user, facility_id, (b.id for b in found), _now())
+        for row in rows:
+            row["first_name"] = names.get(str(row["id"]))
+    return jsonify({"bookings": rows})
 
 
 def _day(text: str | None) -> date | None:

@@ -2,10 +2,11 @@
 
 A guardian sends a request (child, programme, window, the place: home or work); the matching
 engine offers it to the ranked providers; their staff accept or decline; the first acceptance
-wins. Object-level checks on every path: a request is its guardian's (admins see all, and the
-unmatched queue); an offer is its provider's staff's; anything else is a 404 that changes
-nothing. A request's place is personal data: it is answered only to its guardian, never to a
-provider (an offer names the 시군, the window and the child's first name)."""
+wins. Object-level checks on every path: a request is its guardian's (admins see all, the
+unmatched queue, and an unmatched request's emergency contact, each read logged); an offer is
+its provider's staff's; anything else is a 404 that changes nothing. A request's place is
+personal data: it is answered only to its guardian, never to a provider (an offer names the
+시군, the window and the child's first name)."""
 
 from __future__ import annotations
 
@@ -122,14 +123,14 @@ def create_request() -> Response:
     child_id, programme, place = (bodies.text(body, n, max_chars=100) for n in ("child_id", "programme", "place"))
     assert child_id and programme and place
     if place not in ("home", "work"):
-        raise InvalidParameter(f"place must be home or work, not {place!r}", "place")
+        raise InvalidParameter(f"place must be home or work, not {place!r}", "place", "unknown_value")
     point = bodies.point(body, "point")
     if point is None:
-        raise InvalidParameter('point is required: {"lat": <degrees>, "lon": <degrees>}', "point")
+        raise InvalidParameter('point is required: {"lat": <degrees>, "lon": <degrees>}', "point", "missing")
     home = bodies.point(body, "home")
     if place == "work" and home is None:
         raise InvalidParameter("with place work, give the home too (home: {lat, lon}): who may use a "
-                               "programme depends on where the family lives", "home")
+                               "programme depends on where the family lives", "home", "missing")
     start, end = bodies.moment(body, "start", tz), bodies.moment(body, "end", tz)
     children = get_children()
     child = children.get(user.id, child_id)
@@ -207,6 +208,17 @@ def cancel_request(request_id: str) -> Response:
     done = engine().cancel(request_id, acting, user.id, _now(), bodies.text(body, "reason", max_chars=500,
                                                                            required=False))
     return jsonify(request_json(done, acting == GUARDIAN, acting, booking_ids([done]).get(done.id)))
+
+
+@bp.get("/care-requests/<request_id>/contact")
+@documented("The family's emergency contact for an unmatched request (admins; every read is logged)", _request_id,
+            "RequestContact", errors=SECURED_ERRORS)
+def read_request_contact(request_id: str) -> Response:
+    """The child's emergency contact (name, phone) and the guardian's relation, for the admin
+    who calls back the family of a request nobody accepted; only while it is unmatched (else a
+    409 with ``current_state``). Each answer is logged as a read of the child's record."""
+    user = check("care_requests.contact")
+    return jsonify(get_children().contact_for_unmatched_request(request_id, user, _now()).as_dict())
 
 
 def _staff_facility(user: User, facility_id: str | None) -> str:

@@ -37,6 +37,8 @@ def openapi_schemas() -> dict[str, Any]:
          "version": {"type": "integer"}, "hold_expires_at": _nullable(TIME), "created_at": TIME,
          "updated_at": TIME, "estimate_krw": _nullable({"type": "integer"}),
          "allowed_actions": {"type": "array", "items": TEXT},
+         "first_name": _nullable({**TEXT, "description": "include=first_name (the provider's staff): the child's "
+                                  "first name, null when not shown; each name shown is a logged read"}),
          "events": {"type": "array", "items": {"type": "object"}}})
     slot = _object(["id", "start", "end", "places", "held", "free"],
                    {"id": {"type": "integer"}, "start": TIME, "end": TIME, "places": {"type": "integer"},
@@ -104,6 +106,10 @@ def openapi_schemas() -> dict[str, Any]:
              "allowed_actions": {"type": "array", "items": TEXT},
              "events": {"type": "array", "items": {"type": "object"}},
              "offers": {"type": "array", "items": {"type": "object"}}}),
+        "RequestContact": _object(["request_id", "child_id", "relation", "emergency_contact"],
+                                  {"request_id": TEXT, "child_id": TEXT, "relation": {
+                                      **TEXT, "description": "the guardian's relation (app/reference/children.json)"},
+                                   "emergency_contact": contact}),
         "CareRequestList": _object(["care_requests"], {"care_requests": {
             "type": "array", "items": {"$ref": "#/components/schemas/CareRequest"}}}),
         "CareRequestInput": _object(

@@ -74,6 +74,7 @@ class PlacesFull(BookingError):
     """A slot the window overlaps has no place left; names the slot."""
 
     code = "no_places"
+    reason = "slot_full"
     http_status = 409
 
     def __init__(self, facility_id: str, programme: str, slot_start: datetime, slot_end: datetime,
@@ -86,6 +87,11 @@ class PlacesFull(BookingError):
         self.slot_start = slot_start
         self.slot_end = slot_end
         self.places = places
+
+    @property
+    def extra(self) -> dict[str, object]:
+        return {"slot_start": self.slot_start.isoformat(), "slot_end": self.slot_end.isoformat(),
+                "places": self.places}
 
 
 class ChildAlreadyBooked(BookingError):
@@ -338,7 +344,8 @@ def hold_places(conn: sa.Connection, facility_id: str, programme: str, start: da
             covered = max(covered, slot.end)
         if covered < end:
             raise NotBookable(f"{facility_id} publishes no places for {programme} from {covered.isoformat()} "
-                              f"(the window ends {end.isoformat()})", "window")
+                              f"(the window ends {end.isoformat()})", "window", "no_places_published",
+                              {"uncovered_from": covered.isoformat(), "window_end": end.isoformat()})
     for slot in slots:
         if slot.held >= slot.places:
             raise PlacesFull(facility_id, programme, slot.start, slot.end, slot.places)

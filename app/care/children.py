@@ -45,6 +45,7 @@ import sqlalchemy as sa
 
 from app.db.children_tables import child_access_log, children, consents, guardian_activity
 from app.db.engine import booking_events, bookings, outbox, password_resets, reads, user_roles, users
+from app.db.request_tables import care_requests
 from app.domain import DomainError
 from app.reference import document
 
@@ -70,6 +71,7 @@ FIELDS = ("given_name", "family_name", "birth_date", "relation", "emergency_cont
           "emergency_contact_phone", "care_notes")
 """The fields of a child a guardian gives (register) and may change (update)."""
 CHILD_REGISTRATION, CARE_NOTES, SHARE_WITH_PROVIDER = "child_registration", "care_notes", "share_with_provider"
+BOOKING_CARE, UNMATCHED_REQUEST = "booking_care", "unmatched_request"  # access purposes (children.json)
 GRANTED, DENIED = "granted", "denied"
 
 
@@ -128,6 +130,23 @@ class ConsentInUse(ConsentError):
 
     code = "consent_in_use"
     http_status = 409
+
+
+class NotUnmatched(ChildError):
+    """A care request no longer waiting for a person (matched, cancelled): its family's contact
+    is not shown; ``current_state`` says what it became."""
+
+    code = "not_unmatched"
+    http_status = 409
+
+    def __init__(self, request_id: str, status: str) -> None:
+        super().__init__(f"care request {request_id} is {status}, not unmatched: the family's contact is shown "
+                         "only while the request waits in the queue for people", "request_id")
+        self.current_state = status
+
+    @property
+    def extra(self) -> dict[str, object]:
+        return {"current_state": self.current_state}
 
 
 class FamilyBusy(ChildError):
@@ -244,6 +263,22 @@ class ChildForBooking:
 
 
 @dataclass(frozen=True)
+class RequestContact:
+    """What an administrator sees to call back the family of an unmatched care request: the
+    child's emergency contact and the guardian's relation to the child, nothing else."""
+
+    request_id: str
+    child_id: str
+    relation: str = field(repr=False)
+    emergency_contact_name: str = field(repr=False)
+    emergency_contact_phone: str = field(repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"request_id": self.request_id, "child_id": self.child_id, "relation": self.relation,
+                "emergency_contact": {"name": self.emergency_contact_name, "phone": self.emergency_contact_phone}}
+
+
+@dataclass(frozen=True)
 class Consent:
     id: int
     guardian_id: str
@@ -324,18 +359,19 @@ def _text(value: Any, field_name: str, max_chars: int, *, multiline: bool = Fals
     """``value`` as clean text (NFC, stripped); refused when not text, empty, too long, or holding
     control, format (bidi, zero-width) or private-use characters."""
     if not isinstance(value, str):
-        raise ChildError(f"{field_name} must be text", field_name)
+        raise ChildError(f"{field_name} must be text", field_name, "not_text")
     text = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
     if not text:
-        raise ChildError(f"{field_name} must not be empty", field_name)
+        raise ChildError(f"{field_name} must not be empty", field_name, "empty")
     if len(text) > max_chars:
-        raise ChildError(f"{field_name} must have at most {max_chars} characters, not {len(text)}", field_name)
+        raise ChildError(f"{field_name} must have at most {max_chars} characters, not {len(text)}", field_name,
+                         "too_long", {"max_chars": max_chars})
     allowed = {"\n", "\t"} if multiline else set()
     for ch in text:
         if ch not in allowed and (unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp")):
             what = "line breaks, tabs and " if not multiline else ""
             raise ChildError(f"{field_name} must not contain {what}control, invisible or private-use characters "
-                             f"(found U+{ord(ch):04X})", field_name)
+                             f"(found U+{ord(ch):04X})", field_name, "bad_characters")
     return text
 
 
@@ -351,19 +387,21 @@ def check_birth_date(value: Any, today: date) -> date:
         try:
             value = date.fromisoformat(value.strip())
         except ValueError:
-            raise ChildError(f"birth_date must be a date written YYYY-MM-DD, not {value!r}", "birth_date") from None
+            raise ChildError(f"birth_date must be a date written YYYY-MM-DD, not {value!r}", "birth_date",
+                             "not_a_date") from None
     if isinstance(value, datetime) or not isinstance(value, date):
-        raise ChildError("birth_date must be a date (YYYY-MM-DD), without a time", "birth_date")
+        raise ChildError("birth_date must be a date (YYYY-MM-DD), without a time", "birth_date", "not_a_date")
     if value > today:
         raise ChildError(f"birth_date {value.isoformat()} is in the future (today is {today.isoformat()})",
-                         "birth_date")
+                         "birth_date", "in_future", {"today": today.isoformat()})
     try:
         oldest = today.replace(year=today.year - MAX_AGE_YEARS)
     except ValueError:  # 29 February
         oldest = today.replace(year=today.year - MAX_AGE_YEARS, day=28)
     if value <= oldest:
         raise ChildError(f"birth_date {value.isoformat()}: a child is under {MAX_AGE_YEARS} (born after "
-                         f"{oldest.isoformat()})", "birth_date")
+                         f"{oldest.isoformat()})", "birth_date", "too_old",
+                         {"max_age_years": MAX_AGE_YEARS, "born_after": oldest.isoformat()})
     return value
 
 
@@ -371,7 +409,8 @@ def check_relation(value: Any) -> str:
     """One of :func:`relations`' names."""
     allowed = relations()
     if not isinstance(value, str) or value not in allowed:
-        raise ChildError(f"relation must be one of {', '.join(allowed)}, not {value!r}", "relation")
+        raise ChildError(f"relation must be one of {', '.join(allowed)}, not {value!r}", "relation",
+                         "unknown_value")
     return value
 
 
@@ -385,25 +424,26 @@ def normalise_phone(value: Any, field_name: str = "emergency_contact_phone") -> 
     stands for the leading 0. Anything else is a :class:`ChildError` with an example."""
     example = f"{field_name} must be a Korean phone number such as 010-1234-5678 or 031-123-4567"
     if not isinstance(value, str):
-        raise ChildError(example, field_name)
+        raise ChildError(example, field_name, "not_a_phone")
     digits = unicodedata.normalize("NFKC", value).strip().translate(_PHONE_SEPARATORS)
     if digits.startswith("+82"):
         digits = "0" + digits[3:].removeprefix("0")
     elif digits.startswith("82") and len(digits) >= 11:
         digits = "0" + digits[2:].removeprefix("0")
     elif digits.startswith("+"):
-        raise ChildError(f"{example}: {value!r} is not a Korean (+82) number", field_name)
+        raise ChildError(f"{example}: {value!r} is not a Korean (+82) number", field_name, "not_a_phone")
     if not digits.isascii() or not digits.isdigit():
-        raise ChildError(f"{example}, not {value!r}", field_name)
+        raise ChildError(f"{example}, not {value!r}", field_name, "not_a_phone")
     if digits.startswith("02"):
         area = "02"
     elif digits[:3] in {"010", "011", "016", "017", "018", "019", "070"} or digits[:3] in _AREA_CODES:
         area = digits[:3]
     else:
-        raise ChildError(f"{example}: {value!r} starts with no Korean mobile or area code", field_name)
+        raise ChildError(f"{example}: {value!r} starts with no Korean mobile or area code", field_name,
+                         "not_a_phone")
     rest = digits[len(area):]
     if (area in ("010", "070") and len(rest) != 8) or len(rest) not in (7, 8):
-        raise ChildError(f"{example}: {value!r} has {len(digits)} digits", field_name)
+        raise ChildError(f"{example}: {value!r} has {len(digits)} digits", field_name, "not_a_phone")
     return f"{area}-{rest[:-4]}-{rest[-4:]}"
 
 
@@ -598,7 +638,8 @@ class ChildStore:
             count = conn.execute(sa.select(sa.func.count()).select_from(children)
                                  .where(children.c.guardian_id == guardian_id)).scalar_one()
             if count >= MAX_CHILDREN_PER_GUARDIAN:
-                raise ChildError(f"a guardian can register at most {MAX_CHILDREN_PER_GUARDIAN} children", "child")
+                raise ChildError(f"a guardian can register at most {MAX_CHILDREN_PER_GUARDIAN} children", "child",
+                                 "too_many_children", {"max_children": MAX_CHILDREN_PER_GUARDIAN})
             conn.execute(children.insert().values(
                 id=child_id, guardian_id=guardian_id, created_at=at, updated_at=at,
                 **self._stored(values)))
@@ -612,11 +653,11 @@ class ChildStore:
         :class:`ChildNotFound` for a child that is not the guardian's."""
         at = _utc(now)
         if not isinstance(changes, Mapping) or not changes:
-            raise ChildError(f"give at least one field to change: {', '.join(FIELDS)}", "changes")
+            raise ChildError(f"give at least one field to change: {', '.join(FIELDS)}", "changes", "no_changes")
         unknown = sorted(set(changes) - set(FIELDS))
         if unknown:
             raise ChildError(f"{', '.join(unknown)} cannot be changed: the fields are {', '.join(FIELDS)}",
-                             unknown[0])
+                             unknown[0], "not_changeable")
         values = self._checked(dict(changes), at, partial=True)
         with self.engine.begin() as conn:
             self._own_row(conn, guardian_id, child_id, lock=True)
@@ -735,6 +776,68 @@ class ChildStore:
         with self.engine.begin() as conn:
             self._log(conn, admin_user.id, role, facility_id, child_id, None, purpose, DENIED, at)
         raise ChildNotFound(f"no child {child_id}", "child_id")
+
+    def contact_for_unmatched_request(self, request_id: str, admin_user: User, now: datetime) -> RequestContact:
+        """The emergency contact of the child of an unmatched care request (:class:`RequestContact`),
+        for an administrator calling the family back; logged as a read of the child's record
+        (purpose ``unmatched_request``, in the transaction that reads).
+
+        Refused, with nothing read and nothing logged: a user without ``care_requests.contact``
+        (roles.json) or no such request (:class:`ChildNotFound`, 404), a request that no longer
+        waits (:class:`NotUnmatched`, 409 with ``current_state``: the family is served or withdrew).
+        A child deleted since: :class:`ChildNotFound`, logged as denied.
+        """
+        at = _utc(now)
+        self._check_purpose(UNMATCHED_REQUEST, ADMIN)
+        if not self.roles.allows(admin_user, "care_requests.contact"):
+            raise ChildNotFound(f"no care request {request_id!r} for you", "request_id")
+        with self.engine.begin() as conn:
+            req = conn.execute(sa.select(care_requests.c.status, care_requests.c.child_id,
+                                         care_requests.c.guardian_id).where(care_requests.c.id == request_id)).first()
+            if req is None:
+                raise ChildNotFound(f"no care request {request_id!r}", "request_id")
+            if req.status != "unmatched":
+                raise NotUnmatched(request_id, req.status)
+            row = conn.execute(sa.select(children.c.relation, children.c.emergency_contact_name,
+                                         children.c.emergency_contact_phone).where(
+                children.c.id == req.child_id, children.c.guardian_id == req.guardian_id)).first()
+            if row is not None:
+                self._log(conn, admin_user.id, ADMIN, None, req.child_id, None, UNMATCHED_REQUEST, GRANTED, at)
+                return RequestContact(request_id, req.child_id, row.relation, row.emergency_contact_name,
+                                      row.emergency_contact_phone)
+        with self.engine.begin() as conn:
+            self._log(conn, admin_user.id, ADMIN, None, req.child_id, None, UNMATCHED_REQUEST, DENIED, at)
+        raise ChildNotFound(f"the child of care request {request_id!r} is no longer registered", "child_id")
+
+    def first_names_for_staff(self, staff_user: User, facility_id: str, booking_ids: Iterable[str],
+                              now: datetime) -> dict[str, str]:
+        """The children's first names (booking id -> name) of the provider's bookings among
+        ``booking_ids``, for its staff's lists (who is arriving today): only the first name, and
+        only under :meth:`read_for_booking`'s rules (a live booking at ``facility_id``, the
+        guardian's ``share_with_provider`` consent current); other bookings are left out.
+
+        Each name given is a staff read of that child's record: one ``child_access_log`` row per
+        booking (purpose ``booking_care``), one insert in the transaction that reads. A user
+        without ``children.read_for_booking`` at the provider gets ``{}``, nothing logged.
+        """
+        at = _utc(now)
+        ids = sorted(set(booking_ids))
+        if not ids or not self.roles.allows(staff_user, "children.read_for_booking", facility_id=facility_id):
+            return {}
+        b = bookings
+        query = (sa.select(b.c.id, b.c.child_id, children.c.given_name)
+                 .join(children, children.c.id == b.c.child_id)
+                 .where(b.c.id.in_(ids), b.c.facility_id == facility_id,
+                        b.c.status.in_(sorted(BOOKING.holding_states())), _CONSENTED))
+        with self.engine.begin() as conn:
+            rows = conn.execute(query, {"purpose": SHARE_WITH_PROVIDER,
+                                        "version": consent_version(SHARE_WITH_PROVIDER)}).all()
+            if rows:
+                conn.execute(child_access_log.insert(), [
+                    {"actor_id": staff_user.id, "actor_role": PROVIDER_STAFF, "facility_id": facility_id,
+                     "child_id": r.child_id, "booking_id": r.id, "purpose": BOOKING_CARE, "outcome": GRANTED,
+                     "at": at} for r in rows])
+        return {r.id: r.given_name for r in rows}
 
     def access_log(self, child_id: str) -> list[dict[str, Any]]:
         """Every read of the child's record, oldest first (``at`` ISO 8601 UTC)."""

@@ -156,5 +156,6 @@ def facility_lookup(facilities: dict[str, Facility]) -> Callable[[str], Facility
         try:
             return facilities[facility_id]
         except KeyError:
-            raise NotEligible(f"no provider {facility_id!r} in the served registry", "facility_id") from None
+            raise NotEligible(f"no provider {facility_id!r} in the served registry", "facility_id",
+                              "unknown_provider") from None
     return find

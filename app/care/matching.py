@@ -250,34 +250,35 @@ class MatchingEngine:
         at = _utc(now, "now")
         if place_kind not in PLACE_KINDS:
             raise MatchingError(f"place_kind must be one of {', '.join(PLACE_KINDS)}, not {place_kind!r}",
-                                "place_kind")
+                                "place_kind", "unknown_value")
         rule = request_rule(programme)
         if rule.eligibility.where == "home" and place_kind != "home":
             raise MatchingError(f"{programme} sends a carer to the family's home: the place must be home",
-                                "place_kind")
+                                "place_kind", "home_visit_at_home")
         index = self._index()
         lon, lat = (float(v) for v in point)
         if not (math.isfinite(lon) and math.isfinite(lat) and index.locale.contains(lon, lat)):
             raise MatchingError(f"the place must be a (lon, lat) point in degrees within {index.locale.area_name}",
-                                "point")
+                                "point", "outside_area", {"area": index.locale.area_name})
         tz = index.locale.tz
         window = check_window(rule, start, end, tz, now=at)
         if window.elapsed > REQUEST_MAX_WINDOW:
-            raise WindowError(f"a care request's window may be at most {REQUEST_MAX_WINDOW.days} days long", "end")
+            raise WindowError(f"a care request's window may be at most {REQUEST_MAX_WINDOW.days} days long", "end",
+                              "request_too_long", {"max_days": REQUEST_MAX_WINDOW.days})
         try:
             age_months = age_in_months(birth_date, window.start.date())
         except BookingRuleError as exc:
-            raise MatchingError(str(exc), "birth_date") from exc
+            raise MatchingError(str(exc), "birth_date", exc.reason, exc.extra) from exc
         place_sigungu = home_sigungu_code(lon, lat)
         if place_kind == "home":
             home_sigungu = place_sigungu
         elif home_sigungu is None:
             raise MatchingError("home_sigungu is required when the place is work: the programme's residence "
-                                "rules read where the family lives", "home_sigungu")
+                                "rules read where the family lives", "home_sigungu", "missing")
         check_family(rule, age_months, home_sigungu)
         if work is not None and not (place_kind == "home" and index.locale.contains(*work)):
             raise MatchingError("work is a second (lon, lat) point within the registry's area, for ranking by "
-                                "commute, and needs the place to be home", "work")
+                                "commute, and needs the place to be home", "work", "work_needs_home_in_area")
         hits = rank_providers(index, programme, age_months, window.start, window.end, (lon, lat), at,
                               self.settings.max_providers, home_sigungu=home_sigungu, work=work, mode=mode)
         s = self.settings

@@ -112,7 +112,7 @@ def booking_rule(programme: str) -> BookingRule:
     rules = booking_rules()
     if programme not in rules:
         raise BookingRuleError(f"programme {programme!r} cannot be booked; bookable: {', '.join(sorted(rules))}",
-                               "programme")
+                               "programme", "not_bookable")
     return rules[programme]
 
 
@@ -120,7 +120,8 @@ def age_in_months(birth_date: date, on: date) -> int:
     """The child's age in whole months on the date ``on`` (a birthday in the month counts from
     that day: born 2024-05-31, on 2024-06-30 -> 0, on 2024-07-01 -> 1)."""
     if birth_date > on:
-        raise BookingRuleError(f"birth_date {birth_date} is after the day care is needed ({on})", "birth_date")
+        raise BookingRuleError(f"birth_date {birth_date} is after the day care is needed ({on})", "birth_date",
+                               "after_care_day", {"care_day": on.isoformat()})
     return (on.year - birth_date.year) * 12 + (on.month - birth_date.month) - (on.day < birth_date.day)
 
 
@@ -133,11 +134,13 @@ def check_family(rule: BookingRule, age_months: int, home_sigungu_code: str | No
     e = rule.eligibility
     if not e.family_may_use(age_months, None):
         raise NotEligible(f"{rule.programme} takes children of {e.age_min_months}-{e.age_max_months} months; "
-                          f"this child is {age_months} months old on the first day", "child")
+                          f"this child is {age_months} months old on the first day", "child", "age_outside_programme",
+                          {"age_min_months": e.age_min_months, "age_max_months": e.age_max_months,
+                           "age_months": age_months})
     if not e.family_may_use(None, home_sigungu_code):
         where = f"the {len(e.sigun_codes)} 시군 that run it" if e.where == "home" else "경기도"
         raise NotEligible(f"{rule.programme} is for families living in {where}; the home is in "
-                          f"{home_sigungu_code or 'no known 시군구'}", "home")
+                          f"{home_sigungu_code or 'no known 시군구'}", "home", "home_outside_area")
 
 
 def check_provider(rule: BookingRule, facility: Facility, age_months: int | None = None) -> None:
@@ -145,10 +148,14 @@ def check_provider(rule: BookingRule, facility: Facility, age_months: int | None
     that does not offer the programme (its kind, its programmes, and for centres its 시군), is not
     open (휴지, 폐지), or whose own ages leave out the child (unknown ages never match)."""
     if not rule.eligibility.offered_by(facility):
-        raise NotEligible(f"{facility.name} does not offer {rule.programme}", "facility_id")
+        raise NotEligible(f"{facility.name} does not offer {rule.programme}", "facility_id", "not_offered")
     if not facility.is_open_status:
-        raise NotEligible(f"{facility.name} is not open (status {facility.status})", "facility_id")
+        raise NotEligible(f"{facility.name} is not open (status {facility.status})", "facility_id", "not_open")
     low, high = facility.age_min_months, facility.age_max_months
     if age_months is not None and (low is None or high is None or not low <= age_months <= high):
-        ages = "unknown ages" if low is None or high is None else f"children of {low}-{high} months"
-        raise NotEligible(f"{facility.name} takes {ages}; this child is {age_months} months old", "child")
+        if low is None or high is None:
+            raise NotEligible(f"{facility.name} takes unknown ages; this child is {age_months} months old", "child",
+                              "provider_ages_unknown", {"age_months": age_months})
+        raise NotEligible(f"{facility.name} takes children of {low}-{high} months; this child is {age_months} "
+                          "months old", "child", "age_outside_provider",
+                          {"age_min_months": low, "age_max_months": high, "age_months": age_months})

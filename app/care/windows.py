@@ -21,10 +21,12 @@ from app.search.locale import EARLIEST_YEAR, LATEST_YEAR, aware
 from .rules import BookingRule
 
 WEEKDAYS = range(1, 8)  # ISO weekdays: 1 = Monday … 7 = Sunday
+_YEARS = {"earliest_year": EARLIEST_YEAR, "latest_year": LATEST_YEAR}  # the envelope's figures of outside_years
 
 
 class WindowError(DomainError):
-    """A care window or weekly pattern outside its programme's rules; ``field`` names the part."""
+    """A care window or weekly pattern outside its programme's rules; ``field`` names the part,
+    ``reason`` why (``in_past``, ``too_many_days`` …) and ``extra`` the figures (``max_days``)."""
 
     code = "invalid_window"
 
@@ -83,7 +85,8 @@ def _normal(value: datetime, tz: tzinfo) -> datetime:
 
 def _in_years(value: datetime, field: str) -> None:
     if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
-        raise WindowError(f"{field} {value.date()} is outside the years {EARLIEST_YEAR}-{LATEST_YEAR}", field)
+        raise WindowError(f"{field} {value.date()} is outside the years {EARLIEST_YEAR}-{LATEST_YEAR}", field,
+                          "outside_years", _YEARS)
 
 
 def check_window(rule: BookingRule, start: datetime, end: datetime, tz: tzinfo,
@@ -96,18 +99,21 @@ def check_window(rule: BookingRule, start: datetime, end: datetime, tz: tzinfo,
     """
     if "one_off" not in rule.patterns:
         raise WindowError(f"{rule.programme} is booked as {', '.join(sorted(rule.patterns))} only, not as a "
-                          "one-off window", "pattern")
+                          "one-off window", "pattern", "pattern_not_offered")
     _in_years(start, "start")
     _in_years(end, "end")
     start, end = _normal(aware(start, tz), tz), _normal(aware(end, tz), tz)
     if not start < end:
-        raise WindowError(f"end ({end.isoformat()}) must be after start ({start.isoformat()})", "end")
+        raise WindowError(f"end ({end.isoformat()}) must be after start ({start.isoformat()})", "end",
+                          "end_not_after_start")
     days = consecutive_days(start, end, tz)
     limit = rule.max_days
     if limit is not None and days > limit:
         first, last = local_dates(start, end, tz)
         raise WindowError(f"{rule.programme} books at most {limit} consecutive days; {first} to {last} is "
-                          f"{days} days (a window ending at 00:00 does not count that day)", "end")
+                          f"{days} days (a window ending at 00:00 does not count that day)", "end", "too_many_days",
+                          {"max_days": limit, "days": days, "first_day": first.isoformat(),
+                           "last_day": last.isoformat()})
     window = CareWindow(start, end)
     if now is not None:
         _check_now(rule, window, tz, now)
@@ -119,11 +125,14 @@ def _check_now(rule: BookingRule, window: CareWindow, tz: tzinfo, now: datetime)
     now_local = _normal(aware(now, tz), tz)
     if window.start < now_local:
         raise WindowError(f"start ({window.start.isoformat()}) is in the past; it must be at or after "
-                          f"{now_local.isoformat(timespec='minutes')}", "start")
+                          f"{now_local.isoformat(timespec='minutes')}", "start", "in_past",
+                          {"earliest_start": now_local.isoformat(timespec="minutes")})
     until = rule.same_day_booking_until
     if until is not None and window.start.date() == now_local.date() and now_local.time() >= until:
         raise WindowError(f"{rule.programme} takes bookings for today until {until:%H:%M}; book from "
-                          f"{(now_local.date() + timedelta(days=1))} on", "start")
+                          f"{(now_local.date() + timedelta(days=1))} on", "start", "same_day_closed",
+                          {"same_day_until": f"{until:%H:%M}",
+                           "first_day": (now_local.date() + timedelta(days=1)).isoformat()})
 
 
 def expand_weekly(first_date: date, last_date: date, weekdays: Iterable[int], start_time: time,
@@ -154,30 +163,34 @@ def check_weekly(rule: BookingRule, first_date: date, last_date: date, weekdays:
     """
     if "weekly" not in rule.patterns:
         raise WindowError(f"{rule.programme} is booked as {', '.join(sorted(rule.patterns))} only, not as a "
-                          "weekly pattern", "pattern")
+                          "weekly pattern", "pattern", "pattern_not_offered")
     days = sorted(set(weekdays))
     if not days or any(d not in WEEKDAYS for d in days):
         raise WindowError(f"weekdays must be ISO weekday numbers 1 (Monday) to 7 (Sunday), at least one; "
-                          f"got {days}", "weekdays")
+                          f"got {days}", "weekdays", "not_weekdays")
     if start_time.tzinfo is not None or end_time.tzinfo is not None:
         raise WindowError("start_time and end_time are wall-clock times in the registry's zone, without an "
-                          "offset", "start_time")
+                          "offset", "start_time", "has_offset")
     if start_time == end_time:
         raise WindowError(f"end_time must differ from start_time ({start_time:%H:%M}); an end at or before the "
-                          "start ends the next day", "end_time")
+                          "start ends the next day", "end_time", "end_same_as_start")
     for value, field in ((first_date, "first_date"), (last_date, "last_date")):
         if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
-            raise WindowError(f"{field} {value} is outside the years {EARLIEST_YEAR}-{LATEST_YEAR}", field)
+            raise WindowError(f"{field} {value} is outside the years {EARLIEST_YEAR}-{LATEST_YEAR}", field,
+                              "outside_years", _YEARS)
     if last_date < first_date:
-        raise WindowError(f"last_date ({last_date}) must not be before first_date ({first_date})", "last_date")
+        raise WindowError(f"last_date ({last_date}) must not be before first_date ({first_date})", "last_date",
+                          "last_before_first")
     span = (last_date - first_date).days + 1
     limit = rule.max_range_days
     if limit is not None and span > limit:
         raise WindowError(f"{rule.programme} takes a weekly pattern over at most {limit} days; {first_date} to "
-                          f"{last_date} is {span} days", "last_date")
+                          f"{last_date} is {span} days", "last_date", "range_too_long",
+                          {"max_range_days": limit, "days": span})
     windows = expand_weekly(first_date, last_date, days, start_time, end_time, tz)
     if not windows:
-        raise WindowError(f"no date from {first_date} to {last_date} falls on weekdays {days}", "weekdays")
+        raise WindowError(f"no date from {first_date} to {last_date} falls on weekdays {days}", "weekdays",
+                          "no_date_on_weekdays")
     if now is not None:
         for w in windows:
             _check_now(rule, w, tz, now)

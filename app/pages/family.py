@@ -227,7 +227,8 @@ def request_page() -> tuple[str, int] | str:
 def unmatched_page() -> str:
     """The admins' queue of unmatched emergency requests (read from the API by the page)."""
     return render_template("admin_care_requests.html",
-                           page_config=_config(poll_ms=POLL_QUEUE_MS, siguns=gyeonggi_siguns()))
+                           page_config=_config(poll_ms=POLL_QUEUE_MS, siguns=gyeonggi_siguns(),
+                                               relations=dict(_relations())))
 
 
 def _decline_reasons() -> list[str]:

@@ -29,7 +29,7 @@ OTHER = "tiny-dc-07"
 CARE_PATTERNS = (r"^/api/v1/(children|consents|me|bookings|care-requests|offers)(/|$)",
                  r"^/api/v1/providers/\{facility_id\}/(slots|booking-settings)$")
 TABLES = ("children", "consents", "bookings", "booking_events", "booking_capacity", "care_requests", "offers",
-          "users", "user_roles", "provider_booking_settings", "outbox")
+          "users", "user_roles", "provider_booking_settings", "outbox", "child_access_log")
 
 
 def next_weekday(hh: int) -> str:
@@ -136,6 +136,10 @@ def test_every_care_path_for_every_role(app):  # noqa: F811
             assert ops.get(concrete[0]).status_code in {403, 404}
             assert snapshot(app) == before
     assert covered == operations
+    # The admin sees a family's contact only while its request is unmatched: this one is matched.
+    before = snapshot(app)
+    assert ops.get(f"/api/v1/care-requests/{request['id']}/contact").status_code == 409
+    assert snapshot(app) == before
     # The rightful readers.
     assert mother.get(f"/api/v1/bookings/{booking['id']}").status_code == 200
     assert desk.get(f"/api/v1/bookings/{booking['id']}").status_code == 200

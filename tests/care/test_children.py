@@ -363,7 +363,8 @@ def test_admin_reads_are_logged(accounts, store, engine):
     assert (child.family_name, child.care_notes) == ("김", NOTES)
     with pytest.raises(ChildNotFound):
         store.read_as_admin(fam.child_id, staff, "support_request", T0)
-    with pytest.raises(ChildError, match="purpose must be one of support_request, incident_review for admin"):
+    with pytest.raises(ChildError, match="purpose must be one of support_request, incident_review, "
+                                         "unmatched_request for admin"):
         store.read_as_admin(fam.child_id, admin, "booking_care", T0)
     assert log_rows(engine) == [(admin.id, "admin", None, fam.child_id, None, "support_request", "granted"),
                                 (staff.id, "provider_staff", F1, fam.child_id, None, "support_request", "denied")]

@@ -24,20 +24,43 @@ export function send(method, url, body) {
   return fetchJson(url, options);
 }
 
-// A refused call's message: the API's own sentence on an English page; on a Korean page the
-// message of its code and field (errcode_<code>_<field>), else of its code (errcode_<code>),
-// else of the field (family_field_<field>), else of the status (common.js). Signed out (401):
-// sign in again.
+// An instant the envelope carries ("2026-12-03T13:30:00+00:00", with its offset) as the
+// registry's wall clock ("2026-12-03 22:30"); a list as "a, b"; anything else as it is.
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+function shownValue(value) {
+  if (typeof value === "string" && INSTANT.test(value)) {
+    const p = wallParts(value);
+    return p.date + " " + p.time;
+  }
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
+// A field's name on the page: family_field_<field>, else the search's field_<field>, else as sent.
+function fieldLabel(field) {
+  for (const key of ["family_field_" + field, "field_" + field]) if (t(key) !== key) return t(key);
+  return field;
+}
+
+// A refused call's message in the page's language, the first message that exists of:
+// errcode_<code>_<reason>, the reason's own as the map's pages say it (err_<field>_<reason>,
+// err_reason_<reason>), errcode_<code>_<field>, errcode_<code>, the field's
+// (family_field_problem); the API's English sentence only when none does (common.js). The
+// envelope's other fields fill the message ({max_days}, {today}), its instants on the
+// registry's wall clock, never UTC. Signed out (401): sign in again.
 export function errorText(res) {
   const err = (res.body && res.body.error) || {};
   if (res.status === 401) return t("family_signed_out");
-  if (pageConfig().lang === "en" && err.message) return err.message;
-  const known = (key) => (t(key) !== key ? t(key) : null);
-  const byCode = err.code ? known("errcode_" + err.code + "_" + err.field) || known("errcode_" + err.code) : null;
-  if (byCode) return byCode;
-  if (err.field) {
-    const label = t("family_field_" + err.field);
-    if (label !== "family_field_" + err.field) return t("family_field_problem", { field: label });
+  const values = {};
+  Object.keys(err).forEach((k) => { if (err[k] !== null && err[k] !== undefined) values[k] = shownValue(err[k]); });
+  values.field = err.field ? fieldLabel(err.field) : "";
+  const code = err.code ? "errcode_" + err.code : null;
+  const keys = [code && err.reason ? code + "_" + err.reason : null,
+    err.field && err.reason ? "err_" + err.field + "_" + err.reason : null,
+    err.field && err.reason ? "err_reason_" + err.reason : null,
+    code && err.field ? code + "_" + err.field : null, code,
+    err.field && t("family_field_" + err.field) !== "family_field_" + err.field ? "family_field_problem" : null];
+  for (const key of keys) {
+    if (key && t(key) !== key) return t(key, values);
   }
   return apiErrorText(res);
 }

@@ -286,7 +286,7 @@ function todayItem(b) {
   const li = el("li", "card booking state-" + b.status);
   li.dataset.id = b.id;
   li.dataset.status = b.status;
-  li.appendChild(el("h4", null, windowText(b.start, b.end)));
+  li.appendChild(el("h4", null, (b.first_name ? b.first_name + " · " : "") + windowText(b.start, b.end)));
   li.appendChild(el("p", null, programmeName(b.programme) + " · " + stateName(b.status)));
   if (["requested", "accepted", "in-progress"].indexOf(b.status) >= 0) li.appendChild(childBlock(b));
   const actions = el("div", "actions");
@@ -302,21 +302,33 @@ function todayItem(b) {
   return li;
 }
 
+// Today's list is polled without the children's first names; only when it changed is it read
+// again with them (include=first_name: the API logs each name given as a read of the child's
+// record), so an unchanged list read every few seconds logs nothing.
 let todayShown = null;
+function todayRows(body) {
+  return body.bookings.filter((b) => b.status !== "requested").reverse();
+}
+function todayKey(rows) {
+  return rows.map((b) => b.id + b.version).join(",");
+}
 function loadToday() {
   const d = registryToday();
   const day = d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
   $("today-date").textContent = day;
-  return getJson("/api/v1/bookings?facility_id=" + fid + "&day=" + day).then((res) => {
-    if (!res.ok) { say(errorText(res)); return; }
-    const rows = res.body.bookings.filter((b) => b.status !== "requested").reverse();
-    const key = rows.map((b) => b.id + b.version).join(",");
-    if (key === todayShown) return;
-    todayShown = key;
-    const list = $("today");
-    list.textContent = "";
-    rows.forEach((b) => list.appendChild(todayItem(b)));
-    $("today-empty").hidden = rows.length > 0;
+  const url = "/api/v1/bookings?facility_id=" + fid + "&day=" + day;
+  return getJson(url).then((res) => {
+    if (!res.ok) { say(errorText(res)); return null; }
+    if (todayKey(todayRows(res.body)) === todayShown) return null;
+    return getJson(url + "&include=first_name").then((named) => {
+      if (!named.ok) { say(errorText(named)); return; }
+      const rows = todayRows(named.body);
+      todayShown = todayKey(rows);
+      const list = $("today");
+      list.textContent = "";
+      rows.forEach((b) => list.appendChild(todayItem(b)));
+      $("today-empty").hidden = rows.length > 0;
+    });
   });
 }
 

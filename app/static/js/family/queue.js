@@ -1,6 +1,9 @@
 // /admin/care-requests: the unmatched emergency requests, the queue for people who call the
 // families back: programme, window, 시군 and how long each has waited (oldest first, as the
-// API lists them); nothing about the child or the place. Read again every poll_ms.
+// API lists them); nothing about the child or the place. Read again every poll_ms. The family's
+// emergency contact is read per request, only when the admin asks (the API logs each read and
+// answers only while the request is unmatched); a contact shown stays shown across polls
+// without a new read, and goes with its request when that leaves the queue.
 import { $, el, pageConfig, t } from "../common.js";
 import { errorText, getJson, poll, programmeName, wallIso, windowText } from "./api.js";
 
@@ -16,6 +19,44 @@ function waitedText(iso) {
   return h ? t("queue_waited_hours", { h, m: minutes % 60 }) : t("queue_waited_minutes", { m: minutes });
 }
 
+const contacts = {};  // request id -> the contact the API gave, while the request is listed
+
+function contactDetail(c) {
+  const detail = el("dl", "contact-detail");
+  const phone = el("a", null, c.emergency_contact.phone);
+  phone.href = "tel:" + c.emergency_contact.phone.replace(/-/g, "");
+  [["queue_contact_name", c.emergency_contact.name], ["queue_contact_phone", phone],
+    ["queue_contact_relation", (cfg.relations || {})[c.relation] || c.relation]].forEach(([k, v]) => {
+    detail.appendChild(el("dt", null, t(k)));
+    const dd = el("dd");
+    if (typeof v === "string") dd.textContent = v; else dd.appendChild(v);
+    detail.appendChild(dd);
+  });
+  return detail;
+}
+
+function contactBlock(r) {
+  const box = el("div", "contact");
+  if (contacts[r.id]) { box.appendChild(contactDetail(contacts[r.id])); return box; }
+  const show = el("button", null, t("queue_show_contact"));
+  show.type = "button";
+  show.dataset.action = "contact";
+  const problem = el("p", "error");
+  problem.setAttribute("role", "alert");
+  show.addEventListener("click", () => {
+    show.disabled = true;
+    getJson("/api/v1/care-requests/" + encodeURIComponent(r.id) + "/contact").then((res) => {
+      show.disabled = false;
+      if (!res.ok) { problem.textContent = errorText(res); return; }
+      contacts[r.id] = res.body;
+      box.replaceWith(contactBlock(r));
+    });
+  });
+  box.appendChild(show);
+  box.appendChild(problem);
+  return box;
+}
+
 function item(r) {
   const li = el("li", "card request");
   li.dataset.id = r.id;
@@ -24,6 +65,7 @@ function item(r) {
   const since = r.unmatched_at || r.updated_at;
   li.appendChild(el("p", "hint", t("queue_waiting_since", { time: wallIso(since).replace("T", " "),
     waited: waitedText(since) })));
+  li.appendChild(contactBlock(r));
   return li;
 }
 
@@ -34,6 +76,7 @@ function load() {
     const list = $("queue");
     list.textContent = "";
     rows.forEach((r) => list.appendChild(item(r)));
+    Object.keys(contacts).forEach((id) => { if (!rows.some((r) => r.id === id)) delete contacts[id]; });
     $("queue-empty").hidden = rows.length > 0;
     $("queue-status").textContent = t("queue_count", { n: rows.length });
   });
