@@ -7,8 +7,10 @@ and provider staff for the 언제나 어린이집 and the 지역아동센터 or 
 수원시청 that can take them: open, taking the child's age, open every evening of the next
 week from 19:00 to 21:00 (the README's window: tomorrow 19:00-21:00) and reporting a free
 place (else reporting none: the demo then publishes 3). Their next seven days are published as
-bookable slots from their opening hours. Prints the children, which provider is where (its
-distance from 수원시청), how to sign in and what to try. Passwords are random, made anew on
+bookable slots from their opening hours. Run again, it cancels the guardian's bookings and
+requests left from earlier runs (:func:`clean_slate`), so the README's walk starts clean.
+Prints the children, what it cancelled, which provider is where (its distance from 수원시청),
+how to sign in and what to try. Passwords are random, made anew on
 every run, printed once and never logged.
 """
 
@@ -160,6 +162,51 @@ def _ensure_children(guardian_id: str, today: date, now: datetime) -> dict[str, 
     return out
 
 
+CLEAN_REASON = "demo accounts made again: the demo guardian starts clean"
+
+
+def clean_slate(guardian_id: str, names: dict[str, str], now: datetime, tz: tzinfo) -> list[str]:
+    """Cancel, as the guardian, the demo guardian's emergency requests still open and bookings
+    still live from earlier runs (a second run would otherwise keep a child booked twice at one
+    time, and the README's bookings would be refused as duplicates); each cancel is recorded
+    (who, when, why) and its place given back. ``names``: child id -> given name. Returns one
+    line per booking or request cancelled, or left because it cannot be cancelled (care under
+    way), for the command to print; nothing about the child beyond the first name."""
+    from app.care.matching import MatchingEngine
+    from app.care.states import BOOKING, CARE_REQUEST
+    from app.domain import DomainError
+    from app.extensions.care import get_bookings
+    from app.extensions.db import get_engine
+
+    def when(start: datetime, end: datetime) -> str:
+        return f"{start.astimezone(tz):%Y-%m-%d %H:%M}-{end.astimezone(tz):%H:%M}"
+
+    lines = []
+    matching = MatchingEngine(get_engine(), None)
+    for r in matching.of_guardian(guardian_id):
+        if CARE_REQUEST.state(r.status).final:
+            continue
+        what = f"emergency request for {names.get(r.child_id, '?')}, {r.programme}, {when(r.start, r.end)} ({r.status})"
+        try:
+            matching.cancel(r.id, "guardian", guardian_id, now, reason=CLEAN_REASON)
+        except DomainError as exc:
+            lines.append(f"  left {what}: {exc}")
+            continue
+        lines.append(f"  cancelled {what}")
+    bookings = get_bookings()
+    for b in bookings.find(guardian_id=guardian_id):
+        if b.status not in BOOKING.holding_states():
+            continue
+        what = f"booking of {names.get(b.child_id, '?')} at {b.facility_id}, {when(b.start, b.end)} ({b.status})"
+        try:
+            bookings.transition(b.id, "cancel", "guardian", guardian_id, reason=CLEAN_REASON, now=now, tz=tz)
+        except DomainError as exc:
+            lines.append(f"  left {what}: {exc}")
+            continue
+        lines.append(f"  cancelled {what}")
+    return lines
+
+
 @demo_group.command("accounts")
 @with_appcontext
 def demo_accounts() -> None:
@@ -181,6 +228,8 @@ def demo_accounts() -> None:
     for purpose in consent_purposes():
         children.give_consent(guardian_id, purpose, consent_version(purpose), now)
     kids = _ensure_children(guardian_id, today, now)
+    names = {c.id: c.given_name for c in children.list_for_guardian(guardian_id)}
+    cleaned = clean_slate(guardian_id, names, now, locale.tz)
     made = [DemoAccount(GUARDIAN_EMAIL, guardian_password, "guardian (보호자) of " + ", ".join(
         f"{name} ({months // 12} years {months % 12} months)" for name, (_, months) in kids.items()))]
     where = []
@@ -201,6 +250,10 @@ def demo_accounts() -> None:
     click.echo("Demo accounts (synthetic registry; new passwords on every run):")
     for account in made:
         click.echo(f"  {account.email}  password {account.password}  — {account.what}")
+    click.echo(f"The guardian's earlier bookings and requests ({len(cleaned)}):" if cleaned
+               else "The guardian has no earlier booking or request to cancel.")
+    for line in cleaned:
+        click.echo(line)
     click.echo("Where each child can be booked:")
     for line in where:
         click.echo(line)

@@ -251,10 +251,19 @@ def sign_out() -> BaseResponse | tuple[str, int]:
     return redirect(url_for("account.sign_in_page", lang=current_language(), signed_out=1))
 
 
+def _mails_links() -> bool:
+    """Whether a reset link can go out at all: by e-mail only, which needs ``NOTIFY_SMTP_HOST``
+    and ``NOTIFY_PUBLIC_BASE_URL`` (the outbox fails the message otherwise, naming them). The
+    pages say so rather than "sent"; it depends on the settings only, never on the e-mail, so
+    the answer still does not tell which e-mails have accounts."""
+    cfg = current_app.config
+    return bool(cfg.get("NOTIFY_SMTP_HOST")) and bool(cfg.get("NOTIFY_PUBLIC_BASE_URL"))
+
+
 @bp.get("/account/reset")
 def reset_page() -> tuple[str, int]:
     """The form asking for a password-reset link."""
-    return _form("account_reset.html", sent=False)
+    return _form("account_reset.html", sent=False, mails_links=_mails_links())
 
 
 @bp.post("/account/reset")
@@ -265,7 +274,7 @@ def reset_request() -> BaseResponse | tuple[str, int]:
     try:
         count_form()
     except TooManyAttempts as exc:
-        return _too_many("account_reset.html", exc, email=email, sent=False)
+        return _too_many("account_reset.html", exc, email=email, sent=False, mails_links=_mails_links())
     store = people.accounts()
     now = people.sessions().now()
     lang = current_language()
@@ -281,8 +290,8 @@ def reset_request() -> BaseResponse | tuple[str, int]:
     try:
         store.issue_reset(email, now=now, announce=announce)
     except DBAPIError:
-        return _unreachable("account_reset.html", email=email, sent=False)
-    return _form("account_reset.html", sent=True)
+        return _unreachable("account_reset.html", email=email, sent=False, mails_links=_mails_links())
+    return _form("account_reset.html", sent=True, mails_links=_mails_links())
 
 
 @bp.get("/account/reset/confirm")

@@ -41,13 +41,14 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, current_app, render_template, request
 from markupsafe import Markup
 
 from app.care.children import relations
 from app.care.matching import MatchingEngine, RequestNotFound
-from app.care.rules import booking_rule
+from app.care.rules import BookingRule, booking_rule
 from app.care.states import BOOKING
 from app.extensions.care import get_bookings, get_desk
 from app.extensions.db import get_engine
@@ -56,7 +57,7 @@ from app.geo.admin import gyeonggi_siguns
 from app.i18n import catalogue, current_language, translate
 from app.pages import account_sessions as people
 from app.reference import document
-from app.search.model import PROGRAMMES, programme_rules
+from app.search.model import PROGRAMMES, Facility, programme_rules
 
 bp = Blueprint("family", __name__)
 
@@ -121,18 +122,48 @@ def book_page() -> tuple[str, int] | str:
     if not programme and len(runs) == 1:
         programme = runs[0]
     if programme not in runs:
-        names = ", ".join(translate("programme_" + p) for p in runs) or translate("family_none")
-        return people.message_page("family_book_title", translate(
-            "family_book_not_bookable", name=facility.name, runs=names), 404,
-            link=(_map_url(), translate("family_back_to_map")))
+        return _wrong_programme(facility, programme, runs)
     rule = booking_rule(programme)
     home = request.args.get("home", "")
-    cfg = {"facility_id": facility.id, "programme": programme,
+    cfg = {"facility_id": facility.id, "programme": programme, "ages": _ages(rule, facility),
            "start": _wall_time("start"), "end": _wall_time("end"), "home": home if _HOME.match(home) else None,
            "confirms_at_once": rule.booking == "real_time" or get_desk().auto_confirms(facility.id),
            "hold_minutes": int(current_app.config["CARE_BOOKING_HOLD_MINUTES"]), "poll_ms": POLL_BOOKING_MS}
     return render_template("family_book.html", facility=facility, programme=programme,
                            page_config=_config(**cfg))
+
+
+def _wrong_programme(facility: Facility, asked: str, runs: list[str]) -> tuple[str, int]:
+    """The 404 page of a booking link whose ``programme`` this provider does not book online:
+    one sentence naming what was asked (its name, or the code as given when it is no programme)
+    and the programmes that can be booked here, or, when none can, the ones booked online
+    anywhere; the link books the provider's only one, else goes back to the map."""
+    link = (_map_url(), translate("family_back_to_map"))
+    if not runs:
+        text = translate("family_book_not_bookable", name=facility.name,
+                         bookable=", ".join(translate("programme_" + p) for p in BOOKABLE))
+        return people.message_page("family_book_title", text, 404, link=link)
+    names = ", ".join(translate("programme_" + p) for p in runs)
+    if not asked:
+        text = translate("family_book_pick_programme", name=facility.name, runs=names)
+    else:
+        shown = translate("programme_" + asked) if asked in PROGRAMMES else asked[:40]
+        text = translate("family_book_wrong_programme", name=facility.name, asked=shown, runs=names)
+    if len(runs) == 1:
+        query = urlencode({"facility_id": facility.id, "programme": runs[0], "lang": current_language()})
+        link = (f"/family/book?{query}", translate("book_link_programme", programme=names))
+    return people.message_page("family_book_title", text, 404, link=link)
+
+
+def _ages(rule: BookingRule, facility: Facility) -> dict[str, int] | None:
+    """The ages in whole months (inclusive) a child booked for ``rule``'s programme at
+    ``facility`` may be: the programme's and the provider's (:func:`app.care.rules.check_provider`);
+    None when the provider does not say (the API then refuses, naming it)."""
+    low, high = facility.age_min_months, facility.age_max_months
+    if low is None or high is None:
+        return None
+    e = rule.eligibility
+    return {"min_months": max(low, e.age_min_months), "max_months": min(high, e.age_max_months)}
 
 
 def _map_url() -> str:

@@ -75,6 +75,7 @@ def register_child(page, given_name: str, family_name: str, birth_date: str, con
     page.fill("input[name=given_name]", given_name)
     page.fill("input[name=family_name]", family_name)
     page.fill("input[name=birth_date]", birth_date)
+    page.select_option("select[name=relation]", "mother")
     page.fill("input[name=emergency_contact_name]", contact_name)
     page.fill("input[name=emergency_contact_phone]", contact_phone)
     for purpose in consents:

@@ -146,4 +146,5 @@ def test_a_provider_that_cannot_be_booked_is_a_page_naming_it(app):  # noqa: F81
     wrong = client.get(f"/family/book?facility_id={CENTRE}&programme=always_daycare&lang=en")
     assert wrong.status_code == 404
     text = wrong.get_data(as_text=True)
-    assert "runs no care booked online" in text and "초등" not in text
+    # one sentence: what was asked, and what can be booked there (not "runs none … runs: X")
+    assert "cannot be booked at" in text and "Elementary emergency care" in text and "초등" not in text

@@ -4,28 +4,21 @@
 // search with the same window for the next providers.
 import { $, el, localIso, pageConfig, registryNow, t } from "../common.js";
 import { errorText, getJson, mapSearchUrl, poll, send, stateName, wallIso, wonText } from "./api.js";
+import { ageInMonths, ageText, fits } from "./ages.js";
 import { askConsent } from "./consent.js";
+import { windowOf as readWindow } from "./window.js";
 
 const cfg = pageConfig();
 const form = $("book-form");
 let quoteSeq = 0;
 let watcher = null;
+let children = [];
 
-// The window the fields say, as wall-clock "YYYY-MM-DDTHH:MM" (an end at or before the start
-// is the next day: care across midnight); null while a field is empty.
+// The window the fields say (window.js), null while a field is empty or the end equals the
+// start (quote() says so).
 function windowOf() {
-  const day = form.elements.day.value;
-  const from = form.elements.from.value;
-  const to = form.elements.to.value;
-  if (!day || !from || !to) return null;
-  const start = day + "T" + from;
-  let endDay = day;
-  if (to <= from) {
-    const d = new Date(day + "T00:00:00Z");
-    d.setUTCDate(d.getUTCDate() + 1);
-    endDay = d.toISOString().slice(0, 10);
-  }
-  return { start, end: endDay + "T" + to, overnight: to <= from };
+  const w = readWindow(form);
+  return w && w.same ? null : w;
 }
 
 function homePoint() {
@@ -106,7 +99,10 @@ function quote() {
   const w = windowOf();
   $("overnight").hidden = !(w && w.overnight);
   if (w && w.overnight) $("overnight").textContent = t("family_overnight", { time: form.elements.to.value });
-  if (!b) { out.textContent = t("family_quote_fill"); return; }
+  const typed = readWindow(form);
+  if (typed && typed.same) { out.textContent = ""; out.appendChild(el("p", "error", t("family_window_same"))); return; }
+  if (!b) { out.textContent = t(children.length && !eligibleIds().length ? "family_book_no_eligible_child"
+    : "family_quote_fill"); return; }
   const mine = ++quoteSeq;
   out.textContent = t("loading");
   send("POST", "/api/v1/bookings/quote", b).then((res) => {
@@ -181,22 +177,52 @@ function fillWindow() {
   }
 }
 
+// The children's ages on the care's first day, against the ages this programme takes here
+// (cfg.ages): a child it does not take is offered disabled, with why under the picker; the
+// picked child, when it no longer fits, gives way to the first that does.
+function eligibleIds() {
+  const day = form.elements.day.value;
+  return children.filter((c) => !day || fits(cfg.ages, ageInMonths(c.birth_date, day))).map((c) => c.id);
+}
+
+function showChildren() {
+  const select = form.elements.child;
+  const picked = select.value;
+  const day = form.elements.day.value;
+  const ok = eligibleIds();
+  const why = [];
+  select.textContent = "";
+  children.forEach((c) => {
+    const name = c.family_name + c.given_name;
+    const o = el("option", null, name + " (" + c.birth_date + ")");
+    o.value = c.id;
+    if (ok.indexOf(c.id) < 0) {
+      const months = ageInMonths(c.birth_date, day);
+      o.disabled = true;
+      o.textContent = t("family_book_child_option_not_eligible", { label: o.textContent });
+      why.push(t("family_book_child_not_eligible", { name, age: months === null ? "-" : ageText(months),
+        programme: t("programme_" + cfg.programme), min: cfg.ages.min_months, max: cfg.ages.max_months }));
+    }
+    select.appendChild(o);
+  });
+  select.value = ok.indexOf(picked) >= 0 ? picked : (ok[0] || "");
+  const note = $("child-note");
+  note.textContent = "";
+  why.forEach((line) => note.appendChild(el("p", null, line)));
+}
+
 function loadChildren() {
   return getJson("/api/v1/children").then((res) => {
-    const select = form.elements.child;
-    select.textContent = "";
     if (!res.ok) { $("quote").textContent = errorText(res); return; }
-    res.body.children.forEach((c) => {
-      const o = el("option", null, c.family_name + c.given_name + " (" + c.birth_date + ")");
-      o.value = c.id;
-      select.appendChild(o);
-    });
-    $("no-children").hidden = res.body.children.length > 0;
-    form.hidden = res.body.children.length === 0;
+    children = res.body.children;
+    showChildren();
+    $("no-children").hidden = children.length > 0;
+    form.hidden = children.length === 0;
   });
 }
 
 fillWindow();
+form.elements.day.addEventListener("change", showChildren);
 ["child", "day", "from", "to"].forEach((n) => form.elements[n].addEventListener("change", quote));
 form.addEventListener("submit", book);
 loadChildren().then(() => { quote(); document.body.dataset.ready = "1"; });

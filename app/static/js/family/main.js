@@ -72,7 +72,7 @@ function openForm(child) {
   $("child-form-error").textContent = "";
   FIELDS.forEach((f) => {
     const input = form.elements[f];
-    if (!child) { input.value = f === "relation" ? input.options[0].value : ""; return; }
+    if (!child) { input.value = ""; return; }  // the relation too: no default, the person chooses
     input.value = f.startsWith("emergency_contact_") ? child.emergency_contact[f.slice(18)] : (child[f] || "");
   });
   drawConsents();
@@ -94,6 +94,11 @@ function saveChild(ev) {
   error.textContent = "";
   const ticked = Array.from(form.querySelectorAll("input[name=consent]")).filter((b) => b.checked && !b.disabled);
   const has = (p) => !!consentState.given[p] || ticked.some((b) => b.value === p);
+  if (!form.elements.relation.value) {
+    error.textContent = t("family_relation_needed");
+    form.elements.relation.focus();
+    return;
+  }
   if (!has("child_registration")) { error.textContent = t("family_consent_needed_registration"); return; }
   const body = {};
   FIELDS.forEach((f) => { body[f] = form.elements[f].value.trim(); });

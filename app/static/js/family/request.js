@@ -9,6 +9,7 @@ import { $, el, localIso, pageConfig, registryNow, t } from "../common.js";
 import { errorText, getJson, poll, send } from "./api.js";
 import { askConsent } from "./consent.js";
 import { requestCard } from "./requests.js";
+import { windowOf as readWindow } from "./window.js";
 
 const cfg = pageConfig();
 const form = $("request-form");
@@ -16,18 +17,11 @@ const places = { home: null, work: null };  // kind -> { lat, lon, label }
 let watcher = null;
 let childNames = {};
 
+// The window the fields say (window.js): null while a field is empty or the end equals the
+// start (submit() says so).
 function windowOf() {
-  const day = form.elements.day.value;
-  const from = form.elements.from.value;
-  const to = form.elements.to.value;
-  if (!day || !from || !to) return null;
-  let endDay = day;
-  if (to <= from) {
-    const d = new Date(day + "T00:00:00Z");
-    d.setUTCDate(d.getUTCDate() + 1);
-    endDay = d.toISOString().slice(0, 10);
-  }
-  return { start: day + "T" + from, end: endDay + "T" + to, overnight: to <= from };
+  const w = readWindow(form);
+  return w && w.same ? null : w;
 }
 
 function placeKind() {
@@ -88,6 +82,8 @@ function submit(ev) {
   $("request-consent").textContent = "";
   const w = windowOf();
   const kind = placeKind();
+  const typed = readWindow(form);
+  if (typed && typed.same) { error.textContent = t("family_window_same"); return; }
   if (!w) { error.textContent = t("request_need_window"); return; }
   if (!places.home) { error.textContent = t("request_need_home"); form.elements.home_q.focus(); return; }
   if (kind === "work" && !places.work) { error.textContent = t("request_need_work"); form.elements.work_q.focus(); return; }

@@ -6,11 +6,15 @@ import { pinLetter } from "./markers.js";
 function addTiles(map, tiles) {
   const layer = L.tileLayer(tiles.url, { maxZoom: tiles.maxZoom, attribution: tiles.attribution });
   let loaded = false;
+  let dismissed = false;  // closed by the person: not shown again on this page
   let errors = 0;
-  layer.on("tileload", () => { loaded = true; $("tile-status").hidden = true; });
+  const notice = $("tile-status");
+  const close = $("tile-status-close");
+  if (close) close.addEventListener("click", () => { dismissed = true; notice.hidden = true; });
+  layer.on("tileload", () => { loaded = true; notice.hidden = true; });
   layer.on("tileerror", () => {
     errors += 1;
-    if (!loaded && errors >= 2) $("tile-status").hidden = false;
+    if (!loaded && !dismissed && errors >= 2) notice.hidden = false;
   });
   layer.addTo(map);
 }

@@ -159,7 +159,10 @@ const workInput = setupPlaceInput("work", (point) => setAnchor("work", point, tr
 
 // Home and work from the link; a link that gets one wrong says what and how, by that field
 // (the page stays usable: the rest of the link is used, nothing is searched without a home).
+// Read once the outlines are in: a place chosen and searched before that (내 위치 tapped at
+// once) has rewritten the link with itself, and stands: one search per tap, not a second one.
 function restore() {
+  if (searchSeq > 0) return;
   const { any, problems } = restoreState();
   Object.keys(problems).forEach((w) => {
     const status = $(w + "-status") || $("results-status");

@@ -3,7 +3,7 @@
 import { $, el, pageConfig, t } from "../common.js";
 import { resultMarker, pinLetter, shiftPin } from "./markers.js";
 import { state } from "./state.js";
-import { availabilityLine, detailBlock, freshness, nearText, popupContent } from "./text.js";
+import { availabilityLine, detailBlock, freshness, nearText, popupContent, requestLink } from "./text.js";
 
 function highlight(id, on, scroll) {
   const item = state.items[id];
@@ -114,7 +114,7 @@ function showEmpty(map, body, dayType) {
   if (!box) return;
   box.textContent = "";
   const empty = body.empty;
-  const request = requestLink(body);
+  const request = emergencyOffer(body);
   box.hidden = !empty && !request;
   if (!empty) {
     if (request) box.appendChild(request);
@@ -129,7 +129,9 @@ function showEmpty(map, body, dayType) {
   if (empty.without && empty.nearest) {
     box.appendChild(el("p", "without", t("empty_without_" + empty.without)));
     const list = el("ul", "result-list");
-    list.appendChild(listItem(map, empty.nearest, dayType));
+    // Found without the window or without a free place: not bookable for this search.
+    const bookable = empty.without !== "window" && empty.without !== "available";
+    list.appendChild(listItem(map, Object.assign({}, empty.nearest, { bookable }), dayType));
     box.appendChild(list);
   }
   const help = el("p", "help");
@@ -146,22 +148,15 @@ function showEmpty(map, body, dayType) {
   if (request) box.appendChild(request);
 }
 
-// A search for a care window that found nothing: an emergency request (/family/request) for
-// that window, with the programme searched for and the home when known (signed out, that page
-// sends the family to sign in and back). Null for a search without a window, a refused one (no
-// "empty" member) or one that found providers.
-function requestLink(body) {
-  if (body.results.length || !("empty" in body) || !state.window) return null;
-  const q = new URLSearchParams({ lang: pageConfig().lang || "ko" });
-  if (state.programme) q.set("programme", state.programme);
-  q.set("start", state.window.start);
-  q.set("end", state.window.end);
-  if (state.home) q.set("home", [state.home.lat.toFixed(6), state.home.lon.toFixed(6), state.home.label].join("|"));
-  const p = el("p", "request");
-  const a = el("a", "button request-link", t("empty_request_emergency"));
+// A search for a care window that found nothing: an emergency request for that window
+// (text.js requestLink). Null for a search without a window, a refused one (no "empty"
+// member) or one that found providers.
+function emergencyOffer(body) {
+  if (body.results.length || !("empty" in body)) return null;
+  const a = requestLink(t("empty_request_emergency"));
+  if (!a) return null;
   a.id = "request-emergency";
-  a.href = "/family/request?" + q.toString();
-  if (pageConfig().embed) { a.target = "_blank"; a.rel = "noopener"; }
+  const p = el("p", "request");
   p.appendChild(el("span", "hint", t("empty_request_hint")));
   p.appendChild(document.createTextNode(" "));
   p.appendChild(a);

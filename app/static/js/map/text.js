@@ -122,12 +122,43 @@ export function detailBlock(hit, dayType) {
 
 const BOOKABLE = ["always_daycare", "elementary_emergency"];
 
+function homeParam() {
+  return [state.home.lat.toFixed(6), state.home.lon.toFixed(6), state.home.label].join("|");
+}
+
+// An emergency request (/family/request) for the last search's window, with the programme
+// searched for and the home when known; null without a window. Signed out, that page sends
+// the family to sign in and back; in the widget it opens this site in a new tab.
+export function requestLink(text) {
+  if (!state.window) return null;
+  const q = new URLSearchParams({ lang: pageConfig().lang || "ko" });
+  if (state.programme) q.set("programme", state.programme);
+  q.set("start", state.window.start);
+  q.set("end", state.window.end);
+  if (state.home) q.set("home", homeParam());
+  const a = el("a", "button request-link", text);
+  a.href = "/family/request?" + q.toString();
+  if (pageConfig().embed) { a.target = "_blank"; a.rel = "noopener"; }
+  return a;
+}
+
+// A provider found without the window or the free place the search asked for (the empty
+// list's nearest, hit.bookable false: closed for part of the window, or no place) cannot be
+// booked for it: instead of "Book", why, and an emergency request for the window.
+function notBookable() {
+  const p = el("p", "book not-bookable", t("book_not_for_window"));
+  const a = requestLink(t("empty_request_emergency"));
+  if (a) { p.appendChild(document.createTextNode(" ")); p.appendChild(a); }
+  return p;
+}
+
 // "Book" for each programme booked online that the provider runs (only the one searched for,
 // when the search named one), to the booking page with the search's window and home; signed
 // out, that page sends the family to sign in and back. In the widget it opens this site in a
-// new tab.
+// new tab. Only where the whole window can be booked (see notBookable).
 function bookLinks(hit) {
   const f = hit.facility;
+  if (hit.bookable === false) return notBookable();
   const runs = BOOKABLE.filter((p) => (f.programmes || []).indexOf(p) >= 0
     && (!state.programme || state.programme === p));
   if (!runs.length) return null;
@@ -136,7 +167,7 @@ function bookLinks(hit) {
     const q = new URLSearchParams({ facility_id: f.id, programme, lang: pageConfig().lang || "ko" });
     const w = hit.window || state.window;
     if (w) { q.set("start", w.start); q.set("end", w.end); }
-    if (state.home) q.set("home", [state.home.lat.toFixed(6), state.home.lon.toFixed(6), state.home.label].join("|"));
+    if (state.home) q.set("home", homeParam());
     const a = el("a", "book-link", runs.length > 1 ? t("book_link_programme", { programme: t("programme_" + programme) })
       : t("book_link"));
     a.href = "/family/book?" + q.toString();

@@ -1,0 +1,27 @@
+// Which of the family's children a programme at a provider takes: the child's age in whole
+// months on the care's first day (the API's rule, app/care/rules.py age_in_months) within the
+// page's `ages` ({ min_months, max_months }: the programme's ages and the provider's, both
+// inclusive; null when the provider does not say, and the API then decides).
+import { t } from "../common.js";
+
+// Whole months from birth ("YYYY-MM-DD") to the day ("YYYY-MM-DD"); a birthday later in the
+// month counts from that day (born 05-31: 0 on 06-30, 1 on 07-01). Null before the birth.
+export function ageInMonths(birthIso, dayIso) {
+  const [by, bm, bd] = birthIso.split("-").map(Number);
+  const [y, m, d] = dayIso.split("-").map(Number);
+  const months = (y - by) * 12 + (m - bm) - (d < bd ? 1 : 0);
+  return months < 0 ? null : months;
+}
+
+// An age in months as the pages say it ("4세 3개월", "10개월").
+export function ageText(months) {
+  const y = Math.floor(months / 12);
+  const m = months % 12;
+  return y ? t("inbox_age_years_months", { y, m }) : t("inbox_age_months", { m });
+}
+
+// Whether a child of `months` fits `ages` (true when the page knows no ages).
+export function fits(ages, months) {
+  if (!ages) return true;
+  return months !== null && ages.min_months <= months && months <= ages.max_months;
+}
