@@ -12,6 +12,11 @@ is counted in the database's transaction like any other).
 Run: .venv/bin/python bench/bench_booking.py [seconds] [--postgres URL]   (prints figures)
 Targets (issue 15): booking p99 <= 30 ms at 100 bookings/s with the search load running; search
 throughput meanwhile >= 0.8 of quiet.
+
+Also printed, the CPU budget that bounds the share: the CPU milliseconds one search and one
+booking cost the server (gunicorn's processes), the database (PostgreSQL's) and the whole
+machine (the bench's clients too; read from /proc, so Linux only). The closed-loop searches use
+every core when quiet, so what the bookings take is what the searches lose.
 """
 
 from __future__ import annotations
@@ -32,8 +37,11 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -188,6 +196,54 @@ def phase(seconds: float, with_bookings: bool, sessions: list[tuple[str, str]], 
     return searches / seconds, latencies, failures
 
 
+T = TypeVar("T")
+TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: str) -> list[str] | None:
+    """The fields after the command name in /proc/<pid>/stat (index 1 = ppid, 11/12 = utime/stime)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def cpu_s(server_pid: int) -> tuple[float, float]:
+    """CPU seconds used so far by the gunicorn master and its workers, and by every process
+    named postgres (the database's backends; 0 on SQLite)."""
+    server = database = 0.0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        fields = _stat(pid)
+        if fields is None:
+            continue
+        used = (int(fields[11]) + int(fields[12])) * TICK_S
+        if int(pid) == server_pid or fields[1] == str(server_pid):
+            server += used
+        else:
+            try:
+                if Path(f"/proc/{pid}/comm").read_text().strip() == "postgres":
+                    database += used
+            except OSError:
+                pass
+    return server, database
+
+
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine has been busy (all cores, /proc/stat), the bench's own
+    clients included."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) * TICK_S  # all but idle and iowait
+
+
+def measured(server_pid: int, run: Callable[[], T]) -> tuple[T, tuple[float, float, float]]:
+    """``run()``'s result and the CPU seconds (server, database, machine) it took."""
+    s0, d0 = cpu_s(server_pid)
+    m0 = machine_busy_s()
+    out = run()
+    s1, d1 = cpu_s(server_pid)
+    return out, (s1 - s0, d1 - d0, machine_busy_s() - m0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("seconds", nargs="?", type=float, default=10.0)
@@ -218,10 +274,16 @@ def main() -> None:
         clients = args.search_clients
         phase(2, True, sessions, facility, start, end, child_ids[:warm_up], clients)  # warm up both paths
         quiet, loaded, lat_all, failed = [], [], [], 0
+        quiet_cpu, loaded_cpu = [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]
         for i in range(2):
-            quiet.append(phase(args.seconds, False, sessions, facility, start, end, [], clients)[0])
+            (rate, _, _), used = measured(server.pid, partial(phase, args.seconds, False, sessions, facility,
+                                                                      start, end, [], clients))
+            quiet.append(rate)
+            quiet_cpu = [a + b for a, b in zip(quiet_cpu, used, strict=True)]
             fresh = child_ids[warm_up + i * per_phase:warm_up + (i + 1) * per_phase]
-            rate, lat, bad = phase(args.seconds, True, sessions, facility, start, end, fresh, clients)
+            (rate, lat, bad), used = measured(server.pid, partial(phase, args.seconds, True, sessions, facility,
+                                                                          start, end, fresh, clients))
+            loaded_cpu = [a + b for a, b in zip(loaded_cpu, used, strict=True)]
             loaded.append(rate)
             lat_all += lat
             failed += bad
@@ -235,6 +297,18 @@ def main() -> None:
         share = statistics.mean(loaded) / statistics.mean(quiet) if clients else float("nan")
         print(f"search throughput req/s: quiet {statistics.mean(quiet):.0f}, with bookings "
               f"{statistics.mean(loaded):.0f}: share {share:.2f} (goal >= 0.8)")
+        # The CPU budget: a search's cost from the quiet phases, a booking's as what the loaded
+        # phases used beyond their searches.
+        searches_quiet, searches_loaded = sum(quiet) * args.seconds, sum(loaded) * args.seconds
+        per_search = [c / searches_quiet * 1000 for c in quiet_cpu]
+        per_booking = [(c - searches_loaded * ps / 1000) / len(lat_all) * 1000
+                       for c, ps in zip(loaded_cpu, per_search, strict=True)]
+        print(f"CPU ms per search: server {per_search[0]:.2f}, database {per_search[1]:.2f}, machine "
+              f"{per_search[2]:.2f}; per booking: server {per_booking[0]:.2f}, database {per_booking[1]:.2f}, "
+              f"machine {per_booking[2]:.2f} (machine: every process, the bench's own clients included)")
+        taken = per_booking[2] * RATE_PER_S / 1000 / (os.cpu_count() or 1)
+        print(f"at {RATE_PER_S} bookings/s the bookings take {taken:.0%} of the machine's {os.cpu_count()} cores, "
+              f"which the searches, using all of them when quiet, lose: share about {1 - taken:.2f}")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
