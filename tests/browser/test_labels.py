@@ -113,8 +113,11 @@ def test_old_vacancy_reads_as_the_last_report(page, live):
     new = [h for h in body["results"] if h["availability"]["age_minutes"] <= fresh]
     assert old and new, "the demo's reports should include both"
     open_map(page, live, SUWON_HOME)
+    # The list must be the one the filtered search drew, not the first one still on the page.
+    page.evaluate("document.body.dataset.results = 'x'")
     page.check("#available")
-    wait_until(page, "document.querySelectorAll('#result-list li').length > 0")
+    wait_until(page, "document.body.dataset.results !== 'x' && "
+                     "document.querySelectorAll('#result-list li').length > 0")
     shown = {}
     for li in page.locator("#result-list li").all():
         avail = li.locator(".avail")

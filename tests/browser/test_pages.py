@@ -122,6 +122,7 @@ def test_open_a_provider(page, live):
     assert directions.get_attribute("rel") == "noopener"
     # A marker opens a popup with the same provider.
     name = first.locator(".name").inner_text()
+    page.wait_for_load_state("networkidle")  # under load a late answer could redraw the pins under the tap
     page.locator(".result-pin").first.click()
     page.wait_for_selector(".leaflet-popup-content")
     assert name in page.locator(".leaflet-popup-content").inner_text() or \
