@@ -46,10 +46,17 @@ def ensure_env(requirements: str) -> None:
 
 
 def serve(args: list[str]) -> int:
-    """Start the service on the configured registry (the demo registry by default)."""
+    """Start the service on the configured registry (the demo registry by default).
+
+    On POSIX this process becomes the server (``exec``): a ``kill`` or Ctrl-C of its id stops
+    the server itself, never leaving a child holding the port."""
     ensure_env("requirements.txt")
     cmd = [str(PY), "-m", "flask", "--app", "app.wsgi", "run", "--host", "127.0.0.1",
            "--port", "5000", *args]
+    if os.name == "posix":
+        os.chdir(ROOT)
+        sys.stdout.flush()
+        os.execv(cmd[0], cmd)
     return subprocess.call(cmd, cwd=ROOT)
 
 

@@ -146,3 +146,44 @@ def test_ci_run_is_a_thin_call_of_the_readme_command():
 def test_the_whole_suite_runs_in_parallel_named_tests_in_one_process(args, workers, monkeypatch):
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     assert manage.parallel(args) == (["-n", "3", "--dist", "worksteal"] if workers else [])
+
+
+def test_stopping_serve_stops_the_server_and_frees_its_port(tmp_path):
+    """``kill <serve's id>`` (what a terminal's Ctrl-C or a process manager sends) stops the
+    server itself: no child is left holding the port for the next start."""
+    import signal
+    import socket
+    import subprocess
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "DOLBOM_CARE_CLOCK_IN_PROCESS": "false",
+           "DOLBOM_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+           "DOLBOM_CARE_NOTES_KEYS": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="}
+    serve = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(port)], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("serve did not start listening")
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            except OSError:
+                return  # nobody listens any more
+            time.sleep(0.3)
+        pytest.fail(f"something still listens on port {port} after serve was stopped")
+    finally:
+        if serve.poll() is None:
+            serve.kill()
