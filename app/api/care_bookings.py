@@ -7,6 +7,7 @@ else is a 404 and changes nothing. State changes are the lifecycle's actions
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, Flask, Response, jsonify, request
@@ -238,9 +239,7 @@ def act_on_booking(booking_id: str, action: str) -> Response:
     """Take ``action`` as the caller's role on this booking; ``version`` (optional) guards
     against acting on a booking that changed meanwhile; ``reason`` is required where the
     lifecycle says (staff declining or cancelling)."""
-    if action not in ACTION_PERMISSIONS:
-        raise InvalidParameter(f"unknown action {action!r}; actions: {', '.join(sorted(ACTION_PERMISSIONS))}",
-                               "action")
+    check_action(action, ACTION_PERMISSIONS)
     user, booking, _ = _visible(booking_id, "bookings.read")
     permission = ACTION_PERMISSIONS[action]
     acting_for_action = _acting(user, permission, booking)
@@ -253,6 +252,22 @@ def act_on_booking(booking_id: str, action: str) -> Response:
     done = get_bookings().transition(booking_id, action, acting_for_action, user.id, reason=reason,
                                      expected_version=version, now=at, tz=get_registry().locale.tz)
     return jsonify(booking_json(done, acting_for_action, at))
+
+
+class UnknownAction(InvalidParameter):
+    """An action the path names that the resource has none of: 400 listing ``allowed_actions``
+    (every action of the kind; what the current state allows is the resource's own list)."""
+
+    def __init__(self, action: str, actions: list[str]) -> None:
+        super().__init__(f"unknown action {action!r}; actions: {', '.join(actions)}", "action", "unknown_value")
+        self.extra = {"allowed_actions": actions}
+
+
+def check_action(action: str, actions: Iterable[str]) -> None:
+    """Refuse ``action`` unless it is one of ``actions``: :class:`UnknownAction`."""
+    names = sorted(actions)
+    if action not in names:
+        raise UnknownAction(action, names)
 
 
 class NotAllowedHere(InvalidParameter):
@@ -305,12 +320,13 @@ def publish_slots(facility_id: str) -> Response:
         places = bodies.whole_number(spec, "places", 0, 1000, required=False)
         minutes = bodies.whole_number(spec, "slot_minutes", 15, 1440, required=False) or 60
         planned = derive_slots(facility, programme, first_day, days, locale.tz, locale.is_holiday, places, minutes)
-        added = store.publish_missing(facility_id, programme, [(s.start, s.end, s.places) for s in planned])
+        added = store.publish_missing(facility_id, programme, [(s.start, s.end, s.places) for s in planned],
+                                      now=_now())
         return jsonify({"added": added, "planned": len(planned)})
     places = bodies.whole_number(body, "places", 0, 1000)
     assert places is not None
     slot = store.publish_slot(facility_id, programme, bodies.moment(body, "start", locale.tz),
-                              bodies.moment(body, "end", locale.tz), places)
+                              bodies.moment(body, "end", locale.tz), places, now=_now())
     return jsonify({"added": 1, "slot": _slot_json(slot)})
 
 

@@ -31,12 +31,13 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import Any, NoReturn
 
 import sqlalchemy as sa
 
 from app.db.children_tables import children
 from app.db.engine import booking_capacity, booking_events, booking_holds, bookings, outbox
+from app.db.request_tables import care_requests
 from app.domain import DomainError
 
 from .request_rows import follow_booking, lock_request
@@ -80,18 +81,31 @@ class PlacesFull(BookingError):
     def __init__(self, facility_id: str, programme: str, slot_start: datetime, slot_end: datetime,
                  places: int) -> None:
         super().__init__(f"no place left at {facility_id} for {programme} in the slot "
-                         f"{slot_start.isoformat()} to {slot_end.isoformat()}: all {places} places are held",
-                         "window")
+                         f"{slot_start.isoformat()} to {slot_end.isoformat()}: {self._why(places)}", "window")
         self.facility_id = facility_id
         self.programme = programme
         self.slot_start = slot_start
         self.slot_end = slot_end
         self.places = places
 
+    @staticmethod
+    def _why(places: int) -> str:
+        return f"all {places} places are held"
+
     @property
     def extra(self) -> dict[str, object]:
         return {"slot_start": self.slot_start.isoformat(), "slot_end": self.slot_end.isoformat(),
                 "places": self.places}
+
+
+class NoPlacesOpened(PlacesFull):
+    """A slot the window overlaps was published with 0 places: none were opened, none taken."""
+
+    reason = "none_opened"
+
+    @staticmethod
+    def _why(places: int) -> str:
+        return "the provider opened no places in it"
 
 
 class ChildAlreadyBooked(BookingError):
@@ -103,11 +117,9 @@ class ChildAlreadyBooked(BookingError):
     http_status = 409
 
     def __init__(self, other: Booking, tz: tzinfo) -> None:
-        start, end = other.start.astimezone(tz), other.end.astimezone(tz)
-        until = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%Y-%m-%d %H:%M")
+        span = _local_span(other.start.astimezone(tz), other.end.astimezone(tz))
         super().__init__(f"the child already has booking {other.id} at {other.facility_id} ({other.programme}, "
-                         f"{other.status}) from {start.strftime('%Y-%m-%d %H:%M')} to {until} ({tz}), "
-                         "which overlaps this window", "window")
+                         f"{other.status}) from {span} ({tz}), which overlaps this window", "window")
         self.other = other
         self.tz = tz
 
@@ -116,6 +128,49 @@ class ChildAlreadyBooked(BookingError):
         return {"booking_id": self.other.id, "facility_id": self.other.facility_id,
                 "window_start": self.other.start.astimezone(self.tz).isoformat(),
                 "window_end": self.other.end.astimezone(self.tz).isoformat()}
+
+
+class ChildBookedElsewhere(BookingError):
+    """What a provider is told when its acceptance of an emergency care offer fails because the
+    child has meanwhile been booked for an overlapping window: the guardian's
+    :class:`ChildAlreadyBooked` without the other booking's id, provider or times (where a child
+    is booked is not this provider's to know)."""
+
+    code = "child_already_booked"
+    reason = "booked_elsewhere"
+    http_status = 409
+
+    def __init__(self) -> None:
+        super().__init__("the child has meanwhile been booked for an overlapping window: this request can no "
+                         "longer be served and has been taken off the providers' lists", "window")
+
+
+class ChildAlreadyRequested(BookingError):
+    """The child has an open emergency care request (requested, or unmatched and waiting for a
+    person) whose window overlaps the new request's or booking's: the guardian cancels it first.
+    Names the request (the guardian's own), in the registry's local time."""
+
+    code = "child_already_requested"
+    reason = "child_already_requested"
+    http_status = 409
+
+    def __init__(self, request_id: str, status: str, start: datetime, end: datetime, tz: tzinfo) -> None:
+        local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+        super().__init__(f"the child already has care request {request_id} ({status}) from "
+                         f"{_local_span(local_start, local_end)} ({tz}), which overlaps this window: cancel it "
+                         "first or choose another time", "window")
+        self.request_id, self.status, self.start, self.end = request_id, status, local_start, local_end
+
+    @property
+    def extra(self) -> dict[str, object]:
+        return {"request_id": self.request_id, "request_status": self.status,
+                "window_start": self.start.isoformat(), "window_end": self.end.isoformat()}
+
+
+def _local_span(start: datetime, end: datetime) -> str:
+    """``2026-12-02 09:00 to 12:00`` (the end's date only when it differs)."""
+    until = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%Y-%m-%d %H:%M")
+    return f"{start.strftime('%Y-%m-%d %H:%M')} to {until}"
 
 
 class TooManyConsecutiveDays(BookingError):
@@ -218,6 +273,14 @@ class SlotError(BookingError):
     """A slot a provider cannot publish (overlapping another, fewer places than are held)."""
 
     code = "invalid_slot"
+
+
+def check_not_ended(end: datetime, now: datetime, field: str) -> None:
+    """Refuse (:class:`SlotError` ``in_past``, 400) places that end at or before ``now`` (aware
+    UTC): nobody can book them, and a page would show them as open."""
+    if end <= now:
+        raise SlotError(f"places can be published only for times still to come: this ends {end.isoformat()}, "
+                        f"at or before now ({now.isoformat()})", field, "in_past", {"now": now.isoformat()})
 
 
 @dataclass(frozen=True)
@@ -343,10 +406,10 @@ def hold_places(conn: sa.Connection, facility_id: str, programme: str, start: da
                 break
             covered = max(covered, slot.end)
         if covered < end:
-            raise NotBookable(f"{facility_id} publishes no places for {programme} from {covered.isoformat()} "
-                              f"(the window ends {end.isoformat()})", "window", "no_places_published",
-                              {"uncovered_from": covered.isoformat(), "window_end": end.isoformat()})
+            refuse_uncovered(conn, facility_id, programme, covered, end)
     for slot in slots:
+        if slot.places == 0:
+            raise NoPlacesOpened(facility_id, programme, slot.start, slot.end, slot.places)
         if slot.held >= slot.places:
             raise PlacesFull(facility_id, programme, slot.start, slot.end, slot.places)
     ids = [s.id for s in slots]
@@ -357,6 +420,26 @@ def hold_places(conn: sa.Connection, facility_id: str, programme: str, start: da
         full = slots[0]
         raise PlacesFull(facility_id, programme, full.start, full.end, full.places)
     return ids
+
+
+def refuse_uncovered(conn: sa.Connection, facility_id: str, programme: str, covered: datetime,
+                     end: datetime) -> NoReturn:
+    """Refuse a window published slots cover only until ``covered``: when the provider
+    publishes nothing after that (its places stop there), reason
+    ``published_until`` naming the last published slot's end (``places_until``) so the page can
+    say until when places are open; else (none published, or a gap before later places)
+    ``no_places_published``. One more read, on the refusal's path only."""
+    cap = booking_capacity
+    last = conn.execute(sa.select(sa.func.max(cap.c.slot_end)).where(
+        cap.c.facility_id == facility_id, cap.c.programme == programme)).scalar()
+    last_end = _read(last) if last is not None else None
+    figures: dict[str, object] = {"uncovered_from": covered.isoformat(), "window_end": end.isoformat()}
+    if last_end is not None and last_end <= covered:
+        raise NotBookable(f"{facility_id} publishes places for {programme} only until {last_end.isoformat()}; "
+                          f"the window ends {end.isoformat()}", "window", "published_until",
+                          {**figures, "places_until": last_end.isoformat()})
+    raise NotBookable(f"{facility_id} publishes no places for {programme} from {covered.isoformat()} "
+                      f"(the window ends {end.isoformat()})", "window", "no_places_published", figures)
 
 
 def lock_child(conn: sa.Connection, child_id: str) -> None:
@@ -371,20 +454,42 @@ def lock_child(conn: sa.Connection, child_id: str) -> None:
 
 
 # The child's live bookings (states that hold a place) whose window meets [near_start, near_end).
-_CHILD_LIVE_NEAR = (sa.select(bookings).where(
+_CHILD_LIVE_WHERE = (
     bookings.c.child_id == sa.bindparam("child_id"), bookings.c.status.in_(sorted(BOOKING.holding_states())),
     bookings.c.window_start < sa.bindparam("near_end"), bookings.c.window_end > sa.bindparam("near_start"))
-    .order_by(bookings.c.window_start, bookings.c.id))
+_CHILD_LIVE_NEAR = sa.select(bookings).where(*_CHILD_LIVE_WHERE).order_by(bookings.c.window_start, bookings.c.id)
+
+OPEN_REQUEST_STATES = ("requested", "unmatched")
+"""The states of an emergency care request that still waits for a provider or a person (an
+accepted one has its booking, which the booking check sees)."""
+
+# The same read with the child's open care requests overlapping [start, end) (other than
+# own_request), as booking-shaped rows tagged kind = 'request': a booking checks both in one
+# round trip (the booking path is the hot one).
+_cr = care_requests
+_CHILD_LIVE_AND_REQUESTS = sa.union_all(
+    sa.select(sa.literal_column("'booking'").label("kind"), *bookings.c).where(*_CHILD_LIVE_WHERE),
+    sa.select(sa.literal_column("'request'").label("kind"),
+              *(_cr.c[c.name].label(c.name) if c.name in _cr.c else sa.null().label(c.name)
+                for c in bookings.c))
+    .where(_cr.c.child_id == sa.bindparam("child_id"), _cr.c.status.in_(OPEN_REQUEST_STATES),
+           _cr.c.id != sa.bindparam("own_request"),
+           _cr.c.window_start < sa.bindparam("end"), _cr.c.window_end > sa.bindparam("start")))
 
 
 def check_child_window(conn: sa.Connection, child_id: str, programme: str | None, start: datetime, end: datetime,
-                       tz: tzinfo = UTC, lock: bool = True) -> None:
-    """The booking rules about the child's other bookings, for a new window ``[start, end)``
-    (aware UTC) of ``programme``, in the caller's transaction, with one read of the child's
-    live bookings near the window:
+                       tz: tzinfo = UTC, lock: bool = True, requests: bool = True,
+                       own_request: str | None = None) -> None:
+    """The booking rules about the child's other bookings and care requests, for a new window
+    ``[start, end)`` (aware UTC) of ``programme``, in the caller's transaction, with one read of
+    the child's live bookings near the window (and its open care requests overlapping it):
 
     - :class:`ChildAlreadyBooked` (409) when a live booking of the child (requested, accepted,
       in progress; any programme, any provider) overlaps the window (the earliest is named);
+    - ``requests`` (True): :class:`ChildAlreadyRequested` (409) when an open care request of the
+      child (:data:`OPEN_REQUEST_STATES`) other than ``own_request`` overlaps the window (one
+      live thing per child at a time: the guardian cancels the request first); False for the
+      booking an accepted offer makes (its request is the one being served);
     - :class:`TooManyConsecutiveDays` (409) when the window, with the child's live bookings of
       the programme it touches or follows day to day, spans more consecutive calendar dates in
       ``tz`` than the programme's ``max_consecutive_days`` (``app/reference/booking_rules.json``;
@@ -398,12 +503,21 @@ def check_child_window(conn: sa.Connection, child_id: str, programme: str | None
     rule = booking_rules().get(programme) if programme is not None else None
     limit = rule.max_consecutive_days if rule is not None else None
     reach = timedelta(days=limit + 2) if limit is not None else timedelta(0)
-    rows = conn.execute(_CHILD_LIVE_NEAR, {"child_id": child_id, "near_start": start - reach,
-                                           "near_end": end + reach}).all()
-    near = [_booking(r) for r in rows]
+    params = {"child_id": child_id, "near_start": start - reach, "near_end": end + reach}
+    if requests:
+        rows = conn.execute(_CHILD_LIVE_AND_REQUESTS, {**params, "start": start, "end": end,
+                                                       "own_request": own_request or ""}).all()
+    else:
+        rows = conn.execute(_CHILD_LIVE_NEAR, params).all()
+    near = sorted((_booking(r) for r in rows if getattr(r, "kind", "booking") == "booking"),
+                  key=lambda b: (b.start, b.id))
     for other in near:
         if other.start < end and other.end > start:
             raise ChildAlreadyBooked(other, tz)
+    open_requests = sorted((r for r in rows if getattr(r, "kind", "booking") == "request"),
+                           key=lambda r: (_read(r.window_start), r.id))
+    for r in open_requests:
+        raise ChildAlreadyRequested(r.id, r.status, _read(r.window_start), _read(r.window_end), tz)
     if limit is None or programme is None:
         return
     same = [b for b in near if b.programme == programme]
@@ -463,7 +577,7 @@ def book_accepted_offer(conn: sa.Connection, *, facility_id: str, programme: str
     :class:`ChildAlreadyBooked` (the child locked first, :func:`check_child_window`; ``tz``: the
     registry's zone its message names times in) and the acceptance writes nothing."""
     start, end, at = _utc(start, "start"), _utc(end, "end"), _utc(at, "now")
-    check_child_window(conn, child_id, programme, start, end, tz)
+    check_child_window(conn, child_id, programme, start, end, tz, requests=False)
     held = hold_places(conn, facility_id, programme, start, end, whole_window=False)
     reason = f"offer {offer_id} accepted"
     booking, events = _opened(
@@ -543,13 +657,17 @@ class BookingStore:
     # -- places ------------------------------------------------------------------------------
 
     def publish_slot(self, facility_id: str, programme: str, start: datetime, end: datetime,
-                     places: int) -> Slot:
+                     places: int, now: datetime | None = None) -> Slot:
         """Publish (or change the places of) the slot ``[start, end)``. Refused: an end not after
-        the start, negative places, fewer places than are held, a slot overlapping another one
-        of the same provider and programme, or a new end for a slot with places held."""
+        the start, a slot that has ended by ``now`` (the API passes the clock; None: not
+        checked, for tests and data loads), negative places, fewer places than are held, a slot
+        overlapping another one of the same provider and programme, or a new end for a slot
+        with places held."""
         start, end = _utc(start, "start"), _utc(end, "end")
         if end <= start:
             raise SlotError("a slot's end must be after its start", "end")
+        if now is not None:
+            check_not_ended(end, _utc(now, "now"), "end")
         if places < 0:
             raise SlotError(f"places must be 0 or more, not {places}", "places")
         cap = booking_capacity
@@ -579,15 +697,22 @@ class BookingStore:
             return Slot(row.id, facility_id, programme, start, end, places, row.held)
 
     def publish_missing(self, facility_id: str, programme: str,
-                        planned: Iterable[tuple[datetime, datetime, int]]) -> int:
+                        planned: Iterable[tuple[datetime, datetime, int]], now: datetime | None = None) -> int:
         """Publish each planned ``(start, end, places)`` slot that overlaps no slot already
         published (the staff's own slots and adjustments stand), in one transaction; returns
-        how many were added. Used with :func:`app.care.slots.derive_slots`."""
+        how many were added. Used with :func:`app.care.slots.derive_slots`. ``now`` (the API
+        passes the clock; None: not checked): slots that have ended by then are left out
+        (today's earlier hours), and a plan of nothing but ended slots is refused
+        (:class:`SlotError` ``in_past``, naming ``first_day``)."""
         wanted = sorted((_utc(s, "start"), _utc(e, "end"), n) for s, e, n in planned)
         if not wanted:
             return 0
         if any(e <= s or n < 0 for s, e, n in wanted):
             raise SlotError("every planned slot needs an end after its start and places >= 0", "slots")
+        if now is not None:
+            at = _utc(now, "now")
+            check_not_ended(wanted[-1][1], at, "first_day")
+            wanted = [w for w in wanted if w[1] > at]
         cap = booking_capacity
         with self.engine.begin() as conn:
             taken = [(_read(r.slot_start), _read(r.slot_end)) for r in conn.execute(

@@ -19,7 +19,9 @@ error of its module (the API answers each in the JSON envelope, naming the field
    :class:`app.care.bookings.NotBookable`, :class:`app.care.bookings.PlacesFull`;
 6. (booking only, in its transaction, the child locked) the child has no other live booking
    (held, confirmed, in progress) overlapping the window, anywhere —
-   :class:`app.care.bookings.ChildAlreadyBooked` (409).
+   :class:`app.care.bookings.ChildAlreadyBooked` (409), nor an open emergency care request
+   (requested, unmatched) overlapping it — :class:`app.care.bookings.ChildAlreadyRequested`
+   (409; the guardian cancels the request first).
 
 How the booking is answered comes from the programme's rule: ``real_time`` (언제나 어린이집,
 booked in real time since the platform's second release, ``../shared/DOMAIN.md``) is confirmed

@@ -34,7 +34,8 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -49,11 +50,19 @@ from app.db.request_tables import (
     offer_events,
     offers,
 )
+from app.reference import document
 from app.search.index import FacilityIndex, Hit
 from app.search.model import PROGRAMMES, programme_rules, sigun_code
 from app.search.ranking import RankingError, home_sigungu_code, rank
 
-from .bookings import Booking, book_accepted_offer, check_child_window, move_booking
+from .bookings import (
+    Booking,
+    ChildAlreadyBooked,
+    ChildBookedElsewhere,
+    book_accepted_offer,
+    check_child_window,
+    move_booking,
+)
 from .children import Family, FamilyPart, register_family_part
 from .request_rows import (
     CareRequest,
@@ -91,10 +100,35 @@ REQUEST_MAX_WINDOW = timedelta(days=7)
 """The longest window a request may have: the search ranks windows of at most 7 days
 (``app.api.params.MAX_WINDOW``), and an emergency is for the coming days."""
 
+@lru_cache(maxsize=1)
+def request_horizon() -> timedelta:
+    """How far ahead an emergency care request's window may start
+    (``request_max_days_ahead`` in ``app/reference/booking_rules.json``, with its source)."""
+    days = document("booking_rules.json")["request_max_days_ahead"]
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 366:
+        raise RuntimeError("booking_rules.json: request_max_days_ahead must be 1 to 366 days")
+    return timedelta(days=days)
+
+
+def check_horizon(window_start: datetime, at: datetime, tz: tzinfo) -> None:
+    """Refuse (:class:`app.care.windows.WindowError`, reason ``too_far_ahead``) a request
+    whose window starts after :func:`request_horizon` from ``at``, naming the latest allowed
+    start in the registry's zone ``tz`` (``latest_start``) and the figure (``max_days_ahead``)."""
+    horizon = request_horizon()
+    latest = (at + horizon).astimezone(tz)
+    if window_start > latest:
+        raise WindowError(f"an emergency care request is for the coming {horizon.days} days: its start must be "
+                          f"at or before {latest.strftime('%Y-%m-%d %H:%M')} ({tz}); book care planned further "
+                          "ahead instead", "start", "too_far_ahead",
+                          {"latest_start": latest.isoformat(), "max_days_ahead": horizon.days})
+
+
 DUE_BATCH = 200  # deadlines fired per query in fire_due
 NOBODY = "no provider can take the child for this window (eligible, open for all of it, a place free)"
 EVERYONE_ASKED = "every ranked provider declined or did not answer"
 DEADLINE = "no provider accepted before the request's deadline"
+BOOKED_ELSEWHERE = ("the child was booked for an overlapping window meanwhile: no provider can take this request "
+                    "(cancel that booking and ask again if care is still needed)")
 
 
 @dataclass(frozen=True)
@@ -242,10 +276,13 @@ class MatchingEngine:
         Raises :class:`MatchingError` (an unknown programme or place kind, a point outside the
         registry's area, a work place for a programme whose carers come to the home, a missing
         ``home_sigungu``), :class:`app.care.windows.WindowError` (a window the programme's rules
-        refuse, or longer than :data:`REQUEST_MAX_WINDOW`) and
-        :class:`app.care.rules.NotEligible` (the child's age or the home outside the programme)
-        and :class:`app.care.bookings.ChildAlreadyBooked` (409: the child has a live booking
-        overlapping the window).
+        refuse, or longer than :data:`REQUEST_MAX_WINDOW`),
+        :class:`app.care.rules.NotEligible` (the child's age or the home outside the programme),
+        :class:`app.care.bookings.ChildAlreadyBooked` (409: the child has a live booking
+        overlapping the window), :class:`app.care.bookings.ChildAlreadyRequested` (409: the child
+        has an open request overlapping it; one live thing per child at a time) and a
+        :class:`~app.care.windows.WindowError` ``too_far_ahead`` (a start beyond
+        :func:`request_horizon`).
         """
         at = _utc(now, "now")
         if place_kind not in PLACE_KINDS:
@@ -262,6 +299,7 @@ class MatchingEngine:
                                 "point", "outside_area", {"area": index.locale.area_name})
         tz = index.locale.tz
         window = check_window(rule, start, end, tz, now=at)
+        check_horizon(window.start, at, tz)
         if window.elapsed > REQUEST_MAX_WINDOW:
             raise WindowError(f"a care request's window may be at most {REQUEST_MAX_WINDOW.days} days long", "end",
                               "request_too_long", {"max_days": REQUEST_MAX_WINDOW.days})
@@ -294,7 +332,8 @@ class MatchingEngine:
         request = request_from_row(SimpleNamespace(**values, offered_count=0))
         first = request.candidates[:request.offer_batch]
         with self.engine.begin() as conn:
-            # A window the child is already booked for (a live booking overlapping it) is refused.
+            # A window the child is already booked or requested for (a live booking or an open
+            # request overlapping it) is refused, under the child's lock.
             check_child_window(conn, child_id, None, request.start.astimezone(UTC), request.end.astimezone(UTC), tz)
             # The first offers are counted in the row as it is written (no update of a new row).
             conn.execute(care_requests.insert(), {**values, "offered_count": len(first)})
@@ -320,10 +359,13 @@ class MatchingEngine:
         The same transaction books the child at the provider (a bookable programme), confirmed,
         linked to the request and the offer (:attr:`Outcome.booking`); when a slot the provider
         publishes for the window is full it raises :class:`app.care.bookings.PlacesFull` (409)
-        and nothing changes: the offer stays open. So too when the child has meanwhile been
-        booked elsewhere for an overlapping window (:class:`app.care.bookings.ChildAlreadyBooked`,
-        409): the offer stays open, not declined for the provider — the guardian may cancel
-        that booking, and the request's own deadlines still move it on.
+        and nothing changes: the offer stays open. When the child has meanwhile been booked
+        elsewhere for an overlapping window (data from before a request and a booking of one
+        child refused each other) the request can no longer be served: it is given up
+        (``unmatched``, its open offers withdrawn, this one too, the guardian told with
+        :data:`BOOKED_ELSEWHERE`) and the provider gets
+        :class:`app.care.bookings.ChildBookedElsewhere` (409), which names neither that booking
+        nor its provider.
         """
         return self._answer(offer_id, "accept", user_id, now, facility_id, actor_role, None)
 
@@ -338,6 +380,7 @@ class MatchingEngine:
         at = _utc(now, "now")
         lapsed_state: str | None = None
         booking: Booking | None = None
+        booked_elsewhere = False
         with self.engine.begin() as conn:
             found = conn.execute(sa.select(offers.c.request_id, offers.c.facility_id)
                                  .where(offers.c.id == offer_id)).first()
@@ -355,14 +398,25 @@ class MatchingEngine:
                 event = OFFER.fire(offer.status, action, actor_role, reason, at=at)
                 if action == "accept":
                     CARE_REQUEST.fire(request.status, "match", SYSTEM, at=at)
-                offer = move_offer(conn, offer, event.action, event.to_state, actor_role, user_id,
-                                         event.reason, at, responded_by=user_id)
-                if action == "accept":
-                    request, booking = self._match(conn, request, offer, at, actor_role, user_id)
+                    try:
+                        with conn.begin_nested():  # a refused booking undoes the acceptance only
+                            offer = move_offer(conn, offer, event.action, event.to_state, actor_role, user_id,
+                                               event.reason, at, responded_by=user_id)
+                            request, booking = self._match(conn, request, offer, at, actor_role, user_id)
+                    except ChildAlreadyBooked:
+                        # The child is booked elsewhere for this window: no provider can serve the
+                        # request any more, so it stops being offered (people see it; the guardian
+                        # is told), and this provider learns nothing of where the child is booked.
+                        self._give_up(conn, request, at, BOOKED_ELSEWHERE)
+                        booked_elsewhere = True
                 else:
+                    offer = move_offer(conn, offer, event.action, event.to_state, actor_role, user_id,
+                                       event.reason, at, responded_by=user_id)
                     request = self._advance(conn, request, at)
         if lapsed_state is not None:
             raise InvalidTransition(OFFER.name, lapsed_state, action, ())
+        if booked_elsewhere:
+            raise ChildBookedElsewhere()
         return Outcome(offer, request, booking)
 
     # -- the guardian or staff end a request ----------------------------------------------------

@@ -62,6 +62,7 @@ care_requests = sa.Table(
                        name="care_requests_counts"),
     sa.Index("care_requests_deadline", "status", "match_by"),
     sa.Index("care_requests_guardian", "guardian_id"),
+    sa.Index("care_requests_child", "child_id", "status"),  # 0016: the child's open requests
     sa.Index("care_requests_unmatched", "unmatched_at"),
 )
 

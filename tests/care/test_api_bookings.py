@@ -210,3 +210,25 @@ def test_the_same_child_is_booked_once_over_the_api(app):  # noqa: F811
     assert [b["id"] for b in listed] == [first["id"]]
     slots = desk.get(f"/api/v1/providers/{DAYCARE}/slots?programme=always_daycare").json["slots"]
     assert max(s["held"] for s in slots) == 1  # one place used, not four
+
+
+def test_places_that_have_ended_are_refused_over_the_api(app):  # noqa: F811
+    """The tester's case: places for an earlier day were published with 200. A slot that has
+    ended, or a derived period that has, is a 400 naming the field with reason in_past;
+    tomorrow's is published."""
+    desk = staff(app, "desk@example.kr", DAYCARE)
+    yesterday = (datetime.now(SEOUL) - timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    r = desk.send("POST", f"/api/v1/providers/{DAYCARE}/slots",
+                  {"programme": "always_daycare", "start": yesterday.replace(hour=9).strftime("%Y-%m-%dT%H:%M"),
+                   "end": yesterday.replace(hour=10).strftime("%Y-%m-%dT%H:%M"), "places": 3})
+    assert r.status_code == 400, r.json
+    assert (r.json["error"]["code"], r.json["error"]["field"], r.json["error"]["reason"]) == (
+        "invalid_slot", "end", "in_past")
+    r = desk.send("POST", f"/api/v1/providers/{DAYCARE}/slots",
+                  {"programme": "always_daycare", "derive": {"first_day": (yesterday - timedelta(days=1)).date()
+                                                             .isoformat(), "days": 1}})
+    assert r.status_code == 400 and r.json["error"]["reason"] == "in_past", r.json
+    assert desk.get(f"/api/v1/providers/{DAYCARE}/slots?programme=always_daycare").json["slots"] == []
+    r = desk.send("POST", f"/api/v1/providers/{DAYCARE}/slots",
+                  {"programme": "always_daycare", "start": tomorrow(9)[:16], "end": tomorrow(10)[:16], "places": 3})
+    assert r.status_code == 200, r.json

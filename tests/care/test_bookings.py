@@ -106,6 +106,58 @@ def test_a_window_not_covered_by_published_slots_is_not_bookable(store):
     assert count(store, "bookings") == 0
 
 
+def test_a_window_past_the_last_published_places_names_until_when_they_are_open(store):
+    """The tester's case: a window after the provider's last places said only "choose an
+    earlier end". It names the last published slot's end (``places_until``) with its own reason;
+    a gap before later places keeps ``no_places_published`` (no such figure is known)."""
+    store.publish_slot(F, P, at(9), at(10), 5)
+    store.publish_slot(F, P, at(11), at(12), 5)
+    for start, end in ((at(11), at(14)), (at(13), at(14))):
+        with pytest.raises(NotBookable) as caught:
+            store.book(F, P, "a", start, end, None, now=NOW)
+        exc = caught.value
+        assert (exc.code, exc.reason, exc.field, exc.http_status) == ("not_bookable", "published_until", "window", 409)
+        assert exc.extra["places_until"] == "2026-12-02T12:00:00+00:00"
+        assert exc.extra["window_end"] == "2026-12-02T14:00:00+00:00"
+    with pytest.raises(NotBookable) as caught:
+        store.book(F, P, "a", at(9), at(12), None, now=NOW)
+    assert caught.value.reason == "no_places_published" and "places_until" not in caught.value.extra
+    assert held(store) == [0, 0]
+
+
+def test_a_slot_with_no_places_opened_is_not_called_taken(store):
+    """The tester's case: a slot published with 0 places said "all 0 places are taken". It has
+    its own reason, ``none_opened`` (still code no_places, 409, naming the slot)."""
+    store.publish_slot(F, P, at(9), at(10), 0)
+    with pytest.raises(PlacesFull) as caught:
+        store.book(F, P, "a", at(9), at(10), None, now=NOW)
+    exc = caught.value
+    assert (exc.code, exc.reason, exc.http_status) == ("no_places", "none_opened", 409)
+    assert "opened no places" in str(exc) and "all 0 places" not in str(exc)
+    assert exc.extra == {"slot_start": "2026-12-02T09:00:00+00:00", "slot_end": "2026-12-02T10:00:00+00:00",
+                         "places": 0}
+
+
+def test_places_that_have_ended_cannot_be_published(store):
+    """The tester's case: places for 2026-12-01 were published on 2026-12-03. A slot ending at or
+    before now is refused (400, reason in_past); a derived plan leaves out its ended slots
+    (today's earlier hours) and is refused when all have ended."""
+    now = at(10)
+    for start, end in ((at(8), at(9)), (at(9), at(10)), (NOW, NOW + timedelta(hours=1))):
+        with pytest.raises(SlotError) as caught:
+            store.publish_slot(F, P, start, end, 3, now=now)
+        exc = caught.value
+        assert (exc.code, exc.reason, exc.field, exc.http_status) == ("invalid_slot", "in_past", "end", 400)
+    assert store.slots(F, P) == []
+    store.publish_slot(F, P, at(9), at(11), 3, now=now)  # under way: still bookable for its rest
+    plan = [(at(h), at(h + 1), 2) for h in (6, 7, 12, 13)]
+    assert store.publish_missing(F, P, plan, now=now) == 2
+    assert [(s.start.hour, s.end.hour) for s in store.slots(F, P)] == [(9, 11), (12, 13), (13, 14)]
+    with pytest.raises(SlotError) as caught:
+        store.publish_missing(F, P, plan[:2], now=now)
+    assert (caught.value.reason, caught.value.field) == ("in_past", "first_day")
+
+
 def test_times_are_stored_in_utc_and_naive_times_refused(store):
     kst = timezone(timedelta(hours=9))
     store.publish_slot(F, P, datetime(2026, 12, 2, 18, tzinfo=kst), datetime(2026, 12, 2, 21, tzinfo=kst), 2)

@@ -8,16 +8,24 @@ exactly one. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+import uuid
+from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
-from app.care.bookings import BookingStore, ChildAlreadyBooked
+from app.care.bookings import (
+    Booking,
+    BookingStore,
+    ChildAlreadyBooked,
+    ChildAlreadyRequested,
+    ChildBookedElsewhere,
+    record_booking,
+)
 from app.care.desk import BookingDesk, facility_lookup
+from app.care.matching import BOOKED_ELSEWHERE
 from app.db.engine import bookings
-from app.db.request_tables import offers
 from tests.care.test_children import (  # noqa: F401  (fixtures)
     accounts,
     child_fields,
@@ -27,7 +35,7 @@ from tests.care.test_children import (  # noqa: F401  (fixtures)
     store,
 )
 from tests.care.test_desk import BUCHEON_DAYCARE, CENTRE, NOW, kst
-from tests.care.test_matching import matcher, offer_of, request
+from tests.care.test_matching import matcher, messages, offer_of, request
 from tests.live.conftest import postgres_db  # noqa: F401  (fixture)
 
 from . import matching_data as d
@@ -137,43 +145,97 @@ def test_concurrent_bookings_of_one_child_give_exactly_one(accounts, store, regi
     assert [s.held for s in bookings_.slots(F, P)] == [1]
 
 
-def test_an_accepted_offer_overlapping_a_live_booking_is_refused_and_stays_open(engine):  # noqa: F811
-    m, store_ = matcher(engine), BookingStore(engine)
+def legacy_booking(engine: sa.Engine, facility_id: str, child_id: str, start, end) -> Booking:  # noqa: F811
+    """A live booking written past the checks: data from before a request and a booking of one
+    child refused each other (or another path that skipped them)."""
+    at = d.NOW.astimezone(UTC)
+    booking = Booking(uuid.uuid4().hex, facility_id, "always_daycare", child_id, start.astimezone(UTC),
+                      end.astimezone(UTC), "accepted", 1, None, at, at, "guardian-1")
+    with engine.begin() as conn:
+        record_booking(conn, booking, [{"booking_id": booking.id, "action": "book", "from_state": None,
+                                        "to_state": "accepted", "actor_role": "guardian", "actor_id": "guardian-1",
+                                        "reason": None, "at": at}], [])
+    return booking
+
+
+def test_an_acceptance_finding_the_child_booked_elsewhere_leaks_nothing_and_ends_the_request(engine):  # noqa: F811
+    """The tester's case: the child was booked elsewhere while its request was still offered.
+    The accepting provider gets a 409 naming neither that booking nor its provider; the request
+    can no longer be served, so it stops being offered (unmatched, its open offers withdrawn,
+    the guardian told) and no booking is made."""
+    m = matcher(engine, mode="top_n", batch=2)
     r = request(m)
-    # meanwhile the child is booked elsewhere for part of the window
-    store_.publish_slot("D9", "always_daycare", d.START, d.END + timedelta(hours=2), 5)
-    other = store_.book("D9", "always_daycare", "child-1", d.START + timedelta(hours=1), d.END + timedelta(hours=1),
-                        None, now=d.NOW)
+    other = legacy_booking(engine, "D9", "child-1", d.START + timedelta(hours=1), d.END + timedelta(hours=1))
     offer = offer_of(m, r.id, "tc-1")
-    with pytest.raises(ChildAlreadyBooked) as caught:
+    with pytest.raises(ChildBookedElsewhere) as caught:
         m.accept(offer.id, "staff-1", d.NOW + timedelta(minutes=1), facility_id="tc-1")
-    assert caught.value.extra["booking_id"] == other.id
-    assert "from 2026-12-02 19:00 to 23:00 (Asia/Seoul)" in str(caught.value)  # local, from the index's zone
-    # nothing changed: the offer is still open, the request still matching, no booking made
-    assert offer_of(m, r.id, "tc-1").status == "requested"
-    assert m.get(r.id).status == "requested"
+    exc = caught.value
+    assert (exc.code, exc.reason, exc.field, exc.http_status) == (
+        "child_already_booked", "booked_elsewhere", "window", 409)
+    assert exc.extra == {}
+    assert other.id not in str(exc) and "D9" not in str(exc)
+    # the request stops: no open offer is left for any provider, the guardian is told why
+    assert m.get(r.id).status == "unmatched"
+    assert {o.facility_id: o.status for o in m.offers_of(r.id)} == {"tc-1": "cancelled", "tc-2": "cancelled"}
+    assert m.open_offers("tc-2") == []
+    unmatched = [p for t, p in messages(engine) if t == "request.unmatched"]
+    assert [p["reason"] for p in unmatched] == [BOOKED_ELSEWHERE]
     assert live_count(engine, "child-1") == 1
-    # once that booking is cancelled, the acceptance goes through
-    store_.transition(other.id, "cancel", "guardian", "guardian-1")
-    out = m.accept(offer.id, "staff-1", d.NOW + timedelta(minutes=2), facility_id="tc-1")
-    assert out.booking is not None and live_count(engine, "child-1") == 1
-    with engine.connect() as conn:
-        assert conn.execute(sa.select(offers.c.status).where(offers.c.id == offer.id)).scalar_one() == "accepted"
 
 
-def test_a_second_acceptance_for_an_overlapping_request_of_the_child_is_refused(engine):  # noqa: F811
-    """Two requests of one child for overlapping windows made before either was matched (the
-    second request was created when nothing was booked yet): the first acceptance books, the
-    second is refused and its offer stays open."""
+def test_a_second_request_of_the_child_for_an_overlapping_window_is_refused(engine):  # noqa: F811
+    """The tester's case: two emergency requests for the same child and window were both
+    accepted. The second (and one overlapping the first) is refused with 409
+    child_already_requested naming the guardian's own first request; an adjacent window, or
+    another child, is fine; once the first is cancelled the window is free."""
     m = matcher(engine)
     r1 = request(m)
-    r2 = request(m, start=d.START + timedelta(hours=1), end=d.END + timedelta(hours=1))
-    m.accept(offer_of(m, r1.id, "tc-1").id, "staff-1", d.NOW + timedelta(minutes=1), facility_id="tc-1")
-    second = offer_of(m, r2.id, "tc-1")
-    with pytest.raises(ChildAlreadyBooked):
-        m.accept(second.id, "staff-1", d.NOW + timedelta(minutes=2), facility_id="tc-1")
-    assert offer_of(m, r2.id, "tc-1").status == "requested" and m.get(r2.id).status == "requested"
-    assert live_count(engine, "child-1") == 1
+    for start, end in ((d.START, d.END), (d.START + timedelta(hours=1), d.END + timedelta(hours=1))):
+        with pytest.raises(ChildAlreadyRequested) as caught:
+            request(m, start=start, end=end)
+        exc = caught.value
+        assert (exc.code, exc.reason, exc.field, exc.http_status) == (
+            "child_already_requested", "child_already_requested", "window", 409)
+        assert exc.extra["request_id"] == r1.id and exc.extra["window_start"] == "2026-12-02T18:00:00+09:00"
+        assert "from 2026-12-02 18:00 to 22:00 (Asia/Seoul)" in str(exc)
+    assert [x.id for x in m.of_guardian("guardian-1")] == [r1.id]
+    assert request(m, child_id="child-2").status == "requested"
+    assert request(m, start=d.END, end=d.END + timedelta(hours=2)).status == "requested"
+    # an unmatched request still waits (for a person): it blocks too, until cancelled
+    m.fire_due(d.NOW + timedelta(hours=2))
+    assert m.get(r1.id).status == "unmatched"
+    with pytest.raises(ChildAlreadyRequested):
+        request(m, now=d.NOW + timedelta(hours=2, minutes=1))
+    m.cancel(r1.id, "guardian", "guardian-1", d.NOW + timedelta(hours=2, minutes=2))
+    assert request(m, now=d.NOW + timedelta(hours=2, minutes=3)).status == "requested"
+
+
+def test_a_booking_overlapping_an_open_request_of_the_child_is_refused(engine):  # noqa: F811
+    """A booking (the store's, so the desk's) for a window the child has an open request for is
+    refused naming the request (the guardian cancels it first); the request's own acceptance
+    books as before; after the request is cancelled the booking goes through."""
+    m, store_ = matcher(engine), BookingStore(engine)
+    r = request(m)
+    store_.publish_slot("D9", "always_daycare", d.START, d.END + timedelta(hours=2), 5)
+    with pytest.raises(ChildAlreadyRequested) as caught:
+        store_.book("D9", "always_daycare", "child-1", d.START + timedelta(hours=1), d.END + timedelta(hours=1),
+                    None, now=d.NOW, tz=d.SEOUL)
+    assert caught.value.extra["request_id"] == r.id and caught.value.http_status == 409
+    assert live_count(engine, "child-1") == 0 and [s.held for s in store_.slots("D9", "always_daycare")] == [0]
+    # another child, or a window after the request's, is fine
+    store_.book("D9", "always_daycare", "child-2", d.START, d.END, None, now=d.NOW)
+    store_.book("D9", "always_daycare", "child-1", d.END, d.END + timedelta(hours=1), None, now=d.NOW)
+    m.cancel(r.id, "guardian", "guardian-1", d.NOW + timedelta(minutes=1))
+    store_.book("D9", "always_daycare", "child-1", d.START, d.END, None, now=d.NOW)
+
+
+def test_a_request_accepted_books_despite_its_own_open_state(engine):  # noqa: F811
+    """The booking an acceptance makes is for the request being served: its own open state does
+    not refuse it."""
+    m = matcher(engine)
+    r = request(m)
+    out = m.accept(offer_of(m, r.id, "tc-1").id, "staff-1", d.NOW + timedelta(minutes=1), facility_id="tc-1")
+    assert out.booking is not None and out.request.status == "accepted"
 
 
 def test_a_request_for_a_window_the_child_is_booked_for_is_refused(engine):  # noqa: F811

@@ -88,7 +88,8 @@ def test_each_check_refuses_naming_what_is_wrong(accounts, store, desk):  # noqa
         (WindowError, "is in the past", (g, c, "D1", "always_daycare", kst(1, 7), kst(1, 10))),
         (NotEligible, "takes children of 72-155 months", (g, c, "C1", "elementary_emergency", kst(1, 18), kst(1, 21))),
         (NotEligible, "no provider 'X9'", (g, c, "X9", "always_daycare", kst(1, 19), kst(1, 23))),
-        (NotBookable, "publishes no places", (g, c, "D1", "always_daycare", kst(3, 19), kst(4, 2))),
+        (NotBookable, "publishes places for always_daycare only until",  # its last places end 4th 00:00
+         (g, c, "D1", "always_daycare", kst(3, 19), kst(4, 2))),
     ]
     for error, message, args in cases:
         with pytest.raises(error, match=message):

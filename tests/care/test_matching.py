@@ -368,7 +368,7 @@ class TestRequests:
         work = (d.HOME[0] + 0.0002, d.HOME[1] + 0.004)  # 18 m east of tc-4
         # Nearer of home and work: tc-4 18 m (work), tc-1 111 m (home), tc-3 112.5 m (work), tc-2 222 m.
         assert request(m, work=work, mode="either").candidates == ("tc-4", "tc-1", "tc-3", "tc-2")
-        assert request(m, work=work, mode="home").candidates == d.RANKED
+        assert request(m, work=work, mode="home", child_id="child-2").candidates == d.RANKED  # one request a child
         with pytest.raises(MatchingError, match="unknown mode"):
             request(m, work=work, mode="fly")
         with pytest.raises(MatchingError) as caught:
@@ -403,6 +403,24 @@ class TestRequests:
         assert caught.value.field == field
         with engine.connect() as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(offers)).scalar_one() == 0
+
+    def test_a_request_starting_beyond_the_coming_days_is_refused_naming_the_latest_start(self, engine):
+        """The tester's case: a request for 11 months ahead was accepted and offered as urgent.
+        A request is for the coming days (``request_max_days_ahead``, 7, booking_rules.json):
+        a start after now + 7 days is refused naming the latest start in local time; that
+        latest start itself is fine."""
+        m = matcher(engine)
+        far = datetime(2027, 11, 2, 18, 0, tzinfo=d.SEOUL)
+        for start in (far, d.NOW + timedelta(days=7) + MIN):
+            with pytest.raises(WindowError) as caught:
+                request(m, start=start, end=start + timedelta(hours=2))
+            exc = caught.value
+            assert (exc.code, exc.field, exc.reason) == ("invalid_window", "start", "too_far_ahead")
+            assert exc.extra == {"latest_start": "2026-12-09T10:00:00+09:00", "max_days_ahead": 7}
+            assert "at or before 2026-12-09 10:00 (Asia/Seoul)" in str(exc)
+        assert m.of_guardian("guardian-1") == [] and messages(engine) == []
+        latest = d.NOW + timedelta(days=7)
+        assert request(m, start=latest, end=latest + timedelta(hours=2)).status == "requested"
 
     def test_messages_carry_no_place_and_no_child_data_but_the_first_name(self, engine):
         m = MatchingEngine(engine, lambda: d.index(), MatchSettings())  # no first names known
@@ -628,6 +646,22 @@ class TestOfferBooking:
         upgrade(db_url)
         booking = BookingStore(engine).get(out.booking.id)
         assert booking.status == "accepted" and booking.request_id is None  # the link went with 0015
+
+    def test_migration_0016_indexes_a_childs_requests_and_goes_back(self, engine, db_url):  # noqa: F811
+        def child_index() -> list[str] | None:
+            with engine.connect() as conn:
+                found = [i for i in sa.inspect(conn).get_indexes("care_requests") if i["name"] == "care_requests_child"]
+            return list(found[0]["column_names"]) if found else None
+
+        assert child_index() == ["child_id", "status"]
+        engine.dispose()
+        cfg = Config()
+        cfg.set_main_option("script_location", str(ROOT / "app/db/migrations"))
+        cfg.set_main_option("sqlalchemy.url", db_url.replace("%", "%%"))
+        command.downgrade(cfg, "0015")
+        assert child_index() is None
+        upgrade(db_url)
+        assert child_index() == ["child_id", "status"]
 
     def test_a_decline_books_nothing(self, engine):
         m = matcher(engine)

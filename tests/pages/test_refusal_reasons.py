@@ -30,14 +30,14 @@ from app.i18n import LANGUAGES, catalogue
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ("app.care.children", "app.care.windows", "app.care.rules", "app.care.desk", "app.care.bookings",
            "app.api.bodies", "app.api.care_bookings", "app.api.care_requests", "app.api.care_family",
-           "app.care.matching")
+           "app.care.matching", "app.care.request_rows", "app.care.slots")
 # Where a family form's refusals are raised: every refusal raised here must carry a reason.
 FORM_CHECKS = {
     "app.care.windows": None,  # every function
     "app.care.rules": None,
     "app.api.bodies": None,
     "app.care.children": {"_text", "check_birth_date", "check_relation", "normalise_phone", "register", "update"},
-    "app.care.bookings": {"hold_places"},
+    "app.care.bookings": {"hold_places", "refuse_uncovered", "check_child_window", "check_not_ended"},
     "app.care.matching": {"create"},
 }
 REFUSALS = (DomainError, errors.ApiError)
@@ -100,6 +100,8 @@ def _has_message(messages: dict[str, str], r: Raised) -> bool:
     ``err_reason_<reason>`` or ``err_<field>_<reason>`` (any field when the class sets its own)."""
     if f"errcode_{r.code}_{r.reason}" in messages or f"err_reason_{r.reason}" in messages:
         return True
+    if r.reason == r.code and f"errcode_{r.code}" in messages:  # the code says it all (consent_withdrawn)
+        return True
     if r.field:
         return f"err_{r.field}_{r.reason}" in messages
     return any(k.startswith("err_") and k.endswith("_" + str(r.reason)) for k in messages)
@@ -110,7 +112,10 @@ def test_the_scan_finds_the_refusals_of_the_forms():
     assert {("invalid_parameter", "in_future"), ("invalid_window", "too_many_days"),
             ("invalid_window", "in_past"), ("invalid_window", "end_not_after_start"),
             ("not_eligible", "age_outside_programme"), ("not_bookable", "no_places_published"),
-            ("no_places", "slot_full"), ("child_already_booked", "child_already_booked")} <= reasons
+            ("no_places", "slot_full"), ("child_already_booked", "child_already_booked"),
+            ("no_places", "none_opened"), ("not_bookable", "published_until"), ("invalid_slot", "in_past"),
+            ("child_already_requested", "child_already_requested"), ("invalid_window", "too_far_ahead"),
+            ("child_already_booked", "booked_elsewhere")} <= reasons
 
 
 def test_every_refusal_of_a_family_form_carries_a_reason():
@@ -153,6 +158,32 @@ def test_the_messages_name_only_figures_the_envelope_carries():
             text = catalogue(lang)[f"errcode_{exc.code}_{reason}"]
             wanted = set(re.findall(r"\{(\w+)\}", text)) - {"field"}
             assert wanted <= set(exc.extra), (lang, reason, wanted - set(exc.extra))
+
+
+def test_the_booking_and_request_refusals_messages_name_only_figures_they_carry():
+    """The refusals of a tester's pass (a slot with no places opened, places open only until a
+    time, a request too far ahead, an open request of the child, a slot in the past, the
+    provider's child-booked-elsewhere) each send the figures their messages name."""
+    from app.care import bookings, matching
+
+    seoul = ZoneInfo("Asia/Seoul")
+    at = datetime(2026, 12, 2, 12, tzinfo=seoul)
+    samples: list[DomainError] = [
+        bookings.NoPlacesOpened("D1", "always_daycare", at, at, 0),
+        bookings.ChildAlreadyRequested("r1", "requested", at, at, seoul),
+        bookings.ChildBookedElsewhere()]
+    for call in (lambda: matching.check_horizon(datetime(2027, 11, 2, 9, tzinfo=seoul), at, seoul),
+                 lambda: bookings.check_not_ended(at, at, "end")):
+        with pytest.raises(DomainError) as caught:
+            call()
+        samples.append(caught.value)
+    samples.append(bookings.NotBookable("x", "window", "published_until",
+                                        {"uncovered_from": "a", "window_end": "b", "places_until": "c"}))
+    for lang in LANGUAGES:
+        for exc in samples:
+            text = catalogue(lang)[f"errcode_{exc.code}_{exc.reason}"]
+            wanted = set(re.findall(r"\{(\w+)\}", text)) - {"field"}
+            assert wanted <= set(exc.extra), (lang, exc.reason, wanted - set(exc.extra))
 
 
 def test_the_envelope_carries_the_reason_and_its_figures():
