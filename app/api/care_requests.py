@@ -27,6 +27,7 @@ from app.search.ranking import home_sigungu_code
 
 from . import bodies
 from .auth import CARE_UNREACHABLE, answer_database_errors
+from .care_bookings import check_action
 from .openapi import Param, documented
 from .params import InvalidParameter
 
@@ -61,8 +62,17 @@ def _offer_id(app: Flask) -> list[Param]:
     return [Param("offer_id", {"type": "string", "maxLength": 40}, "the offer's id", required=True, where="path")]
 
 
+REQUEST_ACTIONS = ("cancel",)
+OFFER_ACTIONS = ("accept", "decline")
+
+
+def _request_action(app: Flask) -> list[Param]:
+    return [*_request_id(app), Param("action", {"type": "string", "enum": list(REQUEST_ACTIONS)}, "what to do",
+                                     required=True, where="path")]
+
+
 def _offer_action(app: Flask) -> list[Param]:
-    return [*_offer_id(app), Param("action", {"type": "string", "enum": ["accept", "decline"]}, "the answer",
+    return [*_offer_id(app), Param("action", {"type": "string", "enum": list(OFFER_ACTIONS)}, "the answer",
                                    required=True, where="path")]
 
 
@@ -193,10 +203,13 @@ def read_request(request_id: str) -> Response:
     return jsonify(body)
 
 
-@bp.post("/care-requests/<request_id>/cancel")
-@documented("Cancel a care request (its open offers are withdrawn)", _request_id, "CareRequest", method="post",
-            body="BookingAction", errors=SECURED_ERRORS)
-def cancel_request(request_id: str) -> Response:
+@bp.post("/care-requests/<request_id>/<action>")
+@documented("Act on a care request: cancel (its open offers are withdrawn)", _request_action, "CareRequest",
+            method="post", body="BookingAction", errors=SECURED_ERRORS)
+def act_on_request(request_id: str, action: str) -> Response:
+    """``cancel`` (optional ``reason``); any other action is a 400 listing the actions, as for
+    bookings and offers."""
+    check_action(action, REQUEST_ACTIONS)
     user, _, _ = _visible_request(request_id)
     found = engine().get(request_id)
     acting = roles().acting_as(user, "care_requests.cancel", owner_id=found.guardian_id)
@@ -274,8 +287,7 @@ def read_offer(offer_id: str) -> Response:
 def answer_offer(offer_id: str, action: str) -> Response:
     """``accept``: the request is matched to this provider, once (a later acceptance is a 409
     naming the offer's state); ``decline`` (optional ``reason``): the next providers are offered."""
-    if action not in ("accept", "decline"):
-        raise InvalidParameter(f"unknown action {action!r}; actions: accept, decline", "action")
+    check_action(action, OFFER_ACTIONS)
     user, found = _visible_offer(offer_id, "offers.respond")
     body = bodies.json_object(frozenset({"reason", "version"}))
     reason = bodies.text(body, "reason", max_chars=500, required=False)

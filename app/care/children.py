@@ -112,6 +112,26 @@ class ConsentRequired(ChildError):
         return {"purpose": self.purpose, "version": self.version}
 
 
+class ConsentWithdrawn(ChildError):
+    """A provider's staff reading a child of their own live booking after the family withdrew
+    ``share_with_provider``: 403, as the refusal is the family's permission, not the booking's
+    state (a 409 would suggest the staff could change something to get the record)."""
+
+    code = "consent_withdrawn"
+    http_status = 403
+    reason = "consent_withdrawn"
+
+    def __init__(self, purpose: str, booking_id: str) -> None:
+        super().__init__(f"the family withdrew the consent {purpose!r} to share the child's record with the "
+                         f"provider: booking {booking_id}'s child is not shown (the booking itself stands)",
+                         "consent")
+        self.purpose = purpose
+
+    @property
+    def extra(self) -> dict[str, object]:
+        return {"purpose": self.purpose}
+
+
 class ConsentError(ChildError):
     """A consent that cannot be given or withdrawn (an unknown purpose, an outdated text)."""
 
@@ -732,8 +752,9 @@ class ChildStore:
         Granted only when the user's grant allows ``children.read_for_booking`` at the booking's
         provider, the booking (read afresh; ``booking`` may be a stale copy or just its id) is of
         this child and live (requested, accepted, in progress), and the guardian's
-        ``share_with_provider`` consent is current. Otherwise :class:`ChildNotFound`, the same for
-        every reason. ``purpose``: one of :func:`access_purposes` for provider staff (else
+        ``share_with_provider`` consent is current. Otherwise :class:`ConsentWithdrawn` when only
+        the consent is missing (the staff see the booking anyway), else :class:`ChildNotFound`, the
+        same for every other reason. ``purpose``: one of :func:`access_purposes` for provider staff (else
         :class:`ChildError`). Every call is logged (granted or denied) with the read.
         """
         at = _utc(now)
@@ -744,10 +765,10 @@ class ChildStore:
             b = conn.execute(sa.select(bookings.c.facility_id, bookings.c.child_id, bookings.c.status,
                                        bookings.c.window_start).where(bookings.c.id == booking_id)).first()
             row = conn.execute(sa.select(children).where(children.c.id == child_id)).first()
-            granted = (b is not None and row is not None and b.child_id == child_id
-                       and b.status in BOOKING.holding_states()
-                       and self.roles.allows(staff_user, "children.read_for_booking", facility_id=b.facility_id)
-                       and self._has_consent(conn, row.guardian_id, SHARE_WITH_PROVIDER))
+            theirs = (b is not None and row is not None and b.child_id == child_id
+                      and b.status in BOOKING.holding_states()
+                      and self.roles.allows(staff_user, "children.read_for_booking", facility_id=b.facility_id))
+            granted = theirs and row is not None and self._has_consent(conn, row.guardian_id, SHARE_WITH_PROVIDER)
             if granted:
                 assert b is not None and row is not None
                 on = _read(b.window_start).astimezone(SEOUL).date()
@@ -759,6 +780,8 @@ class ChildStore:
         with self.engine.begin() as conn:
             self._log(conn, staff_user.id, role, facility_id, child_id, booking_id, purpose, DENIED, at)
         log.info("staff %s denied child %s for booking %s", staff_user.id, child_id, booking_id)
+        if theirs:  # the staff already see this booking: only the family's withdrawal is news
+            raise ConsentWithdrawn(SHARE_WITH_PROVIDER, booking_id)
         raise ChildNotFound(f"no child {child_id} in a current booking {booking_id} of your provider", "child_id")
 
     def read_as_admin(self, child_id: str, admin_user: User, purpose: str, now: datetime) -> Child:

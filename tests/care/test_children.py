@@ -31,6 +31,7 @@ from app.care.children import (
     ConsentInUse,
     ConsentOutdated,
     ConsentRequired,
+    ConsentWithdrawn,
     FamilyBusy,
     FamilyNotFound,
     FamilyPart,
@@ -334,7 +335,7 @@ def test_staff_read_needs_the_share_consent_and_a_live_booking(accounts, store, 
     staff = accounts.sign_up("staff1@example.com", PASSWORD, role="provider_staff", facility_id=F1, now=T0)
     store.read_for_booking(fam.child_id, staff, booking, "booking_care", T0)
     store.withdraw_consent(fam.guardian_id, SHARE_WITH_PROVIDER, T0 + timedelta(minutes=1))
-    with pytest.raises(ChildNotFound):
+    with pytest.raises(ConsentWithdrawn):  # the staff see the booking: told why, not "no child"
         store.read_for_booking(fam.child_id, staff, booking, "booking_care", T0 + timedelta(minutes=2))
     store.give_consent(fam.guardian_id, SHARE_WITH_PROVIDER, VERSION, T0 + timedelta(minutes=3))
     store.read_for_booking(fam.child_id, staff, booking, "booking_care", T0 + timedelta(minutes=4))

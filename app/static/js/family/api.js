@@ -65,6 +65,13 @@ export function errorText(res) {
   return apiErrorText(res);
 }
 
+// The reason the provider gave for declining a booking (read with its events: GET
+// /api/v1/bookings/<id>), or null.
+export function declineReason(booking) {
+  const said = (booking.events || []).filter((e) => e.action === "decline" && e.reason).map((e) => e.reason);
+  return said.length ? said[said.length - 1] : null;
+}
+
 // The consent texts in the page's language, and the guardian's consents.
 export function getConsents() {
   return getJson("/api/v1/consents?lang=" + encodeURIComponent(pageConfig().lang || "ko"));

@@ -3,10 +3,11 @@
 // answers. A booking that cannot be made, is declined or lapses links back to the map's
 // search with the same window for the next providers.
 import { $, el, localIso, pageConfig, registryNow, t } from "../common.js";
-import { errorText, getJson, mapSearchUrl, poll, send, stateName, wallIso, wonText } from "./api.js";
+import { declineReason, errorText, getJson, mapSearchUrl, poll, send, stateName, wallIso, wonText } from "./api.js";
 import { ageInMonths, ageText, fits } from "./ages.js";
 import { askConsent } from "./consent.js";
 import { windowOf as readWindow } from "./window.js";
+import { rememberHome } from "../map/home_memory.js";
 
 const cfg = pageConfig();
 const form = $("book-form");
@@ -91,8 +92,29 @@ function showRefusal(res, where) {
   }
 }
 
+// While the child or the window is being changed (each keystroke or wheel turn, before the
+// field's "change"), the estimate shown is for the old window: marked stale and not bookable
+// at once, any quote in flight dropped; the new one is asked once typing pauses.
+const QUOTE_PAUSE_MS = 400;
+let pause = null;
+function markStale() {
+  quoteSeq += 1;
+  $("book-button").disabled = true;
+  const out = $("quote");
+  out.classList.add("stale");
+  out.setAttribute("aria-busy", "true");
+  if (out.querySelector(".fee")) out.dataset.note = t("family_quote_stale");
+  clearTimeout(pause);
+  pause = setTimeout(quote, QUOTE_PAUSE_MS);
+}
+
 // The quote of the window as typed (the last one asked wins).
 function quote() {
+  clearTimeout(pause);
+  $("quote").classList.remove("stale");
+  $("quote").removeAttribute("aria-busy");
+  delete $("quote").dataset.note;
+  const mine = ++quoteSeq;  // before any early answer: a quote still in flight must not overwrite it
   const b = body();
   const out = $("quote");
   $("book-button").disabled = true;
@@ -103,7 +125,6 @@ function quote() {
   if (typed && typed.same) { out.textContent = ""; out.appendChild(el("p", "error", t("family_window_same"))); return; }
   if (!b) { out.textContent = t(children.length && !eligibleIds().length ? "family_book_no_eligible_child"
     : "family_quote_fill"); return; }
-  const mine = ++quoteSeq;
   out.textContent = t("loading");
   send("POST", "/api/v1/bookings/quote", b).then((res) => {
     if (mine !== quoteSeq) return;
@@ -131,7 +152,7 @@ function showBooking(b) {
     cancelled: t("family_booking_cancelled"),
   }[b.status];
   if (explain) out.appendChild(el("p", null, explain));
-  const reason = (b.events || []).filter((e) => e.action === "decline" && e.reason).map((e) => e.reason).pop();
+  const reason = declineReason(b);
   if (reason) out.appendChild(el("p", null, t("family_decline_reason", { reason })));
   if (b.status === "rejected" || b.status === "expired") nextLink(out);
   const mine = el("a", null, t("family_my_bookings"));
@@ -223,6 +244,10 @@ function loadChildren() {
 
 fillWindow();
 form.elements.day.addEventListener("change", showChildren);
-["child", "day", "from", "to"].forEach((n) => form.elements[n].addEventListener("change", quote));
+["child", "day", "from", "to"].forEach((n) => {
+  form.elements[n].addEventListener("input", markStale);
+  form.elements[n].addEventListener("change", quote);
+});
+if (cfg.home) rememberHome(cfg.home);  // the family's "see the next providers" later starts here
 form.addEventListener("submit", book);
 loadChildren().then(() => { quote(); document.body.dataset.ready = "1"; });

@@ -60,6 +60,7 @@ function act(b, action, reason) {
     say(res.ok ? t("inbox_done_" + action) : errorText(res));
     sections.forEach((s) => s.load());
     loadToday();
+    loadAllSlots();  // a decline, cancel or check-out gives a place back: the summary says so at once
     return res;
   });
 }
@@ -220,6 +221,7 @@ function answerOffer(o, action, reason, li) {
       say(offerRefusal(res));
     }
     offers.load();
+    loadAllSlots();
     return res;
   });
 }
@@ -347,6 +349,10 @@ function loadSlots(programme) {
   });
 }
 
+function loadAllSlots() {
+  document.querySelectorAll("form.derive").forEach((form) => loadSlots(form.dataset.programme));
+}
+
 function setupSlots() {
   document.querySelectorAll("form.derive").forEach((form) => {
     const programme = form.dataset.programme;
@@ -392,7 +398,7 @@ if (cfg.facility_id) {
   poll(() => {
     ticks += 1;
     const all = sections.map((s) => s.load());
-    if (ticks % 5 === 0) all.push(loadToday());
+    if (ticks % 5 === 0) { all.push(loadToday()); loadAllSlots(); }  // new bookings hold places too
     return Promise.all(all);
   }, cfg.poll_ms || 1000);
 }

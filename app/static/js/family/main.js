@@ -2,7 +2,9 @@
 // change, delete), bookings with their states (cancel after a confirmation; refreshed while one
 // waits for the provider), and the family's data (download, delete after a confirmation).
 import { $, el, pageConfig, t } from "../common.js";
-import { errorText, getConsents, getJson, mapSearchUrl, poll, programmeName, send, stateName, wallIso, windowText } from "./api.js";
+import { forgetHome, leaveNotice, rememberedHome } from "../map/home_memory.js";
+import { declineReason, errorText, getConsents, getJson, mapSearchUrl, poll, programmeName, send, stateName, wallIso,
+  windowText } from "./api.js";
 import { requestCard } from "./requests.js";
 
 const cfg = pageConfig();
@@ -62,6 +64,20 @@ function drawConsents() {
 
 const FIELDS = ["given_name", "family_name", "birth_date", "relation", "emergency_contact_name",
   "emergency_contact_phone", "care_notes"];
+const REQUIRED = FIELDS.filter((f) => f !== "care_notes");
+
+// Every required field left empty, said at once in form order (the relation alone: its own
+// sentence), each marked invalid and the first focused; false when none is empty.
+function missingFields(form, error) {
+  const missing = REQUIRED.filter((f) => !form.elements[f].value.trim());
+  FIELDS.forEach((f) => form.elements[f].removeAttribute("aria-invalid"));
+  if (!missing.length) return false;
+  missing.forEach((f) => form.elements[f].setAttribute("aria-invalid", "true"));
+  error.textContent = missing.length === 1 && missing[0] === "relation" ? t("family_relation_needed")
+    : t("family_fields_missing", { fields: missing.map((f) => t("family_field_" + f)).join(", ") });
+  form.elements[missing[0]].focus();
+  return true;
+}
 
 function openForm(child) {
   editing = child;
@@ -94,11 +110,7 @@ function saveChild(ev) {
   error.textContent = "";
   const ticked = Array.from(form.querySelectorAll("input[name=consent]")).filter((b) => b.checked && !b.disabled);
   const has = (p) => !!consentState.given[p] || ticked.some((b) => b.value === p);
-  if (!form.elements.relation.value) {
-    error.textContent = t("family_relation_needed");
-    form.elements.relation.focus();
-    return;
-  }
+  if (missingFields(form, error)) return;
   if (!has("child_registration")) { error.textContent = t("family_consent_needed_registration"); return; }
   const body = {};
   FIELDS.forEach((f) => { body[f] = form.elements[f].value.trim(); });
@@ -212,10 +224,12 @@ function bookingItem(b) {
     li.appendChild(el("p", "hint", t("family_waiting_until", { time: wallIso(b.hold_expires_at).slice(11) })));
   }
   if (b.status === "rejected" || b.status === "expired") {
+    // The next providers from the home this device last searched from (home_memory.js).
     const next = el("a", "button", t("family_next_providers"));
-    next.href = mapSearchUrl(b.programme, wallIso(b.start), wallIso(b.end), null);
+    next.href = mapSearchUrl(b.programme, wallIso(b.start), wallIso(b.end), rememberedHome());
     li.appendChild(next);
   }
+  if (b.status === "rejected") showDeclineReason(b, li);
   if (b.allowed_actions.indexOf("cancel") >= 0) {
     li.appendChild(confirmButton(t("family_cancel_booking"), t("family_cancel_question"), t("family_cancel_yes"),
       () => send("POST", "/api/v1/bookings/" + b.id + "/cancel", { version: b.version }).then((res) => {
@@ -224,6 +238,20 @@ function bookingItem(b) {
       })));
   }
   return li;
+}
+
+// The provider's reason for declining, from the booking's events (the list has none): read
+// once per declined booking, shown above the link to the next providers.
+const reasons = {};
+function showDeclineReason(b, li) {
+  const known = reasons[b.id] ? Promise.resolve(reasons[b.id])
+    : getJson("/api/v1/bookings/" + encodeURIComponent(b.id)).then((res) => (res.ok ? declineReason(res.body) : null));
+  known.then((reason) => {
+    if (!reason) return;
+    reasons[b.id] = reason;
+    const line = el("p", "decline-reason", t("family_decline_reason", { reason }));
+    li.insertBefore(line, li.querySelector("a.button"));
+  });
 }
 
 let shown = null;
@@ -275,6 +303,8 @@ function setupDeleteAll() {
     yes.disabled = true;
     send("DELETE", "/api/v1/me").then((res) => {
       if (!res.ok) { $("delete-status").textContent = errorText(res); yes.disabled = false; return; }
+      forgetHome();
+      leaveNotice("family_data_deleted");  // the map says it (map/main.js)
       location.assign("/?lang=" + cfg.lang);
     });
   });

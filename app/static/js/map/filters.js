@@ -74,7 +74,7 @@ function shown(ms) {
 
 // The server's checks of a custom window (app/api/params.py window(), its limits from
 // page-config search_window), in its order: each end from past_days before now to ahead_days
-// after it, the end after the start, at most max_days long. { error, values } or null.
+// after it, the end after the start (not equal to it), at most max_days long. { error, values } or null.
 function windowRefusal(start, end) {
   const lim = pageConfig().search_window || {};
   const now = wallMs(registryNow());
@@ -92,7 +92,8 @@ function windowRefusal(start, end) {
         latest: shown(Math.floor(latest / MINUTE) * MINUTE) } };
     }
   }
-  if (end <= start) return { error: "window_end_before_start" };
+  if (end === start) return { error: "window_same", values: { days: lim.max_days } };
+  if (end < start) return { error: "window_end_before_start" };
   if (times.end - times.start > lim.max_days * DAY) {
     return { error: "window_too_long", values: { days: lim.max_days,
       latest: shown(Math.floor((times.start + lim.max_days * DAY) / MINUTE) * MINUTE) } };

@@ -1,13 +1,14 @@
 // Dolbom Map page (the full map and the /embed widget): place search, filters, results list
 // and markers kept in step. Leaflet (L) is a classic script loaded before this module (the
 // markercluster plugin is added when "all providers" is first ticked: markers.js).
-import { $, apiErrorText, fetchJson, pageConfig, registryNow, t } from "../common.js";
+import { $, apiErrorText, el, fetchJson, pageConfig, registryNow, t } from "../common.js";
 import { nearest } from "./api.js";
 import { createMap } from "./basemap.js";
 import { fillWhatOptions, foldCriteriaOnPhone, onCriteriaChange, searchParams } from "./filters.js";
 import { drawAnchors, setupAllProviders } from "./markers.js";
 import { setupPlaceInput } from "./places.js";
 import { renderResults } from "./results.js";
+import { takeNotice } from "./home_memory.js";
 import { restoreState, saveState, state } from "./state.js";
 
 const DAY_KEYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
@@ -172,4 +173,13 @@ function restore() {
   if (any) { drawAnchors(anchorLayer, state); runSearch(); }
 }
 outlinesReady.then(restore, restore);
+
+// What the previous page left to say (the family page: the family's data deleted), once, above the form.
+const notice = takeNotice();
+if (notice && $("search-form")) {
+  const said = el("p", "notice", t(notice));
+  said.id = "page-notice";
+  said.setAttribute("role", "status");
+  $("search-form").before(said);
+}
 window.dolbom = { map, state };

@@ -1,11 +1,13 @@
 // What the map page knows (home, work, the results and their markers and list items), and
 // the home and work kept in the URL's hash, so a reload or the language switch keeps them.
 import { $, pageConfig, t } from "../common.js";
+import { rememberHome } from "./home_memory.js";
 
 // window ({start, end} wall clock) and programme: the last search's, for the "Book" links.
 export const state = { home: null, work: null, hits: [], markers: {}, items: {}, window: null, programme: null };
 
-// Write home and work to the hash (and to the language switch's link).
+// Write home and work to the hash (and to the language switch's link); the home is also
+// remembered on this device (home_memory.js).
 export function saveState() {
   const s = {};
   ["home", "work"].forEach((w) => {
@@ -13,6 +15,7 @@ export function saveState() {
   });
   const hash = new URLSearchParams(s).toString();
   history.replaceState(null, "", "#" + hash);
+  rememberHome(s.home);  // for the family page's "see the next providers" (home_memory.js)
   const sw = $("lang-switch");
   if (sw) sw.href = sw.href.split("#")[0] + "#" + hash;
 }
