@@ -21,6 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -85,10 +86,13 @@ def main(n: int, url: str | None) -> None:
     print(f"demo registry: {len(index):,} providers, {len(offered)} offer {PROGRAMME}; database: "
           f"{engine.dialect.name}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
+    # A child per request (one live request per child), new ones on every run: a database given
+    # by URL keeps the open requests of earlier runs.
+    run = uuid.uuid4().hex[:8]
     for mode in ("sequential", "top_n"):
         m = MatchingEngine(engine, lambda: index, MatchSettings(mode=mode, batch=3), first_name=lambda conn, c: "지우")
         for i, (lon, lat) in enumerate(points[:20]):  # warm-up: the 시군구 boundaries, the pool, sub-trees
-            m.create("bench-guardian", f"bench-child-{mode}-w{i}", PROGRAMME, start, end, "home", (lon, lat),
+            m.create("bench-guardian", f"bench-child-{run}-{mode}-w{i}", PROGRAMME, start, end, "home", (lon, lat),
                      BIRTH, now)
         ranks: list[tuple[float, float]] = []
         creates: list[tuple[float, float]] = []
@@ -99,8 +103,8 @@ def main(n: int, url: str | None) -> None:
             with Timer(ranks):
                 rank(index, PROGRAMME, 96, start, end, (lon, lat), now, m.settings.max_providers)
             with Timer(creates):
-                r = m.create("bench-guardian", f"bench-child-{mode}-{i}", PROGRAMME, start, end, "home", (lon, lat),
-                             BIRTH, now)
+                r = m.create("bench-guardian", f"bench-child-{run}-{mode}-{i}", PROGRAMME, start, end, "home",
+                             (lon, lat), BIRTH, now)
             if r.status == "unmatched":
                 unmatched += 1
                 continue
