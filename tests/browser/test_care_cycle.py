@@ -185,9 +185,22 @@ def test_book_then_an_emergency_request_unmatched_then_a_late_answer(browser, li
         steps.fits(admin)
         steps.accessible(admin)
 
-        # (c) the family cancels while the offer is on the staff's screen; the late accept is refused
+        # (c) the family asks again for the same hours: refused while the unmatched request waits
+        # for a call (one open request per child and window), sent once the family cancels it;
+        # then the family cancels while the offer is on the staff's screen: the late accept is refused
         request_url = (f"{app_url}/family/request?lang=ko&programme=elementary_emergency&home={home_arg}"
                        f"&start={_at(15)}&end={_at(18)}")
+        family.goto(request_url)
+        steps.ready(family)
+        with family.expect_response(lambda r: r.url.endswith("/api/v1/care-requests") and
+                                    r.request.method == "POST") as refused:
+            family.tap("#request-button")
+        assert refused.value.status == 409
+        assert refused.value.json()["error"]["code"] == "child_already_requested"
+        assert family.locator("#request-state[data-status=requested]").count() == 0
+        with flask_app.app_context():
+            waiting = engine().get(unmatched_id)
+            engine().cancel(unmatched_id, "guardian", waiting.guardian_id, datetime.now(UTC))
         offer = _request_offered(family, desk, request_url)
         # the staff's screen keeps the offer as it was read (the list is not asked again until
         # they answer), so the answer meets the cancelled request
@@ -229,8 +242,8 @@ def test_book_then_an_emergency_request_unmatched_then_a_late_answer(browser, li
         # the family page lists the requests with their outcomes
         family.goto(f"{app_url}/family?lang=ko")
         steps.ready(family)
-        for status in ("unmatched", "cancelled", "accepted"):
-            assert family.locator(f"#care-requests [data-status={status}]").count() == 1, status
+        for status, count in (("cancelled", 2), ("accepted", 1)):  # the unmatched one was cancelled in (c)
+            assert family.locator(f"#care-requests [data-status={status}]").count() == count, status
         family.locator("#care-requests [data-provider]").wait_for()
         assert family.locator(f"#care-requests a.booking-link[href='#booking-{booking_id}']").count() == 1
         # the request's own page (?request_id=) follows it: no form, the card with the link
