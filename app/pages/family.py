@@ -243,6 +243,8 @@ def request_page() -> tuple[str, int] | str:
     child_id = request.args.get("child_id", "")
     rules = programme_rules()
     cfg = {"programmes": list(PROGRAMMES), "home_only": [p for p in PROGRAMMES if rules[p].where == "home"],
+           "ages": {p: {"min_months": rules[p].age_min_months, "max_months": rules[p].age_max_months}
+                    for p in PROGRAMMES},
            "programme": programme if programme in PROGRAMMES else None,
            "start": _wall_time("start"), "end": _wall_time("end"), "home": home if _HOME.match(home) else None,
            "child_id": child_id[:40] or None, "poll_ms": POLL_REQUEST_MS,

@@ -3,6 +3,7 @@ Korean and English where the words matter:
 
 - /family/book from a 초등 (6-12 years) card: the child the programme takes is preselected, the
   other offered disabled with why; the child form's relation has no default;
+- the request page offers the children the chosen programme takes (the others disabled, with why);
 - an end equal to the start on the booking and request pages is refused, saying a window has a
   positive length and its maximum (not read as 24 hours);
 - the "nothing found" card of a provider found without the window (closed for part of it) offers
@@ -35,12 +36,15 @@ SAID = {
     "ko": {"not_eligible": "김지우(4세 3개월)은(는) 예약할 수 없습니다: "
                            "이 기관의 초등 시설형 긴급돌봄은(는) 72~155개월",
            "same": "시작과 끝 시각이 같습니다. 돌봄 시간은 0분보다 길어야 합니다(15분 단위, 최대 23시간 45분",
-           "relation": "아이와의 관계"},
+           "relation": "아이와의 관계",
+           "request_not_eligible": "김지우(4세 3개월)은(는) 초등 시설형 긴급돌봄 대상이 아닙니다: 72~155개월"},
     "en": {"not_eligible": "김지우 (4 y 3 m) cannot be booked: "
                            "Elementary emergency care here takes children aged 72–155",
            "same": "The start and end times are the same. Care must last longer than 0 minutes (in 15-minute steps, "
                    "at most 23 h 45 min",
-           "relation": "Your relation to the child"},
+           "relation": "Your relation to the child",
+           "request_not_eligible": "김지우 (4 y 3 m) cannot be sent for Elementary emergency care: it takes children "
+                                   "aged 72–155"},
 }
 
 
@@ -92,6 +96,14 @@ def test_the_child_the_programme_takes_is_picked_and_an_empty_window_is_refused(
         page.tap("#request-button")
         assert page.inner_text("#request-error").startswith(SAID[lang]["same"])
         assert page.is_hidden("#request-state")
+        # the request page offers the children the chosen programme takes, as the booking page does
+        assert "서준" in page.locator("select[name=child] option:checked").inner_text()
+        assert page.locator("select[name=child] option", has_text="지우").is_disabled()
+        assert SAID[lang]["request_not_eligible"] in page.inner_text("#child-note")
+        page.select_option("select[name=programme]", "always_daycare")  # 6-83 months: 지우, not 서준
+        assert "지우" in page.locator("select[name=child] option:checked").inner_text()
+        assert page.locator("select[name=child] option", has_text="서준").is_disabled()
+        steps.fits(page)
         assert [e for e in errors if not e.startswith("Failed to load resource")] == []
     finally:
         context.close()

@@ -2,7 +2,7 @@
 // months on the care's first day (the API's rule, app/care/rules.py age_in_months) within the
 // page's `ages` ({ min_months, max_months }: the programme's ages and the provider's, both
 // inclusive; null when the provider does not say, and the API then decides).
-import { t } from "../common.js";
+import { el, t } from "../common.js";
 
 // Whole months from birth ("YYYY-MM-DD") to the day ("YYYY-MM-DD"); a birthday later in the
 // month counts from that day (born 05-31: 0 on 06-30, 1 on 07-01). Null before the birth.
@@ -24,4 +24,32 @@ export function ageText(months) {
 export function fits(ages, months) {
   if (!ages) return true;
   return months !== null && ages.min_months <= months && months <= ages.max_months;
+}
+
+// Draw the child picker (`select`) for a programme taking `ages` on `day` ("YYYY-MM-DD"): a
+// child it does not take is offered disabled, and why goes under the picker (`note`, the message
+// `whyKey` with name, age, programme, min and max); the picked child, when it no longer fits,
+// gives way to the first that does. `children`: the API's children (id, names, birth_date).
+export function drawChildPicker(select, note, children, ages, programme, day, whyKey) {
+  const picked = select.value;
+  const ok = children.filter((c) => !day || fits(ages, ageInMonths(c.birth_date, day))).map((c) => c.id);
+  const why = [];
+  select.textContent = "";
+  children.forEach((c) => {
+    const name = c.family_name + c.given_name;
+    const o = el("option", null, name + " (" + c.birth_date + ")");
+    o.value = c.id;
+    if (ok.indexOf(c.id) < 0) {
+      const months = ageInMonths(c.birth_date, day);
+      o.disabled = true;
+      o.textContent = t("family_book_child_option_not_eligible", { label: o.textContent });
+      why.push(t(whyKey, { name, age: months === null ? "-" : ageText(months),
+        programme: t("programme_" + programme), min: ages.min_months, max: ages.max_months }));
+    }
+    select.appendChild(o);
+  });
+  select.value = ok.indexOf(picked) >= 0 ? picked : (ok[0] || "");
+  if (!note) return;
+  note.textContent = "";
+  why.forEach((line) => note.appendChild(el("p", null, line)));
 }

@@ -4,7 +4,7 @@
 // search with the same window for the next providers.
 import { $, el, localIso, pageConfig, registryNow, t } from "../common.js";
 import { declineReason, errorText, getJson, mapSearchUrl, poll, send, stateName, wallIso, wonText } from "./api.js";
-import { ageInMonths, ageText, fits } from "./ages.js";
+import { ageInMonths, drawChildPicker, fits } from "./ages.js";
 import { askConsent } from "./consent.js";
 import { windowOf as readWindow } from "./window.js";
 import { rememberHome } from "../map/home_memory.js";
@@ -199,37 +199,16 @@ function fillWindow() {
 }
 
 // The children's ages on the care's first day, against the ages this programme takes here
-// (cfg.ages): a child it does not take is offered disabled, with why under the picker; the
-// picked child, when it no longer fits, gives way to the first that does.
+// (cfg.ages): the ids of those it takes; the picker draws the others disabled, with why
+// (ages.js drawChildPicker).
 function eligibleIds() {
   const day = form.elements.day.value;
   return children.filter((c) => !day || fits(cfg.ages, ageInMonths(c.birth_date, day))).map((c) => c.id);
 }
 
 function showChildren() {
-  const select = form.elements.child;
-  const picked = select.value;
-  const day = form.elements.day.value;
-  const ok = eligibleIds();
-  const why = [];
-  select.textContent = "";
-  children.forEach((c) => {
-    const name = c.family_name + c.given_name;
-    const o = el("option", null, name + " (" + c.birth_date + ")");
-    o.value = c.id;
-    if (ok.indexOf(c.id) < 0) {
-      const months = ageInMonths(c.birth_date, day);
-      o.disabled = true;
-      o.textContent = t("family_book_child_option_not_eligible", { label: o.textContent });
-      why.push(t("family_book_child_not_eligible", { name, age: months === null ? "-" : ageText(months),
-        programme: t("programme_" + cfg.programme), min: cfg.ages.min_months, max: cfg.ages.max_months }));
-    }
-    select.appendChild(o);
-  });
-  select.value = ok.indexOf(picked) >= 0 ? picked : (ok[0] || "");
-  const note = $("child-note");
-  note.textContent = "";
-  why.forEach((line) => note.appendChild(el("p", null, line)));
+  drawChildPicker(form.elements.child, $("child-note"), children, cfg.ages, cfg.programme, form.elements.day.value,
+    "family_book_child_not_eligible");
 }
 
 function loadChildren() {

@@ -7,6 +7,7 @@
 // with the booking page's control (consent.js), worded for a request; once given, it is sent.
 import { $, el, localIso, pageConfig, registryNow, t } from "../common.js";
 import { errorText, getJson, poll, send } from "./api.js";
+import { drawChildPicker } from "./ages.js";
 import { askConsent } from "./consent.js";
 import { requestCard } from "./requests.js";
 import { windowOf as readWindow } from "./window.js";
@@ -16,6 +17,7 @@ const form = $("request-form");
 const places = { home: null, work: null };  // kind -> { lat, lon, label }
 let watcher = null;
 let childNames = {};
+let children = [];
 
 // The window the fields say (window.js): null while a field is empty or the end equals the
 // start (submit() says so).
@@ -155,19 +157,27 @@ function fill() {
   }
 }
 
+// The children the chosen programme takes on the chosen day (its ages, app/reference): the
+// others offered disabled, with why under the picker (ages.js).
+function showChildren() {
+  const programme = form.elements.programme.value;
+  drawChildPicker(form.elements.child, $("child-note"), children, cfg.ages[programme], programme,
+    form.elements.day.value, "request_child_not_eligible");
+}
+
 function loadChildren() {
   return getJson("/api/v1/children").then((res) => {
     const select = form.elements.child;
     select.textContent = "";
     if (!res.ok) { $("request-error").textContent = errorText(res); form.hidden = false; return; }
     childNames = {};
-    res.body.children.forEach((c) => {
-      childNames[c.id] = c.given_name;
-      const o = el("option", null, c.family_name + c.given_name + " (" + c.birth_date + ")");
-      o.value = c.id;
-      select.appendChild(o);
-    });
-    if (cfg.child_id && childNames[cfg.child_id]) select.value = cfg.child_id;
+    children = res.body.children;
+    children.forEach((c) => { childNames[c.id] = c.given_name; });
+    if (cfg.child_id && childNames[cfg.child_id]) {
+      select.appendChild(el("option", null, "")).value = cfg.child_id;  // kept by the picker when it fits
+      select.value = cfg.child_id;
+    }
+    showChildren();
     if (cfg.request_id) return;  // following a request: no form
     $("no-children").hidden = res.body.children.length > 0;
     form.hidden = res.body.children.length === 0;
@@ -185,6 +195,7 @@ function followGiven() {
 fill();
 syncPlace();
 ["programme", "day", "from", "to"].forEach((n) => form.elements[n].addEventListener("change", syncPlace));
+["programme", "day"].forEach((n) => form.elements[n].addEventListener("change", showChildren));
 form.querySelectorAll("input[name=place]").forEach((r) => r.addEventListener("change", syncPlace));
 form.querySelectorAll("button.find").forEach((b) => b.addEventListener("click", () => findPlace(b.dataset.kind)));
 ["home", "work"].forEach((kind) => form.elements[kind + "_q"].addEventListener("keydown", (ev) => {
