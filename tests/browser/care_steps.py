@@ -108,3 +108,26 @@ def book_for_the_desk(family, desk):
     item = desk.locator("#new-bookings li")
     item.wait_for(timeout=2000)
     return item
+
+
+def book_from_map(page, map_url: str, facility_id: str) -> None:
+    """Open the map at ``map_url``, open the provider's card and tap its 예약하기: the booking
+    page is open when this returns."""
+    page.goto(map_url)
+    item = page.locator(f"#result-list li[data-id={facility_id}]")
+    item.wait_for()
+    item.locator(".result-head").tap()
+    item.locator("a.book-link").tap()
+    page.wait_for_url("**/family/book?**")
+
+
+def admin_queue_item(page, app_url: str, flask_app, lang: str, request_id: str):
+    """Sign a new admin in on ``page`` and open the unmatched requests' queue; returns the
+    request's item there once shown."""
+    email = f"ops-{secrets.token_hex(4)}@example.go.kr"
+    people.accounts(flask_app).sign_up(email, PASSWORD, role="admin")
+    sign_in(page, app_url, email, f"/admin/care-requests?lang={lang}")
+    ready(page)
+    queued = page.locator(f"#queue li[data-id='{request_id}']")
+    queued.wait_for()
+    return queued

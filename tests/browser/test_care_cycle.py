@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -26,7 +25,6 @@ import pytest
 
 from app.api.care_requests import engine
 from app.care.rules import age_in_months
-from app.pages import account_sessions as people
 from app.search.ranking import rank
 
 from . import care_steps as steps
@@ -98,13 +96,8 @@ def test_book_then_an_emergency_request_unmatched_then_a_late_answer(browser, li
         steps.ready(family)
         steps.register_child(family, "서윤", "박", BIRTH.isoformat(), "박민수", "010-4567-8901")
 
-        family.goto(f"{app_url}/?lang=ko#home={home_arg}&start={_at(19)}&end={_at(21)}"
-                    "&programme=elementary_emergency")
-        item = family.locator(f"#result-list li[data-id={CENTRE}]")
-        item.wait_for()
-        item.locator(".result-head").tap()
-        item.locator("a.book-link").tap()
-        family.wait_for_url("**/family/book?**")
+        steps.book_from_map(family, f"{app_url}/?lang=ko#home={home_arg}&start={_at(19)}&end={_at(21)}"
+                                    "&programme=elementary_emergency", CENTRE)
         booking = steps.book_for_the_desk(family, desk)
         booking.locator("button[data-action=confirm]").tap()
         desk.locator("#inbox-status", has_text="Booking accepted").wait_for()
@@ -174,12 +167,7 @@ def test_book_then_an_emergency_request_unmatched_then_a_late_answer(browser, li
 
         admin_context, admin, admin_errors = steps.phone(browser, live, "en-US")
         contexts.append(admin_context)
-        email = f"ops-{secrets.token_hex(4)}@example.go.kr"
-        people.accounts(flask_app).sign_up(email, steps.PASSWORD, role="admin")
-        steps.sign_in(admin, app_url, email, "/admin/care-requests?lang=en")
-        steps.ready(admin)
-        queued = admin.locator(f"#queue li[data-id='{unmatched_id}']")
-        queued.wait_for()
+        queued = steps.admin_queue_item(admin, app_url, flask_app, "en", unmatched_id)
         assert "Elementary emergency care" in queued.inner_text() and "수원시" in queued.inner_text()
         assert "Waiting since" in queued.inner_text() and "서윤" not in admin.inner_text("#queue")
         steps.fits(admin)

@@ -114,12 +114,8 @@ def test_a_declined_booking_with_long_names_on_phones(browser, live, lang):
         assert delete["x"] + delete["width"] <= steps.PHONE["width"]
 
         # the map, then book at the centre: it waits for the desk
-        family.goto(f"{app_url}/?lang={lang}#home={_home(flask_app)}&start={_at(19)}&end={_at(21)}&programme=elementary_emergency")
-        item = family.locator(f"#result-list li[data-id={CENTRE}]")
-        item.wait_for()
-        item.locator(".result-head").tap()
-        item.locator("a.book-link").tap()
-        family.wait_for_url("**/family/book?**")
+        steps.book_from_map(family, f"{app_url}/?lang={lang}#home={_home(flask_app)}&start={_at(19)}&end={_at(21)}"
+                                    "&programme=elementary_emergency", CENTRE)
         booking = steps.book_for_the_desk(family, desk)
         _fits_all(family)
         # the place it holds shows in the summary without a reload

@@ -57,12 +57,7 @@ def test_the_admin_opens_the_contact_of_an_unmatched_request_on_a_phone(browser,
     request_id, child_id = _unmatched_request(flask_app)
     context, admin, errors = steps.phone(browser, live, "ko-KR")
     try:
-        email = f"ops-{secrets.token_hex(4)}@example.go.kr"
-        people.accounts(flask_app).sign_up(email, steps.PASSWORD, role="admin")
-        steps.sign_in(admin, app_url, email, "/admin/care-requests?lang=ko")
-        steps.ready(admin)
-        queued = admin.locator(f"#queue li[data-id='{request_id}']")
-        queued.wait_for()
+        queued = steps.admin_queue_item(admin, app_url, flask_app, "ko", request_id)
         assert "010-4567-8901" not in queued.inner_text() and _reads_of(flask_app, child_id) == []
         queued.locator("button[data-action=contact]").tap()
         detail = queued.locator("dl.contact-detail")
