@@ -4,6 +4,7 @@ Korean and English where the words matter:
 - /family/book from a 초등 (6-12 years) card: the child the programme takes is preselected, the
   other offered disabled with why; the child form's relation has no default;
 - the request page offers the children the chosen programme takes (the others disabled, with why);
+  opened with ?child_id= it picks that child when the programme takes it, else falls back, saying why;
 - an end equal to the start on the booking and request pages is refused, saying a window has a
   positive length and its maximum (not read as 24 hours);
 - the "nothing found" card of a provider found without the window (closed for part of it) offers
@@ -104,6 +105,45 @@ def test_the_child_the_programme_takes_is_picked_and_an_empty_window_is_refused(
         assert "지우" in page.locator("select[name=child] option:checked").inner_text()
         assert page.locator("select[name=child] option", has_text="서준").is_disabled()
         steps.fits(page)
+        assert [e for e in errors if not e.startswith("Failed to load resource")] == []
+    finally:
+        context.close()
+
+
+CHILD_IDS = "fetch('/api/v1/children').then((r) => r.json()).then((b) => Object.fromEntries(" \
+            "b.children.map((c) => [c.given_name, c.id])))"
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_request_page_picks_the_child_its_link_names_when_the_programme_takes_it(browser, live, lang):
+    context, page, errors = steps.phone(browser, live, LOCALE[lang])
+    app_url = live["app"]
+    today = datetime.now(SEOUL).date()
+    try:
+        steps.sign_up(page, app_url, lang, f"/family?lang={lang}")
+        page.wait_for_url(f"**/family?lang={lang}")
+        steps.ready(page)
+        # listed youngest first: 지우 (4, not taken), 하준 (7, the picker's own choice), 서준 (9)
+        for given, years in (("지우", 4), ("서준", 9), ("하준", 7)):
+            steps.register_child(page, given, "김", birth_date_for(years, today).isoformat(), "김하늘", "010-0000-0000")
+        ids = page.evaluate(CHILD_IDS)
+        link = (f"{app_url}/family/request?lang={lang}&programme=elementary_emergency&home={HOME}"
+                f"&start={_tomorrow(19)}&end={_tomorrow(21)}")
+        picked = page.locator("select[name=child] option:checked")
+        page.goto(link)
+        steps.ready(page)
+        assert "하준" in picked.inner_text()
+        # the link names 서준, whom the programme takes: picked over the picker's own choice
+        page.goto(f"{link}&child_id={ids['서준']}")
+        steps.ready(page)
+        assert "서준" in picked.inner_text()
+        assert page.locator("select[name=child] option").count() == 3  # no extra option for the link's child
+        # the link names 지우, whom it does not take: the picker's choice, and why 지우 is not
+        page.goto(f"{link}&child_id={ids['지우']}")
+        steps.ready(page)
+        assert "하준" in picked.inner_text()
+        assert page.locator("select[name=child] option", has_text="지우").is_disabled()
+        assert SAID[lang]["request_not_eligible"] in page.inner_text("#child-note")
         assert [e for e in errors if not e.startswith("Failed to load resource")] == []
     finally:
         context.close()

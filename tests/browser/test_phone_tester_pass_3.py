@@ -9,11 +9,14 @@ English:
   bordered box is drawn; a child whose family withdrew the share consent is said so;
 - the booking page's estimate is never bookable for a window other than the one shown;
 - the map says a window whose start equals its end is empty and what is allowed; an empty child
-  form names every missing field; after deleting the family's data the map says it was deleted."""
+  form names every missing field; after deleting the family's data the map says it was deleted;
+- the map opened again in the same tab with no home in its link starts from the home searched
+  from (a home in the link wins; a cleared home, or another tab, has none)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -218,5 +221,76 @@ def test_the_map_says_a_window_of_no_length_is_empty(browser, live, lang):
         page.dispatch_event("#end", "change")
         page.locator("#results-status").filter(has_text=SAID[lang]["same"]).wait_for()
         assert page.locator("#results-status").inner_text().strip() == SAID[lang]["same"]
+    finally:
+        context.close()
+
+
+OTHER_HOME = "37.5345|126.8125|오정구"
+NEAREST = "/api/v1/facilities/nearest?"
+
+
+def _searched_from(urls: list[str]) -> list[tuple[float, float]]:
+    """The (lat, lon) each map search in ``urls`` asked from."""
+    found = []
+    for url in urls:
+        q = parse_qs(urlsplit(url).query)
+        found.append((round(float(q["lat"][0]), 5), round(float(q["lon"][0]), 5)))
+    return found
+
+
+def _map_without_a_home(page, app_url: str, sent: list[str]) -> None:
+    """Open the map with no home in its link, from another page of the site (as a parent does),
+    and wait until it has drawn the outlines (the link, or a kept home, is read by then)."""
+    page.goto(f"{app_url}/programmes?lang=ko")
+    sent.clear()
+    page.goto(f"{app_url}/?lang=ko")
+    wait_until(page, "document.querySelectorAll('.leaflet-overlay-pane path').length >= 44")
+    page.wait_for_timeout(300)
+
+
+def test_the_map_opened_again_in_the_tab_starts_from_the_home_searched_from(browser, live):
+    app_url = live["app"]
+    home = _home(live["flask_app"])
+    at = tuple(round(float(v), 5) for v in home.split("|")[:2])
+    context, page, errors = steps.phone(browser, live, "ko-KR")
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url))
+    try:
+        page.goto(f"{app_url}/?lang=ko#home={home}")
+        page.locator("#result-list li").first.wait_for()
+        # opened again with no home in the link: that home's providers, and the link carries it
+        _map_without_a_home(page, app_url, sent)
+        page.locator("#result-list li").first.wait_for()
+        assert page.input_value("#home-input") == "파장동"
+        assert "home=" in page.evaluate("location.hash")
+        searches = [u for u in sent if NEAREST in u]
+        assert _searched_from(searches) == [at]
+        # the home goes to the server only as the search's own query
+        assert [u for u in sent if str(at[0])[:7] in u and NEAREST not in u] == []
+        # a home in the link wins
+        page.goto(f"{app_url}/programmes?lang=ko")
+        sent.clear()
+        page.goto(f"{app_url}/?lang=ko#home={OTHER_HOME}")
+        page.locator("#result-list li").first.wait_for()
+        assert page.input_value("#home-input") == "오정구"
+        assert _searched_from([u for u in sent if NEAREST in u]) == [(37.5345, 126.8125)]
+        # a cleared home stays forgotten
+        page.fill("#home-input", "")
+        page.press("#home-input", "Enter")
+        wait_until(page, "sessionStorage.getItem('dolbom.home') === null")
+        _map_without_a_home(page, app_url, sent)
+        assert page.input_value("#home-input") == "" and page.locator("#result-list li").count() == 0
+        assert [u for u in sent if NEAREST in u] == []
+        assert [e for e in errors if not e.startswith("Failed to load resource")] == []
+    finally:
+        context.close()
+    # another tab (a new context: its own storage) has no home
+    context, page, _ = steps.phone(browser, live, "ko-KR")
+    sent = []
+    page.on("request", lambda r: sent.append(r.url))
+    try:
+        _map_without_a_home(page, app_url, sent)
+        assert page.input_value("#home-input") == "" and page.locator("#result-list li").count() == 0
+        assert [u for u in sent if NEAREST in u] == []
     finally:
         context.close()

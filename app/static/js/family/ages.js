@@ -28,10 +28,12 @@ export function fits(ages, months) {
 
 // Draw the child picker (`select`) for a programme taking `ages` on `day` ("YYYY-MM-DD"): a
 // child it does not take is offered disabled, and why goes under the picker (`note`, the message
-// `whyKey` with name, age, programme, min and max); the picked child, when it no longer fits,
-// gives way to the first that does. `children`: the API's children (id, names, birth_date).
-export function drawChildPicker(select, note, children, ages, programme, day, whyKey) {
-  const picked = select.value;
+// `whyKey` with name, age, programme, min and max). Picked: the `preferred` child id (a link's
+// ?child_id=, or the child chosen so far) when that child fits, else the child picked so far
+// when it still fits, else the first that does. `children`: the API's children (id, names,
+// birth_date).
+export function drawChildPicker(select, note, children, ages, programme, day, whyKey, preferred) {
+  const kept = select.value;
   const ok = children.filter((c) => !day || fits(ages, ageInMonths(c.birth_date, day))).map((c) => c.id);
   const why = [];
   select.textContent = "";
@@ -48,7 +50,7 @@ export function drawChildPicker(select, note, children, ages, programme, day, wh
     }
     select.appendChild(o);
   });
-  select.value = ok.indexOf(picked) >= 0 ? picked : (ok[0] || "");
+  select.value = [preferred, kept].find((id) => id && ok.indexOf(id) >= 0) || ok[0] || "";
   if (!note) return;
   note.textContent = "";
   why.forEach((line) => note.appendChild(el("p", null, line)));

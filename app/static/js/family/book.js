@@ -206,9 +206,10 @@ function eligibleIds() {
   return children.filter((c) => !day || fits(cfg.ages, ageInMonths(c.birth_date, day))).map((c) => c.id);
 }
 
+// The picker redrawn for the day, keeping the child chosen so far when it still fits.
 function showChildren() {
   drawChildPicker(form.elements.child, $("child-note"), children, cfg.ages, cfg.programme, form.elements.day.value,
-    "family_book_child_not_eligible");
+    "family_book_child_not_eligible", form.elements.child.value);
 }
 
 function loadChildren() {

@@ -158,11 +158,12 @@ function fill() {
 }
 
 // The children the chosen programme takes on the chosen day (its ages, app/reference): the
-// others offered disabled, with why under the picker (ages.js).
-function showChildren() {
+// others offered disabled, with why under the picker (ages.js). `preferred`: the child to pick
+// when it fits (the link's ?child_id= at first, then the child chosen so far).
+function showChildren(preferred) {
   const programme = form.elements.programme.value;
   drawChildPicker(form.elements.child, $("child-note"), children, cfg.ages[programme], programme,
-    form.elements.day.value, "request_child_not_eligible");
+    form.elements.day.value, "request_child_not_eligible", preferred);
 }
 
 function loadChildren() {
@@ -173,11 +174,7 @@ function loadChildren() {
     childNames = {};
     children = res.body.children;
     children.forEach((c) => { childNames[c.id] = c.given_name; });
-    if (cfg.child_id && childNames[cfg.child_id]) {
-      select.appendChild(el("option", null, "")).value = cfg.child_id;  // kept by the picker when it fits
-      select.value = cfg.child_id;
-    }
-    showChildren();
+    showChildren(cfg.child_id);
     if (cfg.request_id) return;  // following a request: no form
     $("no-children").hidden = res.body.children.length > 0;
     form.hidden = res.body.children.length === 0;
@@ -195,7 +192,8 @@ function followGiven() {
 fill();
 syncPlace();
 ["programme", "day", "from", "to"].forEach((n) => form.elements[n].addEventListener("change", syncPlace));
-["programme", "day"].forEach((n) => form.elements[n].addEventListener("change", showChildren));
+["programme", "day"].forEach((n) => form.elements[n].addEventListener("change",
+  () => showChildren(form.elements.child.value)));
 form.querySelectorAll("input[name=place]").forEach((r) => r.addEventListener("change", syncPlace));
 form.querySelectorAll("button.find").forEach((b) => b.addEventListener("click", () => findPlace(b.dataset.kind)));
 ["home", "work"].forEach((kind) => form.elements[kind + "_q"].addEventListener("keydown", (ev) => {

@@ -2,7 +2,8 @@
 // the tab closes, so a shared computer keeps no one's home; never sent to the server but as a
 // search's own query, never logged), as the map's hash writes it
 // ("lat|lon|label"): the family page's "see the next providers" after a decline or a lapsed
-// hold opens the map with it, so the next providers show at once. Forgotten when the home is
+// hold opens the map with it, so the next providers show at once, and the map opened again in
+// the tab with no home in its link starts from it (state.js). Forgotten when the home is
 // cleared or the family deletes its data. A one-time notice for the next page (the family's
 // data deleted) travels in sessionStorage the same way.
 const HOME = "dolbom.home";

@@ -1,7 +1,7 @@
 // What the map page knows (home, work, the results and their markers and list items), and
 // the home and work kept in the URL's hash, so a reload or the language switch keeps them.
 import { $, pageConfig, t } from "../common.js";
-import { rememberHome } from "./home_memory.js";
+import { forgetHome, rememberHome, rememberedHome } from "./home_memory.js";
 
 // window ({start, end} wall clock) and programme: the last search's, for the "Book" links.
 export const state = { home: null, work: null, hits: [], markers: {}, items: {}, window: null, programme: null };
@@ -50,10 +50,26 @@ export function linkProblem(which, value) {
   return t("link_place_problem", { which: t("link_" + which), key: which, value, problem });
 }
 
-// Read home and work from the hash into the state and their inputs. Returns { any: true when
-// a usable one was there, problems: { home|work: message } for those the link gets wrong }.
-export function restoreState() {
+// The hash's parameters; with no home there, the full map starts from the home this tab last
+// searched from (home_memory.js), as if the hash carried it: opening the map again in the tab
+// shows that home's providers at once. A home in the link, or typed in the field before the map
+// was ready, always wins; the widget keeps to its host site's link (its region, not a home from
+// another page). A kept home the map would refuse (the area changed) is forgotten rather than
+// said as a fault of a link nobody gave.
+function linkParams() {
   const s = new URLSearchParams(location.hash.slice(1));
+  const typed = $("home-input") && $("home-input").value.trim();
+  const kept = s.has("home") || typed || pageConfig().embed ? null : rememberedHome();
+  if (kept && linkProblem("home", kept)) forgetHome();
+  else if (kept) s.set("home", kept);
+  return s;
+}
+
+// Read home and work from the hash (or the kept home: linkParams) into the state and their
+// inputs. Returns { any: true when a usable one was there, problems: { home|work: message }
+// for those the link gets wrong }.
+export function restoreState() {
+  const s = linkParams();
   let any = false;
   const problems = {};
   ["home", "work"].forEach((w) => {
