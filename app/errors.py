@@ -139,10 +139,15 @@ def init_app(app: Flask) -> None:
         if not _wants_json():
             return _error_page(exc.code, exc) if exc.code in PAGE_ERRORS else exc
         code = (exc.name or "error").lower().replace(" ", "_")
-        response = jsonify(error_body(code, exc.description or exc.name))
+        body = error_body(code, exc.description or exc.name)
+        allowed = sorted(exc.valid_methods or ()) if isinstance(exc, MethodNotAllowed) else []
+        if allowed:  # what the path takes, in the body too: a client reading only JSON can recover
+            body["error"].update(message=f"{request.method} is not allowed here; allowed: {', '.join(allowed)}",
+                                 reason="method_not_allowed", allowed_methods=allowed)
+        response = jsonify(body)
         response.status_code = exc.code or 500
-        if exc.code == 405 and isinstance(exc, MethodNotAllowed) and exc.valid_methods:
-            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        if allowed:
+            response.headers["Allow"] = ", ".join(allowed)
         return response
 
     @app.errorhandler(Exception)

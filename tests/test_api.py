@@ -139,8 +139,14 @@ def test_bbox_errors(client):
 
 def test_404_405_are_json(client):
     assert error_of(client.get("/api/v1/nothing"), 404)["code"] == "not_found"
-    body = error_of(client.post("/api/v1/meta"), 405)
-    assert body["code"] == "method_not_allowed"
+    refused = client.post("/api/v1/meta")
+    assert refused.status_code == 405 and refused.is_json
+    body = refused.json["error"]
+    assert body["code"] == "method_not_allowed" and body["reason"] == "method_not_allowed"
+    # The methods the path takes, in the envelope as in the Allow header (finding 9)
+    assert body["allowed_methods"] == ["GET", "HEAD", "OPTIONS"]
+    assert refused.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert body["message"] == "POST is not allowed here; allowed: GET, HEAD, OPTIONS"
 
 
 # --- issue 12: the checks below share the session's demo app (conftest.demo_app) ---------------

@@ -27,6 +27,9 @@ def test_demo_accounts_on_the_synthetic_registry_and_again(tmp_path):
     app = create_app(tiny_config(), instance_path=str(tmp_path / "instance"))
     first = run(app, "accounts")
     assert first.exit_code == 0, first.output
+    # the command cannot know serve's port: the paths, on the address serve printed (finding 10)
+    assert ":5000" not in first.output
+    assert "Sign in at /account/sign-in on the address `python3 manage.py serve` printed" in first.output
     passwords = dict(re.findall(r"(\S+@demo\.dolbom\.kr)\s+password (\S+)", first.output))
     assert set(passwords) == {"parent@demo.dolbom.kr", "daycare@demo.dolbom.kr", "centre@demo.dolbom.kr"}
     engine = app.extensions["dolbom_db"]
@@ -46,6 +49,15 @@ def test_demo_accounts_on_the_synthetic_registry_and_again(tmp_path):
         guardian = people.accounts().sign_in("parent@demo.dolbom.kr", new["parent@demo.dolbom.kr"])
         assert len(children.list_for_guardian(guardian.id)) == 2  # not made again
     engine.dispose()
+
+
+def test_the_sign_in_address_is_printed_only_when_known():
+    from app.commands.demo import sign_in_address
+
+    assert sign_in_address("http://127.0.0.1:5024/") == "http://127.0.0.1:5024/account/sign-in"
+    assert sign_in_address("https://dolbom.example.kr") == "https://dolbom.example.kr/account/sign-in"
+    for unknown in ("", None):
+        assert sign_in_address(unknown).startswith("/account/sign-in on the address")
 
 
 def test_no_demo_accounts_on_a_real_registry(tmp_path):

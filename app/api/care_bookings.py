@@ -318,7 +318,7 @@ def publish_slots(facility_id: str) -> Response:
         first_day = _day(spec.get("first_day")) or locale.now().date()
         days = bodies.whole_number(spec, "days", 1, 62, required=False) or 7
         places = bodies.whole_number(spec, "places", 0, 1000, required=False)
-        minutes = bodies.whole_number(spec, "slot_minutes", 15, 1440, required=False) or 60
+        minutes = bodies.whole_number(spec, "slot_minutes", 1, 1440, required=False) or 60  # derive_slots: the step
         planned = derive_slots(facility, programme, first_day, days, locale.tz, locale.is_holiday, places, minutes)
         added = store.publish_missing(facility_id, programme, [(s.start, s.end, s.places) for s in planned],
                                       now=_now())
@@ -326,7 +326,7 @@ def publish_slots(facility_id: str) -> Response:
     places = bodies.whole_number(body, "places", 0, 1000)
     assert places is not None
     slot = store.publish_slot(facility_id, programme, bodies.moment(body, "start", locale.tz),
-                              bodies.moment(body, "end", locale.tz), places, now=_now())
+                              bodies.moment(body, "end", locale.tz), places, now=_now(), tz=locale.tz)
     return jsonify({"added": 1, "slot": _slot_json(slot)})
 
 

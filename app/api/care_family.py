@@ -1,21 +1,34 @@
 """The family's own records under /api/v1: consents, children, and the family's data rights
-(download everything, delete everything). A guardian reaches only their own: another family's
-child is a 404, never a 403, so ids reveal nothing. Signed-in through the session cookie
-(app.pages.account_sessions); writes carry the CSRF token (X-CSRFToken)."""
+(download everything, see who read the children's records, delete everything). A guardian
+reaches only their own: another family's child is a 404, never a 403, so ids reveal nothing.
+Signed-in through the session cookie (app.pages.account_sessions); writes carry the CSRF token
+(X-CSRFToken)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Flask, Response, current_app, jsonify
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from app.care.accounts import User
-from app.care.children import consent_purposes, consent_text, consent_version
+from app.care.children import (
+    ACCESS_LOG_LIMIT,
+    ACCESS_LOG_MAX,
+    CARE_NOTES,
+    SHARE_WITH_PROVIDER,
+    access_purposes,
+    consent_purposes,
+    consent_text,
+    consent_version,
+)
+from app.care.states import ADMIN
 from app.extensions.care import get_children
-from app.i18n import LANGUAGES, current_language
+from app.extensions.registry import get_index, get_registry
+from app.i18n import LANGUAGES, current_language, translate
 from app.pages.account_sessions import check
+from app.reference import document
 
-from . import bodies
+from . import bodies, params
 from .auth import CARE_UNREACHABLE, answer_database_errors
 from .openapi import Param, documented
 
@@ -25,6 +38,7 @@ answer_database_errors(bp, CARE_UNREACHABLE)
 CHILD_FIELDS = frozenset({"given_name", "family_name", "birth_date", "relation", "emergency_contact_name",
                           "emergency_contact_phone", "care_notes"})
 SECURED_ERRORS = (400, 401, 403, 404, 409)
+AFFECTS_BOOKINGS = frozenset({SHARE_WITH_PROVIDER, CARE_NOTES})  # consents whose withdrawal staff of live bookings feel
 
 
 def _now() -> datetime:
@@ -75,12 +89,24 @@ def give_consent() -> Response:
 
 
 @bp.delete("/consents/<purpose>")
-@documented("Withdraw a consent", _purpose, "Withdrawn", method="delete", errors=SECURED_ERRORS)
+@documented("Withdraw a consent (the answer names the live bookings it affects)", _purpose, "Withdrawn",
+            method="delete", errors=SECURED_ERRORS)
 def withdraw_consent(purpose: str) -> Response:
-    """Withdraw the consent (409 while data stored on it remains: delete that first)."""
+    """Withdraw the consent (409 while data stored on it remains: delete that first). Withdrawing
+    ``share_with_provider`` leaves the staff of the family's live bookings without the child's
+    care notes and emergency contact, ``care_notes`` deletes the notes: ``affected_bookings``
+    names those bookings (provider, child's first name, window on the registry's clock) so the
+    family can tell the providers or cancel; empty for other purposes and when none is live."""
     user = _guardian("consent.manage")
     consent_version(purpose)  # an unknown purpose is a 400 naming the known ones
-    return jsonify({"purpose": purpose, "withdrawn": get_children().withdraw_consent(user.id, purpose, _now())})
+    store = get_children()
+    withdrawn = store.withdraw_consent(user.id, purpose, _now())
+    affected = store.live_bookings(user.id) if purpose in AFFECTS_BOOKINGS else []
+    tz, providers = get_registry().locale.tz, get_index().by_id
+    return jsonify({"purpose": purpose, "withdrawn": withdrawn, "affected_bookings": [{
+        **b, "start": b["start"].astimezone(tz).isoformat(), "end": b["end"].astimezone(tz).isoformat(),
+        "provider_name": found.name if (found := providers.get(b["facility_id"])) is not None else None}
+        for b in affected]})
 
 
 @bp.get("/children")
@@ -137,6 +163,40 @@ def export_family() -> Response:
     response = jsonify(get_children().export_family(user.id, _now()))
     response.headers["Content-Disposition"] = 'attachment; filename="dolbom-family-data.json"'
     return response
+
+
+def _limit(app: Flask) -> list[Param]:
+    return [*_lang(app), Param("limit", {"type": "integer", "minimum": 1, "maximum": ACCESS_LOG_MAX},
+                               f"how many of the latest reads (default {ACCESS_LOG_LIMIT})")]
+
+
+@bp.get("/me/access-log")
+@documented("Who read the children's records, when and why (the latest first)", _limit, "AccessLog",
+            errors=SECURED_ERRORS)
+def access_log() -> Response:
+    """Every read of the family's children's records by a provider's staff or the service's
+    admins, newest first (``limit``, default 50, at most 200; ``total`` counts them all): when
+    (the registry's clock), which child (first name), who (the provider's name and the reader's
+    role; an admin is the service's operator, never a person's name or e-mail) and why, in the
+    language asked for, with the stable codes beside the words."""
+    user = _guardian("data.export")
+    limit = params.integer(request.args, "limit", default=ACCESS_LOG_LIMIT, minimum=1, maximum=ACCESS_LOG_MAX)
+    entries, total = get_children().family_access_log(user.id, limit)
+    lang, tz = current_language(), get_registry().locale.tz
+    purposes, labels = access_purposes(), document("roles.json")["roles"]
+    providers = get_index().by_id
+
+    def reader(role: str, facility_id: str | None) -> dict[str, str | None]:
+        found = providers.get(facility_id) if facility_id else None
+        name = found.name if found is not None else translate("access_log_operator") if role == ADMIN else None
+        label = labels.get(role, {}).get("label", {}).get(lang, role)
+        return {"role": role, "role_label": label, "provider_id": facility_id, "name": name}
+
+    return jsonify({"total": total, "limit": limit, "entries": [{
+        "at": e["at"].astimezone(tz).isoformat(), "child_id": e["child_id"], "first_name": e["first_name"],
+        "reader": reader(e["actor_role"], e["facility_id"]), "purpose": e["purpose"],
+        "purpose_text": purposes.get(e["purpose"], {}).get(lang, e["purpose"]), "outcome": e["outcome"],
+        "booking_id": e["booking_id"]} for e in entries]})
 
 
 @bp.delete("/me")

@@ -83,7 +83,7 @@ def _request_list(app: Flask) -> list[Param]:
 
 def _offer_list(app: Flask) -> list[Param]:
     return [Param("facility_id", {"type": "string", "maxLength": 100},
-                  "the provider whose open offers to list (default: the staff's only one)")]
+                  "the provider whose open offers to list (staff: default their only one; admins: required)")]
 
 
 def request_json(r: CareRequest, for_guardian: bool, acting: str | None,
@@ -234,30 +234,43 @@ def read_request_contact(request_id: str) -> Response:
     return jsonify(get_children().contact_for_unmatched_request(request_id, user, _now()).as_dict())
 
 
-def _staff_facility(user: User, facility_id: str | None) -> str:
+def _offers_facility(user: User, facility_id: str | None) -> str:
+    """The provider whose open offers ``user`` lists: ``facility_id``, or the staff's only
+    provider when none is named. An admin (``offers.read`` on every provider, roles.json) names
+    one; staff name one of theirs. Refused (400, reason ``missing`` or ``not_yours``) saying
+    what the caller may list."""
     mine = roles().facilities(user, "offers.read")
+    admin = roles().allows(user, "offers.read")  # a role whose scope is every provider
     if facility_id is None:
-        if len(mine) != 1:
-            raise InvalidParameter(f"name the provider (facility_id): yours are {', '.join(mine) or 'none'}",
-                                   "facility_id")
-        return mine[0]
-    if facility_id not in mine:
-        raise InvalidParameter(f"you answer offers for {', '.join(mine) or 'no provider'}, not {facility_id!r}",
-                               "facility_id")
+        if len(mine) == 1 and not admin:
+            return mine[0]
+        if admin:
+            raise InvalidParameter("name the provider whose open offers to list (facility_id): an administrator may "
+                                   "list any provider's; requests nobody accepted are at "
+                                   "/api/v1/care-requests?status=unmatched", "facility_id", "missing")
+        raise InvalidParameter(f"name the provider whose open offers to list (facility_id): one of "
+                               f"{', '.join(mine)}", "facility_id", "missing")
+    if not roles().allows(user, "offers.read", facility_id=facility_id):
+        raise InvalidParameter(f"you answer offers for {', '.join(mine)} only, not {facility_id!r}", "facility_id",
+                               "not_yours")
     return facility_id
 
 
 @bp.get("/offers")
-@documented("The open offers to a provider (its staff)", _offer_list, "OfferList", errors=SECURED_ERRORS)
+@documented("The open offers to a provider (its staff; admins name the provider)", _offer_list, "OfferList",
+            errors=SECURED_ERRORS)
 def list_offers() -> Response:
+    """The provider's open offers; the children's first names only to its own staff (an admin's
+    list leaves them null, as bookings lists do)."""
     user = check("offers.read")
-    facility_id = _staff_facility(user, request.args.get("facility_id"))
+    facility_id = _offers_facility(user, request.args.get("facility_id"))
+    staff = roles().acting_as(user, "offers.respond", facility_id=facility_id) == PROVIDER_STAFF
     matching = engine()
     names = get_children()
     out = []
     for o in matching.open_offers(facility_id):
         r = matching.get(o.request_id)
-        out.append(offer_json(o, r, names.first_name(None, r.child_id)))
+        out.append(offer_json(o, r, names.first_name(None, r.child_id) if staff else None))
     return jsonify({"offers": out})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.care.rules import window_step_minutes
 from app.care.states import BOOKING, CARE_REQUEST, OFFER
 
 TEXT: dict[str, Any] = {"type": "string"}
@@ -22,6 +23,7 @@ def _object(required: list[str], properties: dict[str, Any], **more: Any) -> dic
 def openapi_schemas() -> dict[str, Any]:
     """The schemas by name."""
     contact = _object(["name", "phone"], {"name": TEXT, "phone": TEXT})
+    step = window_step_minutes()  # every window's start and end fall on it (booking_rules.json)
     child_props = {"given_name": {**TEXT, "description": "first name (the only part shown in messages)"},
                    "family_name": TEXT, "birth_date": {"type": "string", "format": "date"},
                    "relation": {**TEXT, "description": "the guardian's relation (app/reference/children.json)"},
@@ -50,7 +52,15 @@ def openapi_schemas() -> dict[str, Any]:
                                                    "consents": {"type": "array", "items": {"type": "object"}}}),
         "ConsentInput": _object(["purpose", "version"], {"purpose": TEXT, "version": TEXT},
                                 additionalProperties=False),
-        "Withdrawn": _object(["purpose", "withdrawn"], {"purpose": TEXT, "withdrawn": {"type": "integer"}}),
+        "Withdrawn": _object(["purpose", "withdrawn", "affected_bookings"], {
+            "purpose": TEXT, "withdrawn": {"type": "integer"},
+            "affected_bookings": {"type": "array", "description": "the family's live bookings whose staff lose the "
+                                  "child's care notes (and, for share_with_provider, the emergency contact)",
+                                  "items": _object(["id", "child_id", "first_name", "facility_id", "provider_name",
+                                                    "programme", "start", "end", "status"], {
+                                      "id": TEXT, "child_id": TEXT, "first_name": TEXT, "facility_id": TEXT,
+                                      "provider_name": _nullable(TEXT), "programme": TEXT, "start": TIME,
+                                      "end": TIME, "status": TEXT})}}),
         "Child": _object(["id", "given_name", "family_name", "birth_date", "relation", "emergency_contact"],
                          {"id": TEXT, **{k: v for k, v in child_props.items() if not k.startswith("emergency")},
                           "emergency_contact": contact, "created_at": TIME, "updated_at": TIME}),
@@ -65,6 +75,17 @@ def openapi_schemas() -> dict[str, Any]:
                                     "emergency_contact": contact}),
         "Deleted": {"type": "object"},
         "FamilyExport": {"type": "object", "description": "everything held about the family"},
+        "AccessLog": _object(["total", "limit", "entries"], {
+            "total": {"type": "integer"}, "limit": {"type": "integer"},
+            "entries": {"type": "array", "items": _object(
+                ["at", "child_id", "first_name", "reader", "purpose", "purpose_text", "outcome"],
+                {"at": {**TIME, "description": "on the registry's clock (+09:00)"}, "child_id": TEXT,
+                 "first_name": TEXT, "reader": _object(["role", "role_label", "provider_id", "name"], {
+                     "role": TEXT, "role_label": TEXT, "provider_id": _nullable(TEXT),
+                     "name": _nullable({**TEXT, "description": "the provider's name; for admins the service's "
+                                        "operator"})}),
+                 "purpose": TEXT, "purpose_text": TEXT, "outcome": {"type": "string", "enum": ["granted", "denied"]},
+                 "booking_id": _nullable(TEXT)})}}),
         "Booking": booking,
         "BookingList": _object(["bookings"], {"bookings": {"type": "array",
                                                           "items": {"$ref": "#/components/schemas/Booking"}}}),
@@ -72,8 +93,9 @@ def openapi_schemas() -> dict[str, Any]:
             ["child_id", "facility_id", "programme", "start", "end"],
             {"child_id": TEXT, "facility_id": TEXT, "programme": {"type": "string",
                                                                  "enum": ["always_daycare", "elementary_emergency"]},
-             "start": {**TEXT, "description": "ISO 8601; without an offset, the registry's zone (Asia/Seoul)"},
-             "end": {**TEXT, "description": "ISO 8601, after start"},
+             "start": {**TEXT, "description": "ISO 8601; without an offset, the registry's zone (Asia/Seoul); "
+                       f"on a {step}-minute step after local midnight (19:00, 19:15)"},
+             "end": {**TEXT, "description": f"ISO 8601, after start, on a {step}-minute step"},
              "home": _nullable(_object(["lat", "lon"], {"lat": {"type": "number"}, "lon": {"type": "number"}},
                                        description="the family's home: applies the residence rules"))},
             additionalProperties=False),
@@ -91,7 +113,8 @@ def openapi_schemas() -> dict[str, Any]:
             "programme": TEXT, "start": TEXT, "end": TEXT, "places": {"type": "integer", "minimum": 0},
             "derive": {"type": "object", "properties": {
                 "first_day": {"type": "string", "format": "date"}, "days": {"type": "integer", "minimum": 1},
-                "places": {"type": "integer", "minimum": 0}, "slot_minutes": {"type": "integer", "minimum": 15}}}},
+                "places": {"type": "integer", "minimum": 0},
+                "slot_minutes": {"type": "integer", "minimum": step, "maximum": 1440, "multipleOf": step}}}},
             additionalProperties=False),
         "CareRequest": _object(
             ["id", "child_id", "programme", "start", "end", "place", "status", "fhir_status", "version", "match_by"],

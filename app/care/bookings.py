@@ -43,7 +43,7 @@ from app.domain import DomainError
 from .request_rows import follow_booking, lock_request
 from .rules import booking_rules, check_in_lead
 from .states import BOOKING, GUARDIAN, SYSTEM, InvalidTransition
-from .windows import chained_days, local_dates
+from .windows import chained_days, local_dates, off_step
 
 NOTIFY_TOPICS = {"requested": "booking.requested", "accepted": "booking.confirmed",
                  "rejected": "booking.declined", "expired": "booking.expired",
@@ -72,14 +72,16 @@ class NotBookable(BookingError):
 
 
 class PlacesFull(BookingError):
-    """A slot the window overlaps has no place left; names the slot."""
+    """A slot the window overlaps has no place left; names the slot, in ``tz`` (the registry's
+    zone, as every refusal of a booking names times)."""
 
     code = "no_places"
     reason = "slot_full"
     http_status = 409
 
     def __init__(self, facility_id: str, programme: str, slot_start: datetime, slot_end: datetime,
-                 places: int) -> None:
+                 places: int, tz: tzinfo = UTC) -> None:
+        slot_start, slot_end = slot_start.astimezone(tz), slot_end.astimezone(tz)
         super().__init__(f"no place left at {facility_id} for {programme} in the slot "
                          f"{slot_start.isoformat()} to {slot_end.isoformat()}: {self._why(places)}", "window")
         self.facility_id = facility_id
@@ -387,7 +389,7 @@ _INSERT_MESSAGE = outbox.insert()
 
 
 def hold_places(conn: sa.Connection, facility_id: str, programme: str, start: datetime, end: datetime,
-                whole_window: bool = True) -> list[int]:
+                whole_window: bool = True, tz: tzinfo = UTC) -> list[int]:
     """Count a place for ``[start, end)`` (aware UTC) in every published slot of the provider's
     programme it overlaps, in the caller's transaction; returns the capacity ids held.
 
@@ -395,7 +397,8 @@ def hold_places(conn: sa.Connection, facility_id: str, programme: str, start: da
     ``whole_window``: the slots must cover the window without a gap, else :class:`NotBookable`;
     False: what the slots do not cover (all of the window when none is published) holds no
     place. :class:`PlacesFull` names the first slot with no place left. Either error leaves
-    every count as it was (the caller's transaction then writes nothing)."""
+    every count as it was (the caller's transaction then writes nothing) and names times in
+    ``tz``, the registry's zone."""
     rows = conn.execute(_SLOTS_OF_WINDOW, {"facility_id": facility_id, "programme": programme,
                                            "start": start, "end": end}).all()
     slots = [_slot(r) for r in rows]
@@ -406,33 +409,35 @@ def hold_places(conn: sa.Connection, facility_id: str, programme: str, start: da
                 break
             covered = max(covered, slot.end)
         if covered < end:
-            refuse_uncovered(conn, facility_id, programme, covered, end)
+            refuse_uncovered(conn, facility_id, programme, covered, end, tz)
     for slot in slots:
         if slot.places == 0:
-            raise NoPlacesOpened(facility_id, programme, slot.start, slot.end, slot.places)
+            raise NoPlacesOpened(facility_id, programme, slot.start, slot.end, slot.places, tz)
         if slot.held >= slot.places:
-            raise PlacesFull(facility_id, programme, slot.start, slot.end, slot.places)
+            raise PlacesFull(facility_id, programme, slot.start, slot.end, slot.places, tz)
     ids = [s.id for s in slots]
     if not ids:
         return ids
     taken = conn.execute(_HOLD_ONE, {"ids": ids}).rowcount
     if taken != len(ids):  # unreachable under the lock; never commit a partial hold
         full = slots[0]
-        raise PlacesFull(facility_id, programme, full.start, full.end, full.places)
+        raise PlacesFull(facility_id, programme, full.start, full.end, full.places, tz)
     return ids
 
 
 def refuse_uncovered(conn: sa.Connection, facility_id: str, programme: str, covered: datetime,
-                     end: datetime) -> NoReturn:
+                     end: datetime, tz: tzinfo = UTC) -> NoReturn:
     """Refuse a window published slots cover only until ``covered``: when the provider
     publishes nothing after that (its places stop there), reason
     ``published_until`` naming the last published slot's end (``places_until``) so the page can
     say until when places are open; else (none published, or a gap before later places)
-    ``no_places_published``. One more read, on the refusal's path only."""
+    ``no_places_published``. Times in ``tz`` (the registry's zone), in the message and the
+    figures. One more read, on the refusal's path only."""
     cap = booking_capacity
     last = conn.execute(sa.select(sa.func.max(cap.c.slot_end)).where(
         cap.c.facility_id == facility_id, cap.c.programme == programme)).scalar()
-    last_end = _read(last) if last is not None else None
+    last_end = _read(last).astimezone(tz) if last is not None else None
+    covered, end = covered.astimezone(tz), end.astimezone(tz)
     figures: dict[str, object] = {"uncovered_from": covered.isoformat(), "window_end": end.isoformat()}
     if last_end is not None and last_end <= covered:
         raise NotBookable(f"{facility_id} publishes places for {programme} only until {last_end.isoformat()}; "
@@ -578,7 +583,7 @@ def book_accepted_offer(conn: sa.Connection, *, facility_id: str, programme: str
     registry's zone its message names times in) and the acceptance writes nothing."""
     start, end, at = _utc(start, "start"), _utc(end, "end"), _utc(at, "now")
     check_child_window(conn, child_id, programme, start, end, tz, requests=False)
-    held = hold_places(conn, facility_id, programme, start, end, whole_window=False)
+    held = hold_places(conn, facility_id, programme, start, end, whole_window=False, tz=tz)
     reason = f"offer {offer_id} accepted"
     booking, events = _opened(
         Booking(uuid.uuid4().hex, facility_id, programme, child_id, start, end, BOOKING.initial, 1, None, at, at,
@@ -657,15 +662,20 @@ class BookingStore:
     # -- places ------------------------------------------------------------------------------
 
     def publish_slot(self, facility_id: str, programme: str, start: datetime, end: datetime,
-                     places: int, now: datetime | None = None) -> Slot:
+                     places: int, now: datetime | None = None, tz: tzinfo = UTC) -> Slot:
         """Publish (or change the places of) the slot ``[start, end)``. Refused: an end not after
-        the start, a slot that has ended by ``now`` (the API passes the clock; None: not
-        checked, for tests and data loads), negative places, fewer places than are held, a slot
-        overlapping another one of the same provider and programme, or a new end for a slot
-        with places held."""
+        the start, a start or end off the window step on the wall clock of ``tz`` (the
+        registry's zone; reason ``window_step``, :func:`app.care.windows.off_step`), a slot that
+        has ended by ``now`` (the API passes the clock; None: not checked, for tests and data
+        loads), negative places, fewer places than are held, a slot overlapping another one of
+        the same provider and programme, or a new end for a slot with places held."""
         start, end = _utc(start, "start"), _utc(end, "end")
         if end <= start:
             raise SlotError("a slot's end must be after its start", "end")
+        for field, value in (("start", start), ("end", end)):
+            problem = off_step(value, field, tz)
+            if problem is not None:
+                raise SlotError(problem[0], field, "window_step", problem[1])
         if now is not None:
             check_not_ended(end, _utc(now, "now"), "end")
         if places < 0:
@@ -766,7 +776,7 @@ class BookingStore:
         hold = _utc(hold_until, "hold_until") if hold_until is not None else None
         with self.engine.begin() as conn:
             check_child_window(conn, child_id, programme, start, end, tz)
-            held = hold_places(conn, facility_id, programme, start, end)
+            held = hold_places(conn, facility_id, programme, start, end, tz=tz)
             booking, events = _opened(
                 Booking(uuid.uuid4().hex, facility_id, programme, child_id, start, end, BOOKING.initial, 1, hold,
                         at, at, guardian_id), actor_role, actor_id, None,

@@ -22,10 +22,11 @@ PostgreSQL, from :func:`app.db.engine.make_engine`). No Flask; ``now`` is passed
   its personal data (what remains, and why, is in that method's docstring). Later tables add their
   part with :func:`register_family_part`.
 - **Retention.** :meth:`ChildStore.purge_inactive` deletes the data of families without use for
-  longer than the retention period. Use: the account's creation or change, a sign-in
-  (:meth:`ChildStore.record_use`, called by the web layer), a change of children or consents, and
-  every booking of the family's children (its window's end and its last change, so a family with
-  a booking not yet ended is never purged).
+  longer than the retention period. Use: the account's creation or change, a sign-in or any
+  signed-in request (:meth:`ChildStore.record_use`, called by the web layer at most once an hour
+  per family), a change of children or consents, every booking of the family's children and
+  every care request (its window's end and its last change, so a family with a booking or request
+  not yet ended is never purged).
 
 Nothing logged carries child data: only ids.
 """
@@ -64,6 +65,9 @@ MAX_AGE_YEARS = 18  # 아동복지법 제3조: a child is a person under 18
 MAX_CHILDREN_PER_GUARDIAN = 20
 RETENTION_DAYS = 365
 """Default retention period (days without use); the service's is ``CARE_RETENTION_DAYS``."""
+ACCESS_LOG_LIMIT, ACCESS_LOG_MAX = 50, 200  # reads of the family's records one answer lists (default, most)
+USE_STAMP_EVERY = timedelta(hours=1)
+"""How stale a family's stored last use may get before a signed-in request writes it again."""
 DELETE_ATTEMPTS = 3
 ROTATE_BATCH = 500
 EXPORT_FORMAT = "dolbom-family-export/1"
@@ -537,23 +541,28 @@ class ChildStore:
 
     # -- use (the retention clock) ---------------------------------------------------------------
 
-    def record_use(self, guardian_id: str, now: datetime) -> None:
-        """Note that the family used the service at ``now`` (the web layer calls this on every
-        sign-in of a guardian); never moves the clock back."""
+    def record_use(self, guardian_id: str, now: datetime, *, unless_within: timedelta = timedelta(0)) -> bool:
+        """Note that the family used the service at ``now`` (the web layer calls this on a
+        guardian's sign-in and signed-in requests, :func:`app.pages.account_sessions.note_use`);
+        never moves the clock back, and writes nothing when the stored use is less than
+        ``unless_within`` before ``now`` (the web layer's :data:`USE_STAMP_EVERY`: one write an
+        hour per family, not one per request). Returns whether the time was written."""
         with self.engine.begin() as conn:
-            self._touch(conn, guardian_id, _utc(now))
+            return self._touch(conn, guardian_id, _utc(now), unless_within)
 
     @staticmethod
-    def _touch(conn: sa.Connection, guardian_id: str, at: datetime) -> None:
+    def _touch(conn: sa.Connection, guardian_id: str, at: datetime,
+               unless_within: timedelta = timedelta(0)) -> bool:
         ga = guardian_activity
         if conn.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
         stmt = insert(ga).values(guardian_id=guardian_id, last_active_at=at)
-        conn.execute(stmt.on_conflict_do_update(
+        return bool(conn.execute(stmt.on_conflict_do_update(
             index_elements=[ga.c.guardian_id], set_={"last_active_at": stmt.excluded.last_active_at},
-            where=ga.c.last_active_at < stmt.excluded.last_active_at))
+            where=ga.c.last_active_at <= at - unless_within if unless_within else
+            ga.c.last_active_at < stmt.excluded.last_active_at)).rowcount)
 
     # -- consent ---------------------------------------------------------------------------------
 
@@ -569,7 +578,8 @@ class ChildStore:
         version = consent_version(purpose)
         if text_version != version:
             raise ConsentOutdated(f"the text of consent {purpose!r} is version {version}, not {text_version!r}: "
-                                  "show the current text and ask again", "text_version")
+                                  "show the current text and ask again", "version",
+                                  extra={"current_version": version})
         with self.engine.begin() as conn:
             self._account(conn, guardian_id)
             for found in self._consents(conn, guardian_id):
@@ -605,6 +615,24 @@ class ChildStore:
             self._touch(conn, guardian_id, at)
         log.info("guardian %s withdrew consent %s", guardian_id, purpose)
         return count
+
+    def live_bookings(self, guardian_id: str) -> list[dict[str, Any]]:
+        """The live bookings (requested, accepted, in progress) of the guardian's children,
+        soonest first: what a withdrawn ``share_with_provider`` (staff no longer see the child's
+        care notes and emergency contact) or ``care_notes`` (the notes are gone) leaves providers
+        to care without. Each: ``id``, ``child_id``, ``first_name``, ``facility_id``,
+        ``programme``, ``start``, ``end`` (aware UTC), ``status``."""
+        b = bookings
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(b.c.id, b.c.child_id, children.c.given_name, b.c.facility_id, b.c.programme,
+                                          b.c.window_start, b.c.window_end, b.c.status)
+                                .join(children, children.c.id == b.c.child_id)
+                                .where(children.c.guardian_id == guardian_id,
+                                       b.c.status.in_(sorted(BOOKING.holding_states())))
+                                .order_by(b.c.window_start, b.c.id)).all()
+        return [{"id": r.id, "child_id": r.child_id, "first_name": r.given_name, "facility_id": r.facility_id,
+                 "programme": r.programme, "start": _read(r.window_start), "end": _read(r.window_end),
+                 "status": r.status} for r in rows]
 
     def consents(self, guardian_id: str) -> list[Consent]:
         """Every consent the guardian gave (withdrawn and outdated ones too), oldest first."""
@@ -867,6 +895,25 @@ class ChildStore:
         with self.engine.connect() as conn:
             return self._access_entries(conn, [child_id])
 
+    def family_access_log(self, guardian_id: str, limit: int = ACCESS_LOG_LIMIT) -> tuple[list[dict[str, Any]], int]:
+        """The latest ``limit`` (1 to :data:`ACCESS_LOG_MAX`) reads of the records of the
+        guardian's children, newest first, and how many there are in all: what the consent text
+        promises the guardian can see. Each: ``at`` (aware UTC), ``child_id``, ``first_name``,
+        ``actor_role`` (provider_staff, admin), ``facility_id`` (the staff's provider; None for
+        the service's admins), ``booking_id``, ``purpose`` (children.json), ``outcome`` (granted,
+        denied). The staff member's own account is left out (the export keeps its id)."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= ACCESS_LOG_MAX:
+            raise ChildError(f"limit must be a whole number from 1 to {ACCESS_LOG_MAX}, not {limit!r}", "limit")
+        cal = child_access_log
+        own = cal.c.child_id.in_(sa.select(children.c.id).where(children.c.guardian_id == guardian_id))
+        with self.engine.connect() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(cal).where(own)).scalar_one()
+            rows = conn.execute(sa.select(cal, children.c.given_name).join(children, children.c.id == cal.c.child_id)
+                                .where(own).order_by(cal.c.at.desc(), cal.c.id.desc()).limit(limit)).all()
+        return [{"at": _read(r.at), "child_id": r.child_id, "first_name": r.given_name, "actor_role": r.actor_role,
+                 "facility_id": r.facility_id, "booking_id": r.booking_id, "purpose": r.purpose,
+                 "outcome": r.outcome} for r in rows], int(total)
+
     @staticmethod
     def _check_purpose(purpose: str, role: str) -> None:
         allowed = [name for name, spec in access_purposes().items() if role in spec["roles"]]
@@ -895,18 +942,18 @@ class ChildStore:
 
     def export_family(self, guardian_id: str, now: datetime) -> dict[str, Any]:
         """Everything held about the family, JSON-able: ``account`` (e-mail, created, roles),
-        ``activity`` (last use), ``children`` (care notes opened), ``consents``, ``bookings`` of
-        the children with their ``events``, ``access_log`` (every staff or admin read of the
-        children), then each registered :class:`FamilyPart` under its name. Read in one snapshot.
-        :class:`FamilyNotFound` for an unknown account."""
+        ``activity`` (last use, as the retention purge counts it: :meth:`last_use`), ``children``
+        (care notes opened), ``consents``, ``bookings`` of the children with their ``events``,
+        ``access_log`` (every staff or admin read of the children), then each registered
+        :class:`FamilyPart` under its name. Read in one snapshot. :class:`FamilyNotFound` for an
+        unknown account."""
         at = _utc(now)
         with self._snapshot() as conn:
             account = self._account(conn, guardian_id)
             family = self._family(conn, guardian_id)
             roles = conn.execute(sa.select(user_roles.c.role, user_roles.c.facility_id)
                                  .where(user_roles.c.user_id == guardian_id).order_by(user_roles.c.role)).all()
-            last = conn.execute(sa.select(guardian_activity.c.last_active_at)
-                                .where(guardian_activity.c.guardian_id == guardian_id)).scalar()
+            last = self._last_use(conn, guardian_id).get(guardian_id)  # what the retention purge counts from
             kids = conn.execute(sa.select(children).where(children.c.guardian_id == guardian_id)
                                 .order_by(children.c.created_at, children.c.id)).all()
             booked = conn.execute(sa.select(bookings).where(bookings.c.id.in_(family.booking_ids))
@@ -1060,15 +1107,23 @@ class ChildStore:
 
     # -- retention -------------------------------------------------------------------------------
 
-    def last_use(self) -> dict[str, datetime]:
-        """Each family's last use (guardian id -> UTC time): the latest of the account's creation
-        and change, :meth:`record_use`, its children's and consents' changes, and its children's
-        bookings (window end and last change)."""
+    def last_use(self, guardian_id: str | None = None) -> dict[str, datetime]:
+        """Each family's last use (guardian id -> UTC time; only ``guardian_id``'s when given):
+        the latest of the account's creation and change, :meth:`record_use` (sign-ins and
+        signed-in requests), its children's and consents' changes, its children's bookings
+        (window end and last change) and its care requests (window end and last change)."""
+        with self._snapshot() as conn:
+            return self._last_use(conn, guardian_id)
+
+    @staticmethod
+    def _last_use(conn: sa.Connection, guardian_id: str | None) -> dict[str, datetime]:
         found: dict[str, datetime] = {}
         families: set[str] = set()
 
-        def seen(rows: Iterable[sa.Row[Any]]) -> None:
-            for row in rows:
+        def seen(query: sa.Select[Any], owner: sa.ColumnElement[str]) -> None:
+            if guardian_id is not None:
+                query = query.where(owner == guardian_id)
+            for row in conn.execute(query):
                 gid, times = row[0], row[1:]
                 families.add(gid)
                 t: datetime | None
@@ -1076,20 +1131,22 @@ class ChildStore:
                     if t is not None and (gid not in found or _read(t) > found[gid]):
                         found[gid] = _read(t)
 
-        c, con, b = children, consents, bookings
-        with self._snapshot() as conn:
-            seen(conn.execute(sa.select(users.c.id, users.c.created_at, users.c.updated_at)
-                              .join(user_roles, user_roles.c.user_id == users.c.id)
-                              .where(user_roles.c.role == GUARDIAN)))
-            guardians = set(families)  # guardian_activity alone does not make a family (staff signing in)
-            seen(conn.execute(sa.select(guardian_activity.c.guardian_id, guardian_activity.c.last_active_at)))
-            seen(conn.execute(sa.select(c.c.guardian_id, sa.func.max(c.c.updated_at)).group_by(c.c.guardian_id)))
-            seen(conn.execute(sa.select(con.c.guardian_id, sa.func.max(con.c.given_at),
-                                        sa.func.max(con.c.withdrawn_at)).group_by(con.c.guardian_id)))
-            seen(conn.execute(sa.select(c.c.guardian_id, sa.func.max(b.c.window_end), sa.func.max(b.c.updated_at))
-                              .join(b, b.c.child_id == c.c.id).group_by(c.c.guardian_id)))
-            guardians |= set(conn.execute(sa.select(c.c.guardian_id).distinct()).scalars())
-            guardians |= set(conn.execute(sa.select(con.c.guardian_id).distinct()).scalars())
+        c, con, b, cr, ga = children, consents, bookings, care_requests, guardian_activity
+        seen(sa.select(users.c.id, users.c.created_at, users.c.updated_at)
+             .join(user_roles, user_roles.c.user_id == users.c.id).where(user_roles.c.role == GUARDIAN), users.c.id)
+        guardians = set(families)  # guardian_activity alone does not make a family (staff signing in)
+        seen(sa.select(ga.c.guardian_id, ga.c.last_active_at), ga.c.guardian_id)
+        seen(sa.select(c.c.guardian_id, sa.func.max(c.c.updated_at)).group_by(c.c.guardian_id), c.c.guardian_id)
+        seen(sa.select(con.c.guardian_id, sa.func.max(con.c.given_at), sa.func.max(con.c.withdrawn_at))
+             .group_by(con.c.guardian_id), con.c.guardian_id)
+        seen(sa.select(c.c.guardian_id, sa.func.max(b.c.window_end), sa.func.max(b.c.updated_at))
+             .join(b, b.c.child_id == c.c.id).group_by(c.c.guardian_id), c.c.guardian_id)
+        seen(sa.select(cr.c.guardian_id, sa.func.max(cr.c.window_end), sa.func.max(cr.c.updated_at))
+             .group_by(cr.c.guardian_id), cr.c.guardian_id)
+        for owner in (c.c.guardian_id, con.c.guardian_id):
+            query = sa.select(owner).distinct()
+            guardians |= set(conn.execute(query if guardian_id is None else query.where(owner == guardian_id))
+                             .scalars())
         return {gid: t for gid, t in found.items() if gid in guardians}
 
     def purge_inactive(self, now: datetime, retention_days: int) -> dict[str, int]:

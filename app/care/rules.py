@@ -107,6 +107,18 @@ def check_in_lead() -> timedelta:
     return timedelta(minutes=minutes)
 
 
+@lru_cache(maxsize=1)
+def window_step_minutes() -> int:
+    """The step, in minutes after local midnight, that every care window's start and end fall
+    on (``window_step_minutes`` in ``booking_rules.json``: 15, the pages' time pickers); a
+    divisor of a day (1,440 minutes), so every day's steps start at its midnight."""
+    minutes = document("booking_rules.json")["window_step_minutes"]
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 1440 or 1440 % minutes:
+        raise RuntimeError("booking_rules.json: window_step_minutes must be a whole number of minutes that divides "
+                           "a day (1440), such as 5, 15, 30 or 60")
+    return minutes
+
+
 def booking_rule(programme: str) -> BookingRule:
     """The rule of ``programme``; :class:`BookingRuleError` naming the bookable ones otherwise."""
     rules = booking_rules()

@@ -22,6 +22,8 @@ from app.domain import DomainError
 from app.search.hours import WeeklyHours
 from app.search.model import Facility
 
+from .rules import window_step_minutes
+
 MAX_DAYS = 62  # two months of slots at most per derivation
 
 
@@ -64,12 +66,16 @@ def derive_slots(facility: Facility, programme: str, first_day: date, days: int,
 
     Places: ``places`` when given (the staff's number), else ``facility.vacancies[programme]``.
     Raises :class:`SlotPlanError` when the hours are unknown, neither source gives places,
-    ``days`` is outside 1..:data:`MAX_DAYS` or ``slot_minutes`` outside 15..1,440.
+    ``days`` is outside 1..:data:`MAX_DAYS`, or ``slot_minutes`` is outside the window step
+    (:func:`app.care.rules.window_step_minutes`, 15) to 1,440 or not a multiple of the step
+    (reason ``window_step``: slots then start and end on it wherever the hours do).
     """
     if not 1 <= days <= MAX_DAYS:
         raise SlotPlanError(f"days must be 1 to {MAX_DAYS}, not {days}", "days")
-    if not 15 <= slot_minutes <= 1440:
-        raise SlotPlanError(f"slot_minutes must be 15 to 1440, not {slot_minutes}", "slot_minutes")
+    step = window_step_minutes()
+    if not step <= slot_minutes <= 1440 or slot_minutes % step:
+        raise SlotPlanError(f"slot_minutes must be a multiple of the {step}-minute window step from {step} to 1440, "
+                            f"not {slot_minutes}", "slot_minutes", "window_step", {"step_minutes": step})
     hours: WeeklyHours | None = facility.hours
     if hours is None:
         raise SlotPlanError(f"{facility.id} has no known opening hours to derive slots from", "hours")

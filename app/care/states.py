@@ -49,6 +49,13 @@ FHIR_STATUSES = frozenset({"draft", "requested", "received", "accepted", "reject
                            "on-hold", "in-progress", "failed", "completed", "entered-in-error"})
 
 
+def _a(words: str) -> str:
+    """``words`` after their English indefinite article: "a booking", "an offer", "an admin".
+    By the first letter, which is right for the lifecycle and role names here (no silent h, no
+    "u" said "you")."""
+    return f"{'an' if words[:1].lower() in tuple('aeiou') else 'a'} {words}"
+
+
 class TransitionError(DomainError):
     """A transition that cannot happen; ``http_status`` is what the API answers."""
 
@@ -67,7 +74,7 @@ class InvalidTransition(TransitionError):
 
     def __init__(self, lifecycle: str, current_state: str, action: str, allowed: tuple[str, ...]) -> None:
         allowed_text = ", ".join(allowed) if allowed else "none (it is final)"
-        super().__init__(f"a {lifecycle.replace('_', ' ')} that is {current_state} cannot be {action!r}: "
+        super().__init__(f"{_a(lifecycle.replace('_', ' '))} that is {current_state} cannot be {action!r}: "
                          f"allowed from {current_state}: {allowed_text}", "status")
         self.lifecycle = lifecycle
         self.current_state = current_state
@@ -213,19 +220,19 @@ class Lifecycle:
         """
         self.state(current)
         if action not in self.actions:
-            raise UnknownAction(f"{action!r} is not an action on a {self.name.replace('_', ' ')}; "
+            raise UnknownAction(f"{action!r} is not an action on {_a(self.name.replace('_', ' '))}; "
                                 f"actions: {', '.join(self.actions)}", "action")
         if not any(actor_role in t.actors for t in self.transitions if t.action == action):
-            raise ActorNotAllowed(f"a {actor_role} may not {action} a {self.name.replace('_', ' ')}", current)
+            raise ActorNotAllowed(f"{_a(actor_role)} may not {action} {_a(self.name.replace('_', ' '))}", current)
         transition = self._by_key.get((action, current))
         if transition is None:
             raise InvalidTransition(self.name, current, action, self.allowed_actions(current, actor_role))
         if actor_role not in transition.actors:
-            raise ActorNotAllowed(f"a {actor_role} may not {action} a {self.name.replace('_', ' ')} that "
+            raise ActorNotAllowed(f"{_a(actor_role)} may not {action} {_a(self.name.replace('_', ' '))} that "
                                   f"is {current}", current)
         reason = reason.strip() if reason else None
         if not reason and actor_role in transition.reason_required_for:
-            raise ReasonRequired(f"a {actor_role} must give a reason to {action}", "reason")
+            raise ReasonRequired(f"{_a(actor_role)} must give a reason to {action}", "reason")
         if reason and len(reason) > REASON_MAX_CHARS:
             raise ReasonRequired(f"reason is {len(reason)} characters; at most {REASON_MAX_CHARS}", "reason")
         if at is None:

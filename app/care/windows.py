@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from app.domain import DomainError
 from app.search.locale import EARLIEST_YEAR, LATEST_YEAR, aware
 
-from .rules import BookingRule
+from .rules import BookingRule, window_step_minutes
 
 WEEKDAYS = range(1, 8)  # ISO weekdays: 1 = Monday … 7 = Sunday
 _YEARS = {"earliest_year": EARLIEST_YEAR, "latest_year": LATEST_YEAR}  # the envelope's figures of outside_years
@@ -89,11 +89,31 @@ def _in_years(value: datetime, field: str) -> None:
                           "outside_years", _YEARS)
 
 
+def off_step(value: datetime, field: str, tz: tzinfo) -> tuple[str, dict[str, object]] | None:
+    """Why the aware ``value`` is off the window step (:func:`app.care.rules.window_step_minutes`)
+    on the wall clock of ``tz``, or None when it is on it: ``(message, figures)``, the figures
+    ``step_minutes`` and the nearest allowed times ``earlier`` and ``later`` (ISO, in ``tz``).
+    A time with seconds is off the step too (19:00:30)."""
+    step = timedelta(minutes=window_step_minutes())
+    local = value.astimezone(tz)
+    off = (local.replace(tzinfo=None) - datetime.combine(local.date(), time(0))) % step
+    if not off:
+        return None
+    earlier, later = _normal(local - off, tz), _normal(local - off + step, tz)
+    minutes = step // timedelta(minutes=1)
+    return (f"{field} {local.isoformat()} is not on the {minutes}-minute step: times fall on whole "
+            f"{minutes} minutes after midnight ({tz}), such as {earlier.isoformat(timespec='minutes')} or "
+            f"{later.isoformat(timespec='minutes')}",
+            {"step_minutes": minutes, "earlier": earlier.isoformat(timespec="minutes"),
+             "later": later.isoformat(timespec="minutes")})
+
+
 def check_window(rule: BookingRule, start: datetime, end: datetime, tz: tzinfo,
                  now: datetime | None = None) -> CareWindow:
     """The one-off window ``[start, end)`` if ``rule`` allows it, else :class:`WindowError`.
 
-    Checks: start before end; at most ``rule.max_days`` calendar dates touched (5 for 언제나
+    Checks: start before end; both on the window step (:func:`off_step`, 15 minutes: reason
+    ``window_step``); at most ``rule.max_days`` calendar dates touched (5 for 언제나
     어린이집); with ``now``, a start not in the past and, for care starting today, booking
     before ``rule.same_day_booking_until`` (local). A slot across midnight is allowed.
     """
@@ -106,6 +126,10 @@ def check_window(rule: BookingRule, start: datetime, end: datetime, tz: tzinfo,
     if not start < end:
         raise WindowError(f"end ({end.isoformat()}) must be after start ({start.isoformat()})", "end",
                           "end_not_after_start")
+    for field, value in (("start", start), ("end", end)):
+        problem = off_step(value, field, tz)
+        if problem is not None:
+            raise WindowError(problem[0], field, "window_step", problem[1])
     days = consecutive_days(start, end, tz)
     limit = rule.max_days
     if limit is not None and days > limit:
@@ -158,7 +182,8 @@ def check_weekly(rule: BookingRule, first_date: date, last_date: date, weekdays:
 
     Checks: the programme books weekly patterns; ``first_date`` <= ``last_date`` and the range
     at most ``rule.max_range_days`` dates; weekdays among 1..7 (ISO) and at least one date
-    falling on them; naive times, ``start_time`` != ``end_time`` (an equal pair would be 0 or 24
+    falling on them; naive times on the window step (:func:`off_step`; its figures name the
+    first date's times), ``start_time`` != ``end_time`` (an equal pair would be 0 or 24
     hours); with ``now``, every window passes the ``now`` checks of :func:`check_window`.
     """
     if "weekly" not in rule.patterns:
@@ -187,6 +212,10 @@ def check_weekly(rule: BookingRule, first_date: date, last_date: date, weekdays:
         raise WindowError(f"{rule.programme} takes a weekly pattern over at most {limit} days; {first_date} to "
                           f"{last_date} is {span} days", "last_date", "range_too_long",
                           {"max_range_days": limit, "days": span})
+    for field, wall in (("start_time", start_time), ("end_time", end_time)):
+        problem = off_step(datetime.combine(first_date, wall, tz), field, tz)
+        if problem is not None:
+            raise WindowError(problem[0], field, "window_step", problem[1])
     windows = expand_weekly(first_date, last_date, days, start_time, end_time, tz)
     if not windows:
         raise WindowError(f"no date from {first_date} to {last_date} falls on weekdays {days}", "weekdays",

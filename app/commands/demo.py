@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 if TYPE_CHECKING:
@@ -207,6 +207,18 @@ def clean_slate(guardian_id: str, names: dict[str, str], now: datetime, tz: tzin
     return lines
 
 
+SIGN_IN_PATH = "/account/sign-in"
+
+
+def sign_in_address(base_url: str | None) -> str:
+    """Where to sign in, as the command prints it: the full address when the site's address is
+    known (``NOTIFY_PUBLIC_BASE_URL``), else the path on the address ``serve`` printed (the
+    command cannot know the port ``serve --port`` was given)."""
+    if base_url:
+        return base_url.rstrip("/") + SIGN_IN_PATH
+    return f"{SIGN_IN_PATH} on the address `python3 manage.py serve` printed (Running on http://…)"
+
+
 @demo_group.command("accounts")
 @with_appcontext
 def demo_accounts() -> None:
@@ -257,8 +269,9 @@ def demo_accounts() -> None:
     click.echo("Where each child can be booked:")
     for line in where:
         click.echo(line)
-    click.echo(f"Sign in at http://127.0.0.1:5000/account/sign-in (a second browser or a private window for the "
-               f"staff), then (README: the care cycle): the parent sets home at 수원시청, picks the programme "
-               f"and 직접 입력 {tomorrow} {EVENING[0]:%H:%M}-{EVENING[1]:%H:%M} and books each child; the "
+    sign_in = sign_in_address(current_app.config.get("NOTIFY_PUBLIC_BASE_URL"))
+    click.echo(f"Sign in at {sign_in} (a second browser or a private window for the staff), then (README: "
+               f"the care cycle): the parent sets home at 수원시청, picks the programme and 직접 입력 {tomorrow} "
+               f"{EVENING[0]:%H:%M}-{EVENING[1]:%H:%M} and books each child; the "
                f"언제나 어린이집 confirms at once, the centre's staff accept at /provider/inbox. Same-day "
                f"언제나 어린이집 bookings close at 15:00: for tonight, send an emergency request.")

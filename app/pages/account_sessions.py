@@ -26,6 +26,8 @@ Public API for views and APIs:
   pages), 403 when no role of the user grants the permission (on the view's object when the
   decorator names the URL variable holding its provider or owner).
 - :func:`check` — the same inside a view, for an object it has loaded.
+- :func:`note_use` — a guardian's sign-in and signed-in requests count as the family's use of
+  the service (the retention purge's clock), written at most once an hour per family.
 
 CSRF (Flask-WTF): every form POST of the account pages, and every write that a session cookie
 authenticates (a form field ``csrf_token``, or the header ``X-CSRFToken`` for JSON), must carry
@@ -56,9 +58,12 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.api.auth import bearer, database_error
 from app.care.accounts import AccountStore, Roles, User
+from app.care.children import USE_STAMP_EVERY
+from app.care.states import GUARDIAN
 from app.db.engine import password_resets, reads, users
 from app.db.session_tables import user_sessions
 from app.errors import ApiError, error_body
+from app.extensions.care import get_children
 from app.i18n import current_language, translate
 from app.pages.server_sessions import as_utc, came_over_https, digest, lapsed, needs_touch, new_session_id, utcnow
 
@@ -73,6 +78,7 @@ CSRF_EXEMPT_BLUEPRINTS = frozenset({"planner"})
 _STATE = "dolbom_account_sessions"
 _STORE = "dolbom_accounts"
 _NOBODY = object()
+USE_MEMO_MAX = 100_000  # families whose last written use one process remembers
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -246,7 +252,32 @@ def _load_user() -> User | None:
         g.dolbom_cookie = None
         return None
     g.dolbom_sid = sid
+    try:
+        note_use(user)
+    except DBAPIError as exc:
+        raise database_error(exc) from None
     return user
+
+
+def note_use(user: User) -> None:
+    """Count this request of a signed-in guardian as the family's use of the service (the
+    retention purge's clock, :meth:`~app.care.children.ChildStore.record_use`): written at most
+    once per :data:`~app.care.children.USE_STAMP_EVERY` per family, and this process asks the
+    database at most as often (a memo of when it last wrote each family's use). Raises
+    ``DBAPIError`` when the database cannot be written."""
+    if GUARDIAN not in user.roles:
+        return
+    now = sessions().now()
+    holder: dict[str, Any] = current_app.extensions[_STORE]
+    memo: dict[str, datetime] = holder["used"]
+    last = memo.get(user.id)
+    if last is not None and timedelta(0) <= now - last < USE_STAMP_EVERY:
+        return
+    get_children().record_use(user.id, now, unless_within=USE_STAMP_EVERY)
+    with holder["lock"]:
+        if len(memo) >= USE_MEMO_MAX:
+            memo.clear()  # a bound on memory; the database's condition keeps the writes rare all the same
+        memo[user.id] = now
 
 
 def sign_in(user: User, method: str) -> None:
@@ -263,6 +294,7 @@ def sign_in(user: User, method: str) -> None:
     g.dolbom_cookie = sid
     g.dolbom_sid = sid
     g.dolbom_user = user
+    note_use(user)
     log.info("account %s signed in (%s)", user.id, method)
 
 
@@ -364,7 +396,7 @@ def init_app(app: Flask) -> None:
     app.extensions[_STATE] = Sessions(app.extensions["dolbom_db"],
                                       timedelta(minutes=float(cfg["ACCOUNT_SESSION_IDLE_MINUTES"])),
                                       timedelta(hours=float(cfg["ACCOUNT_SESSION_MAX_HOURS"])))
-    app.extensions[_STORE] = {"lock": threading.Lock(), "roles": Roles()}
+    app.extensions[_STORE] = {"lock": threading.Lock(), "roles": Roles(), "used": {}}
     cfg["WTF_CSRF_CHECK_DEFAULT"] = False  # checked below, by the rule in _csrf_required
     csrf = CSRFProtect(app)
 

@@ -64,7 +64,8 @@ def test_the_same_window_twice_and_an_overlapping_one_are_refused_naming_the_fir
     family = make_family(accounts, store, "mother@example.kr")
     first, _ = desk.book(family.guardian_id, family.child_id, "D1", P, kst(2, 9), kst(2, 12), NOW,
                          home_sigungu_code="41111")
-    for start, end in ((kst(2, 9), kst(2, 12)), (kst(2, 10), kst(2, 11)), (kst(2, 11, 59), kst(2, 14))):
+    # the same window, one inside it, one overlapping its last window step (15 minutes)
+    for start, end in ((kst(2, 9), kst(2, 12)), (kst(2, 10), kst(2, 11)), (kst(2, 11, 45), kst(2, 14))):
         with pytest.raises(ChildAlreadyBooked) as caught:
             desk.book(family.guardian_id, family.child_id, "D1", P, start, end, NOW, home_sigungu_code="41111")
         exc = caught.value

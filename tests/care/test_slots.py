@@ -62,7 +62,8 @@ def test_reported_places_unless_the_staff_give_a_number_and_holidays_use_holiday
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"days": 0}, "days must be 1 to 62, not 0"),
-    ({"slot_minutes": 5}, "slot_minutes must be 15 to 1440, not 5"),
+    ({"slot_minutes": 5}, "slot_minutes must be a multiple of the 15-minute window step from 15 to 1440, not 5"),
+    ({"slot_minutes": 50}, "slot_minutes must be a multiple of the 15-minute window step from 15 to 1440, not 50"),
     ({"places": None}, "reports no places for always_daycare"),
 ])
 def test_bad_requests_are_refused_naming_the_field(kwargs, message):

@@ -172,7 +172,8 @@ def test_unknown_action_names_the_actions():
 ])
 @pytest.mark.parametrize("reason", [None, "", "   "])
 def test_provider_and_staff_must_say_why(lc, state, action, role, reason):
-    with pytest.raises(ReasonRequired, match=f"a {role} must give a reason to {action}") as caught:
+    article = "an" if role[0] in "aeiou" else "a"  # "an admin"
+    with pytest.raises(ReasonRequired, match=f"^{article} {role} must give a reason to {action}") as caught:
         lc.fire(state, action, role, reason=reason, at=AT)
     assert caught.value.field == "reason"
 

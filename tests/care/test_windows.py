@@ -188,7 +188,10 @@ def test_day_count_equals_brute_force(start, minutes, tz, end_at_midnight):
     days = brute_force_days(start_utc, end_utc, tz)
     assert consecutive_days(start_utc, end_utc, tz) == days
     if tz is SEOUL:
-        if days <= 5:
+        if start_utc.minute % 15 or end_utc.minute % 15:  # off the window step (Seoul: whole-hour offset)
+            with pytest.raises(WindowError, match="not on the 15-minute step"):
+                check_window(DAYCARE, start_utc, end_utc, SEOUL)
+        elif days <= 5:
             check_window(DAYCARE, start_utc, end_utc, SEOUL)
         else:
             with pytest.raises(WindowError, match="at most 5 consecutive days"):
