@@ -10,8 +10,12 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the pages (the planner's first: it sets up the session cookie)."""
+    from app.care.rules import window_step_minutes
+
     from . import account, embed_admin, family, planner, site
 
+    # Every page's time pickers step as the API checks windows (booking_rules.json).
+    app.jinja_env.globals["window_step_s"] = window_step_minutes() * 60
     planner.init_app(app)
     account.init_app(app)  # people's accounts: after the planner, which sets the secret key
     site.init_app(app)

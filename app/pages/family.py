@@ -47,13 +47,13 @@ from flask import Blueprint, Flask, current_app, render_template, request
 from markupsafe import Markup
 
 from app.care.children import relations
-from app.care.matching import MatchingEngine, RequestNotFound
+from app.care.matching import MatchingEngine, RequestNotFound, request_horizon, request_rule
 from app.care.rules import BookingRule, booking_rule
 from app.care.states import BOOKING
 from app.extensions.care import get_bookings, get_desk
 from app.extensions.db import get_engine
 from app.extensions.registry import get_index, get_registry
-from app.geo.admin import gyeonggi_siguns
+from app.geo.area_names import sigun_names
 from app.i18n import catalogue, current_language, translate
 from app.pages import account_sessions as people
 from app.reference import document
@@ -128,7 +128,8 @@ def book_page() -> tuple[str, int] | str:
     cfg = {"facility_id": facility.id, "programme": programme, "ages": _ages(rule, facility),
            "start": _wall_time("start"), "end": _wall_time("end"), "home": home if _HOME.match(home) else None,
            "confirms_at_once": rule.booking == "real_time" or get_desk().auto_confirms(facility.id),
-           "hold_minutes": int(current_app.config["CARE_BOOKING_HOLD_MINUTES"]), "poll_ms": POLL_BOOKING_MS}
+           "hold_minutes": int(current_app.config["CARE_BOOKING_HOLD_MINUTES"]), "poll_ms": POLL_BOOKING_MS,
+           **_request_limits(programme)}
     return render_template("family_book.html", facility=facility, programme=programme,
                            page_config=_config(**cfg))
 
@@ -166,6 +167,22 @@ def _ages(rule: BookingRule, facility: Facility) -> dict[str, int] | None:
     return {"min_months": max(low, e.age_min_months), "max_months": min(high, e.age_max_months)}
 
 
+def _request_limits(programme: str) -> dict[str, Any]:
+    """What the booking page needs to know before offering an emergency request instead (the
+    request page would refuse it otherwise): ``request_max_days_ahead``, how many days ahead a
+    request's window may start (:func:`app.care.matching.request_horizon`); ``request_ages``,
+    the ages in whole months (inclusive) the programme itself takes; ``request_same_day``, the
+    programmes a request for today may still ask for once this one's same-day cutoff has passed
+    (those without one, :func:`app.care.matching.request_rule`: ``[{programme, min_months,
+    max_months}]``)."""
+    def ages(p: str) -> dict[str, Any]:
+        rule = programme_rules()[p]
+        return {"programme": p, "min_months": rule.age_min_months, "max_months": rule.age_max_months}
+    return {"request_max_days_ahead": request_horizon().days, "request_ages": ages(programme),
+            "request_same_day": [ages(p) for p in PROGRAMMES
+                                 if p != programme and request_rule(p).same_day_booking_until is None]}
+
+
 def _map_url() -> str:
     return f"/?lang={current_language()}"
 
@@ -188,7 +205,7 @@ def inbox_page() -> str:
     programmes = [p for p in BOOKABLE if facility is not None and p in facility.programmes]
     cfg = {"facility_id": chosen, "programmes": programmes, "poll_ms": POLL_INBOX_MS,
            "auto_confirm": get_desk().auto_confirms(chosen), "decline_reasons": _decline_reasons(),
-           "siguns": gyeonggi_siguns()}
+           "siguns": sigun_names(current_language())}
     return render_template("provider_inbox.html", choices=choices, facility=facility, facility_id=chosen,
                            programmes=programmes, page_config=_config(**cfg))
 
@@ -248,6 +265,7 @@ def request_page() -> tuple[str, int] | str:
            "programme": programme if programme in PROGRAMMES else None,
            "start": _wall_time("start"), "end": _wall_time("end"), "home": home if _HOME.match(home) else None,
            "child_id": child_id[:40] or None, "poll_ms": POLL_REQUEST_MS,
+           "request_max_days_ahead": request_horizon().days,
            "response_minutes": int(current_app.config["CARE_OFFER_RESPONSE_MINUTES"]),
            "match_minutes": int(current_app.config["CARE_REQUEST_MATCH_MINUTES"]),
            "request_id": followed.id if followed is not None else None}
@@ -260,7 +278,7 @@ def request_page() -> tuple[str, int] | str:
 def unmatched_page() -> str:
     """The admins' queue of unmatched emergency requests (read from the API by the page)."""
     return render_template("admin_care_requests.html",
-                           page_config=_config(poll_ms=POLL_QUEUE_MS, siguns=gyeonggi_siguns(),
+                           page_config=_config(poll_ms=POLL_QUEUE_MS, siguns=sigun_names(current_language()),
                                                relations=dict(_relations())))
 
 

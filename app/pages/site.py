@@ -24,11 +24,12 @@ from markupsafe import Markup
 
 from app.api.params import MAX_WINDOW
 from app.assets import cache_file, version_of
-from app.errors import clip
+from app.errors import ApiError, clip
 from app.extensions.registry import get_registry
 from app.geo import admin, gazetteer
 from app.i18n import LANGUAGES, catalogue, current_language, translate
 from app.live.embed_origins import origin_pattern
+from app.pages import account_sessions as people
 from app.reference import programmes_document
 from app.search.locale import RegistryLocale
 from app.search.model import KINDS, PROGRAMMES
@@ -89,8 +90,28 @@ def _centre(configured: tuple[float, float], locale: RegistryLocale) -> list[flo
 
 @bp.get("/")
 def index() -> str:
-    """The parents' map."""
-    return render_template("map.html", page_config=_page_config(), registry=get_registry())
+    """The parents' map (its header links to the signed-in person's pages: _header_links)."""
+    return render_template("map.html", page_config=_page_config(), registry=get_registry(),
+                           **_header_links())
+
+
+def _header_links() -> dict[str, bool]:
+    """Which of the signed-in person's pages the map's header links to, as the family pages'
+    header does: ``signed_in`` (내 계정) for anyone signed in, ``family_links`` (우리 가족) too
+    for a guardian (may manage children). Neither for a visitor, nor when the sessions cannot
+    be read (the map works without its database). A page with a session cookie is never
+    cached (``app.security``)."""
+    try:
+        user = people.current_user()
+        if user is None:
+            return {"signed_in": False, "family_links": False}
+        try:
+            guardian = people.check("children.manage") is user
+        except people.NotAllowed:
+            guardian = False
+    except ApiError:
+        return {"signed_in": False, "family_links": False}
+    return {"signed_in": True, "family_links": guardian}
 
 
 @bp.get("/embed")

@@ -81,7 +81,7 @@ def register_child(page, given_name: str, family_name: str, birth_date: str, con
     for purpose in consents:
         page.locator(f"#consents input[value={purpose}]").check()
     page.tap("#child-form button[type=submit]")
-    page.locator("#children li", has_text=family_name + given_name).wait_for()
+    page.locator("#children li", has_text=given_name).filter(has_text=family_name).wait_for()
 
 
 def open_places(desk, programme: str = "elementary_emergency") -> None:

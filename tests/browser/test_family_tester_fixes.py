@@ -4,7 +4,7 @@ Korean and English where the words matter:
 - /family/book from a 초등 (6-12 years) card: the child the programme takes is preselected, the
   other offered disabled with why; the child form's relation has no default;
 - the request page offers the children the chosen programme takes (the others disabled, with why);
-  opened with ?child_id= it picks that child when the programme takes it, else falls back, saying why;
+  opened with ?child_id= it picks that child when the programme takes it, else none, saying why;
 - an end equal to the start on the booking and request pages is refused, saying a window has a
   positive length and its maximum (not read as 24 hours);
 - the "nothing found" card of a provider found without the window (closed for part of it) offers
@@ -138,10 +138,11 @@ def test_the_request_page_picks_the_child_its_link_names_when_the_programme_take
         steps.ready(page)
         assert "서준" in picked.inner_text()
         assert page.locator("select[name=child] option").count() == 3  # no extra option for the link's child
-        # the link names 지우, whom it does not take: the picker's choice, and why 지우 is not
+        # the link names 지우, whom it does not take: no child picked (never another one silently),
+        # and why 지우 is not
         page.goto(f"{link}&child_id={ids['지우']}")
         steps.ready(page)
-        assert "하준" in picked.inner_text()
+        assert page.input_value("select[name=child]") == ""
         assert page.locator("select[name=child] option", has_text="지우").is_disabled()
         assert SAID[lang]["request_not_eligible"] in page.inner_text("#child-note")
         assert [e for e in errors if not e.startswith("Failed to load resource")] == []

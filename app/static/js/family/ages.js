@@ -3,6 +3,7 @@
 // page's `ages` ({ min_months, max_months }: the programme's ages and the provider's, both
 // inclusive; null when the provider does not say, and the API then decides).
 import { el, t } from "../common.js";
+import { fullName } from "./names.js";
 
 // Whole months from birth ("YYYY-MM-DD") to the day ("YYYY-MM-DD"); a birthday later in the
 // month counts from that day (born 05-31: 0 on 06-30, 1 on 07-01). Null before the birth.
@@ -28,17 +29,19 @@ export function fits(ages, months) {
 
 // Draw the child picker (`select`) for a programme taking `ages` on `day` ("YYYY-MM-DD"): a
 // child it does not take is offered disabled, and why goes under the picker (`note`, the message
-// `whyKey` with name, age, programme, min and max). Picked: the `preferred` child id (a link's
-// ?child_id=, or the child chosen so far) when that child fits, else the child picked so far
-// when it still fits, else the first that does. `children`: the API's children (id, names,
-// birth_date).
-export function drawChildPicker(select, note, children, ages, programme, day, whyKey, preferred) {
+// `whyKey` with name, age, programme, min and max). `chosen`: the child id the parent chose, or
+// a link named (?child_id=); null when nobody chose. A chosen child is never swapped for
+// another: picked when it fits, else no child is (an empty "Choose a child" option first, and
+// the note says why the chosen one cannot be). Nobody chose (or no such child): the child picked
+// so far when it still fits, else the first that does. `children`: the API's children (id,
+// names, birth_date).
+export function drawChildPicker(select, note, children, ages, programme, day, whyKey, chosen) {
   const kept = select.value;
   const ok = children.filter((c) => !day || fits(ages, ageInMonths(c.birth_date, day))).map((c) => c.id);
   const why = [];
   select.textContent = "";
   children.forEach((c) => {
-    const name = c.family_name + c.given_name;
+    const name = fullName(c);
     const o = el("option", null, name + " (" + c.birth_date + ")");
     o.value = c.id;
     if (ok.indexOf(c.id) < 0) {
@@ -50,7 +53,15 @@ export function drawChildPicker(select, note, children, ages, programme, day, wh
     }
     select.appendChild(o);
   });
-  select.value = [preferred, kept].find((id) => id && ok.indexOf(id) >= 0) || ok[0] || "";
+  const named = children.some((c) => c.id === chosen);
+  const picked = named ? (ok.indexOf(chosen) >= 0 ? chosen : "")
+    : [kept].find((id) => id && ok.indexOf(id) >= 0) || ok[0] || "";
+  if (!picked && children.length) {
+    const none = el("option", null, t("family_child_placeholder"));
+    none.value = "";
+    select.insertBefore(none, select.firstChild);
+  }
+  select.value = picked;
   if (!note) return;
   note.textContent = "";
   why.forEach((line) => note.appendChild(el("p", null, line)));

@@ -41,6 +41,14 @@ function fieldLabel(field) {
   return field;
 }
 
+// A field's name as `template` puts it: English labels are written as headings ("Emergency
+// contact's phone"), so inside a sentence ("Enter the {field} as …") their first letter is
+// lower-cased; at the start of the template, in Korean, or an initialism ("ID"), kept.
+function fieldInSentence(label, template) {
+  if (pageConfig().lang !== "en" || template.indexOf("{field}") <= 0 || /^[A-Z]{2}/.test(label)) return label;
+  return label.charAt(0).toLowerCase() + label.slice(1);
+}
+
 // A refused call's message in the page's language, the first message that exists of:
 // errcode_<code>_<reason>, the reason's own as the map's pages say it (err_<field>_<reason>,
 // err_reason_<reason>), errcode_<code>_<field>, errcode_<code>, the field's
@@ -60,7 +68,7 @@ export function errorText(res) {
     code && err.field ? code + "_" + err.field : null, code,
     err.field && t("family_field_" + err.field) !== "family_field_" + err.field ? "family_field_problem" : null];
   for (const key of keys) {
-    if (key && t(key) !== key) return t(key, values);
+    if (key && t(key) !== key) return t(key, { ...values, field: fieldInSentence(values.field, t(key)) });
   }
   return apiErrorText(res);
 }
@@ -140,12 +148,18 @@ export function poll(tick, ms) {
   return { stop() { stopped = true; clearTimeout(timer); }, now: run };
 }
 
-// The map's search for the next providers: the same programme and window, and the home when
-// the booking came from the map (its hash keeps home, start, end and programme).
-export function mapSearchUrl(programme, start, end, home) {
+// The map's search for the next providers: the same programme and window, the home when the
+// booking came from the map (its hash keeps home, start, end and programme), only those with
+// a free place (available=1), and without the provider `skip` (a facility id; by default the
+// page's own provider, the booking page's): the one that declined, let its hold lapse or
+// cannot take the booking. With no home the map searches next to that provider (map/main.js).
+export function mapSearchUrl(programme, start, end, home, skip) {
   const hash = new URLSearchParams();
   if (home) hash.set("home", home);
   if (start && end) { hash.set("start", start); hash.set("end", end); }
   if (programme) hash.set("programme", programme);
+  hash.set("available", "1");
+  const left = skip === undefined ? pageConfig().facility_id : skip;
+  if (left) hash.set("skip", left);
   return "/?lang=" + (pageConfig().lang || "ko") + "#" + hash.toString();
 }

@@ -6,7 +6,7 @@ import { $, el, localIso, pageConfig, registryNow, t } from "../common.js";
 import { declineReason, errorText, getJson, mapSearchUrl, poll, send, stateName, wallIso, wonText } from "./api.js";
 import { ageInMonths, drawChildPicker, fits } from "./ages.js";
 import { askConsent } from "./consent.js";
-import { windowOf as readWindow } from "./window.js";
+import { latestRequestStart, windowOf as readWindow } from "./window.js";
 import { rememberHome } from "../map/home_memory.js";
 
 const cfg = pageConfig();
@@ -14,6 +14,7 @@ const form = $("book-form");
 let quoteSeq = 0;
 let watcher = null;
 let children = [];
+let chosenChild = null;  // the child the parent picked (null: none yet), kept over the picker's own choice
 
 // The window the fields say (window.js), null while a field is empty or the end equals the
 // start (quote() says so).
@@ -46,14 +47,32 @@ function nextLink(where) {
   where.appendChild(a);
 }
 
-// An emergency request for the same child, programme, window and home, instead of this booking.
-function emergencyLink(where) {
+// The emergency request the request page would take instead of this booking, as
+// { programme }, or why none: { refused: "too_far" | "child" | "same_day" }. It refuses a window
+// starting beyond the request horizon (cfg.request_max_days_ahead), a child of an age the
+// programme does not take (cfg.request_ages; another provider may take a child this one does
+// not), and, as the booking was (`cutoff`), care today after the programme's same-day cutoff:
+// then a programme without one that takes the child (cfg.request_same_day: 방문형 긴급돌봄).
+function requestInstead(cutoff) {
   const w = windowOf();
-  const q = new URLSearchParams({ programme: cfg.programme, lang: cfg.lang || "ko" });
+  if (w && w.start > latestRequestStart(cfg.request_max_days_ahead)) return { refused: "too_far" };
+  const child = children.find((c) => c.id === form.elements.child.value);
+  const takes = (ages) => !w || !child || fits(ages, ageInMonths(child.birth_date, w.start.slice(0, 10)));
+  const found = (cutoff ? cfg.request_same_day || [] : [cfg.request_ages]).find(takes);
+  if (found) return { programme: found.programme };
+  return { refused: cutoff ? "same_day" : "child" };
+}
+
+// An emergency request for the same child, window and home, and `programme` (this booking's
+// unless the request must ask for another), instead of this booking.
+function emergencyLink(where, programme) {
+  const w = windowOf();
+  const q = new URLSearchParams({ programme, lang: cfg.lang || "ko" });
   if (w) { q.set("start", w.start); q.set("end", w.end); }
   if (cfg.home) q.set("home", cfg.home);
   if (form.elements.child.value) q.set("child_id", form.elements.child.value);
-  const a = el("a", "button", t("request_instead"));
+  const a = el("a", "button", programme === cfg.programme ? t("request_instead")
+    : t("request_instead_programme", { programme: t("programme_" + programme) }));
   a.href = "/family/request?" + q.toString();
   a.id = "emergency-instead";
   where.appendChild(a);
@@ -85,11 +104,18 @@ function showRefusal(res, where) {
     return;
   }
   where.appendChild(el("p", "error", errorText(res)));
-  if (code === "no_places" || code === "not_bookable" || code === "not_eligible") nextLink(where);
   const err = (res.body && res.body.error) || {};
-  if (code === "no_places" || code === "not_bookable" || pastCutoff(err) || tooYoungOrOld(err)) {
-    emergencyLink(where);
+  const cutoff = pastCutoff(err);
+  const offered = code === "no_places" || code === "not_bookable" || cutoff || tooYoungOrOld(err);
+  // A request the request page would refuse is not offered; too far ahead, say until when one
+  // can be sent, and what to do instead (another day, or the next providers' link).
+  const instead = offered ? requestInstead(cutoff) : {};
+  if (instead.refused === "too_far") {
+    const latest = latestRequestStart(cfg.request_max_days_ahead).replace("T", " ");
+    where.appendChild(el("p", "hint", t("family_request_too_far", { latest, days: cfg.request_max_days_ahead })));
   }
+  if (code === "no_places" || code === "not_bookable" || code === "not_eligible") nextLink(where);
+  if (instead.programme) emergencyLink(where, instead.programme);
 }
 
 // While the child or the window is being changed (each keystroke or wheel turn, before the
@@ -123,8 +149,8 @@ function quote() {
   if (w && w.overnight) $("overnight").textContent = t("family_overnight", { time: form.elements.to.value });
   const typed = readWindow(form);
   if (typed && typed.same) { out.textContent = ""; out.appendChild(el("p", "error", t("family_window_same"))); return; }
-  if (!b) { out.textContent = t(children.length && !eligibleIds().length ? "family_book_no_eligible_child"
-    : "family_quote_fill"); return; }
+  if (!b) { out.textContent = t(!children.length || !w ? "family_quote_fill"
+    : !eligibleIds().length ? "family_book_no_eligible_child" : "family_need_child"); return; }
   out.textContent = t("loading");
   send("POST", "/api/v1/bookings/quote", b).then((res) => {
     if (mine !== quoteSeq) return;
@@ -206,10 +232,11 @@ function eligibleIds() {
   return children.filter((c) => !day || fits(cfg.ages, ageInMonths(c.birth_date, day))).map((c) => c.id);
 }
 
-// The picker redrawn for the day, keeping the child chosen so far when it still fits.
+// The picker redrawn for the day: the child the parent chose stays chosen, or none is when the
+// day makes it not fit (ages.js drawChildPicker).
 function showChildren() {
   drawChildPicker(form.elements.child, $("child-note"), children, cfg.ages, cfg.programme, form.elements.day.value,
-    "family_book_child_not_eligible", form.elements.child.value);
+    "family_book_child_not_eligible", chosenChild);
 }
 
 function loadChildren() {
@@ -223,7 +250,10 @@ function loadChildren() {
 }
 
 fillWindow();
+form.elements.child.addEventListener("change", () => { chosenChild = form.elements.child.value || null; });
 form.elements.day.addEventListener("change", showChildren);
+// A note about the window the map gave is about those fields as they came: gone once changed.
+["day", "from", "to"].forEach((n) => form.elements[n].addEventListener("input", () => { $("window-note").textContent = ""; }));
 ["child", "day", "from", "to"].forEach((n) => {
   form.elements[n].addEventListener("input", markStale);
   form.elements[n].addEventListener("change", quote);

@@ -1,7 +1,8 @@
 // /provider/inbox: the provider's new bookings, shown within 2 s without a reload (the API is
 // asked every second while the page is visible), each opened on demand (the child's first
 // name, age and notes: the API logs every opening), accepted or declined with a reason;
-// today's list with check-in, check-out and no-show; places for the next 7 days; the
+// the list of a day (today's, or a coming day's with places open) with check-in, check-out and
+// no-show when the API allows them; places for the next 7 days; the
 // automatic-confirmation switch. The open offers of emergency care join the same poll through
 // `sections`: the child's first name, programme, window, 시군 and the time left to answer
 // (counting down), accepted or declined (a reason optional); an answer the API refuses because
@@ -14,8 +15,38 @@ import { errorText, getJson, poll, programmeName, send, stateName, wallIso, wind
 const cfg = pageConfig();
 const fid = encodeURIComponent(cfg.facility_id);
 
+// The status line's announcement of new items, while it shows one: { key, ids } (the section's
+// message key, the ids of the items it counts). Every load of that section counts again those
+// still listed, so the line never names items that have gone (a lapsed offer, a lapsed hold).
+let announced = null;
+
 function say(message) {
+  announced = null;
   $("inbox-status").textContent = message;
+}
+
+// "1 new booking." / "2 new bookings.": the message key for one (<key>_one), else the key.
+function countText(key, n) {
+  return t(n === 1 ? key + "_one" : key, { n });
+}
+
+// Say (again) how many of the announced items are still listed: `ids` the listed ones, `fresh`
+// those first listed now; the line is cleared when none of the announced is left.
+function announce(key, ids, fresh) {
+  const before = announced && announced.key === key ? announced.ids.filter((id) => ids[id]) : [];
+  if (!fresh.length && !(announced && announced.key === key)) return;
+  const now = before.concat(fresh);
+  if (!fresh.length && now.length === announced.ids.length) return;
+  if (!now.length) { say(""); return; }
+  $("inbox-status").textContent = countText(key, now.length);
+  announced = { key, ids: now };
+}
+
+// A deadline as the registry's wall clock to the second ("03:13:47"): a deadline shown to the
+// minute would read as a minute earlier than it is.
+function clockText(iso) {
+  return new Intl.DateTimeFormat("en-GB", { timeZone: cfg.timezone || "Asia/Seoul", hourCycle: "h23",
+    hour: "2-digit", minute: "2-digit", second: "2-digit" }).format(new Date(iso));
 }
 
 function ageText(months) {
@@ -58,6 +89,11 @@ function act(b, action, reason) {
   if (reason) payload.reason = reason;
   return send("POST", "/api/v1/bookings/" + b.id + "/" + action, payload).then((res) => {
     say(res.ok ? t("inbox_done_" + action) : errorText(res));
+    if (res.ok && action === "confirm") {
+      // A booking of another day leaves 새 예약 for that day's list: say where to find it.
+      const day = wallIso(b.start).slice(0, 10);
+      if (day !== shownDay()) say(t("inbox_done_confirm") + " " + t("inbox_confirmed_on_day", { date: day }));
+    }
     sections.forEach((s) => s.load());
     loadToday();
     loadAllSlots();  // a decline, cancel or check-out gives a place back: the summary says so at once
@@ -116,7 +152,7 @@ function newBookingItem(b) {
   li.appendChild(el("h4", null, programmeName(b.programme)));
   li.appendChild(el("p", "window", windowText(b.start, b.end)));
   if (b.hold_expires_at) {
-    li.appendChild(el("p", "hint", t("inbox_answer_by", { time: wallIso(b.hold_expires_at).slice(11) })));
+    li.appendChild(el("p", "hint", t("inbox_answer_by", { time: clockText(b.hold_expires_at) })));
   }
   li.appendChild(childBlock(b));
   const actions = el("div", "actions");
@@ -136,8 +172,9 @@ function newBookingItem(b) {
   return li;
 }
 
-// One inbox section (`key`: the member of the API's answer holding the rows): its list is kept (items opened stay open) and only what changed is
-// added or taken away; new items are announced.
+// One inbox section (`key`: the member of the API's answer holding the rows): its list is kept
+// (items opened stay open) and only what changed is added or taken away; new items are
+// announced, and the announcement follows the list (announce()).
 function section(listId, emptyId, url, key, item, announceKey) {
   const seen = {};
   let first = true;
@@ -148,18 +185,21 @@ function section(listId, emptyId, url, key, item, announceKey) {
         const list = $(listId);
         const rows = res.body[key];
         const ids = {};
-        let added = 0;
+        const added = [];
         rows.forEach((b) => {
           ids[b.id] = true;
           if (seen[b.id] && seen[b.id].version === b.version) return;
           const fresh = item(b);
           if (seen[b.id]) list.replaceChild(fresh, seen[b.id].node);
-          else { list.insertBefore(fresh, list.firstChild); added += 1; }
+          else { list.insertBefore(fresh, list.firstChild); added.push(b.id); }
           seen[b.id] = { version: b.version, node: fresh };
         });
-        Object.keys(seen).forEach((id) => { if (!ids[id]) { seen[id].node.remove(); delete seen[id]; } });
+        const gone = Object.keys(seen).filter((id) => !ids[id]);
+        gone.forEach((id) => { seen[id].node.remove(); delete seen[id]; });
         $(emptyId).hidden = rows.length > 0;
-        if (added && !first) say(t(announceKey, { n: added }));
+        announce(announceKey, ids, first ? [] : added);
+        // A booking or offer come or gone holds or frees places: the summaries count them again.
+        if (!first && (added.length || gone.length)) loadAllSlots();
         first = false;
       });
     },
@@ -236,7 +276,7 @@ function offerItem(o) {
   const left = el("p", "countdown", leftText(o.respond_by));
   left.dataset.respondBy = o.respond_by;
   li.appendChild(left);
-  li.appendChild(el("p", "hint", t("inbox_answer_by", { time: wallIso(o.respond_by).slice(11) })));
+  li.appendChild(el("p", "hint", t("inbox_answer_by", { time: clockText(o.respond_by) })));
   const actions = el("div", "actions");
   const accept = el("button", "primary", t("inbox_accept"));
   accept.type = "button";
@@ -304,71 +344,139 @@ function todayItem(b) {
   return li;
 }
 
-// Today's list is polled without the children's first names; only when it changed is it read
-// again with them (include=first_name: the API logs each name given as a read of the child's
-// record), so an unchanged list read every few seconds logs nothing.
+// The list of a day: today's, or a coming day's the staff choose (#day-pick: today and the next
+// DAYS_AHEAD days the provider has places published for), the bookings touching that day with
+// their states (those still waiting for an answer are under 새 예약). The actions shown are the
+// API's allowed_actions (a check-in opens shortly before the booked start, so a coming day's
+// booking has none yet). The list is polled without the children's first names; only when it
+// changed is it read again with them (include=first_name: the API logs each name given as a read
+// of the child's record), so an unchanged list read every few seconds logs nothing.
+const DAYS_AHEAD = 7;
+let chosenDay = null;  // "YYYY-MM-DD" the staff chose, null: today (which moves on at midnight)
 let todayShown = null;
+
+function dayIso(d) {
+  return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
+}
+function addDays(day, n) {
+  return new Date(Date.parse(day + "T00:00:00Z") + n * 86400000).toISOString().slice(0, 10);
+}
+function shownDay() {
+  return chosenDay || dayIso(registryToday());
+}
 function todayRows(body) {
   return body.bookings.filter((b) => b.status !== "requested").reverse();
 }
-function todayKey(rows) {
-  return rows.map((b) => b.id + b.version).join(",");
+function todayKey(day, rows) {
+  return day + ":" + rows.map((b) => b.id + b.version).join(",");
 }
 function loadToday() {
-  const d = registryToday();
-  const day = d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
-  $("today-date").textContent = day;
+  const day = shownDay();
   const url = "/api/v1/bookings?facility_id=" + fid + "&day=" + day;
   return getJson(url).then((res) => {
+    if (day !== shownDay()) return null;  // another day was chosen meanwhile: its own load shows it
     if (!res.ok) { say(errorText(res)); return null; }
-    if (todayKey(todayRows(res.body)) === todayShown) return null;
+    if (todayKey(day, todayRows(res.body)) === todayShown) return null;
     return getJson(url + "&include=first_name").then((named) => {
+      if (day !== shownDay()) return;
       if (!named.ok) { say(errorText(named)); return; }
       const rows = todayRows(named.body);
-      todayShown = todayKey(rows);
+      todayShown = todayKey(day, rows);
       const list = $("today");
       list.textContent = "";
       rows.forEach((b) => list.appendChild(todayItem(b)));
-      $("today-empty").hidden = rows.length > 0;
+      const empty = $("today-empty");
+      empty.textContent = day === dayIso(registryToday()) ? t("inbox_today_empty") : t("inbox_day_empty", { date: day });
+      empty.hidden = rows.length > 0;
     });
+  });
+}
+
+function dayLabel(day, today) {
+  const weekday = new Date(day + "T00:00:00Z").toLocaleDateString(cfg.lang === "en" ? "en-GB" : "ko-KR",
+    { weekday: "short", timeZone: "UTC" });
+  return t(day === today ? "inbox_day_today" : "inbox_day_other", { date: day, weekday });
+}
+
+// The day choice: today, and each of the next DAYS_AHEAD days in `published` (a set of
+// "YYYY-MM-DD" with places open) or chosen; a chosen day that has come or passed is today's list.
+function offerDays(published) {
+  const pick = $("day-pick");
+  const today = dayIso(registryToday());
+  const last = addDays(today, DAYS_AHEAD);
+  if (chosenDay && chosenDay <= today) { chosenDay = null; loadToday(); }
+  if (chosenDay) published[chosenDay] = true;
+  const days = [today].concat(Object.keys(published).filter((d) => d > today && d <= last).sort());
+  const wanted = days.map((d) => d + "=" + dayLabel(d, today)).join(",");
+  if (pick.dataset.days === wanted) return;
+  pick.dataset.days = wanted;
+  pick.textContent = "";
+  days.forEach((d) => {
+    const option = el("option", null, dayLabel(d, today));
+    option.value = d;
+    pick.appendChild(option);
+  });
+  pick.value = shownDay();
+}
+
+function setupDayPick() {
+  const pick = $("day-pick");
+  offerDays({});
+  pick.addEventListener("change", () => {
+    chosenDay = pick.value === dayIso(registryToday()) ? null : pick.value;
+    todayShown = null;
+    $("today").textContent = "";
+    $("today-empty").hidden = true;
+    loadToday();
   });
 }
 
 // -- places and settings -------------------------------------------------------------------------
 
+// The places summary of `programme`; resolves to the days ("YYYY-MM-DD" on the registry's
+// clock) of its coming slots with places opened or held.
 function loadSlots(programme) {
   const out = document.querySelector("[data-slots='" + programme + "']");
   return getJson("/api/v1/providers/" + fid + "/slots?programme=" + programme).then((res) => {
-    if (!res.ok) { out.textContent = errorText(res); return; }
+    if (!res.ok) { out.textContent = errorText(res); return []; }
     const now = Date.now();
     const ahead = res.body.slots.filter((s) => Date.parse(s.end) > now);
     const free = ahead.reduce((n, s) => n + s.free, 0);
     const held = ahead.reduce((n, s) => n + s.held, 0);
     out.textContent = ahead.length ? t("inbox_slots_summary", { n: ahead.length, free, held,
       until: wallIso(ahead[ahead.length - 1].end).slice(0, 10) }) : t("inbox_slots_none");
+    return ahead.filter((s) => s.places > 0 || s.held > 0).map((s) => wallIso(s.start).slice(0, 10));
   });
 }
 
+// Every programme's places summary, then the day choice from the days they have places on.
 function loadAllSlots() {
-  document.querySelectorAll("form.derive").forEach((form) => loadSlots(form.dataset.programme));
+  const forms = Array.from(document.querySelectorAll("form.derive"));
+  return Promise.all(forms.map((form) => loadSlots(form.dataset.programme))).then((lists) => {
+    const published = {};
+    lists.forEach((days) => days.forEach((d) => { published[d] = true; }));
+    offerDays(published);
+  });
 }
 
 function setupSlots() {
+  loadAllSlots();
   document.querySelectorAll("form.derive").forEach((form) => {
     const programme = form.dataset.programme;
-    loadSlots(programme);
     form.addEventListener("submit", (ev) => {
       ev.preventDefault();
-      const places = parseInt(form.elements.places.value, 10);
+      // Sent as typed: the API refuses what is not a whole number (2.5), naming the field,
+      // rather than the page quietly publishing another number.
+      const typed = form.elements.places.value.trim();
       const derive = { days: 7, slot_minutes: 60 };
-      if (!isNaN(places)) derive.places = places;
+      if (typed !== "") derive.places = Number(typed);
       const button = form.querySelector("button");
       button.disabled = true;
       send("POST", "/api/v1/providers/" + fid + "/slots", { programme, derive }).then((res) => {
         button.disabled = false;
         form.querySelector(".result").textContent = res.ok ? t("inbox_slots_added", { added: res.body.added,
           planned: res.body.planned }) : errorText(res);
-        loadSlots(programme);
+        loadAllSlots();  // new days to choose the list of
       });
     });
   });
@@ -390,6 +498,7 @@ function setupAutoConfirm() {
 }
 
 if (cfg.facility_id) {
+  setupDayPick();
   setupSlots();
   setupAutoConfirm();
   Promise.all(sections.map((s) => s.load()).concat([loadToday()])).then(() => { document.body.dataset.ready = "1"; });

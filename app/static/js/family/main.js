@@ -5,6 +5,7 @@ import { $, el, pageConfig, t } from "../common.js";
 import { forgetHome, leaveNotice, rememberedHome } from "../map/home_memory.js";
 import { declineReason, errorText, getConsents, getJson, mapSearchUrl, poll, programmeName, send, stateName, wallIso,
   windowText } from "./api.js";
+import { fullName } from "./names.js";
 import { requestCard } from "./requests.js";
 
 const cfg = pageConfig();
@@ -170,7 +171,7 @@ function confirmButton(label, question, yesLabel, action) {
 function childItem(child) {
   const li = el("li", "card child");
   li.dataset.id = child.id;
-  li.appendChild(el("h4", null, child.family_name + child.given_name));
+  li.appendChild(el("h4", null, fullName(child)));
   const rel = (cfg.relations || {})[child.relation] || child.relation;
   li.appendChild(el("p", null, t("family_child_line", { birth: child.birth_date, relation: rel })));
   if (child.care_notes) li.appendChild(el("p", "notes", t("family_care_notes") + ": " + child.care_notes));
@@ -224,9 +225,10 @@ function bookingItem(b) {
     li.appendChild(el("p", "hint", t("family_waiting_until", { time: wallIso(b.hold_expires_at).slice(11) })));
   }
   if (b.status === "rejected" || b.status === "expired") {
-    // The next providers from the home this device last searched from (home_memory.js).
+    // The next providers from the home this tab last searched from (home_memory.js; without
+    // one the map searches next to this provider), this one left out.
     const next = el("a", "button", t("family_next_providers"));
-    next.href = mapSearchUrl(b.programme, wallIso(b.start), wallIso(b.end), rememberedHome());
+    next.href = mapSearchUrl(b.programme, wallIso(b.start), wallIso(b.end), rememberedHome(), b.facility_id);
     li.appendChild(next);
   }
   if (b.status === "rejected") showDeclineReason(b, li);
@@ -313,6 +315,10 @@ function setupDeleteAll() {
 $("add-child").addEventListener("click", () => openForm(null));
 $("child-cancel").addEventListener("click", closeForm);
 $("child-form").addEventListener("submit", saveChild);
+// A refusal is about what was sent: it goes once the parent changes any field or consent.
+["input", "change"].forEach((kind) => $("child-form").addEventListener(kind, () => {
+  $("child-form-error").textContent = "";
+}));
 setupDeleteAll();
 Promise.all([loadConsents(), loadChildren()]).then(() => Promise.all([loadBookings(), loadRequests()])).then(() => {
   document.body.dataset.ready = "1";

@@ -78,7 +78,7 @@ function load() {
     rows.forEach((r) => list.appendChild(item(r)));
     Object.keys(contacts).forEach((id) => { if (!rows.some((r) => r.id === id)) delete contacts[id]; });
     $("queue-empty").hidden = rows.length > 0;
-    $("queue-status").textContent = t("queue_count", { n: rows.length });
+    $("queue-status").textContent = t(rows.length === 1 ? "queue_count_one" : "queue_count", { n: rows.length });
   });
 }
 

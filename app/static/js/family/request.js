@@ -10,7 +10,8 @@ import { errorText, getJson, poll, send } from "./api.js";
 import { drawChildPicker } from "./ages.js";
 import { askConsent } from "./consent.js";
 import { requestCard } from "./requests.js";
-import { windowOf as readWindow } from "./window.js";
+import { latestRequestStart, windowOf as readWindow } from "./window.js";
+import { placeDetail, placeName } from "../place_label.js";
 
 const cfg = pageConfig();
 const form = $("request-form");
@@ -18,6 +19,7 @@ const places = { home: null, work: null };  // kind -> { lat, lon, label }
 let watcher = null;
 let childNames = {};
 let children = [];
+let chosenChild = cfg.child_id || null;  // the link's ?child_id=, then the child the parent picks
 
 // The window the fields say (window.js): null while a field is empty or the end equals the
 // start (submit() says so).
@@ -33,12 +35,14 @@ function placeKind() {
 
 function choose(kind, place) {
   places[kind] = place;
+  $("request-error").textContent = "";  // an error of an earlier attempt is about what just changed
   const shown = form.querySelector(".chosen[data-kind=" + kind + "]");
   shown.textContent = place ? t("request_place_chosen", { label: place.label }) : "";
   form.querySelector(".place-results[data-kind=" + kind + "]").textContent = "";
 }
 
-// The places matching the typed text, as buttons to choose one.
+// The places matching the typed text, as buttons to choose one, labelled as the map's place
+// search labels them (place_label.js: the name, and the 구 or lines that tell alike names apart).
 function findPlace(kind) {
   const q = form.elements[kind + "_q"].value.trim();
   const list = form.querySelector(".place-results[data-kind=" + kind + "]");
@@ -49,10 +53,12 @@ function findPlace(kind) {
     const found = res.ok ? res.body.results || [] : [];
     if (!found.length) { list.appendChild(el("li", "hint", res.ok ? t("request_no_place") : errorText(res))); return; }
     found.forEach((p) => {
-      const label = (cfg.lang === "en" && p.name_en) ? p.name_en : p.name;
+      const label = placeName(p);
       const li = el("li");
       const b = el("button", null, label);
       b.type = "button";
+      const detail = placeDetail(p);
+      if (detail) b.appendChild(el("span", "hint detail", " " + detail));
       b.addEventListener("click", () => choose(kind, { lat: p.lat, lon: p.lon, label }));
       li.appendChild(b);
       list.appendChild(li);
@@ -89,6 +95,7 @@ function submit(ev) {
   if (!w) { error.textContent = t("request_need_window"); return; }
   if (!places.home) { error.textContent = t("request_need_home"); form.elements.home_q.focus(); return; }
   if (kind === "work" && !places.work) { error.textContent = t("request_need_work"); form.elements.work_q.focus(); return; }
+  if (!form.elements.child.value) { error.textContent = t("family_need_child"); form.elements.child.focus(); return; }
   const body = { child_id: form.elements.child.value, programme: form.elements.programme.value, start: w.start,
     end: w.end, place: kind, point: point(kind === "work" ? places.work : places.home) };
   if (kind === "work") body.home = point(places.home);
@@ -150,6 +157,7 @@ function fill() {
   form.elements.from.value = start.slice(11, 16);
   form.elements.to.value = end.slice(11, 16);
   form.elements.day.min = localIso(now).slice(0, 10);
+  form.elements.day.max = latestRequestStart(cfg.request_max_days_ahead).slice(0, 10);
   if (cfg.programme) form.elements.programme.value = cfg.programme;
   if (cfg.home) {
     const p = cfg.home.split("|");
@@ -158,12 +166,12 @@ function fill() {
 }
 
 // The children the chosen programme takes on the chosen day (its ages, app/reference): the
-// others offered disabled, with why under the picker (ages.js). `preferred`: the child to pick
-// when it fits (the link's ?child_id= at first, then the child chosen so far).
-function showChildren(preferred) {
+// others offered disabled, with why under the picker; the child the link named or the parent
+// picked stays picked, or none is when it does not fit (ages.js).
+function showChildren() {
   const programme = form.elements.programme.value;
   drawChildPicker(form.elements.child, $("child-note"), children, cfg.ages[programme], programme,
-    form.elements.day.value, "request_child_not_eligible", preferred);
+    form.elements.day.value, "request_child_not_eligible", chosenChild);
 }
 
 function loadChildren() {
@@ -174,7 +182,7 @@ function loadChildren() {
     childNames = {};
     children = res.body.children;
     children.forEach((c) => { childNames[c.id] = c.given_name; });
-    showChildren(cfg.child_id);
+    showChildren();
     if (cfg.request_id) return;  // following a request: no form
     $("no-children").hidden = res.body.children.length > 0;
     form.hidden = res.body.children.length === 0;
@@ -192,8 +200,14 @@ function followGiven() {
 fill();
 syncPlace();
 ["programme", "day", "from", "to"].forEach((n) => form.elements[n].addEventListener("change", syncPlace));
-["programme", "day"].forEach((n) => form.elements[n].addEventListener("change",
-  () => showChildren(form.elements.child.value)));
+["programme", "day"].forEach((n) => form.elements[n].addEventListener("change", showChildren));
+form.elements.child.addEventListener("change", () => { chosenChild = form.elements.child.value || null; });
+// An error shown for an earlier attempt goes as soon as any field changes (each field it can be
+// about); a place search's answer goes once its text changes.
+["input", "change"].forEach((type) => form.addEventListener(type, () => { $("request-error").textContent = ""; }));
+["home", "work"].forEach((kind) => form.elements[kind + "_q"].addEventListener("input", () => {
+  form.querySelector(".place-results[data-kind=" + kind + "]").textContent = "";
+}));
 form.querySelectorAll("input[name=place]").forEach((r) => r.addEventListener("change", syncPlace));
 form.querySelectorAll("button.find").forEach((b) => b.addEventListener("click", () => findPlace(b.dataset.kind)));
 ["home", "work"].forEach((kind) => form.elements[kind + "_q"].addEventListener("keydown", (ev) => {

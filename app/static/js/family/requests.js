@@ -99,8 +99,9 @@ function cancelBlock(r, changed) {
   no.type = "button";
   const problem = el("p", "error");
   problem.setAttribute("role", "alert");
-  button.addEventListener("click", () => { ask.hidden = false; button.hidden = true; yes.focus(); });
-  no.addEventListener("click", () => { ask.hidden = true; button.hidden = false; button.focus(); });
+  // Why an earlier cancel failed is about that attempt: gone when the question is asked again or put away.
+  button.addEventListener("click", () => { problem.textContent = ""; ask.hidden = false; button.hidden = true; yes.focus(); });
+  no.addEventListener("click", () => { problem.textContent = ""; ask.hidden = true; button.hidden = false; button.focus(); });
   yes.addEventListener("click", () => {
     yes.disabled = true;
     send("POST", "/api/v1/care-requests/" + encodeURIComponent(r.id) + "/cancel", {}).then((res) => {

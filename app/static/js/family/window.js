@@ -3,6 +3,7 @@
 // the next day (care across midnight); an end equal to the start is refused, never read as
 // 24 hours: a window has a positive length, at most a day less one time step (the fields'
 // 15-minute step: 23:45).
+import { localIso, registryNow } from "../common.js";
 
 // The window of `form` (fields day, from, to): null while a field is empty; { same: true }
 // when the end equals the start; else { start, end, overnight }.
@@ -20,4 +21,12 @@ export function windowOf(form) {
     endDay = d.toISOString().slice(0, 10);
   }
   return { start: day + "T" + from, end: endDay + "T" + to, overnight };
+}
+
+// The latest start an emergency request may have, as the API's horizon counts it
+// (app/care/matching.py check_horizon): `days` (page-config request_max_days_ahead, from
+// app/reference/booking_rules.json) from now, "YYYY-MM-DDTHH:MM" on the registry's wall clock.
+export function latestRequestStart(days) {
+  const now = registryNow();
+  return localIso(new Date(now.getFullYear(), now.getMonth(), now.getDate() + days, now.getHours(), now.getMinutes()));
 }

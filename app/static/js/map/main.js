@@ -18,8 +18,15 @@ const { map, outlinesReady } = createMap();
 const resultLayer = L.layerGroup().addTo(map);
 const anchorLayer = L.layerGroup().addTo(map);
 
+// The home field's note while the search is from next to a left-out provider (nearSkipped).
+let nearNote = null;
+
 // Set (or, with point null, clear) home or work, and search again when `search`.
 function setAnchor(which, point, search) {
+  if (which === "home" && nearNote && !(point && point.near)) {
+    if ($("home-status").textContent === nearNote) $("home-status").textContent = "";
+    nearNote = null;
+  }
   state[which] = point;
   const input = $(which + "-input");
   if (input && point && input.value !== point.label) input.value = point.label;
@@ -64,6 +71,12 @@ function mergeDays(answers, windows) {
   return Object.assign({}, answers[0].body, { results });
 }
 
+// A search's body without the provider the link leaves out (state.skip), at most `limit` results.
+function withoutSkipped(body, limit) {
+  if (!state.skip) return body;
+  return Object.assign({}, body, { results: body.results.filter((h) => h.facility.id !== state.skip.id).slice(0, limit) });
+}
+
 function runSearch() {
   if (!state.home) { showFailure(t("set_home_first")); return; }
   const q = searchParams(state);
@@ -75,13 +88,15 @@ function runSearch() {
   state.window = q.params.start && q.params.end ? { start: q.params.start, end: q.params.end }
     : (q.windows ? { start: q.windows[0].start, end: q.windows[0].end } : null);
   state.programme = q.params.programme || null;
+  const limit = Number(q.params.limit);
+  if (state.skip) q.params.limit = String(limit + 1);  // one more: the left-out provider may be among them
   const windows = q.windows || [null];
   Promise.all(windows.map((w) => nearest(w ? Object.assign({}, q.params, { start: w.start, end: w.end }) : q.params)))
     .then((answers) => {
       if (mine !== searchSeq) return;
       const refused = answers.find((res) => !res.ok);
       if (refused) { showFailure(apiErrorText(refused)); return; }
-      const body = q.windows ? mergeDays(answers, q.windows) : answers[0].body;
+      const body = withoutSkipped(q.windows ? mergeDays(answers, q.windows) : answers[0].body, limit);
       const day = q.day || registryNow();
       renderResults(map, resultLayer, body, q.windows ? q.windows.map((w) => w.dayKey)
         : (body.day_type || DAY_KEYS[day.getDay()]));
@@ -171,6 +186,25 @@ function restore() {
   });
   if (problems.home && !state.home) $("results-status").textContent = problems.home;
   if (any) { drawAnchors(anchorLayer, state); runSearch(); }
+  if (state.skip) nearSkipped(!state.home && !problems.home);
+}
+
+// The provider a "see the next providers" link leaves out (#skip=<id>): named above the list;
+// with no home in the link nor in this tab (`searchNear`), the search is from next to it, said
+// so in the home field, so the family sees the alternatives at once and can set its home.
+function nearSkipped(searchNear) {
+  const skip = state.skip;
+  fetchJson("/api/v1/facilities/" + encodeURIComponent(skip.id)).then((res) => {
+    const f = res.ok && res.body && res.body.result;
+    if (!f || state.skip !== skip) return;
+    skip.name = f.name;
+    const note = $("results-skipped");
+    if (note) { note.textContent = t("next_providers_skipped", { name: f.name }); note.hidden = false; }
+    if (!searchNear || state.home) return;  // a home chosen meanwhile wins
+    nearNote = t("next_providers_near", { name: f.name });
+    $("home-status").textContent = nearNote;
+    setAnchor("home", { lat: f.lat, lon: f.lon, label: t("next_providers_near_label", { name: f.name }), near: true }, true);
+  });
 }
 outlinesReady.then(restore, restore);
 

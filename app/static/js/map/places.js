@@ -1,14 +1,9 @@
 // The place search for home or work: a combobox of matching places as you type (arrow keys,
 // Enter, Escape), and "did you mean" buttons when nothing matches.
 import { $, el, pageConfig, t } from "../common.js";
+import { placeDetail, placeName } from "../place_label.js";
 import { findPlaces } from "./api.js";
 import { state } from "./state.js";
-
-// A place's name in the page's language (English pages: its romanised name when known).
-// An address stays as the family typed it (written out), in either language.
-function placeName(r) {
-  return pageConfig().lang === "en" && r.name_en && r.type !== "address" ? r.name_en : r.name;
-}
 
 // Wire #<which>-input; `onChoose(point)` gets the chosen place as { lat, lon, label }.
 // Returns { resolve }: resolve() settles what the field says before a search — the place kept
@@ -49,8 +44,7 @@ export function setupPlaceInput(which, onChoose) {
       li.setAttribute("role", "option");
       // English pages: a station's lines or a school's address in English ("Shinbundang Line",
       // "91 Daehak-ro, Yeongtong-gu, …"); Korean text the API has no English for is labelled so.
-      const detail = pageConfig().lang !== "en" ? r.detail
-        : r.detail_en || (r.detail ? t("detail_in_korean", { detail: r.detail }) : "");
+      const detail = placeDetail(r);
       if (detail) li.appendChild(el("span", "detail", " " + detail));
       li.addEventListener("mousedown", (ev) => { ev.preventDefault(); choose(r); });
       list.appendChild(li);

@@ -4,15 +4,20 @@ import { $, pageConfig, t } from "../common.js";
 import { forgetHome, rememberHome, rememberedHome } from "./home_memory.js";
 
 // window ({start, end} wall clock) and programme: the last search's, for the "Book" links.
-export const state = { home: null, work: null, hits: [], markers: {}, items: {}, window: null, programme: null };
+// skip: { id, name } of the provider a "see the next providers" link leaves out (the one that
+// declined or let its hold lapse), or null; a home with near: true is a point next to that
+// provider, searched from when the tab knows no home (main.js), never kept as the family's.
+export const state = { home: null, work: null, hits: [], markers: {}, items: {}, window: null, programme: null,
+  skip: null };
 
 // Write home and work to the hash (and to the language switch's link); the home is also
 // remembered on this device (home_memory.js).
 export function saveState() {
   const s = {};
   ["home", "work"].forEach((w) => {
-    if (state[w]) s[w] = [state[w].lat.toFixed(6), state[w].lon.toFixed(6), state[w].label].join("|");
+    if (state[w] && !state[w].near) s[w] = [state[w].lat.toFixed(6), state[w].lon.toFixed(6), state[w].label].join("|");
   });
+  if (state.skip) s.skip = state.skip.id;  // a reload still leaves it out (and finds its place again)
   const hash = new URLSearchParams(s).toString();
   history.replaceState(null, "", "#" + hash);
   rememberHome(s.home);  // for the family page's "see the next providers" (home_memory.js)
@@ -89,9 +94,13 @@ export function restoreState() {
   return { any, problems };
 }
 
-// The window and programme a link may carry (#start=…&end=…&programme=…: the booking page's
-// "see the next providers" sends the family back with the window it tried), set in the form.
+// The window, programme and "only with a free place" a link may carry (#start=…&end=…
+// &programme=…&available=1: the family pages' "see the next providers" send the family back
+// with the window it tried), set in the form; and the provider it leaves out (#skip=<id>).
 function restoreCriteria(s) {
+  if (s.get("available") === "1" && $("available")) $("available").checked = true;
+  const skip = (s.get("skip") || "").trim();
+  state.skip = skip ? { id: skip, name: null } : null;
   const wall = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/;
   const start = s.get("start");
   const end = s.get("end");
