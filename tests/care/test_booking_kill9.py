@@ -61,10 +61,13 @@ def test_kill_9_during_a_booking_burst_keeps_every_acknowledged_booking(db_url, 
                               relation="mother", emergency_contact_name="정우", emergency_contact_phone="010-2222-3333",
                               now=now)
     day = now.date() + timedelta(days=1)
-    # A child has one live booking at a time: each booking takes the next minute of the slot.
+    # A child has one live booking at a time: each booking takes the next 15-minute step of the
+    # slot (windows fall on the step booking_rules.json sets), 88 of them in 22 hours.
     start = datetime(day.year, day.month, day.day, 1, tzinfo=SEOUL)
-    minutes = 22 * 60
-    BookingStore(engine).publish_slot(DAYCARE, "always_daycare", start, start + timedelta(minutes=minutes), 100_000)
+    step_minutes = 15
+    windows = 22 * 60 // step_minutes
+    BookingStore(engine).publish_slot(DAYCARE, "always_daycare", start,
+                                      start + timedelta(minutes=windows * step_minutes), 100_000)
     server = Gunicorn(db_url, tmp_path, config=CHEAP).start()
     cookie, token = signed_in(server.url, "burst@example.kr")
     host, port = server.url.removeprefix("http://").split(":")
@@ -75,11 +78,11 @@ def test_kill_9_during_a_booking_burst_keeps_every_acknowledged_booking(db_url, 
         conn = http.client.HTTPConnection(host, int(port), timeout=5)
         while not stop.is_set():
             k = next(taken)
-            if k >= minutes:
+            if k >= windows:
                 return
             body = json.dumps({"child_id": child.id, "facility_id": DAYCARE, "programme": "always_daycare",
-                               "start": (start + timedelta(minutes=k)).isoformat(),
-                               "end": (start + timedelta(minutes=k + 1)).isoformat()})
+                               "start": (start + timedelta(minutes=k * step_minutes)).isoformat(),
+                               "end": (start + timedelta(minutes=(k + 1) * step_minutes)).isoformat()})
             try:
                 conn.request("POST", "/api/v1/bookings", body, {"Content-Type": "application/json",
                                                                "Cookie": cookie, "X-CSRFToken": token})
