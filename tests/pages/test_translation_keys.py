@@ -32,6 +32,7 @@ DYNAMIC: dict[str, list[str]] = {
     "request_place_": ["home", "work"],
     "programme_": list(PROGRAMMES),
     "family_consent_agree_": list(document("consents.json")["purposes"]),
+    "family_consents_means_": list(document("consents.json")["purposes"]),
     "request_consent_agree_": ["share_with_provider"],
     "inbox_done_": ["confirm", "decline", "check_in", "check_out", "mark_no_show"],
     "family_field_": [],  # looked up only when it exists (api.js errorText)

@@ -320,6 +320,10 @@ $("child-form").addEventListener("submit", saveChild);
   $("child-form-error").textContent = "";
 }));
 setupDeleteAll();
+// A consent given or withdrawn in the consents section: the child form's boxes follow it.
+document.addEventListener("family:consents-changed", () => loadConsents().then(() => {
+  if (!$("child-form").hidden) drawConsents();
+}));
 Promise.all([loadConsents(), loadChildren()]).then(() => Promise.all([loadBookings(), loadRequests()])).then(() => {
   document.body.dataset.ready = "1";
   // While a booking or a request waits for its provider, its state is asked again (the answer shows).
