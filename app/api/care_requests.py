@@ -264,7 +264,7 @@ def list_offers() -> Response:
     list leaves them null, as bookings lists do)."""
     user = check("offers.read")
     facility_id = _offers_facility(user, request.args.get("facility_id"))
-    staff = roles().acting_as(user, "offers.respond", facility_id=facility_id) == PROVIDER_STAFF
+    staff = _answers_for(user, facility_id)
     matching = engine()
     names = get_children()
     out = []
@@ -272,6 +272,16 @@ def list_offers() -> Response:
         r = matching.get(o.request_id)
         out.append(offer_json(o, r, names.first_name(None, r.child_id) if staff else None))
     return jsonify({"offers": out})
+
+
+def _answers_for(user: User, facility_id: str) -> bool:
+    """Whether ``user`` is the provider's own staff: the only people an offer names the child to
+    (by first name); an admin reads offers without it, in the list and one by one alike."""
+    return roles().acting_as(user, "offers.respond", facility_id=facility_id) == PROVIDER_STAFF
+
+
+def _first_name_for(user: User, facility_id: str, child_id: str) -> str | None:
+    return get_children().first_name(None, child_id) if _answers_for(user, facility_id) else None
 
 
 def _visible_offer(offer_id: str, permission: str) -> tuple[User, Offer]:
@@ -288,9 +298,9 @@ def _visible_offer(offer_id: str, permission: str) -> tuple[User, Offer]:
 @bp.get("/offers/<offer_id>")
 @documented("One offer (its provider's staff)", _offer_id, "Offer", errors=SECURED_ERRORS)
 def read_offer(offer_id: str) -> Response:
-    _, found = _visible_offer(offer_id, "offers.read")
+    user, found = _visible_offer(offer_id, "offers.read")
     r = engine().get(found.request_id)
-    return jsonify(offer_json(found, r, get_children().first_name(None, r.child_id),
+    return jsonify(offer_json(found, r, _first_name_for(user, found.facility_id, r.child_id),
                               get_bookings().of_requests([r.id]).get(r.id)))
 
 
@@ -309,7 +319,7 @@ def answer_offer(offer_id: str, action: str) -> Response:
         outcome = matching.accept(offer_id, user.id, _now(), facility_id=found.facility_id)
     else:
         outcome = matching.decline(offer_id, user.id, _now(), reason=reason, facility_id=found.facility_id)
-    first_name = get_children().first_name(None, outcome.request.child_id)
+    first_name = _first_name_for(user, found.facility_id, outcome.request.child_id)
     return jsonify(offer_json(outcome.offer, outcome.request, first_name, outcome.booking))
 
 

@@ -26,7 +26,7 @@ from app.api.params import MAX_WINDOW
 from app.assets import cache_file, version_of
 from app.errors import ApiError, clip
 from app.extensions.registry import get_registry
-from app.geo import admin, gazetteer
+from app.geo import admin, area_names, gazetteer
 from app.i18n import LANGUAGES, catalogue, current_language, translate
 from app.live.embed_origins import origin_pattern
 from app.pages import account_sessions as people
@@ -158,13 +158,6 @@ def _embed_error(message: str) -> tuple[str, int]:
     return render_template("embed.html", error=message, registry=get_registry()), 400
 
 
-def _english_area_names() -> dict[str, str]:
-    """시군구 codes -> English names from the gazetteer ("Gwonseon-gu, Suwon-si"), without the
-    province every region of the builder is in."""
-    return {p.code: p.name_en.removesuffix(", Gyeonggi-do")
-            for p in gazetteer.places() if p.level == "sigungu" and p.name_en}
-
-
 @bp.get("/embed/builder")
 def embed_builder() -> str:
     """Where a municipal web team configures the widget and copies the iframe snippet."""
@@ -172,7 +165,7 @@ def embed_builder() -> str:
                      | {(i.sigungu_code, i.sigungu_name)
                         for i in admin.gyeonggi_sigungu().values() if i.gu_name})
     if current_language() == "en":  # romanised names (the gazetteer's), sorted by code as in Korean
-        english = _english_area_names()
+        english = area_names.english_sigungu_names()
         regions = [(code, english.get(code) or name) for code, name in regions]
     return render_template("embed_builder.html", regions=regions, kinds=KINDS,
                            programmes=PROGRAMMES, languages=LANGUAGES,
@@ -184,10 +177,7 @@ def embed_builder() -> str:
 def programmes_page() -> str:
     """The three 언제나돌봄 programmes: who, when, where and how to apply."""
     doc = programmes_document()
-    siguns = admin.gyeonggi_siguns()
-    if current_language() == "en":  # the gazetteer's romanised names ("Suwon-si")
-        english = _english_area_names()
-        siguns = {code: english.get(code) or name for code, name in siguns.items()}
+    siguns = area_names.sigun_names(current_language())
     return render_template("programmes.html", doc=doc, siguns=siguns)
 
 

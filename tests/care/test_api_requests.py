@@ -94,6 +94,23 @@ def test_declines_run_out_into_the_unmatched_queue(app):  # noqa: F811
     assert mother.send("POST", f"/api/v1/care-requests/{made['id']}/cancel", {}).json["status"] == "cancelled"
 
 
+def test_an_admin_reads_offers_without_the_childs_name_in_the_list_and_one_by_one(app):  # noqa: F811
+    """Only the provider's own staff see the child's first name in an offer; an admin (who may
+    read every provider's offers) gets null both in the list and in GET /offers/<id> (the item
+    named the child while the list did not)."""
+    father, child_id = guardian(app, "father@example.kr", birth_date="2017-05-05")
+    cc = staff(app, "cc@example.kr", "tiny-cc-01")
+    ops = admin(app)
+    assert request_care(father, child_id).status_code == 201
+    [offer] = cc.get("/api/v1/offers").json["offers"]
+    assert cc.get(f"/api/v1/offers/{offer['id']}").json["first_name"] == "하린"
+    [listed] = ops.get("/api/v1/offers?facility_id=tiny-cc-01").json["offers"]
+    assert listed["id"] == offer["id"] and listed["first_name"] is None
+    one = ops.get(f"/api/v1/offers/{offer['id']}")
+    assert one.status_code == 200 and one.json["first_name"] is None, one.json
+    assert "하린" not in one.get_data(as_text=True)
+
+
 def test_bad_requests_name_the_field(app):  # noqa: F811
     mother, child_id = guardian(app, "m@example.kr", birth_date="2017-05-05")
     r = request_care(mother, child_id, place="office")
