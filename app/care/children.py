@@ -75,6 +75,8 @@ FIELDS = ("given_name", "family_name", "birth_date", "relation", "emergency_cont
           "emergency_contact_phone", "care_notes")
 """The fields of a child a guardian gives (register) and may change (update)."""
 CHILD_REGISTRATION, CARE_NOTES, SHARE_WITH_PROVIDER = "child_registration", "care_notes", "share_with_provider"
+WITHDRAWAL_TOPICS = {SHARE_WITH_PROVIDER: "booking.sharing_withdrawn", CARE_NOTES: "booking.notes_withdrawn"}
+"""The outbox topic telling a live booking's provider that the family withdrew this consent."""
 BOOKING_CARE, UNMATCHED_REQUEST = "booking_care", "unmatched_request"  # access purposes (children.json)
 GRANTED, DENIED = "granted", "denied"
 
@@ -597,7 +599,9 @@ class ChildStore:
         """Withdraw every standing consent of the guardian to ``purpose``; returns how many (0
         when there was none). Effects: ``care_notes`` deletes the family's care notes at once;
         ``share_with_provider`` stops every staff read; ``child_registration`` is refused
-        (:class:`ConsentInUse`, 409) while children are registered (delete them, or the family's data, instead)."""
+        (:class:`ConsentInUse`, 409) while children are registered (delete them, or the family's data, instead).
+        The staff of each live booking that loses what they could see are told (outbox, in this
+        transaction; :data:`WITHDRAWAL_TOPICS`)."""
         at = _utc(now)
         consent_version(purpose)
         with self.engine.begin() as conn:
@@ -608,6 +612,8 @@ class ChildStore:
             count = conn.execute(consents.update().where(
                 consents.c.guardian_id == guardian_id, consents.c.purpose == purpose,
                 consents.c.withdrawn_at.is_(None)).values(withdrawn_at=at)).rowcount
+            if count and purpose in WITHDRAWAL_TOPICS:
+                self._tell_providers(conn, guardian_id, purpose, at)
             if purpose == CARE_NOTES:
                 conn.execute(children.update().where(children.c.guardian_id == guardian_id,
                                                      children.c.care_notes.is_not(None))
@@ -615,6 +621,29 @@ class ChildStore:
             self._touch(conn, guardian_id, at)
         log.info("guardian %s withdrew consent %s", guardian_id, purpose)
         return count
+
+    @staticmethod
+    def _tell_providers(conn: sa.Connection, guardian_id: str, purpose: str, at: datetime) -> None:
+        """One message (outbox, this transaction) to the staff of each live booking a withdrawal
+        of ``purpose`` leaves caring without what they could see: ``share_with_provider`` (the
+        child's details, every live booking) or ``care_notes`` (the notes, the bookings of children
+        who had some). The payload names the booking, never the child: after the withdrawal the
+        staff may not see even the first name."""
+        b = bookings
+        query = (sa.select(b.c.id, b.c.facility_id, b.c.programme, b.c.status, b.c.window_start, b.c.window_end)
+                 .join(children, children.c.id == b.c.child_id)
+                 .where(children.c.guardian_id == guardian_id, b.c.status.in_(sorted(BOOKING.holding_states()))))
+        if purpose == CARE_NOTES:
+            query = query.where(children.c.care_notes.is_not(None))
+        topic = WITHDRAWAL_TOPICS[purpose]
+        for r in conn.execute(query.order_by(b.c.window_start, b.c.id)):
+            conn.execute(outbox.insert().values(
+                idempotency_key=f"consent/{guardian_id}/{purpose}/{at.isoformat()}/{r.id}", topic=topic,
+                payload={"to": [{"facility_id": r.facility_id}], "booking_id": r.id, "facility_id": r.facility_id,
+                         "programme": r.programme, "status": r.status,
+                         "window_start": _read(r.window_start).isoformat(),
+                         "window_end": _read(r.window_end).isoformat()},
+                created_at=at, available_at=at, attempts=0, sent_at=None))
 
     def live_bookings(self, guardian_id: str) -> list[dict[str, Any]]:
         """The live bookings (requested, accepted, in progress) of the guardian's children,

@@ -38,6 +38,7 @@ from app.care.children import (
     consent_version,
 )
 from app.care.matching import MatchingEngine, MatchSettings
+from app.care.notify.messages import render
 from app.care.sealing import CareNotesKeyError, Sealer
 from app.db.children_tables import child_access_log, children
 from app.db.engine import booking_capacity, make_engine, outbox, upgrade
@@ -343,6 +344,44 @@ def test_staff_read_needs_the_share_consent_and_a_live_booking(accounts, store, 
     with pytest.raises(ChildNotFound):  # a cancelled booking needs no child data
         store.read_for_booking(fam.child_id, staff, booking, "booking_care", T0 + timedelta(minutes=6))
     assert [r[-1] for r in log_rows(engine)] == ["granted", "denied", "granted", "denied"]
+
+
+def _outbox_rows(engine, topic: str) -> list[dict]:
+    with engine.connect() as conn:
+        return [dict(r.payload) for r in conn.execute(sa.select(outbox.c.payload).where(outbox.c.topic == topic)
+                                                       .order_by(outbox.c.id))]
+
+
+def test_a_withdrawal_tells_the_provider_of_each_live_booking_without_naming_the_child(accounts, store,
+                                                                                        bookings, engine):
+    """share_with_provider withdrawn: the staff of each live booking get one message naming the
+    booking (programme, window), never the child, in the withdrawal's transaction; a cancelled
+    booking's provider is not told. care_notes withdrawn: only the bookings of a child who had
+    notes (its provider is told the notes are gone); a withdrawal with nothing standing: none."""
+    fam = make_family(accounts, store, "mom@example.com")
+    live = book(bookings, fam.child_id, fam.guardian_id)
+    later = (WINDOW[0] + timedelta(days=1), WINDOW[1] + timedelta(days=1))
+    gone = book(bookings, fam.child_id, fam.guardian_id, facility=F2, window=later)
+    bookings.transition(gone.id, "cancel", "guardian", fam.guardian_id, now=T0)
+    no_notes = make_family(accounts, store, "dad@example.com", care_notes=None, given_name="도윤")
+    book(bookings, no_notes.child_id, no_notes.guardian_id, facility=F2, window=later)
+
+    assert store.withdraw_consent(fam.guardian_id, SHARE_WITH_PROVIDER, T0 + timedelta(minutes=1)) == 1
+    [told] = _outbox_rows(engine, "booking.sharing_withdrawn")
+    assert told["to"] == [{"facility_id": F1}] and told["booking_id"] == live.id
+    assert told["window_start"] == WINDOW[0].isoformat() and told["programme"] == PROG
+    assert "민서" not in json.dumps(told, ensure_ascii=False) and fam.child_id not in json.dumps(told)
+    for locale in ("ko", "en"):
+        text = render("booking.sharing_withdrawn", told, locale, {F1: "햇살어린이집"}.get)
+        assert "햇살어린이집" in text.body and "민서" not in text.body + text.title
+        assert ("12월 1일" if locale == "ko" else "1 Dec 00:30") in text.body, text.body
+    assert store.withdraw_consent(fam.guardian_id, SHARE_WITH_PROVIDER, T0 + timedelta(minutes=2)) == 0
+    assert len(_outbox_rows(engine, "booking.sharing_withdrawn")) == 1  # nothing standing: nobody told again
+
+    store.withdraw_consent(no_notes.guardian_id, CARE_NOTES, T0 + timedelta(minutes=3))
+    assert _outbox_rows(engine, "booking.notes_withdrawn") == []  # no notes: nothing was lost
+    store.withdraw_consent(fam.guardian_id, CARE_NOTES, T0 + timedelta(minutes=4))
+    assert [m["booking_id"] for m in _outbox_rows(engine, "booking.notes_withdrawn")] == [live.id]
 
 
 def test_the_access_log_is_append_only(accounts, store, bookings, engine):
