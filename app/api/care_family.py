@@ -7,6 +7,7 @@ Signed-in through the session cookie (app.pages.account_sessions); writes carry 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
@@ -31,12 +32,42 @@ from app.reference import document
 from . import bodies, params
 from .auth import CARE_UNREACHABLE, answer_database_errors
 from .openapi import Param, documented
+from .params import InvalidParameter
 
 bp = Blueprint("care_family", __name__, url_prefix="/api/v1")
 answer_database_errors(bp, CARE_UNREACHABLE)
 
 CHILD_FIELDS = frozenset({"given_name", "family_name", "birth_date", "relation", "emergency_contact_name",
                           "emergency_contact_phone", "care_notes"})
+CONTACT_PARTS = ("name", "phone")  # emergency_contact {name, phone}: the shape a child is read back in
+
+
+def child_body(required: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The child fields of the request's JSON object (:func:`bodies.json_object`'s errors). The
+    emergency contact comes flat (``emergency_contact_name``, ``emergency_contact_phone``) or
+    nested as a child is read back (``emergency_contact``: ``{"name", "phone"}``; a PATCH may
+    send one part), not both; the nested one becomes the flat fields. ``required`` fields are
+    checked after that, named as the flat fields."""
+    body = bodies.json_object(CHILD_FIELDS | {"emergency_contact"})
+    if "emergency_contact" in body:
+        nested = body.pop("emergency_contact")
+        if not isinstance(nested, dict):
+            raise InvalidParameter("emergency_contact must be an object {\"name\": …, \"phone\": …}",
+                                   "emergency_contact", "not_object")
+        both = sorted(f"emergency_contact_{k}" for k in CONTACT_PARTS if f"emergency_contact_{k}" in body)
+        if both:
+            raise InvalidParameter(f"send the emergency contact once: emergency_contact or {', '.join(both)}, "
+                                   "not both", "emergency_contact", "conflict")
+        unknown = sorted(set(nested) - set(CONTACT_PARTS))
+        if unknown:
+            raise InvalidParameter(f"unknown field emergency_contact.{unknown[0]}; allowed: name, phone",
+                                   f"emergency_contact.{unknown[0]}", "unknown_field")
+        body.update({f"emergency_contact_{k}": v for k, v in nested.items()})
+    missing = sorted(required - set(body))
+    if missing:
+        raise InvalidParameter(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} required",
+                               missing[0], "missing")
+    return body
 SECURED_ERRORS = (400, 401, 403, 404, 409)
 AFFECTS_BOOKINGS = frozenset({SHARE_WITH_PROVIDER, CARE_NOTES})  # consents whose withdrawal staff of live bookings feel
 
@@ -95,8 +126,9 @@ def withdraw_consent(purpose: str) -> Response:
     """Withdraw the consent (409 while data stored on it remains: delete that first). Withdrawing
     ``share_with_provider`` leaves the staff of the family's live bookings without the child's
     care notes and emergency contact, ``care_notes`` deletes the notes: ``affected_bookings``
-    names those bookings (provider, child's first name, window on the registry's clock) so the
-    family can tell the providers or cancel; empty for other purposes and when none is live."""
+    names those bookings (provider, child's first name, window on the registry's clock), whose
+    providers are told (:meth:`ChildStore.withdraw_consent`), so the family can cancel what they
+    no longer need; empty for other purposes and when none is live."""
     user = _guardian("consent.manage")
     consent_version(purpose)  # an unknown purpose is a 400 naming the known ones
     store = get_children()
@@ -123,7 +155,7 @@ def list_children() -> Response:
 def register_child() -> Response:
     """Register a child of the signed-in guardian; every field is checked and named when wrong."""
     user = _guardian("children.manage")
-    body = bodies.json_object(CHILD_FIELDS, CHILD_FIELDS - {"care_notes"})
+    body = child_body(CHILD_FIELDS - {"care_notes"})
     child = get_children().register(user.id, now=_now(), **body)
     response = jsonify(child.as_dict())
     response.status_code = 201
@@ -143,7 +175,7 @@ def read_child(child_id: str) -> Response:
             errors=SECURED_ERRORS)
 def change_child(child_id: str) -> Response:
     user = _guardian("children.manage")
-    body = bodies.json_object(CHILD_FIELDS)
+    body = child_body()
     return jsonify(get_children().update(user.id, child_id, body, _now()).as_dict())
 
 

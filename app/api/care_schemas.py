@@ -20,6 +20,10 @@ def _object(required: list[str], properties: dict[str, Any], **more: Any) -> dic
     return {"type": "object", "required": required, "properties": properties, **more}
 
 
+CONTACT_EITHER = ("the emergency contact as emergency_contact {name, phone} (the shape a child is read back in) "
+                  "or as emergency_contact_name and emergency_contact_phone, not both")
+
+
 def openapi_schemas() -> dict[str, Any]:
     """The schemas by name."""
     contact = _object(["name", "phone"], {"name": TEXT, "phone": TEXT})
@@ -30,6 +34,9 @@ def openapi_schemas() -> dict[str, Any]:
                    "emergency_contact_name": TEXT,
                    "emergency_contact_phone": {**TEXT, "description": "a Korean phone number, e.g. 010-1234-5678"},
                    "care_notes": _nullable({**TEXT, "description": "allergies, health, needs: sealed at rest"})}
+    child_input = {**child_props, "emergency_contact": {
+        "type": "object", "properties": {"name": TEXT, "phone": child_props["emergency_contact_phone"]},
+        "additionalProperties": False, "description": "the emergency contact as a child is read back"}}
     booking = _object(
         ["id", "facility_id", "programme", "child_id", "start", "end", "status", "fhir_status", "version",
          "allowed_actions"],
@@ -66,9 +73,10 @@ def openapi_schemas() -> dict[str, Any]:
                           "emergency_contact": contact, "created_at": TIME, "updated_at": TIME}),
         "ChildList": _object(["children"], {"children": {"type": "array",
                                                         "items": {"$ref": "#/components/schemas/Child"}}}),
-        "ChildInput": _object(["given_name", "family_name", "birth_date", "relation", "emergency_contact_name",
-                               "emergency_contact_phone"], child_props, additionalProperties=False),
-        "ChildChange": {"type": "object", "properties": child_props, "additionalProperties": False},
+        "ChildInput": _object(["given_name", "family_name", "birth_date", "relation"], child_input,
+                              additionalProperties=False, description=CONTACT_EITHER + " (required)"),
+        "ChildChange": {"type": "object", "properties": child_input, "additionalProperties": False,
+                        "description": CONTACT_EITHER},
         "ChildForBooking": _object(["child_id", "booking_id", "first_name", "age_months", "emergency_contact"],
                                    {"child_id": TEXT, "booking_id": TEXT, "first_name": TEXT,
                                     "age_months": {"type": "integer"}, "care_notes": _nullable(TEXT),
