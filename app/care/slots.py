@@ -68,7 +68,8 @@ def derive_slots(facility: Facility, programme: str, first_day: date, days: int,
     Raises :class:`SlotPlanError` when the hours are unknown, neither source gives places,
     ``days`` is outside 1..:data:`MAX_DAYS`, or ``slot_minutes`` is outside the window step
     (:func:`app.care.rules.window_step_minutes`, 15) to 1,440 or not a multiple of the step
-    (reason ``window_step``: slots then start and end on it wherever the hours do).
+    (reason ``window_step``: slots then start and end on it wherever the hours do). Hours off
+    the step are narrowed to it (opening rounded up, closing down): slots never pass the hours.
     """
     if not 1 <= days <= MAX_DAYS:
         raise SlotPlanError(f"days must be 1 to {MAX_DAYS}, not {days}", "days")
@@ -89,6 +90,9 @@ def derive_slots(facility: Facility, programme: str, first_day: date, days: int,
     for offset in range(days):
         day = first_day + timedelta(days=offset)
         for start_min, end_min in hours.intervals_on(day, is_holiday):
+            # hours off the step (07:10-19:50) give slots inside them on it (07:15-19:45): a
+            # window a family can book starts and ends on the step (publish_slot's rule too)
+            start_min, end_min = -(-start_min // step) * step, end_min // step * step
             planned.extend(PlannedSlot(s, e, count) for s, e in cut_interval(day, start_min, end_min,
                                                                              slot_minutes, tz))
     return _without_overlaps(planned)

@@ -37,6 +37,15 @@ def test_an_interval_is_cut_into_hours_from_the_opening_the_last_cut_at_the_clos
                             (kst(MON, 9, 30), kst(MON, 10), 3)]
 
 
+def test_hours_off_the_window_step_are_narrowed_to_it_never_past_the_hours():
+    # 07:10-09:50 (a registry's odd minutes): slots from 07:15 to 09:45, on the 15-minute step a
+    # booking's window must fall on; an interval shorter than one step gives none.
+    f = facility({"mon": ["07:10-09:50", "12:05-12:14"]})
+    slots = derive_slots(f, "always_daycare", MON, 1, SEOUL, lambda d: False, places=1)
+    assert spans(slots) == [(kst(MON, 7, 15), kst(MON, 8, 15), 1), (kst(MON, 8, 15), kst(MON, 9, 15), 1),
+                            (kst(MON, 9, 15), kst(MON, 9, 45), 1)]
+
+
 def test_overnight_hours_give_slots_across_midnight_and_the_next_morning_is_not_doubled():
     # Open Monday 19:00 to Tuesday 07:00, and Tuesday 06:00-08:00: the overlap 06:00-07:00 is
     # one slot, the Tuesday one starts at 07:00.
