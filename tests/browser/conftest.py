@@ -16,7 +16,11 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.care.states import BOOKING, CARE_REQUEST, OFFER
 from app.config import DEMO_REGISTRY_PATH
+from app.db.engine import booking_capacity, booking_holds, bookings
+from app.db.request_tables import care_requests, offers
+from app.extensions.db import get_engine
 from app.extensions.registry import get_index
 from app.registry.io import registry_locale
 from app.registry.text import TextRules
@@ -135,6 +139,34 @@ def live(tmp_path_factory):
            "refused_host": f"http://127.0.0.1:{refused_port}/"}
     for s in servers:
         s.stop()
+
+
+@pytest.fixture(autouse=True)
+def settled_care_work(request):
+    """Each browser test on the live app starts with no live care work left by the tests before
+    it on this worker (they share the app and its database): bookings that still hold a place
+    are cancelled and every place given back, live care requests cancelled and open offers
+    withdrawn. Without this, which tests ran earlier on a worker (pytest-xdist's worksteal deals
+    them differently each run) decided whether a provider's inbox was empty or its last place
+    taken. Done in SQL, past the state machine and the outbox, so no test's desk is sent a
+    message about another test's booking."""
+    if "live" not in request.fixturenames:
+        yield
+        return
+    flask_app = request.getfixturevalue("live")["flask_app"]
+    with flask_app.app_context():
+        engine = get_engine()
+    live_requests = [s for s in CARE_REQUEST.states if CARE_REQUEST.allowed_actions(s) and s != "cancelled"]
+    with engine.begin() as conn:
+        conn.execute(bookings.update().where(bookings.c.status.in_(sorted(BOOKING.holding_states())))
+                     .values(status="cancelled", version=bookings.c.version + 1, hold_expires_at=None))
+        conn.execute(booking_holds.delete())
+        conn.execute(booking_capacity.update().where(booking_capacity.c.held != 0).values(held=0))
+        conn.execute(care_requests.update().where(care_requests.c.status.in_(live_requests))
+                     .values(status="cancelled", version=care_requests.c.version + 1))
+        conn.execute(offers.update().where(offers.c.status == OFFER.initial)
+                     .values(status="cancelled", version=offers.c.version + 1))
+    yield
 
 
 @pytest.fixture(scope="session")
