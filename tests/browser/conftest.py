@@ -127,6 +127,10 @@ def live(tmp_path_factory):
         # Tiles point at a closed local port: the page must work without them.
         "TILE_URL": f"http://127.0.0.1:{tile_port}/{{z}}/{{x}}/{{y}}.png",
         "EMBED_ALLOWED_ORIGINS": [allowed],
+        # Every browser of a worker signs up and in from 127.0.0.1: the per-address limits
+        # (tested in tests/pages) would refuse the 61st family of the hour with a 429.
+        "ACCOUNT_FORM_RATE_LIMIT": "1000 per minute",
+        "ACCOUNT_SIGN_IN_RATE_LIMIT": "1000 per minute",
     }, instance_path=str(tmp / "instance"))
     # The app reads its registry at the first request: start now, while Chromium starts.
     threading.Thread(target=_read_registry, args=(app,), name="read-registry", daemon=True).start()
