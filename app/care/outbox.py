@@ -49,6 +49,12 @@ passed fails instead of sending a dead link. Once a message is sent or failed fo
 topic's ``secret_fields`` (the reset link's ``path``) are replaced in the stored payload by a
 marker, so the table keeps no usable link; a message still to be retried keeps them.
 
+Each recipient reads the text of their role: a person the payload's ``to`` names (``user_id``)
+the topic's text, the staff a facility in ``to`` stands for the staff's (``messages.json``
+``staff``). A guardian's message whose writer left out the child's first name (a change made by
+staff or the system) is given the first name of the guardian's own child of the booking or
+request, so their messages name the child alike; staff never get a name the payload lacks.
+
 Times: ``now`` is passed in (aware, UTC); the lease advances it by the time the drain has taken
 (``time.monotonic``), so a long drain renews leases at the real time. Servers' clocks must agree
 to well within the lease. Failed messages keep ``failed_at`` and ``last_error`` (and each delivery
@@ -70,12 +76,16 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from app.db.engine import outbox, user_roles, users
+from app.db.children_tables import children
+from app.db.engine import bookings, outbox, user_roles, users
 from app.db.outbox_tables import outbox_deliveries, user_contacts
+from app.db.request_tables import care_requests
 from app.settings_env import check_public_base_url
 
 from .notify.messages import (
+    GUARDIAN_AUDIENCE,
     SCRUBBED,
+    STAFF_AUDIENCE,
     Rendered,
     RenderError,
     asked_for,
@@ -331,7 +341,8 @@ class OutboxWorker:
                 return self._finish(conn, message, token, current(), error=error)
         states = {r.id: _State(r.id, r.status, r.channel, r.last_error) for r in rows}
         unknown_windows: list[float] = []
-        rendered: dict[str, Rendered] = {}
+        rendered: dict[tuple[str, str], Rendered] = {}
+        named = _named_people(message.payload)
         # Outcomes, and the writes of channels that live in our own database (the page), go into
         # the next transaction, which comes before anything else is sent: a commit less per
         # delivery, and never a send before the previous outcome is recorded.
@@ -352,16 +363,21 @@ class OutboxWorker:
                 continue
             assert contact is not None and sender is not None
             locale = language_of(message.payload, contact.locale)
+            # Staff are reached through their facility; a person named in 'to' gets the topic's text.
+            audience = GUARDIAN_AUDIENCE if row.user_id in named else STAFF_AUDIENCE
             try:
-                if locale not in rendered:
-                    rendered[locale] = render(message.topic, message.payload, locale, self.facility_name,
-                                              base_url=self.public_base_url)
+                if (locale, audience) not in rendered:
+                    payload = message.payload
+                    if audience == GUARDIAN_AUDIENCE and not payload.get("first_name"):
+                        payload = self._with_first_name(payload, row.user_id)
+                    rendered[(locale, audience)] = render(message.topic, payload, locale, self.facility_name,
+                                                          base_url=self.public_base_url, audience=audience)
             except RenderError as exc:
                 with self.engine.begin() as conn:
                     self._flush(conn, carry, local, states)
                     return self._finish(conn, message, token, current(), error=str(exc))
             out = Outgoing(message.id, message.topic, row.user_id, address,
-                           delivery_key(message.key, row.channel, row.user_id), rendered[locale], at)
+                           delivery_key(message.key, row.channel, row.user_id), rendered[(locale, audience)], at)
             if hasattr(sender, "write"):
                 local.append((row.id, sender, out))
                 continue
@@ -413,6 +429,24 @@ class OutboxWorker:
             raise RenderError("no recipient can be reached: the 'to' list names nobody with an active "
                               f"account and an address on a channel that is on ({', '.join(senders)})")
         return rows
+
+    def _with_first_name(self, payload: dict[str, Any], guardian_id: str) -> dict[str, Any]:
+        """``payload`` with the first name of the child of its booking or request when the writer
+        left it out (a system's or staff's change), so the guardian's messages name the child the
+        same way whoever made the change; only the guardian's own child, never for staff."""
+        query = None
+        if isinstance(payload.get("booking_id"), str):
+            query = sa.select(children.c.given_name).join(bookings, bookings.c.child_id == children.c.id).where(
+                bookings.c.id == payload["booking_id"], children.c.guardian_id == guardian_id)
+        elif isinstance(payload.get("request_id"), str):
+            query = sa.select(children.c.given_name).join(
+                care_requests, care_requests.c.child_id == children.c.id).where(
+                care_requests.c.id == payload["request_id"], children.c.guardian_id == guardian_id)
+        if query is None:
+            return payload
+        with self.engine.connect() as conn:
+            name = conn.execute(query).scalar()
+        return {**payload, "first_name": name} if name else payload
 
     @staticmethod
     def _recipients(conn: sa.Connection, payload: Mapping[str, Any]) -> list[str]:
@@ -524,6 +558,15 @@ class OutboxWorker:
         conn.execute(o.update().where(guard).values(failed_at=at, last_error=why[:ERROR_MAX_CHARS], **release))
         log.warning("outbox message %s (%s) failed: %s", message.id, message.topic, why)
         return 0
+
+
+def _named_people(payload: Mapping[str, Any]) -> frozenset[str]:
+    """The user ids the payload's ``to`` names itself (everyone else is reached as a provider's
+    staff)."""
+    to = payload.get("to")
+    if not isinstance(to, list):
+        return frozenset()
+    return frozenset(item["user_id"] for item in to if isinstance(item, dict) and isinstance(item.get("user_id"), str))
 
 
 def _for_topic(contact: Contact | None, topic: str) -> Contact | None:

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from app.extensions.db import get_engine
+from app.korean import particle
 from app.live import embed_origins, tokens
 
 from .conftest import _host_page_server, free_port
@@ -45,7 +46,7 @@ def test_builder_says_whether_a_site_may_embed_and_how_to_allow_it(page, live, a
     _result(page, f"이렇게 입력해 보세요: {refused}")
     # Not allowed: said, with the admin page, the command and the setting's exact value.
     _check(page, refused)
-    result = _result(page, f"{refused}은(는) 아직 허용되지 않았습니다")
+    result = _result(page, f"{refused}{particle(refused, '은(는)')} 아직 허용되지 않았습니다")
     codes = result.locator("code").all_inner_texts()
     assert codes == [f"flask embed-origins add {refused}",
                      f"DOLBOM_EMBED_ALLOWED_ORIGINS={allowed},{refused}"]
@@ -86,7 +87,7 @@ def test_operator_allows_a_city_on_the_admin_page_without_restart(page, live, ar
         assert page.input_value("#add-origin") == city
         page.fill("#admin-token", token)
         page.click("#add-form button[type=submit]")
-        page.locator("#embed-status").filter(has_text=f"{city}을(를) 추가했습니다").wait_for()
+        page.locator("#embed-status").filter(has_text=f"{city}{particle(city, '을(를)')} 추가했습니다").wait_for()
         assert city in page.locator("#stored").inner_text()
         page.screenshot(path=str(artifacts / "admin-embed-origins.png"), full_page=True)
         # After: the same server, not restarted, lets the city's page show the widget.
@@ -100,7 +101,7 @@ def test_operator_allows_a_city_on_the_admin_page_without_restart(page, live, ar
         page.fill("#admin-token", token)
         page.click("#token-form button[type=submit]")
         page.get_by_role("button", name=f"삭제 {city}").click()
-        page.locator("#embed-status").filter(has_text=f"{city}을(를) 삭제했습니다").wait_for()
+        page.locator("#embed-status").filter(has_text=f"{city}{particle(city, '을(를)')} 삭제했습니다").wait_for()
         page.goto(city + "/")
         page.wait_for_timeout(1500)
         frame = next(f for f in page.frames if f != page.main_frame)
@@ -137,7 +138,7 @@ def test_the_admin_page_uses_the_planner_session(page, live, artifacts):
         assert "관리자 세션" in page.locator("#embed-status").inner_text()
         page.fill("#add-origin", city)
         page.click("#add-form button[type=submit]")
-        page.locator("#embed-status").filter(has_text=f"{city}을(를) 추가했습니다").wait_for()
+        page.locator("#embed-status").filter(has_text=f"{city}{particle(city, '을(를)')} 추가했습니다").wait_for()
         stored = page.locator("#stored li", has_text=city).inner_text()
         assert "token:" in stored  # recorded as the session's admin token
         page.screenshot(path=str(artifacts / "admin-embed-origins-session.png"), full_page=True)
@@ -146,7 +147,7 @@ def test_the_admin_page_uses_the_planner_session(page, live, artifacts):
                                 headers={"Origin": "https://evil.example"})
         assert r.status == 403 and r.json()["error"]["field"] == "Origin"
         page.get_by_role("button", name=f"삭제 {city}").click()
-        page.locator("#embed-status").filter(has_text=f"{city}을(를) 삭제했습니다").wait_for()
+        page.locator("#embed-status").filter(has_text=f"{city}{particle(city, '을(를)')} 삭제했습니다").wait_for()
         assert city not in page.locator("#stored").inner_text()
         assert page.errors == []
     finally:

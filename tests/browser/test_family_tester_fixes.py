@@ -34,11 +34,11 @@ CENTRE = "demo-cc-00037"  # 교동지역아동센터: 초등 시설형 긴급돌
 HOME = "37.5345|126.8125|오정구"
 LOCALE = {"ko": "ko-KR", "en": "en-US"}
 SAID = {
-    "ko": {"not_eligible": "김지우(4세 3개월)은(는) 예약할 수 없습니다: "
-                           "이 기관의 초등 시설형 긴급돌봄은(는) 72~155개월",
+    "ko": {"not_eligible": "김지우(4세 3개월)는 예약할 수 없습니다: "
+                           "이 기관의 초등 시설형 긴급돌봄은 72~155개월",
            "same": "시작과 끝 시각이 같습니다. 돌봄 시간은 0분보다 길어야 합니다(15분 단위, 최대 23시간 45분",
            "relation": "아이와의 관계",
-           "request_not_eligible": "김지우(4세 3개월)은(는) 초등 시설형 긴급돌봄 대상이 아닙니다: 72~155개월"},
+           "request_not_eligible": "김지우(4세 3개월)는 초등 시설형 긴급돌봄 대상이 아닙니다: 72~155개월"},
     "en": {"not_eligible": "김지우 (4 y 3 m) cannot be booked: "
                            "Elementary emergency care here takes children aged 72–155",
            "same": "The start and end times are the same. Care must last longer than 0 minutes (in 15-minute steps, "

@@ -286,7 +286,7 @@ def test_empty_results_say_why_and_offer_the_nearest(page, live):
     page.fill("#age-years", "4")
     page.dispatch_event("#age-years", "change")
     box = page.locator("#results-empty")
-    box.filter(has_text="방문형 긴급돌봄은(는) 용인시에서 운영하지 않습니다").wait_for()  # names the 시군
+    box.filter(has_text="방문형 긴급돌봄은 용인시에서 운영하지 않습니다").wait_for()  # names the 시군
     assert "이 프로그램을 빼면 가장 가까운 곳" in box.inner_text()
     assert box.locator("li.result").count() == 1
     assert box.locator(".help a[href^='tel:']").count() == 1

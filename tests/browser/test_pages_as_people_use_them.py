@@ -28,7 +28,7 @@ def test_typing_the_start_of_a_station_offers_it(page, live):
 
 
 @pytest.mark.parametrize("lang, expected", [
-    ("ko", "오산동 (화성시 동탄구)은(는) 폐지된 법정동입니다. 2026-09-29자 법정동코드 목록에"),
+    ("ko", "오산동 (화성시 동탄구)은 폐지된 법정동입니다. 2026-09-29자 법정동코드 목록에"),
     ("en", "Osan-dong (Dongtan-gu, Hwaseong-si) was abolished: the 법정동 code list of "
            "2026-09-29 marks it abolished"),
 ])
@@ -68,12 +68,12 @@ def test_a_sub_metre_distance_is_not_zero(page, live, lang, detour, plain, walks
 
 @pytest.mark.parametrize("lang, link, expected", [
     ("ko", "home=10|10|x",
-     "링크의 집 위치(10|10|x)를 쓸 수 없습니다: 10, 10은(는) 대한민국 밖입니다(위도 33~39, 경도 124~132만 "
+     "링크의 집 위치(10|10|x)를 쓸 수 없습니다: 10, 10은 대한민국 밖입니다(위도 33~39, 경도 124~132만 "
      "됩니다). 링크는 #home=위도|경도|장소 이름 꼴입니다"),
     ("en", "home=10|10|x",
      "The link's home position (10|10|x) cannot be used: 10, 10 is outside South Korea (latitude 33 "
      "to 39, longitude 124 to 132). A link reads #home=latitude|longitude|place name"),
-    ("ko", "home=x|127.03|집", "위도 'x'은(는) 숫자가 아닙니다"),
+    ("ko", "home=x|127.03|집", "위도 'x'는 숫자가 아닙니다"),
     ("en", "home=37.26|10abc", "the longitude '10abc' is not a number"),
     ("en", "home=37.26", "the longitude is missing"),
     ("en", "home=127.0286|37.2636|home", "to 132); latitude and longitude look swapped. A link"),

@@ -25,7 +25,7 @@ def test_an_abolished_area_is_not_offered_as_current(page, live):
     assert not any("동탄면" in o for o in offered), offered  # 폐지 in the 2026 법정동코드 list
     page.fill("#home-input", "화성시 남양동")
     page.keyboard.press("Enter")
-    page.locator("#home-status", has_text="남양동 (화성시)은(는) 폐지된 법정동입니다").wait_for()
+    page.locator("#home-status", has_text="남양동 (화성시)은 폐지된 법정동입니다").wait_for()
     assert page.errors == []
 
 
@@ -59,7 +59,7 @@ def test_a_future_birth_date_is_said_in_the_pages_language(page, live, lang, exp
 
 
 @pytest.mark.parametrize("lang, query, expected", [
-    ("ko", "service=bogus", ["링크의 service=bogus은(는) 쓸 수 없는 값입니다", "daycare (어린이집"]),
+    ("ko", "service=bogus", ["링크의 service=bogus는 쓸 수 없는 값입니다", "daycare (어린이집"]),
     ("en", "service=bogus", ["The link's service=bogus is not a value", "daycare (Daycare"]),
     ("ko", "service=daycare&area=99999", ["링크의 area=99999: 그런 지역이 없습니다", "41111"]),
     ("en", "service=daycare&area=99999", ["No area 99999: use a Gyeonggi city or district (시군구) code", "41111"]),

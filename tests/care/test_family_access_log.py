@@ -54,7 +54,7 @@ def test_the_family_sees_who_read_its_childs_record_and_nobody_else_does(db_app)
     assert [(e["first_name"], e["reader"], e["purpose"], e["purpose_text"], e["outcome"]) for e in body["entries"]] == [
         ("하린", {"role": "admin", "role_label": "Administrator", "provider_id": None,
                 "name": "Dolbom Map's operators"},
-         "unmatched_request", "Calling back the family of an unmatched emergency care request", "granted"),
+         "unmatched_request", "Calling back the family of an emergency request no provider took", "granted"),
         ("하린", {"role": "provider_staff", "role_label": "Provider staff", "provider_id": CENTRE,
                 "name": centre_name}, "booking_care", "Giving the booked care", "granted")]
     assert [e["booking_id"] for e in body["entries"]] == [None, booking["id"]]
@@ -69,7 +69,7 @@ def test_the_family_sees_who_read_its_childs_record_and_nobody_else_does(db_app)
     assert (korean["total"], len(korean["entries"])) == (2, 1)
     latest = korean["entries"][0]
     assert (latest["reader"]["name"], latest["reader"]["role_label"], latest["purpose_text"]) == (
-        "돌봄지도 운영팀", "관리자", "매칭되지 않은 긴급 돌봄 요청의 가족 연락")
+        "돌봄지도 운영팀", "관리자", "맡을 기관을 찾지 못한 긴급돌봄 요청의 가족에게 전화")
 
     # Only the family itself: another guardian sees none of it; staff, admins and strangers are refused.
     assert other.get(URL).json == {"total": 0, "limit": 50, "entries": []}

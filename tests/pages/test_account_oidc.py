@@ -82,7 +82,7 @@ def _sign_in_with_provider(client: FlaskClient, provider: Provider, next_url: st
 
 def test_the_first_sign_in_makes_a_guardian_account_and_the_next_finds_it(oidc_app, provider):
     page = oidc_app.test_client().get("/account/sign-in").get_data(as_text=True)
-    assert "테스트인증(으)로 로그인" in page
+    assert "테스트인증으로 로그인" in page
     client = oidc_app.test_client()
     r = _sign_in_with_provider(client, provider, "/programmes?lang=en")
     assert r.status_code == 302 and r.headers["Location"] == "/programmes?lang=en"

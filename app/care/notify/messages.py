@@ -1,6 +1,8 @@
 """The text of notifications: per topic and language from ``messages.json`` (data), with times in
 the registry's zone (Asia/Seoul) whatever the server's zone, and the child's first name as the
-only child data.
+only child data; written for its audience (the guardian, or the provider's staff, whom the outbox
+reaches through a facility: ``messages.json`` ``staff``), with Korean particles chosen from the
+word before them (:func:`app.korean.particles`).
 
 Only the fields listed in :data:`FIELDS` reach a message, each built from a known payload key; any
 other payload key (ids, a decline reason typed by a person, anything a writer added) is never
@@ -28,11 +30,16 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from app.domain import DomainError
+from app.korean import particles
 from app.reference import programmes
 
 SEOUL = ZoneInfo("Asia/Seoul")
 """The zone every time in a message is shown in (the registry's: 경기도)."""
 LOCALES = ("ko", "en")
+GUARDIAN_AUDIENCE, STAFF_AUDIENCE = "guardian", "staff"
+AUDIENCES = (GUARDIAN_AUDIENCE, STAFF_AUDIENCE)
+"""Who a message is written for: the person named in the payload's ``to`` (a guardian), or the
+staff of a provider named there (``{"facility_id": …}``)."""
 FIELDS = frozenset({"first_name", "facility", "programme", "window", "deadline", "expires", "link"})
 TOPIC_ONLY_FIELDS = {"link": frozenset({"account.reset"})}
 """Fields a topic's text may use only when the topic is listed here: a link carries a secret
@@ -172,10 +179,11 @@ def format_window(start: datetime, end: datetime, locale: str) -> str:
     return text if locale == "ko" else f"{text} (Korea time)"
 
 
-def _first_name(payload: Mapping[str, Any], locale: str) -> str:
+def _first_name(payload: Mapping[str, Any], locale: str, audience: str = GUARDIAN_AUDIENCE) -> str:
     name = payload.get("first_name")
     if name is None or name == "":
-        return str(catalogue()["fallback_first_name"][locale])
+        key = "fallback_first_name_staff" if audience == STAFF_AUDIENCE else "fallback_first_name"
+        return str(catalogue()[key][locale])
     if not isinstance(name, str):
         raise RenderError(f"payload field first_name must be text, not {type(name).__name__}")
     name = " ".join(name.split())  # no line breaks or control spacing into a header or an SMS
@@ -192,9 +200,23 @@ def _programme(payload: Mapping[str, Any], locale: str) -> str:
     return str(known[f"name_{locale}"]) if known else code
 
 
+def _for_audience(spec: Mapping[str, Any], audience: str, actor_role: Any) -> Mapping[str, Any]:
+    """The texts (``ko``, ``en``, ``alimtalk``) of a topic for ``audience``: the staff's own
+    (``staff``, and within it ``by`` the payload's ``actor_role`` when given) or the topic's."""
+    if audience not in AUDIENCES:
+        raise RenderError(f"no messages for audience {audience!r}: the audiences are {', '.join(AUDIENCES)}")
+    staff = spec.get("staff") if audience == STAFF_AUDIENCE else None
+    if not staff:
+        return spec
+    by = staff.get("by", {}).get(actor_role) if isinstance(actor_role, str) else None
+    return by or staff
+
+
 def render(topic: str, payload: Mapping[str, Any], locale: str,
-           facility_name: Callable[[str], str | None] | None = None, *, base_url: str | None = None) -> Rendered:
-    """The message of ``topic`` for ``payload`` in ``locale`` (``ko`` or ``en``).
+           facility_name: Callable[[str], str | None] | None = None, *, base_url: str | None = None,
+           audience: str = GUARDIAN_AUDIENCE) -> Rendered:
+    """The message of ``topic`` for ``payload`` in ``locale`` (``ko`` or ``en``), written for
+    ``audience`` (:data:`AUDIENCES`: the guardian, or the provider's staff).
 
     ``facility_name`` maps a facility id to its name (the registry); without it, or when it
     knows none, the id is shown. ``base_url``: the site's public address, which ``{link}``
@@ -203,7 +225,7 @@ def render(topic: str, payload: Mapping[str, Any], locale: str,
     """
     if locale not in LOCALES:
         raise RenderError(f"no messages in {locale!r}: the languages are {', '.join(LOCALES)}")
-    spec = _spec(topic)
+    spec = _for_audience(_spec(topic), audience, payload.get("actor_role"))
     texts = spec[locale]
     wanted = _fields(texts)
     allowed = {name for name in FIELDS if topic in TOPIC_ONLY_FIELDS.get(name, frozenset({topic}))}
@@ -213,7 +235,7 @@ def render(topic: str, payload: Mapping[str, Any], locale: str,
     values: dict[str, str] = {}
     for name in wanted:
         if name == "first_name":
-            values[name] = _first_name(payload, locale)
+            values[name] = _first_name(payload, locale, audience)
         elif name == "programme":
             values[name] = _programme(payload, locale)
         elif name == "facility":
@@ -231,5 +253,5 @@ def render(topic: str, payload: Mapping[str, Any], locale: str,
         else:  # deadline: the care contract's name, or the booking's hold deadline (respond_by)
             field = "respond_by" if "respond_by" in payload and "deadline" not in payload else "deadline"
             values[name] = format_time(_time(payload.get(field), field), locale)
-    return Rendered(locale, texts["title"].format(**values), texts["body"].format(**values),
+    return Rendered(locale, particles(texts["title"].format(**values)), particles(texts["body"].format(**values)),
                     str(spec.get("alimtalk", {}).get(locale, "")))

@@ -28,7 +28,62 @@ export function t(key, values) {
     s = pieces.map((piece, i) => (i < pieces.length - 1 && /^[.。]/.test(pieces[i + 1])
       ? piece + v.replace(/[.。]+$/, "") : (i < pieces.length - 1 ? piece + v : piece))).join("");
   });
-  return s;
+  return values ? particles(s) : s;
+}
+
+// Korean particle pairs written after a field ("{name}을(를)", "{time}(으)로") as the one form the
+// word before takes: after a final consonant 을 은 이 과 으로 (로 after ㄹ), else 를 는 가 와 로;
+// a bracketed aside before the pair is skipped; numbers read in Sino-Korean, Latin letters by
+// their Korean names; a word that cannot be read keeps the pair (the rules of app/korean.py).
+const PARTICLE_PAIRS = { "을(를)": ["을", "를", "을"], "를(을)": ["을", "를", "을"], "은(는)": ["은", "는", "은"],
+  "는(은)": ["은", "는", "은"], "이(가)": ["이", "가", "이"], "가(이)": ["이", "가", "이"],
+  "과(와)": ["과", "와", "과"], "와(과)": ["과", "와", "과"], "(으)로": ["으로", "로", "로"], "(이)": ["이", "", "이"] };
+const DIGIT_FINAL = ["ㅇ", "ㄹ", "", "ㅁ", "", "", "ㄱ", "ㄹ", "ㄹ", ""];
+
+// The final consonant the end of `word` is read with ("" none, "ㄹ", "ㅇ" any other), or null.
+export function finalConsonant(word) {
+  let text = String(word).trimEnd();
+  const closing = { ")": "(", "]": "[", "）": "（" };
+  while (text) {
+    const last = text[text.length - 1];
+    if ("'\"’”」』".includes(last)) { text = text.slice(0, -1).trimEnd(); continue; }
+    if (closing[last]) {
+      const at = text.lastIndexOf(closing[last]);
+      if (at <= 0) return null;
+      text = text.slice(0, at).trimEnd();
+      continue;
+    }
+    break;
+  }
+  if (!text) return null;
+  const last = text[text.length - 1];
+  const code = last.charCodeAt(0);
+  if (code >= 0xac00 && code <= 0xd7a3) {
+    const jong = (code - 0xac00) % 28;
+    return jong === 0 ? "" : (jong === 8 ? "ㄹ" : "ㅇ");
+  }
+  if (/[0-9]/.test(last)) {
+    const number = text.match(/[0-9]+$/)[0];
+    if (/^0+$/.test(number)) return "ㅇ";
+    const zeros = number.length - number.replace(/0+$/, "").length;
+    if (zeros) return "ㅇ";
+    return DIGIT_FINAL[+last];
+  }
+  if (/[A-Za-z]/.test(last)) return /[lr]/i.test(last) ? "ㄹ" : (/[mn]/i.test(last) ? "ㅇ" : "");
+  return null;
+}
+
+// `text` with each particle pair replaced by the form the word before it takes.
+export function particles(text) {
+  return String(text).replace(/을\(를\)|를\(을\)|은\(는\)|는\(은\)|이\(가\)|가\(이\)|과\(와\)|와\(과\)|\(으\)로|\(이\)/g,
+    (pair, offset, whole) => {
+      const before = whole.slice(0, offset);
+      if (!before || /\s$/.test(before)) return pair;
+      const final = finalConsonant(before);
+      if (final === null) return pair;
+      const forms = PARTICLE_PAIRS[pair];
+      return final === "" ? forms[1] : (final === "ㄹ" ? forms[2] : forms[0]);
+    });
 }
 
 // A new element with an optional class and text (set as text, never HTML).

@@ -7,8 +7,10 @@
 // `sections`: the child's first name, programme, window, 시군 and the time left to answer
 // (counting down), accepted or declined (a reason optional); an answer the API refuses because
 // the offer is gone (another provider accepted first, the time ran out, the family cancelled)
-// is said and the offer dropped; one refused while the offer stays open (no place left in that
-// slot) is said with what to do, and the offer kept.
+// is said where its card was (until staff tap OK), as is an offer that leaves the list between
+// two polls (lapsed, taken by another provider, the request ended: the offer is read once to say
+// which); one refused while the offer stays open (no place left in that slot) is said with what
+// to do, and the offer kept.
 import { $, el, pageConfig, registryToday, t } from "../common.js";
 import { errorText, getJson, poll, programmeName, send, stateName, wallIso, windowText } from "./api.js";
 
@@ -173,9 +175,10 @@ function newBookingItem(b) {
 }
 
 // One inbox section (`key`: the member of the API's answer holding the rows): its list is kept
-// (items opened stay open) and only what changed is added or taken away; new items are
+// (items opened stay open) and only what changed is added or taken away (`leave(node, id)` when
+// given: what becomes of an item gone from the list; else it is removed); new items are
 // announced, and the announcement follows the list (announce()).
-function section(listId, emptyId, url, key, item, announceKey) {
+function section(listId, emptyId, url, key, item, announceKey, leave) {
   const seen = {};
   let first = true;
   return {
@@ -195,7 +198,11 @@ function section(listId, emptyId, url, key, item, announceKey) {
           seen[b.id] = { version: b.version, node: fresh };
         });
         const gone = Object.keys(seen).filter((id) => !ids[id]);
-        gone.forEach((id) => { seen[id].node.remove(); delete seen[id]; });
+        gone.forEach((id) => {
+          if (leave) leave(seen[id].node, id);
+          else seen[id].node.remove();
+          delete seen[id];
+        });
         $(emptyId).hidden = rows.length > 0;
         announce(announceKey, ids, first ? [] : added);
         // A booking or offer come or gone holds or frees places: the summaries count them again.
@@ -231,6 +238,9 @@ function tickCountdowns() {
 // no such offer any more), or null when the offer is still open.
 function offerGone(res) {
   const err = (res.body && res.body.error) || {};
+  if (res.status === 409 && err.code === "invalid_transition" && err.current_state === "accepted") {
+    return "inbox_offer_gone_here";
+  }
   if (res.status === 404 && err.code === "not_found") return "inbox_offer_gone_taken";
   if (res.status !== 409 || err.code !== "invalid_transition") return null;
   if (err.current_state === "offered") return null;
@@ -254,7 +264,7 @@ function answerOffer(o, action, reason, li) {
       if (action === "accept") loadToday();  // the acceptance booked the child here: today's list shows it now
     } else if (offerGone(res)) {
       say(t(offerGone(res)));
-      li.remove();
+      endOffer(li, offerGone(res));
     } else {
       // Refused but still open (no place left in that slot, a network failure): say why and
       // keep it listed, to answer again once a place is free, or to decline.
@@ -263,6 +273,39 @@ function answerOffer(o, action, reason, li) {
     offers.load();
     loadAllSlots();
     return res;
+  });
+}
+
+// The card of an offer that can no longer be answered, kept where it was with why (`key`) and
+// an OK that takes it away; its child, programme and window stay so staff know which it was.
+function endOffer(li, key) {
+  if (li.classList.contains("offer-ended")) return;
+  li.className = "card offer-ended";
+  Array.from(li.children).forEach((n) => { if (n.tagName !== "H4" && !n.classList.contains("window")) n.remove(); });
+  const why = el("p", "ended-why", t(key));
+  why.setAttribute("role", "status");
+  li.appendChild(why);
+  const ok = el("button", "secondary", t("inbox_offer_gone_dismiss"));
+  ok.type = "button";
+  ok.dataset.action = "dismiss";
+  ok.addEventListener("click", () => li.remove());
+  const actions = el("div", "actions");
+  actions.appendChild(ok);
+  li.appendChild(actions);
+}
+
+// An offer gone from the list between two polls: read once to say why (lapsed, accepted here
+// on another phone, taken by another provider or the request ended); one declined here just
+// goes.
+function leaveOffer(li, id) {
+  if (!li.isConnected || li.classList.contains("offer-ended")) return;
+  li.className = "card offer-leaving";  // no longer an open offer, while the API says why
+  li.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+  getJson("/api/v1/offers/" + encodeURIComponent(id)).then((res) => {
+    const status = res.ok ? res.body.status : null;
+    if (status === "rejected") { li.remove(); return; }
+    endOffer(li, status === "expired" ? "inbox_offer_gone_expired"
+      : (status === "accepted" ? "inbox_offer_gone_here" : "inbox_offer_gone_taken"));
   });
 }
 
@@ -311,7 +354,7 @@ function offerItem(o) {
 }
 
 const offers = section("new-offers", "offers-empty", "/api/v1/offers?facility_id=" + fid, "offers", offerItem,
-  "inbox_new_offers");
+  "inbox_new_offers", leaveOffer);
 
 const sections = [
   offers,
