@@ -133,7 +133,9 @@ CARE_MATCH_MAX_PROVIDERS = 10
 #   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 # and give every server the same list (DOLBOM_CARE_NOTES_KEYS="<new>,<old>"). Empty: with
 # TESTING a fixed public key; with the instance folder's SQLite (DATABASE_URL None) a key made
-# once in instance/care_notes_key; with a shared DATABASE_URL start-up stops asking for keys.
+# once in instance/care_notes_key; with a SQLite file DATABASE_URL (trying the demo aside) a key
+# made once per file in instance/care_notes_key-<hash>; with a shared DATABASE_URL (PostgreSQL)
+# start-up stops asking for keys.
 CARE_NOTES_KEYS: list[str] = []
 # A family's personal data (account, children, consents) is deleted after this many days
 # without use (sign-in, booking, change), and never while it has a booking not yet ended.

@@ -187,3 +187,71 @@ def test_stopping_serve_stops_the_server_and_frees_its_port(tmp_path):
     finally:
         if serve.poll() is None:
             serve.kill()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env_without_keys(**settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DOLBOM_CARE_NOTES_KEYS"}
+    return {**env, "DOLBOM_CARE_CLOCK_IN_PROCESS": "false", **settings}
+
+
+def test_the_readme_command_for_a_throwaway_database_serves_without_a_key(tmp_path):
+    """The README's "to try it aside from your usual data": ``DOLBOM_DATABASE_URL=sqlite:////tmp/…
+    python3 manage.py serve --port N`` with no ``CARE_NOTES_KEYS`` serves (a key is made for that
+    database file in the instance folder), as the default database does."""
+    import hashlib
+    import signal
+    import subprocess
+    import time
+    import urllib.request
+
+    port = _free_port()
+    database = tmp_path / "dolbom-demo.sqlite3"
+    key_file = ROOT / "instance" / f"care_notes_key-{hashlib.sha256(str(database.resolve()).encode()).hexdigest()[:12]}"
+    log = tmp_path / "serve.log"
+    with log.open("w") as err:
+        serve = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(port)],
+                                 env=_env_without_keys(DOLBOM_DATABASE_URL=f"sqlite:///{database}"),
+                                 stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and serve.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/?lang=en", timeout=5) as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail(f"serve did not start: {log.read_text()[-2000:]}")
+        assert key_file.exists() and len(key_file.read_text().strip()) == 44
+    finally:
+        if serve.poll() is None:
+            serve.send_signal(signal.SIGTERM)
+            serve.wait(timeout=30)
+        key_file.unlink(missing_ok=True)
+
+
+def test_a_missing_care_notes_key_is_one_readable_line_not_a_traceback():
+    """On a shared database (PostgreSQL) with no ``CARE_NOTES_KEYS``, ``manage.py serve`` stops with
+    one line naming the setting and how to make a key."""
+    import subprocess
+
+    url = os.environ.get("DOLBOM_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("DOLBOM_TEST_POSTGRES_URL is not set (eval \"$(bash .ci/postgres.sh)\")")
+    done = subprocess.run([sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(_free_port())],
+                          env=_env_without_keys(DOLBOM_DATABASE_URL=url), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert lines == [lines[0]] and lines[0].startswith("dolbom: cannot start: CARE_NOTES_KEYS is not set")
+    assert "Fernet.generate_key()" in lines[0]

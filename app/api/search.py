@@ -31,6 +31,7 @@ from app.extensions.geocoder import get_geocoder
 from app.extensions.registry import get_index, get_registry, sync_live
 from app.geo import admin, gazetteer, place_at
 from app.geo.address import AREA_LEVELS, Located
+from app.geo.crs import geodesic_distance_m
 from app.geo.geocoding import Found
 from app.reference import programmes_document
 from app.search.diagnosis import Diagnosis, diagnose
@@ -477,12 +478,12 @@ def places() -> Response:
         for f in index.facilities:
             if compact in "".join(f.name.split()):
                 results.append({"name": f.name, "type": "facility", "level": None, "code": f.id,
-                                "lon": f.lon, "lat": f.lat, "detail": f.sigungu, "name_en": None,
+                                "lon": f.lon, "lat": f.lat, "detail": _facility_detail(f), "name_en": None,
                                 "detail_en": None,
                                 "precision": "exact", "approximate": False, "matched": None})
                 if len(results) >= limit:
                     break
-    results = (results + elsewhere)[:limit]
+    results = _distinct_places(results + elsewhere)[:limit]
     # A 법정동 that no longer exists (화성 동탄구 오산동) is said to be gone, not answered with
     # look-alike names from other cities.
     gone = [] if results or not locale.is_korea else gazetteer.abolished_matches(q)
@@ -496,6 +497,38 @@ def places() -> Response:
     if road:
         body["hint"] = "road_address_needs_area"
     return jsonify(body)
+
+
+def _facility_detail(f: Facility) -> str | None:
+    """What tells a facility found by name apart from others of that name (eight
+    "수원시청직장어린이집" in 수원, three in 권선구): its address without the 시도 ("수원시 권선구
+    서둔동 792-18"), else its 시군구 and 읍면동, else its 시군구."""
+    if f.address:
+        parts = f.address.split()
+        if f.sido and parts and parts[0] == f.sido:
+            parts = parts[1:]
+        if parts:
+            return " ".join(parts)
+    if f.sigungu and f.emd:
+        return f"{f.sigungu} {f.emd}"
+    return f.sigungu
+
+
+SAME_PLACE_M = 30.0
+"""Two answers of one name and detail closer than this (metres) are one place, said once."""
+
+
+def _distinct_places(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``found`` without repeats: an answer whose name and detail an earlier one has and which lies
+    within :data:`SAME_PLACE_M` of it (the gazetteer and the registry naming one building) is
+    dropped; answers that read alike but lie apart are kept (their details tell them apart)."""
+    kept: list[dict[str, Any]] = []
+    for r in found:
+        if not any(k["name"] == r["name"] and (k.get("detail") or "") == (r.get("detail") or "")
+                   and float(geodesic_distance_m(k["lon"], k["lat"], r["lon"], r["lat"])) < SAME_PLACE_M
+                   for k in kept):
+            kept.append(r)
+    return kept
 
 
 # A road name ending in 로/길 (with its 번길, 가: "판교역로", "중부대로 123번길", "세종대로") and a

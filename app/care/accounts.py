@@ -479,10 +479,14 @@ class AccountStore:
         log.info("account %s: password reset link issued", row.id)
         return token, row.id
 
-    def reset_password(self, token: str, new_password: str, now: datetime | None = None) -> User:
-        """Set a new password with a reset link's token: once, only the newest link, before it
-        expires. Clears the lockout. Raises :class:`InvalidResetToken` or :class:`WeakPassword`."""
-        at = _now(now)
+    def check_reset(self, token: str, now: datetime | None = None) -> None:
+        """Whether a reset link's token still works (unused, the newest, not expired), spending
+        nothing: the link's page shows the new-password form only then. Raises
+        :class:`InvalidResetToken` otherwise."""
+        self._live_reset(token, _now(now))
+
+    def _live_reset(self, token: str, at: datetime) -> tuple[Any, Any]:
+        """The reset row and the account row of a working ``token``, else :class:`InvalidResetToken`."""
         if not isinstance(token, str) or not token:
             raise InvalidResetToken("the reset link is not valid: ask for a new one")
         digest = token_hash(token)
@@ -497,6 +501,14 @@ class AccountStore:
         assert expires is not None
         if at >= expires:
             raise InvalidResetToken("the reset link has expired: ask for a new one")
+        return reset, user_row
+
+    def reset_password(self, token: str, new_password: str, now: datetime | None = None) -> User:
+        """Set a new password with a reset link's token: once, only the newest link, before it
+        expires. Clears the lockout. Raises :class:`InvalidResetToken` or :class:`WeakPassword`."""
+        at = _now(now)
+        reset, user_row = self._live_reset(token, at)
+        pr = password_resets
         check_password(new_password, user_row.email, self.min_password_length)
         hashed = self.hasher.hash(new_password)
         with self.engine.begin() as conn:

@@ -129,7 +129,12 @@ def care_notes_keys(config: Mapping[str, Any], instance_path: str | os.PathLike[
        ``<instance>/care_notes_key`` (mode 0600), as ``SECRET_KEY`` is kept in
        ``<instance>/secret_key``. That protects a copied database file, not a copied instance
        folder; a deployment sets its own keys.
-    4. Else (a shared database, ``DATABASE_URL`` set): :class:`CareNotesKeyError`. A key made per
+    4. Else, when ``DATABASE_URL`` names a SQLite file (one machine, as the README's
+       ``DOLBOM_DATABASE_URL=sqlite:////tmp/dolbom-demo.sqlite3`` for trying the demo aside):
+       one random key per database file, kept in ``<instance>/care_notes_key-<12 hex>`` (the
+       first 12 hex digits of the SHA-256 of the file's absolute path; mode 0600), so two
+       throwaway databases never share a key and the same file gets the same key on each start.
+    5. Else (a shared database such as PostgreSQL): :class:`CareNotesKeyError`. A key made per
        instance folder would differ between servers, and notes sealed by one server could not be
        opened by another, so no key is made up.
     """
@@ -141,9 +146,25 @@ def care_notes_keys(config: Mapping[str, Any], instance_path: str | os.PathLike[
         return [public_testing_key()]
     if config.get("DATABASE_URL") is None:
         return [_instance_key(Path(instance_path) / KEY_FILE)]
+    sqlite_file = _sqlite_file(str(config.get("DATABASE_URL")))
+    if sqlite_file is not None:
+        digest = hashlib.sha256(str(sqlite_file).encode()).hexdigest()[:12]
+        return [_instance_key(Path(instance_path) / f"{KEY_FILE}-{digest}")]
     raise CareNotesKeyError(f"{SETTING} is not set and DATABASE_URL names a shared database: give every server "
                             f"the same keys (DOLBOM_{SETTING}=<key>, or a list in instance/config.py); "
                             f"{GENERATE_HINT}")
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The absolute path of the SQLite file ``url`` names (``sqlite:///rel.db``,
+    ``sqlite:////abs.db``, any ``sqlite+driver`` prefix), or None: not SQLite, or in memory."""
+    scheme, sep, rest = url.partition(":///")
+    if not sep or scheme.split("+", 1)[0] != "sqlite":
+        return None
+    path = rest.split("?", 1)[0]
+    if not path or path == ":memory:":
+        return None
+    return Path(path).resolve()
 
 
 def _instance_key(path: Path) -> str:

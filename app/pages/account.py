@@ -26,6 +26,7 @@ import math
 import time
 from datetime import UTC
 from typing import Any
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request, url_for
 from flask_limiter import RateLimitExceeded
@@ -44,7 +45,7 @@ from app.care.accounts import (
     token_hash,
 )
 from app.db.engine import outbox
-from app.i18n import current_language, translate
+from app.i18n import current_language, implicit_language, translate
 from app.pages import account_oidc
 from app.pages import account_sessions as people
 from app.pages.next_url import local_next
@@ -113,7 +114,23 @@ def _next() -> str | None:
 
 
 def _after_sign_in(target: str | None) -> BaseResponse:
-    return redirect(target or url_for("account.home", lang=current_language()))
+    """On to ``target`` (a local path) or the account page, in the language the sign-in page was
+    in: a ``target`` naming no ``lang`` gets this page's when the browser alone would not pick
+    it (``/account/sign-in?lang=en&next=/provider/inbox`` in a Korean browser: the English inbox)."""
+    lang = current_language()
+    if not target:
+        return redirect(url_for("account.home", lang=lang))
+    return redirect(with_language(target, lang))
+
+
+def with_language(target: str, lang: str) -> str:
+    """``target`` (a local path, maybe with a query and a fragment) with ``lang=<lang>`` added
+    when its query has no ``lang`` and the request's ``Accept-Language`` would not give ``lang``."""
+    parts = urlsplit(target)
+    if "lang" in parse_qs(parts.query) or lang == implicit_language():
+        return target
+    query = f"{parts.query}&lang={lang}" if parts.query else f"lang={lang}"
+    return urlunsplit(("", "", parts.path, query, parts.fragment))
 
 
 def _form(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
@@ -295,9 +312,21 @@ def reset_request() -> BaseResponse | tuple[str, int]:
 
 
 @bp.get("/account/reset/confirm")
-def reset_confirm_page() -> tuple[str, int]:
-    """The new-password form of a reset link."""
-    return _form("account_reset_confirm.html", token=request.args.get("token", ""))
+def reset_confirm_page() -> BaseResponse | tuple[str, int]:
+    """The new-password form of a reset link that still works; a dead link (used, replaced by a
+    newer one, expired) gets its message at once with the form asking for a new link (400); no
+    token at all: on to that form. Looking spends nothing: the link still works for the POST."""
+    token = request.args.get("token", "")
+    if not token:
+        return redirect(url_for("account.reset_page", lang=current_language()))
+    try:
+        people.accounts().check_reset(token, now=people.sessions().now())
+    except InvalidResetToken:
+        return _form("account_reset.html", 400, sent=False, mails_links=_mails_links(),
+                     error=translate("account_reset_invalid"))
+    except DBAPIError:
+        return _unreachable("account_reset_confirm.html", token=token)
+    return _form("account_reset_confirm.html", token=token)
 
 
 @bp.post("/account/reset/confirm")

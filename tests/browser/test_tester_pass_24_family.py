@@ -45,7 +45,7 @@ SAID = {
            "same": "시작과 끝 시각이 같습니다", "gu": "수원시 장안구", "cancel_yes": "네, 취소합니다"},
     "en": {"too_far": "choose another day or see the next providers", "placeholder": "Choose a child",
            "need_child": "Choose a child: why a child cannot be chosen", "need_home": "Find and choose your home",
-           "same": "The start and end times are the same", "gu": "수원시 장안구 (address in Korean)",
+           "same": "The start and end times are the same", "gu": "수원시 장안구 정자동 218-35 (address in Korean)",
            "cancel_yes": "Yes, cancel it"},
 }
 

@@ -25,7 +25,7 @@ TEMPLATES = sorted(p for p in (APP / "templates").glob("*.html")
 PREFIXES = ("family_", "request_", "inbox_", "queue_", "account_", "errcode_", "booking_state_", "programme_")
 # Any quoted word_with_underscores in a script or a template that starts with a message prefix.
 QUOTED = re.compile(r"""(["'])((?:""" + "|".join(PREFIXES) + r""")[a-z0-9_]*)\1""")
-NOT_KEYS = {"family_name"}  # a field of the children API, not a message
+NOT_KEYS = {"family_name", "request_id"}  # a field of the children API, a query parameter: not messages
 # Prefixes used with a value, and the values each takes (a prefix not listed fails the test).
 DYNAMIC: dict[str, list[str]] = {
     "request_state_": [s.replace("-", "_") for s in CARE_REQUEST.states],

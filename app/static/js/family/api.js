@@ -8,9 +8,52 @@ function csrfToken() {
   return meta ? meta.getAttribute("content") : "";
 }
 
-// GET a JSON resource: { ok, status, body }, always (common.js fetchJson).
+// GET a JSON resource: { ok, status, body }, always (common.js fetchJson). A 401 (the session
+// ended: idle timeout, a password reset or a sign-out elsewhere) tells the page (signedOut).
 export function getJson(url) {
-  return fetchJson(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+  return fetchJson(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(noticeSignedOut);
+}
+
+// The texts that promise the page follows a state live ("답이 오면 이 화면에 바로 나옵니다",
+// "새 예약은 바로 여기에 나타납니다"): once signed out they say the state shown is the last one seen.
+const LIVE_CLAIMS = ["#request-state [data-status=requested] .explain", "#care-requests [data-status=requested] .explain",
+  "#booking-state[data-status=requested] > p:not(.badge):not(:last-child)", "#new-empty", "#offers-empty"];
+const pollers = new Set();
+let signedOutShown = false;
+
+// Where "sign in again" goes: the sign-in page in the page's language, then back to this very
+// page (its path, query and fragment; the server keeps only a path of this site).
+export function signInAgainUrl() {
+  const here = location.pathname + location.search + location.hash;
+  return "/account/sign-in?lang=" + encodeURIComponent(pageConfig().lang || "ko") + "&next=" + encodeURIComponent(here);
+}
+
+// The session ended: every poll of the page stops, the page says so at its top (role=alert,
+// kept in view) with a link to sign in again and come back here, and the texts promising live
+// updates say the state shown is the last one seen. Once per page; `res` passes through.
+export function noticeSignedOut(res) {
+  if (!res || res.status !== 401 || signedOutShown) return res;
+  signedOutShown = true;
+  pollers.forEach((p) => p.stop());
+  document.body.dataset.signedOut = "1";
+  const box = document.createElement("p");
+  box.id = "signed-out";
+  box.className = "status error";
+  box.setAttribute("role", "alert");
+  Object.assign(box.style, { position: "sticky", top: "0", zIndex: "1000", background: "#fff5f5",
+    padding: "0.6em 0.8em", margin: "0 0 0.8em" });
+  box.appendChild(document.createTextNode(t("live_signed_out") + " "));
+  const link = document.createElement("a");
+  link.id = "sign-in-again";
+  link.href = signInAgainUrl();
+  link.textContent = t("live_sign_in_again");
+  box.appendChild(link);
+  const main = document.querySelector("main") || document.body;
+  main.insertBefore(box, main.firstChild);
+  LIVE_CLAIMS.forEach((sel) => document.querySelectorAll(sel).forEach((claim) => {
+    claim.textContent = t("live_stale");
+  }));
+  return res;
 }
 
 // A write (POST, PATCH, PUT, DELETE) with a JSON body and the CSRF token.
@@ -21,7 +64,7 @@ export function send(method, url, body) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
   }
-  return fetchJson(url, options);
+  return fetchJson(url, options).then(noticeSignedOut);
 }
 
 // An instant the envelope carries ("2026-12-03T13:30:00+00:00", with its offset) as the
@@ -144,8 +187,10 @@ export function poll(tick, ms) {
     if (document.visibilityState === "visible") run();
     else clearTimeout(timer);
   });
-  schedule();
-  return { stop() { stopped = true; clearTimeout(timer); }, now: run };
+  const handle = { stop() { stopped = true; clearTimeout(timer); pollers.delete(handle); }, now: run };
+  if (signedOutShown) handle.stop();
+  else { pollers.add(handle); schedule(); }
+  return handle;
 }
 
 // The map's search for the next providers: the same programme and window, the home when the

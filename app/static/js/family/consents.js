@@ -5,8 +5,9 @@
 // words what withdrawing means for that purpose; the answer's affected_bookings (the family's
 // live bookings: provider, child's first name, programme, window, state) are listed after it. A
 // consent not given (any more) is given again from its card (POST /api/v1/consents with the
-// text version shown). Refusals (a child_registration withdrawn while children are registered:
-// 409 consent_in_use) in the page's language. After each change the list is read again, and
+// text version shown). child_registration while children are registered is not offered for
+// withdrawal (the question says why and links to deleting them); refusals (409 consent_in_use
+// should the list be stale) in the page's language. After each change the list is read again, and
 // "family:consents-changed" is sent on document for the page's other parts; after the child
 // form saves (the children's list redrawn) it is read again too.
 import { $, el, t } from "../common.js";
@@ -40,7 +41,31 @@ function button(cls, label) {
   return b;
 }
 
+// How many children the family has registered: the children's list says so on the page
+// (main.js sets body data-children after each read of GET /api/v1/children); null before.
+function childrenRegistered() {
+  const n = document.body.dataset.children;
+  return n === undefined ? null : Number(n);
+}
+
+// What the question offers instead of withdrawing while the consent is in use (the children
+// registered under child_registration): the children's list (each child's "delete") and
+// "delete all my data".
+function inUseLinks() {
+  const p = el("p", "in-use-links");
+  const children = el("a", null, t("family_consents_in_use_children"));
+  children.href = "#children-title";
+  const all = el("a", null, t("family_consents_in_use_delete_all"));
+  all.href = "#delete-all";
+  all.addEventListener("click", () => { const b = $("delete-all"); if (b) setTimeout(() => b.focus(), 0); });
+  p.append(children, " · ", all);
+  return p;
+}
+
 // Withdraw behind a question: what withdrawing `text.purpose` means, "withdraw" and "keep".
+// child_registration while children are registered: it cannot be withdrawn (the API's 409
+// consent_in_use), so the question says why and points to deleting the children or the
+// family's data, with no "withdraw" to press.
 function withdrawControl(text, error) {
   const box = el("div", "confirm");
   const open = button("danger-outline wide withdraw", t("family_consents_withdraw"));
@@ -48,11 +73,24 @@ function withdrawControl(text, error) {
   ask.hidden = true;
   ask.setAttribute("role", "group");
   ask.setAttribute("aria-label", t("family_consents_withdraw") + " — " + text.title);
-  ask.appendChild(el("p", "means", t("family_consents_means_" + text.purpose)));
+  const means = el("p", "means", t("family_consents_means_" + text.purpose));
+  const links = inUseLinks();
+  ask.append(means, links);
   const yes = button("danger withdraw-yes", t("family_consents_withdraw_yes"));
   const no = button(null, t("family_keep"));
   ask.append(yes, no);
-  open.addEventListener("click", () => { ask.hidden = false; open.hidden = true; yes.focus(); });
+  open.addEventListener("click", () => {
+    const n = childrenRegistered();
+    const inUse = text.purpose === "child_registration" && n !== null && n > 0;
+    box.dataset.inUse = inUse ? "1" : "";
+    means.textContent = inUse ? t("family_consents_in_use", { n }) : t("family_consents_means_" + text.purpose);
+    links.hidden = !inUse;
+    yes.hidden = inUse;
+    no.textContent = inUse ? t("family_consents_in_use_close") : t("family_keep");
+    ask.hidden = false;
+    open.hidden = true;
+    (inUse ? no : yes).focus();
+  });
   no.addEventListener("click", () => { ask.hidden = true; open.hidden = false; open.focus(); });
   yes.addEventListener("click", () => {
     yes.disabled = true;

@@ -133,6 +133,13 @@ function show(r) {
 function follow(r) {
   let shown = r.status + "/" + r.version;
   show(r);
+  // The address names the request followed: a reload, or signing in again after the session
+  // ended (api.js signInAgainUrl), comes back to it.
+  const here = new URL(location.href);
+  if (here.searchParams.get("request_id") !== r.id) {
+    here.searchParams.set("request_id", r.id);
+    history.replaceState(history.state, "", here.pathname + here.search + here.hash);
+  }
   if (r.status !== "requested") return;
   watcher = poll(() => getJson("/api/v1/care-requests/" + encodeURIComponent(r.id)).then((res) => {
     if (!res.ok) return;
