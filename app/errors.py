@@ -47,6 +47,9 @@ class NotFound(ApiError):
 
 
 CLIP_CHARS = 80
+ID_CLIP_CHARS = 40
+"""Characters of an id kept when a message names it (ids are 32 characters; a longer one
+was never issued)."""
 
 
 def clip(value: object, limit: int = CLIP_CHARS) -> str:
@@ -56,9 +59,23 @@ def clip(value: object, limit: int = CLIP_CHARS) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
+def clip_echoes(message: str, limit: int = ID_CLIP_CHARS) -> str:
+    """``message`` with every path value of the request (an id in ``/bookings/<id>``) longer
+    than ``limit`` cut to its first ``limit`` characters and "…": a 404 for a 5,000-character
+    id names it without echoing it whole, whichever layer wrote the message."""
+    try:
+        values = request.view_args or {}
+    except RuntimeError:  # outside a request
+        return message
+    for value in values.values():
+        if isinstance(value, str) and len(value) > limit and value in message:
+            message = message.replace(value, value[:limit] + "…")
+    return message
+
+
 def error_body(code: str, message: str, field: str | None = None, reason: str | None = None) -> dict:
-    """The error envelope (``reason`` only when given)."""
-    error: dict = {"code": code, "message": message, "field": field}
+    """The error envelope (``reason`` only when given; path values clipped: :func:`clip_echoes`)."""
+    error: dict = {"code": code, "message": clip_echoes(message), "field": field}
     if reason is not None:
         error["reason"] = reason
     return {"error": error}

@@ -3,12 +3,15 @@ fields an operation names; each field read with a message naming it and what is 
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+import unicodedata
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from flask import current_app, request
 
-from app.search.locale import parse_local_time
+from app.care.rules import window_step_minutes
+from app.errors import clip
+from app.search.locale import LATEST_YEAR, TimeOutOfRangeError, parse_local_time
 
 from . import jsonsafe
 from .params import InvalidParameter
@@ -20,31 +23,46 @@ class FieldOutOfBounds(InvalidParameter):
     """A field outside its bounds; ``extra`` carries them (``max_chars``, or ``minimum`` and
     ``maximum``) so a page can say what is allowed in its own language."""
 
-    def __init__(self, message: str, field: str, reason: str, bounds: dict[str, int]) -> None:
+    def __init__(self, message: str, field: str, reason: str, bounds: dict[str, int | str]) -> None:
         super().__init__(message, field, reason)
         self.extra = bounds
 
 
-def json_object(allowed: frozenset[str], required: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """The request's JSON object. Raises :class:`InvalidParameter` (400) for another
-    Content-Type, a body over :data:`MAX_BODY_BYTES`, invalid or too deeply nested JSON, a
-    value that is not an object, a field not in ``allowed`` or a missing ``required`` one. An
-    empty body is ``{}`` (an action without a reason)."""
+NOT_AN_OBJECT = "the body must be a JSON object (Content-Type: application/json)"
+"""The start of every refusal of a body that is not one JSON object: said before any field is
+asked for, so a form-encoded or ``null`` body is never answered "… is required"."""
+CONTROL_CATEGORIES = frozenset({"Cc", "Cf"})
+"""Unicode categories a date-time may never hold (NUL, newline, zero-width and direction marks)."""
+
+
+def json_object(allowed: frozenset[str], required: frozenset[str] = frozenset(),
+                allow_empty: bool | None = None) -> dict[str, Any]:
+    """The request's JSON object. Raises :class:`InvalidParameter` (400) for a body over
+    :data:`MAX_BODY_BYTES`; field ``body`` (reason ``not_json``, message starting
+    :data:`NOT_AN_OBJECT`) for a body sent as another Content-Type (a form), invalid or too
+    deeply nested JSON, or a value that is not an object (``null``, a list); then a field not
+    in ``allowed`` or a missing ``required`` one. An empty body is ``{}`` (an action without a
+    reason) when ``allow_empty`` (default: when nothing is ``required``); else it too is not an
+    object."""
     raw = request.stream.read(MAX_BODY_BYTES + 1) if (request.content_length or 0) <= MAX_BODY_BYTES else None
     if raw is None or len(raw) > MAX_BODY_BYTES:
         raise InvalidParameter(f"the body may be at most {MAX_BODY_BYTES} bytes", "body", "too_large")
+    if request.mimetype != "application/json" and (raw.strip() or (request.content_length or 0) > 0):
+        # a form's body was read (and emptied) by the form parser already: its length still shows
+        raise InvalidParameter(f"{NOT_AN_OBJECT}; it was sent as {request.mimetype or 'no Content-Type'}", "body",
+                               "not_json")
     if not raw.strip():
+        if not (allow_empty if allow_empty is not None else not required):
+            raise InvalidParameter(f"{NOT_AN_OBJECT}; the body was empty", "body", "not_json")
         body: Any = {}
     else:
-        if request.mimetype != "application/json":
-            raise InvalidParameter(f"Content-Type must be application/json, got {request.mimetype or 'none'!r}",
-                                   "Content-Type", "not_json")
         try:
             body = jsonsafe.loads(raw, int(current_app.config["JSON_MAX_DEPTH"]))
         except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, TooDeep
-            raise InvalidParameter(f"the body is not valid JSON: {exc}", "body", "not_json") from None
+            raise InvalidParameter(f"{NOT_AN_OBJECT}; it is not valid JSON: {exc}", "body", "not_json") from None
     if not isinstance(body, dict):
-        raise InvalidParameter("the body must be a JSON object", "body", "not_json")
+        kind = "null" if body is None else "a list" if isinstance(body, list) else f"a {type(body).__name__}"
+        raise InvalidParameter(f"{NOT_AN_OBJECT}, not {kind}", "body", "not_json")
     unknown = sorted(set(body) - allowed)
     if unknown:
         raise InvalidParameter(f"unknown field {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}", unknown[0],
@@ -57,7 +75,8 @@ def json_object(allowed: frozenset[str], required: frozenset[str] = frozenset())
 
 
 def text(body: dict[str, Any], name: str, *, max_chars: int = 200, required: bool = True) -> str | None:
-    """A text field (stripped); None when absent or null and not ``required``."""
+    """A text field (stripped); None when absent or null and not ``required``; a NUL anywhere
+    in it is refused (reason ``control_character``)."""
     value = body.get(name)
     if value is None:
         if required:
@@ -65,6 +84,8 @@ def text(body: dict[str, Any], name: str, *, max_chars: int = 200, required: boo
         return None
     if not isinstance(value, str):
         raise InvalidParameter(f"{name} must be text", name, "not_text")
+    if "\x00" in value:  # never stored (PostgreSQL's text cannot hold it) nor silently cut
+        raise InvalidParameter(f"{name} holds a NUL character (U+0000)", name, "control_character")
     value = value.strip()
     if required and not value:
         raise InvalidParameter(f"{name} must not be empty", name, "empty")
@@ -76,13 +97,31 @@ def text(body: dict[str, Any], name: str, *, max_chars: int = 200, required: boo
 
 def moment(body: dict[str, Any], name: str, tz: tzinfo) -> datetime:
     """An ISO 8601 date-time field; without an offset it is a wall-clock time in ``tz`` (the
-    registry's zone)."""
+    registry's zone). Refused (400 naming ``name``): a control character anywhere in it (a
+    trailing NUL or newline is not ignored; reason ``control_character``), text that is not a
+    date-time (``not_a_datetime``), and a date-time outside the years the service takes
+    (:data:`~app.search.locale.EARLIEST_YEAR` to ``LATEST_YEAR``; ``time_out_of_range`` with
+    ``earliest`` and ``latest``: a care window lies from now into the coming months)."""
+    raw = body.get(name)
+    if isinstance(raw, str):
+        bad = next((ch for ch in raw if unicodedata.category(ch) in CONTROL_CATEGORIES), None)
+        if bad is not None:
+            raise InvalidParameter(f"{name} holds a control character (U+{ord(bad):04X}): give only a date-time "
+                                   "such as 2026-12-01T19:00", name, "control_character")
     value = text(body, name, max_chars=40)
     assert value is not None
     try:
         return parse_local_time(value, tz)
+    except TimeOutOfRangeError:
+        step = window_step_minutes()
+        now = datetime.now(tz).replace(second=0, microsecond=0)
+        now += timedelta(minutes=-(now.hour * 60 + now.minute) % step)  # the next start on the step
+        raise FieldOutOfBounds(f"{name} {clip(value)} is out of range: a care window lies from now "
+                               f"({now:%Y-%m-%dT%H:%M}) into the coming months, and never past "
+                               f"{LATEST_YEAR}-12-31", name, "time_out_of_range",
+                               {"earliest": now.isoformat(), "latest": f"{LATEST_YEAR}-12-31"}) from None
     except ValueError:
-        raise InvalidParameter(f"{name} {value!r} is not a date-time such as 2026-12-01T19:00 or "
+        raise InvalidParameter(f"{name} {clip(value)} is not a date-time such as 2026-12-01T19:00 or "
                                "2026-12-01T19:00+09:00", name, "not_a_datetime") from None
 
 

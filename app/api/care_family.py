@@ -48,7 +48,7 @@ def child_body(required: frozenset[str] = frozenset()) -> dict[str, Any]:
     nested as a child is read back (``emergency_contact``: ``{"name", "phone"}``; a PATCH may
     send one part), not both; the nested one becomes the flat fields. ``required`` fields are
     checked after that, named as the flat fields."""
-    body = bodies.json_object(CHILD_FIELDS | {"emergency_contact"})
+    body = bodies.json_object(CHILD_FIELDS | {"emergency_contact"}, allow_empty=not required)
     if "emergency_contact" in body:
         nested = body.pop("emergency_contact")
         if not isinstance(nested, dict):
@@ -81,7 +81,8 @@ def _none(app: Flask) -> list[Param]:
 
 
 def _lang(app: Flask) -> list[Param]:
-    return [Param("lang", {"type": "string", "enum": list(LANGUAGES)}, "the language of the texts (default ko)")]
+    return [Param("lang", {"type": "string", "enum": list(LANGUAGES)},
+                  "the language of the texts (default: the Accept-Language, else ko; another value: 400)")]
 
 
 def _child_id(app: Flask) -> list[Param]:
@@ -98,6 +99,7 @@ def _purpose(app: Flask) -> list[Param]:
 def list_consents() -> Response:
     """Each purpose's current text (in the page's language) and the consents the guardian gave."""
     user = _guardian("consent.manage")
+    params.one_of(request.args, "lang", LANGUAGES, "the languages")  # never a silent fallback to Korean
     store = get_children()
     retention = int(current_app.config["CARE_RETENTION_DAYS"])
     texts = [consent_text(p, current_language(), retention) for p in sorted(consent_purposes())]
@@ -171,9 +173,14 @@ def read_child(child_id: str) -> Response:
 
 
 @bp.patch("/children/<child_id>")
-@documented("Change a child's record", _child_id, "Child", method="patch", body="ChildChange",
-            errors=SECURED_ERRORS)
+@documented("Change a child's record (a birth date that would put live bookings or requests outside their "
+            "programme's ages: 409 birth_date_in_use naming them)", _child_id, "Child", method="patch",
+            body="ChildChange", errors=SECURED_ERRORS)
 def change_child(child_id: str) -> Response:
+    """Change the given fields. A new ``birth_date`` is taken while every live booking and care
+    request of the child stays within its programme's ages; otherwise 409 ``birth_date_in_use``
+    with ``affected_bookings``, ``affected_requests`` and ``what_to_do`` (cancel them first),
+    nothing changed (:meth:`app.care.children.ChildStore.update`)."""
     user = _guardian("children.manage")
     body = child_body()
     return jsonify(get_children().update(user.id, child_id, body, _now()).as_dict())
@@ -190,7 +197,9 @@ def delete_child(child_id: str) -> Response:
 @bp.get("/me/export")
 @documented("Everything held about the family (JSON download)", _none, "FamilyExport", errors=SECURED_ERRORS)
 def export_family() -> Response:
-    """The account, children, consents, bookings and who read the children's records."""
+    """The account, children, consents, bookings, who read the children's records, the care
+    requests, and the notifications held about the family (messages to the guardian or about the
+    family's bookings and requests, as sent or shown, without recipients' lists or secret links)."""
     user = _guardian("data.export")
     response = jsonify(get_children().export_family(user.id, _now()))
     response.headers["Content-Disposition"] = 'attachment; filename="dolbom-family-data.json"'
@@ -212,6 +221,7 @@ def access_log() -> Response:
     role; an admin is the service's operator, never a person's name or e-mail) and why, in the
     language asked for, with the stable codes beside the words."""
     user = _guardian("data.export")
+    params.one_of(request.args, "lang", LANGUAGES, "the languages")
     limit = params.integer(request.args, "limit", default=ACCESS_LOG_LIMIT, minimum=1, maximum=ACCESS_LOG_MAX)
     entries, total = get_children().family_access_log(user.id, limit)
     lang, tz = current_language(), get_registry().locale.tz

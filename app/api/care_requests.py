@@ -25,11 +25,11 @@ from app.extensions.registry import get_index, get_registry
 from app.pages.account_sessions import check, roles
 from app.search.ranking import home_sigungu_code
 
-from . import bodies
+from . import bodies, params
 from .auth import CARE_UNREACHABLE, answer_database_errors
 from .care_bookings import check_action
 from .openapi import Param, documented
-from .params import InvalidParameter
+from .params import InvalidParameter, clip
 
 bp = Blueprint("care_requests", __name__, url_prefix="/api/v1")
 answer_database_errors(bp, CARE_UNREACHABLE)
@@ -78,7 +78,8 @@ def _offer_action(app: Flask) -> list[Param]:
 
 def _request_list(app: Flask) -> list[Param]:
     return [Param("status", {"type": "string", "enum": list(CARE_REQUEST.states)},
-                  "only requests in this state (admins: unmatched is the queue for people)")]
+                  "only requests in this state (admins: unmatched is the queue for people; any other value: "
+                  "400 naming the states)")]
 
 
 def _offer_list(app: Flask) -> list[Param]:
@@ -133,7 +134,7 @@ def create_request() -> Response:
     child_id, programme, place = (bodies.text(body, n, max_chars=100) for n in ("child_id", "programme", "place"))
     assert child_id and programme and place
     if place not in ("home", "work"):
-        raise InvalidParameter(f"place must be home or work, not {place!r}", "place", "unknown_value")
+        raise InvalidParameter(f"place must be home or work, not {clip(place)}", "place", "unknown_value")
     point = bodies.point(body, "point")
     if point is None:
         raise InvalidParameter('point is required: {"lat": <degrees>, "lon": <degrees>}', "point", "missing")
@@ -161,7 +162,7 @@ def create_request() -> Response:
             _request_list, "CareRequestList", errors=SECURED_ERRORS)
 def list_requests() -> Response:
     user = check("care_requests.read")
-    status = request.args.get("status")
+    status = params.one_of(request.args, "status", CARE_REQUEST.states, "a care request's states")
     matching = engine()
     if any(g.role == ADMIN for g in user.grants):
         if status != "unmatched":
@@ -251,7 +252,7 @@ def _offers_facility(user: User, facility_id: str | None) -> str:
         raise InvalidParameter(f"name the provider whose open offers to list (facility_id): one of "
                                f"{', '.join(mine)}", "facility_id", "missing")
     if not roles().allows(user, "offers.read", facility_id=facility_id):
-        raise InvalidParameter(f"you answer offers for {', '.join(mine)} only, not {facility_id!r}", "facility_id",
+        raise InvalidParameter(f"you answer offers for {', '.join(mine)} only, not {clip(facility_id)}", "facility_id",
                                "not_yours")
     return facility_id
 

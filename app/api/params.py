@@ -263,6 +263,21 @@ def choices(args: MultiArgs, name: str, allowed: tuple[str, ...]) -> frozenset[s
     return frozenset(values)
 
 
+def one_of(args: QueryArgs, name: str, allowed: Collection[str], what: str = "") -> str | None:
+    """A filter taking one value of a closed set (a booking's ``status``); ``None`` when absent.
+    Any other value is a 400 (reason ``unknown_value``) naming the field and every allowed value
+    (``what`` says what they are, e.g. "a booking's states"): a typo must never answer as an
+    empty list."""
+    raw = args.get(name)
+    if raw is None:
+        return None
+    values = list(allowed)
+    if raw not in values:
+        raise InvalidParameter(f"unknown {name} {clip(raw)}; allowed{f' ({what})' if what else ''}: "
+                               f"{', '.join(values)}", name, reason="unknown_value")
+    return raw
+
+
 def moment(args: QueryArgs, name: str, tz: tzinfo | None = SEOUL) -> datetime | None:
     """An ISO 8601 date-time in ``tz`` (the registry's zone), which a time without an offset
     is read in."""

@@ -38,7 +38,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,15 +46,18 @@ import sqlalchemy as sa
 
 from app.db.children_tables import child_access_log, children, consents, guardian_activity
 from app.db.engine import booking_events, bookings, outbox, password_resets, reads, user_roles, users
+from app.db.outbox_tables import notifications, outbox_deliveries
 from app.db.request_tables import care_requests
 from app.domain import DomainError
 from app.reference import document
+from app.search.model import programme_rules
 
 from .accounts import Roles, User
 from .bookings import Booking, BookingNotFound, BookingStore
+from .notify.messages import secret_fields
 from .rules import age_in_months
 from .sealing import Sealer
-from .states import ADMIN, BOOKING, GUARDIAN, PROVIDER_STAFF, InvalidTransition, TransitionError
+from .states import ADMIN, BOOKING, CARE_REQUEST, GUARDIAN, PROVIDER_STAFF, InvalidTransition, TransitionError
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +176,16 @@ class NotUnmatched(ChildError):
     @property
     def extra(self) -> dict[str, object]:
         return {"current_state": self.current_state}
+
+
+class BirthDateInUse(ChildError):
+    """A birth-date change that would leave live bookings or care requests of the child outside
+    their programme's ages (409): ``affected_bookings`` and ``affected_requests`` name each
+    (id, programme, provider, window, state, the age in months it would give and the
+    programme's ages) and ``what_to_do`` says to cancel them first."""
+
+    code = "birth_date_in_use"
+    http_status = 409
 
 
 class FamilyBusy(ChildError):
@@ -353,7 +366,7 @@ class FamilyPart:
 
 
 BUILT_IN_PARTS = frozenset({"format", "exported_at", "guardian_id", "account", "activity", "children",
-                            "consents", "bookings", "access_log"})
+                            "consents", "bookings", "access_log", "notifications"})
 _PARTS: dict[str, FamilyPart] = {}
 
 
@@ -727,7 +740,15 @@ class ChildStore:
     def update(self, guardian_id: str, child_id: str, changes: Mapping[str, Any], now: datetime) -> Child:
         """Change some fields of the guardian's child (keys of :data:`FIELDS`; ``care_notes``
         None or empty deletes the notes). Same checks and consents as :meth:`register`;
-        :class:`ChildNotFound` for a child that is not the guardian's."""
+        :class:`ChildNotFound` for a child that is not the guardian's.
+
+        A new ``birth_date`` while the child has live bookings (requested, accepted, in
+        progress) or live care requests is taken when every one of them stays within its
+        programme's ages (programmes.json; the age on the window's first day, as booking
+        checks it): a corrected typo that changes nothing for the providers. Otherwise
+        :class:`BirthDateInUse` (409) names those that would fall outside and nothing changes:
+        the family cancels them first, then corrects the date and books again, so a provider
+        never holds a place for a child its programme does not take."""
         at = _utc(now)
         if not isinstance(changes, Mapping) or not changes:
             raise ChildError(f"give at least one field to change: {', '.join(FIELDS)}", "changes", "no_changes")
@@ -737,8 +758,10 @@ class ChildStore:
                              unknown[0], "not_changeable")
         values = self._checked(dict(changes), at, partial=True)
         with self.engine.begin() as conn:
-            self._own_row(conn, guardian_id, child_id, lock=True)
+            row = self._own_row(conn, guardian_id, child_id, lock=True)
             self._require_consent(conn, guardian_id, CHILD_REGISTRATION, "changing a child's details")
+            if "birth_date" in values and values["birth_date"] != row.birth_date:
+                self._check_live_ages(conn, child_id, values["birth_date"])
             if values.get("care_notes") is not None:
                 self._require_consent(conn, guardian_id, CARE_NOTES, "storing care notes")
             conn.execute(children.update().where(children.c.id == child_id)
@@ -746,6 +769,49 @@ class ChildStore:
             self._touch(conn, guardian_id, at)
         log.info("child %s changed by guardian %s", child_id, guardian_id)
         return self.get(guardian_id, child_id)
+
+    @staticmethod
+    def _check_live_ages(conn: sa.Connection, child_id: str, birth_date: date) -> None:
+        """Refuse (:class:`BirthDateInUse`) ``birth_date`` when a live booking or care request of
+        the child would fall outside its programme's ages with it (:meth:`update`)."""
+        rules = programme_rules()
+        b, r = bookings, care_requests
+        live_requests = sorted(n for n, st in CARE_REQUEST.states.items() if not st.final)
+        found = [("booking", row) for row in conn.execute(
+            sa.select(b.c.id, b.c.programme, b.c.facility_id, b.c.window_start, b.c.window_end, b.c.status)
+            .where(b.c.child_id == child_id, b.c.status.in_(sorted(BOOKING.holding_states())))
+            .order_by(b.c.window_start, b.c.id))]
+        found += [("request", row) for row in conn.execute(
+            sa.select(r.c.id, r.c.programme, sa.null().label("facility_id"), r.c.window_start, r.c.window_end,
+                      r.c.status)
+            .where(r.c.child_id == child_id, r.c.status.in_(live_requests)).order_by(r.c.window_start, r.c.id))]
+        outside: dict[str, list[dict[str, Any]]] = {"booking": [], "request": []}
+        for kind, row in found:
+            rule = rules.get(row.programme)
+            first_day = _read(row.window_start).astimezone(SEOUL).date()
+            months = age_in_months(birth_date, first_day) if birth_date <= first_day else None
+            if rule is None or (months is not None and rule.age_min_months <= months <= rule.age_max_months):
+                continue
+            item: dict[str, Any] = {
+                "id": row.id, "programme": row.programme, "status": row.status,
+                "start": _read(row.window_start).astimezone(SEOUL).isoformat(),
+                "end": _read(row.window_end).astimezone(SEOUL).isoformat(), "age_months": months,
+                "age_min_months": rule.age_min_months, "age_max_months": rule.age_max_months}
+            if kind == "booking":
+                item["facility_id"] = row.facility_id
+            outside[kind].append(item)
+        if not outside["booking"] and not outside["request"]:
+            return
+        named = [f"booking {x['id']} ({x['programme']}, {x['start'][:16]}, {x['status']})" for x in outside["booking"]]
+        named += [f"care request {x['id']} ({x['programme']}, {x['start'][:16]}, {x['status']})"
+                  for x in outside["request"]]
+        what = ("cancel them first (a booking in progress ends first), then change the birth date and book or "
+                "request again; or keep the birth date")
+        raise BirthDateInUse(f"birth_date {birth_date.isoformat()} would put the child outside the ages of "
+                             f"{len(named)} live {'booking or request' if len(named) == 1 else 'bookings or requests'}"
+                             f": {'; '.join(named)}: {what}", "birth_date", "live_bookings",
+                             {"affected_bookings": outside["booking"], "affected_requests": outside["request"],
+                              "what_to_do": what})
 
     def first_name(self, conn: sa.Connection | None, child_id: str) -> str | None:
         """The child's first name (the only child data a message may carry), None when the
@@ -890,11 +956,14 @@ class ChildStore:
         raise ChildNotFound(f"the child of care request {request_id!r} is no longer registered", "child_id")
 
     def first_names_for_staff(self, staff_user: User, facility_id: str, booking_ids: Iterable[str],
-                              now: datetime) -> dict[str, str]:
+                              now: datetime, tz: tzinfo = UTC) -> dict[str, str]:
         """The children's first names (booking id -> name) of the provider's bookings among
         ``booking_ids``, for its staff's lists (who is arriving today): only the first name, and
         only under :meth:`read_for_booking`'s rules (a live booking at ``facility_id``, the
-        guardian's ``share_with_provider`` consent current); other bookings are left out.
+        guardian's ``share_with_provider`` consent current), or a booking completed today (its
+        window ending since the last midnight in ``tz``, the registry's zone: today's list keeps
+        naming whom the staff checked out, as it named them while confirmed); other bookings
+        (cancelled, declined, done before today) are left out.
 
         Each name given is a staff read of that child's record: one ``child_access_log`` row per
         booking (purpose ``booking_care``), one insert in the transaction that reads. A user
@@ -905,10 +974,13 @@ class ChildStore:
         if not ids or not self.roles.allows(staff_user, "children.read_for_booking", facility_id=facility_id):
             return {}
         b = bookings
+        local = at.astimezone(tz)
+        midnight = datetime(local.year, local.month, local.day, tzinfo=tz).astimezone(UTC)
+        done_today = sa.and_(b.c.status == "completed", b.c.window_end > midnight)
         query = (sa.select(b.c.id, b.c.child_id, children.c.given_name)
                  .join(children, children.c.id == b.c.child_id)
                  .where(b.c.id.in_(ids), b.c.facility_id == facility_id,
-                        b.c.status.in_(sorted(BOOKING.holding_states())), _CONSENTED))
+                        sa.or_(b.c.status.in_(sorted(BOOKING.holding_states())), done_today), _CONSENTED))
         with self.engine.begin() as conn:
             rows = conn.execute(query, {"purpose": SHARE_WITH_PROVIDER,
                                         "version": consent_version(SHARE_WITH_PROVIDER)}).all()
@@ -973,7 +1045,8 @@ class ChildStore:
         """Everything held about the family, JSON-able: ``account`` (e-mail, created, roles),
         ``activity`` (last use, as the retention purge counts it: :meth:`last_use`), ``children``
         (care notes opened), ``consents``, ``bookings`` of the children with their ``events``,
-        ``access_log`` (every staff or admin read of the children), then each registered
+        ``access_log`` (every staff or admin read of the children), ``notifications`` (the
+        messages held about the family: :meth:`_notifications`), then each registered
         :class:`FamilyPart` under its name. Read in one snapshot. :class:`FamilyNotFound` for an
         unknown account."""
         at = _utc(now)
@@ -1010,11 +1083,62 @@ class ChildStore:
                               "request_id": b.request_id, "offer_id": b.offer_id,
                               "events": events.get(b.id, [])} for b in booked],
                 "access_log": self._access_entries(conn, family.child_ids),
+                "notifications": self._notifications(conn, family),
             }
             for part in family_parts():
                 out[part.name] = part.export(conn, family)
         log.info("guardian %s exported the family's data", guardian_id)
         return out
+
+    @staticmethod
+    def _notifications(conn: sa.Connection, family: Family) -> dict[str, Any]:
+        """The messages held about the family (the export's ``notifications``):
+
+        - ``messages``: every outbox message addressed to the guardian (``to_you``) or about the
+          family's bookings and care requests (to their providers' staff: ``to_providers``),
+          oldest first: ``id``, ``topic``, ``created_at``, ``sent_at``, ``failed_at`` and the
+          ``payload`` the text is made from, without its recipients list and without the topic's
+          secret fields (a password-reset link: named in ``removed``);
+        - ``in_page``: the notifications shown to the guardian in the page, as rendered (``title``,
+          ``body``, ``locale``, ``created_at``, ``read_at``);
+        - ``deliveries``: how each message reached the guardian (``channel``, ``status``,
+          ``attempts``, ``sent_at``); never an address or a gateway's error text.
+        """
+        gid = family.guardian_id
+        n, d = notifications, outbox_deliveries
+        in_page = conn.execute(sa.select(n).where(n.c.user_id == gid).order_by(n.c.created_at, n.c.id)).all()
+        delivered = conn.execute(sa.select(d).where(d.c.user_id == gid).order_by(d.c.outbox_id, d.c.id)).all()
+        request_ids = set(conn.execute(sa.select(care_requests.c.id).where(care_requests.c.guardian_id == gid))
+                          .scalars())
+        booking_ids = set(family.booking_ids)
+        mine = {r.outbox_id for r in in_page} | {r.outbox_id for r in delivered}
+        about = sa.or_(outbox.c.topic.like("booking.%"), outbox.c.topic.like("offer.%"),
+                       outbox.c.topic.like("request.%"), sa.cast(outbox.c.payload, sa.Text).like(f"%{gid}%"))
+        if mine:
+            about = sa.or_(about, outbox.c.id.in_(sorted(mine)))
+        messages = []
+        for row in conn.execute(sa.select(outbox.c.id, outbox.c.topic, outbox.c.payload, outbox.c.created_at,
+                                          outbox.c.sent_at, outbox.c.failed_at).where(about)
+                                .order_by(outbox.c.created_at, outbox.c.id)):
+            payload = row.payload if isinstance(row.payload, dict) else {}
+            given = payload.get("to")
+            to: list[Any] = given if isinstance(given, list) else []
+            to_you = row.id in mine or any(isinstance(t, dict) and t.get("user_id") == gid for t in to)
+            if not (to_you or payload.get("booking_id") in booking_ids or payload.get("request_id") in request_ids):
+                continue
+            secret = set(secret_fields(row.topic))
+            messages.append({
+                "id": row.id, "topic": row.topic, "created_at": _iso(row.created_at), "sent_at": _iso(row.sent_at),
+                "failed_at": _iso(row.failed_at), "to_you": to_you,
+                "to_providers": sorted({t["facility_id"] for t in to if isinstance(t, dict) and "facility_id" in t}),
+                "payload": {k: v for k, v in payload.items() if k != "to" and k not in secret},
+                "removed": sorted(secret & set(payload))})
+        return {"messages": messages,
+                "in_page": [{"outbox_id": r.outbox_id, "topic": r.topic, "locale": r.locale, "title": r.title,
+                             "body": r.body, "created_at": _iso(r.created_at), "read_at": _iso(r.read_at)}
+                            for r in in_page],
+                "deliveries": [{"outbox_id": r.outbox_id, "channel": r.channel, "status": r.status,
+                                "attempts": r.attempts, "sent_at": _iso(r.sent_at)} for r in delivered]}
 
     def _snapshot(self) -> Any:
         """A connection whose reads all see one moment (PostgreSQL: REPEATABLE READ; SQLite: the

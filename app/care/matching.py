@@ -82,7 +82,7 @@ from .request_rows import (
     withdraw_open,
     write_message,
 )
-from .rules import BookingRule, BookingRuleError, age_in_months, booking_rules, check_family
+from .rules import BookingRule, BookingRuleError, age_in_months, booking_rules, check_family, window_step_minutes
 from .states import (
     BOOKING,
     CARE_REQUEST,
@@ -113,9 +113,11 @@ def request_horizon() -> timedelta:
 def check_horizon(window_start: datetime, at: datetime, tz: tzinfo) -> None:
     """Refuse (:class:`app.care.windows.WindowError`, reason ``too_far_ahead``) a request
     whose window starts after :func:`request_horizon` from ``at``, naming the latest allowed
-    start in the registry's zone ``tz`` (``latest_start``) and the figure (``max_days_ahead``)."""
+    start in the registry's zone ``tz`` (``latest_start``: on the window step, rounded down, whole
+    minutes, as a start may be) and the figure (``max_days_ahead``)."""
     horizon = request_horizon()
-    latest = (at + horizon).astimezone(tz)
+    latest = (at + horizon).astimezone(tz).replace(second=0, microsecond=0)
+    latest -= timedelta(minutes=(latest.hour * 60 + latest.minute) % window_step_minutes())
     if window_start > latest:
         raise WindowError(f"an emergency care request is for the coming {horizon.days} days: its start must be "
                           f"at or before {latest.strftime('%Y-%m-%d %H:%M')} ({tz}); book care planned further "
@@ -286,12 +288,12 @@ class MatchingEngine:
         """
         at = _utc(now, "now")
         if place_kind not in PLACE_KINDS:
-            raise MatchingError(f"place_kind must be one of {', '.join(PLACE_KINDS)}, not {place_kind!r}",
-                                "place_kind", "unknown_value")
+            raise MatchingError(f"place must be one of {', '.join(PLACE_KINDS)}, not {place_kind!r}",
+                                "place", "unknown_value")
         rule = request_rule(programme)
         if rule.eligibility.where == "home" and place_kind != "home":
             raise MatchingError(f"{programme} sends a carer to the family's home: the place must be home",
-                                "place_kind", "home_visit_at_home")
+                                "place", "home_visit_at_home")
         index = self._index()
         lon, lat = (float(v) for v in point)
         if not (math.isfinite(lon) and math.isfinite(lat) and index.locale.contains(lon, lat)):

@@ -188,6 +188,7 @@ def test_an_accepted_offer_books_the_child_for_the_provider_and_the_family(db_ap
     assert set(cc.get(f"/api/v1/bookings/{booking_id}").json["allowed_actions"]) == {"cancel", "check_in"}
     checked_in = cc.send("POST", f"/api/v1/bookings/{booking_id}/check_in", {})
     assert (checked_in.status_code, checked_in.json["status"]) == (200, "in-progress")
+    monkeypatch.setattr(care_bookings, "_now", lambda: starts + timedelta(minutes=30))  # check-out: from the start
     checked_out = cc.send("POST", f"/api/v1/bookings/{booking_id}/check_out", {})
     assert (checked_out.status_code, checked_out.json["status"]) == (200, "completed")
     slots = cc.get(f"/api/v1/providers/{CENTRE}/slots?programme=elementary_emergency").json["slots"]
