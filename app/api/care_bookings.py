@@ -14,14 +14,17 @@ from flask import Blueprint, Flask, Response, jsonify, request
 
 from app.care.accounts import User
 from app.care.bookings import Booking, BookingNotFound, Slot, allowed_now
+from app.care.desk import Repeat
 from app.care.slots import derive_slots
 from app.care.states import ADMIN, BOOKING, GUARDIAN, PROVIDER_STAFF
+from app.care.windows import WEEKDAY_NAMES
+from app.errors import clip
 from app.extensions.care import get_bookings, get_children, get_desk
 from app.extensions.registry import get_index, get_registry
 from app.pages.account_sessions import check, roles
 from app.search.ranking import home_sigungu_code
 
-from . import bodies
+from . import bodies, params
 from .auth import CARE_UNREACHABLE, answer_database_errors
 from .openapi import Param, documented
 from .params import InvalidParameter
@@ -34,7 +37,8 @@ ACTION_PERMISSIONS = {"confirm": "bookings.confirm", "decline": "bookings.declin
                       "check_in": "bookings.check_in", "check_out": "bookings.complete",
                       "mark_no_show": "bookings.no_show"}
 """Each action a person may take on a booking, and the permission it needs (roles.json)."""
-BOOKING_FIELDS = frozenset({"child_id", "facility_id", "programme", "start", "end", "home"})
+BOOKING_FIELDS = frozenset({"child_id", "facility_id", "programme", "start", "end", "home", "repeat"})
+REPEAT_FIELDS = frozenset({"weekdays", "until"})
 LIST_LIMIT = 200
 
 
@@ -64,7 +68,8 @@ def _facility_id(app: Flask) -> list[Param]:
 def _list_params(app: Flask) -> list[Param]:
     return [Param("facility_id", {"type": "string", "maxLength": 100},
                   "staff and admins: the provider whose bookings to list"),
-            Param("status", {"type": "string", "enum": list(BOOKING.states)}, "only bookings in this state"),
+            Param("status", {"type": "string", "enum": list(BOOKING.states)},
+                  "only bookings in this state (any other value: 400 naming the states)"),
             Param("day", {"type": "string", "format": "date"},
                   "only bookings touching this date (the registry's zone), e.g. today's list"),
             Param("include", {"type": "string", "enum": ["first_name"]},
@@ -124,10 +129,10 @@ def list_bookings() -> Response:
     facility_id = request.args.get("facility_id")
     include = request.args.get("include")
     if include not in (None, "first_name"):
-        raise InvalidParameter(f"include must be first_name (the children's first names), not {include!r}",
+        raise InvalidParameter(f"include must be first_name (the children's first names), not {clip(include)}",
                                "include")
     named = include == "first_name"
-    status = request.args.get("status")
+    status = params.one_of(request.args, "status", BOOKING.states, "a booking's states")
     day = _day(request.args.get("day"))
     store = get_bookings()
     staff_of = roles().facilities(user, "bookings.read")
@@ -136,7 +141,7 @@ def list_bookings() -> Response:
         facility_id = staff_of[0]
     if facility_id is not None:
         if not roles().allows(user, "bookings.read", facility_id=facility_id):
-            raise InvalidParameter(f"you may not list the bookings of {facility_id!r}; yours: "
+            raise InvalidParameter(f"you may not list the bookings of {clip(facility_id)}; yours: "
                                    f"{', '.join(staff_of) or 'none'}", "facility_id")
         found = store.find(facility_id=facility_id, status=status, day=day, tz=get_registry().locale.tz,
                            limit=LIST_LIMIT)
@@ -151,7 +156,8 @@ def list_bookings() -> Response:
     rows = [booking_json(b, _acting(user, "bookings.read", b)) for b in found]
     if named:
         assert facility_id is not None
-        names = get_children().first_names_for_staff(user, facility_id, (b.id for b in found), _now())
+        names = get_children().first_names_for_staff(user, facility_id, (b.id for b in found), _now(),
+                                                     get_registry().locale.tz)
         for row in rows:
             row["first_name"] = names.get(str(row["id"]))
     return jsonify({"bookings": rows})
@@ -163,7 +169,7 @@ def _day(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidParameter(f"day {text!r} is not a date such as 2026-12-01", "day") from None
+        raise InvalidParameter(f"day {clip(text)} is not a date such as 2026-12-01", "day") from None
 
 
 @bp.post("/bookings/quote")
@@ -172,18 +178,32 @@ def _day(text: str | None) -> date | None:
 def quote_booking() -> Response:
     """What :func:`create_booking` would check, and the fee estimate (won) and whether the
     provider confirms at once."""
-    user, args, home = _booking_args()
+    user, args, home, repeat = _booking_args()
+    if repeat is not None:
+        return jsonify(get_desk().quote_weekly(user.id, *args, repeat, now=_now(), home_sigungu_code=home).as_dict())
     return jsonify(get_desk().quote(user.id, *args, now=_now(), home_sigungu_code=home).as_dict())
 
 
 @bp.post("/bookings")
-@documented("Book a place for a child (held at once; confirmed at once for real-time booking)", _none,
-            "Booking", method="post", body="BookingInput", errors=SECURED_ERRORS, created=True)
+@documented("Book a place for a child (held at once; confirmed at once for real-time booking); with repeat, "
+            "a weekly pattern booked all or nothing, answered as BookingsCreated", _none,
+            "BookingCreated", method="post", body="BookingInput", errors=SECURED_ERRORS, created=True)
 def create_booking() -> Response:
     """Book the window at the provider for the guardian's child: checked as the search checks
     (the child's age, the home's 시군구 when ``home`` is given, the provider's programme and
     hours), then the place is held in the same transaction as the booking."""
-    user, args, home = _booking_args()
+    user, args, home, repeat = _booking_args()
+    if repeat is not None:
+        made, weekly = get_desk().book_weekly(user.id, *args, repeat, now=_now(), home_sigungu_code=home)
+        at = _now()
+        rows = []
+        for b, fee in zip(made, weekly.estimates_krw, strict=True):
+            row = booking_json(b, GUARDIAN, at)
+            row["estimate_krw"] = fee
+            rows.append(row)
+        created = jsonify({"bookings": rows, "estimate_krw": weekly.estimate_krw, "repeat": repeat.as_dict()})
+        created.status_code = 201
+        return created
     booking, quote = get_desk().book(user.id, *args, now=_now(), home_sigungu_code=home)
     body = booking_json(booking, GUARDIAN)
     body["estimate_krw"] = quote.estimate_krw
@@ -193,19 +213,62 @@ def create_booking() -> Response:
     return response
 
 
-def _booking_args() -> tuple[User, tuple[str, str, str, datetime, datetime], str | None]:
-    """The guardian, (child, provider, programme, start, end) and the home's 시군구 code (None
-    when no ``home`` is given: the residence rules are then not applied, as in the search)."""
+class UnknownWeekday(InvalidParameter):
+    """``repeat.weekdays`` not a list of weekday names: 400 naming the ``allowed`` ones."""
+
+    def __init__(self, message: str, allowed: list[str]) -> None:
+        super().__init__(message, "repeat.weekdays", "unknown_value")
+        self.extra = {"allowed": allowed}
+
+
+def _repeat(body: dict[str, object]) -> Repeat | None:
+    """The optional ``repeat`` field, ``{"weekdays": ["tue", "thu"], "until": "2026-12-31"}``
+    (None when absent or null); a 400 naming the part (``repeat``, ``repeat.weekdays``,
+    ``repeat.until``) and the allowed values otherwise."""
+    value = body.get("repeat")
+    if value is None:
+        return None
+    shape = '{"weekdays": ["tue", "thu"], "until": "YYYY-MM-DD"}'
+    if not isinstance(value, dict):
+        raise InvalidParameter(f"repeat must be an object such as {shape}", "repeat", "not_an_object")
+    unknown = sorted(set(value) - REPEAT_FIELDS)
+    missing = sorted(REPEAT_FIELDS - set(value))
+    if unknown or missing:
+        what = f"has the unknown field {unknown[0]!r}" if unknown else f"needs {missing[0]}"
+        raise InvalidParameter(f"repeat {what}; its fields: weekdays, until, as {shape}",
+                               "repeat." + (unknown or missing)[0], "unknown_field" if unknown else "missing")
+    days = value["weekdays"]
+    allowed = list(WEEKDAY_NAMES)
+    if not isinstance(days, list) or not days or not all(isinstance(d, str) and d.lower() in allowed for d in days):
+        bad = next((d for d in days if not (isinstance(d, str) and d.lower() in allowed)), None) \
+            if isinstance(days, list) else days
+        raise UnknownWeekday(f"repeat.weekdays must be a list of at least one of {', '.join(allowed)}"
+                             f"{'' if bad is None else f'; not {clip(bad)}'}", allowed)
+    until = value["until"]
+    try:
+        last = date.fromisoformat(until) if isinstance(until, str) and len(until) == 10 else None
+    except ValueError:
+        last = None
+    if last is None:
+        raise InvalidParameter(f"repeat.until must be a date such as 2026-12-31 (the last date of the pattern), "
+                               f"not {clip(until)}", "repeat.until", "not_a_date")
+    return Repeat(tuple(sorted({allowed.index(d.lower()) + 1 for d in days})), last)
+
+
+def _booking_args() -> tuple[User, tuple[str, str, str, datetime, datetime], str | None, Repeat | None]:
+    """The guardian, (child, provider, programme, start, end), the home's 시군구 code (None
+    when no ``home`` is given: the residence rules are then not applied, as in the search)
+    and the weekly pattern (None: a one-off booking)."""
     user = check("bookings.create")
     check("bookings.create", owner_id=user.id)
-    body = bodies.json_object(BOOKING_FIELDS, BOOKING_FIELDS - {"home"})
+    body = bodies.json_object(BOOKING_FIELDS, BOOKING_FIELDS - {"home", "repeat"})
     tz = get_registry().locale.tz
     child_id, facility_id, programme = (bodies.text(body, n, max_chars=100) for n in
                                         ("child_id", "facility_id", "programme"))
     assert child_id and facility_id and programme
     home = bodies.point(body, "home")
     return (user, (child_id, facility_id, programme, bodies.moment(body, "start", tz), bodies.moment(body, "end", tz)),
-            home_sigungu_code(*home) if home is not None else None)
+            home_sigungu_code(*home) if home is not None else None, _repeat(body))
 
 
 @bp.get("/bookings/<booking_id>")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.care.rules import window_step_minutes
+from app.care.rules import booking_rules, window_step_minutes
 from app.care.states import BOOKING, CARE_REQUEST, OFFER
+from app.care.windows import WEEKDAY_NAMES
 
 TEXT: dict[str, Any] = {"type": "string"}
 TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
@@ -49,6 +50,19 @@ def openapi_schemas() -> dict[str, Any]:
          "first_name": _nullable({**TEXT, "description": "include=first_name (the provider's staff): the child's "
                                   "first name, null when not shown; each name shown is a logged read"}),
          "events": {"type": "array", "items": {"type": "object"}}})
+    weekly = booking_rules()["elementary_emergency"]
+    repeat = _object(["weekdays", "until"], {
+        "weekdays": {"type": "array", "minItems": 1, "uniqueItems": True,
+                     "items": {"type": "string", "enum": list(WEEKDAY_NAMES)}},
+        "until": {"type": "string", "format": "date", "description": "the pattern's last date (inclusive)"}},
+        additionalProperties=False)
+    repeat_text = ("a weekly pattern: the window start-end on each of weekdays from start's date through until, "
+                   "booked in one transaction, all or nothing (409 occurrences_refused naming each date that "
+                   "cannot be booked, nothing stored); only for programmes whose booking_rules.json patterns have "
+                   f"weekly ({', '.join(p for p, r in booking_rules().items() if 'weekly' in r.patterns)}), over at "
+                   f"most {weekly.weekly_max_range_days} days; the window shorter than a day")
+    occurrence = _object(["start", "end", "estimate_krw"], {"start": TIME, "end": TIME,
+                                                           "estimate_krw": _nullable({"type": "integer"})})
     slot = _object(["id", "start", "end", "places", "held", "free"],
                    {"id": {"type": "integer"}, "start": TIME, "end": TIME, "places": {"type": "integer"},
                     "held": {"type": "integer"}, "free": {"type": "integer"}})
@@ -105,12 +119,26 @@ def openapi_schemas() -> dict[str, Any]:
                        f"on a {step}-minute step after local midnight (19:00, 19:15)"},
              "end": {**TEXT, "description": f"ISO 8601, after start, on a {step}-minute step"},
              "home": _nullable(_object(["lat", "lon"], {"lat": {"type": "number"}, "lon": {"type": "number"}},
-                                       description="the family's home: applies the residence rules"))},
+                                       description="the family's home: applies the residence rules")),
+             "repeat": _nullable({**repeat, "description": repeat_text})},
             additionalProperties=False),
         "BookingQuote": _object(["facility_id", "programme", "start", "end", "estimate_krw", "confirms_at_once"],
                                 {"facility_id": TEXT, "programme": TEXT, "start": TIME, "end": TIME,
-                                 "estimate_krw": _nullable({"type": "integer"}),
-                                 "confirms_at_once": {"type": "boolean"}}),
+                                 "estimate_krw": _nullable({"type": "integer", "description": "won; with repeat, "
+                                                            "the total of every occurrence"}),
+                                 "confirms_at_once": {"type": "boolean"},
+                                 "repeat": {**repeat, "description": "with repeat: the pattern quoted"},
+                                 "occurrences": {"type": "array", "description": "with repeat: every window the "
+                                                 "pattern books, in date order (the registry's zone)",
+                                                 "items": occurrence}}),
+        "BookingCreated": {"oneOf": [{"$ref": "#/components/schemas/Booking"},
+                                     {"$ref": "#/components/schemas/BookingsCreated"}],
+                           "description": "one booking; with repeat, BookingsCreated"},
+        "BookingsCreated": _object(["bookings", "estimate_krw", "repeat"], {
+            "bookings": {"type": "array", "items": {"$ref": "#/components/schemas/Booking"},
+                         "description": "one booking per occurrence, in date order (each cancelled on its own)"},
+            "estimate_krw": _nullable({"type": "integer", "description": "won, all occurrences"}),
+            "repeat": repeat}),
         "BookingAction": {"type": "object", "additionalProperties": False,
                           "properties": {"reason": {**TEXT, "maxLength": 500},
                                          "version": {"type": "integer", "minimum": 1}}},

@@ -41,7 +41,7 @@ from app.db.request_tables import care_requests
 from app.domain import DomainError
 
 from .request_rows import follow_booking, lock_request
-from .rules import booking_rules, check_in_lead
+from .rules import booking_rules, check_in_lead, check_out_delay
 from .states import BOOKING, GUARDIAN, SYSTEM, InvalidTransition
 from .windows import chained_days, local_dates, off_step
 
@@ -221,9 +221,13 @@ class NotNow(BookingError):
 def action_times(action: str, start: datetime, end: datetime) -> tuple[datetime | None, datetime | None]:
     """When ``action`` is allowed on a booking of ``[start, end)``: ``[from, until)`` (None: no
     bound). Check-in from ``check_in_opens_minutes_before_start`` (booking_rules.json) before
-    the start until the end; a no-show from the start; every other action at any time."""
+    the start until the end; check-out from ``check_out_opens_minutes_after_start`` after the
+    start (never before it, whenever the child came), with no end; a no-show from the start;
+    every other action at any time."""
     if action == "check_in":
         return start - check_in_lead(), end
+    if action == "check_out":
+        return start + check_out_delay(), None
     if action == "mark_no_show":
         return start, None
     return None, None
@@ -409,7 +413,7 @@ def hold_places(conn: sa.Connection, facility_id: str, programme: str, start: da
                 break
             covered = max(covered, slot.end)
         if covered < end:
-            refuse_uncovered(conn, facility_id, programme, covered, end, tz)
+            refuse_uncovered(conn, facility_id, programme, covered, end, tz, window_start=start)
     for slot in slots:
         if slot.places == 0:
             raise NoPlacesOpened(facility_id, programme, slot.start, slot.end, slot.places, tz)
@@ -425,12 +429,62 @@ def hold_places(conn: sa.Connection, facility_id: str, programme: str, start: da
     return ids
 
 
+def check_places(conn: sa.Connection, facility_id: str, programme: str, start: datetime, end: datetime,
+                 tz: tzinfo = UTC) -> None:
+    """:func:`hold_places`'s refusals for ``[start, end)`` without holding anything or locking
+    a row (a quote's read, or the remaining windows once one of a pattern is refused)."""
+    rows = conn.execute(sa.select(_cap).where(
+        _cap.c.facility_id == facility_id, _cap.c.programme == programme, _cap.c.slot_start < end,
+        _cap.c.slot_end > start).order_by(_cap.c.slot_start)).all()
+    slots = [_slot(r) for r in rows]
+    covered = start
+    for slot in slots:
+        if slot.start > covered:
+            break
+        covered = max(covered, slot.end)
+    if covered < end:
+        refuse_uncovered(conn, facility_id, programme, covered, end, tz, window_start=start)
+    for slot in slots:
+        if slot.places == 0:
+            raise NoPlacesOpened(facility_id, programme, slot.start, slot.end, slot.places, tz)
+        if slot.held >= slot.places:
+            raise PlacesFull(facility_id, programme, slot.start, slot.end, slot.places, tz)
+
+
+class OccurrencesRefused(BookingError):
+    """Windows of a weekly pattern that cannot be booked (nothing of the pattern is stored):
+    409 on ``repeat``; ``dates`` names each refused window (local ``date``, ``start``, ``end``)
+    with its own refusal (``code``, ``reason``, ``message`` and figures)."""
+
+    code = "occurrences_refused"
+    reason = "occurrences_refused"
+    http_status = 409
+
+    def __init__(self, refused: list[tuple[datetime, datetime, BookingError]], tz: tzinfo) -> None:
+        self.dates: list[dict[str, object]] = []
+        for start, end, exc in refused:
+            local_start = start.astimezone(tz)
+            self.dates.append({"date": local_start.date().isoformat(), "start": local_start.isoformat(),
+                               "end": end.astimezone(tz).isoformat(), "code": exc.code, "reason": exc.reason,
+                               "message": str(exc), **exc.extra})
+        days = ", ".join(f"{d['date']} ({d['reason'] or d['code']})" for d in self.dates)
+        super().__init__(f"{len(self.dates)} of the pattern's dates cannot be booked, so none was: {days}",
+                         "repeat")
+
+    @property
+    def extra(self) -> dict[str, object]:
+        return {"dates": self.dates, "refused_dates": [d["date"] for d in self.dates]}
+
+
 def refuse_uncovered(conn: sa.Connection, facility_id: str, programme: str, covered: datetime,
-                     end: datetime, tz: tzinfo = UTC) -> NoReturn:
-    """Refuse a window published slots cover only until ``covered``: when the provider
-    publishes nothing after that (its places stop there), reason
-    ``published_until`` naming the last published slot's end (``places_until``) so the page can
-    say until when places are open; else (none published, or a gap before later places)
+                     end: datetime, tz: tzinfo = UTC, window_start: datetime | None = None) -> NoReturn:
+    """Refuse a window published slots cover only until ``covered``, with the reason a page
+    can turn into advice: ``nothing_published`` when the provider publishes no places for the
+    programme at all (it does not book online: phone it or send an emergency request);
+    ``published_until`` when it publishes nothing after ``covered`` (its places stop there),
+    naming the last published slot's end (``places_until``); ``none_at_start`` when nothing
+    covers the window from its start (``window_start``; an earlier end cannot help: another
+    time or provider); else (a gap after the start, before later places)
     ``no_places_published``. Times in ``tz`` (the registry's zone), in the message and the
     figures. One more read, on the refusal's path only."""
     cap = booking_capacity
@@ -439,10 +493,18 @@ def refuse_uncovered(conn: sa.Connection, facility_id: str, programme: str, cove
     last_end = _read(last).astimezone(tz) if last is not None else None
     covered, end = covered.astimezone(tz), end.astimezone(tz)
     figures: dict[str, object] = {"uncovered_from": covered.isoformat(), "window_end": end.isoformat()}
-    if last_end is not None and last_end <= covered:
+    if last_end is None:
+        raise NotBookable(f"{facility_id} publishes no places for {programme} at all (asked: {covered.isoformat()} "
+                          f"to {end.isoformat()}): it does not take bookings online; phone it, or send an emergency "
+                          "care request", "window", "nothing_published", figures)
+    if last_end <= covered:
         raise NotBookable(f"{facility_id} publishes places for {programme} only until {last_end.isoformat()}; "
                           f"the window ends {end.isoformat()}", "window", "published_until",
                           {**figures, "places_until": last_end.isoformat()})
+    if window_start is not None and covered <= window_start:
+        raise NotBookable(f"{facility_id} publishes no places for {programme} from {covered.isoformat()}, the "
+                          f"window's start (the window ends {end.isoformat()}): another time or provider",
+                          "window", "none_at_start", figures)
     raise NotBookable(f"{facility_id} publishes no places for {programme} from {covered.isoformat()} "
                       f"(the window ends {end.isoformat()})", "window", "no_places_published", figures)
 
@@ -736,6 +798,15 @@ class BookingStore:
                 conn.execute(cap.insert(), rows)
         return len(rows)
 
+    def opens_places(self, facility_id: str, programme: str, now: datetime) -> bool:
+        """Whether the provider publishes any place for the programme in a slot that ends after
+        ``now`` (a booking page says online booking is not open there otherwise)."""
+        cap = booking_capacity
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(cap.c.id).where(
+                cap.c.facility_id == facility_id, cap.c.programme == programme, cap.c.places > 0,
+                cap.c.slot_end > _utc(now, "now")).limit(1)).first() is not None
+
     def slots(self, facility_id: str, programme: str) -> list[Slot]:
         """The provider's published slots for the programme, in time order."""
         cap = booking_capacity
@@ -776,21 +847,66 @@ class BookingStore:
         hold = _utc(hold_until, "hold_until") if hold_until is not None else None
         with self.engine.begin() as conn:
             check_child_window(conn, child_id, programme, start, end, tz)
-            held = hold_places(conn, facility_id, programme, start, end, tz=tz)
-            booking, events = _opened(
-                Booking(uuid.uuid4().hex, facility_id, programme, child_id, start, end, BOOKING.initial, 1, hold,
-                        at, at, guardian_id), actor_role, actor_id, None,
-                (SYSTEM, confirmed_by, CONFIRMED_AT_ONCE) if confirmed_by is not None else None)
-            record_booking(conn, booking, events, held)
-            topic = NOTIFY_TOPICS[booking.status]
-            payload = _message(topic, booking, {"from_state": None, "actor_role": actor_role, "reason": None,
-                                                "at": at.isoformat()}, first_name)
-            if confirmed_by is not None:  # a new booking: the provider is told too
-                payload["to"] = [*payload["to"], {"facility_id": facility_id}]
-            conn.execute(_INSERT_MESSAGE, {
-                "idempotency_key": f"booking/{booking.id}/v{booking.version}", "topic": topic, "payload": payload,
-                "created_at": at, "available_at": at, "attempts": 0, "sent_at": None})
+            return self._write_one(conn, facility_id, programme, child_id, start, end, hold, actor_role, actor_id,
+                                   at, guardian_id, first_name, confirmed_by, tz)
+
+    def _write_one(self, conn: sa.Connection, facility_id: str, programme: str, child_id: str, start: datetime,
+                   end: datetime, hold: datetime | None, actor_role: str, actor_id: str | None, at: datetime,
+                   guardian_id: str | None, first_name: str | None, confirmed_by: str | None,
+                   tz: tzinfo) -> Booking:
+        """The places held, the booking, its events and its message, in ``conn``'s transaction
+        (the child's window already checked): :meth:`book`'s writes."""
+        held = hold_places(conn, facility_id, programme, start, end, tz=tz)
+        booking, events = _opened(
+            Booking(uuid.uuid4().hex, facility_id, programme, child_id, start, end, BOOKING.initial, 1, hold,
+                    at, at, guardian_id), actor_role, actor_id, None,
+            (SYSTEM, confirmed_by, CONFIRMED_AT_ONCE) if confirmed_by is not None else None)
+        record_booking(conn, booking, events, held)
+        topic = NOTIFY_TOPICS[booking.status]
+        payload = _message(topic, booking, {"from_state": None, "actor_role": actor_role, "reason": None,
+                                            "at": at.isoformat()}, first_name)
+        if confirmed_by is not None:  # a new booking: the provider is told too
+            payload["to"] = [*payload["to"], {"facility_id": facility_id}]
+        conn.execute(_INSERT_MESSAGE, {
+            "idempotency_key": f"booking/{booking.id}/v{booking.version}", "topic": topic, "payload": payload,
+            "created_at": at, "available_at": at, "attempts": 0, "sent_at": None})
         return booking
+
+    def book_many(self, facility_id: str, programme: str, child_id: str,
+                  windows: Iterable[tuple[datetime, datetime]], hold_until: datetime | None,
+                  actor_role: str = GUARDIAN, actor_id: str | None = None, now: datetime | None = None,
+                  guardian_id: str | None = None, first_name: str | None = None, confirmed_by: str | None = None,
+                  tz: tzinfo = UTC) -> list[Booking]:
+        """Book every window (a weekly pattern's occurrences) in ONE transaction, all or none:
+        each is :meth:`book`'s booking (its own places, event and message; cancelled on its
+        own later), the child locked once. When any window cannot be booked, nothing is
+        written and :class:`OccurrencesRefused` (409) names every such window with its own
+        refusal (:class:`NotBookable`, :class:`PlacesFull`, :class:`ChildAlreadyBooked`,
+        :class:`ChildAlreadyRequested`, :class:`TooManyConsecutiveDays`). Returns the bookings
+        in window order."""
+        spans = sorted((_utc(s, "start"), _utc(e, "end")) for s, e in windows)
+        if not spans or any(e <= s for s, e in spans):
+            raise BookingError("every window needs an end after its start, and there must be one", "window")
+        at = _now(now)
+        hold = _utc(hold_until, "hold_until") if hold_until is not None else None
+        made: list[Booking] = []
+        refused: list[tuple[datetime, datetime, BookingError]] = []
+        with self.engine.begin() as conn:
+            lock_child(conn, child_id)
+            for start, end in spans:
+                try:  # every refusal below is raised before its window writes anything
+                    check_child_window(conn, child_id, programme, start, end, tz, lock=False)
+                    if refused:  # nothing will be stored: only find the other refusals
+                        check_places(conn, facility_id, programme, start, end, tz)
+                        continue
+                    made.append(self._write_one(conn, facility_id, programme, child_id, start, end, hold,
+                                                actor_role, actor_id, at, guardian_id, first_name, confirmed_by,
+                                                tz))
+                except BookingError as exc:
+                    refused.append((start, end, exc))
+            if refused:
+                raise OccurrencesRefused(refused, tz)  # the transaction rolls back: nothing is stored
+        return made
 
     def get(self, booking_id: str) -> Booking:
         with self.engine.connect() as conn:

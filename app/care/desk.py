@@ -34,18 +34,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 import sqlalchemy as sa
 
 from app.db.engine import provider_booking_settings, reads
 from app.search.model import Facility
 
-from .bookings import Booking, BookingStore, check_child_window
+from .bookings import Booking, BookingError, BookingStore, OccurrencesRefused, check_child_window, check_places
 from .children import SHARE_WITH_PROVIDER, ChildStore, ConsentRequired, consent_version
 from .rules import NotEligible, age_in_months, booking_rule, check_family, check_provider
 from .states import GUARDIAN
-from .windows import CareWindow, check_window, estimate_krw
+from .windows import WEEKDAY_NAMES, CareWindow, WindowError, check_weekly, check_window, estimate_krw
+
+REPEAT_FIELDS = {"first_date": "start", "last_date": "repeat.until", "weekdays": "repeat.weekdays",
+                 "start_time": "start", "end_time": "end", "pattern": "repeat"}
+"""The API's name of each part of a weekly pattern that :func:`app.care.windows.check_weekly` names."""
 
 AUTO_CONFIRM_ACTOR = "auto_confirm"  # the actor id of a confirmation the system made
 
@@ -67,6 +71,37 @@ class Quote:
         return {"facility_id": self.facility_id, "programme": self.programme,
                 "start": self.window.start.isoformat(), "end": self.window.end.isoformat(),
                 "estimate_krw": self.estimate_krw, "confirms_at_once": self.confirms_at_once}
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """A weekly pattern: ``weekdays`` ISO numbers (1 = Monday), the range's last local date."""
+
+    weekdays: tuple[int, ...]
+    until: date
+
+    def as_dict(self) -> dict[str, object]:
+        return {"weekdays": [WEEKDAY_NAMES[d - 1] for d in self.weekdays], "until": self.until.isoformat()}
+
+
+@dataclass(frozen=True)
+class WeeklyQuote:
+    """What a weekly pattern would book: the first window's :class:`Quote`, every occurrence
+    (in the registry's zone, each with its fee estimate), and the total estimate in won."""
+
+    first: Quote
+    repeat: Repeat
+    windows: tuple[CareWindow, ...]
+    estimates_krw: tuple[int | None, ...]
+
+    @property
+    def estimate_krw(self) -> int | None:
+        return None if any(e is None for e in self.estimates_krw) else sum(e or 0 for e in self.estimates_krw)
+
+    def as_dict(self) -> dict[str, object]:
+        return {**self.first.as_dict(), "estimate_krw": self.estimate_krw, "repeat": self.repeat.as_dict(),
+                "occurrences": [{"start": w.start.isoformat(), "end": w.end.isoformat(), "estimate_krw": e}
+                                for w, e in zip(self.windows, self.estimates_krw, strict=True)]}
 
 
 class BookingDesk:
@@ -150,6 +185,85 @@ class BookingDesk:
                                      confirmed_by=AUTO_CONFIRM_ACTOR if quote.confirms_at_once else None,
                                      tz=self.tz)
         return booking, quote
+
+    def quote_weekly(self, guardian_id: str, child_id: str, facility_id: str, programme: str, start: datetime,
+                     end: datetime, repeat: Repeat, now: datetime,
+                     home_sigungu_code: str | None = None) -> WeeklyQuote:
+        """Check a weekly pattern without booking it: the first window ``[start, end)`` as
+        :meth:`quote` checks it, then the same wall-clock window on each of ``repeat.weekdays``
+        from ``start``'s date through ``repeat.until`` (:func:`app.care.windows.check_weekly`:
+        the programme's ``patterns`` and ``weekly_max_weeks``, ``booking_rules.json``; a
+        :class:`~app.care.windows.WindowError` names the API's field, ``repeat.until`` …), the
+        child's age on the first and the last date, and each occurrence against the child's
+        other bookings and requests and the provider's published places (read only): every
+        occurrence refused is named in one :class:`~app.care.bookings.OccurrencesRefused` (409)."""
+        weekly = self._check_weekly(guardian_id, child_id, facility_id, programme, start, end, repeat, now,
+                                    home_sigungu_code)[0]
+        refused: list[tuple[datetime, datetime, BookingError]] = []
+        with reads(self.bookings.engine).connect() as conn:
+            for w in weekly.windows:
+                s, e = w.start.astimezone(UTC), w.end.astimezone(UTC)
+                try:
+                    check_child_window(conn, child_id, programme, s, e, self.tz, lock=False)
+                    check_places(conn, facility_id, programme, s, e, self.tz)
+                except BookingError as exc:
+                    refused.append((s, e, exc))
+        if refused:
+            raise OccurrencesRefused(refused, self.tz)
+        return weekly
+
+    def _check_weekly(self, guardian_id: str, child_id: str, facility_id: str, programme: str, start: datetime,
+                      end: datetime, repeat: Repeat, now: datetime,
+                      home_sigungu_code: str | None) -> tuple[WeeklyQuote, str]:
+        rule = booking_rule(programme)
+        if "weekly" not in rule.patterns:
+            raise WindowError(f"{programme} is booked as {', '.join(sorted(rule.patterns))} only: repeat is not "
+                              "allowed for it", "repeat", "pattern_not_offered",
+                              {"patterns": sorted(rule.patterns)})
+        first, first_name = self._check(guardian_id, child_id, facility_id, programme, start, end, now,
+                                        home_sigungu_code)
+        w = first.window
+        if w.elapsed >= timedelta(days=1) or (w.end.date() - w.start.date()).days > 1:
+            raise WindowError(f"a weekly pattern repeats a window shorter than a day; {w.start.isoformat()} to "
+                              f"{w.end.isoformat()} is longer (an end before the start's time ends the next day)",
+                              "end", "repeat_window_too_long")
+        try:
+            windows = check_weekly(rule, w.start.date(), repeat.until, repeat.weekdays,
+                                   w.start.time().replace(tzinfo=None), w.end.time().replace(tzinfo=None), self.tz,
+                                   now=now)
+        except WindowError as exc:
+            raise _repeat_field(exc) from None
+        facility = self.facility(facility_id)
+        for last in (windows[0], windows[-1]):
+            age = age_in_months(self.children.brief(guardian_id, child_id, SHARE_WITH_PROVIDER).birth_date,
+                                last.start.date())
+            check_family(rule, age, home_sigungu_code)
+            check_provider(rule, facility, age)
+        quote = WeeklyQuote(first, repeat, tuple(windows), tuple(estimate_krw(rule, [x]) for x in windows))
+        return quote, first_name
+
+    def book_weekly(self, guardian_id: str, child_id: str, facility_id: str, programme: str, start: datetime,
+                    end: datetime, repeat: Repeat, now: datetime,
+                    home_sigungu_code: str | None = None) -> tuple[list[Booking], WeeklyQuote]:
+        """Check (:meth:`quote_weekly`'s checks) and book every occurrence in one transaction,
+        all or none (:meth:`app.care.bookings.BookingStore.book_many`: places held as for one
+        booking; :class:`~app.care.bookings.OccurrencesRefused` names each date refused and
+        nothing is stored). Returns the bookings, in date order, and the quote."""
+        weekly, first_name = self._check_weekly(guardian_id, child_id, facility_id, programme, start, end, repeat,
+                                                now, home_sigungu_code)
+        at_once = weekly.first.confirms_at_once
+        made = self.bookings.book_many(facility_id, programme, child_id,
+                                       [(x.start, x.end) for x in weekly.windows],
+                                       None if at_once else now + self.hold, GUARDIAN, guardian_id, now=now,
+                                       guardian_id=guardian_id, first_name=first_name,
+                                       confirmed_by=AUTO_CONFIRM_ACTOR if at_once else None, tz=self.tz)
+        return made, weekly
+
+
+def _repeat_field(exc: WindowError) -> WindowError:
+    """``exc`` naming the API's field (:data:`REPEAT_FIELDS`)."""
+    exc.field = REPEAT_FIELDS.get(exc.field or "", exc.field)
+    return exc
 
 
 def facility_lookup(facilities: dict[str, Facility]) -> Callable[[str], Facility]:

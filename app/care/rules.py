@@ -46,6 +46,14 @@ class BookingRule:
     fee_krw_per_hour: int | None
     billing_unit_minutes: int | None
     eligibility: ProgrammeRule
+    weekly_max_weeks: int | None = None  # a weekly pattern's most weeks (None: max_range_days only)
+
+    @property
+    def weekly_max_range_days(self) -> int | None:
+        """The most dates a weekly pattern's range (first date to end date) may span: the
+        smaller of ``max_range_days`` and ``weekly_max_weeks`` weeks."""
+        limits = [n for n in (self.max_range_days, self.weekly_max_weeks and self.weekly_max_weeks * 7) if n]
+        return min(limits) if limits else None
 
     @property
     def max_days(self) -> int | None:
@@ -60,7 +68,7 @@ def _rule(pid: str, spec: dict[str, Any], eligibility: ProgrammeRule, fee_krw_pe
         max_consecutive_days=spec.get("max_consecutive_days"), max_range_days=spec.get("max_range_days"),
         same_day_booking_until=time.fromisoformat(until) if until else None,
         fee_krw_per_hour=fee_krw_per_hour, billing_unit_minutes=spec.get("billing_unit_minutes"),
-        eligibility=eligibility)
+        eligibility=eligibility, weekly_max_weeks=spec.get("weekly_max_weeks"))
     problems = []
     if rule.booking not in BOOKING_KINDS:
         problems.append(f"booking {rule.booking!r} not one of {BOOKING_KINDS}")
@@ -70,6 +78,10 @@ def _rule(pid: str, spec: dict[str, Any], eligibility: ProgrammeRule, fee_krw_pe
         problems.append("needs max_consecutive_days or max_range_days of at least 1")
     if "weekly" in rule.patterns and not rule.max_range_days:
         problems.append("a weekly pattern needs max_range_days")
+    weeks = rule.weekly_max_weeks
+    if weeks is not None and (isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1
+                              or "weekly" not in rule.patterns):
+        problems.append("weekly_max_weeks must be a whole number of at least 1, for a programme with weekly")
     if (rule.fee_krw_per_hour is None) != (rule.billing_unit_minutes is None):
         problems.append("fee_krw_per_hour and billing_unit_minutes go together")
     elif rule.fee_krw_per_hour is not None and rule.billing_unit_minutes is not None and (
@@ -104,6 +116,17 @@ def check_in_lead() -> timedelta:
     minutes = document("booking_rules.json")["check_in_opens_minutes_before_start"]
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 0 <= minutes <= 24 * 60:
         raise RuntimeError("booking_rules.json: check_in_opens_minutes_before_start must be 0 to 1440 minutes")
+    return timedelta(minutes=minutes)
+
+
+@lru_cache(maxsize=1)
+def check_out_delay() -> timedelta:
+    """How long after a booking's start its provider's staff may first check the child out
+    (``check_out_opens_minutes_after_start`` in ``booking_rules.json``: 0, never before the
+    start), whenever the child was checked in."""
+    minutes = document("booking_rules.json")["check_out_opens_minutes_after_start"]
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 0 <= minutes <= 24 * 60:
+        raise RuntimeError("booking_rules.json: check_out_opens_minutes_after_start must be 0 to 1440 minutes")
     return timedelta(minutes=minutes)
 
 

@@ -21,6 +21,7 @@ from app.search.locale import EARLIEST_YEAR, LATEST_YEAR, aware
 from .rules import BookingRule, window_step_minutes
 
 WEEKDAYS = range(1, 8)  # ISO weekdays: 1 = Monday … 7 = Sunday
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # the API's names, ISO order (mon = 1)
 _YEARS = {"earliest_year": EARLIEST_YEAR, "latest_year": LATEST_YEAR}  # the envelope's figures of outside_years
 
 
@@ -207,11 +208,14 @@ def check_weekly(rule: BookingRule, first_date: date, last_date: date, weekdays:
         raise WindowError(f"last_date ({last_date}) must not be before first_date ({first_date})", "last_date",
                           "last_before_first")
     span = (last_date - first_date).days + 1
-    limit = rule.max_range_days
+    limit = rule.weekly_max_range_days
     if limit is not None and span > limit:
-        raise WindowError(f"{rule.programme} takes a weekly pattern over at most {limit} days; {first_date} to "
-                          f"{last_date} is {span} days", "last_date", "range_too_long",
-                          {"max_range_days": limit, "days": span})
+        latest = first_date + timedelta(days=limit - 1)
+        raise WindowError(f"{rule.programme} takes a weekly pattern over at most {limit} days"
+                          f"{f' ({rule.weekly_max_weeks} weeks)' if rule.weekly_max_weeks else ''}; {first_date} to "
+                          f"{last_date} is {span} days: end it by {latest}", "last_date", "range_too_long",
+                          {"max_range_days": limit, "max_weeks": rule.weekly_max_weeks, "days": span,
+                           "latest_until": latest.isoformat()})
     for field, wall in (("start_time", start_time), ("end_time", end_time)):
         problem = off_step(datetime.combine(first_date, wall, tz), field, tz)
         if problem is not None:

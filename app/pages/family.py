@@ -40,6 +40,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -114,10 +115,10 @@ def book_page() -> tuple[str, int] | str:
     facility_id = request.args.get("facility_id", "")
     programme = request.args.get("programme", "")
     facility = get_index().by_id.get(facility_id)
-    if facility is None:
-        return people.message_page("family_book_title", translate("family_book_no_provider",
-                                                                  facility_id=facility_id[:100]), 404,
-                                   link=(_map_url(), translate("family_back_to_map")))
+    if facility is None:  # never the raw id: a parent cannot act on it
+        return people.message_page("family_book_title", translate(
+            "family_book_unknown_provider" if facility_id else "family_book_pick_provider"),
+            404 if facility_id else 400, link=(_map_url(), translate("family_back_to_map")))
     runs = [p for p in BOOKABLE if p in facility.programmes]
     if not programme and len(runs) == 1:
         programme = runs[0]
@@ -129,9 +130,21 @@ def book_page() -> tuple[str, int] | str:
            "start": _wall_time("start"), "end": _wall_time("end"), "home": home if _HOME.match(home) else None,
            "confirms_at_once": rule.booking == "real_time" or get_desk().auto_confirms(facility.id),
            "hold_minutes": int(current_app.config["CARE_BOOKING_HOLD_MINUTES"]), "poll_ms": POLL_BOOKING_MS,
-           **_request_limits(programme)}
-    return render_template("family_book.html", facility=facility, programme=programme,
+           "online": get_bookings().opens_places(facility.id, programme, datetime.now(UTC)),
+           "repeat": _repeat_limits(rule), "max_days": rule.max_days, **_request_limits(programme)}
+    request_query = {"programme": programme, "lang": current_language(),
+                     **{k: v for k in ("start", "end", "home") if (v := cfg[k])}}
+    return render_template("family_book.html", facility=facility, programme=programme, online=cfg["online"],
+                           request_url="/family/request?" + urlencode(request_query), rule=rule,
                            page_config=_config(**cfg))
+
+
+def _repeat_limits(rule: BookingRule) -> dict[str, Any] | None:
+    """What the page needs to offer a weekly pattern (None: the programme books none):
+    ``max_range_days``, the longest range from the first date to the end date."""
+    if "weekly" not in rule.patterns:
+        return None
+    return {"max_range_days": rule.weekly_max_range_days, "max_weeks": rule.weekly_max_weeks}
 
 
 def _wrong_programme(facility: Facility, asked: str, runs: list[str]) -> tuple[str, int]:

@@ -49,7 +49,7 @@ def test_not_bookable_names_times_on_the_registry_clock(app):  # noqa: F811
     refused = book(mother, child_id)  # the provider published no places
     assert refused.status_code == 409, refused.json
     error = refused.json["error"]
-    assert (error["code"], error["reason"]) == ("not_bookable", "no_places_published")
+    assert (error["code"], error["reason"]) == ("not_bookable", "nothing_published")
     assert "+09:00" in error["message"] and "+00:00" not in error["message"], error["message"]
     assert error["uncovered_from"].endswith("T19:00:00+09:00") and error["window_end"].endswith("T23:00:00+09:00")
 

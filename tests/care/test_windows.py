@@ -131,8 +131,8 @@ def test_weekly_pattern_is_dst_safe():
     ((date(2026, 12, 1), date(2026, 12, 31), [8], time(9), time(18)), "weekdays", r"got \[8\]"),
     ((date(2026, 12, 1), date(2026, 12, 31), [1], time(9), time(9)), "end_time", "must differ from start_time"),
     ((date(2026, 12, 2), date(2026, 12, 1), [1], time(9), time(18)), "last_date", "must not be before"),
-    ((date(2026, 12, 1), date(2027, 3, 3), [1], time(9), time(18)), "last_date",
-     "at most 92 days; 2026-12-01 to 2027-03-03 is 93 days"),
+    ((date(2026, 12, 1), date(2027, 3, 2), [1], time(9), time(18)), "last_date",
+     r"at most 91 days \(13 weeks\); 2026-12-01 to 2027-03-02 is 92 days: end it by 2027-03-01"),
     ((date(2026, 12, 1), date(2026, 12, 4), [6, 7], time(9), time(18)), "weekdays",
      r"no date from 2026-12-01 to 2026-12-04 falls on weekdays \[6, 7\]"),
     ((date(2026, 12, 1), date(2026, 12, 31), [1], time(9, tzinfo=SEOUL), time(18)), "start_time", "without an offset"),
@@ -144,9 +144,10 @@ def test_weekly_pattern_refusals(args, field, message):
     assert caught.value.field == field
 
 
-def test_a_weekly_pattern_over_92_days_is_allowed():
-    # 2026-12-01 (Tue) to 2027-03-02 (Tue) is 92 days; its Mondays: Dec 7-28 (4), Jan 4-25 (4), Feb 1-22 (4), Mar 1
-    windows = check_weekly(ELEMENTARY, date(2026, 12, 1), date(2027, 3, 2), [1], time(9), time(18), SEOUL)
+def test_a_weekly_pattern_over_13_weeks_is_allowed():
+    # weekly_max_weeks (booking_rules.json): 13 weeks, 2026-12-01 (Tue) to 2027-03-01 (Mon) is 91 days;
+    # its Mondays: Dec 7-28 (4), Jan 4-25 (4), Feb 1-22 (4), Mar 1
+    windows = check_weekly(ELEMENTARY, date(2026, 12, 1), date(2027, 3, 1), [1], time(9), time(18), SEOUL)
     assert len(windows) == 13 and windows[-1].start == kst(2027, 3, 1, 9)
 
 

@@ -142,7 +142,16 @@ def test_a_provider_that_cannot_be_booked_is_a_page_naming_it(app):  # noqa: F81
     client = guardian_client(app)
     unknown = client.get("/family/book?facility_id=nope-000&programme=always_daycare&lang=en")
     assert unknown.status_code == 404
-    assert "No provider nope-000" in unknown.get_data(as_text=True)
+    # tester 25 (finding 12): a sentence a parent can act on, never the raw id or an empty name
+    main = unknown.get_data(as_text=True).split("<main", 1)[-1]
+    assert "cannot be found" in main and "nope-000" not in main
+    for query, status, said in (("", 400, "No provider was chosen"), ("?lang=ko", 400, "기관을 고른 뒤"),
+                                ("?facility_id=nope&lang=ko", 404, "예약 링크의 기관을 찾을 수 없습니다")):
+        page = client.get("/family/book" + query + ("&" if "?" in query else "?") + "programme=always_daycare"
+                          + ("" if "lang" in query else "&lang=en"))
+        text = page.get_data(as_text=True)
+        assert page.status_code == status and said in text, text[-1500:]
+        assert "을(를)" not in text and "nope" not in text.split("<main", 1)[-1]
     wrong = client.get(f"/family/book?facility_id={CENTRE}&programme=always_daycare&lang=en")
     assert wrong.status_code == 404
     text = wrong.get_data(as_text=True)

@@ -3,7 +3,8 @@
 // answers. A booking that cannot be made, is declined or lapses links back to the map's
 // search with the same window for the next providers.
 import { $, el, localIso, pageConfig, registryNow, t } from "../common.js";
-import { declineReason, errorText, getJson, mapSearchUrl, poll, send, stateName, wallIso, wonText } from "./api.js";
+import { declineReason, errorText, getJson, mapSearchUrl, poll, send, stateName, wallIso, windowText, wonText }
+  from "./api.js";
 import { ageInMonths, drawChildPicker, fits } from "./ages.js";
 import { askConsent } from "./consent.js";
 import { latestRequestStart, windowOf as readWindow } from "./window.js";
@@ -16,11 +17,41 @@ let watcher = null;
 let children = [];
 let chosenChild = null;  // the child the parent picked (null: none yet), kept over the picker's own choice
 
-// The window the fields say (window.js), null while a field is empty or the end equals the
-// start (quote() says so).
+const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];  // the API's names (repeat.weekdays)
+
+// The window the fields say, as typed: window.js's (day, from, to; an end before the start is
+// the next day), or, with an end date after the day (end_day, 언제나 어린이집's several days),
+// from the day's start to the end date's end; { same } or { before } when it cannot be one.
+function typedWindow() {
+  const endDay = form.elements.end_day && form.elements.end_day.value;
+  const day = form.elements.day.value;
+  if (!endDay || endDay === day || !day) return readWindow(form);
+  const from = form.elements.from.value;
+  const to = form.elements.to.value;
+  if (!from || !to) return null;
+  if (endDay < day) return { before: true };
+  return { start: day + "T" + from, end: endDay + "T" + to, overnight: false, days: true };
+}
+
+// The window the fields say, null while a field is empty or the end is not after the start
+// (quote() says so).
 function windowOf() {
-  const w = readWindow(form);
-  return w && w.same ? null : w;
+  const w = typedWindow();
+  return w && (w.same || w.before) ? null : w;
+}
+
+// The weekly pattern asked for: null when "repeat weekly" is off (or the programme has none),
+// { missing: true } while the weekdays or the end date are not chosen, else the API's repeat.
+function repeatOf() {
+  if (!cfg.repeat || !form.elements.repeat_on || !form.elements.repeat_on.checked) return null;
+  const weekdays = Array.from(form.querySelectorAll("input[name=weekday]:checked")).map((b) => b.value);
+  const until = form.elements.until.value;
+  return weekdays.length && until ? { weekdays, until } : { missing: true };
+}
+
+// The weekday code of a "YYYY-MM-DD" date.
+function weekdayOf(day) {
+  return WEEKDAYS[(new Date(day + "T00:00:00Z").getUTCDay() + 6) % 7];
 }
 
 function homePoint() {
@@ -36,6 +67,9 @@ function body() {
     start: w.start, end: w.end };
   const home = homePoint();
   if (home) b.home = home;
+  const repeat = repeatOf();
+  if (repeat && repeat.missing) return null;
+  if (repeat) b.repeat = repeat;
   return b;
 }
 
@@ -105,6 +139,13 @@ function showRefusal(res, where) {
   }
   where.appendChild(el("p", "error", errorText(res)));
   const err = (res.body && res.body.error) || {};
+  if (code === "occurrences_refused" && Array.isArray(err.dates)) {
+    // each date that cannot be booked, with its own reason (nothing was booked)
+    where.appendChild(el("p", null, t("family_book_refused_dates")));
+    const list = where.appendChild(el("ul", "occurrences refused-dates"));
+    err.dates.forEach((d) => list.appendChild(el("li", null,
+      windowText(d.start, d.end) + " — " + errorText({ status: 409, body: { error: d } }))));
+  }
   const cutoff = pastCutoff(err);
   const offered = code === "no_places" || code === "not_bookable" || cutoff || tooYoungOrOld(err);
   // A request the request page would refuse is not offered; too far ahead, say until when one
@@ -147,20 +188,63 @@ function quote() {
   const w = windowOf();
   $("overnight").hidden = !(w && w.overnight);
   if (w && w.overnight) $("overnight").textContent = t("family_overnight", { time: form.elements.to.value });
-  const typed = readWindow(form);
-  if (typed && typed.same) { out.textContent = ""; out.appendChild(el("p", "error", t("family_window_same"))); return; }
+  const typed = typedWindow();
+  if (typed && (typed.same || typed.before)) {
+    out.textContent = "";
+    out.appendChild(el("p", "error", typed.before ? t("family_window_end_before")
+      : cfg.max_days > 1 && form.elements.end_day ? t("family_window_same_days", { days: cfg.max_days })
+        : t("family_window_same")));
+    return;
+  }
+  const repeat = repeatOf();
   if (!b) { out.textContent = t(!children.length || !w ? "family_quote_fill"
-    : !eligibleIds().length ? "family_book_no_eligible_child" : "family_need_child"); return; }
+    : !eligibleIds().length ? "family_book_no_eligible_child"
+      : !form.elements.child.value ? "family_need_child" : repeat && repeat.missing ? "family_book_repeat_fill"
+        : "family_quote_fill"); return; }
   out.textContent = t("loading");
   send("POST", "/api/v1/bookings/quote", b).then((res) => {
     if (mine !== quoteSeq) return;
     if (!res.ok) { showRefusal(res, out); return; }
     out.textContent = "";
     out.appendChild(el("p", "fee", wonText(res.body.estimate_krw)));
-    out.appendChild(el("p", null, res.body.confirms_at_once ? t("family_confirms_at_once")
-      : t("family_provider_confirms", { minutes: cfg.hold_minutes })));
+    if (res.body.occurrences) showOccurrences(res.body.occurrences, out);
+    // no places published here: never "the place is held at once" (the notice above says what to do)
+    out.appendChild(el("p", null, cfg.online === false ? t("family_book_not_online")
+      : res.body.confirms_at_once ? t("family_confirms_at_once")
+        : t("family_provider_confirms", { minutes: cfg.hold_minutes })));
     $("book-button").disabled = false;
   });
+}
+
+// The dates a weekly pattern books, as people read them.
+function showOccurrences(occurrences, where) {
+  where.appendChild(el("p", null, t("family_book_occurrences", { count: occurrences.length })));
+  const list = where.appendChild(el("ol", "occurrences"));
+  list.id = "occurrences";
+  occurrences.forEach((o) => list.appendChild(el("li", null, windowText(o.start, o.end))));
+}
+
+// The bookings a weekly pattern made: each with its window and state, and the link to
+// "my bookings" (where each can be cancelled on its own).
+function showMade(made) {
+  const out = $("made-bookings");
+  out.hidden = false;
+  out.textContent = "";
+  out.appendChild(el("p", null, t("family_book_made", { count: made.length })));
+  const explain = made.length && made[0].status === "requested"
+    ? t("family_held_until", { time: made[0].hold_expires_at ? wallIso(made[0].hold_expires_at).slice(11) : "" })
+    : t("family_booking_confirmed");
+  out.appendChild(el("p", null, explain));
+  const list = out.appendChild(el("ul", "cards"));
+  made.forEach((b) => {
+    const item = list.appendChild(el("li", "card state-" + b.status));
+    item.dataset.bookingId = b.id;
+    item.appendChild(el("p", null, windowText(b.start, b.end)));
+    item.appendChild(el("p", "badge state-" + b.status, stateName(b.status)));
+  });
+  const mine = el("a", null, t("family_my_bookings"));
+  mine.href = "/family?lang=" + cfg.lang;
+  out.appendChild(el("p")).appendChild(mine);
 }
 
 // The booking's state, and what it means; declined or lapsed: the next providers.
@@ -196,6 +280,7 @@ function book(ev) {
   send("POST", "/api/v1/bookings", b).then((res) => {
     if (!res.ok) { button.disabled = false; showRefusal(res, $("quote")); return; }
     form.hidden = true;
+    if (res.body.bookings) { showMade(res.body.bookings); return; }
     showBooking(res.body);
     if (res.body.status === "requested") {
       watcher = poll(() => getJson("/api/v1/bookings/" + res.body.id).then((r) => { if (r.ok) showBooking(r.body); }),
@@ -217,11 +302,14 @@ function fillWindow() {
   form.elements.from.value = start.slice(11, 16);
   form.elements.to.value = end.slice(11, 16);
   form.elements.day.min = localIso(now).slice(0, 10);
-  // A window the map gave that runs past the next morning keeps its first day here (say so).
+  // A window the map gave that runs past the next morning: its end date where the page takes
+  // one (several days), else it keeps its first day here (say so).
   const days = (Date.parse(end.slice(0, 10)) - Date.parse(start.slice(0, 10))) / 86400000;
   if (days > 1 || (days === 1 && end.slice(11, 16) > start.slice(11, 16))) {
-    $("window-note").textContent = t("family_window_shortened");
+    if (form.elements.end_day) form.elements.end_day.value = end.slice(0, 10);
+    else $("window-note").textContent = t("family_window_shortened");
   }
+  if (form.elements.end_day) form.elements.end_day.min = form.elements.day.min;
 }
 
 // The children's ages on the care's first day, against the ages this programme takes here
@@ -254,10 +342,30 @@ form.elements.child.addEventListener("change", () => { chosenChild = form.elemen
 form.elements.day.addEventListener("change", showChildren);
 // A note about the window the map gave is about those fields as they came: gone once changed.
 ["day", "from", "to"].forEach((n) => form.elements[n].addEventListener("input", () => { $("window-note").textContent = ""; }));
-["child", "day", "from", "to"].forEach((n) => {
+["child", "day", "from", "to", "end_day", "until"].forEach((n) => {
+  if (!form.elements[n]) return;  // end_day, until: only where the programme takes them
   form.elements[n].addEventListener("input", markStale);
   form.elements[n].addEventListener("change", quote);
 });
+// "Repeat weekly": the weekdays (the day's own at first) and the end date (four weeks on).
+if (form.elements.repeat_on) {
+  form.elements.repeat_on.addEventListener("change", () => {
+    const on = form.elements.repeat_on.checked;
+    $("repeat-fields").hidden = !on;
+    const day = form.elements.day.value;
+    if (on && day && !form.querySelector("input[name=weekday]:checked")) {
+      form.querySelector(`input[name=weekday][value=${weekdayOf(day)}]`).checked = true;
+    }
+    if (on && day && !form.elements.until.value) {
+      const d = new Date(day + "T00:00:00Z");
+      d.setUTCDate(d.getUTCDate() + 21);
+      form.elements.until.value = d.toISOString().slice(0, 10);
+    }
+    quote();
+  });
+  form.querySelectorAll("input[name=weekday]").forEach((box) => box.addEventListener("change", quote));
+  form.elements.day.addEventListener("change", () => { form.elements.until.min = form.elements.day.value; });
+}
 if (cfg.home) rememberHome(cfg.home);  // the family's "see the next providers" later starts here
 form.addEventListener("submit", book);
 loadChildren().then(() => { quote(); document.body.dataset.ready = "1"; });
