@@ -130,12 +130,13 @@ def test_no_request_hook_that_the_fast_path_would_skip(app):
     # two CSRF checks act on writes only (the fast path serves GETs), and write_cookie acts only
     # when a view read the session (the search never does) or marks answers to cookie-carrying
     # requests no-store — the search's answers hold nobody's data (its query is never cached
-    # by person: it is the same answer for everyone).
+    # by person: it is the same answer for everyone). vary_by_language (app.i18n) marks HTML
+    # pages only: the fast path's JSON is the same in every language.
     assert hooks == {"before": {None: ["CSRFProtect.init_app.<locals>.csrf_protect",
                                        "init_app.<locals>.protect_writes"]},
                      "teardown": {}, "url_value": {},
                      "after": {None: ["init_app.<locals>.headers", "Compress.after_request",
-                                      "init_app.<locals>.write_cookie"],
+                                      "init_app.<locals>.vary_by_language", "init_app.<locals>.write_cookie"],
                                "api": ["allow_cross_origin_reads"]}}
     # Those leave the read API's answers as they are (they set the same headers), and the fast
     # path compresses as Flask-Compress does (test_compressed_like_flask).

@@ -26,6 +26,10 @@ def test_the_detail_falls_back_to_the_areas_it_knows():
                                      sigungu="수원시 권선구")) == "수원시 권선구 서둔동 792-18"
     assert _facility_detail(facility(sigungu="수원시 권선구", emd="서둔동")) == "수원시 권선구 서둔동"
     assert _facility_detail(facility(sigungu="수원시 권선구")) == "수원시 권선구"
+    # the registry's address predates 화성's 2026 구: the abolished 동탄면 is left out, not offered
+    assert _facility_detail(facility(address="경기도 화성시 동탄면 203-27", sido="경기도",
+                                     sigungu="화성시", emd="동탄면")) == "화성시 203-27"
+    assert _facility_detail(facility(sigungu="화성시", emd="동탄면")) == "화성시"
 
 
 def test_one_place_named_twice_is_said_once_but_alike_places_apart_stay():

@@ -501,17 +501,40 @@ def places() -> Response:
 
 def _facility_detail(f: Facility) -> str | None:
     """What tells a facility found by name apart from others of that name (eight
-    "수원시청직장어린이집" in 수원, three in 권선구): its address without the 시도 ("수원시 권선구
-    서둔동 792-18"), else its 시군구 and 읍면동, else its 시군구."""
-    if f.address:
-        parts = f.address.split()
-        if f.sido and parts and parts[0] == f.sido:
-            parts = parts[1:]
-        if parts:
-            return " ".join(parts)
-    if f.sigungu and f.emd:
-        return f"{f.sigungu} {f.emd}"
-    return f.sigungu
+    "수원시청직장어린이집" in 수원, three in 권선구): its 시군구 and the rest of its address
+    ("수원시 권선구 서둔동 792-18"), each area word of it kept only while it is still a place
+    (the registry's addresses predate 화성's 2026 구: "화성시 동탄면 203-27" is said "화성시
+    203-27", never offering the abolished 동탄면 as current); the 시군구 alone when the address
+    does not start with it."""
+    if not f.sigungu:
+        return None
+    parts = (f.address or "").split()
+    if f.sido and parts[:1] == [f.sido]:
+        parts = parts[1:]
+    area = f.sigungu.split()
+    if not parts and f.emd:  # no address: its 읍면동
+        parts = [*area, f.emd]
+    if parts[:len(area)] != area:
+        return f.sigungu
+    current = _current_place_names()
+    kept: list[str] = []
+    within = f"{f.sido or '경기도'} {f.sigungu}"
+    for i, word in enumerate(parts[len(area):]):
+        if i < 2 and _AREA_WORD.search(word):  # 읍면동 and 리: the words a reorganisation renames
+            if f"{within} {word}" not in current:
+                continue
+            within = f"{within} {word}"
+        kept.append(word)
+    return " ".join([f.sigungu, *kept])
+
+
+_AREA_WORD = re.compile(r"[동읍면리가]$")
+
+
+@lru_cache(maxsize=1)
+def _current_place_names() -> frozenset[str]:
+    """The full names of the gazetteer's current places ("경기도 화성시 동탄구 반송동")."""
+    return frozenset(" ".join(p.parts) for p in gazetteer.places())
 
 
 SAME_PLACE_M = 30.0
