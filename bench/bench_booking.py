@@ -44,6 +44,8 @@ from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -244,6 +246,19 @@ def measured(server_pid: int, run: Callable[[], T]) -> tuple[T, tuple[float, flo
     return out, (s1 - s0, d1 - d0, machine_busy_s() - m0)
 
 
+def _has_accounts(url: str) -> bool:
+    """Whether the database at ``url`` has a users table with rows (the bench signs up its own
+    guardians and needs their e-mails free)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table("users"):
+                return False
+            return conn.execute(sa.text("SELECT 1 FROM users LIMIT 1")).first() is not None
+    finally:
+        engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("seconds", nargs="?", type=float, default=10.0)
@@ -255,6 +270,10 @@ def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="dolbom-bench-booking-"))
     db_url = args.postgres or f"sqlite:///{tmp / 'bench.sqlite3'}"
+    if args.postgres and _has_accounts(args.postgres):
+        sys.exit(f"bench_booking: {sa.make_url(args.postgres).render_as_string(hide_password=True)} already holds "
+                 "accounts: give an empty database (e.g. the test cluster after "
+                 "`python -c 'from tests.live.servers import reset_postgres; reset_postgres(URL)'`)")
     per_phase = int(args.seconds * RATE_PER_S)
     warm_up = 2 * RATE_PER_S
     facility, start, end, emails, child_ids = setup(db_url, warm_up + 2 * per_phase)
