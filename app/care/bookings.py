@@ -406,19 +406,7 @@ def hold_places(conn: sa.Connection, facility_id: str, programme: str, start: da
     rows = conn.execute(_SLOTS_OF_WINDOW, {"facility_id": facility_id, "programme": programme,
                                            "start": start, "end": end}).all()
     slots = [_slot(r) for r in rows]
-    if whole_window:
-        covered = start
-        for slot in slots:
-            if slot.start > covered:
-                break
-            covered = max(covered, slot.end)
-        if covered < end:
-            refuse_uncovered(conn, facility_id, programme, covered, end, tz, window_start=start)
-    for slot in slots:
-        if slot.places == 0:
-            raise NoPlacesOpened(facility_id, programme, slot.start, slot.end, slot.places, tz)
-        if slot.held >= slot.places:
-            raise PlacesFull(facility_id, programme, slot.start, slot.end, slot.places, tz)
+    _refuse_unbookable(conn, slots, facility_id, programme, start, end, whole_window, tz)
     ids = [s.id for s in slots]
     if not ids:
         return ids
@@ -436,14 +424,22 @@ def check_places(conn: sa.Connection, facility_id: str, programme: str, start: d
     rows = conn.execute(sa.select(_cap).where(
         _cap.c.facility_id == facility_id, _cap.c.programme == programme, _cap.c.slot_start < end,
         _cap.c.slot_end > start).order_by(_cap.c.slot_start)).all()
-    slots = [_slot(r) for r in rows]
-    covered = start
-    for slot in slots:
-        if slot.start > covered:
-            break
-        covered = max(covered, slot.end)
-    if covered < end:
-        refuse_uncovered(conn, facility_id, programme, covered, end, tz, window_start=start)
+    _refuse_unbookable(conn, [_slot(r) for r in rows], facility_id, programme, start, end, True, tz)
+
+
+def _refuse_unbookable(conn: sa.Connection, slots: list[Slot], facility_id: str, programme: str,
+                       start: datetime, end: datetime, whole_window: bool, tz: tzinfo) -> None:
+    """The refusals of a window over ``slots`` (the programme's slots overlapping it, in time
+    order): with ``whole_window``, a gap in their cover (:func:`refuse_uncovered`); a slot that
+    opens no place (:class:`NoPlacesOpened`) or has none left (:class:`PlacesFull`)."""
+    if whole_window:
+        covered = start
+        for slot in slots:
+            if slot.start > covered:
+                break
+            covered = max(covered, slot.end)
+        if covered < end:
+            refuse_uncovered(conn, facility_id, programme, covered, end, tz, window_start=start)
     for slot in slots:
         if slot.places == 0:
             raise NoPlacesOpened(facility_id, programme, slot.start, slot.end, slot.places, tz)
