@@ -53,7 +53,7 @@ def child_body(required: frozenset[str] = frozenset()) -> dict[str, Any]:
         nested = body.pop("emergency_contact")
         if not isinstance(nested, dict):
             raise InvalidParameter("emergency_contact must be an object {\"name\": …, \"phone\": …}",
-                                   "emergency_contact", "not_object")
+                                   "emergency_contact", "not_an_object")
         both = sorted(f"emergency_contact_{k}" for k in CONTACT_PARTS if f"emergency_contact_{k}" in body)
         if both:
             raise InvalidParameter(f"send the emergency contact once: emergency_contact or {', '.join(both)}, "
