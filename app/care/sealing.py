@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from app.settings_env import SettingError
 
@@ -157,14 +159,15 @@ def care_notes_keys(config: Mapping[str, Any], instance_path: str | os.PathLike[
 
 def _sqlite_file(url: str) -> Path | None:
     """The absolute path of the SQLite file ``url`` names (``sqlite:///rel.db``,
-    ``sqlite:////abs.db``, any ``sqlite+driver`` prefix), or None: not SQLite, or in memory."""
-    scheme, sep, rest = url.partition(":///")
-    if not sep or scheme.split("+", 1)[0] != "sqlite":
+    ``sqlite:////abs.db``, any ``sqlite+driver`` prefix), or None: not SQLite, in memory, or not
+    a database URL at all."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
         return None
-    path = rest.split("?", 1)[0]
-    if not path or path == ":memory:":
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
-    return Path(path).resolve()
+    return Path(parsed.database).resolve()
 
 
 def _instance_key(path: Path) -> str:
