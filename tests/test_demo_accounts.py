@@ -51,11 +51,14 @@ def test_demo_accounts_on_the_synthetic_registry_and_again(tmp_path):
     engine.dispose()
 
 
-def test_the_sign_in_address_is_printed_only_when_known():
+def test_the_sign_in_address_is_serves_and_the_public_one_is_labelled():
     from app.commands.demo import sign_in_address
 
-    assert sign_in_address("http://127.0.0.1:5024/") == "http://127.0.0.1:5024/account/sign-in"
-    assert sign_in_address("https://dolbom.example.kr") == "https://dolbom.example.kr/account/sign-in"
+    # serve's address first, always; the public one (e-mailed links) labelled beside it (tester pass 26)
+    for base in ("http://127.0.0.1:5024/", "https://dolbom.example.kr"):
+        said = sign_in_address(base)
+        assert said.startswith("/account/sign-in on the address `python3 manage.py serve` printed"), said
+        assert f"(NOTIFY_PUBLIC_BASE_URL) is {base.rstrip('/')}/account/sign-in" in said, said
     for unknown in ("", None):
         assert sign_in_address(unknown).startswith("/account/sign-in on the address")
 

@@ -4,12 +4,13 @@ fields an operation names; each field read with a message naming it and what is 
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timedelta, tzinfo
+from collections.abc import Mapping, Sequence
+from datetime import datetime, tzinfo
 from typing import Any
 
 from flask import current_app, request
 
-from app.care.rules import window_step_minutes
+from app.care.windows import next_on_step
 from app.errors import clip
 from app.search.locale import LATEST_YEAR, TimeOutOfRangeError, parse_local_time
 
@@ -28,6 +29,17 @@ class FieldOutOfBounds(InvalidParameter):
         self.extra = bounds
 
 
+class MissingField(InvalidParameter):
+    """A required field not sent (reason ``missing``); when its values are a closed set the
+    message lists them and ``extra`` carries them as ``allowed``."""
+
+    def __init__(self, name: str, allowed: Sequence[str] | None = None) -> None:
+        listed = f": one of {', '.join(allowed)}" if allowed else ""
+        super().__init__(f"{name} is required{listed}", name, "missing")
+        if allowed:
+            self.extra = {"allowed": list(allowed)}
+
+
 NOT_AN_OBJECT = "the body must be a JSON object (Content-Type: application/json)"
 """The start of every refusal of a body that is not one JSON object: said before any field is
 asked for, so a form-encoded or ``null`` body is never answered "… is required"."""
@@ -36,14 +48,16 @@ CONTROL_CATEGORIES = frozenset({"Cc", "Cf"})
 
 
 def json_object(allowed: frozenset[str], required: frozenset[str] = frozenset(),
-                allow_empty: bool | None = None) -> dict[str, Any]:
+                allow_empty: bool | None = None,
+                choices: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any]:
     """The request's JSON object. Raises :class:`InvalidParameter` (400) for a body over
     :data:`MAX_BODY_BYTES`; field ``body`` (reason ``not_json``, message starting
     :data:`NOT_AN_OBJECT`) for a body sent as another Content-Type (a form), invalid or too
     deeply nested JSON, or a value that is not an object (``null``, a list); then a field not
     in ``allowed`` or a missing ``required`` one. An empty body is ``{}`` (an action without a
     reason) when ``allow_empty`` (default: when nothing is ``required``); else it too is not an
-    object."""
+    object. A missing field with ``choices`` (its closed set of values) is a
+    :class:`MissingField` listing them."""
     raw = request.stream.read(MAX_BODY_BYTES + 1) if (request.content_length or 0) <= MAX_BODY_BYTES else None
     if raw is None or len(raw) > MAX_BODY_BYTES:
         raise InvalidParameter(f"the body may be at most {MAX_BODY_BYTES} bytes", "body", "too_large")
@@ -68,19 +82,23 @@ def json_object(allowed: frozenset[str], required: frozenset[str] = frozenset(),
         raise InvalidParameter(f"unknown field {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}", unknown[0],
                                "unknown_field")
     missing = sorted(required - set(body))
+    if missing and (choices or {}).get(missing[0]):
+        raise MissingField(missing[0], (choices or {})[missing[0]])
     if missing:
         raise InvalidParameter(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} required",
                                missing[0], "missing")
     return body
 
 
-def text(body: dict[str, Any], name: str, *, max_chars: int = 200, required: bool = True) -> str | None:
-    """A text field (stripped); None when absent or null and not ``required``; a NUL anywhere
-    in it is refused (reason ``control_character``)."""
+def text(body: dict[str, Any], name: str, *, max_chars: int = 200, required: bool = True,
+         choices: Sequence[str] | None = None) -> str | None:
+    """A text field (stripped); None when absent or null and not ``required`` (else a
+    :class:`MissingField`, listing ``choices`` when the values are a closed set); a NUL
+    anywhere in it is refused (reason ``control_character``)."""
     value = body.get(name)
     if value is None:
         if required:
-            raise InvalidParameter(f"{name} is required", name, "missing")
+            raise MissingField(name, choices)
         return None
     if not isinstance(value, str):
         raise InvalidParameter(f"{name} must be text", name, "not_text")
@@ -113,9 +131,7 @@ def moment(body: dict[str, Any], name: str, tz: tzinfo) -> datetime:
     try:
         return parse_local_time(value, tz)
     except TimeOutOfRangeError:
-        step = window_step_minutes()
-        now = datetime.now(tz).replace(second=0, microsecond=0)
-        now += timedelta(minutes=-(now.hour * 60 + now.minute) % step)  # the next start on the step
+        now = next_on_step(datetime.now(tz), tz)  # the next start on the step, itself accepted
         raise FieldOutOfBounds(f"{name} {clip(value)} is out of range: a care window lies from now "
                                f"({now:%Y-%m-%dT%H:%M}) into the coming months, and never past "
                                f"{LATEST_YEAR}-12-31", name, "time_out_of_range",

@@ -7,21 +7,23 @@ else is a 404 and changes nothing. State changes are the lifecycle's actions
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
 from app.care.accounts import User
-from app.care.bookings import Booking, BookingNotFound, Slot, allowed_now
+from app.care.bookings import Booking, BookingNotFound, Slot, action_times, allowed_now
 from app.care.desk import Repeat
 from app.care.slots import derive_slots
-from app.care.states import ADMIN, BOOKING, GUARDIAN, PROVIDER_STAFF
-from app.care.windows import WEEKDAY_NAMES
+from app.care.states import ADMIN, BOOKING, GUARDIAN, PROVIDER_STAFF, InvalidTransition
+from app.care.windows import WEEKDAY_NAMES, WindowError
 from app.errors import clip
 from app.extensions.care import get_bookings, get_children, get_desk
 from app.extensions.registry import get_index, get_registry
-from app.pages.account_sessions import check, roles
+from app.pages.account_sessions import NotAllowed, check, roles
 from app.search.ranking import home_sigungu_code
 
 from . import bodies, params
@@ -94,9 +96,27 @@ def booking_json(b: Booking, acting: str | None = None, now: datetime | None = N
             "fhir_status": b.fhir_status, "version": b.version,
             "hold_expires_at": b.hold_expires_at.isoformat() if b.hold_expires_at else None,
             "created_at": b.created_at.isoformat(), "updated_at": b.updated_at.isoformat(),
-            "allowed_actions": [a for a in BOOKING.allowed_actions(b.status, acting)
-                                if a in ACTION_PERMISSIONS and allowed_now(a, b.start, b.end, at)]
-            if acting else []}
+            "allowed_actions": actions_now(b, b.status, acting, at) if acting else [],
+            "actions_from": actions_later(b, acting, at) if acting else {}}
+
+
+def actions_later(b: Booking, acting: str, at: datetime) -> dict[str, str]:
+    """The actions the state allows ``acting`` but the time not yet, each with when it opens
+    (ISO, UTC): what a page says instead of a button ("check-in from 18:00")."""
+    out = {}
+    for a in BOOKING.allowed_actions(b.status, acting):
+        since, _ = action_times(a, b.start, b.end)
+        if a in ACTION_PERMISSIONS and since is not None and at < since:
+            out[a] = since.isoformat()
+    return out
+
+
+def actions_now(b: Booking, status: str, acting: str, at: datetime) -> list[str]:
+    """The actions ``acting`` may take on ``b`` in ``status`` at ``at`` (the lifecycle's, the
+    API's and the time's rules): the one list a booking's ``allowed_actions`` and a 409's
+    ``allowed_actions`` give, so they never disagree."""
+    return [a for a in BOOKING.allowed_actions(status, acting)
+            if a in ACTION_PERMISSIONS and allowed_now(a, b.start, b.end, at)]
 
 
 def _acting(user: User, permission: str, b: Booking) -> str | None:
@@ -172,6 +192,26 @@ def _day(text: str | None) -> date | None:
         raise InvalidParameter(f"day {clip(text)} is not a date such as 2026-12-01", "day") from None
 
 
+PATTERN_NAMES = {"first_date": "start", "last_date": "repeat.until", "start_time": "start", "end_time": "end"}
+"""The weekly pattern's parts as :func:`app.care.windows.check_weekly` names them -> the API's
+fields (the field itself is renamed by the desk; the message here, tester pass 26)."""
+
+
+@contextmanager
+def _pattern_fields_named() -> Iterator[None]:
+    """A weekly pattern's refusal naming the API's fields in its message too ("repeat.until
+    (…) must not be before start (…)", never ``last_date`` or ``first_date``)."""
+    try:
+        yield
+    except WindowError as exc:
+        message = str(exc)
+        for inner, api in PATTERN_NAMES.items():
+            message = re.sub(rf"(?<![\w.]){inner}\b", api, message)
+        exc.field = PATTERN_NAMES.get(exc.field or "", exc.field)
+        exc.args = (message, *exc.args[1:])
+        raise
+
+
 @bp.post("/bookings/quote")
 @documented("Check a booking and estimate its fee, without booking", _none, "BookingQuote", method="post",
             body="BookingInput", errors=SECURED_ERRORS)
@@ -180,7 +220,9 @@ def quote_booking() -> Response:
     provider confirms at once."""
     user, args, home, repeat = _booking_args()
     if repeat is not None:
-        return jsonify(get_desk().quote_weekly(user.id, *args, repeat, now=_now(), home_sigungu_code=home).as_dict())
+        with _pattern_fields_named():
+            weekly = get_desk().quote_weekly(user.id, *args, repeat, now=_now(), home_sigungu_code=home)
+        return jsonify(weekly.as_dict())
     return jsonify(get_desk().quote(user.id, *args, now=_now(), home_sigungu_code=home).as_dict())
 
 
@@ -194,7 +236,8 @@ def create_booking() -> Response:
     hours), then the place is held in the same transaction as the booking."""
     user, args, home, repeat = _booking_args()
     if repeat is not None:
-        made, weekly = get_desk().book_weekly(user.id, *args, repeat, now=_now(), home_sigungu_code=home)
+        with _pattern_fields_named():
+            made, weekly = get_desk().book_weekly(user.id, *args, repeat, now=_now(), home_sigungu_code=home)
         at = _now()
         rows = []
         for b, fee in zip(made, weekly.estimates_krw, strict=True):
@@ -261,9 +304,10 @@ def _booking_args() -> tuple[User, tuple[str, str, str, datetime, datetime], str
     and the weekly pattern (None: a one-off booking)."""
     user = check("bookings.create")
     check("bookings.create", owner_id=user.id)
-    body = bodies.json_object(BOOKING_FIELDS, BOOKING_FIELDS - {"home", "repeat"})
+    choices = {"programme": BOOKABLE_PROGRAMMES}  # a closed set: a missing one is named with its values
+    body = bodies.json_object(BOOKING_FIELDS, BOOKING_FIELDS - {"home", "repeat"}, choices=choices)
     tz = get_registry().locale.tz
-    child_id, facility_id, programme = (bodies.text(body, n, max_chars=100) for n in
+    child_id, facility_id, programme = (bodies.text(body, n, max_chars=100, choices=choices.get(n)) for n in
                                         ("child_id", "facility_id", "programme"))
     assert child_id and facility_id and programme
     home = bodies.point(body, "home")
@@ -312,8 +356,12 @@ def act_on_booking(booking_id: str, action: str) -> Response:
     reason = bodies.text(body, "reason", max_chars=500, required=False)
     version = bodies.whole_number(body, "version", 1, 2**31 - 1, required=False)
     at = _now()
-    done = get_bookings().transition(booking_id, action, acting_for_action, user.id, reason=reason,
-                                     expected_version=version, now=at, tz=get_registry().locale.tz)
+    try:
+        done = get_bookings().transition(booking_id, action, acting_for_action, user.id, reason=reason,
+                                         expected_version=version, now=at, tz=get_registry().locale.tz)
+    except InvalidTransition as exc:  # its allowed_actions as GET gives them now (the time's rules too)
+        raise InvalidTransition(exc.lifecycle, exc.current_state, exc.action,
+                                tuple(actions_now(booking, exc.current_state, acting_for_action, at))) from None
     return jsonify(booking_json(done, acting_for_action, at))
 
 
@@ -340,11 +388,33 @@ class NotAllowedHere(InvalidParameter):
     code = "forbidden"
 
 
+def _check_slots(facility_id: str) -> User:
+    """The signed-in user who may read and publish ``facility_id``'s places and booking
+    settings (its own staff, admins: ``slots.publish``): 401 signed out; otherwise a 403 that
+    says why and who may, naming the provider (public registry data) and, for staff of other
+    providers, the ones they publish for (reason ``other_provider``; ``staff_only`` else)."""
+    try:
+        return check("slots.publish", facility_id=facility_id)
+    except NotAllowed:
+        user = check("bookings.read")  # signed in (401 otherwise); every role reads bookings
+        found = get_index().by_id.get(facility_id)
+        named = f"{found.name} ({facility_id})" if found is not None else clip(facility_id)
+        own = sorted({g.facility_id for g in user.grants if g.role == PROVIDER_STAFF and g.facility_id})
+        if own:
+            raise NotAllowedHere(f"you publish places for {', '.join(own)} only, not for {named}: a provider's "
+                                 "places are read and published by its own staff and by admins (slots.publish)",
+                                 "facility_id", "other_provider") from None
+        raise NotAllowedHere(f"the places of {named} are read and published by its own staff and by admins "
+                             "(slots.publish), not by your account; families see what can be booked in search "
+                             "results (books_online) and with POST /api/v1/bookings/quote", "facility_id",
+                             "staff_only") from None
+
+
 @bp.get("/providers/<facility_id>/slots")
 @documented("A provider's bookable places per slot (staff of that provider, admins)", _slot_params,
             "SlotList", errors=SECURED_ERRORS)
 def list_slots(facility_id: str) -> Response:
-    check("slots.publish", facility_id=facility_id)
+    _check_slots(facility_id)
     programme = request.args.get("programme")
     if programme not in BOOKABLE_PROGRAMMES:  # documented as required: never an empty list instead
         raise InvalidParameter(f"programme is {'required' if programme is None else 'not bookable'}: "
@@ -360,10 +430,10 @@ def publish_slots(facility_id: str) -> Response:
     """``{"programme", "start", "end", "places"}`` publishes (or changes) one slot;
     ``{"programme", "derive": {"first_day", "days", "places", "slot_minutes"}}`` cuts the
     provider's opening hours into slots for the period (slots already published stand)."""
-    check("slots.publish", facility_id=facility_id)
+    _check_slots(facility_id)
     body = bodies.json_object(frozenset({"programme", "start", "end", "places", "derive"}),
-                              frozenset({"programme"}))
-    programme = bodies.text(body, "programme", max_chars=60)
+                              frozenset({"programme"}), choices={"programme": BOOKABLE_PROGRAMMES})
+    programme = bodies.text(body, "programme", max_chars=60, choices=BOOKABLE_PROGRAMMES)
     assert programme is not None
     facility = get_index().by_id.get(facility_id)
     if facility is None:
@@ -402,8 +472,9 @@ def _slot_json(s: Slot) -> dict[str, object]:
 @documented("Confirm bookings automatically, or not (staff of that provider)", _facility_id,
             "BookingSettings", method="put", body="BookingSettings", errors=SECURED_ERRORS)
 def change_booking_settings(facility_id: str) -> Response:
-    check("slots.publish", facility_id=facility_id)
-    body = bodies.json_object(frozenset({"auto_confirm"}), frozenset({"auto_confirm"}))
+    _check_slots(facility_id)
+    body = bodies.json_object(frozenset({"auto_confirm"}), frozenset({"auto_confirm"}),
+                              choices={"auto_confirm": ("true", "false")})
     if not isinstance(body["auto_confirm"], bool):
         raise InvalidParameter("auto_confirm must be true or false", "auto_confirm")
     get_desk().set_auto_confirm(facility_id, body["auto_confirm"], _now())

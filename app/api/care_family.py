@@ -6,6 +6,8 @@ Signed-in through the session cookie (app.pages.account_sessions); writes carry 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,8 +23,10 @@ from app.care.children import (
     consent_purposes,
     consent_text,
     consent_version,
+    relations,
 )
 from app.care.states import ADMIN
+from app.domain import DomainError
 from app.extensions.care import get_children
 from app.extensions.registry import get_index, get_registry
 from app.i18n import LANGUAGES, current_language, translate
@@ -40,6 +44,26 @@ answer_database_errors(bp, CARE_UNREACHABLE)
 CHILD_FIELDS = frozenset({"given_name", "family_name", "birth_date", "relation", "emergency_contact_name",
                           "emergency_contact_phone", "care_notes"})
 CONTACT_PARTS = ("name", "phone")  # emergency_contact {name, phone}: the shape a child is read back in
+
+
+NESTED_CONTACT = "_nested_contact"  # child_body's mark: the contact came as emergency_contact {name, phone}
+
+
+@contextmanager
+def fields_as_sent(body: dict[str, Any]) -> Iterator[None]:
+    """Pops :data:`NESTED_CONTACT` from ``body``; a refusal inside then names a nested
+    contact's part as the client sent it (``emergency_contact.phone``, not the stored
+    ``emergency_contact_phone``), in ``field`` and in the message."""
+    nested = bool(body.pop(NESTED_CONTACT, False))
+    try:
+        yield
+    except DomainError as exc:
+        flat = exc.field or ""
+        if nested and flat.startswith("emergency_contact_"):
+            sent = "emergency_contact." + flat.removeprefix("emergency_contact_")
+            exc.field = sent
+            exc.args = (str(exc).replace(flat, sent), *exc.args[1:])
+        raise
 
 
 def child_body(required: frozenset[str] = frozenset()) -> dict[str, Any]:
@@ -63,7 +87,12 @@ def child_body(required: frozenset[str] = frozenset()) -> dict[str, Any]:
             raise InvalidParameter(f"unknown field emergency_contact.{unknown[0]}; allowed: name, phone",
                                    f"emergency_contact.{unknown[0]}", "unknown_field")
         body.update({f"emergency_contact_{k}": v for k, v in nested.items()})
+        body[NESTED_CONTACT] = True  # errors then name emergency_contact.<part>, as it was sent
     missing = sorted(required - set(body))
+    if missing and body.get(NESTED_CONTACT) and missing[0].startswith("emergency_contact_"):
+        raise bodies.MissingField(missing[0].replace("emergency_contact_", "emergency_contact.", 1))
+    if missing and missing[0] == "relation":  # a closed set: named with its values
+        raise bodies.MissingField("relation", sorted(relations()))
     if missing:
         raise InvalidParameter(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} required",
                                missing[0], "missing")
@@ -113,9 +142,13 @@ def give_consent() -> Response:
     """Record the guardian's consent to the text version they were shown (409 when it is not
     the current one)."""
     user = _guardian("consent.manage")
-    body = bodies.json_object(frozenset({"purpose", "version"}), frozenset({"purpose", "version"}))
-    purpose = bodies.text(body, "purpose", max_chars=60)
-    version = bodies.text(body, "version", max_chars=40)
+    purposes = sorted(consent_purposes())
+    body = bodies.json_object(frozenset({"purpose", "version"}), frozenset({"purpose"}),
+                              choices={"purpose": purposes})
+    purpose = bodies.text(body, "purpose", max_chars=60, choices=purposes)
+    assert purpose is not None
+    # the version is a closed set of one: the purpose's current text (an unknown purpose: a 400 naming them)
+    version = bodies.text(body, "version", max_chars=40, choices=(consent_version(purpose),))
     assert purpose is not None and version is not None
     consent = get_children().give_consent(user.id, purpose, version, _now())
     return jsonify(consent.as_dict())
@@ -130,14 +163,18 @@ def withdraw_consent(purpose: str) -> Response:
     care notes and emergency contact, ``care_notes`` deletes the notes: ``affected_bookings``
     names those bookings (provider, child's first name, window on the registry's clock), whose
     providers are told (:meth:`ChildStore.withdraw_consent`), so the family can cancel what they
-    no longer need; empty for other purposes and when none is live."""
+    no longer need; empty for other purposes and when none is live. A repeat (no consent
+    standing: already withdrawn, or never given) changes nothing and says so: 200 with
+    ``withdrawn`` 0, ``already_withdrawn`` true and no ``affected_bookings`` (that withdrawal
+    named them; no provider is told twice) — a DELETE is idempotent."""
     user = _guardian("consent.manage")
     consent_version(purpose)  # an unknown purpose is a 400 naming the known ones
     store = get_children()
     withdrawn = store.withdraw_consent(user.id, purpose, _now())
-    affected = store.live_bookings(user.id) if purpose in AFFECTS_BOOKINGS else []
+    affected = store.live_bookings(user.id) if purpose in AFFECTS_BOOKINGS and withdrawn else []
     tz, providers = get_registry().locale.tz, get_index().by_id
-    return jsonify({"purpose": purpose, "withdrawn": withdrawn, "affected_bookings": [{
+    return jsonify({"purpose": purpose, "withdrawn": withdrawn, "already_withdrawn": not withdrawn,
+                    "affected_bookings": [{
         **b, "start": b["start"].astimezone(tz).isoformat(), "end": b["end"].astimezone(tz).isoformat(),
         "provider_name": found.name if (found := providers.get(b["facility_id"])) is not None else None}
         for b in affected]})
@@ -158,7 +195,8 @@ def register_child() -> Response:
     """Register a child of the signed-in guardian; every field is checked and named when wrong."""
     user = _guardian("children.manage")
     body = child_body(CHILD_FIELDS - {"care_notes"})
-    child = get_children().register(user.id, now=_now(), **body)
+    with fields_as_sent(body):
+        child = get_children().register(user.id, now=_now(), **body)
     response = jsonify(child.as_dict())
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/children/{child.id}"
@@ -174,16 +212,26 @@ def read_child(child_id: str) -> Response:
 
 @bp.patch("/children/<child_id>")
 @documented("Change a child's record (a birth date that would put live bookings or requests outside their "
-            "programme's ages: 409 birth_date_in_use naming them)", _child_id, "Child", method="patch",
-            body="ChildChange", errors=SECURED_ERRORS)
+            "programme's ages, or a booking outside its provider's own: 409 birth_date_in_use naming them)",
+            _child_id, "Child", method="patch", body="ChildChange", errors=SECURED_ERRORS)
 def change_child(child_id: str) -> Response:
     """Change the given fields. A new ``birth_date`` is taken while every live booking and care
-    request of the child stays within its programme's ages; otherwise 409 ``birth_date_in_use``
-    with ``affected_bookings``, ``affected_requests`` and ``what_to_do`` (cancel them first),
-    nothing changed (:meth:`app.care.children.ChildStore.update`)."""
+    request of the child stays within its programme's ages, and every booking within its
+    provider's (the served registry's ``age_min_months``–``age_max_months``); otherwise 409
+    ``birth_date_in_use`` with ``affected_bookings`` (each with the ``limit`` it breaks:
+    ``programme`` or ``provider``, and those ages), ``affected_requests`` and ``what_to_do``
+    (cancel them first), nothing changed (:meth:`app.care.children.ChildStore.update`)."""
     user = _guardian("children.manage")
     body = child_body()
-    return jsonify(get_children().update(user.id, child_id, body, _now()).as_dict())
+    providers = get_index().by_id
+
+    def provider_ages(facility_id: str) -> tuple[int | None, int | None] | None:
+        found = providers.get(facility_id)
+        return None if found is None else (found.age_min_months, found.age_max_months)
+
+    with fields_as_sent(body):
+        child = get_children().update(user.id, child_id, body, _now(), provider_ages=provider_ages)
+    return jsonify(child.as_dict())
 
 
 @bp.delete("/children/<child_id>")

@@ -23,6 +23,7 @@ from app.extensions.care import get_bookings, get_children
 from app.extensions.db import get_engine
 from app.extensions.registry import get_index, get_registry
 from app.pages.account_sessions import check, roles
+from app.search.model import PROGRAMMES
 from app.search.ranking import home_sigungu_code
 
 from . import bodies, params
@@ -129,9 +130,11 @@ def create_request() -> Response:
     ``point``; with ``work``, the ``home`` point too, for the residence rules)."""
     user = check("care_requests.create")
     check("care_requests.create", owner_id=user.id)
-    body = bodies.json_object(REQUEST_FIELDS, REQUEST_FIELDS - {"home"})
+    choices = {"programme": PROGRAMMES, "place": ("home", "work")}  # closed sets: a missing one names its values
+    body = bodies.json_object(REQUEST_FIELDS, REQUEST_FIELDS - {"home"}, choices=choices)
     tz = get_registry().locale.tz
-    child_id, programme, place = (bodies.text(body, n, max_chars=100) for n in ("child_id", "programme", "place"))
+    child_id, programme, place = (bodies.text(body, n, max_chars=100, choices=choices.get(n))
+                                  for n in ("child_id", "programme", "place"))
     assert child_id and programme and place
     if place not in ("home", "work"):
         raise InvalidParameter(f"place must be home or work, not {clip(place)}", "place", "unknown_value")

@@ -46,7 +46,11 @@ def openapi_schemas() -> dict[str, Any]:
          "fhir_status": {**TEXT, "description": "the FHIR Task status of the state"},
          "version": {"type": "integer"}, "hold_expires_at": _nullable(TIME), "created_at": TIME,
          "updated_at": TIME, "estimate_krw": _nullable({"type": "integer"}),
-         "allowed_actions": {"type": "array", "items": TEXT},
+         "allowed_actions": {"type": "array", "items": TEXT, "description": "what the caller may do now (the "
+                             "state, the role and the time); a 409's allowed_actions are the same list"},
+         "actions_from": {"type": "object", "additionalProperties": TIME,
+                          "description": "actions the state allows the caller but the time not yet, each with "
+                          "when it opens (check_in: shortly before the start; mark_no_show: from the start)"},
          "first_name": _nullable({**TEXT, "description": "include=first_name (the provider's staff): the child's "
                                   "first name, null when not shown; each name shown is a logged read"}),
          "events": {"type": "array", "items": {"type": "object"}}})
@@ -73,8 +77,12 @@ def openapi_schemas() -> dict[str, Any]:
                                                    "consents": {"type": "array", "items": {"type": "object"}}}),
         "ConsentInput": _object(["purpose", "version"], {"purpose": TEXT, "version": TEXT},
                                 additionalProperties=False),
-        "Withdrawn": _object(["purpose", "withdrawn", "affected_bookings"], {
-            "purpose": TEXT, "withdrawn": {"type": "integer"},
+        "Withdrawn": _object(["purpose", "withdrawn", "already_withdrawn", "affected_bookings"], {
+            "purpose": TEXT, "withdrawn": {"type": "integer", "description": "consents withdrawn now (0: none stood)"},
+            "already_withdrawn": {"type": "boolean", "description": "true for a repeat (no consent to the purpose "
+                                  "stood: already withdrawn or never given): nothing changed, no provider told, "
+                                  "affected_bookings empty (the first withdrawal named them); the answer is "
+                                  "still 200, a DELETE being idempotent"},
             "affected_bookings": {"type": "array", "description": "the family's live bookings whose staff lose the "
                                   "child's care notes (and, for share_with_provider, the emergency contact)",
                                   "items": _object(["id", "child_id", "first_name", "facility_id", "provider_name",
@@ -127,6 +135,10 @@ def openapi_schemas() -> dict[str, Any]:
                                  "estimate_krw": _nullable({"type": "integer", "description": "won; with repeat, "
                                                             "the total of every occurrence"}),
                                  "confirms_at_once": {"type": "boolean"},
+                                 "hours": {"type": "number", "description": "the window's length in hours: "
+                                           "one continuous stay from start to end"},
+                                 "fee_krw_per_hour": _nullable({"type": "integer", "description": "the hourly "
+                                                                "fee the estimate charges (null: no set fee)"}),
                                  "repeat": {**repeat, "description": "with repeat: the pattern quoted"},
                                  "occurrences": {"type": "array", "description": "with repeat: every window the "
                                                  "pattern books, in date order (the registry's zone)",

@@ -219,6 +219,12 @@ def component_schemas() -> dict[str, Any]:
             "comes_to_you": {"type": "boolean"},
             "near": {"type": "string", "enum": ["home", "work", "route", "home_visit"]},
             "detour_m": nullable({"type": "number", "minimum": 0}),
+            "books_online": nullable({
+                "type": "array", "items": {"type": "string"},
+                "description": "the programmes booked online (booking_rules.json) the provider takes "
+                               "bookings for now: it publishes places for them in a slot still to come "
+                               "(empty: none; offer an emergency request or its phone instead); null "
+                               "when not known (the database out of reach)"}),
             "availability": {
                 "type": "object",
                 "required": ["status"],

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
+import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
@@ -26,9 +27,11 @@ from app.api.serialize import (
     hits_text,
     results_body,
 )
+from app.care.rules import booking_rules
 from app.errors import InvalidParameter, NotFound, clip
+from app.extensions.care import get_bookings
 from app.extensions.geocoder import get_geocoder
-from app.extensions.registry import get_index, get_registry, sync_live
+from app.extensions.registry import get_index, get_registry, get_store, sync_live
 from app.geo import admin, gazetteer, place_at
 from app.geo.address import AREA_LEVELS, Located
 from app.geo.crs import geodesic_distance_m
@@ -194,7 +197,24 @@ def read_response(body: str, mimetype: str) -> Response:
 
 
 def _hits(hits: list[Hit]) -> list[tuple[Facility, str]]:
-    return list(zip([h.facility for h in hits], hits_text(get_index(), hits), strict=True))
+    return list(zip([h.facility for h in hits], hits_text(get_index(), hits, books_online(hits)), strict=True))
+
+
+def books_online(hits: list[Hit]) -> dict[str, frozenset[str]] | None:
+    """The programmes each hit's provider takes bookings for online now (it publishes places
+    for them, :class:`app.care.bookings.OnlineProgrammes`): at most one indexed query for the
+    hits whose provider runs a programme booked online and was not read in the last seconds,
+    none when no hit runs one. None (each hit's ``books_online`` null: not known) while the
+    database is out of reach."""
+    wanted = [h.facility.id for h in hits if _BOOKED_ONLINE.intersection(h.facility.programmes)]
+    if not wanted:
+        return {}
+    if not get_store().live.reachable:
+        return None
+    try:
+        return get_bookings().online.of(wanted, datetime.now(UTC))
+    except sa.exc.DBAPIError:
+        return None
 
 
 def _day_type(moment: datetime) -> str:
@@ -253,6 +273,9 @@ def _criteria(args: p.Args, home: tuple[float, float] | None, now: datetime) -> 
 
 _PLAIN_NEAREST = frozenset({"lat", "lon"})
 _PLAIN = Criteria()
+_BOOKED_ONLINE = frozenset(booking_rules())
+"""The programmes booked online (``booking_rules.json``): a hit's provider running none of them
+needs no look-up of its published places."""
 
 
 def nearest_answer(args: p.Args, accept: str) -> tuple[str, str]:
@@ -288,7 +311,8 @@ def _empty_meta(d: Diagnosis) -> dict[str, Any]:
     """Why nothing was found (:func:`app.search.diagnosis.diagnose`), with the hotline from
     ``programmes.json`` for a family that needs a person."""
     return {"reasons": d.reasons, "without": d.without,
-            "nearest": json.loads(hit_text(get_index(), d.nearest)) if d.nearest else None,
+            "nearest": json.loads(hit_text(get_index(), d.nearest, books_online([d.nearest])))
+            if d.nearest else None,
             "hotline": programmes_document().get("hotline")}
 
 

@@ -4,6 +4,7 @@ one's JSON is encoded once per index and reused; responses are assembled from th
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -60,10 +61,28 @@ def _iso_text(moment: datetime | None) -> str:
     return text
 
 
-def hits_text(index: FacilityIndex, hits: list[Hit]) -> list[str]:
+_ONLINE: dict[frozenset[str], str] = {}  # a set of programmes -> its JSON list (few distinct sets)
+
+
+def _online_text(online: Mapping[str, frozenset[str]] | None, facility_id: str) -> str:
+    if online is None:
+        return "null"
+    found = online.get(facility_id, frozenset())
+    text = _ONLINE.get(found)
+    if text is None:
+        text = _ONLINE[found] = dumps(sorted(found))
+    return text
+
+
+def hits_text(index: FacilityIndex, hits: list[Hit],
+              online: Mapping[str, frozenset[str]] | None = None) -> list[str]:
     """Search results as JSON texts. Formatted directly: this runs on every search, and every
     value here is a number, null, a fixed word or an ISO time (keyed by the time itself, so a
-    provider's new report shows its new time)."""
+    provider's new report shows its new time).
+
+    ``online``: the programmes each provider takes bookings for online now (facility id ->
+    programmes, :func:`app.care.bookings.open_online`; a provider missing: none), written as
+    each hit's ``books_online`` list; None (not known, the database out of reach): null."""
     cache = _cache_of(_TEXT, index)
     out = []
     for h in hits:
@@ -81,13 +100,14 @@ def hits_text(index: FacilityIndex, hits: list[Hit]) -> list[str]:
         out.append(
             f'{{"facility":{ftext},{where},"near":"{h.anchor}","detour_m":{detour},'
             f'"availability":{{"status":"{a.status}","places":{places},'
-            f'"reported_at":{_iso_text(a.reported_at)},"age_minutes":{age}}}}}')
+            f'"reported_at":{_iso_text(a.reported_at)},"age_minutes":{age}}},'
+            f'"books_online":{_online_text(online, f.id)}}}')
     return out
 
 
-def hit_text(index: FacilityIndex, h: Hit) -> str:
+def hit_text(index: FacilityIndex, h: Hit, online: Mapping[str, frozenset[str]] | None = None) -> str:
     """One search result as JSON text (see :func:`hits_text`)."""
-    return hits_text(index, [h])[0]
+    return hits_text(index, [h], online)[0]
 
 
 def results_body(items: list[str], meta: dict[str, Any]) -> str:

@@ -40,6 +40,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.db.engine import password_resets, reads, user_roles, users
+from app.db.outbox_tables import user_contacts
 from app.domain import DomainError
 from app.reference import document
 
@@ -63,6 +64,8 @@ RESET_TTL = timedelta(hours=1)
 MAX_EMAIL_LENGTH = 254
 SCOPES = ("own", "facility", "all")
 GUARDIAN = "guardian"
+MESSAGE_LANGUAGES = ("ko", "en")
+"""The languages a person's messages are written in (``user_contacts.locale``; no row: Korean)."""
 
 
 class AccountError(DomainError):
@@ -313,10 +316,14 @@ class AccountStore:
     # -- accounts ----------------------------------------------------------------------------
 
     def sign_up(self, email: str, password: str, role: str = GUARDIAN, facility_id: str | None = None,
-                now: datetime | None = None) -> User:
+                now: datetime | None = None, locale: str | None = None) -> User:
         """Make an account with one role (a guardian by default; provider staff name their
-        provider). Raises :class:`InvalidEmail`, :class:`WeakPassword`, :class:`RoleError`,
-        :class:`EmailTaken` (also when another server made it a moment before)."""
+        provider); ``locale`` (one of :data:`MESSAGE_LANGUAGES`, the sign-up page's language):
+        the language of the person's messages, kept with the account (None: Korean). Raises
+        :class:`InvalidEmail`, :class:`WeakPassword`, :class:`RoleError`, :class:`EmailTaken`
+        (also when another server made it a moment before), ``ValueError`` for another locale."""
+        if locale is not None and locale not in MESSAGE_LANGUAGES:
+            raise ValueError(f"locale must be one of {', '.join(MESSAGE_LANGUAGES)}, not {locale!r}")
         at = _now(now)
         address = normalise_email(email)
         check_password(password, address, self.min_password_length)
@@ -333,10 +340,41 @@ class AccountStore:
                     failed_sign_ins=0, first_failed_at=None, locked_until=None, disabled_at=None))
                 conn.execute(user_roles.insert().values(user_id=user_id, role=grant.role,
                                                         facility_id=grant.facility_id, granted_at=at))
+                if locale is not None:
+                    conn.execute(user_contacts.insert().values(user_id=user_id, phone=None, locale=locale,
+                                                               email_opt_in=True, sms_opt_in=False, updated_at=at))
         except sa.exc.IntegrityError:
             raise EmailTaken() from None
         log.info("account %s signed up as %s", user_id, grant.role)
         return User(user_id, address, (grant,), at)
+
+    def language(self, user_id: str) -> str:
+        """The language of the person's messages (:data:`MESSAGE_LANGUAGES`; never set: ``ko``)."""
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(user_contacts.c.locale).where(user_contacts.c.user_id == user_id)).scalar()
+        return found if found in MESSAGE_LANGUAGES else "ko"
+
+    def set_language(self, user_id: str, locale: str, now: datetime | None = None) -> bool:
+        """Write ``locale`` as the language of the person's messages (the outbox renders each
+        message in it when delivering); True when it changed. Keeps the phone and opt-ins. Raises
+        ``ValueError`` for a locale not in :data:`MESSAGE_LANGUAGES`."""
+        if locale not in MESSAGE_LANGUAGES:
+            raise ValueError(f"locale must be one of {', '.join(MESSAGE_LANGUAGES)}, not {locale!r}")
+        at, c = _now(now), user_contacts
+        for _ in range(2):  # a second try when another request made the row meanwhile
+            try:
+                with self.engine.begin() as conn:
+                    if conn.execute(c.update().where(c.c.user_id == user_id, c.c.locale != locale)
+                                    .values(locale=locale, updated_at=at)).rowcount:
+                        return True
+                    if conn.execute(sa.select(c.c.user_id).where(c.c.user_id == user_id)).first() is not None:
+                        return False
+                    conn.execute(c.insert().values(user_id=user_id, phone=None, locale=locale, email_opt_in=True,
+                                                   sms_opt_in=False, updated_at=at))
+                    return True
+            except sa.exc.IntegrityError:
+                continue
+        return False
 
     def grant(self, user_id: str, role: str, facility_id: str | None = None, now: datetime | None = None) -> User:
         """Give the user another role (or move a role to another provider)."""

@@ -28,15 +28,16 @@ bookings of one child give exactly one.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from time import monotonic
 from typing import Any, NoReturn
 
 import sqlalchemy as sa
 
 from app.db.children_tables import children
-from app.db.engine import booking_capacity, booking_events, booking_holds, bookings, outbox
+from app.db.engine import booking_capacity, booking_events, booking_holds, bookings, outbox, reads
 from app.db.request_tables import care_requests
 from app.domain import DomainError
 
@@ -50,8 +51,9 @@ NOTIFY_TOPICS = {"requested": "booking.requested", "accepted": "booking.confirme
                  "cancelled": "booking.cancelled"}
 """The states a person must be told about, and the outbox topic of each."""
 
-PROVIDER_TOPICS = frozenset({"booking.requested", "booking.cancelled"})
-"""The topics the provider's staff are told too (a new booking to answer; a place given back)."""
+PROVIDER_TOPICS = frozenset({"booking.requested", "booking.cancelled", "booking.expired"})
+"""The topics the provider's staff are told too (a new booking to answer; a place given back; a hold
+that lapsed unanswered)."""
 
 EXPIRE_BATCH = 200
 EXPIRING_WARNING = timedelta(minutes=10)  # staff are reminded this long before a hold lapses
@@ -221,13 +223,14 @@ class NotNow(BookingError):
 def action_times(action: str, start: datetime, end: datetime) -> tuple[datetime | None, datetime | None]:
     """When ``action`` is allowed on a booking of ``[start, end)``: ``[from, until)`` (None: no
     bound). Check-in from ``check_in_opens_minutes_before_start`` (booking_rules.json) before
-    the start until the end; check-out from ``check_out_opens_minutes_after_start`` after the
-    start (never before it, whenever the child came), with no end; a no-show from the start;
-    every other action at any time."""
+    the start until the end; check-out at any time once checked in (the state says so), or,
+    when ``check_out_opens_minutes_after_start`` is a number, from that long after the start,
+    with no end; a no-show from the start; every other action at any time."""
     if action == "check_in":
         return start - check_in_lead(), end
     if action == "check_out":
-        return start + check_out_delay(), None
+        delay = check_out_delay()
+        return (None if delay is None else start + delay), None
     if action == "mark_no_show":
         return start, None
     return None, None
@@ -373,6 +376,29 @@ def _message(topic: str, booking: Booking, event: dict[str, Any], first_name: st
     return payload
 
 
+PATTERN_TOPICS = {"requested": "booking.pattern_requested", "accepted": "booking.pattern_confirmed"}
+"""The one message of a weekly pattern booked at once, by the state its bookings start in."""
+
+
+def _pattern_message(made: list[Booking], actor_role: str, at: datetime, first_name: str | None) -> dict[str, Any]:
+    """The outbox row telling of a weekly pattern's bookings (``made``: two or more, one
+    provider, programme, child and state, in window order) at once: to the guardian and the
+    provider's staff; the payload names every booking (``booking_ids``; ``booking_id`` the
+    first, so the family's export and erasure find it), the first window, every occurrence
+    (``occurrences``: ``{"start", "end"}`` in UTC) and, of the child, the first name only. Its
+    idempotency key is the first booking's with ``/pattern`` (a booking id is used once)."""
+    first = made[0]
+    topic = PATTERN_TOPICS[first.status]
+    payload = _message(topic, first, {"from_state": None, "actor_role": actor_role, "reason": None,
+                                      "at": at.isoformat()}, first_name)
+    payload["to"] = ([{"user_id": first.guardian_id}] if first.guardian_id is not None else []) + [
+        {"facility_id": first.facility_id}]
+    payload["booking_ids"] = [b.id for b in made]
+    payload["occurrences"] = [{"start": b.start.isoformat(), "end": b.end.isoformat()} for b in made]
+    return {"idempotency_key": f"booking/{first.id}/v{first.version}/pattern", "topic": topic, "payload": payload,
+            "created_at": at, "available_at": at, "attempts": 0, "sent_at": None}
+
+
 def _now(now: datetime | None) -> datetime:
     return datetime.now(UTC) if now is None else _utc(now, "now")
 
@@ -390,6 +416,76 @@ _INSERT_BOOKING = bookings.insert()
 _INSERT_HOLDS = booking_holds.insert()
 _INSERT_EVENTS = booking_events.insert()
 _INSERT_MESSAGE = outbox.insert()
+
+
+_OPEN_ONLINE = (sa.select(_cap.c.facility_id, _cap.c.programme).distinct().where(
+    _cap.c.facility_id.in_(sa.bindparam("ids", expanding=True)), _cap.c.places > 0,
+    _cap.c.slot_end > sa.bindparam("now")))
+
+
+def open_online(conn: sa.Connection, facility_ids: Iterable[str], now: datetime) -> dict[str, frozenset[str]]:
+    """The programmes each of ``facility_ids`` publishes places for in a slot ending after
+    ``now`` (aware), as :meth:`BookingStore.opens_places` asks of one: the programmes a family
+    can book online there now (a provider missing from the answer publishes none). ONE query
+    for all the ids (a search's results), on the ``(facility_id, programme, slot_start)``
+    index; none when ``facility_ids`` is empty."""
+    wanted = sorted(set(facility_ids))
+    if not wanted:
+        return {}
+    found: dict[str, set[str]] = {}
+    for facility_id, programme in conn.execute(_OPEN_ONLINE, {"ids": wanted, "now": _utc(now, "now")}):
+        found.setdefault(facility_id, set()).add(programme)
+    return {f: frozenset(p) for f, p in found.items()}
+
+
+ONLINE_REMEMBER_S = 5.0
+"""How long a server remembers what a provider takes bookings for online (:class:`OnlineProgrammes`)."""
+ONLINE_MAX_REMEMBERED = 100_000
+
+
+class OnlineProgrammes:
+    """What each provider takes bookings for online now (:func:`open_online`), for the search's
+    results: each provider's answer is remembered ``remember_s`` seconds, so a search reads the
+    database at most once (one query for the providers it does not remember) and the searches
+    of one area most often not at all. A change of the provider's places through this store is
+    seen at once (:meth:`forget`, called by :meth:`BookingStore.publish_slot` and
+    :meth:`BookingStore.publish_missing`); another server's within ``remember_s``. ``clock``:
+    seconds, monotonic (tests pass their own)."""
+
+    def __init__(self, engine: sa.Engine, remember_s: float = ONLINE_REMEMBER_S,
+                 max_remembered: int = ONLINE_MAX_REMEMBERED, clock: Callable[[], float] = monotonic) -> None:
+        self.engine, self.remember_s, self.max_remembered, self.clock = engine, remember_s, max_remembered, clock
+        self._seen: dict[str, tuple[float, frozenset[str]]] = {}
+
+    def of(self, facility_ids: Iterable[str], now: datetime) -> dict[str, frozenset[str]]:
+        """The programmes each of ``facility_ids`` takes bookings for online at ``now`` (aware);
+        a provider taking none is left out. Raises SQLAlchemy's ``DBAPIError`` when the database
+        cannot be read (nothing is remembered then)."""
+        at = self.clock()
+        found: dict[str, frozenset[str]] = {}
+        missing: list[str] = []
+        for facility_id in facility_ids:
+            seen = self._seen.get(facility_id)
+            if seen is not None and at - seen[0] < self.remember_s:
+                if seen[1]:
+                    found[facility_id] = seen[1]
+            else:
+                missing.append(facility_id)
+        if missing:
+            with reads(self.engine).connect() as conn:
+                read = open_online(conn, missing, now)
+            if len(self._seen) + len(missing) > self.max_remembered:
+                self._seen.clear()
+            for facility_id in missing:
+                programmes = read.get(facility_id, frozenset())
+                self._seen[facility_id] = (at, programmes)
+                if programmes:
+                    found[facility_id] = programmes
+        return found
+
+    def forget(self, facility_id: str) -> None:
+        """Read the provider again at the next search (its places changed here)."""
+        self._seen.pop(facility_id, None)
 
 
 def hold_places(conn: sa.Connection, facility_id: str, programme: str, start: datetime, end: datetime,
@@ -514,6 +610,22 @@ def lock_child(conn: sa.Connection, child_id: str) -> None:
         return
     if conn.execute(sa.select(children.c.id).where(children.c.id == child_id).with_for_update()).first() is None:
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended("child:" + child_id, 0))))
+
+
+def check_locked_birth_date(conn: sa.Connection, child_id: str, check: Callable[[date], None] | None) -> None:
+    """Run ``check`` (the caller's age rules: :class:`app.care.rules.NotEligible` when the
+    child's age leaves the programme or the provider) on the child's birth date as stored now,
+    read in the caller's transaction after :func:`lock_child`: a birth-date change
+    (:meth:`app.care.children.ChildStore.update`, which takes the same lock) either committed
+    before this read, and its date is the one checked, or waits until the booking is written
+    and then sees it (409 ``birth_date_in_use``). The checks the desk made before the
+    transaction read the date unlocked. A child with no row (deleted meanwhile, or a test's
+    bare id) is not checked: the family's deletion cancels what was booked meanwhile."""
+    if check is None:
+        return
+    birth_date = conn.execute(sa.select(children.c.birth_date).where(children.c.id == child_id)).scalar()
+    if birth_date is not None:
+        check(birth_date)
 
 
 # The child's live bookings (states that hold a place) whose window meets [near_start, near_end).
@@ -700,6 +812,9 @@ def move_booking(conn: sa.Connection, booking_id: str, action: str, actor_role: 
     done = replace(before, status=event.to_state, version=before.version + 1, updated_at=at,
                    hold_expires_at=before.hold_expires_at if event.to_state == BOOKING.initial else None)
     topic = NOTIFY_TOPICS.get(event.to_state)
+    if topic is not None and first_name is None and topic in PROVIDER_TOPICS:
+        # staff messages name the child (a family's cancel, a lapse): the first name only
+        first_name = conn.execute(sa.select(children.c.given_name).where(children.c.id == row.child_id)).scalar()
     if topic is not None:
         conn.execute(outbox.insert().values(
             idempotency_key=f"booking/{booking_id}/v{done.version}", topic=topic,
@@ -716,6 +831,7 @@ class BookingStore:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+        self.online = OnlineProgrammes(engine)
 
     # -- places ------------------------------------------------------------------------------
 
@@ -739,30 +855,33 @@ class BookingStore:
         if places < 0:
             raise SlotError(f"places must be 0 or more, not {places}", "places")
         cap = booking_capacity
-        with self.engine.begin() as conn:
-            others = conn.execute(sa.select(cap.c.slot_start, cap.c.slot_end).where(
-                cap.c.facility_id == facility_id, cap.c.programme == programme, cap.c.slot_start != start,
-                cap.c.slot_start < end, cap.c.slot_end > start)).first()
-            if others is not None:
-                raise SlotError(f"the slot overlaps the published slot {_read(others.slot_start).isoformat()} to "
-                                f"{_read(others.slot_end).isoformat()}", "start")
-            row = conn.execute(sa.select(cap).where(
-                cap.c.facility_id == facility_id, cap.c.programme == programme,
-                cap.c.slot_start == start).with_for_update()).first()
-            if row is None:
-                key = conn.execute(cap.insert().values(
-                    facility_id=facility_id, programme=programme, slot_start=start, slot_end=end,
-                    places=places, held=0)).inserted_primary_key
-                assert key is not None
-                new_id = int(key[0])
-                return Slot(new_id, facility_id, programme, start, end, places, 0)
-            if places < row.held:
-                raise SlotError(f"{row.held} places are held in this slot: places must be at least {row.held}",
-                                "places")
-            if row.held and _read(row.slot_end) != end:
-                raise SlotError("places are held in this slot: its end cannot change", "end")
-            conn.execute(cap.update().where(cap.c.id == row.id).values(places=places, slot_end=end))
-            return Slot(row.id, facility_id, programme, start, end, places, row.held)
+        try:
+            with self.engine.begin() as conn:
+                others = conn.execute(sa.select(cap.c.slot_start, cap.c.slot_end).where(
+                    cap.c.facility_id == facility_id, cap.c.programme == programme, cap.c.slot_start != start,
+                    cap.c.slot_start < end, cap.c.slot_end > start)).first()
+                if others is not None:
+                    raise SlotError(f"the slot overlaps the published slot {_read(others.slot_start).isoformat()} "
+                                    f"to {_read(others.slot_end).isoformat()}", "start")
+                row = conn.execute(sa.select(cap).where(
+                    cap.c.facility_id == facility_id, cap.c.programme == programme,
+                    cap.c.slot_start == start).with_for_update()).first()
+                if row is None:
+                    key = conn.execute(cap.insert().values(
+                        facility_id=facility_id, programme=programme, slot_start=start, slot_end=end,
+                        places=places, held=0)).inserted_primary_key
+                    assert key is not None
+                    new_id = int(key[0])
+                    return Slot(new_id, facility_id, programme, start, end, places, 0)
+                if places < row.held:
+                    raise SlotError(f"{row.held} places are held in this slot: places must be at least {row.held}",
+                                    "places")
+                if row.held and _read(row.slot_end) != end:
+                    raise SlotError("places are held in this slot: its end cannot change", "end")
+                conn.execute(cap.update().where(cap.c.id == row.id).values(places=places, slot_end=end))
+                return Slot(row.id, facility_id, programme, start, end, places, row.held)
+        finally:  # after the commit: this server's searches read the provider again
+            self.online.forget(facility_id)
 
     def publish_missing(self, facility_id: str, programme: str,
                         planned: Iterable[tuple[datetime, datetime, int]], now: datetime | None = None) -> int:
@@ -782,16 +901,19 @@ class BookingStore:
             check_not_ended(wanted[-1][1], at, "first_day")
             wanted = [w for w in wanted if w[1] > at]
         cap = booking_capacity
-        with self.engine.begin() as conn:
-            taken = [(_read(r.slot_start), _read(r.slot_end)) for r in conn.execute(
-                sa.select(cap.c.slot_start, cap.c.slot_end).where(
-                    cap.c.facility_id == facility_id, cap.c.programme == programme,
-                    cap.c.slot_start < wanted[-1][1], cap.c.slot_end > wanted[0][0]))]
-            rows = [{"facility_id": facility_id, "programme": programme, "slot_start": s, "slot_end": e,
-                     "places": n, "held": 0} for s, e, n in wanted
-                    if not any(ts < e and te > s for ts, te in taken)]
-            if rows:
-                conn.execute(cap.insert(), rows)
+        try:
+            with self.engine.begin() as conn:
+                taken = [(_read(r.slot_start), _read(r.slot_end)) for r in conn.execute(
+                    sa.select(cap.c.slot_start, cap.c.slot_end).where(
+                        cap.c.facility_id == facility_id, cap.c.programme == programme,
+                        cap.c.slot_start < wanted[-1][1], cap.c.slot_end > wanted[0][0]))]
+                rows = [{"facility_id": facility_id, "programme": programme, "slot_start": s, "slot_end": e,
+                         "places": n, "held": 0} for s, e, n in wanted
+                        if not any(ts < e and te > s for ts, te in taken)]
+                if rows:
+                    conn.execute(cap.insert(), rows)
+        finally:  # after the commit: this server's searches read the provider again
+            self.online.forget(facility_id)
         return len(rows)
 
     def opens_places(self, facility_id: str, programme: str, now: datetime) -> bool:
@@ -816,7 +938,8 @@ class BookingStore:
     def book(self, facility_id: str, programme: str, child_id: str, start: datetime, end: datetime,
              hold_until: datetime | None, actor_role: str = GUARDIAN, actor_id: str | None = None,
              now: datetime | None = None, guardian_id: str | None = None,
-             first_name: str | None = None, confirmed_by: str | None = None, tz: tzinfo = UTC) -> Booking:
+             first_name: str | None = None, confirmed_by: str | None = None, tz: tzinfo = UTC,
+             check_age: Callable[[date], None] | None = None) -> Booking:
         """Book ``[start, end)`` and hold a place in every slot it overlaps, in one transaction
         with its event and the provider's ``booking.requested`` message (outbox).
 
@@ -835,6 +958,10 @@ class BookingStore:
         for its message) and :class:`TooManyConsecutiveDays` when, with the child's live
         bookings of the programme it chains with day to day, it spans more consecutive local
         dates (in ``tz``) than the programme allows (the same function).
+
+        ``check_age``: the age rules, run on the child's birth date read under the child's lock
+        (:func:`check_locked_birth_date`), so a concurrent birth-date change cannot slip between
+        the desk's checks and the booking; its refusal writes nothing.
         """
         start, end = _utc(start, "start"), _utc(end, "end")
         if end <= start:
@@ -843,21 +970,25 @@ class BookingStore:
         hold = _utc(hold_until, "hold_until") if hold_until is not None else None
         with self.engine.begin() as conn:
             check_child_window(conn, child_id, programme, start, end, tz)
+            check_locked_birth_date(conn, child_id, check_age)
             return self._write_one(conn, facility_id, programme, child_id, start, end, hold, actor_role, actor_id,
                                    at, guardian_id, first_name, confirmed_by, tz)
 
     def _write_one(self, conn: sa.Connection, facility_id: str, programme: str, child_id: str, start: datetime,
                    end: datetime, hold: datetime | None, actor_role: str, actor_id: str | None, at: datetime,
                    guardian_id: str | None, first_name: str | None, confirmed_by: str | None,
-                   tz: tzinfo) -> Booking:
+                   tz: tzinfo, notify: bool = True) -> Booking:
         """The places held, the booking, its events and its message, in ``conn``'s transaction
-        (the child's window already checked): :meth:`book`'s writes."""
+        (the child's window already checked): :meth:`book`'s writes (``notify`` False: no
+        message; a pattern's one message is :func:`_pattern_message`)."""
         held = hold_places(conn, facility_id, programme, start, end, tz=tz)
         booking, events = _opened(
             Booking(uuid.uuid4().hex, facility_id, programme, child_id, start, end, BOOKING.initial, 1, hold,
                     at, at, guardian_id), actor_role, actor_id, None,
             (SYSTEM, confirmed_by, CONFIRMED_AT_ONCE) if confirmed_by is not None else None)
         record_booking(conn, booking, events, held)
+        if not notify:
+            return booking
         topic = NOTIFY_TOPICS[booking.status]
         payload = _message(topic, booking, {"from_state": None, "actor_role": actor_role, "reason": None,
                                             "at": at.isoformat()}, first_name)
@@ -872,14 +1003,17 @@ class BookingStore:
                   windows: Iterable[tuple[datetime, datetime]], hold_until: datetime | None,
                   actor_role: str = GUARDIAN, actor_id: str | None = None, now: datetime | None = None,
                   guardian_id: str | None = None, first_name: str | None = None, confirmed_by: str | None = None,
-                  tz: tzinfo = UTC) -> list[Booking]:
+                  tz: tzinfo = UTC, check_age: Callable[[date], None] | None = None) -> list[Booking]:
         """Book every window (a weekly pattern's occurrences) in ONE transaction, all or none:
-        each is :meth:`book`'s booking (its own places, event and message; cancelled on its
-        own later), the child locked once. When any window cannot be booked, nothing is
+        each is :meth:`book`'s booking (its own places and events; cancelled on its own later),
+        the child locked once, and ONE outbox message tells of them all (two windows or more:
+        :func:`_pattern_message`, ``booking.pattern_requested`` or ``booking.pattern_confirmed``
+        to the guardian and the provider's staff; one window: :meth:`book`'s message); each
+        booking's later changes have their own messages. When any window cannot be booked, nothing is
         written and :class:`OccurrencesRefused` (409) names every such window with its own
         refusal (:class:`NotBookable`, :class:`PlacesFull`, :class:`ChildAlreadyBooked`,
         :class:`ChildAlreadyRequested`, :class:`TooManyConsecutiveDays`). Returns the bookings
-        in window order."""
+        in window order. ``check_age``: as :meth:`book`'s, run once under the lock."""
         spans = sorted((_utc(s, "start"), _utc(e, "end")) for s, e in windows)
         if not spans or any(e <= s for s, e in spans):
             raise BookingError("every window needs an end after its start, and there must be one", "window")
@@ -889,6 +1023,7 @@ class BookingStore:
         refused: list[tuple[datetime, datetime, BookingError]] = []
         with self.engine.begin() as conn:
             lock_child(conn, child_id)
+            check_locked_birth_date(conn, child_id, check_age)
             for start, end in spans:
                 try:  # every refusal below is raised before its window writes anything
                     check_child_window(conn, child_id, programme, start, end, tz, lock=False)
@@ -897,11 +1032,13 @@ class BookingStore:
                         continue
                     made.append(self._write_one(conn, facility_id, programme, child_id, start, end, hold,
                                                 actor_role, actor_id, at, guardian_id, first_name, confirmed_by,
-                                                tz))
+                                                tz, notify=len(spans) == 1))
                 except BookingError as exc:
                     refused.append((start, end, exc))
             if refused:
                 raise OccurrencesRefused(refused, tz)  # the transaction rolls back: nothing is stored
+            if len(made) > 1:
+                conn.execute(_INSERT_MESSAGE, _pattern_message(made, actor_role, at, first_name))
         return made
 
     def get(self, booking_id: str) -> Booking:

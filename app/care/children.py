@@ -53,11 +53,21 @@ from app.reference import document
 from app.search.model import programme_rules
 
 from .accounts import Roles, User
-from .bookings import Booking, BookingNotFound, BookingStore
+from .bookings import Booking, BookingNotFound, BookingStore, lock_child
 from .notify.messages import secret_fields
+from .outbox import erase_family_messages
 from .rules import age_in_months
 from .sealing import Sealer
-from .states import ADMIN, BOOKING, CARE_REQUEST, GUARDIAN, PROVIDER_STAFF, InvalidTransition, TransitionError
+from .states import (
+    ADMIN,
+    BOOKING,
+    CARE_REQUEST,
+    GUARDIAN,
+    PROVIDER_STAFF,
+    WINDOW_IS_USE,
+    InvalidTransition,
+    TransitionError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -336,6 +346,18 @@ class Consent:
         return {"purpose": self.purpose, "text_version": self.text_version, "given_at": self.given_at.isoformat(),
                 "withdrawn_at": self.withdrawn_at.isoformat() if self.withdrawn_at else None,
                 "current": self.current}
+
+
+ProviderAges = Callable[[str], "tuple[int | None, int | None] | None"]
+"""A provider's id to its own ages in whole months, ``(age_min_months, age_max_months)`` (either
+None: unknown), or None for a provider it does not know (the served registry's)."""
+
+
+def deletion_keeps_for_providers() -> frozenset[str]:
+    """The outbox topics a deleted family's undelivered messages to providers are kept for
+    (``deletion_keeps_for_providers`` in ``app/reference/children.json``): what the staff still
+    need once the family is gone; every other message about the family is deleted."""
+    return frozenset(document("children.json")["deletion_keeps_for_providers"])
 
 
 # -- the family-data registry -------------------------------------------------------------------
@@ -640,10 +662,12 @@ class ChildStore:
         """One message (outbox, this transaction) to the staff of each live booking a withdrawal
         of ``purpose`` leaves caring without what they could see: ``share_with_provider`` (the
         child's details, every live booking) or ``care_notes`` (the notes, the bookings of children
-        who had some). The payload names the booking, never the child: after the withdrawal the
-        staff may not see even the first name."""
+        who had some). The payload names the booking and the child's first name (as the booking's
+        own messages did), so staff with several bookings that day know which child; after the
+        withdrawal the pages no longer show staff the child's details."""
         b = bookings
-        query = (sa.select(b.c.id, b.c.facility_id, b.c.programme, b.c.status, b.c.window_start, b.c.window_end)
+        query = (sa.select(b.c.id, b.c.facility_id, b.c.programme, b.c.status, b.c.window_start, b.c.window_end,
+                           children.c.given_name)
                  .join(children, children.c.id == b.c.child_id)
                  .where(children.c.guardian_id == guardian_id, b.c.status.in_(sorted(BOOKING.holding_states()))))
         if purpose == CARE_NOTES:
@@ -653,7 +677,7 @@ class ChildStore:
             conn.execute(outbox.insert().values(
                 idempotency_key=f"consent/{guardian_id}/{purpose}/{at.isoformat()}/{r.id}", topic=topic,
                 payload={"to": [{"facility_id": r.facility_id}], "booking_id": r.id, "facility_id": r.facility_id,
-                         "programme": r.programme, "status": r.status,
+                         "programme": r.programme, "status": r.status, "first_name": r.given_name,
                          "window_start": _read(r.window_start).isoformat(),
                          "window_end": _read(r.window_end).isoformat()},
                 created_at=at, available_at=at, attempts=0, sent_at=None))
@@ -737,7 +761,8 @@ class ChildStore:
         log.info("child %s registered by guardian %s", child_id, guardian_id)
         return self.get(guardian_id, child_id)
 
-    def update(self, guardian_id: str, child_id: str, changes: Mapping[str, Any], now: datetime) -> Child:
+    def update(self, guardian_id: str, child_id: str, changes: Mapping[str, Any], now: datetime,
+               provider_ages: ProviderAges | None = None) -> Child:
         """Change some fields of the guardian's child (keys of :data:`FIELDS`; ``care_notes``
         None or empty deletes the notes). Same checks and consents as :meth:`register`;
         :class:`ChildNotFound` for a child that is not the guardian's.
@@ -745,10 +770,15 @@ class ChildStore:
         A new ``birth_date`` while the child has live bookings (requested, accepted, in
         progress) or live care requests is taken when every one of them stays within its
         programme's ages (programmes.json; the age on the window's first day, as booking
-        checks it): a corrected typo that changes nothing for the providers. Otherwise
+        checks it) and every booking within its provider's own ages (``provider_ages``: a
+        provider's id to its ``(age_min_months, age_max_months)`` in the served registry, None
+        for one it does not know; ages unknown there are not held against the change): a
+        corrected typo that changes nothing for the providers. Otherwise
         :class:`BirthDateInUse` (409) names those that would fall outside and nothing changes:
         the family cancels them first, then corrects the date and books again, so a provider
-        never holds a place for a child its programme does not take."""
+        never holds a place for a child its programme, or itself, does not take. Checked under
+        the child's lock, the one a booking takes, so a booking made at the same moment is
+        either seen here or sees the new date."""
         at = _utc(now)
         if not isinstance(changes, Mapping) or not changes:
             raise ChildError(f"give at least one field to change: {', '.join(FIELDS)}", "changes", "no_changes")
@@ -758,10 +788,14 @@ class ChildStore:
                              unknown[0], "not_changeable")
         values = self._checked(dict(changes), at, partial=True)
         with self.engine.begin() as conn:
+            # The lock a booking of the child takes (FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on
+            # SQLite): a booking either committed before, and is checked below, or reads the new
+            # birth date under the same lock (app.care.bookings.check_locked_birth_date).
+            lock_child(conn, child_id)
             row = self._own_row(conn, guardian_id, child_id, lock=True)
             self._require_consent(conn, guardian_id, CHILD_REGISTRATION, "changing a child's details")
             if "birth_date" in values and values["birth_date"] != row.birth_date:
-                self._check_live_ages(conn, child_id, values["birth_date"])
+                self._check_live_ages(conn, child_id, values["birth_date"], provider_ages)
             if values.get("care_notes") is not None:
                 self._require_consent(conn, guardian_id, CARE_NOTES, "storing care notes")
             conn.execute(children.update().where(children.c.id == child_id)
@@ -771,9 +805,13 @@ class ChildStore:
         return self.get(guardian_id, child_id)
 
     @staticmethod
-    def _check_live_ages(conn: sa.Connection, child_id: str, birth_date: date) -> None:
+    def _check_live_ages(conn: sa.Connection, child_id: str, birth_date: date,
+                         provider_ages: ProviderAges | None = None) -> None:
         """Refuse (:class:`BirthDateInUse`) ``birth_date`` when a live booking or care request of
-        the child would fall outside its programme's ages with it (:meth:`update`)."""
+        the child would fall outside its programme's ages with it, or a booking outside its
+        provider's own (:meth:`update`). Each item names the ages it falls outside of
+        (``age_min_months``, ``age_max_months``) and whose they are (``limit``: ``programme``
+        or ``provider``)."""
         rules = programme_rules()
         b, r = bookings, care_requests
         live_requests = sorted(n for n, st in CARE_REQUEST.states.items() if not st.final)
@@ -790,19 +828,28 @@ class ChildStore:
             rule = rules.get(row.programme)
             first_day = _read(row.window_start).astimezone(SEOUL).date()
             months = age_in_months(birth_date, first_day) if birth_date <= first_day else None
-            if rule is None or (months is not None and rule.age_min_months <= months <= rule.age_max_months):
+            if rule is None:
                 continue
+            limit, low, high = "programme", rule.age_min_months, rule.age_max_months
+            if months is not None and low <= months <= high:
+                own = provider_ages(row.facility_id) if provider_ages and kind == "booking" else None
+                own_low, own_high = own if own is not None else (None, None)
+                if own_low is None or own_high is None or own_low <= months <= own_high:
+                    continue  # within the provider's ages, or they are not known here
+                limit, low, high = "provider", own_low, own_high
             item: dict[str, Any] = {
                 "id": row.id, "programme": row.programme, "status": row.status,
                 "start": _read(row.window_start).astimezone(SEOUL).isoformat(),
                 "end": _read(row.window_end).astimezone(SEOUL).isoformat(), "age_months": months,
-                "age_min_months": rule.age_min_months, "age_max_months": rule.age_max_months}
+                "age_min_months": low, "age_max_months": high, "limit": limit}
             if kind == "booking":
                 item["facility_id"] = row.facility_id
             outside[kind].append(item)
         if not outside["booking"] and not outside["request"]:
             return
-        named = [f"booking {x['id']} ({x['programme']}, {x['start'][:16]}, {x['status']})" for x in outside["booking"]]
+        named = [f"booking {x['id']} ({x['programme']}, {x['start'][:16]}, {x['status']}"
+                 + (f"; {x['facility_id']} takes {x['age_min_months']}-{x['age_max_months']} months)"
+                    if x["limit"] == "provider" else ")") for x in outside["booking"]]
         named += [f"care request {x['id']} ({x['programme']}, {x['start'][:16]}, {x['status']})"
                   for x in outside["request"]]
         what = ("cancel them first (a booking in progress ends first), then change the birth date and book or "
@@ -1055,7 +1102,8 @@ class ChildStore:
             family = self._family(conn, guardian_id)
             roles = conn.execute(sa.select(user_roles.c.role, user_roles.c.facility_id)
                                  .where(user_roles.c.user_id == guardian_id).order_by(user_roles.c.role)).all()
-            last = self._last_use(conn, guardian_id).get(guardian_id)  # what the retention purge counts from
+            # the family's real activity (no window's end: a coming or lapsed one is no activity)
+            last = self._last_use(conn, guardian_id, windows=False).get(guardian_id)
             kids = conn.execute(sa.select(children).where(children.c.guardian_id == guardian_id)
                                 .order_by(children.c.created_at, children.c.id)).all()
             booked = conn.execute(sa.select(bookings).where(bookings.c.id.in_(family.booking_ids))
@@ -1151,14 +1199,19 @@ class ChildStore:
 
     def delete_family(self, guardian_id: str, now: datetime) -> dict[str, int]:
         """Delete everything personal held about the family; returns counts (``bookings_cancelled``,
-        ``children``, ``consents``, ``accounts``, ``outbox_scrubbed`` and one per registered part).
+        ``children``, ``consents``, ``accounts``, ``messages_deleted``, ``messages_kept`` and one
+        per registered part).
 
         1. The children's requested and accepted bookings are cancelled through
            :meth:`BookingStore.transition` (action ``cancel``, actor the guardian), so each
            booking's place is given back exactly once and the provider is told (outbox). A booking
            in progress (care under way) stops the deletion: :class:`FamilyBusy` (409).
         2. In one transaction: every registered :class:`FamilyPart` erases its rows; the
-           ``first_name`` is removed from the outbox messages of the family's bookings; the
+           messages held about the family are deleted, but for the providers' undelivered notices
+           they still need (:func:`deletion_keeps_for_providers`: the cancellation giving the
+           place back), kept for the staff only and without the child's name; the staff's page
+           list keeps its rows, re-rendered without the name
+           (:func:`app.care.outbox.erase_family_messages`); the
            children (with their care notes), the consents, the last-use row, the reset links, the
            roles and the account row (e-mail, password hash) are deleted. A person who also holds
            another role (provider staff, admin) keeps the account without the guardian role.
@@ -1225,7 +1278,9 @@ class ChildStore:
     def _erase(self, conn: sa.Connection, family: Family, at: datetime) -> dict[str, int]:
         gid = family.guardian_id
         counts = {part.name: int(part.erase(conn, family, at)) for part in reversed(family_parts())}
-        counts["outbox_scrubbed"] = self._scrub_outbox(conn, family.booking_ids)
+        request_ids = conn.execute(sa.select(care_requests.c.id).where(care_requests.c.guardian_id == gid)).scalars()
+        counts.update(erase_family_messages(conn, gid, family.booking_ids, set(request_ids),
+                                            deletion_keeps_for_providers()))
         counts["children"] = conn.execute(children.delete().where(children.c.guardian_id == gid)).rowcount
         counts["consents"] = conn.execute(consents.delete().where(consents.c.guardian_id == gid)).rowcount
         conn.execute(guardian_activity.delete().where(guardian_activity.c.guardian_id == gid))
@@ -1241,23 +1296,6 @@ class ChildStore:
             counts["accounts"] = 0
         return counts
 
-    @staticmethod
-    def _scrub_outbox(conn: sa.Connection, booking_ids: tuple[str, ...]) -> int:
-        """Remove ``first_name`` (the one child datum a message may carry) from the outbox rows of
-        the bookings; returns how many rows changed."""
-        if not booking_ids:
-            return 0
-        wanted = set(booking_ids)
-        changed = 0
-        rows = conn.execute(sa.select(outbox.c.id, outbox.c.payload).where(outbox.c.topic.like("booking.%")))
-        for row in rows.all():
-            payload = row.payload if isinstance(row.payload, dict) else {}
-            if payload.get("booking_id") in wanted and "first_name" in payload:
-                kept = {k: v for k, v in payload.items() if k != "first_name"}
-                conn.execute(outbox.update().where(outbox.c.id == row.id).values(payload=kept))
-                changed += 1
-        return changed
-
     # -- retention -------------------------------------------------------------------------------
 
     def last_use(self, guardian_id: str | None = None) -> dict[str, datetime]:
@@ -1269,7 +1307,11 @@ class ChildStore:
             return self._last_use(conn, guardian_id)
 
     @staticmethod
-    def _last_use(conn: sa.Connection, guardian_id: str | None) -> dict[str, datetime]:
+    def _last_use(conn: sa.Connection, guardian_id: str | None, windows: bool = True) -> dict[str, datetime]:
+        """:meth:`last_use`; a booking's or request's window end counts only in the states of
+        :data:`~app.care.states.WINDOW_IS_USE` (a lapsed one's never happened), and only with
+        ``windows`` (the purge's clock; without: the export's real activity, only times things
+        were done, never a window still to come)."""
         found: dict[str, datetime] = {}
         families: set[str] = set()
 
@@ -1292,9 +1334,12 @@ class ChildStore:
         seen(sa.select(c.c.guardian_id, sa.func.max(c.c.updated_at)).group_by(c.c.guardian_id), c.c.guardian_id)
         seen(sa.select(con.c.guardian_id, sa.func.max(con.c.given_at), sa.func.max(con.c.withdrawn_at))
              .group_by(con.c.guardian_id), con.c.guardian_id)
-        seen(sa.select(c.c.guardian_id, sa.func.max(b.c.window_end), sa.func.max(b.c.updated_at))
+        used_b, used_cr = (WINDOW_IS_USE["booking"], WINDOW_IS_USE["care_request"]) if windows else ((), ())
+        seen(sa.select(c.c.guardian_id, sa.func.max(sa.case((b.c.status.in_(used_b), b.c.window_end))),
+                       sa.func.max(b.c.updated_at))
              .join(b, b.c.child_id == c.c.id).group_by(c.c.guardian_id), c.c.guardian_id)
-        seen(sa.select(cr.c.guardian_id, sa.func.max(cr.c.window_end), sa.func.max(cr.c.updated_at))
+        seen(sa.select(cr.c.guardian_id, sa.func.max(sa.case((cr.c.status.in_(used_cr), cr.c.window_end))),
+                       sa.func.max(cr.c.updated_at))
              .group_by(cr.c.guardian_id), cr.c.guardian_id)
         for owner in (c.c.guardian_id, con.c.guardian_id):
             query = sa.select(owner).distinct()

@@ -33,6 +33,7 @@ unless the provider confirms automatically (its setting, :meth:`BookingDesk.set_
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
@@ -58,7 +59,8 @@ AUTO_CONFIRM_ACTOR = "auto_confirm"  # the actor id of a confirmation the system
 class Quote:
     """What a booking would be: the window in the registry's zone, the child's age in whole
     months on its first day, the fee estimate in won (None: no set fee), and whether the
-    provider answers at once."""
+    provider answers at once; ``fee_krw_per_hour``: the programme's hourly fee the estimate
+    charges (None: no set fee), so a page can say how the estimate is made (hours × fee)."""
 
     facility_id: str
     programme: str
@@ -66,11 +68,15 @@ class Quote:
     age_months: int
     estimate_krw: int | None
     confirms_at_once: bool
+    fee_krw_per_hour: int | None = None
 
     def as_dict(self) -> dict[str, object]:
+        """The API's quote; ``hours``: the window's length in hours (one continuous stay from
+        ``start`` to ``end``, however many dates it touches)."""
         return {"facility_id": self.facility_id, "programme": self.programme,
                 "start": self.window.start.isoformat(), "end": self.window.end.isoformat(),
-                "estimate_krw": self.estimate_krw, "confirms_at_once": self.confirms_at_once}
+                "estimate_krw": self.estimate_krw, "confirms_at_once": self.confirms_at_once,
+                "hours": self.window.elapsed / timedelta(hours=1), "fee_krw_per_hour": self.fee_krw_per_hour}
 
 
 @dataclass(frozen=True)
@@ -147,11 +153,15 @@ class BookingDesk:
         booking would, a window overlapping a live booking of the child
         (:class:`~app.care.bookings.ChildAlreadyBooked`) or one that makes too many consecutive
         days (:class:`~app.care.bookings.TooManyConsecutiveDays`), so the page says so before
-        the parent taps to book; the booking checks both again under its lock."""
+        the parent taps to book; the booking checks both again under its lock. The provider's
+        published places are checked as the booking checks them
+        (:func:`~app.care.bookings.check_places`: :class:`~app.care.bookings.NotBookable`
+        ``published_until`` …, :class:`~app.care.bookings.PlacesFull`), read only."""
         quote = self._check(guardian_id, child_id, facility_id, programme, start, end, now, home_sigungu_code)[0]
         window_start, window_end = quote.window.start.astimezone(UTC), quote.window.end.astimezone(UTC)
         with reads(self.bookings.engine).connect() as conn:
             check_child_window(conn, child_id, programme, window_start, window_end, self.tz, lock=False)
+            check_places(conn, facility_id, programme, window_start, window_end, self.tz)
         return quote
 
     def _check(self, guardian_id: str, child_id: str, facility_id: str, programme: str, start: datetime,
@@ -169,13 +179,17 @@ class BookingDesk:
         facility = self.facility(facility_id)
         check_provider(rule, facility, age_months)
         at_once = rule.booking == "real_time" or self.auto_confirms(facility_id)
-        quote = Quote(facility_id, programme, window, age_months, estimate_krw(rule, [window]), at_once)
+        quote = Quote(facility_id, programme, window, age_months, estimate_krw(rule, [window]), at_once,
+                      rule.fee_krw_per_hour)
         return quote, child.given_name
 
     def book(self, guardian_id: str, child_id: str, facility_id: str, programme: str, start: datetime,
              end: datetime, now: datetime, home_sigungu_code: str | None = None) -> tuple[Booking, Quote]:
         """Check (:meth:`quote`) and hold the place — confirmed in the same transaction when the
-        programme or the provider confirms at once. Returns the booking and the quote."""
+        programme or the provider confirms at once. Returns the booking and the quote. The
+        child's age is checked again in the booking's transaction, on the birth date read under
+        the child's lock (:func:`app.care.bookings.check_locked_birth_date`): a birth date
+        changed meanwhile is the one that counts."""
         quote, first_name = self._check(guardian_id, child_id, facility_id, programme, start, end, now,
                                         home_sigungu_code)
         hold_until = None if quote.confirms_at_once else now + self.hold
@@ -183,8 +197,25 @@ class BookingDesk:
                                      hold_until, GUARDIAN, guardian_id, now=now, guardian_id=guardian_id,
                                      first_name=first_name,
                                      confirmed_by=AUTO_CONFIRM_ACTOR if quote.confirms_at_once else None,
-                                     tz=self.tz)
+                                     tz=self.tz,
+                                     check_age=self._age_check(facility_id, programme, [quote.window.start.date()],
+                                                               home_sigungu_code))
         return booking, quote
+
+    def _age_check(self, facility_id: str, programme: str, days: list[date],
+                   home_sigungu_code: str | None) -> Callable[[date], None]:
+        """The age rules of a booking as a check of a birth date: on each local date of ``days``
+        the child's age fits the programme (:func:`app.care.rules.check_family`) and the
+        provider's own ages (:func:`app.care.rules.check_provider`); :class:`NotEligible` naming
+        them otherwise. Run by the booking's transaction under the child's lock."""
+        rule, facility = booking_rule(programme), self.facility(facility_id)
+
+        def check(birth_date: date) -> None:
+            for day in days:
+                age = age_in_months(birth_date, day)
+                check_family(rule, age, home_sigungu_code)
+                check_provider(rule, facility, age)
+        return check
 
     def quote_weekly(self, guardian_id: str, child_id: str, facility_id: str, programme: str, start: datetime,
                      end: datetime, repeat: Repeat, now: datetime,
@@ -197,8 +228,8 @@ class BookingDesk:
         child's age on the first and the last date, and each occurrence against the child's
         other bookings and requests and the provider's published places (read only): every
         occurrence refused is named in one :class:`~app.care.bookings.OccurrencesRefused` (409)."""
-        weekly = self._check_weekly(guardian_id, child_id, facility_id, programme, start, end, repeat, now,
-                                    home_sigungu_code)[0]
+        weekly, first_name = self._check_weekly(guardian_id, child_id, facility_id, programme, start, end, repeat,
+                                                now, home_sigungu_code)
         refused: list[tuple[datetime, datetime, BookingError]] = []
         with reads(self.bookings.engine).connect() as conn:
             for w in weekly.windows:
@@ -209,8 +240,21 @@ class BookingDesk:
                 except BookingError as exc:
                     refused.append((s, e, exc))
         if refused:
-            raise OccurrencesRefused(refused, self.tz)
+            raise self._named(OccurrencesRefused(refused, self.tz), first_name)
         return weekly
+
+    def _named(self, exc: OccurrencesRefused, first_name: str) -> OccurrencesRefused:
+        """``exc`` with what a parent reads in each refused date's entry: ``first_name`` (the
+        child's) and, where the entry names a provider (``facility_id``: the child's other
+        booking, or this provider's places), its ``provider_name`` (none for an id no longer
+        served). No ids are needed to say why a date is refused."""
+        for entry in exc.dates:
+            entry["first_name"] = first_name
+            facility_id = entry.get("facility_id")
+            if isinstance(facility_id, str):
+                with suppress(NotEligible):
+                    entry["provider_name"] = self.facility(facility_id).name
+        return exc
 
     def _check_weekly(self, guardian_id: str, child_id: str, facility_id: str, programme: str, start: datetime,
                       end: datetime, repeat: Repeat, now: datetime,
@@ -252,12 +296,26 @@ class BookingDesk:
         weekly, first_name = self._check_weekly(guardian_id, child_id, facility_id, programme, start, end, repeat,
                                                 now, home_sigungu_code)
         at_once = weekly.first.confirms_at_once
-        made = self.bookings.book_many(facility_id, programme, child_id,
+        try:
+            made = self._book_many(weekly, facility_id, programme, child_id, at_once, guardian_id, first_name, now,
+                                   home_sigungu_code)
+        except OccurrencesRefused as exc:
+            raise self._named(exc, first_name) from None
+        return made, weekly
+
+    def _book_many(self, weekly: WeeklyQuote, facility_id: str, programme: str, child_id: str, at_once: bool,
+                   guardian_id: str, first_name: str, now: datetime,
+                   home_sigungu_code: str | None) -> list[Booking]:
+        """:meth:`book_weekly`'s transaction (:meth:`app.care.bookings.BookingStore.book_many`)."""
+        return self.bookings.book_many(facility_id, programme, child_id,
                                        [(x.start, x.end) for x in weekly.windows],
                                        None if at_once else now + self.hold, GUARDIAN, guardian_id, now=now,
                                        guardian_id=guardian_id, first_name=first_name,
-                                       confirmed_by=AUTO_CONFIRM_ACTOR if at_once else None, tz=self.tz)
-        return made, weekly
+                                       confirmed_by=AUTO_CONFIRM_ACTOR if at_once else None, tz=self.tz,
+                                       check_age=self._age_check(
+                                           facility_id, programme,
+                                           [weekly.windows[0].start.date(), weekly.windows[-1].start.date()],
+                                           home_sigungu_code))
 
 
 def _repeat_field(exc: WindowError) -> WindowError:

@@ -61,6 +61,7 @@ from .bookings import (
     ChildBookedElsewhere,
     book_accepted_offer,
     check_child_window,
+    check_locked_birth_date,
     move_booking,
 )
 from .children import Family, FamilyPart, register_family_part
@@ -337,6 +338,10 @@ class MatchingEngine:
             # A window the child is already booked or requested for (a live booking or an open
             # request overlapping it) is refused, under the child's lock.
             check_child_window(conn, child_id, None, request.start.astimezone(UTC), request.end.astimezone(UTC), tz)
+            # The age again on the birth date as stored now, under the child's lock: a birth-date
+            # change committed since the caller read it counts (the change takes the same lock).
+            check_locked_birth_date(conn, child_id, lambda born: check_family(
+                rule, age_in_months(born, window.start.date()), home_sigungu))
             # The first offers are counted in the row as it is written (no update of a new row).
             conn.execute(care_requests.insert(), {**values, "offered_count": len(first)})
             request_event(conn, request_id, "request", None, CARE_REQUEST.initial, GUARDIAN, guardian_id,
@@ -693,10 +698,11 @@ def export_family_requests(conn: sa.Connection, family: Family) -> list[dict[str
 
 def erase_family_requests(conn: sa.Connection, family: Family, now: datetime) -> int:
     """In the deletion's transaction: the guardian's live requests are cancelled (open offers
-    withdrawn, events with the guardian as actor), every request loses its place (lon, lat), and
-    the child's first name leaves their outbox messages. What remains is what planners count
-    (programme, window, 시군구, outcome) and the providers' record of offers. Returns the number
-    of requests changed."""
+    withdrawn, events with the guardian as actor) and every request loses its place (lon, lat);
+    their outbox messages (and the offers') are the deletion's to erase afterwards
+    (:func:`app.care.outbox.erase_family_messages`, which finds them by ``request_id``). What
+    remains is what planners count (programme, window, 시군구, outcome) and the providers'
+    record of offers. Returns the number of requests changed."""
     at = _utc(now, "now")
     cr = care_requests
     ids = list(conn.execute(sa.select(cr.c.id).where(cr.c.guardian_id == family.guardian_id)
@@ -711,15 +717,6 @@ def erase_family_requests(conn: sa.Connection, family: Family, now: datetime) ->
             move_request(conn, request, event.action, event.to_state, GUARDIAN, family.guardian_id,
                          "the family's data was deleted", at)
     conn.execute(cr.update().where(cr.c.id.in_(ids)).values(lon=None, lat=None))
-    offer_ids = list(conn.execute(sa.select(offers.c.id).where(offers.c.request_id.in_(ids))).scalars())
-    keys = [f"request/{i}/%" for i in ids] + [f"offer/{i}/%" for i in offer_ids]
-    for key in keys:
-        found = conn.execute(sa.select(outbox.c.id, outbox.c.payload).where(outbox.c.idempotency_key.like(key)))
-        for row in found.all():
-            payload = row.payload if isinstance(row.payload, dict) else {}
-            if "first_name" in payload:
-                conn.execute(outbox.update().where(outbox.c.id == row.id).values(
-                    payload={k: v for k, v in payload.items() if k != "first_name"}))
     return len(ids)
 
 

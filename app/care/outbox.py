@@ -69,7 +69,7 @@ import random
 import secrets
 import socket
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -78,7 +78,7 @@ import sqlalchemy as sa
 
 from app.db.children_tables import children
 from app.db.engine import bookings, outbox, user_roles, users
-from app.db.outbox_tables import outbox_deliveries, user_contacts
+from app.db.outbox_tables import notifications, outbox_deliveries, user_contacts
 from app.db.request_tables import care_requests
 from app.settings_env import check_public_base_url
 
@@ -601,6 +601,80 @@ def _scrubbed(message: _Claimed) -> dict[str, Any]:
     if not secrets_held:
         return {}
     return {"payload": {**message.payload, **{f: SCRUBBED for f in secrets_held}}}
+
+
+# -- a deleted family's messages (app.care.children.ChildStore.delete_family) ---------------------
+
+def erase_family_messages(conn: sa.Connection, guardian_id: str, booking_ids: Collection[str],
+                          request_ids: Collection[str], keep_for_providers: Collection[str]) -> dict[str, int]:
+    """In the family's deletion transaction: delete the messages held about the family
+    (개인정보 보호법 제21조: destroyed once no longer needed), keeping for providers only what they
+    still need, without the child's name. The messages are those the family's export lists
+    (:meth:`app.care.children.ChildStore.export_family`'s ``notifications``): addressed to the
+    guardian (``to``, a delivery or an in-page row of theirs), or about the family's bookings
+    (``booking_ids``) and care requests (``request_ids``, their offers included).
+
+    - A message not yet delivered (neither sent nor failed) to a provider's staff whose topic is
+      in ``keep_for_providers`` (a cancellation: the place given back) is kept for the staff
+      only: the guardian leaves ``to``, ``first_name`` leaves the payload, the guardian's
+      deliveries of it are deleted.
+    - Every other message is deleted with its deliveries (undelivered ones are never sent;
+      delivered ones have done their work) and the guardian's in-page rows of it; but a notice
+      of a ``keep_for_providers`` topic to staff only that names no child is left as it is (kept
+      so by this deletion, delivered or not: deleting the family again changes nothing).
+    - The staff's in-page rows of a deleted or kept message (their provider's list) stay, but a
+      row rendered from a payload with the child's first name is rendered again without it
+      (the staff's word for "the child"); one that no longer renders is deleted.
+
+    Returns ``messages_deleted`` and ``messages_kept``."""
+    gid, n, d = guardian_id, notifications, outbox_deliveries
+    bookings_, requests_ = set(booking_ids), set(request_ids)
+    mine = set(conn.execute(sa.select(n.c.outbox_id).where(n.c.user_id == gid)).scalars())
+    mine |= set(conn.execute(sa.select(d.c.outbox_id).where(d.c.user_id == gid)).scalars())
+    about = sa.or_(outbox.c.topic.like("booking.%"), outbox.c.topic.like("offer.%"),
+                   outbox.c.topic.like("request.%"), sa.cast(outbox.c.payload, sa.Text).like(f"%{gid}%"))
+    if mine:
+        about = sa.or_(about, outbox.c.id.in_(sorted(mine)))
+    deleted: list[int] = []
+    kept: list[int] = []
+    renamed: dict[int, tuple[str, dict[str, Any]]] = {}  # message id -> topic, payload without the name
+    for row in conn.execute(sa.select(outbox.c.id, outbox.c.topic, outbox.c.payload, outbox.c.sent_at,
+                                      outbox.c.failed_at).where(about)).all():
+        payload = row.payload if isinstance(row.payload, dict) else {}
+        given = payload.get("to")
+        to = [t for t in given if isinstance(t, dict)] if isinstance(given, list) else []
+        to_family = row.id in mine or any(t.get("user_id") == gid for t in to)
+        if not (to_family or payload.get("booking_id") in bookings_ or payload.get("request_id") in requests_):
+            continue
+        unnamed = {k: v for k, v in payload.items() if k != "first_name"}
+        if not to_family and unnamed == payload and row.topic in keep_for_providers:
+            continue  # the staff's notice as a deletion keeps it (this one's, or an earlier run's)
+        if "first_name" in payload:
+            renamed[row.id] = (row.topic, unnamed)
+        staff = [t for t in to if "facility_id" in t]
+        if staff and row.topic in keep_for_providers and row.sent_at is None and row.failed_at is None:
+            conn.execute(outbox.update().where(outbox.c.id == row.id).values(payload={**unnamed, "to": staff}))
+            kept.append(row.id)
+        else:
+            deleted.append(row.id)
+    touched = sorted(deleted + kept)
+    if touched:
+        conn.execute(n.delete().where(n.c.user_id == gid, n.c.outbox_id.in_(touched)))
+        conn.execute(d.delete().where(d.c.user_id == gid, d.c.outbox_id.in_(touched)))
+    if deleted:
+        conn.execute(d.delete().where(d.c.outbox_id.in_(deleted)))  # SQLite enforces no ON DELETE CASCADE
+        conn.execute(outbox.delete().where(outbox.c.id.in_(deleted)))
+    if renamed:
+        for note in conn.execute(sa.select(n.c.id, n.c.outbox_id, n.c.locale)
+                                 .where(n.c.outbox_id.in_(sorted(renamed)))).all():
+            topic, unnamed = renamed[note.outbox_id]
+            try:
+                text = render(topic, unnamed, note.locale, audience=STAFF_AUDIENCE)
+            except RenderError:
+                conn.execute(n.delete().where(n.c.id == note.id))
+                continue
+            conn.execute(n.update().where(n.c.id == note.id).values(title=text.title[:200], body=text.body))
+    return {"messages_deleted": len(deleted), "messages_kept": len(kept)}
 
 
 def failed_messages(engine: sa.Engine, limit: int = 50) -> list[dict[str, Any]]:

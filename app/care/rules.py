@@ -120,13 +120,16 @@ def check_in_lead() -> timedelta:
 
 
 @lru_cache(maxsize=1)
-def check_out_delay() -> timedelta:
+def check_out_delay() -> timedelta | None:
     """How long after a booking's start its provider's staff may first check the child out
-    (``check_out_opens_minutes_after_start`` in ``booking_rules.json``: 0, never before the
-    start), whenever the child was checked in."""
+    (``check_out_opens_minutes_after_start`` in ``booking_rules.json``); None (the rule's
+    ``null``, the default): at any time once the child is checked in, early or not."""
     minutes = document("booking_rules.json")["check_out_opens_minutes_after_start"]
+    if minutes is None:
+        return None
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 0 <= minutes <= 24 * 60:
-        raise RuntimeError("booking_rules.json: check_out_opens_minutes_after_start must be 0 to 1440 minutes")
+        raise RuntimeError("booking_rules.json: check_out_opens_minutes_after_start must be null or 0 to 1440 "
+                           "minutes")
     return timedelta(minutes=minutes)
 
 

@@ -302,6 +302,14 @@ state -> the request's action, taken in the booking's transaction by the same pe
 request's action (checked below); the booking's other states (rejected, expired) cannot follow
 ``accepted``, where such a booking starts."""
 
+WINDOW_IS_USE: Mapping[str, frozenset[str]] = {
+    "booking": frozenset({"requested", "accepted", "in-progress", "completed"}),
+    "care_request": frozenset({"requested", "unmatched", "accepted", "in-progress", "completed"}),
+}
+"""The states in which a booking's or a care request's window is the family's use of the
+service (care given, under way or still coming: the retention clock counts its end); a window
+that lapsed, was declined, cancelled or not attended was no use (its last change is)."""
+
 OFFER = Lifecycle(
     "offer",
     [State("requested", "requested", "provider", clock="offer"),

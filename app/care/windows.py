@@ -109,6 +109,17 @@ def off_step(value: datetime, field: str, tz: tzinfo) -> tuple[str, dict[str, ob
              "later": later.isoformat(timespec="minutes")})
 
 
+def next_on_step(moment: datetime, tz: tzinfo) -> datetime:
+    """The first time on the window step (:func:`off_step`) at or after the aware ``moment``,
+    in ``tz``, whole minutes: what a suggested start must be to be accepted itself."""
+    local = _normal(aware(moment, tz), tz)
+    if local.second or local.microsecond:
+        local = _normal(local.replace(second=0, microsecond=0) + timedelta(minutes=1), tz)
+    step = timedelta(minutes=window_step_minutes())
+    off = (local.replace(tzinfo=None) - datetime.combine(local.date(), time(0))) % step
+    return local if not off else _normal(local - off + step, tz)
+
+
 def check_window(rule: BookingRule, start: datetime, end: datetime, tz: tzinfo,
                  now: datetime | None = None) -> CareWindow:
     """The one-off window ``[start, end)`` if ``rule`` allows it, else :class:`WindowError`.
@@ -149,9 +160,10 @@ def _check_now(rule: BookingRule, window: CareWindow, tz: tzinfo, now: datetime)
     """A start not before ``now``; care today booked before ``same_day_booking_until``."""
     now_local = _normal(aware(now, tz), tz)
     if window.start < now_local:
-        raise WindowError(f"start ({window.start.isoformat()}) is in the past; it must be at or after "
-                          f"{now_local.isoformat(timespec='minutes')}", "start", "in_past",
-                          {"earliest_start": now_local.isoformat(timespec="minutes")})
+        earliest = next_on_step(now_local, tz)  # itself accepted: a suggestion off the step would be refused
+        raise WindowError(f"start ({window.start.isoformat()}) is in the past; the earliest start now is "
+                          f"{earliest.isoformat(timespec='minutes')}", "start", "in_past",
+                          {"earliest_start": earliest.isoformat(timespec="minutes")})
     until = rule.same_day_booking_until
     if until is not None and window.start.date() == now_local.date() and now_local.time() >= until:
         raise WindowError(f"{rule.programme} takes bookings for today until {until:%H:%M}; book from "

@@ -211,12 +211,15 @@ SIGN_IN_PATH = "/account/sign-in"
 
 
 def sign_in_address(base_url: str | None) -> str:
-    """Where to sign in, as the command prints it: the full address when the site's address is
-    known (``NOTIFY_PUBLIC_BASE_URL``), else the path on the address ``serve`` printed (the
-    command cannot know the port ``serve --port`` was given)."""
+    """Where to sign in, as the command prints it: the path on the address ``serve`` printed
+    (the README's walk; the command cannot know the port ``serve --port`` was given), and,
+    when ``NOTIFY_PUBLIC_BASE_URL`` is set, that public address labelled as the one e-mailed
+    links use (tester pass 26: it alone was printed, though the walk runs on serve's)."""
+    served = f"{SIGN_IN_PATH} on the address `python3 manage.py serve` printed (Running on http://…)"
     if base_url:
-        return base_url.rstrip("/") + SIGN_IN_PATH
-    return f"{SIGN_IN_PATH} on the address `python3 manage.py serve` printed (Running on http://…)"
+        return (f"{served}; the public address e-mailed links use (NOTIFY_PUBLIC_BASE_URL) is "
+                f"{base_url.rstrip('/')}{SIGN_IN_PATH}")
+    return served
 
 
 @demo_group.command("accounts")

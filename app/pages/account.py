@@ -28,12 +28,13 @@ from datetime import UTC
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import DBAPIError
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.care.accounts import (
+    MESSAGE_LANGUAGES,
     AccountError,
     AccountLocked,
     EmailTaken,
@@ -178,7 +179,25 @@ def home() -> str:
     lang = current_language()
     grants = [(spec.get(g.role).name, _role_label(g.role, lang), g.facility_id) for g in user.grants if g.role in spec]
     return render_template("account_home.html", user=user, grants=grants, links=_role_links(user),
-                           email=None if user.email.endswith(account_oidc.PLACEHOLDER_DOMAIN) else user.email)
+                           email=None if user.email.endswith(account_oidc.PLACEHOLDER_DOMAIN) else user.email,
+                           message_language=people.accounts().language(user.id),
+                           language_saved=request.args.get("saved") == "language")
+
+
+@bp.post("/account/language")
+@people.require("account.read")
+def set_language() -> BaseResponse:
+    """Set the language of the person's messages (form field ``locale``: ko or en); the page
+    then shows /account in that language (a page visited in a language sets it too). An unknown
+    value is a 400."""
+    user = people.current_user()
+    assert user is not None  # require() made sure
+    locale = request.form.get("locale", "")
+    if locale not in MESSAGE_LANGUAGES:
+        abort(400)
+    people.accounts().set_language(user.id, locale, people.sessions().now())
+    people.forget_language(user.id)
+    return redirect(url_for("account.home", lang=locale, saved="language"))
 
 
 def _role_links(user: User) -> list[tuple[str, str, str]]:
@@ -223,7 +242,7 @@ def sign_up() -> BaseResponse | tuple[str, int]:
         return _form("account_sign_up.html", 400, error=translate("account_passwords_differ"), email=email)
     store = people.accounts()
     try:
-        user = store.sign_up(email, password, now=people.sessions().now())
+        user = store.sign_up(email, password, now=people.sessions().now(), locale=current_language())
         people.sign_in(user, "password")
     except AccountError as exc:
         return _form("account_sign_up.html", exc.http_status, error=_field_error(exc), email=email)

@@ -57,7 +57,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.api.auth import bearer, database_error
-from app.care.accounts import AccountStore, Roles, User
+from app.care.accounts import MESSAGE_LANGUAGES, AccountStore, Roles, User
 from app.care.children import USE_STAMP_EVERY
 from app.care.states import GUARDIAN
 from app.db.engine import password_resets, reads, users
@@ -254,9 +254,40 @@ def _load_user() -> User | None:
     g.dolbom_sid = sid
     try:
         note_use(user)
+        note_language(user)
     except DBAPIError as exc:
         raise database_error(exc) from None
     return user
+
+
+LANGUAGE_MEMO = timedelta(minutes=5)
+"""How long this process trusts that it wrote a person's language (several servers may write)."""
+
+
+def note_language(user: User) -> None:
+    """Keep the language the signed-in person switched to (a request naming ``?lang``) as the
+    language of their messages (:meth:`~app.care.accounts.AccountStore.set_language`); a request
+    without ``?lang`` changes nothing. Written only when it differs; this process asks the database
+    at most once per :data:`LANGUAGE_MEMO` per person and language. Raises ``DBAPIError``."""
+    lang = request.args.get("lang") if request else None
+    if lang not in MESSAGE_LANGUAGES:
+        return
+    now = sessions().now()
+    holder: dict[str, Any] = current_app.extensions[_STORE]
+    memo: dict[str, tuple[str, datetime]] = holder.setdefault("langs", {})
+    last = memo.get(user.id)
+    if last is not None and last[0] == lang and timedelta(0) <= now - last[1] < LANGUAGE_MEMO:
+        return
+    accounts().set_language(user.id, lang, now)
+    with holder["lock"]:
+        if len(memo) >= USE_MEMO_MAX:
+            memo.clear()
+        memo[user.id] = (lang, now)
+
+
+def forget_language(user_id: str) -> None:
+    """Drop this process's memo of the person's language (they set it on /account)."""
+    current_app.extensions[_STORE].setdefault("langs", {}).pop(user_id, None)
 
 
 def note_use(user: User) -> None:
@@ -295,6 +326,7 @@ def sign_in(user: User, method: str) -> None:
     g.dolbom_sid = sid
     g.dolbom_user = user
     note_use(user)
+    note_language(user)
     log.info("account %s signed in (%s)", user.id, method)
 
 

@@ -136,7 +136,18 @@ def book_page() -> tuple[str, int] | str:
                      **{k: v for k in ("start", "end", "home") if (v := cfg[k])}}
     return render_template("family_book.html", facility=facility, programme=programme, online=cfg["online"],
                            request_url="/family/request?" + urlencode(request_query), rule=rule,
+                           next_url=_next_providers_url(programme, cfg["start"], cfg["end"], cfg["home"], facility.id),
                            page_config=_config(**cfg))
+
+
+def _next_providers_url(programme: str, start: str | None, end: str | None, home: str | None,
+                        skip: str) -> str:
+    """The map's search for the next providers with a place (the same programme, window and
+    home, this provider left out): the link book.js's ``mapSearchUrl`` makes, for the page's
+    own links."""
+    query = {k: v for k, v in (("home", home), ("start", start if start and end else None),
+                               ("end", end if start and end else None), ("programme", programme)) if v}
+    return f"{_map_url()}#" + urlencode({**query, "available": "1", "skip": skip})
 
 
 def _repeat_limits(rule: BookingRule) -> dict[str, Any] | None:

@@ -4,6 +4,7 @@ accounts, signing up and in, a child registered, places opened on the inbox, a b
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from urllib.parse import quote
 
 from app.pages import account_sessions as people
@@ -54,6 +55,13 @@ def sign_up(page, app_url: str, lang: str, next_path: str) -> None:
     page.tap("#sign-up button[type=submit]")
 
 
+def guardian(flask_app) -> tuple[str, str]:
+    """A new guardian's account, made without the form: (its e-mail, its user id); the password
+    is PASSWORD."""
+    email = f"family-{secrets.token_hex(4)}@example.com"
+    return email, people.accounts(flask_app).sign_up(email, PASSWORD).id
+
+
 def sign_in(page, app_url: str, email: str, path: str) -> None:
     """Go to ``path`` signed out: to the sign-in form, and once signed in back to ``path``."""
     page.goto(f"{app_url}{path}")  # signed out: to sign-in and back
@@ -84,6 +92,33 @@ def register_child(page, given_name: str, family_name: str, birth_date: str, con
     page.locator("#children li", has_text=given_name).filter(has_text=family_name).wait_for()
 
 
+def family_page(page, app_url: str, lang: str, email: str | None = None) -> None:
+    """Open the family page in ``lang`` and wait until it is ready: as a new guardian signed up
+    through the form or, given ``email``, as that account signed in through the form."""
+    path = f"/family?lang={lang}"
+    if email is None:
+        sign_up(page, app_url, lang, path)
+        page.wait_for_url(f"**{path}")
+    else:
+        sign_in(page, app_url, email, path)
+    ready(page)
+
+
+def family_with(page, app_url: str, lang: str, children: list[tuple[str, date]], email: str | None = None) -> None:
+    """The family page as :func:`family_page` opens it, with ``children`` (given name, birth
+    date) registered in that order: family name 김, emergency contact 김하늘 010-0000-0000, the
+    consents a booking needs."""
+    family_page(page, app_url, lang, email)
+    for given, born in children:
+        register_child(page, given, "김", born.isoformat(), "김하늘", "010-0000-0000")
+
+
+def script_errors(errors: list[str]) -> list[str]:
+    """The page's script errors, not the resources the browser failed to load (tiles, refused
+    answers the test expects)."""
+    return [e for e in errors if not e.startswith("Failed to load resource")]
+
+
 def open_places(desk, programme: str = "elementary_emergency") -> None:
     """On the provider inbox: open the next days' places of ``programme``; then mark the page
     (``window.__sameLoad``) so a test can tell later that it was never reloaded."""
@@ -91,6 +126,24 @@ def open_places(desk, programme: str = "elementary_emergency") -> None:
     form.locator("button").tap()
     form.locator(".result", has_text="Opened").wait_for()
     desk.evaluate("window.__sameLoad = true")
+
+
+def publish_places(flask_app, facility_id: str, programme: str, days: int = 3, places: int = 5) -> None:
+    """The provider publishes ``places`` in hourly slots of its opening hours for ``days`` days
+    from today (as its inbox's "open places" does; slots already published stand), so the map
+    offers 예약하기 for it (the search's books_online)."""
+    from datetime import UTC, datetime
+
+    from app.care.slots import derive_slots
+    from app.extensions.care import get_bookings
+    from app.extensions.registry import get_index, get_registry
+
+    with flask_app.app_context():
+        locale = get_registry().locale
+        planned = derive_slots(get_index().by_id[facility_id], programme, locale.now().date(), days, locale.tz,
+                               locale.is_holiday, places)
+        get_bookings().publish_missing(facility_id, programme, [(s.start, s.end, s.places) for s in planned],
+                                       now=datetime.now(UTC))
 
 
 def book(page) -> None:

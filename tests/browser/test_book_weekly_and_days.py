@@ -30,7 +30,7 @@ def _day(n: int) -> datetime:
     return datetime(d.year, d.month, d.day, tzinfo=SEOUL)
 
 
-def test_a_weekly_pattern_is_shown_and_booked_on_a_phone_in_korean(browser, live):
+def test_a_weekly_pattern_is_shown_and_booked_on_a_phone_in_korean(browser, live, artifacts):
     first = _day(2)
     with live["flask_app"].app_context():
         for week in range(3):
@@ -40,9 +40,7 @@ def test_a_weekly_pattern_is_shown_and_booked_on_a_phone_in_korean(browser, live
     context, page, errors = steps.phone(browser, live, "ko-KR")
     app_url = live["app"]
     try:
-        steps.sign_up(page, app_url, "ko", "/family?lang=ko")
-        page.wait_for_url("**/family?lang=ko")
-        steps.ready(page)
+        steps.family_page(page, app_url, "ko")
         steps.register_child(page, "하윤", "박", "2017-05-05", "박아빠", "010-2222-3333")
         iso = first.date().isoformat()
         page.goto(f"{app_url}/family/book?facility_id={WEEKLY_CENTRE}&programme=elementary_emergency"
@@ -62,6 +60,7 @@ def test_a_weekly_pattern_is_shown_and_booked_on_a_phone_in_korean(browser, live
         assert listed.count() == 3 and "예약할 날 3번" in page.inner_text("#quote")
         assert iso in listed.nth(0).inner_text() and "15:00" in listed.nth(0).inner_text()
         steps.fits(page)
+        page.screenshot(path=str(artifacts / "book-weekly-ko.png"), full_page=True)
         page.tap("#book-button")
         made = page.locator("#made-bookings li")
         made.nth(2).wait_for()
@@ -69,7 +68,8 @@ def test_a_weekly_pattern_is_shown_and_booked_on_a_phone_in_korean(browser, live
         assert made.count() == 3 and "예약 3건을 했습니다" in text and "따로 취소" in text
         assert page.is_hidden("#book-form")
         steps.fits(page)
-        assert [e for e in errors if not e.startswith("Failed to load resource")] == []
+        page.screenshot(path=str(artifacts / "book-weekly-made-ko.png"), full_page=True)
+        assert steps.script_errors(errors) == []
     finally:
         context.close()
 
@@ -78,9 +78,7 @@ def test_no_places_is_said_first_and_daycare_takes_several_days_in_english(brows
     context, page, errors = steps.phone(browser, live, "en-US")
     app_url = live["app"]
     try:
-        steps.sign_up(page, app_url, "en", "/family?lang=en")
-        page.wait_for_url("**/family?lang=en")
-        steps.ready(page)
+        steps.family_page(page, app_url, "en")
         steps.register_child(page, "Minjun", "Lee", "2023-02-01", "Lee Dad", "010-4444-5555")
         page.goto(f"{app_url}/family/book?facility_id={CLOSED_CENTRE}&programme=elementary_emergency&lang=en")
         notice = page.locator("#not-online")
@@ -92,6 +90,7 @@ def test_no_places_is_said_first_and_daycare_takes_several_days_in_english(brows
         steps.fits(page)
 
         start = _day(3).date().isoformat()
+        steps.publish_places(live["flask_app"], DAYCARE, "always_daycare", days=7)  # the form shows where places are
         page.goto(f"{app_url}/family/book?facility_id={DAYCARE}&programme=always_daycare"
                   f"&start={start}T09:00&end={start}T18:00&lang=en")
         steps.ready(page)
@@ -111,6 +110,6 @@ def test_no_places_is_said_first_and_daycare_takes_several_days_in_english(brows
         same.wait_for()
         assert "5 consecutive days" in same.inner_text() and "23 h 45" not in same.inner_text()
         steps.fits(page)
-        assert [e for e in errors if not e.startswith("Failed to load resource")] == []
+        assert steps.script_errors(errors) == []
     finally:
         context.close()

@@ -105,13 +105,14 @@ def test_book_then_an_emergency_request_unmatched_then_a_late_answer(browser, li
         confirmed.wait_for(timeout=5000)
         assert "확정됨" in confirmed.inner_text()
 
-        # (b) no place to book at the second provider: an emergency request instead, carrying the
-        # programme, the window, the home from the map and the child
+        # (b) no place to book at the second provider (it opens none: no form, its notice instead):
+        # an emergency request instead, carrying the programme, the window, the home from the map
+        # and the child
         family.goto(f"{app_url}/family/book?lang=ko&facility_id={ranked[1]}&programme=elementary_emergency"
                     f"&start={_at(15)}&end={_at(18)}&home={home_arg}")
         steps.ready(family)
-        steps.book(family)
-        family.locator("#emergency-instead").tap()
+        assert family.is_hidden("#book-form")
+        family.locator("#notice-request").tap()
         family.wait_for_url("**/family/request?**")
         steps.ready(family)
         assert "파장동" in family.inner_text(".chosen[data-kind=home]")

@@ -50,9 +50,7 @@ def test_a_guardian_without_the_sharing_consent_gives_it_on_the_request_page(bro
     context, page, errors = steps.phone(browser, live, "ko-KR")
     app_url = live["app"]
     try:
-        steps.sign_up(page, app_url, "ko", "/family?lang=ko")
-        page.wait_for_url("**/family?lang=ko")
-        steps.ready(page)
+        steps.family_page(page, app_url, "ko")
         steps.register_child(page, "서준", "김", "2022-03-01", "김엄마", "010-1234-5678",
                              consents=("child_registration",))  # not the sharing one
 
@@ -83,6 +81,7 @@ def test_a_guardian_without_the_sharing_consent_gives_it_on_the_request_page(bro
         assert q["home"][0].endswith("|오정구")
 
         # the booking page refused for the child's age: an emergency request instead
+        steps.publish_places(live["flask_app"], DAYCARE, "always_daycare")  # the form shows where places are
         page.route(re.compile(r"/api/v1/bookings/quote"), lambda route: _json(route, 409, {"error": {
             "code": "not_eligible", "field": "child", "message": "this child is 50 months old"}}))
         page.goto(f"{app_url}/family/book?facility_id={DAYCARE}&programme=always_daycare&start={start}&end={end}")

@@ -101,9 +101,8 @@ def test_a_guardian_registers_a_child_and_books_from_the_map(browser, live, arti
     start, end = _tomorrow(9), _tomorrow(12)
     page.goto(f"{app_url}/family/book?facility_id={CLOSED_DAYCARE}&programme=always_daycare&start={start}&end={end}")
     steps.ready(page)
-    steps.book(page)
-    page.locator("#quote", has_text="예약 자리를 열지 않았습니다").wait_for()
-    back = page.get_attribute("#next-providers", "href")
+    assert "예약 자리를 열지 않았습니다" in page.inner_text("#not-online") and page.is_hidden("#book-form")
+    back = page.get_attribute("#notice-map", "href")
     assert back.startswith("/?lang=ko#") and f"start={quote(start, safe='')}" in back
     assert "programme=always_daycare" in back
 
@@ -177,6 +176,7 @@ def test_the_inbox_shows_a_new_booking_within_2_s_and_the_family_sees_it_confirm
 
 
 def test_the_widget_links_back_to_book_in_a_new_tab(page, live):
+    steps.publish_places(live["flask_app"], DAYCARE, "always_daycare")  # Book only where places are open
     page.goto(f"{live['app']}/embed?lang=en#home={DAYCARE_HOME}")
     item = page.locator(f"#result-list li[data-id={DAYCARE}]")
     item.wait_for()
@@ -186,9 +186,10 @@ def test_the_widget_links_back_to_book_in_a_new_tab(page, live):
     assert (link.get_attribute("target"), link.get_attribute("rel")) == ("_blank", "noopener")
     href = link.get_attribute("href")
     assert href.startswith("/family/book?") and f"facility_id={DAYCARE}" in href and "programme=always_daycare" in href
-    # "Book" on exactly the results whose provider runs care booked online
+    # "Book" on exactly the results whose provider runs care booked online and opens places for it
     runs = page.evaluate("""window.dolbom.state.hits.map((h) => [h.facility.id,
-        h.facility.programmes.some((p) => p === 'always_daycare' || p === 'elementary_emergency')])""")
+        h.facility.programmes.some((p) => h.books_online.indexOf(p) >= 0
+          && (p === 'always_daycare' || p === 'elementary_emergency'))])""")
     assert any(not bookable for _, bookable in runs)
     for facility_id, bookable in runs:
         assert page.locator(f"#result-list li[data-id='{facility_id}'] a.book-link").count() == int(bookable)

@@ -59,9 +59,7 @@ def test_the_child_the_programme_takes_is_picked_and_an_empty_window_is_refused(
     app_url = live["app"]
     today = datetime.now(SEOUL).date()
     try:
-        steps.sign_up(page, app_url, lang, f"/family?lang={lang}")
-        page.wait_for_url(f"**/family?lang={lang}")
-        steps.ready(page)
+        steps.family_page(page, app_url, lang)
         # the relation has no default: saving without choosing one says so
         page.tap("#add-child")
         assert page.input_value("select[name=relation]") == ""
@@ -73,6 +71,7 @@ def test_the_child_the_programme_takes_is_picked_and_an_empty_window_is_refused(
         steps.register_child(page, "서준", "김", birth_date_for(8, today).isoformat(), "김하늘", "010-0000-0000")
 
         start, end = _tomorrow(19), _tomorrow(21)
+        steps.publish_places(live["flask_app"], CENTRE, "elementary_emergency")  # the form shows where places are
         page.goto(f"{app_url}/family/book?facility_id={CENTRE}&programme=elementary_emergency&lang={lang}"
                   f"&start={start}&end={end}&home={HOME}")
         steps.ready(page)
@@ -120,9 +119,7 @@ def test_the_request_page_picks_the_child_its_link_names_when_the_programme_take
     app_url = live["app"]
     today = datetime.now(SEOUL).date()
     try:
-        steps.sign_up(page, app_url, lang, f"/family?lang={lang}")
-        page.wait_for_url(f"**/family?lang={lang}")
-        steps.ready(page)
+        steps.family_page(page, app_url, lang)
         # listed youngest first: 지우 (4, not taken), 하준 (7, the picker's own choice), 서준 (9)
         for given, years in (("지우", 4), ("서준", 9), ("하준", 7)):
             steps.register_child(page, given, "김", birth_date_for(years, today).isoformat(), "김하늘", "010-0000-0000")
@@ -167,6 +164,8 @@ def _found_only_without(without: str):
 def test_a_provider_found_without_the_window_offers_an_emergency_request(browser, live, lang, without):
     context, page, errors = steps.phone(browser, live, LOCALE[lang])
     start, end = _tomorrow(19), _tomorrow(21)
+    if without == "radius":  # the nearest (아람어린이집) opens places: "Book" only where they are open
+        steps.publish_places(live["flask_app"], "demo-dc-09396", "always_daycare")
     try:
         page.route(re.compile(r"/api/v1/facilities/nearest\?"), _found_only_without(without))
         page.goto(f"{live['app']}/?lang={lang}#home={HOME}&start={start}&end={end}&programme=always_daycare")

@@ -176,6 +176,7 @@ def test_an_estimate_for_another_window_is_never_bookable(browser, live, lang):
         page.wait_for_url(f"**/family?lang={lang}")
         steps.ready(page)
         steps.register_child(page, "서준", "김", BIRTH.isoformat(), "김하늘", "010-0000-0000")
+        steps.publish_places(live["flask_app"], CENTRE, "elementary_emergency")  # the form shows where places are
         page.goto(f"{app_url}/family/book?facility_id={CENTRE}&programme=elementary_emergency&lang={lang}"
                   f"&start={_at(19)}&end={_at(21)}&home={_home(live['flask_app'])}")
         steps.ready(page)

@@ -1,7 +1,7 @@
 """Refusals on the family pages say what is wrong and what is allowed, in the page's language,
 on a phone (as a tester met them): a child's birth date in the future on the children form named
 as such with today's date (not "check the birth date"), and a booking at a provider that opened
-no places named with the window on the registry's wall clock — on an English page too, where the
+no places for part of the window named with the window on the registry's wall clock — on an English page too, where the
 API's own sentence carries UTC instants ("…T10:00:00+00:00")."""
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.extensions.care import get_bookings
+
 from . import care_steps as steps
 
 pytestmark = pytest.mark.browser
 
 SEOUL = ZoneInfo("Asia/Seoul")
-CLOSED_DAYCARE = "demo-dc-09399"  # runs 언제나 어린이집; no places opened in the browser tests
+PARTLY_OPEN = "demo-dc-09400"  # 시립금빛하늘어린이집, 언제나 어린이집: places opened here for 18-20 and 23-24 only
 UTC_INSTANT = re.compile(r"T\d\d:\d\d|[+-]00:00|Z\b")
 
 SAID = {
@@ -55,16 +57,24 @@ def test_a_future_birth_date_and_a_window_without_places_are_said_plainly(browse
         assert today.isoformat() in text and said["generic"] not in text, text
         steps.fits(page)
 
-        # a provider that opened no places: the window's wall-clock times, no UTC instant
-        day = (today + timedelta(days=1)).isoformat()
-        page.goto(f"{app_url}/family/book?facility_id={CLOSED_DAYCARE}&programme=always_daycare"
+        # a provider that opened no places for part of the window: the window's wall-clock times,
+        # no UTC instant (one that opened none at all shows no form: test_book_not_online.py)
+        tomorrow = today + timedelta(days=1)
+        day = tomorrow.isoformat()
+        with live["flask_app"].app_context():
+            for start, end in ((18, 20), (23, 24)):
+                at = datetime(tomorrow.year, tomorrow.month, tomorrow.day, tzinfo=SEOUL)
+                get_bookings().publish_slot(PARTLY_OPEN, "always_daycare", at + timedelta(hours=start),
+                                            at + timedelta(hours=end), 1, tz=SEOUL)
+        page.goto(f"{app_url}/family/book?facility_id={PARTLY_OPEN}&programme=always_daycare"
                   f"&start={day}T19:00&end={day}T22:30&lang={lang}")
         steps.ready(page)
-        steps.book(page)
+        # the quote refuses it as the booking would, before the parent taps to book (tester 26, 5)
         refusal = page.locator("#quote .error", has_text=said["no_places"])
         refusal.wait_for()
+        assert page.is_disabled("#book-button")
         text = refusal.inner_text()
-        assert f"{day} 19:00" in text and f"{day} 22:30" in text, text
+        assert f"{day} 20:00" in text and f"{day} 22:30" in text, text
         assert not UTC_INSTANT.search(text), text
         steps.fits(page)
         assert [e for e in errors if "status of 400" not in e and "status of 409" not in e] == []

@@ -6,14 +6,14 @@ waiting for the provider and the provider inbox."""
 
 from __future__ import annotations
 
-import secrets
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.api.care_requests import engine
 from app.commands.demo import birth_date_for
 from app.pages import account_sessions as people
 
@@ -27,9 +27,11 @@ HOME = "37.5345|126.8125|오정구"
 LOCALE = {"ko": "ko-KR", "en": "en-US"}
 SAID = {
     "ko": {"signed_out": "로그인이 끝났습니다. 다시 로그인하면 이어서 보여 드립니다.", "link": "다시 로그인",
-           "stale": "마지막으로 확인한 상태입니다", "waiting": "답이 오면 이 화면에 바로 나옵니다"},
+           "stale": "마지막으로 확인한 상태입니다", "waiting": "답이 오면 이 화면에 바로 나옵니다",
+           "cancel_sign_in": "다시 로그인하면 이 요청을 취소할 수 있습니다"},
     "en": {"signed_out": "You were signed out. Sign in again to keep following this.", "link": "Sign in again",
-           "stale": "This is the last state seen", "waiting": "Their answer shows here at once"},
+           "stale": "This is the last state seen", "waiting": "Their answer shows here at once",
+           "cancel_sign_in": "Sign in again to cancel this request"},
 }
 
 
@@ -68,30 +70,43 @@ def _no_more_polls(page, path_part: str) -> None:
     assert asked == []
 
 
+def _request_sent(page, app_url: str, lang: str, email: str, hours: tuple[int, int]) -> str:
+    """Sign ``email`` in, register 서준 (8), and send an emergency request for tomorrow's ``hours``
+    from the request page; once it waits for a provider, the page's path and query."""
+    steps.family_with(page, app_url, lang, [("서준", birth_date_for(8, datetime.now(SEOUL).date()))], email)
+    page.goto(f"{app_url}/family/request?lang={lang}&programme=elementary_emergency&home={HOME}"
+              f"&start={_at(1, hours[0])}&end={_at(1, hours[1])}")
+    steps.ready(page)
+    assert "서준" in page.locator("select[name=child] option:checked").inner_text()  # the only child it takes
+    page.tap("#request-button")
+    page.locator("#request-state[data-status=requested]").wait_for()
+    here = urlsplit(page.url)
+    return f"{here.path}?{here.query}"
+
+
+def _sign_in_again(page, link, lang: str, email: str, back_to: str) -> None:
+    """Tap ``link`` to the sign-in page (in ``lang``), sign ``email`` in, and be back at ``back_to``."""
+    link.tap()
+    page.wait_for_url("**/account/sign-in?**")
+    assert page.locator("html").get_attribute("lang") == lang
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", steps.PASSWORD)
+    page.tap("#sign-in button[type=submit]")
+    page.wait_for_url(f"**{back_to}")
+
+
 @pytest.mark.parametrize("lang", ["ko", "en"])
 def test_the_request_and_family_pages_say_the_session_ended_and_sign_in_comes_back(browser, live, lang):
     flask_app, app_url = live["flask_app"], live["app"]
-    email = f"family-{secrets.token_hex(4)}@example.com"
-    user = people.accounts(flask_app).sign_up(email, steps.PASSWORD)
+    email, user_id = steps.guardian(flask_app)
     context, page, errors = steps.phone(browser, live, LOCALE[lang])
     try:
-        steps.sign_in(page, app_url, email, f"/family?lang={lang}")
-        steps.ready(page)
-        today = datetime.now(SEOUL).date()
-        steps.register_child(page, "서준", "김", birth_date_for(8, today).isoformat(), "김하늘", "010-0000-0000")
-        page.goto(f"{app_url}/family/request?lang={lang}&programme=elementary_emergency&home={HOME}"
-                  f"&start={_at(1, 19)}&end={_at(1, 21)}")
-        steps.ready(page)
-        assert "서준" in page.locator("select[name=child] option:checked").inner_text()  # the only child it takes
-        page.tap("#request-button")
-        page.locator("#request-state[data-status=requested]").wait_for()
+        back_to = _request_sent(page, app_url, lang, email, (19, 21))
         assert SAID[lang]["waiting"] in page.inner_text("#request-state")
         request_id = page.get_attribute("#request-state .request", "data-id")
-        here = urlsplit(page.url)
-        assert parse_qs(here.query)["request_id"] == [request_id]  # the address names the request
-        back_to = f"{here.path}?{here.query}"
+        assert parse_qs(urlsplit(back_to).query)["request_id"] == [request_id]  # the address names the request
 
-        _end_sessions(flask_app, user.id)
+        _end_sessions(flask_app, user_id)
         _says_signed_out(page, lang, back_to)
         state = page.inner_text("#request-state")
         assert SAID[lang]["stale"] in state and SAID[lang]["waiting"] not in state
@@ -99,13 +114,7 @@ def test_the_request_and_family_pages_say_the_session_ended_and_sign_in_comes_ba
         page.screenshot(path=f"tests/artifacts/signed-out-request-{lang}.png")
 
         # signing in again comes back to the request, in the same language
-        page.tap("#sign-in-again")
-        page.wait_for_url("**/account/sign-in?**")
-        assert page.locator("html").get_attribute("lang") == lang
-        page.fill("input[name=email]", email)
-        page.fill("input[name=password]", steps.PASSWORD)
-        page.tap("#sign-in button[type=submit]")
-        page.wait_for_url(f"**{back_to}")
+        _sign_in_again(page, page.locator("#sign-in-again"), lang, email, back_to)
         page.locator(f"#request-state .request[data-id='{request_id}']").wait_for()
         assert page.locator("html").get_attribute("lang") == lang
         assert page.locator("#signed-out").count() == 0
@@ -114,10 +123,10 @@ def test_the_request_and_family_pages_say_the_session_ended_and_sign_in_comes_ba
         page.goto(f"{app_url}/family?lang={lang}")
         steps.ready(page)
         page.locator("#care-requests [data-status=requested]").wait_for()
-        _end_sessions(flask_app, user.id)
+        _end_sessions(flask_app, user_id)
         _says_signed_out(page, lang, f"/family?lang={lang}")
         assert SAID[lang]["stale"] in page.inner_text("#care-requests")
-        assert [e for e in errors if not e.startswith("Failed to load resource")] == []
+        assert steps.script_errors(errors) == []
     finally:
         context.close()
 
@@ -126,48 +135,89 @@ def test_the_request_and_family_pages_say_the_session_ended_and_sign_in_comes_ba
 def test_the_provider_inbox_says_the_session_ended(browser, live, lang):
     flask_app, app_url = live["flask_app"], live["app"]
     email = steps.staff_account(flask_app, CENTRE)
-    user = people.accounts(flask_app).sign_in(email, steps.PASSWORD)
+    user_id = people.accounts(flask_app).sign_in(email, steps.PASSWORD).id
     context, page, errors = steps.phone(browser, live, LOCALE[lang])
     try:
         steps.sign_in(page, app_url, email, f"/provider/inbox?lang={lang}")
         steps.ready(page)
-        _end_sessions(flask_app, user.id)
+        _end_sessions(flask_app, user_id)
         started = time.monotonic()
         _says_signed_out(page, lang, f"/provider/inbox?lang={lang}")
         assert time.monotonic() - started < 5  # the inbox polls every second
         _no_more_polls(page, "/api/v1/")
         page.screenshot(path=f"tests/artifacts/signed-out-inbox-{lang}.png")
-        assert [e for e in errors if not e.startswith("Failed to load resource")] == []
+        assert steps.script_errors(errors) == []
     finally:
         context.close()
-
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
 def test_the_booking_page_waiting_for_the_provider_says_the_session_ended(browser, live, lang):
     flask_app, app_url = live["flask_app"], live["app"]
     desk_context, desk, _ = steps.phone(browser, live, "en-US")
-    email = f"family-{secrets.token_hex(4)}@example.com"
-    user = people.accounts(flask_app).sign_up(email, steps.PASSWORD)
+    email, user_id = steps.guardian(flask_app)
     context, page, errors = steps.phone(browser, live, LOCALE[lang])
     try:
         steps.sign_in(desk, app_url, steps.staff_account(flask_app, CENTRE), "/provider/inbox?lang=en")
         steps.ready(desk)
         steps.open_places(desk)
-        steps.sign_in(page, app_url, email, f"/family?lang={lang}")
-        steps.ready(page)
-        today = datetime.now(SEOUL).date()
-        steps.register_child(page, "서준", "김", birth_date_for(8, today).isoformat(), "김하늘", "010-0000-0000")
+        steps.family_with(page, app_url, lang, [("서준", birth_date_for(8, datetime.now(SEOUL).date()))], email)
         page.goto(f"{app_url}/family/book?facility_id={CENTRE}&programme=elementary_emergency"
                   f"&start={_at(1, 18)}&end={_at(1, 21)}&lang={lang}")
         steps.book_for_the_desk(page, desk)  # the booking waits for the provider; the page polls
         here = urlsplit(page.url)
-        _end_sessions(flask_app, user.id)
+        _end_sessions(flask_app, user_id)
         _says_signed_out(page, lang, f"{here.path}?{here.query}")
         assert SAID[lang]["stale"] in page.inner_text("#booking-state")
         _no_more_polls(page, "/api/v1/bookings/")
         page.screenshot(path=f"tests/artifacts/signed-out-book-{lang}.png")
-        assert [e for e in errors if not e.startswith("Failed to load resource")] == []
+        assert steps.script_errors(errors) == []
     finally:
         context.close()
         desk_context.close()
+
+
+def _sign_out_in_another_tab(context, app_url: str, lang: str) -> None:
+    """The guardian signs out on the account page in another tab of the same browser."""
+    other = context.new_page()
+    try:
+        other.goto(f"{app_url}/account?lang={lang}")
+        other.tap("#sign-out button[type=submit]")
+        other.wait_for_url("**/account/sign-in?**")
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_request_page_takes_cancel_away_once_signed_out_in_another_tab(browser, live, artifacts, lang):
+    """A request passed to people who will call (unmatched) waits for no provider but can still be
+    cancelled: the page keeps reading it, notices the sign-out in another tab, and offers signing in
+    again (back to the request) where the cancel was, rather than a cancel the server refuses."""
+    flask_app, app_url = live["flask_app"], live["app"]
+    email, _ = steps.guardian(flask_app)
+    context, page, errors = steps.phone(browser, live, LOCALE[lang])
+    try:
+        back_to = _request_sent(page, app_url, lang, email, (15, 18))
+        with flask_app.app_context():
+            engine().fire_due(datetime.now(UTC) + timedelta(days=2))  # every deadline passed: unmatched
+        page.locator("#request-state[data-status=unmatched]").wait_for(timeout=8000)
+        cancel = page.locator("#request-state button[data-action=cancel]")
+        assert cancel.is_visible()
+
+        _sign_out_in_another_tab(context, app_url, lang)
+        _says_signed_out(page, lang, back_to)
+        assert cancel.count() == 0
+        again = page.locator("#request-state a.sign-in-to-cancel")
+        assert again.inner_text() == SAID[lang]["cancel_sign_in"]
+        link = urlsplit(again.get_attribute("href"))
+        assert link.path == "/account/sign-in" and parse_qs(link.query)["next"] == [back_to]
+        steps.fits(page)
+        page.screenshot(path=str(artifacts / f"signed-out-request-cancel-{lang}.png"))
+
+        # signing in again comes back to the request, its cancel there again
+        _sign_in_again(page, again, lang, email, back_to)
+        cancel.wait_for()
+        assert page.locator("#signed-out").count() == 0
+        assert steps.script_errors(errors) == []
+    finally:
+        context.close()

@@ -38,6 +38,16 @@ CENTRE = "demo-cc-00037"  # 교동지역아동센터: 초등 시설형 긴급돌
 DAYCARE = "demo-dc-09396"  # runs 언제나 어린이집, whose bookings and requests for today close at 15:00
 HOME = "37.5345|126.8125|오정구"
 LOCALE = {"ko": "ko-KR", "en": "en-US"}
+
+
+@pytest.fixture(autouse=True)
+def _places_open(live):
+    """The booking page shows its form only where the provider opens places for the programme
+    (else its notice: test_book_not_online.py): CENTRE and DAYCARE open theirs."""
+    steps.publish_places(live["flask_app"], CENTRE, "elementary_emergency")
+    steps.publish_places(live["flask_app"], DAYCARE, "always_daycare")
+
+
 HORIZON_DAYS = document("booking_rules.json")["request_max_days_ahead"]
 SAID = {
     "ko": {"too_far": "다른 날을 고르거나 다른 기관을 찾아 주세요", "placeholder": "아이를 선택해 주세요",
@@ -73,11 +83,7 @@ def _script_errors(errors: list[str]) -> list[str]:
 
 def _family_with(page, app_url: str, lang: str, children: list[tuple[str, date]]) -> dict[str, str]:
     """Sign a new guardian up and register ``children`` (given name, birth date); their ids by name."""
-    steps.sign_up(page, app_url, lang, f"/family?lang={lang}")
-    page.wait_for_url(f"**/family?lang={lang}")
-    steps.ready(page)
-    for given, born in children:
-        steps.register_child(page, given, "김", born.isoformat(), "김하늘", "010-0000-0000")
+    steps.family_with(page, app_url, lang, children)
     return page.evaluate(CHILD_IDS)
 
 
@@ -302,9 +308,7 @@ def test_a_field_named_inside_an_english_sentence_is_lower_case(browser, live):
     context, page, errors = steps.phone(browser, live, "en-US")
     app_url = live["app"]
     try:
-        steps.sign_up(page, app_url, "en", "/family?lang=en")
-        page.wait_for_url("**/family?lang=en")
-        steps.ready(page)
+        steps.family_page(page, app_url, "en")
         page.tap("#add-child")
         for name, value in (("given_name", "Sky"), ("family_name", "Kim"), ("emergency_contact_name", "Kim Ha"),
                             ("birth_date", birth_date_for(4, _day(0)).isoformat()), ("emergency_contact_phone", "12")):

@@ -44,3 +44,34 @@ def test_a_live_care_request_is_named_too(db_app):  # noqa: F811
     assert refused.status_code == 409, refused.json
     assert [r["id"] for r in refused.json["error"]["affected_requests"]] == [made.json["id"]]
     assert father.send("PATCH", f"/api/v1/children/{child_id}", {"birth_date": "2017-06-05"}).status_code == 200
+
+
+def test_a_birth_date_outside_a_live_bookings_provider_ages_is_refused_naming_them(db_app, monkeypatch):  # noqa: F811
+    """Within the programme's 6-83 months but past the provider's own ages (the registry's
+    age_min_months-age_max_months; here the provider takes children up to 48 months): refused,
+    the booking named with the provider's ages and limit "provider"."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from app.api import care_family
+    from app.extensions.registry import get_index
+
+    mother, child_id = guardian(db_app, "mother@example.kr", birth_date="2023-01-01")
+    desk = staff(db_app, "desk@daycare.kr", DAYCARE)
+    publish(desk, DAYCARE, "always_daycare")
+    booking = book(mother, child_id)
+    assert booking.status_code == 201, booking.json
+    with db_app.app_context():
+        by_id = dict(get_index().by_id)
+    by_id[DAYCARE] = replace(by_id[DAYCARE], age_max_months=48)
+    monkeypatch.setattr(care_family, "get_index", lambda: SimpleNamespace(by_id=by_id))
+    path = f"/api/v1/children/{child_id}"
+    refused = mother.send("PATCH", path, {"birth_date": "2021-06-01"})  # about 66 months: in 6-83, past 48
+    assert refused.status_code == 409, refused.json
+    [item] = refused.json["error"]["affected_bookings"]
+    assert (item["id"], item["limit"], item["age_min_months"], item["age_max_months"]) == (
+        booking.json["id"], "provider", 6, 48)
+    assert f"{DAYCARE} takes 6-48 months" in refused.json["error"]["message"]
+    assert mother.get(path).json["birth_date"] == "2023-01-01"
+    # within the provider's ages too: taken
+    assert mother.send("PATCH", path, {"birth_date": "2022-12-01"}).status_code == 200

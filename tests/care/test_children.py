@@ -352,10 +352,11 @@ def _outbox_rows(engine, topic: str) -> list[dict]:
                                                        .order_by(outbox.c.id))]
 
 
-def test_a_withdrawal_tells_the_provider_of_each_live_booking_without_naming_the_child(accounts, store,
-                                                                                        bookings, engine):
+def test_a_withdrawal_tells_the_provider_of_each_live_booking_and_which_child(accounts, store,
+                                                                             bookings, engine):
     """share_with_provider withdrawn: the staff of each live booking get one message naming the
-    booking (programme, window), never the child, in the withdrawal's transaction; a cancelled
+    booking (programme, window) and the child's first name (tester 26, finding 9: staff must know
+    which child; nothing else of the child), in the withdrawal's transaction; a cancelled
     booking's provider is not told. care_notes withdrawn: only the bookings of a child who had
     notes (its provider is told the notes are gone); a withdrawal with nothing standing: none."""
     fam = make_family(accounts, store, "mom@example.com")
@@ -370,10 +371,10 @@ def test_a_withdrawal_tells_the_provider_of_each_live_booking_without_naming_the
     [told] = _outbox_rows(engine, "booking.sharing_withdrawn")
     assert told["to"] == [{"facility_id": F1}] and told["booking_id"] == live.id
     assert told["window_start"] == WINDOW[0].isoformat() and told["programme"] == PROG
-    assert "민서" not in json.dumps(told, ensure_ascii=False) and fam.child_id not in json.dumps(told)
+    assert told["first_name"] == "민서" and fam.child_id not in json.dumps(told)
     for locale in ("ko", "en"):
-        text = render("booking.sharing_withdrawn", told, locale, {F1: "햇살어린이집"}.get)
-        assert "햇살어린이집" in text.body and "민서" not in text.body + text.title
+        text = render("booking.sharing_withdrawn", told, locale, {F1: "햇살어린이집"}.get, audience="staff")
+        assert "햇살어린이집" in text.body and "민서" in text.body and "민서" not in text.title
         assert ("12월 1일" if locale == "ko" else "1 Dec 00:30") in text.body, text.body
     assert store.withdraw_consent(fam.guardian_id, SHARE_WITH_PROVIDER, T0 + timedelta(minutes=2)) == 0
     assert len(_outbox_rows(engine, "booking.sharing_withdrawn")) == 1  # nothing standing: nobody told again
@@ -457,8 +458,9 @@ def test_delete_family_gives_the_place_back_once_and_keeps_only_ids(accounts, st
     assert held(engine) == [2]
 
     counts = store.delete_family(fam.guardian_id, T0 + timedelta(hours=1))
-    assert counts == {"bookings_cancelled": 1, "children": 1, "consents": 3, "accounts": 1, "outbox_scrubbed": 1,
-                      "care_requests": 0}
+    # the provider's booking.requested (undelivered) is deleted; its cancellation is kept for the staff
+    assert counts == {"bookings_cancelled": 1, "children": 1, "consents": 3, "accounts": 1, "messages_deleted": 1,
+                      "messages_kept": 1, "care_requests": 0}
     assert held(engine) == [1]  # one place back; the other family's booking still holds its own
     assert bookings.get(booking.id).status == "cancelled"
     assert bookings.events(booking.id)[-1]["actor_role"] == "guardian"
@@ -474,16 +476,17 @@ def test_delete_family_gives_the_place_back_once_and_keeps_only_ids(accounts, st
         store.export_family(fam.guardian_id, T0 + timedelta(hours=2))
 
     again = store.delete_family(fam.guardian_id, T0 + timedelta(hours=2))
-    assert again == {"bookings_cancelled": 0, "children": 0, "consents": 0, "accounts": 0, "outbox_scrubbed": 0,
-                     "care_requests": 0}
+    assert again == {"bookings_cancelled": 0, "children": 0, "consents": 0, "accounts": 0, "messages_deleted": 0,
+                     "messages_kept": 0, "care_requests": 0}
     assert held(engine) == [1]  # not given back twice
     assert store.get(other.guardian_id, other.child_id).care_notes == NOTES
 
 
 def test_a_booking_from_an_accepted_offer_is_exported_and_deleted_with_the_family(accounts, store, bookings,
                                                                                   engine):
-    fam = make_family(accounts, store, "mom@example.com")
-    other = make_family(accounts, store, "other@example.com")
+    born = matching_data.BIRTH.isoformat()  # the birth date the requests give (checked under the child's lock)
+    fam = make_family(accounts, store, "mom@example.com", birth_date=born)
+    other = make_family(accounts, store, "other@example.com", birth_date=born)
     index = matching_data.index()
     matching = MatchingEngine(engine, lambda: index, MatchSettings(mode="top_n", batch=2),
                               first_name=store.first_name)
@@ -573,7 +576,7 @@ def test_purge_with_a_moved_clock(accounts, store, bookings, engine):
     assert store.purge_inactive(T0 + timedelta(days=365), 365) == {"families": 0, "kept": 3, "busy": 0}
     result = store.purge_inactive(T0 + timedelta(days=366), 365)
     assert result == {"families": 1, "kept": 2, "busy": 0, "bookings_cancelled": 0, "children": 1,
-                      "consents": 3, "accounts": 1, "outbox_scrubbed": 0, "care_requests": 0}
+                      "consents": 3, "accounts": 1, "messages_deleted": 0, "messages_kept": 0, "care_requests": 0}
     assert count(engine, "users", "WHERE id = :g", g=old.guardian_id) == 0
     assert count(engine, "children", "WHERE guardian_id = :g", g=old.guardian_id) == 0
     assert [c.id for c in store.list_for_guardian(recent.guardian_id)] == [recent.child_id]

@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 
 from app.care.bookings import BookingStore, PlacesFull
-from app.care.children import Family, family_parts
+from app.care.children import Family, deletion_keeps_for_providers, family_parts
 from app.care.matching import (
     REQUEST_MAX_WINDOW,
     MatchingEngine,
@@ -28,6 +28,7 @@ from app.care.matching import (
     erase_family_requests,
     export_family_requests,
 )
+from app.care.outbox import erase_family_messages
 from app.care.rules import NotEligible
 from app.care.states import CARE_REQUEST, GUARDIAN, OFFER, ActorNotAllowed, InvalidTransition
 from app.care.windows import WindowError
@@ -478,11 +479,13 @@ class TestFamilyData:
         assert any("first_name" in p for _, p in messages(engine))
         with engine.begin() as conn:
             assert erase_family_requests(conn, family, d.NOW + MIN) == 1
+            # the deletion then erases the messages it finds by request_id (the offers' too)
+            erase_family_messages(conn, "guardian-1", (), {r.id}, deletion_keeps_for_providers())
         gone = m.get(r.id)
         assert gone.status == "cancelled" and gone.lon is None and gone.lat is None
         assert m.events(r.id)[-1]["actor_id"] == "guardian-1"
         assert {s for s, _ in by_facility(m, r.id).values()} == {"cancelled"}
-        assert all("first_name" not in p for _, p in messages(engine))
+        assert not [p for _, p in messages(engine) if p.get("request_id") == r.id]
         assert gone.sigungu_code == "41117" and gone.programme == d.PROGRAMME  # what planners count stays
 
     def test_the_export_names_the_booking_an_accepted_offer_made(self, engine):

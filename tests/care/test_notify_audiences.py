@@ -23,7 +23,9 @@ FACILITY = "demo-cc-00037"
 NAMES = {FACILITY: "교동지역아동센터"}.get
 PAYLOAD = {"first_name": "하윤", "facility_id": FACILITY, "programme": "elementary_emergency",
            "window_start": "2026-12-07T08:00:00+00:00", "window_end": "2026-12-07T10:00:00+00:00",
-           "respond_by": "2026-12-05T07:34:00+00:00", "deadline": "2026-12-05T07:34:00+00:00"}
+           "respond_by": "2026-12-05T07:34:00+00:00", "deadline": "2026-12-05T07:34:00+00:00",
+           "occurrences": [{"start": "2026-12-07T08:00:00+00:00", "end": "2026-12-07T10:00:00+00:00"},
+                           {"start": "2026-12-14T08:00:00+00:00", "end": "2026-12-14T10:00:00+00:00"}]}
 
 
 def staff(topic: str, locale: str = "ko", **fields):
@@ -73,10 +75,11 @@ def test_staff_reminders_ask_them_to_act_and_offers_read_naturally():
 
 
 @pytest.mark.parametrize("topic", ["booking.sharing_withdrawn", "booking.notes_withdrawn"])
-def test_withdrawal_messages_name_no_child_for_either_audience(topic):
+def test_withdrawal_messages_tell_staff_which_child_in_the_body(topic):
+    """Tester 26, finding 9: staff with several bookings that day must know which child."""
     for locale in ("ko", "en"):
         text = staff(topic, locale)
-        assert "하윤" not in text.title + text.body
+        assert "하윤" not in text.title and "하윤" in text.body
 
 
 def test_particles_follow_the_word_before_them():

@@ -173,6 +173,7 @@ def test_the_asked_language_wins_over_the_persons_own_and_an_opt_out_of_notifica
     sign_up(app.test_client())
     with engine_of(app).begin() as conn:
         user_id = conn.execute(sa.select(users.c.id)).scalar_one()
+        conn.execute(user_contacts.delete().where(user_contacts.c.user_id == user_id))  # sign-up wrote one
         conn.execute(user_contacts.insert().values(user_id=user_id, phone=None, locale="en", email_opt_in=False,
                                                    sms_opt_in=False, updated_at=clock.at))
     ask_for_link(app, "ko")

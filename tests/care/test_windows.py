@@ -84,7 +84,8 @@ def test_years_outside_the_service_are_refused_without_overflow():
 def test_the_past_and_the_same_day_deadline():
     now = kst(2026, 12, 1, 14, 59)
     check_window(DAYCARE, kst(2026, 12, 1, 18), kst(2026, 12, 1, 22), SEOUL, now=now)
-    with pytest.raises(WindowError, match="is in the past; it must be at or after 2026-12-01T14:59") as caught:
+    # the earliest start suggested lies on the 15-minute step (tester pass 26): 14:59 -> 15:00
+    with pytest.raises(WindowError, match="is in the past; the earliest start now is 2026-12-01T15:00") as caught:
         check_window(DAYCARE, kst(2026, 12, 1, 14), kst(2026, 12, 1, 22), SEOUL, now=now)
     assert caught.value.field == "start"
     late = kst(2026, 12, 1, 15, 0)

@@ -5,9 +5,10 @@ reaches through a facility: ``messages.json`` ``staff``), with Korean particles 
 word before them (:func:`app.korean.particles`).
 
 Only the fields listed in :data:`FIELDS` reach a message, each built from a known payload key; any
-other payload key (ids, a decline reason typed by a person, anything a writer added) is never
-rendered. ``{link}`` (a link to this site made from the payload's relative ``path`` and the
-site's public address) is allowed only in the topics of :data:`TOPIC_ONLY_FIELDS`.
+other payload key (ids, anything a writer added) is never rendered. ``{link}`` (a link to this
+site made from the payload's relative ``path`` and the site's public address) and ``{reason}``
+(the decline reason the provider's staff typed: their words to the family, quoted, on one line,
+at most :data:`REASON_MAX_CHARS`) are allowed only in the topics of :data:`TOPIC_ONLY_FIELDS`.
 
 Per topic, ``messages.json`` also says which channels may carry it (``channels``; absent: every
 channel the person has), whether the person asked for it (``asked_for``: sent whatever their
@@ -40,15 +41,26 @@ GUARDIAN_AUDIENCE, STAFF_AUDIENCE = "guardian", "staff"
 AUDIENCES = (GUARDIAN_AUDIENCE, STAFF_AUDIENCE)
 """Who a message is written for: the person named in the payload's ``to`` (a guardian), or the
 staff of a provider named there (``{"facility_id": …}``)."""
-FIELDS = frozenset({"first_name", "facility", "programme", "window", "deadline", "expires", "link"})
-TOPIC_ONLY_FIELDS = {"link": frozenset({"account.reset"})}
+PATTERN_FIELDS = frozenset({"dates", "weekdays", "times", "count"})
+"""A weekly pattern's summary, from the payload's ``occurrences`` (:func:`pattern_values`)."""
+PATTERN_TOPICS = frozenset({"booking.pattern_requested", "booking.pattern_confirmed"})
+"""The topics of a weekly pattern booked at once (one message for all its dates)."""
+FIELDS = frozenset({"first_name", "facility", "programme", "window", "deadline", "expires", "link",
+                    "reason"}) | PATTERN_FIELDS
+TOPIC_ONLY_FIELDS = {"link": frozenset({"account.reset"}), "reason": frozenset({"booking.declined"}),
+                     **{name: PATTERN_TOPICS for name in PATTERN_FIELDS}}
 """Fields a topic's text may use only when the topic is listed here: a link carries a secret
-(a reset token), so no other topic's text can pull one out of a payload."""
+(a reset token), so no other topic's text can pull one out of a payload; a pattern's fields need
+its ``occurrences``."""
+PATTERN_MAX_OCCURRENCES = 200
+"""More occurrences than a pattern can have (13 weeks × 7 days): a payload beyond is refused."""
 SCRUBBED = "[removed once the message was sent or failed]"
 """What replaces a topic's ``secret_fields`` in the stored payload when the message is done."""
 PATH_MAX_CHARS = 2000
 _PATH = re.compile(r"/[!-~]*")  # a path of this site in printable ASCII (url_for percent-encodes the rest)
 FIRST_NAME_MAX_CHARS = 40
+REASON_MAX_CHARS = 300
+"""The longest decline reason a message quotes (longer: cut, with an ellipsis)."""
 _WEEKDAYS = {"ko": "월화수목금토일", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -179,6 +191,52 @@ def format_window(start: datetime, end: datetime, locale: str) -> str:
     return text if locale == "ko" else f"{text} (Korea time)"
 
 
+def pattern_values(payload: Mapping[str, Any], locale: str) -> dict[str, str]:
+    """A weekly pattern's summary fields from the payload's ``occurrences`` (a list of
+    ``{"start", "end"}``, ISO 8601 with an offset), in Asia/Seoul:
+
+    - ``dates``: the dates by month, ``12월 8·10·15일, 1월 5일`` / ``Dec 8, 10, 15; Jan 5``
+      (the year only when the dates span two years: ``2027년 1월 5일`` / ``Jan 5 2027``);
+    - ``weekdays``: the weekdays they fall on, Monday first, ``화·목`` / ``Tue, Thu``;
+    - ``times``: the first occurrence's wall-clock window, ``19:00–21:00`` (an end on the next
+      day: ``22:00–다음 날 01:00`` / ``22:00–01:00 next day``; English adds ``(Korea time)``);
+    - ``count``: how many dates.
+
+    Raises :class:`RenderError` when ``occurrences`` is missing, empty, too long or malformed."""
+    found = payload.get("occurrences")
+    if not isinstance(found, list) or not found or len(found) > PATTERN_MAX_OCCURRENCES:
+        raise RenderError(f"payload field occurrences must be a list of 1 to {PATTERN_MAX_OCCURRENCES} "
+                          "{'start', 'end'} windows")
+    spans = []
+    for item in found:
+        if not isinstance(item, dict):
+            raise RenderError("each item of payload field occurrences must be {'start': …, 'end': …}")
+        spans.append((_time(item.get("start"), "occurrences.start"), _time(item.get("end"), "occurrences.end")))
+    spans.sort()
+    days = [s.date() for s, _ in spans]
+    years = {d.year for d in days}
+    months: dict[tuple[int, int], list[int]] = {}
+    for d in days:
+        months.setdefault((d.year, d.month), []).append(d.day)
+    if locale == "ko":
+        dates = ", ".join(("" if len(years) == 1 else f"{y}년 ") + f"{m}월 " + "·".join(map(str, ds)) + "일"
+                          for (y, m), ds in months.items())
+    else:
+        dates = "; ".join(f"{_MONTHS_EN[m - 1]} " + ", ".join(map(str, ds)) + ("" if len(years) == 1 else f" {y}")
+                          for (y, m), ds in months.items())
+    order = sorted({d.weekday() for d in days})
+    weekdays = ("·".join(_WEEKDAYS["ko"][w] for w in order) if locale == "ko"
+                else ", ".join(_WEEKDAYS["en"][w] for w in order))
+    start, end = spans[0]
+    if end.date() == start.date():
+        times = f"{start:%H:%M}–{end:%H:%M}"
+    else:
+        times = f"{start:%H:%M}–다음 날 {end:%H:%M}" if locale == "ko" else f"{start:%H:%M}–{end:%H:%M} next day"
+    if locale != "ko":
+        times += " (Korea time)"
+    return {"dates": dates, "weekdays": weekdays, "times": times, "count": str(len(spans))}
+
+
 def _first_name(payload: Mapping[str, Any], locale: str, audience: str = GUARDIAN_AUDIENCE) -> str:
     name = payload.get("first_name")
     if name is None or name == "":
@@ -190,6 +248,18 @@ def _first_name(payload: Mapping[str, Any], locale: str, audience: str = GUARDIA
     if len(name) > FIRST_NAME_MAX_CHARS:
         raise RenderError(f"payload field first_name is longer than {FIRST_NAME_MAX_CHARS} characters")
     return name
+
+
+def _reason(payload: Mapping[str, Any], locale: str) -> str:
+    """The decline reason the provider's staff typed (``reason`` of a change by ``provider_staff``),
+    on one line and quoted; none (or a change by anyone else): ``reason_none``."""
+    text = payload.get("reason")
+    if payload.get("actor_role") != "provider_staff" or not isinstance(text, str) or not text.split():
+        return str(catalogue()["reason_none"][locale])
+    text = " ".join(text.split())
+    if len(text) > REASON_MAX_CHARS:
+        text = text[:REASON_MAX_CHARS - 1].rstrip() + "…"
+    return f"“{text}”" if locale == "ko" else f'"{text}"'
 
 
 def _programme(payload: Mapping[str, Any], locale: str) -> str:
@@ -232,8 +302,8 @@ def render(topic: str, payload: Mapping[str, Any], locale: str,
     unknown = wanted - allowed
     if unknown:
         raise RenderError(f"messages.json topic {topic} uses fields {sorted(unknown)}; allowed: {sorted(allowed)}")
-    values: dict[str, str] = {}
-    for name in wanted:
+    values: dict[str, str] = pattern_values(payload, locale) if wanted & PATTERN_FIELDS else {}
+    for name in wanted - PATTERN_FIELDS:
         if name == "first_name":
             values[name] = _first_name(payload, locale, audience)
         elif name == "programme":
@@ -250,6 +320,8 @@ def render(topic: str, payload: Mapping[str, Any], locale: str,
             values[name] = format_time(_time(payload.get("expires_at"), "expires_at"), locale)
         elif name == "link":
             values[name] = make_link(base_url, payload.get("path"))
+        elif name == "reason":
+            values[name] = _reason(payload, locale)
         else:  # deadline: the care contract's name, or the booking's hold deadline (respond_by)
             field = "respond_by" if "respond_by" in payload and "deadline" not in payload else "deadline"
             values[name] = format_time(_time(payload.get(field), field), locale)

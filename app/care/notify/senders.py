@@ -184,7 +184,9 @@ class SmtpSender:
         mail = MIMEText(out.message.body, "plain", "utf-8")
         mail["From"] = self.sender
         mail["To"] = out.address
-        mail["Subject"] = Header(out.message.title, "utf-8").encode()
+        # The Header itself, folded when the mail is written: a pre-encoded string of several
+        # encoded words is refolded to "Subject: " + line break, which readers show as a leading space.
+        mail["Subject"] = Header(out.message.title, "utf-8")  # type: ignore[assignment]  # compat32 takes one
         mail["Date"] = format_datetime(out.at)
         mail["Message-ID"] = f"<{out.key}@{self.domain}>"
         mail["Content-Language"] = out.message.locale

@@ -20,6 +20,13 @@ const LIVE_CLAIMS = ["#request-state [data-status=requested] .explain", "#care-r
   "#booking-state[data-status=requested] > p:not(.badge):not(:last-child)", "#new-empty", "#offers-empty"];
 const pollers = new Set();
 let signedOutShown = false;
+const signedOutHandlers = [];
+
+// Run `fn` once the session ends (at once if it has): a page takes away what needs a session.
+export function whenSignedOut(fn) {
+  if (signedOutShown) fn();
+  else signedOutHandlers.push(fn);
+}
 
 // Where "sign in again" goes: the sign-in page in the page's language, then back to this very
 // page (its path, query and fragment; the server keeps only a path of this site).
@@ -53,6 +60,7 @@ export function noticeSignedOut(res) {
   LIVE_CLAIMS.forEach((sel) => document.querySelectorAll(sel).forEach((claim) => {
     claim.textContent = t("live_stale");
   }));
+  signedOutHandlers.splice(0).forEach((fn) => fn());
   return res;
 }
 
@@ -191,6 +199,32 @@ export function poll(tick, ms) {
   if (signedOutShown) handle.stop();
   else { pollers.add(handle); schedule(); }
   return handle;
+}
+
+// A page with nothing else to follow (no booking or request that can change) still notices a
+// session that ended elsewhere (a sign-out in another tab, the idle timeout, a password reset):
+// the inbox's way, a poll (above) of a cheap GET the page already makes, whose 401 tells the page
+// (noticeSignedOut). Returns the poll's { stop }.
+export const SESSION_CHECK_MS = 3000;
+export function checkSession(url, ms) {
+  return poll(() => getJson(url), ms || SESSION_CHECK_MS);
+}
+
+// Once the session ended, every write control under `root` (buttons, submit inputs; a
+// [data-no-session] one is kept) is disabled, an open question's "yes" and "no" too, and so are
+// controls drawn there later: the notice at the top (noticeSignedOut) links to signing in again,
+// back to this page.
+export function disableWritesWhenSignedOut(root) {
+  const target = root || document.querySelector("main") || document.body;
+  function off() {
+    target.querySelectorAll("button, input[type=submit]").forEach((b) => {
+      if (!b.closest("[data-no-session]")) b.disabled = true;
+    });
+  }
+  whenSignedOut(() => {
+    off();
+    new MutationObserver(off).observe(target, { childList: true, subtree: true });
+  });
 }
 
 // The map's search for the next providers: the same programme and window, the home when the

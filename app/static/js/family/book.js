@@ -130,21 +130,34 @@ function tooYoungOrOld(err) {
 // providers (and, with no place, nothing bookable, the same-day cutoff passed or the child's
 // age outside this provider's, an emergency request offered to every provider that can take
 // the child); with a consent missing, its text and a button that gives it and asks again.
-function showRefusal(res, where) {
+// A date of a weekly pattern refused, as a parent reads it (errcode_pattern_<code>_<reason>,
+// else errcode_pattern_<code>): the child's first name, a provider's name, local times, no
+// ids, and no advice meant for one booking (the line above it says what to change).
+function refusedDateText(d) {
+  const other = d.window_start && d.window_end ? windowText(d.window_start, d.window_end) : "";
+  // a provider no longer served has no name to say: the code's own text, without one
+  const reason = d.facility_id && !d.provider_name ? null : d.reason;
+  return errorText({ status: 409, body: { error: { ...d, code: "pattern_" + d.code, reason, other_window: other } } });
+}
+
+// `quoted`: the refusal of a quote (nothing was tried yet), else of the booking.
+function showRefusal(res, where, quoted) {
   where.textContent = "";
   const code = res.body && res.body.error && res.body.error.code;
   if (code === "consent_required") {
     askConsent(res.body.error.purpose, where, quote, { why: "errcode_consent_required", agree: "family_consent_agree_" });
     return;
   }
-  where.appendChild(el("p", "error", errorText(res)));
   const err = (res.body && res.body.error) || {};
-  if (code === "occurrences_refused" && Array.isArray(err.dates)) {
-    // each date that cannot be booked, with its own reason (nothing was booked)
+  const pattern = code === "occurrences_refused" && Array.isArray(err.dates);
+  where.appendChild(el("p", "error", pattern && quoted
+    ? t("family_pattern_quote_refused", { count: err.dates.length, refused_dates: (err.refused_dates || []).join(", ") })
+    : errorText(res)));
+  if (pattern) {
+    // each date that cannot be booked, with its own reason
     where.appendChild(el("p", null, t("family_book_refused_dates")));
     const list = where.appendChild(el("ul", "occurrences refused-dates"));
-    err.dates.forEach((d) => list.appendChild(el("li", null,
-      windowText(d.start, d.end) + " — " + errorText({ status: 409, body: { error: d } }))));
+    err.dates.forEach((d) => list.appendChild(el("li", null, windowText(d.start, d.end) + " — " + refusedDateText(d))));
   }
   const cutoff = pastCutoff(err);
   const offered = code === "no_places" || code === "not_bookable" || cutoff || tooYoungOrOld(err);
@@ -204,16 +217,38 @@ function quote() {
   out.textContent = t("loading");
   send("POST", "/api/v1/bookings/quote", b).then((res) => {
     if (mine !== quoteSeq) return;
-    if (!res.ok) { showRefusal(res, out); return; }
+    if (!res.ok) { showRefusal(res, out, true); return; }
     out.textContent = "";
     out.appendChild(el("p", "fee", wonText(res.body.estimate_krw)));
     if (res.body.occurrences) showOccurrences(res.body.occurrences, out);
+    else showWhatIsBooked(res.body, out, w && w.days);
     // no places published here: never "the place is held at once" (the notice above says what to do)
     out.appendChild(el("p", null, cfg.online === false ? t("family_book_not_online")
       : res.body.confirms_at_once ? t("family_confirms_at_once")
         : t("family_provider_confirms", { minutes: cfg.hold_minutes })));
     $("book-button").disabled = false;
   });
+}
+
+// What one window books, before booking: from–to with the dates, its hours, and how the
+// estimate is made (hours × the hourly fee); over several dates (`days`), said to be one
+// continuous stay, not the same hours each day.
+function showWhatIsBooked(q, where, days) {
+  const hours = Number(q.hours).toLocaleString(cfg.lang === "en" ? "en-US" : "ko-KR");
+  const line = where.appendChild(el("p", "booked-window", t(days ? "family_quote_continuous" : "family_quote_window",
+    { window: windowText(q.start, q.end), hours })));
+  line.id = "quote-window";
+  if (q.fee_krw_per_hour && q.estimate_krw !== null && q.estimate_krw !== undefined) {
+    const locale = cfg.lang === "en" ? "en-US" : "ko-KR";
+    const billed = Math.round(q.estimate_krw / q.fee_krw_per_hour);
+    const p = where.appendChild(el("p", "hint", t("family_quote_breakdown", { per_hour: q.fee_krw_per_hour.toLocaleString(locale),
+      billed: billed.toLocaleString(locale), won: q.estimate_krw.toLocaleString(locale) })));
+    p.id = "quote-breakdown";
+  }
+  if (days) {
+    const p = where.appendChild(el("p", "hint", t("family_quote_continuous_hint")));
+    p.id = "quote-continuous-hint";
+  }
 }
 
 // The dates a weekly pattern books, as people read them.
@@ -254,6 +289,8 @@ function showBooking(b) {
   out.textContent = "";
   out.dataset.status = b.status;
   out.appendChild(el("p", "badge state-" + b.status, stateName(b.status)));
+  const booked = out.appendChild(el("p", "booked-window", t("family_booked_window", { window: windowText(b.start, b.end) })));
+  booked.id = "booked-window";
   const explain = {
     requested: t("family_held_until", { time: b.hold_expires_at ? wallIso(b.hold_expires_at).slice(11) : "" }),
     accepted: t("family_booking_confirmed"),
@@ -333,8 +370,23 @@ function loadChildren() {
     children = res.body.children;
     showChildren();
     $("no-children").hidden = children.length > 0;
-    form.hidden = children.length === 0;
+    // No places published here for the programme: no form that could only be refused; the
+    // notice's ways (phone, an emergency request, the next providers) instead.
+    form.hidden = children.length === 0 || cfg.online === false;
+    if (cfg.online === false) carryChild();
   });
+}
+
+// The notice's emergency request for the family's child when only one child fits the
+// programme's ages on the window's day (the request page asks otherwise).
+function carryChild() {
+  const link = $("notice-request");
+  const day = (cfg.start || "").slice(0, 10) || form.elements.day.value;
+  const fit = children.filter((c) => !day || fits(cfg.request_ages, ageInMonths(c.birth_date, day)));
+  if (!link || fit.length !== 1) return;
+  const url = new URL(link.href, location.href);
+  url.searchParams.set("child_id", fit[0].id);
+  link.href = url.pathname + url.search;
 }
 
 fillWindow();
@@ -368,4 +420,7 @@ if (form.elements.repeat_on) {
 }
 if (cfg.home) rememberHome(cfg.home);  // the family's "see the next providers" later starts here
 form.addEventListener("submit", book);
-loadChildren().then(() => { quote(); document.body.dataset.ready = "1"; });
+loadChildren().then(() => {
+  if (cfg.online !== false) quote();  // nothing published: nothing to quote (the form stays hidden)
+  document.body.dataset.ready = "1";
+});

@@ -2,8 +2,9 @@
 // Each purpose of GET /api/v1/consents with its title and text, and its state: given (the text
 // version, the date on the registry's clock), withdrawn, given to an older text, or never given.
 // A given one is withdrawn (DELETE /api/v1/consents/<purpose>) after a question saying in plain
-// words what withdrawing means for that purpose; the answer's affected_bookings (the family's
-// live bookings: provider, child's first name, programme, window, state) are listed after it. A
+// words what withdrawing means for that purpose and, for share_with_provider and care_notes, the
+// family's live bookings it will affect (read then: a child in care now said first); the answer's
+// affected_bookings (provider, child's first name, programme, window, state) are listed after it. A
 // consent not given (any more) is given again from its card (POST /api/v1/consents with the
 // text version shown). child_registration while children are registered is not offered for
 // withdrawal (the question says why and links to deleting them); refusals (409 consent_in_use
@@ -11,7 +12,7 @@
 // "family:consents-changed" is sent on document for the page's other parts; after the child
 // form saves (the children's list redrawn) it is read again too.
 import { $, el, t } from "../common.js";
-import { errorText, getConsents, programmeName, send, stateName, wallIso, windowText } from "./api.js";
+import { errorText, getConsents, getJson, programmeName, send, stateName, wallIso, windowText } from "./api.js";
 
 function onClock(iso) {
   return wallIso(iso).replace("T", " ");
@@ -75,7 +76,8 @@ function withdrawControl(text, error) {
   ask.setAttribute("aria-label", t("family_consents_withdraw") + " — " + text.title);
   const means = el("p", "means", t("family_consents_means_" + text.purpose));
   const links = inUseLinks();
-  ask.append(means, links);
+  const preview = el("div", "will-affect");
+  ask.append(means, preview, links);
   const yes = button("danger withdraw-yes", t("family_consents_withdraw_yes"));
   const no = button(null, t("family_keep"));
   ask.append(yes, no);
@@ -90,6 +92,7 @@ function withdrawControl(text, error) {
     ask.hidden = false;
     open.hidden = true;
     (inUse ? no : yes).focus();
+    if (AFFECTS_BOOKINGS.indexOf(text.purpose) >= 0) showWillAffect(preview);
   });
   no.addEventListener("click", () => { ask.hidden = true; open.hidden = false; open.focus(); });
   yes.addEventListener("click", () => {
@@ -104,6 +107,56 @@ function withdrawControl(text, error) {
   });
   box.append(open, ask);
   return box;
+}
+
+// The purposes whose withdrawal affects the family's live bookings (app/api/care_family.py
+// AFFECTS_BOOKINGS), and the booking states that are live (ChildStore.live_bookings: the place is
+// held): what the answer's affected_bookings will name, listed in the question before the parent
+// confirms.
+const AFFECTS_BOOKINGS = ["share_with_provider", "care_notes"];
+const LIVE_STATES = ["in-progress", "accepted", "requested"];
+
+function providerName(id) {
+  return getJson("/api/v1/facilities/" + encodeURIComponent(id))
+    .then((res) => (res.ok && res.body && res.body.result ? res.body.result.name : id));
+}
+
+// The family's live bookings (GET /api/v1/bookings and /api/v1/children, read now), in care
+// first, each as the list after withdrawing shows it; a child in care now said on its own line.
+function showWillAffect(box) {
+  box.textContent = "";
+  box.dataset.ready = "";
+  return Promise.all([getJson("/api/v1/bookings"), getJson("/api/v1/children")]).then(([bookings, kids]) => {
+    if (!bookings.ok || !kids.ok) { box.appendChild(el("p", "error", errorText(bookings.ok ? kids : bookings))); return null; }
+    const first = {};
+    kids.body.children.forEach((c) => { first[c.id] = c.given_name; });
+    const live = bookings.body.bookings.filter((b) => LIVE_STATES.indexOf(b.status) >= 0)
+      .sort((a, b) => LIVE_STATES.indexOf(a.status) - LIVE_STATES.indexOf(b.status) || Date.parse(a.start) - Date.parse(b.start));
+    return Promise.all(live.map((b) => providerName(b.facility_id))).then((providers) => {
+      box.textContent = "";
+      if (!live.length) { box.appendChild(el("p", "hint", t("family_consents_affected_none"))); }
+      else {
+        live.forEach((b, i) => {
+          if (b.status === "in-progress") {
+            box.appendChild(el("p", "in-care", t("family_consents_will_affect_in_care", { child: first[b.child_id] || "", provider: providers[i] })));
+          }
+        });
+        box.appendChild(el("p", null, t("family_consents_will_affect", { n: live.length })));
+        const list = el("ul", "affected-bookings");
+        live.forEach((b, i) => {
+          const item = el("li", null, t("family_consents_affected_item", {
+            provider: providers[i], child: first[b.child_id] || "", programme: programmeName(b.programme),
+            window: windowText(b.start, b.end), state: stateName(b.status),
+          }));
+          item.dataset.booking = b.id;
+          item.dataset.status = b.status;
+          list.appendChild(item);
+        });
+        box.appendChild(list);
+      }
+      box.dataset.ready = "1";
+    });
+  });
 }
 
 // Give (again) the consent to the text shown, its current version.

@@ -356,10 +356,24 @@ function offerItem(o) {
 const offers = section("new-offers", "offers-empty", "/api/v1/offers?facility_id=" + fid, "offers", offerItem,
   "inbox_new_offers", leaveOffer);
 
+// A new booking gone from the list between two polls: read once; one that lapsed unanswered
+// (시간 초과) or that the family cancelled is said where its card was until staff tap OK, as an
+// offer's is (endOffer); one answered here (or on another phone) just goes.
+function leaveBooking(li, id) {
+  if (!li.isConnected || li.classList.contains("offer-ended")) return;
+  li.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+  getJson("/api/v1/bookings/" + encodeURIComponent(id)).then((res) => {
+    const status = res.ok ? res.body.status : null;
+    if (status === "expired") endOffer(li, "inbox_booking_gone_expired");
+    else if (status === "cancelled") endOffer(li, "inbox_booking_gone_cancelled");
+    else li.remove();
+  });
+}
+
 const sections = [
   offers,
   section("new-bookings", "new-empty", "/api/v1/bookings?status=requested&facility_id=" + fid, "bookings", newBookingItem,
-    "inbox_new_bookings"),
+    "inbox_new_bookings", leaveBooking),
 ];
 
 // -- today ---------------------------------------------------------------------------------------
@@ -384,6 +398,11 @@ function todayItem(b) {
     actions.appendChild(button);
   });
   li.appendChild(actions);
+  // An action the state allows but the time not yet: when it opens, instead of a button.
+  TODAY_ACTIONS.forEach(([action, key]) => {
+    const from = (b.actions_from || {})[action];
+    if (from) li.appendChild(el("p", "hint action-from", t("inbox_action_from", { action: t(key), time: clockText(from) })));
+  });
   return li;
 }
 

@@ -1,10 +1,11 @@
 // /family: the guardian's children (register with the consents shown and recorded first,
-// change, delete), bookings with their states (cancel after a confirmation; refreshed while one
-// waits for the provider), and the family's data (download, delete after a confirmation).
+// change, delete), bookings and requests with their states (cancel after a confirmation; read
+// again every poll_ms, so they follow every state and a session that ended elsewhere shows), and
+// the family's data (download, delete after a confirmation).
 import { $, el, pageConfig, t } from "../common.js";
 import { forgetHome, leaveNotice, rememberedHome } from "../map/home_memory.js";
-import { declineReason, errorText, getConsents, getJson, mapSearchUrl, poll, programmeName, send, stateName, wallIso,
-  windowText } from "./api.js";
+import { declineReason, disableWritesWhenSignedOut, errorText, getConsents, getJson, mapSearchUrl, poll, programmeName,
+  send, stateName, wallIso, windowText } from "./api.js";
 import { fullName } from "./names.js";
 import { requestCard } from "./requests.js";
 
@@ -326,8 +327,13 @@ document.addEventListener("family:consents-changed", () => loadConsents().then((
 }));
 Promise.all([loadConsents(), loadChildren()]).then(() => Promise.all([loadBookings(), loadRequests()])).then(() => {
   document.body.dataset.ready = "1";
-  // While a booking or a request waits for its provider, its state is asked again (the answer shows).
-  poll(() => Promise.all([
-    document.querySelector("#bookings [data-status=requested]") ? loadBookings() : null,
-    document.querySelector("#care-requests [data-status=requested]") ? loadRequests() : null]), cfg.poll_ms || 2000);
+  // The bookings and requests are read again at every poll: each card follows its booking or
+  // request through every state (confirmed, in care, completed, no-show, cancelled by the
+  // provider), and one made in another tab shows, without a reload (an unchanged list is not
+  // drawn again); the same cheap reads notice a session that ended elsewhere (api.js
+  // noticeSignedOut) even when nothing waits.
+  poll(() => Promise.all([loadBookings(), loadRequests()]), cfg.poll_ms || 2000);
 });
+// Once the session ended, no write can succeed: every button on the page is disabled (the notice
+// at the top links to signing in again, back here).
+disableWritesWhenSignedOut();

@@ -6,7 +6,7 @@
 // A consent the request needs and the family has not given (409 consent_required) is asked for
 // with the booking page's control (consent.js), worded for a request; once given, it is sent.
 import { $, el, localIso, pageConfig, registryNow, t } from "../common.js";
-import { errorText, getJson, poll, send } from "./api.js";
+import { checkSession, disableWritesWhenSignedOut, errorText, getJson, poll, send } from "./api.js";
 import { drawChildPicker } from "./ages.js";
 import { askConsent } from "./consent.js";
 import { requestCard } from "./requests.js";
@@ -17,6 +17,12 @@ const cfg = pageConfig();
 const form = $("request-form");
 const places = { home: null, work: null };  // kind -> { lat, lon, label }
 let watcher = null;
+let watchedEvery = null;  // the watcher's pace (ms)
+let shown = null;  // "status/version" of the request on the page
+// A request in one of these states changes no more (app/care/states.py CARE_REQUEST's final
+// states); any other is read every poll_ms: it follows its booking (in care, done, no-show,
+// cancelled by the provider) without a reload, within about 2 s.
+const REQUEST_FINAL = ["completed", "cancelled", "failed"];
 let childNames = {};
 let children = [];
 let chosenChild = cfg.child_id || null;  // the link's ?child_id=, then the child the parent picks
@@ -102,7 +108,7 @@ function submit(ev) {
   const button = $("request-button");
   button.disabled = true;
   send("POST", "/api/v1/care-requests", body).then((res) => {
-    button.disabled = false;
+    button.disabled = res.status === 401;  // signed out: sending needs a session (api.js says so at the top)
     const code = res.body && res.body.error && res.body.error.code;
     if (code === "consent_required") {
       // The same consent control as the booking page's; once given, the request is sent again.
@@ -116,9 +122,38 @@ function submit(ev) {
   });
 }
 
-// Show the request; while it waits for a provider, ask again every poll_ms (the answer shows
-// without a reload).
+// How often to read the request `r` again: every poll_ms until it is final (REQUEST_FINAL), else
+// never (null): then only the session is checked (sessionCheck).
+function pollEvery(r) {
+  return REQUEST_FINAL.indexOf(r.status) < 0 ? cfg.poll_ms || 2000 : null;
+}
+
+// With no request followed (the form) or a final one, a cheap read the page already makes
+// (GET /api/v1/children) notices a session that ended elsewhere (api.js checkSession).
+let sessionCheck = null;
+function checkSessionWhileIdle() {
+  if (watcher) { if (sessionCheck) { sessionCheck.stop(); sessionCheck = null; } return; }
+  if (!sessionCheck) sessionCheck = checkSession("/api/v1/children");
+}
+
+// Read the request `r` again at its pace (pollEvery), showing it when it changed.
+function watch(r) {
+  const every = pollEvery(r);
+  if (watcher && every === watchedEvery) return;
+  if (watcher) { watcher.stop(); watcher = null; }
+  watchedEvery = every;
+  if (!every) { checkSessionWhileIdle(); return; }
+  watcher = poll(() => getJson("/api/v1/care-requests/" + encodeURIComponent(r.id)).then((res) => {
+    if (!res.ok) return;
+    if (res.body.status + "/" + res.body.version === shown) return;  // unchanged: keep the card (and an open cancel question)
+    show(res.body);
+  }), every);
+  checkSessionWhileIdle();
+}
+
+// Show the request, and keep reading it while it can change (watch).
 function show(r) {
+  shown = r.status + "/" + r.version;
   const out = $("request-state");
   out.hidden = false;
   out.textContent = "";
@@ -127,11 +162,10 @@ function show(r) {
   const mine = el("a", null, t("request_my_requests"));
   mine.href = "/family?lang=" + cfg.lang;
   out.appendChild(el("p")).appendChild(mine);
-  if (r.status !== "requested" && watcher) { watcher.stop(); watcher = null; }
+  watch(r);
 }
 
 function follow(r) {
-  let shown = r.status + "/" + r.version;
   show(r);
   // The address names the request followed: a reload, or signing in again after the session
   // ended (api.js signInAgainUrl), comes back to it.
@@ -140,14 +174,6 @@ function follow(r) {
     here.searchParams.set("request_id", r.id);
     history.replaceState(history.state, "", here.pathname + here.search + here.hash);
   }
-  if (r.status !== "requested") return;
-  watcher = poll(() => getJson("/api/v1/care-requests/" + encodeURIComponent(r.id)).then((res) => {
-    if (!res.ok) return;
-    const key = res.body.status + "/" + res.body.version;
-    if (key === shown) return;  // unchanged: keep the card (and an open cancel question)
-    shown = key;
-    show(res.body);
-  }), cfg.poll_ms || 2000);
 }
 
 function fill() {
@@ -221,4 +247,10 @@ form.querySelectorAll("button.find").forEach((b) => b.addEventListener("click", 
   if (ev.key === "Enter") { ev.preventDefault(); findPlace(kind); }
 }));
 form.addEventListener("submit", submit);
-loadChildren().then(followGiven).then(() => { document.body.dataset.ready = "1"; });
+loadChildren().then(followGiven).then(() => {
+  document.body.dataset.ready = "1";
+  checkSessionWhileIdle();
+});
+// Once the session ended no request can be sent or cancelled: the page's buttons are disabled
+// (the notice at the top links to signing in again, back here; a cancel becomes that link).
+disableWritesWhenSignedOut();

@@ -1,9 +1,10 @@
 // An emergency care request as the guardian follows it (on /family/request and /family): its
 // state in words — offered to providers one after another, accepted (with the provider's
 // name and a link to the booking the acceptance made), in care, done, unmatched (passed to
-// people who will call), cancelled — the programme and window, and a cancel that asks first.
+// people who will call), cancelled — the programme and window, and a cancel that asks first
+// (once the session ended, a link to sign in again instead).
 import { el, pageConfig, t } from "../common.js";
-import { errorText, getJson, programmeName, send, windowText } from "./api.js";
+import { errorText, getJson, programmeName, send, signInAgainUrl, whenSignedOut, windowText } from "./api.js";
 
 const names = {};  // facility id -> name
 
@@ -14,6 +15,11 @@ function facilityName(id) {
     return names[id];
   });
 }
+
+// What a request that followed its booking says: in care (checked in), done (checked out), did
+// not happen (a no-show), cancelled (by the family, or the provider with a reason).
+const FOLLOWED_EXPLAIN = { "in-progress": "request_explain_in_progress", completed: "request_explain_completed",
+  failed: "request_explain_failed", cancelled: "request_explain_cancelled" };
 
 export function requestStateName(status) {
   return t("request_state_" + String(status).replace("-", "_"));
@@ -46,8 +52,8 @@ export function requestCard(r, changed, childName) {
     });
   } else if (r.status === "unmatched") {
     explain.textContent = t("request_explain_unmatched");
-  } else if (r.status === "cancelled") {
-    explain.textContent = t("request_explain_cancelled");
+  } else if (FOLLOWED_EXPLAIN[r.status]) {
+    explain.textContent = t(FOLLOWED_EXPLAIN[r.status]);
   }
   if (r.booking_id) {
     // The booking the acceptance made follows the request's state (and it the booking's):
@@ -115,5 +121,13 @@ function cancelBlock(r, changed) {
   box.appendChild(button);
   box.appendChild(ask);
   box.appendChild(problem);
+  // Cancelling needs a session: once it ended (api.js says so at the page's top), the block
+  // offers signing in again, back to this page, instead of a cancel that would be refused.
+  whenSignedOut(() => {
+    box.textContent = "";
+    const again = el("a", "sign-in-to-cancel", t("request_cancel_sign_in"));
+    again.href = signInAgainUrl();
+    box.appendChild(el("p")).appendChild(again);
+  });
   return box;
 }

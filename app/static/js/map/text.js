@@ -152,23 +152,42 @@ function notBookable() {
   return p;
 }
 
+// A provider that runs a programme booked online but publishes no places for it (the search's
+// books_online): no "Book" that could only be refused; why, and an emergency request for
+// `programme` (with the search's window and home when known); its phone is in the card's links.
+function notOnline(programme) {
+  const p = el("p", "book not-online", t("book_not_online"));
+  const q = new URLSearchParams({ programme, lang: pageConfig().lang || "ko" });
+  if (state.window) { q.set("start", state.window.start); q.set("end", state.window.end); }
+  if (state.home) q.set("home", homeParam());
+  const a = el("a", "button request-link", t("book_request_link"));
+  a.href = "/family/request?" + q.toString();
+  a.dataset.programme = programme;
+  if (pageConfig().embed) { a.target = "_blank"; a.rel = "noopener"; }
+  p.appendChild(document.createTextNode(" "));
+  p.appendChild(a);
+  return p;
+}
+
 // "Book" for each programme booked online that the provider runs (only the one searched for,
-// when the search named one), to the booking page with the search's window and home; signed
-// out, that page sends the family to sign in and back. In the widget it opens this site in a
-// new tab. Only where the whole window can be booked (see notBookable).
+// when the search named one) and takes bookings for online now (hit.books_online; null: not
+// known, offered), to the booking page with the search's window and home; signed out, that
+// page sends the family to sign in and back. In the widget it opens this site in a new tab.
+// Only where the whole window can be booked (see notBookable); none open online: notOnline.
 function bookLinks(hit) {
   const f = hit.facility;
   if (hit.bookable === false) return notBookable();
-  const runs = BOOKABLE.filter((p) => (f.programmes || []).indexOf(p) >= 0
+  const offered = BOOKABLE.filter((p) => (f.programmes || []).indexOf(p) >= 0
     && (!state.programme || state.programme === p));
-  if (!runs.length) return null;
+  const runs = Array.isArray(hit.books_online) ? offered.filter((p) => hit.books_online.indexOf(p) >= 0) : offered;
+  if (!runs.length) return offered.length ? notOnline(offered[0]) : null;
   const p = el("p", "book");
   runs.forEach((programme) => {
     const q = new URLSearchParams({ facility_id: f.id, programme, lang: pageConfig().lang || "ko" });
     const w = hit.window || state.window;
     if (w) { q.set("start", w.start); q.set("end", w.end); }
     if (state.home) q.set("home", homeParam());
-    const a = el("a", "book-link", runs.length > 1 ? t("book_link_programme", { programme: t("programme_" + programme) })
+    const a = el("a", "book-link", offered.length > 1 ? t("book_link_programme", { programme: t("programme_" + programme) })
       : t("book_link"));
     a.href = "/family/book?" + q.toString();
     a.dataset.programme = programme;
