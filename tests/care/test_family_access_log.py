@@ -108,7 +108,7 @@ def test_withdrawing_the_consent_to_share_names_the_live_bookings_it_affects(db_
     answer = r.json
     [affected] = answer["affected_bookings"]
     window = {k: datetime.fromisoformat(affected.pop(k)) for k in ("start", "end")}
-    assert answer == {"purpose": "share_with_provider", "withdrawn": 1, "affected_bookings": [{
+    assert answer == {"purpose": "share_with_provider", "withdrawn": 1, "already_withdrawn": False, "affected_bookings": [{
         "id": booking["id"], "child_id": child_id, "first_name": "하린", "facility_id": CENTRE,
         "provider_name": centre_name, "programme": "elementary_emergency", "status": "requested"}]}
     assert window == {k: datetime.fromisoformat(booking[k]) for k in ("start", "end")}
@@ -121,4 +121,4 @@ def test_withdrawing_the_consent_to_share_names_the_live_bookings_it_affects(db_
     assert mother.send("POST", f"/api/v1/bookings/{booking['id']}/cancel",
                        {"version": booking["version"]}).status_code == 200
     assert mother.send("DELETE", "/api/v1/consents/share_with_provider").json == {
-        "purpose": "share_with_provider", "withdrawn": 0, "affected_bookings": []}
+        "purpose": "share_with_provider", "withdrawn": 0, "already_withdrawn": True, "affected_bookings": []}
