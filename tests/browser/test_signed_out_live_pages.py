@@ -221,3 +221,41 @@ def test_the_request_page_takes_cancel_away_once_signed_out_in_another_tab(brows
         assert steps.script_errors(errors) == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_booking_form_says_the_session_ended_and_keeps_book_off(browser, live, lang):
+    """Stop 26's open point: the booking form (nothing followed yet) notices a sign-out in another
+    tab, says so and disables Book; and a Book tapped just after the session ended on the server
+    (its POST refused with 401) stays disabled rather than coming back to life."""
+    flask_app, app_url = live["flask_app"], live["app"]
+    steps.publish_places(flask_app, CENTRE, "elementary_emergency")
+    email, user_id = steps.guardian(flask_app)
+    context, page, errors = steps.phone(browser, live, LOCALE[lang])
+    try:
+        steps.family_with(page, app_url, lang, [("서준", birth_date_for(8, datetime.now(SEOUL).date()))], email)
+        book_url = (f"/family/book?facility_id={CENTRE}&programme=elementary_emergency"
+                    f"&start={_at(1, 18)}&end={_at(1, 21)}&lang={lang}")
+        page.goto(app_url + book_url)
+        steps.ready(page)
+        page.locator("#quote .fee").wait_for()
+        button = page.locator("#book-button")
+
+        # the session ends on the server; Book is tapped before the page's own check notices
+        _end_sessions(flask_app, user_id)
+        button.tap()
+        _says_signed_out(page, lang, book_url)
+        page.wait_for_timeout(500)
+        assert button.is_disabled()
+        assert page.locator("#booking-state[data-status]").count() == 0  # nothing was booked
+
+        # a second tab's sign-out: the idle form notices it by itself
+        steps.sign_in(page, app_url, email, book_url)
+        page.locator("#quote .fee").wait_for()
+        assert page.locator("#signed-out").count() == 0 and not button.is_disabled()
+        _sign_out_in_another_tab(context, app_url, lang)
+        _says_signed_out(page, lang, book_url)
+        assert button.is_disabled()
+        assert steps.script_errors(errors) == []
+    finally:
+        context.close()

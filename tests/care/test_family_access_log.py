@@ -108,7 +108,8 @@ def test_withdrawing_the_consent_to_share_names_the_live_bookings_it_affects(db_
     answer = r.json
     [affected] = answer["affected_bookings"]
     window = {k: datetime.fromisoformat(affected.pop(k)) for k in ("start", "end")}
-    assert answer == {"purpose": "share_with_provider", "withdrawn": 1, "already_withdrawn": False, "affected_bookings": [{
+    assert answer == {"purpose": "share_with_provider", "withdrawn": 1, "already_withdrawn": False,
+                      "affected_bookings": [{
         "id": booking["id"], "child_id": child_id, "first_name": "하린", "facility_id": CENTRE,
         "provider_name": centre_name, "programme": "elementary_emergency", "status": "requested"}]}
     assert window == {k: datetime.fromisoformat(booking[k]) for k in ("start", "end")}

@@ -3,8 +3,8 @@
 // answers. A booking that cannot be made, is declined or lapses links back to the map's
 // search with the same window for the next providers.
 import { $, el, localIso, pageConfig, registryNow, t } from "../common.js";
-import { declineReason, errorText, getJson, mapSearchUrl, poll, send, stateName, wallIso, windowText, wonText }
-  from "./api.js";
+import { checkSession, declineReason, disableWritesWhenSignedOut, errorText, getJson, mapSearchUrl, poll, send, stateName,
+  wallIso, windowText, wonText } from "./api.js";
 import { ageInMonths, drawChildPicker, fits } from "./ages.js";
 import { askConsent } from "./consent.js";
 import { latestRequestStart, windowOf as readWindow } from "./window.js";
@@ -320,6 +320,7 @@ function book(ev) {
     if (res.body.bookings) { showMade(res.body.bookings); return; }
     showBooking(res.body);
     if (res.body.status === "requested") {
+      stopSessionCheck();  // the booking's own reads notice a session that ended
       watcher = poll(() => getJson("/api/v1/bookings/" + res.body.id).then((r) => { if (r.ok) showBooking(r.body); }),
         cfg.poll_ms || 2000);
     }
@@ -420,6 +421,13 @@ if (form.elements.repeat_on) {
 }
 if (cfg.home) rememberHome(cfg.home);  // the family's "see the next providers" later starts here
 form.addEventListener("submit", book);
+// Until a booking is followed, a cheap read the page already makes notices a session that ended
+// elsewhere (a sign-out in another tab, the idle timeout): the notice at the top, Book disabled.
+let sessionCheck = checkSession("/api/v1/children");
+function stopSessionCheck() {
+  if (sessionCheck) { sessionCheck.stop(); sessionCheck = null; }
+}
+disableWritesWhenSignedOut();
 loadChildren().then(() => {
   if (cfg.online !== false) quote();  // nothing published: nothing to quote (the form stays hidden)
   document.body.dataset.ready = "1";
