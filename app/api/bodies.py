@@ -33,6 +33,8 @@ class MissingField(InvalidParameter):
     """A required field not sent (reason ``missing``); when its values are a closed set the
     message lists them and ``extra`` carries them as ``allowed``."""
 
+    reason = "missing"  # always (read by the refusal-reason check in tests/pages)
+
     def __init__(self, name: str, allowed: Sequence[str] | None = None) -> None:
         listed = f": one of {', '.join(allowed)}" if allowed else ""
         super().__init__(f"{name} is required{listed}", name, "missing")

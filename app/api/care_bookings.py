@@ -15,8 +15,9 @@ from datetime import UTC, date, datetime
 from flask import Blueprint, Flask, Response, jsonify, request
 
 from app.care.accounts import User
-from app.care.bookings import Booking, BookingNotFound, Slot, action_times, allowed_now
+from app.care.bookings import PATTERN_ACTIONS, Booking, BookingNotFound, Slot, action_times, allowed_now
 from app.care.desk import Repeat
+from app.care.references import booking_reference
 from app.care.slots import derive_slots
 from app.care.states import ADMIN, BOOKING, GUARDIAN, PROVIDER_STAFF, InvalidTransition
 from app.care.windows import WEEKDAY_NAMES, WindowError
@@ -91,13 +92,16 @@ def booking_json(b: Booking, acting: str | None = None, now: datetime | None = N
     version for the next change, and the actions the caller may take now (the state, the role
     and the time: no check-in before it opens, no no-show before the start)."""
     at = now if now is not None else _now()
-    return {"id": b.id, "facility_id": b.facility_id, "programme": b.programme, "child_id": b.child_id,
+    return {"id": b.id, "reference": booking_reference(b.id), "facility_id": b.facility_id, "programme": b.programme,
+            "child_id": b.child_id,
             "start": b.start.isoformat(), "end": b.end.isoformat(), "status": b.status,
             "fhir_status": b.fhir_status, "version": b.version,
             "hold_expires_at": b.hold_expires_at.isoformat() if b.hold_expires_at else None,
             "created_at": b.created_at.isoformat(), "updated_at": b.updated_at.isoformat(),
+            "pattern_id": b.pattern_id,
             "allowed_actions": actions_now(b, b.status, acting, at) if acting else [],
-            "actions_from": actions_later(b, acting, at) if acting else {}}
+            "actions_from": actions_later(b, acting, at) if acting else {},
+            "actions_closed": actions_closed(b, acting, at) if acting else {}}
 
 
 def actions_later(b: Booking, acting: str, at: datetime) -> dict[str, str]:
@@ -105,9 +109,21 @@ def actions_later(b: Booking, acting: str, at: datetime) -> dict[str, str]:
     (ISO, UTC): what a page says instead of a button ("check-in from 18:00")."""
     out = {}
     for a in BOOKING.allowed_actions(b.status, acting):
-        since, _ = action_times(a, b.start, b.end)
+        since, _ = action_times(a, b.start, b.end, acting)
         if a in ACTION_PERMISSIONS and since is not None and at < since:
             out[a] = since.isoformat()
+    return out
+
+
+def actions_closed(b: Booking, acting: str, at: datetime) -> dict[str, str]:
+    """The actions the state allows ``acting`` but the time no longer does, each with when it
+    closed (ISO, UTC): what a page says instead of a button (the family's cancel after its
+    cutoff: "a booking that has started cannot be cancelled: phone the provider")."""
+    out = {}
+    for a in BOOKING.allowed_actions(b.status, acting):
+        _, until = action_times(a, b.start, b.end, acting)
+        if a in ACTION_PERMISSIONS and until is not None and at >= until:
+            out[a] = until.isoformat()
     return out
 
 
@@ -116,7 +132,7 @@ def actions_now(b: Booking, status: str, acting: str, at: datetime) -> list[str]
     API's and the time's rules): the one list a booking's ``allowed_actions`` and a 409's
     ``allowed_actions`` give, so they never disagree."""
     return [a for a in BOOKING.allowed_actions(status, acting)
-            if a in ACTION_PERMISSIONS and allowed_now(a, b.start, b.end, at)]
+            if a in ACTION_PERMISSIONS and allowed_now(a, b.start, b.end, at, acting)]
 
 
 def _acting(user: User, permission: str, b: Booking) -> str | None:
@@ -257,11 +273,17 @@ def create_booking() -> Response:
 
 
 class UnknownWeekday(InvalidParameter):
-    """``repeat.weekdays`` not a list of weekday names: 400 naming the ``allowed`` ones."""
+    """``repeat.weekdays`` not a list of weekday names: 400 naming the ``allowed`` ones;
+    ``reason`` ``unknown_value`` (a name not among them, or an empty list) or ``not_a_list``
+    (not a list at all, e.g. ``"mon"``)."""
 
-    def __init__(self, message: str, allowed: list[str]) -> None:
-        super().__init__(message, "repeat.weekdays", "unknown_value")
+    def __init__(self, message: str, allowed: list[str], reason: str = "unknown_value") -> None:
+        super().__init__(message, "repeat.weekdays", reason)
         self.extra = {"allowed": allowed}
+
+
+_JSON_TYPES = {str: "string", int: "number", float: "number", bool: "boolean", dict: "object"}
+"""A JSON value's type as a client names it, for "not the string 'mon'"."""
 
 
 def _repeat(body: dict[str, object]) -> Repeat | None:
@@ -282,9 +304,12 @@ def _repeat(body: dict[str, object]) -> Repeat | None:
                                "repeat." + (unknown or missing)[0], "unknown_field" if unknown else "missing")
     days = value["weekdays"]
     allowed = list(WEEKDAY_NAMES)
-    if not isinstance(days, list) or not days or not all(isinstance(d, str) and d.lower() in allowed for d in days):
-        bad = next((d for d in days if not (isinstance(d, str) and d.lower() in allowed)), None) \
-            if isinstance(days, list) else days
+    if not isinstance(days, list):  # "mon" alone is a right name in the wrong shape: say the shape
+        raise UnknownWeekday(f'repeat.weekdays must be a list such as ["tue", "thu"] (of {", ".join(allowed)}), '
+                             f"not the {_JSON_TYPES.get(type(days), 'value')} {clip(days)}", allowed,
+                             reason="not_a_list")
+    if not days or not all(isinstance(d, str) and d.lower() in allowed for d in days):
+        bad = next((d for d in days if not (isinstance(d, str) and d.lower() in allowed)), None)
         raise UnknownWeekday(f"repeat.weekdays must be a list of at least one of {', '.join(allowed)}"
                              f"{'' if bad is None else f'; not {clip(bad)}'}", allowed)
     until = value["until"]
@@ -363,6 +388,79 @@ def act_on_booking(booking_id: str, action: str) -> Response:
         raise InvalidTransition(exc.lifecycle, exc.current_state, exc.action,
                                 tuple(actions_now(booking, exc.current_state, acting_for_action, at))) from None
     return jsonify(booking_json(done, acting_for_action, at))
+
+
+def _pattern_id(app: Flask) -> list[Param]:
+    return [Param("pattern_id", {"type": "string", "maxLength": 40},
+                  "the weekly pattern's id (a booking's pattern_id)", required=True, where="path")]
+
+
+def _pattern_action(app: Flask) -> list[Param]:
+    return [*_pattern_id(app), Param("action", {"type": "string", "enum": list(PATTERN_ACTIONS)},
+                                     "confirm or decline every date still waiting", required=True, where="path")]
+
+
+def _pattern_visible(pattern_id: str, permission: str) -> tuple[User, list[Booking], str]:
+    """The pattern's bookings and the role the signed-in user has on them for ``permission``;
+    404 when there is no such pattern or it is not theirs (the same answer, as for a booking)."""
+    user = check("bookings.read")
+    try:
+        found = get_bookings().pattern(pattern_id)
+    except BookingNotFound:
+        found = []
+    acting = _acting(user, permission, found[0]) if found else None
+    if acting is None:
+        raise BookingNotFound(f"no booking pattern {pattern_id!r} of yours", "pattern_id")
+    return user, found, acting
+
+
+@bp.get("/booking-patterns/<pattern_id>")
+@documented("A weekly pattern's bookings as one (its guardian, its provider's staff, admins): the dates, "
+            "weekdays and window; for the staff the child's first name (a logged read)", _pattern_id,
+            "BookingPattern", errors=SECURED_ERRORS)
+def read_pattern(pattern_id: str) -> Response:
+    """Every booking of the pattern (window order) and its summary: ``weekdays`` (names, of
+    the local dates), ``first_date``/``last_date`` (local), ``count`` and ``waiting`` (dates
+    still to answer). Staff also get ``first_name`` (the child's, one logged read while a
+    booking of the pattern is live; null otherwise)."""
+    user, found, acting = _pattern_visible(pattern_id, "bookings.read")
+    tz = get_registry().locale.tz
+    at = _now()
+    days = [b.start.astimezone(tz).date() for b in found]
+    body: dict[str, object] = {
+        "id": pattern_id, "facility_id": found[0].facility_id, "programme": found[0].programme,
+        "weekdays": [WEEKDAY_NAMES[d] for d in sorted({d.weekday() for d in days})],
+        "first_date": days[0].isoformat(), "last_date": days[-1].isoformat(), "count": len(found),
+        "waiting": sum(b.status == BOOKING.initial for b in found),
+        "bookings": [booking_json(b, acting, at) for b in found], "first_name": None}
+    if acting == PROVIDER_STAFF:
+        live = [b.id for b in found if BOOKING.state(b.status).holds_place][:1]
+        names = get_children().first_names_for_staff(user, found[0].facility_id, live, at, tz)
+        body["first_name"] = names.get(live[0]) if live else None
+    return jsonify(body)
+
+
+@bp.post("/booking-patterns/<pattern_id>/<action>")
+@documented("Answer a weekly pattern as one (provider staff): confirm or decline (reason) every date still "
+            "waiting, each date on its own; the answer names what became of each date", _pattern_action,
+            "PatternAnswer", method="post", body="PatternAction", errors=SECURED_ERRORS)
+def answer_pattern(pattern_id: str, action: str) -> Response:
+    """Confirm or decline every date of the pattern still waiting (:meth:`app.care.bookings.
+    BookingStore.answer_pattern`: the booking lifecycle's own transition for each, one
+    transaction, a savepoint per date); a date that lapsed, was cancelled or was answered
+    meanwhile is reported in ``dates`` (``done`` false, its ``status``), never skipped
+    silently. The family is told once."""
+    check_action(action, PATTERN_ACTIONS)
+    user, found, _ = _pattern_visible(pattern_id, "bookings.read")
+    acting = _acting(user, ACTION_PERMISSIONS[action], found[0])
+    if acting != PROVIDER_STAFF:
+        raise NotAllowedHere(f"only the provider's staff may {action} a pattern at once", "action")
+    body = bodies.json_object(frozenset({"reason"}))
+    reason = bodies.text(body, "reason", max_chars=500, required=False)
+    tz = get_registry().locale.tz
+    answers = get_bookings().answer_pattern(pattern_id, action, acting, user.id, reason=reason, now=_now(), tz=tz)
+    return jsonify({"id": pattern_id, "action": action, "dates": [a.as_dict(tz) for a in answers],
+                    "done": sum(a.done for a in answers), "not_done": sum(not a.done for a in answers)})
 
 
 class UnknownAction(InvalidParameter):

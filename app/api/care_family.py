@@ -18,7 +18,9 @@ from app.care.children import (
     ACCESS_LOG_LIMIT,
     ACCESS_LOG_MAX,
     CARE_NOTES,
+    CHILD_REGISTRATION,
     SHARE_WITH_PROVIDER,
+    ConsentError,
     access_purposes,
     consent_purposes,
     consent_text,
@@ -27,6 +29,7 @@ from app.care.children import (
 )
 from app.care.states import ADMIN
 from app.domain import DomainError
+from app.errors import clip
 from app.extensions.care import get_children
 from app.extensions.registry import get_index, get_registry
 from app.i18n import LANGUAGES, current_language, translate
@@ -99,6 +102,7 @@ def child_body(required: frozenset[str] = frozenset()) -> dict[str, Any]:
     return body
 SECURED_ERRORS = (400, 401, 403, 404, 409)
 AFFECTS_BOOKINGS = frozenset({SHARE_WITH_PROVIDER, CARE_NOTES})  # consents whose withdrawal staff of live bookings feel
+IN_CARE = "in-progress"  # the booking state of a child in care now: said first among the affected bookings
 
 
 def _now() -> datetime:
@@ -161,23 +165,72 @@ def withdraw_consent(purpose: str) -> Response:
     """Withdraw the consent (409 while data stored on it remains: delete that first). Withdrawing
     ``share_with_provider`` leaves the staff of the family's live bookings without the child's
     care notes and emergency contact, ``care_notes`` deletes the notes: ``affected_bookings``
-    names those bookings (provider, child's first name, window on the registry's clock), whose
-    providers are told (:meth:`ChildStore.withdraw_consent`), so the family can cancel what they
-    no longer need; empty for other purposes and when none is live. A repeat (no consent
-    standing: already withdrawn, or never given) changes nothing and says so: 200 with
-    ``withdrawn`` 0, ``already_withdrawn`` true and no ``affected_bookings`` (that withdrawal
-    named them; no provider is told twice) — a DELETE is idempotent."""
+    names those bookings (:func:`affected_bookings`: provider, child's first name, window on the
+    registry's clock, a child in care now first), whose providers are told
+    (:meth:`ChildStore.withdraw_consent`), so the family can cancel what they no longer need; empty
+    for other purposes and when none is live. A repeat (no consent standing: already withdrawn,
+    or never given) changes nothing and says so: 200 with ``withdrawn`` 0, ``already_withdrawn``
+    true and no ``affected_bookings`` (that withdrawal named them; no provider is told twice) — a
+    DELETE is idempotent. GET ``/consents/<purpose>/withdrawal`` says all this beforehand. An
+    unknown purpose: 400 ``invalid_consent`` with the ``allowed`` ones."""
     user = _guardian("consent.manage")
-    consent_version(purpose)  # an unknown purpose is a 400 naming the known ones
+    known_purpose(purpose)
     store = get_children()
     withdrawn = store.withdraw_consent(user.id, purpose, _now())
-    affected = store.live_bookings(user.id) if purpose in AFFECTS_BOOKINGS and withdrawn else []
-    tz, providers = get_registry().locale.tz, get_index().by_id
     return jsonify({"purpose": purpose, "withdrawn": withdrawn, "already_withdrawn": not withdrawn,
-                    "affected_bookings": [{
-        **b, "start": b["start"].astimezone(tz).isoformat(), "end": b["end"].astimezone(tz).isoformat(),
-        "provider_name": found.name if (found := providers.get(b["facility_id"])) is not None else None}
-        for b in affected]})
+                    "affected_bookings": affected_bookings(user.id, purpose, withdrawn > 0)})
+
+
+@bp.get("/consents/<purpose>/withdrawal")
+@documented("What withdrawing a consent would do (nothing is withdrawn): the live bookings it would affect",
+            _purpose, "WithdrawalPreview", errors=SECURED_ERRORS)
+def preview_withdrawal(purpose: str) -> Response:
+    """What ``DELETE /consents/<purpose>`` would answer now, changing nothing (the question a
+    page asks before the guardian confirms): ``standing`` (a consent to the purpose stands: the
+    DELETE would withdraw it; false: it would answer ``already_withdrawn``), ``affects_bookings``
+    (the purpose's withdrawal reaches the staff of live bookings: ``share_with_provider``,
+    ``care_notes``), ``affected_bookings`` (the same list, by the same function, as the DELETE's
+    answer: a child in care now first, then by start, with the provider's name), and
+    ``in_use`` / ``children_registered`` (``child_registration`` while children are registered:
+    the DELETE would be refused, 409 ``consent_in_use``; ``children_registered`` is null for the
+    other purposes). Guardian only, their own consents and bookings; an unknown purpose: 400
+    ``invalid_consent`` with the ``allowed`` ones."""
+    user = _guardian("consent.manage")
+    known_purpose(purpose)
+    store = get_children()
+    standing = any(c.purpose == purpose and c.withdrawn_at is None for c in store.consents(user.id))
+    children = len(store.list_for_guardian(user.id)) if purpose == CHILD_REGISTRATION else None
+    in_use = bool(children)
+    return jsonify({"purpose": purpose, "standing": standing, "affects_bookings": purpose in AFFECTS_BOOKINGS,
+                    "in_use": in_use, "children_registered": children,
+                    "affected_bookings": affected_bookings(user.id, purpose, standing and not in_use)})
+
+
+def known_purpose(purpose: str) -> str:
+    """``purpose`` when it is a consent purpose; else :class:`ConsentError` (400
+    ``invalid_consent``, reason ``unknown_value``) naming them, with ``allowed`` listing them."""
+    allowed = sorted(consent_purposes())
+    if purpose not in allowed:
+        raise ConsentError(f"unknown consent purpose {clip(purpose)}; allowed: {', '.join(allowed)}", "purpose",
+                           "unknown_value", extra={"allowed": allowed})
+    return purpose
+
+
+def affected_bookings(guardian_id: str, purpose: str, withdrawing: bool) -> list[dict[str, Any]]:
+    """The family's live bookings a withdrawal of ``purpose`` affects (:data:`AFFECTS_BOOKINGS`;
+    none when ``withdrawing`` is false: no consent stood, or it cannot be withdrawn): the one list
+    both the DELETE's answer and its preview give. A child in care now first, then by start (then
+    id); each ``id``, ``child_id``, ``first_name``, ``facility_id``, ``provider_name`` (null for a
+    provider no longer in the registry), ``programme``, ``start``, ``end`` (ISO 8601 on the
+    registry's clock), ``status``."""
+    if not withdrawing or purpose not in AFFECTS_BOOKINGS:
+        return []
+    live = get_children().live_bookings(guardian_id)
+    live.sort(key=lambda b: (b["status"] != IN_CARE, b["start"], b["id"]))
+    tz, providers = get_registry().locale.tz, get_index().by_id
+    return [{**b, "start": b["start"].astimezone(tz).isoformat(), "end": b["end"].astimezone(tz).isoformat(),
+             "provider_name": found.name if (found := providers.get(b["facility_id"])) is not None else None}
+            for b in live]
 
 
 @bp.get("/children")

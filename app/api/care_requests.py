@@ -15,13 +15,15 @@ from datetime import UTC, datetime
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from app.care.accounts import User
-from app.care.bookings import Booking
+from app.care.bookings import Booking, allowed_now
 from app.care.children import SHARE_WITH_PROVIDER, ConsentRequired, consent_version
 from app.care.matching import CareRequest, MatchingEngine, MatchSettings, Offer, OfferNotFound, RequestNotFound
+from app.care.rules import NotEligible
 from app.care.states import ADMIN, CARE_REQUEST, GUARDIAN, OFFER, PROVIDER_STAFF
 from app.extensions.care import get_bookings, get_children
 from app.extensions.db import get_engine
 from app.extensions.registry import get_index, get_registry
+from app.geo import admin
 from app.pages.account_sessions import check, roles
 from app.search.model import PROGRAMMES
 from app.search.ranking import home_sigungu_code
@@ -97,9 +99,11 @@ def request_json(r: CareRequest, for_guardian: bool, acting: str | None,
         "end": r.end.isoformat(), "place": r.place_kind, "sigun_code": r.sigun_code, "status": r.status,
         "fhir_status": r.fhir_status, "version": r.version, "match_by": r.match_by.isoformat(),
         "offered": r.offered_count, "created_at": r.created_at.isoformat(), "updated_at": r.updated_at.isoformat(),
-        "unmatched_at": r.unmatched_at.isoformat() if r.unmatched_at else None, "booking_id": booking_id,
-        "allowed_actions": [a for a in CARE_REQUEST.allowed_actions(r.status, acting) if a == "cancel"]
-        if acting else []}
+        "unmatched_at": r.unmatched_at.isoformat() if r.unmatched_at else None,
+        "unmatched_reason": r.unmatched_reason, "max_distance_m": r.max_distance_m, "booking_id": booking_id,
+        # a matched request's cancel cancels its booking (same window): the family's cutoff applies
+        "allowed_actions": [a for a in CARE_REQUEST.allowed_actions(r.status, acting) if a == "cancel" and (
+            r.status != "accepted" or allowed_now(a, r.start, r.end, _now(), acting))] if acting else []}
     if for_guardian and r.lon is not None and r.lat is not None:
         body["point"] = {"lat": r.lat, "lon": r.lon}
     return body
@@ -152,12 +156,29 @@ def create_request() -> Response:
         raise ConsentRequired(SHARE_WITH_PROVIDER, consent_version(SHARE_WITH_PROVIDER),
                               "sending a request (the provider that accepts sees the child's first name, age, "
                               "care notes and emergency contact)")
-    made = engine().create(user.id, child_id, programme, start, end, place, point, child.birth_date, _now(),
-                           home_sigungu=home_sigungu_code(*home) if home is not None else None)
+    try:
+        made = engine().create(user.id, child_id, programme, start, end, place, point, child.birth_date, _now(),
+                               home_sigungu=home_sigungu_code(*home) if home is not None else None)
+    except NotEligible as exc:
+        if exc.reason != "home_outside_area":
+            raise
+        raise _home_outside(exc, "point" if place == "home" else "home", home or point) from exc
     response = jsonify(request_json(made, True, GUARDIAN))
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/care-requests/{made.id}"
     return response
+
+
+def _home_outside(exc: NotEligible, field: str, where: tuple[float, float]) -> NotEligible:
+    """The residence refusal naming the field the client sent for the home (``point`` with
+    place ``home``, else ``home``) and the place by name ("부산광역시 사하구"), never a 시군구 code:
+    "… is for families living in 경기도; the point (the home) is in 부산광역시 사하구". ``where``:
+    that field's (lon, lat). ``place_name`` in the envelope; "" outside every known area."""
+    area = admin.locate([where[0]], [where[1]])[0]
+    name = " ".join(n for n in (area.sido, area.sigungu) if n) if area else ""
+    rule = str(exc).split("; the home is in ", 1)[0]
+    return NotEligible(f"{rule}; the {field} (the home) is in {name or 'no known 시군구'}", field,
+                       "home_outside_area", {**exc.extra, "place_name": name})
 
 
 @bp.get("/care-requests")
@@ -203,7 +224,8 @@ def read_request(request_id: str) -> Response:
     body = request_json(found, acting == GUARDIAN, acting, booking_ids([found]).get(found.id))
     body["events"] = matching.events(request_id)
     body["offers"] = [{"facility_id": o.facility_id, "rank": o.rank, "status": o.status,
-                       "respond_by": o.respond_by.isoformat()} for o in matching.offers_of(request_id)]
+                       "respond_by": o.respond_by.isoformat(), "distance_m": o.distance_m}
+                      for o in matching.offers_of(request_id)]
     return jsonify(body)
 
 

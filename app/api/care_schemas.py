@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.care.matching import OUT_OF_REACH, UNMATCHED_REASONS
 from app.care.rules import booking_rules, window_step_minutes
 from app.care.states import BOOKING, CARE_REQUEST, OFFER
 from app.care.windows import WEEKDAY_NAMES
@@ -42,15 +43,24 @@ def openapi_schemas() -> dict[str, Any]:
         ["id", "facility_id", "programme", "child_id", "start", "end", "status", "fhir_status", "version",
          "allowed_actions"],
         {"id": TEXT, "facility_id": TEXT, "programme": TEXT, "child_id": TEXT, "start": TIME, "end": TIME,
+         "reference": {**TEXT, "description": "the booking's short reference (e.g. 3F9A-2C7E), which the family "
+                       "can quote and the provider's staff find it by (a consent withdrawal's notice names it)"},
          "status": {"type": "string", "enum": list(BOOKING.states)},
          "fhir_status": {**TEXT, "description": "the FHIR Task status of the state"},
          "version": {"type": "integer"}, "hold_expires_at": _nullable(TIME), "created_at": TIME,
          "updated_at": TIME, "estimate_krw": _nullable({"type": "integer"}),
+         "pattern_id": _nullable({**TEXT, "description": "the weekly pattern (repeat) the booking was made in: "
+                                  "every booking of one repeat request shares it (GET /booking-patterns/"
+                                  "{pattern_id}); null for a single booking"}),
          "allowed_actions": {"type": "array", "items": TEXT, "description": "what the caller may do now (the "
                              "state, the role and the time); a 409's allowed_actions are the same list"},
          "actions_from": {"type": "object", "additionalProperties": TIME,
                           "description": "actions the state allows the caller but the time not yet, each with "
                           "when it opens (check_in: shortly before the start; mark_no_show: from the start)"},
+         "actions_closed": {"type": "object", "additionalProperties": TIME,
+                            "description": "actions the state allows the caller but the time no longer does, each "
+                            "with when it closed (the family's cancel: family_cancel_until_minutes_before_start "
+                            "in app/reference/booking_rules.json before the start; staff then mark a no-show)"},
          "first_name": _nullable({**TEXT, "description": "include=first_name (the provider's staff): the child's "
                                   "first name, null when not shown; each name shown is a logged read"}),
          "events": {"type": "array", "items": {"type": "object"}}})
@@ -84,12 +94,27 @@ def openapi_schemas() -> dict[str, Any]:
                                   "affected_bookings empty (the first withdrawal named them); the answer is "
                                   "still 200, a DELETE being idempotent"},
             "affected_bookings": {"type": "array", "description": "the family's live bookings whose staff lose the "
-                                  "child's care notes (and, for share_with_provider, the emergency contact)",
-                                  "items": _object(["id", "child_id", "first_name", "facility_id", "provider_name",
-                                                    "programme", "start", "end", "status"], {
-                                      "id": TEXT, "child_id": TEXT, "first_name": TEXT, "facility_id": TEXT,
-                                      "provider_name": _nullable(TEXT), "programme": TEXT, "start": TIME,
-                                      "end": TIME, "status": TEXT})}}),
+                                  "child's care notes (and, for share_with_provider, the emergency contact); a "
+                                  "child in care now first, then by start",
+                                  "items": {"$ref": "#/components/schemas/AffectedBooking"}}}),
+        "AffectedBooking": _object(["id", "child_id", "first_name", "facility_id", "provider_name", "programme",
+                                    "start", "end", "status"], {
+            "id": TEXT, "child_id": TEXT, "first_name": TEXT, "facility_id": TEXT, "provider_name": _nullable(TEXT),
+            "programme": TEXT, "start": TIME, "end": TIME, "status": {"type": "string", "enum": list(BOOKING.states)}}),
+        "WithdrawalPreview": _object(
+            ["purpose", "standing", "affects_bookings", "in_use", "children_registered", "affected_bookings"], {
+                "purpose": TEXT,
+                "standing": {"type": "boolean", "description": "a consent to the purpose stands: the DELETE would "
+                             "withdraw it (false: it would answer already_withdrawn, nothing affected)"},
+                "affects_bookings": {"type": "boolean", "description": "withdrawing this purpose reaches the staff "
+                                     "of the family's live bookings (share_with_provider, care_notes)"},
+                "in_use": {"type": "boolean", "description": "child_registration while children are registered: "
+                           "the DELETE would be refused (409 consent_in_use); delete the children first"},
+                "children_registered": _nullable({"type": "integer", "description": "child_registration: the "
+                                                  "children registered on it; null for the other purposes"}),
+                "affected_bookings": {"type": "array", "description": "what the DELETE would answer as its "
+                                      "affected_bookings now (the same function)",
+                                      "items": {"$ref": "#/components/schemas/AffectedBooking"}}}),
         "Child": _object(["id", "given_name", "family_name", "birth_date", "relation", "emergency_contact"],
                          {"id": TEXT, **{k: v for k, v in child_props.items() if not k.startswith("emergency")},
                           "emergency_contact": contact, "created_at": TIME, "updated_at": TIME}),
@@ -151,6 +176,28 @@ def openapi_schemas() -> dict[str, Any]:
                          "description": "one booking per occurrence, in date order (each cancelled on its own)"},
             "estimate_krw": _nullable({"type": "integer", "description": "won, all occurrences"}),
             "repeat": repeat}),
+        "BookingPattern": _object(
+            ["id", "facility_id", "programme", "weekdays", "first_date", "last_date", "count", "waiting", "bookings"],
+            {"id": TEXT, "facility_id": TEXT, "programme": TEXT,
+             "weekdays": {"type": "array", "items": {"type": "string", "enum": list(WEEKDAY_NAMES)}},
+             "first_date": {"type": "string", "format": "date"}, "last_date": {"type": "string", "format": "date"},
+             "count": {"type": "integer", "description": "the pattern's dates (bookings)"},
+             "waiting": {"type": "integer", "description": "dates still waiting for the provider's answer"},
+             "bookings": {"type": "array", "items": {"$ref": "#/components/schemas/Booking"}},
+             "first_name": _nullable({**TEXT, "description": "staff: the child's first name (a logged read)"})}),
+        "PatternAction": {"type": "object", "additionalProperties": False,
+                          "properties": {"reason": {**TEXT, "maxLength": 500,
+                                                    "description": "decline: required from the staff, once"}}},
+        "PatternAnswer": _object(["id", "action", "dates", "done", "not_done"], {
+            "id": TEXT, "action": {"type": "string", "enum": ["confirm", "decline"]},
+            "done": {"type": "integer"}, "not_done": {"type": "integer"},
+            "dates": {"type": "array", "description": "every date of the pattern, in order: done (answered now) or "
+                      "not, with its state (a date that lapsed or was cancelled meanwhile: expired, cancelled)",
+                      "items": _object(["booking_id", "date", "start", "end", "done", "status", "version"], {
+                          "booking_id": TEXT, "date": {"type": "string", "format": "date"}, "start": TIME,
+                          "end": TIME, "done": {"type": "boolean"},
+                          "status": {"type": "string", "enum": list(BOOKING.states)},
+                          "version": {"type": "integer"}})}}),
         "BookingAction": {"type": "object", "additionalProperties": False,
                           "properties": {"reason": {**TEXT, "maxLength": 500},
                                          "version": {"type": "integer", "minimum": 1}}},
@@ -171,12 +218,22 @@ def openapi_schemas() -> dict[str, Any]:
              "status": {"type": "string", "enum": list(CARE_REQUEST.states)}, "fhir_status": TEXT,
              "version": {"type": "integer"}, "match_by": TIME, "offered": {"type": "integer"},
              "unmatched_at": _nullable(TIME), "created_at": TIME, "updated_at": TIME,
+             "unmatched_reason": _nullable({
+                 "type": "string", "enum": [*UNMATCHED_REASONS.values(), OUT_OF_REACH],
+                 "description": "why the request went to people who will call (null: it has not, or it did before "
+                                "reasons were kept); no_provider_within_reach: eligible providers exist, none "
+                                "within max_distance_m"}),
+             "max_distance_m": _nullable({"type": "integer", "description": "the farthest, in straight-line "
+                                          "metres, an offer of this request could go (app/reference/"
+                                          "offer_reach.json); null: no limit"}),
              "booking_id": _nullable({**TEXT, "description": "the booking the accepted offer made"}),
              "point": _object(["lat", "lon"], {"lat": {"type": "number"}, "lon": {"type": "number"}},
                               description="the place: shown to the guardian only"),
              "allowed_actions": {"type": "array", "items": TEXT},
              "events": {"type": "array", "items": {"type": "object"}},
-             "offers": {"type": "array", "items": {"type": "object"}}}),
+             "offers": {"type": "array", "items": {"type": "object", "properties": {
+                 "distance_m": _nullable({"type": "number", "description": "straight-line metres from the "
+                                          "request's place to the provider; null: a carer who comes to the home"})}}}}),
         "RequestContact": _object(["request_id", "child_id", "relation", "emergency_contact"],
                                   {"request_id": TEXT, "child_id": TEXT, "relation": {
                                       **TEXT, "description": "the guardian's relation (app/reference/children.json)"},

@@ -222,9 +222,13 @@ def component_schemas() -> dict[str, Any]:
             "books_online": nullable({
                 "type": "array", "items": {"type": "string"},
                 "description": "the programmes booked online (booking_rules.json) the provider takes "
-                               "bookings for now: it publishes places for them in a slot still to come "
-                               "(empty: none; offer an emergency request or its phone instead); null "
-                               "when not known (the database out of reach)"}),
+                               "bookings for. With a window (start and end, or open_now): it publishes "
+                               "places for them over the whole window (slots covering it without a gap, "
+                               "each opening a place; whether those places are all held is not read: a "
+                               "full slot is the booking's own refusal, no_places). Without a window: it "
+                               "publishes places for them in a slot still to come. Empty: none (offer an "
+                               "emergency request or its phone instead); null when not known (the "
+                               "database out of reach)"}),
             "availability": {
                 "type": "object",
                 "required": ["status"],

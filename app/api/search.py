@@ -196,23 +196,35 @@ def read_response(body: str, mimetype: str) -> Response:
     return Response(body, mimetype=mimetype, headers=READ_HEADERS)
 
 
-def _hits(hits: list[Hit]) -> list[tuple[Facility, str]]:
-    return list(zip([h.facility for h in hits], hits_text(get_index(), hits, books_online(hits)), strict=True))
+def _hits(hits: list[Hit], c: Criteria) -> list[tuple[Facility, str]]:
+    return list(zip([h.facility for h in hits], hits_text(get_index(), hits, _online(hits, c)), strict=True))
 
 
-def books_online(hits: list[Hit]) -> dict[str, frozenset[str]] | None:
-    """The programmes each hit's provider takes bookings for online now (it publishes places
-    for them, :class:`app.care.bookings.OnlineProgrammes`): at most one indexed query for the
-    hits whose provider runs a programme booked online and was not read in the last seconds,
-    none when no hit runs one. None (each hit's ``books_online`` null: not known) while the
-    database is out of reach."""
+def _online(hits: list[Hit], c: Criteria) -> dict[str, frozenset[str]] | None:
+    """:func:`books_online` for the search's window (``c.start``, ``c.end``) when it has one.
+    Called with the hits alone without one, so a one-argument stand-in (bench/bench_search.py
+    swaps the function) still serves the searches without a window."""
+    if c.start is None or c.end is None:
+        return books_online(hits)
+    return books_online(hits, (c.start, c.end))
+
+
+def books_online(hits: list[Hit], window: tuple[datetime, datetime] | None = None
+                 ) -> dict[str, frozenset[str]] | None:
+    """The programmes each hit's provider takes bookings for online (it publishes places for
+    them, :class:`app.care.bookings.OnlineProgrammes`): with ``window`` (the search's
+    ``(start, end)``, aware), places covering that whole window; without, places in a slot
+    still to come (now). At most one indexed query for the hits whose provider runs a
+    programme booked online and was not read (for this window) in the last seconds, none when
+    no hit runs one. None (each hit's ``books_online`` null: not known) while the database is
+    out of reach."""
     wanted = [h.facility.id for h in hits if _BOOKED_ONLINE.intersection(h.facility.programmes)]
     if not wanted:
         return {}
     if not get_store().live.reachable:
         return None
     try:
-        return get_bookings().online.of(wanted, datetime.now(UTC))
+        return get_bookings().online.of(wanted, datetime.now(UTC), window)
     except sa.exc.DBAPIError:
         return None
 
@@ -303,15 +315,15 @@ def nearest_answer(args: p.Args, accept: str) -> tuple[str, str]:
     extra: dict[str, Any] = {"mode": mode, "count": len(hits), "day_type": _day_type(c.start or now),
                              **_coverage_meta(index, home)}
     if not hits:
-        extra["empty"] = _empty_meta(diagnose(index, *home, c, now, radius_m=radius, work=work, mode=mode))
-    return _answer(_hits(hits), extra, args, accept)
+        extra["empty"] = _empty_meta(diagnose(index, *home, c, now, radius_m=radius, work=work, mode=mode), c)
+    return _answer(_hits(hits, c), extra, args, accept)
 
 
-def _empty_meta(d: Diagnosis) -> dict[str, Any]:
+def _empty_meta(d: Diagnosis, c: Criteria) -> dict[str, Any]:
     """Why nothing was found (:func:`app.search.diagnosis.diagnose`), with the hotline from
     ``programmes.json`` for a family that needs a person."""
     return {"reasons": d.reasons, "without": d.without,
-            "nearest": json.loads(hit_text(get_index(), d.nearest, books_online([d.nearest])))
+            "nearest": json.loads(hit_text(get_index(), d.nearest, _online([d.nearest], c)))
             if d.nearest else None,
             "hotline": programmes_document().get("hotline")}
 
@@ -352,7 +364,7 @@ def within_answer(args: p.Args, accept: str) -> tuple[str, str]:
     c = _criteria(args, home, now)
     sync_live()
     hits = get_index().nearest(*home, c, now, limit, radius_m=radius)
-    return _answer(_hits(hits), {"radius_m": radius, "count": len(hits)}, args, accept)
+    return _answer(_hits(hits, c), {"radius_m": radius, "count": len(hits)}, args, accept)
 
 
 @bp.get("/facilities/within")

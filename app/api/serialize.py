@@ -80,8 +80,9 @@ def hits_text(index: FacilityIndex, hits: list[Hit],
     value here is a number, null, a fixed word or an ISO time (keyed by the time itself, so a
     provider's new report shows its new time).
 
-    ``online``: the programmes each provider takes bookings for online now (facility id ->
-    programmes, :func:`app.care.bookings.open_online`; a provider missing: none), written as
+    ``online``: the programmes each provider takes bookings for online now or over the
+    search's window (facility id -> programmes, :func:`app.care.bookings.open_online`,
+    :func:`app.care.bookings.open_in_window`; a provider missing: none), written as
     each hit's ``books_online`` list; None (not known, the database out of reach): null."""
     cache = _cache_of(_TEXT, index)
     out = []

@@ -350,9 +350,14 @@ class AccountStore:
 
     def language(self, user_id: str) -> str:
         """The language of the person's messages (:data:`MESSAGE_LANGUAGES`; never set: ``ko``)."""
+        return self.saved_language(user_id) or "ko"
+
+    def saved_language(self, user_id: str) -> str | None:
+        """The language the person chose (at sign-up, or on /account: one of
+        :data:`MESSAGE_LANGUAGES`), or None when they never chose one."""
         with self.engine.connect() as conn:
             found = conn.execute(sa.select(user_contacts.c.locale).where(user_contacts.c.user_id == user_id)).scalar()
-        return found if found in MESSAGE_LANGUAGES else "ko"
+        return found if found in MESSAGE_LANGUAGES else None
 
     def set_language(self, user_id: str, locale: str, now: datetime | None = None) -> bool:
         """Write ``locale`` as the language of the person's messages (the outbox renders each

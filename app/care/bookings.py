@@ -23,6 +23,12 @@ provider: :func:`check_child_window` refuses an overlapping window with :class:`
 (409), inside the booking's transaction after :func:`lock_child` (the child's ``children`` row
 ``FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already serialises), so concurrent
 bookings of one child give exactly one.
+
+The bookings of one weekly pattern (:meth:`BookingStore.book_many`, two windows or more) share a
+``pattern_id`` (migration 0018): the provider's staff answer them as one
+(:meth:`BookingStore.answer_pattern`: each date by the lifecycle's own transition under a
+savepoint, a date that lapsed or was cancelled meanwhile reported), and a pattern answered or
+lapsing together is ONE message to the family (:data:`PATTERN_ANSWER_TOPICS`).
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ from app.db.request_tables import care_requests
 from app.domain import DomainError
 
 from .request_rows import follow_booking, lock_request
-from .rules import booking_rules, check_in_lead, check_out_delay
+from .rules import booking_rules, check_in_lead, check_out_delay, family_cancel_lead
 from .states import BOOKING, GUARDIAN, SYSTEM, InvalidTransition
 from .windows import chained_days, local_dates, off_step
 
@@ -220,12 +226,17 @@ class NotNow(BookingError):
                 "allowed_until": self.allowed_until.isoformat() if self.allowed_until else None}
 
 
-def action_times(action: str, start: datetime, end: datetime) -> tuple[datetime | None, datetime | None]:
+def action_times(action: str, start: datetime, end: datetime,
+                 actor_role: str | None = None) -> tuple[datetime | None, datetime | None]:
     """When ``action`` is allowed on a booking of ``[start, end)``: ``[from, until)`` (None: no
     bound). Check-in from ``check_in_opens_minutes_before_start`` (booking_rules.json) before
     the start until the end; check-out at any time once checked in (the state says so), or,
     when ``check_out_opens_minutes_after_start`` is a number, from that long after the start,
-    with no end; a no-show from the start; every other action at any time."""
+    with no end; a no-show from the start; the family's (``actor_role`` guardian) cancel until
+    ``family_cancel_until_minutes_before_start`` before the start (staff cancel at any time);
+    every other action at any time."""
+    if action == "cancel" and actor_role == GUARDIAN:
+        return None, start - family_cancel_lead()
     if action == "check_in":
         return start - check_in_lead(), end
     if action == "check_out":
@@ -236,16 +247,26 @@ def action_times(action: str, start: datetime, end: datetime) -> tuple[datetime 
     return None, None
 
 
-def allowed_now(action: str, start: datetime, end: datetime, at: datetime) -> bool:
-    """Whether the time allows ``action`` at ``at`` (:func:`action_times`)."""
-    since, until = action_times(action, start, end)
+def allowed_now(action: str, start: datetime, end: datetime, at: datetime, actor_role: str | None = None) -> bool:
+    """Whether the time allows ``action`` (by ``actor_role``) at ``at`` (:func:`action_times`)."""
+    since, until = action_times(action, start, end, actor_role)
     return (since is None or at >= since) and (until is None or at < until)
 
 
-def check_action_time(action: str, start: datetime, end: datetime, at: datetime, tz: tzinfo = UTC) -> None:
-    """Refuse (:class:`NotNow`) ``action`` at ``at`` outside :func:`action_times`."""
-    since, until = action_times(action, start, end)
+def check_action_time(action: str, start: datetime, end: datetime, at: datetime, tz: tzinfo = UTC,
+                      actor_role: str | None = None) -> None:
+    """Refuse (:class:`NotNow`) ``action`` by ``actor_role`` at ``at`` outside
+    :func:`action_times`: a family's cancel after its cutoff with reason ``cancel_closed``
+    (``allowed_until`` the cutoff), any other action ``too_early`` or ``too_late``."""
+    since, until = action_times(action, start, end, actor_role)
     local = "%Y-%m-%d %H:%M"
+    if action == "cancel" and until is not None and at >= until:
+        lead = int((start - until).total_seconds() // 60)
+        raise NotNow(action, "cancel_closed", f"a family may cancel a booking only until "
+                     f"{until.astimezone(tz).strftime(local)} ({tz}), "
+                     f"{f'{lead} minutes before ' if lead else ''}its start "
+                     f"({start.astimezone(tz).strftime(local)}); after that, phone the provider: not coming is "
+                     "a no-show, which its staff record", None, until.astimezone(tz))
     if since is not None and at < since:
         raise NotNow(action, "too_early", f"{action} is allowed from {since.astimezone(tz).strftime(local)} "
                      f"({tz}) on; the booking starts {start.astimezone(tz).strftime(local)}", since.astimezone(tz),
@@ -319,6 +340,7 @@ class Booking:
     guardian_id: str | None = None
     request_id: str | None = None  # the emergency care request it was made from (None: the desk's)
     offer_id: str | None = None  # that request's accepted offer
+    pattern_id: str | None = None  # the weekly pattern it was booked in (None: a single booking)
 
     @property
     def fhir_status(self) -> str:
@@ -346,7 +368,8 @@ def _booking(row: sa.Row[Any]) -> Booking:
     return Booking(row.id, row.facility_id, row.programme, row.child_id, _read(row.window_start),
                    _read(row.window_end), row.status, row.version,
                    _read(row.hold_expires_at) if row.hold_expires_at is not None else None,
-                   _read(row.created_at), _read(row.updated_at), row.guardian_id, row.request_id, row.offer_id)
+                   _read(row.created_at), _read(row.updated_at), row.guardian_id, row.request_id, row.offer_id,
+                   row.pattern_id)
 
 
 def _recipients(topic: str, guardian_id: str | None, facility_id: str) -> list[dict[str, str]]:
@@ -379,20 +402,34 @@ def _message(topic: str, booking: Booking, event: dict[str, Any], first_name: st
 PATTERN_TOPICS = {"requested": "booking.pattern_requested", "accepted": "booking.pattern_confirmed"}
 """The one message of a weekly pattern booked at once, by the state its bookings start in."""
 
+PATTERN_ANSWER_TOPICS = {"accepted": "booking.pattern_confirmed", "rejected": "booking.pattern_declined",
+                         "expired": "booking.pattern_expired"}
+"""The one message of a pattern's dates answered as one (staff accepting or declining all,
+:meth:`BookingStore.answer_pattern`) or lapsing together (:meth:`BookingStore.expire_holds`), by
+the state they moved to: to the guardian, and for a lapse to the provider's staff too."""
 
-def _pattern_message(made: list[Booking], actor_role: str, at: datetime, first_name: str | None) -> dict[str, Any]:
-    """The outbox row telling of a weekly pattern's bookings (``made``: two or more, one
-    provider, programme, child and state, in window order) at once: to the guardian and the
-    provider's staff; the payload names every booking (``booking_ids``; ``booking_id`` the
-    first, so the family's export and erasure find it), the first window, every occurrence
-    (``occurrences``: ``{"start", "end"}`` in UTC) and, of the child, the first name only. Its
-    idempotency key is the first booking's with ``/pattern`` (a booking id is used once)."""
+PATTERN_ACTIONS = ("confirm", "decline")
+"""What staff may do to a pattern's waiting dates at once (:meth:`BookingStore.answer_pattern`)."""
+
+
+def _pattern_message(made: list[Booking], actor_role: str, at: datetime, first_name: str | None,
+                     topic: str | None = None, from_state: str | None = None,
+                     reason: str | None = None, tell_staff: bool = True) -> dict[str, Any]:
+    """The outbox row telling of a weekly pattern's bookings (``made``: two or more — or the
+    dates of one pattern answered or lapsed together, one or more — one provider, programme,
+    child and state, in window order) at once: to the guardian and, with ``tell_staff``, the
+    provider's staff (not of a pattern the staff answered themselves); the payload names every
+    booking (``booking_ids``; ``booking_id`` the first, so the family's export and erasure find
+    it), the first window, every occurrence (``occurrences``: ``{"start", "end"}`` in UTC) and,
+    of the child, the first name only. ``topic``: :data:`PATTERN_TOPICS` of the state when
+    None. Its idempotency key is the first booking's (at its version) with ``/pattern`` (a
+    booking id and version are used once)."""
     first = made[0]
-    topic = PATTERN_TOPICS[first.status]
-    payload = _message(topic, first, {"from_state": None, "actor_role": actor_role, "reason": None,
+    topic = topic or PATTERN_TOPICS[first.status]
+    payload = _message(topic, first, {"from_state": from_state, "actor_role": actor_role, "reason": reason,
                                       "at": at.isoformat()}, first_name)
-    payload["to"] = ([{"user_id": first.guardian_id}] if first.guardian_id is not None else []) + [
-        {"facility_id": first.facility_id}]
+    payload["to"] = ([{"user_id": first.guardian_id}] if first.guardian_id is not None else []) + (
+        [{"facility_id": first.facility_id}] if tell_staff else [])
     payload["booking_ids"] = [b.id for b in made]
     payload["occurrences"] = [{"start": b.start.isoformat(), "end": b.end.isoformat()} for b in made]
     return {"idempotency_key": f"booking/{first.id}/v{first.version}/pattern", "topic": topic, "payload": payload,
@@ -438,14 +475,51 @@ def open_online(conn: sa.Connection, facility_ids: Iterable[str], now: datetime)
     return {f: frozenset(p) for f, p in found.items()}
 
 
+_OPEN_IN_WINDOW = (sa.select(_cap.c.facility_id, _cap.c.programme, _cap.c.slot_start, _cap.c.slot_end,
+                             _cap.c.places).where(
+    _cap.c.facility_id.in_(sa.bindparam("ids", expanding=True)), _cap.c.slot_end > sa.bindparam("start"),
+    _cap.c.slot_start < sa.bindparam("end")))
+
+
+def open_in_window(conn: sa.Connection, facility_ids: Iterable[str], start: datetime,
+                   end: datetime) -> dict[str, frozenset[str]]:
+    """The programmes each of ``facility_ids`` publishes places for over the whole window
+    ``[start, end)`` (aware): its slots of the programme cover the window without a gap and
+    each opens a place (``places > 0``; how many are held is not read: a full slot is the
+    booking's own refusal, :class:`PlacesFull`), as :func:`hold_places` asks before holding.
+    A provider missing from the answer publishes no such cover. ONE query for all the ids (a
+    search's results), on the ``booking_capacity_open (facility_id, slot_end)`` index: only
+    the slots ending after ``start`` are read, and only those overlapping the window are
+    returned; none when ``facility_ids`` is empty."""
+    wanted = sorted(set(facility_ids))
+    if not wanted:
+        return {}
+    start, end = _utc(start, "start"), _utc(end, "end")
+    slots: dict[tuple[str, str], list[tuple[datetime, datetime, int]]] = {}
+    for facility_id, programme, slot_start, slot_end, places in conn.execute(
+            _OPEN_IN_WINDOW, {"ids": wanted, "start": start, "end": end}):
+        slots.setdefault((facility_id, programme), []).append((_read(slot_start), _read(slot_end), places))
+    found: dict[str, set[str]] = {}
+    for (facility_id, programme), rows in slots.items():
+        covered = start
+        for slot_start, slot_end, places in sorted(rows):
+            if slot_start > covered or places <= 0:
+                break
+            covered = max(covered, slot_end)
+        if covered >= end:
+            found.setdefault(facility_id, set()).add(programme)
+    return {f: frozenset(p) for f, p in found.items()}
+
+
 ONLINE_REMEMBER_S = 5.0
 """How long a server remembers what a provider takes bookings for online (:class:`OnlineProgrammes`)."""
 ONLINE_MAX_REMEMBERED = 100_000
 
 
 class OnlineProgrammes:
-    """What each provider takes bookings for online now (:func:`open_online`), for the search's
-    results: each provider's answer is remembered ``remember_s`` seconds, so a search reads the
+    """What each provider takes bookings for online now (:func:`open_online`) or over a
+    search's window (:func:`open_in_window`), for the search's results: each provider's answer
+    (per window) is remembered ``remember_s`` seconds, so a search reads the
     database at most once (one query for the providers it does not remember) and the searches
     of one area most often not at all. A change of the provider's places through this store is
     seen at once (:meth:`forget`, called by :meth:`BookingStore.publish_slot` and
@@ -455,17 +529,23 @@ class OnlineProgrammes:
     def __init__(self, engine: sa.Engine, remember_s: float = ONLINE_REMEMBER_S,
                  max_remembered: int = ONLINE_MAX_REMEMBERED, clock: Callable[[], float] = monotonic) -> None:
         self.engine, self.remember_s, self.max_remembered, self.clock = engine, remember_s, max_remembered, clock
-        self._seen: dict[str, tuple[float, frozenset[str]]] = {}
+        # facility id -> window (None: none, "now") -> (when read, programmes)
+        self._seen: dict[str, dict[tuple[datetime, datetime] | None, tuple[float, frozenset[str]]]] = {}
+        self._remembered = 0  # answers in _seen (all cleared past max_remembered)
 
-    def of(self, facility_ids: Iterable[str], now: datetime) -> dict[str, frozenset[str]]:
-        """The programmes each of ``facility_ids`` takes bookings for online at ``now`` (aware);
-        a provider taking none is left out. Raises SQLAlchemy's ``DBAPIError`` when the database
-        cannot be read (nothing is remembered then)."""
+    def of(self, facility_ids: Iterable[str], now: datetime,
+           window: tuple[datetime, datetime] | None = None) -> dict[str, frozenset[str]]:
+        """The programmes each of ``facility_ids`` takes bookings for online: with ``window``
+        (``(start, end)``, aware: a search's window), those it publishes places for over the
+        whole window (:func:`open_in_window`); without, those it publishes places for in a slot
+        ending after ``now`` (aware; :func:`open_online`). A provider taking none is left out.
+        Each answer is remembered per provider and window. Raises SQLAlchemy's ``DBAPIError``
+        when the database cannot be read (nothing is remembered then)."""
         at = self.clock()
         found: dict[str, frozenset[str]] = {}
         missing: list[str] = []
         for facility_id in facility_ids:
-            seen = self._seen.get(facility_id)
+            seen = self._seen.get(facility_id, {}).get(window)
             if seen is not None and at - seen[0] < self.remember_s:
                 if seen[1]:
                     found[facility_id] = seen[1]
@@ -473,19 +553,23 @@ class OnlineProgrammes:
                 missing.append(facility_id)
         if missing:
             with reads(self.engine).connect() as conn:
-                read = open_online(conn, missing, now)
-            if len(self._seen) + len(missing) > self.max_remembered:
+                read = open_online(conn, missing, now) if window is None else \
+                    open_in_window(conn, missing, *window)
+            if self._remembered + len(missing) > self.max_remembered:
                 self._seen.clear()
+                self._remembered = 0
             for facility_id in missing:
                 programmes = read.get(facility_id, frozenset())
-                self._seen[facility_id] = (at, programmes)
+                answers = self._seen.setdefault(facility_id, {})
+                self._remembered += window not in answers
+                answers[window] = (at, programmes)
                 if programmes:
                     found[facility_id] = programmes
         return found
 
     def forget(self, facility_id: str) -> None:
-        """Read the provider again at the next search (its places changed here)."""
-        self._seen.pop(facility_id, None)
+        """Read the provider again at the next search, for every window (its places changed here)."""
+        self._remembered -= len(self._seen.pop(facility_id, {}))
 
 
 def hold_places(conn: sa.Connection, facility_id: str, programme: str, start: datetime, end: datetime,
@@ -573,8 +657,11 @@ def refuse_uncovered(conn: sa.Connection, facility_id: str, programme: str, cove
     """Refuse a window published slots cover only until ``covered``, with the reason a page
     can turn into advice: ``nothing_published`` when the provider publishes no places for the
     programme at all (it does not book online: phone it or send an emergency request);
-    ``published_until`` when it publishes nothing after ``covered`` (its places stop there),
-    naming the last published slot's end (``places_until``); ``none_at_start`` when nothing
+    ``window_after_places`` when the whole window starts (``window_start``) at or after the
+    last published slot's end (``places_until``): an earlier end cannot help, an earlier date
+    or another provider can; ``published_until`` when it publishes nothing after ``covered``,
+    a time inside the window (its places stop there: an earlier end helps), naming the last
+    published slot's end (``places_until``); ``none_at_start`` when nothing
     covers the window from its start (``window_start``; an earlier end cannot help: another
     time or provider); else (a gap after the start, before later places)
     ``no_places_published``. Times in ``tz`` (the registry's zone), in the message and the
@@ -589,6 +676,12 @@ def refuse_uncovered(conn: sa.Connection, facility_id: str, programme: str, cove
         raise NotBookable(f"{facility_id} publishes no places for {programme} at all (asked: {covered.isoformat()} "
                           f"to {end.isoformat()}): it does not take bookings online; phone it, or send an emergency "
                           "care request", "window", "nothing_published", figures)
+    if window_start is not None and last_end <= window_start:
+        start = window_start.astimezone(tz)
+        raise NotBookable(f"{facility_id} publishes places for {programme} only until {last_end.isoformat()}; "
+                          f"the window starts after them, {start.isoformat()}: an earlier date or another "
+                          "provider", "window", "window_after_places",
+                          {**figures, "places_until": last_end.isoformat(), "window_start": start.isoformat()})
     if last_end <= covered:
         raise NotBookable(f"{facility_id} publishes places for {programme} only until {last_end.isoformat()}; "
                           f"the window ends {end.isoformat()}", "window", "published_until",
@@ -729,7 +822,7 @@ def record_booking(conn: sa.Connection, booking: Booking, events: list[dict[str,
         "child_id": booking.child_id, "guardian_id": booking.guardian_id, "window_start": booking.start,
         "window_end": booking.end, "status": booking.status, "hold_expires_at": booking.hold_expires_at,
         "version": booking.version, "created_at": booking.created_at, "updated_at": booking.updated_at,
-        "request_id": booking.request_id, "offer_id": booking.offer_id})
+        "request_id": booking.request_id, "offer_id": booking.offer_id, "pattern_id": booking.pattern_id})
     if capacity_ids:
         conn.execute(_INSERT_HOLDS, [{"booking_id": booking.id, "capacity_id": i} for i in capacity_ids])
     conn.execute(_INSERT_EVENTS, events)
@@ -776,10 +869,13 @@ def _give_back(conn: sa.Connection, booking_id: str) -> None:
 
 def move_booking(conn: sa.Connection, booking_id: str, action: str, actor_role: str, actor_id: str | None,
                  reason: str | None, at: datetime, expected_version: int | None = None,
-                 first_name: str | None = None, follow_request: bool = True, tz: tzinfo = UTC) -> Booking:
+                 first_name: str | None = None, follow_request: bool = True, tz: tzinfo = UTC,
+                 notify: bool = True, timed: bool = True) -> Booking:
     """:meth:`BookingStore.transition` in the caller's transaction (``at`` aware UTC): the
     booking row locked, the transition checked, its event, the place given back and the
-    message, as there.
+    message, as there (``notify`` False: no message; a pattern answered or lapsed as one is
+    told of by one :func:`_pattern_message`; ``timed`` False: the time rules of
+    :func:`action_times` are not applied — a family's data deletion cancels whatever the time).
 
     A booking made from an emergency care request moves the request with it, by the same
     person, in this transaction (:func:`app.care.request_rows.follow_booking`: checked in -> in
@@ -796,7 +892,8 @@ def move_booking(conn: sa.Connection, booking_id: str, action: str, actor_role: 
     event = BOOKING.fire(row.status, action, actor_role, reason, at=at)
     if expected_version is not None and expected_version != row.version:
         raise VersionConflict(booking_id, expected_version, row.version, row.status)
-    check_action_time(action, _read(row.window_start), _read(row.window_end), at, tz)
+    if timed:
+        check_action_time(action, _read(row.window_start), _read(row.window_end), at, tz, actor_role)
     changed = conn.execute(bookings.update().where(
         bookings.c.id == booking_id, bookings.c.status.in_(sorted(BOOKING.sources(action)))).values(
         status=event.to_state, version=bookings.c.version + 1, updated_at=at,
@@ -812,10 +909,10 @@ def move_booking(conn: sa.Connection, booking_id: str, action: str, actor_role: 
     done = replace(before, status=event.to_state, version=before.version + 1, updated_at=at,
                    hold_expires_at=before.hold_expires_at if event.to_state == BOOKING.initial else None)
     topic = NOTIFY_TOPICS.get(event.to_state)
-    if topic is not None and first_name is None and topic in PROVIDER_TOPICS:
+    if topic is not None and notify and first_name is None and topic in PROVIDER_TOPICS:
         # staff messages name the child (a family's cancel, a lapse): the first name only
         first_name = conn.execute(sa.select(children.c.given_name).where(children.c.id == row.child_id)).scalar()
-    if topic is not None:
+    if topic is not None and notify:
         conn.execute(outbox.insert().values(
             idempotency_key=f"booking/{booking_id}/v{done.version}", topic=topic,
             payload=_message(topic, done, {"from_state": event.from_state, "actor_role": actor_role,
@@ -824,6 +921,68 @@ def move_booking(conn: sa.Connection, booking_id: str, action: str, actor_role: 
     if follow_request and row.request_id is not None:
         follow_booking(conn, row.request_id, booking_id, event.to_state, actor_role, actor_id, event.reason, at)
     return done
+
+
+@dataclass(frozen=True)
+class DateAnswer:
+    """What became of one date of a pattern answered or lapsed as one: ``done`` (moved by this
+    answer) and its ``status`` after it (when not done: the state it was found in — expired,
+    cancelled, accepted … — which a page names)."""
+
+    booking_id: str
+    start: datetime
+    end: datetime
+    done: bool
+    status: str
+    version: int
+
+    def as_dict(self, tz: tzinfo) -> dict[str, object]:
+        """The API's item: ``date`` the local date in ``tz``; ``start``/``end`` UTC."""
+        return {"booking_id": self.booking_id, "date": self.start.astimezone(tz).date().isoformat(),
+                "start": self.start.isoformat(), "end": self.end.isoformat(), "done": self.done,
+                "status": self.status, "version": self.version}
+
+
+def _answer_dates(conn: sa.Connection, ids: list[str], action: str, actor_role: str, actor_id: str | None,
+                  reason: str | None, at: datetime, tz: tzinfo) -> list[DateAnswer]:
+    """:meth:`BookingStore.answer_pattern`'s (and a pattern's lapse's) work in ``conn``'s
+    transaction: ``action`` on each booking of ``ids`` (one pattern's, in window order) that is
+    still waiting, each under a savepoint (a transition the state no longer allows rolls back
+    that date only), then ONE message of the dates done (two or more; one date: its own
+    message, as :func:`move_booking` writes it)."""
+    found = {r.id: r for r in conn.execute(sa.select(bookings).where(bookings.c.id.in_(ids)))}
+    ids = sorted(found, key=lambda i: (_read(found[i].window_start), i))  # window order, as the dates are named
+    waiting = [i for i in ids if i in found and found[i].status == BOOKING.initial]
+    answers: list[DateAnswer] = []
+    done: list[Booking] = []
+    from_state = BOOKING.initial  # every date done moved from it
+    for booking_id in ids:
+        row = found.get(booking_id)
+        if row is None:
+            continue
+        if booking_id in waiting:
+            try:
+                with conn.begin_nested():
+                    moved = move_booking(conn, booking_id, action, actor_role, actor_id, reason, at, tz=tz,
+                                         notify=len(waiting) == 1)
+            except InvalidTransition as exc:  # answered, cancelled or lapsed since it was read
+                now_row = conn.execute(sa.select(bookings.c.status, bookings.c.version)
+                                       .where(bookings.c.id == booking_id)).one()
+                answers.append(DateAnswer(booking_id, _read(row.window_start), _read(row.window_end), False,
+                                          now_row.status or exc.current_state, now_row.version))
+                continue
+            done.append(moved)
+            answers.append(DateAnswer(booking_id, moved.start, moved.end, True, moved.status, moved.version))
+        else:
+            answers.append(DateAnswer(booking_id, _read(row.window_start), _read(row.window_end), False, row.status,
+                                      row.version))
+    if len(waiting) > 1 and done:
+        first_name = conn.execute(sa.select(children.c.given_name)
+                                  .where(children.c.id == done[0].child_id)).scalar()
+        conn.execute(_INSERT_MESSAGE, _pattern_message(
+            done, actor_role, at, first_name, PATTERN_ANSWER_TOPICS[done[0].status], from_state, reason,
+            tell_staff=action == "expire"))
+    return answers
 
 
 class BookingStore:
@@ -977,14 +1136,15 @@ class BookingStore:
     def _write_one(self, conn: sa.Connection, facility_id: str, programme: str, child_id: str, start: datetime,
                    end: datetime, hold: datetime | None, actor_role: str, actor_id: str | None, at: datetime,
                    guardian_id: str | None, first_name: str | None, confirmed_by: str | None,
-                   tz: tzinfo, notify: bool = True) -> Booking:
+                   tz: tzinfo, notify: bool = True, pattern_id: str | None = None) -> Booking:
         """The places held, the booking, its events and its message, in ``conn``'s transaction
         (the child's window already checked): :meth:`book`'s writes (``notify`` False: no
-        message; a pattern's one message is :func:`_pattern_message`)."""
+        message; a pattern's one message is :func:`_pattern_message`; ``pattern_id``: the
+        pattern's id every booking of one ``repeat`` request shares)."""
         held = hold_places(conn, facility_id, programme, start, end, tz=tz)
         booking, events = _opened(
             Booking(uuid.uuid4().hex, facility_id, programme, child_id, start, end, BOOKING.initial, 1, hold,
-                    at, at, guardian_id), actor_role, actor_id, None,
+                    at, at, guardian_id, pattern_id=pattern_id), actor_role, actor_id, None,
             (SYSTEM, confirmed_by, CONFIRMED_AT_ONCE) if confirmed_by is not None else None)
         record_booking(conn, booking, events, held)
         if not notify:
@@ -1013,11 +1173,16 @@ class BookingStore:
         written and :class:`OccurrencesRefused` (409) names every such window with its own
         refusal (:class:`NotBookable`, :class:`PlacesFull`, :class:`ChildAlreadyBooked`,
         :class:`ChildAlreadyRequested`, :class:`TooManyConsecutiveDays`). Returns the bookings
-        in window order. ``check_age``: as :meth:`book`'s, run once under the lock."""
+        in window order. ``check_age``: as :meth:`book`'s, run once under the lock.
+
+        Two windows or more are linked: every booking gets the same new ``pattern_id`` (one
+        window: None, a single booking), which :meth:`answer_pattern` and :meth:`expire_holds`
+        answer and tell of as one."""
         spans = sorted((_utc(s, "start"), _utc(e, "end")) for s, e in windows)
         if not spans or any(e <= s for s, e in spans):
             raise BookingError("every window needs an end after its start, and there must be one", "window")
         at = _now(now)
+        pattern_id = uuid.uuid4().hex if len(spans) > 1 else None
         hold = _utc(hold_until, "hold_until") if hold_until is not None else None
         made: list[Booking] = []
         refused: list[tuple[datetime, datetime, BookingError]] = []
@@ -1032,7 +1197,7 @@ class BookingStore:
                         continue
                     made.append(self._write_one(conn, facility_id, programme, child_id, start, end, hold,
                                                 actor_role, actor_id, at, guardian_id, first_name, confirmed_by,
-                                                tz, notify=len(spans) == 1))
+                                                tz, notify=len(spans) == 1, pattern_id=pattern_id))
                 except BookingError as exc:
                     refused.append((start, end, exc))
             if refused:
@@ -1040,6 +1205,47 @@ class BookingStore:
             if len(made) > 1:
                 conn.execute(_INSERT_MESSAGE, _pattern_message(made, actor_role, at, first_name))
         return made
+
+    def pattern(self, pattern_id: str) -> list[Booking]:
+        """The bookings of one weekly pattern, in window order; :class:`BookingNotFound` when
+        there are none (no such pattern)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(bookings).where(bookings.c.pattern_id == pattern_id)
+                                .order_by(bookings.c.window_start, bookings.c.id)).all()
+        if not rows:
+            raise BookingNotFound(f"no booking pattern {pattern_id}", "pattern_id")
+        return [_booking(r) for r in rows]
+
+    def answer_pattern(self, pattern_id: str, action: str, actor_role: str, actor_id: str | None,
+                       reason: str | None = None, now: datetime | None = None,
+                       tz: tzinfo = UTC) -> list[DateAnswer]:
+        """Take ``action`` (:data:`PATTERN_ACTIONS`: ``confirm`` or ``decline``) on every date of
+        the pattern still waiting for an answer (``requested``), as the provider's staff do it
+        to one booking (:func:`move_booking`: the booking row locked, the lifecycle's transition
+        :data:`app.care.states.BOOKING` checked, its event, a decline giving the places back),
+        in ONE transaction, each date under its own savepoint: a date that lapsed, was
+        cancelled or was answered meanwhile is left as it is and reported, the others done.
+
+        The guardian is told ONCE (:func:`_pattern_message`: ``booking.pattern_confirmed`` or
+        ``booking.pattern_declined`` with the staff's reason, naming the dates done), in the
+        same transaction; a single date done is told as one booking's change is.
+
+        Returns every date of the pattern, in window order (:class:`DateAnswer`: done, or not
+        and its state then). Raises :class:`BookingNotFound` (no such pattern), the lifecycle's
+        :class:`~app.care.states.ActorNotAllowed` / :class:`~app.care.states.ReasonRequired`
+        (a decline by staff without a reason) before anything is written; ``tz``: the registry's
+        zone (each date's local ``date``)."""
+        if action not in PATTERN_ACTIONS:
+            raise BookingError(f"a pattern is answered with {' or '.join(PATTERN_ACTIONS)}, not {action!r}",
+                               "action")
+        at = _now(now)
+        BOOKING.fire(BOOKING.initial, action, actor_role, reason, at=at)  # the role and the reason, first
+        with self.engine.begin() as conn:
+            ids = list(conn.execute(sa.select(bookings.c.id).where(bookings.c.pattern_id == pattern_id)
+                                    .order_by(bookings.c.window_start, bookings.c.id)).scalars())
+            if not ids:
+                raise BookingNotFound(f"no booking pattern {pattern_id}", "pattern_id")
+            return _answer_dates(conn, ids, action, actor_role, actor_id, reason, at, tz)
 
     def get(self, booking_id: str) -> Booking:
         with self.engine.connect() as conn:
@@ -1060,7 +1266,8 @@ class BookingStore:
 
     def transition(self, booking_id: str, action: str, actor_role: str, actor_id: str | None,
                    reason: str | None = None, expected_version: int | None = None,
-                   now: datetime | None = None, first_name: str | None = None, tz: tzinfo = UTC) -> Booking:
+                   now: datetime | None = None, first_name: str | None = None, tz: tzinfo = UTC,
+                   timed: bool = True) -> Booking:
         """Take ``action`` on the booking as ``actor_role``, recording the event (and, for a
         state a person must know, an outbox message) in the same transaction; a move out of a
         place-holding state gives the place back, once; a booking made from an emergency care
@@ -1069,13 +1276,15 @@ class BookingStore:
         Raises :class:`BookingNotFound`, the :mod:`app.care.states` errors (an
         :class:`~app.care.states.InvalidTransition` carries the current state) and
         :class:`VersionConflict` when ``expected_version`` is not the booking's version, and
-        :class:`NotNow` (409) for a check-in before it opens or after the end, or a no-show
-        before the start (:func:`action_times`; ``tz``: the registry's zone its message names).
+        :class:`NotNow` (409) for a check-in before it opens or after the end, a no-show
+        before the start, or a family's cancel after its cutoff (:func:`action_times`; ``tz``:
+        the registry's zone its message names; ``timed`` False: no time rule, see
+        :func:`move_booking`).
         """
         at = _now(now)
         with self.engine.begin() as conn:
             return move_booking(conn, booking_id, action, actor_role, actor_id, reason, at,
-                                expected_version=expected_version, first_name=first_name, tz=tz)
+                                expected_version=expected_version, first_name=first_name, tz=tz, timed=timed)
 
     def find(self, *, guardian_id: str | None = None, facility_id: str | None = None, status: str | None = None,
              day: date | None = None, tz: tzinfo = UTC, limit: int = 200) -> list[Booking]:
@@ -1137,15 +1346,34 @@ class BookingStore:
     def expire_holds(self, now: datetime) -> list[str]:
         """Lapse every hold whose deadline is at or before ``now`` (the scheduler's job; safe to
         run on several servers at once: a hold confirmed or expired meanwhile is skipped).
-        Returns the ids it expired."""
+        Returns the ids it expired.
+
+        The dates of one weekly pattern lapsing in one batch (two or more) lapse together, in
+        one transaction, each under its own savepoint, with ONE ``booking.pattern_expired``
+        message naming them, to the guardian and the provider's staff (:func:`_pattern_message`);
+        any other hold lapses on its own with its ``booking.expired``."""
         at = _utc(now, "now")
         expired: list[str] = []
         while True:
             with self.engine.connect() as conn:
-                due = list(conn.execute(sa.select(bookings.c.id).where(
+                rows = conn.execute(sa.select(bookings.c.id, bookings.c.pattern_id).where(
                     bookings.c.status == BOOKING.initial, bookings.c.hold_expires_at <= at)
-                    .order_by(bookings.c.hold_expires_at, bookings.c.id).limit(EXPIRE_BATCH)).scalars())
+                    .order_by(bookings.c.hold_expires_at, bookings.c.id).limit(EXPIRE_BATCH)).all()
+            due = [r.id for r in rows]
+            patterns: dict[str, list[str]] = {}
+            for r in rows:
+                if r.pattern_id is not None:
+                    patterns.setdefault(r.pattern_id, []).append(r.id)
+            together = {i for ids in patterns.values() if len(ids) > 1 for i in ids}
+            for ids in patterns.values():
+                if len(ids) > 1:
+                    with self.engine.begin() as conn:
+                        expired += [r.booking_id for r in _answer_dates(
+                            conn, ids, "expire", SYSTEM, "expire_holds", "not confirmed before the hold's deadline",
+                            at, UTC) if r.done]
             for booking_id in due:
+                if booking_id in together:
+                    continue
                 try:
                     self.transition(booking_id, "expire", SYSTEM, "expire_holds",
                                     reason="not confirmed before the hold's deadline", now=at)

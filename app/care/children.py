@@ -54,8 +54,9 @@ from app.search.model import programme_rules
 
 from .accounts import Roles, User
 from .bookings import Booking, BookingNotFound, BookingStore, lock_child
-from .notify.messages import secret_fields
+from .notify.messages import FIRST_NAME_MAX_CHARS, secret_fields
 from .outbox import erase_family_messages
+from .references import booking_reference
 from .rules import age_in_months
 from .sealing import Sealer
 from .states import (
@@ -659,12 +660,19 @@ class ChildStore:
 
     @staticmethod
     def _tell_providers(conn: sa.Connection, guardian_id: str, purpose: str, at: datetime) -> None:
-        """One message (outbox, this transaction) to the staff of each live booking a withdrawal
-        of ``purpose`` leaves caring without what they could see: ``share_with_provider`` (the
-        child's details, every live booking) or ``care_notes`` (the notes, the bookings of children
-        who had some). The payload names the booking and the child's first name (as the booking's
-        own messages did), so staff with several bookings that day know which child; after the
-        withdrawal the pages no longer show staff the child's details."""
+        """One message (outbox, this transaction) to the staff of each provider with live
+        bookings a withdrawal of ``purpose`` leaves caring without what they could see:
+        ``share_with_provider`` (the child's details, every live booking) or ``care_notes`` (the
+        notes, the bookings of children who had some). A provider with several such bookings (a
+        weekly pattern's dates) gets one message listing them all (tester pass 27, finding 7).
+
+        The payload's ``bookings`` identify each booking (``booking_id``, ``programme``,
+        ``window_start``, ``window_end``, ``reference``: the code the family can quote, see
+        :func:`app.care.references.booking_reference`), soonest first; ``booking_id`` is the
+        first one's (what a family's deletion finds the message by). ``first_name`` (the
+        children's first names, ``·``-joined) only for ``care_notes``: after a withdrawn
+        ``share_with_provider`` the staff may no longer see the name, so its notice does not say
+        it either (finding 8)."""
         b = bookings
         query = (sa.select(b.c.id, b.c.facility_id, b.c.programme, b.c.status, b.c.window_start, b.c.window_end,
                            children.c.given_name)
@@ -673,14 +681,23 @@ class ChildStore:
         if purpose == CARE_NOTES:
             query = query.where(children.c.care_notes.is_not(None))
         topic = WITHDRAWAL_TOPICS[purpose]
+        by_provider: dict[str, list[Any]] = {}
         for r in conn.execute(query.order_by(b.c.window_start, b.c.id)):
+            by_provider.setdefault(r.facility_id, []).append(r)
+        for facility_id, rows in sorted(by_provider.items()):
+            payload: dict[str, Any] = {
+                "to": [{"facility_id": facility_id}], "facility_id": facility_id, "booking_id": rows[0].id,
+                "programme": rows[0].programme,
+                "bookings": [{"booking_id": r.id, "programme": r.programme, "status": r.status,
+                              "reference": booking_reference(r.id),
+                              "window_start": _read(r.window_start).isoformat(),
+                              "window_end": _read(r.window_end).isoformat()} for r in rows]}
+            names = "·".join(dict.fromkeys(r.given_name for r in rows))
+            if purpose == CARE_NOTES and len(names) <= FIRST_NAME_MAX_CHARS:  # longer: "the child"
+                payload["first_name"] = names
             conn.execute(outbox.insert().values(
-                idempotency_key=f"consent/{guardian_id}/{purpose}/{at.isoformat()}/{r.id}", topic=topic,
-                payload={"to": [{"facility_id": r.facility_id}], "booking_id": r.id, "facility_id": r.facility_id,
-                         "programme": r.programme, "status": r.status, "first_name": r.given_name,
-                         "window_start": _read(r.window_start).isoformat(),
-                         "window_end": _read(r.window_end).isoformat()},
-                created_at=at, available_at=at, attempts=0, sent_at=None))
+                idempotency_key=f"consent/{guardian_id}/{purpose}/{at.isoformat()}/{facility_id}", topic=topic,
+                payload=payload, created_at=at, available_at=at, attempts=0, sent_at=None))
 
     def live_bookings(self, guardian_id: str) -> list[dict[str, Any]]:
         """The live bookings (requested, accepted, in progress) of the guardian's children,
@@ -1258,8 +1275,9 @@ class ChildStore:
         done = 0
         for b in live:
             try:
+                # a deletion, not the family's choice to cancel: whatever the cancel cutoff
                 self.booking_store.transition(b.id, "cancel", GUARDIAN, guardian_id,
-                                              reason="the family's data was deleted", now=at)
+                                              reason="the family's data was deleted", now=at, timed=False)
             except (InvalidTransition, BookingNotFound):
                 continue  # changed meanwhile: the check after this finds what it became
             except TransitionError as exc:  # a state the lifecycle gained that cancel cannot leave

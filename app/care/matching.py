@@ -8,7 +8,10 @@ that list on the request. Offers go out one at a time (``sequential``) or to the
 with a response deadline (``respond_by``). The first acceptance wins, exactly once; the other
 open offers are withdrawn. When the list runs out or the request's total deadline
 (``match_by``) passes, the request is ``unmatched``: it is queued for people (:meth:`unmatched`)
-and counted as unmet demand (:meth:`unmet_demand`).
+and counted as unmet demand (:meth:`unmet_demand`). Offers go only as far as a family can reach
+in an emergency (:func:`max_offer_distance_m`, ``app/reference/offer_reach.json``; the search's
+``radius_m``): when eligible providers exist but none within it, the request is unmatched at once
+with the reason :data:`OUT_OF_REACH`; each offer keeps its provider's distance (``distance_m``).
 
 One outcome on several servers: every change of a request or of its offers happens in one
 transaction that first locks the request row (``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite
@@ -133,6 +136,45 @@ DEADLINE = "no provider accepted before the request's deadline"
 BOOKED_ELSEWHERE = ("the child was booked for an overlapping window meanwhile: no provider can take this request "
                     "(cancel that booking and ask again if care is still needed)")
 
+UNMATCHED_REASONS = {
+    NOBODY: "no_provider",
+    EVERYONE_ASKED: "everyone_asked",
+    DEADLINE: "deadline",
+    BOOKED_ELSEWHERE: "booked_elsewhere",
+}
+"""The machine-readable code (``care_requests.unmatched_reason``, the API's ``unmatched_reason``)
+of each reason a request goes unmatched; :data:`OUT_OF_REACH` is the one more."""
+OUT_OF_REACH = "no_provider_within_reach"
+
+
+def out_of_reach_reason(max_distance_m: int) -> str:
+    """The event's reason when eligible providers exist but none within ``max_distance_m``."""
+    return (f"no provider within {max_distance_m / 1000:g} km can take the child for this window: "
+            "passed to people who will call")
+
+
+@lru_cache(maxsize=1)
+def _reach_document() -> dict[str, Any]:
+    doc = document("offer_reach.json")["programmes"]
+    for programme, entry in doc.items():
+        for figure in (entry["max_offer_distance_m"], *entry["by_sigun_m"].values()):
+            if figure is not None and (isinstance(figure, bool) or not isinstance(figure, int) or figure < 1):
+                raise RuntimeError(f"offer_reach.json: {programme}'s distances must be whole metres of at "
+                                   f"least 1 or null, not {figure!r}")
+    return doc
+
+
+def max_offer_distance_m(programme: str, sigun: str | None) -> int | None:
+    """The farthest, in straight-line metres (EPSG:5179), an offer of ``programme`` may go from
+    the place care is needed, in the 시군 ``sigun`` (5 digits; None: in none): the figure of
+    ``app/reference/offer_reach.json`` for that 시군, else the programme's; None for no limit
+    (a programme the file does not name, or 방문형 긴급돌봄, whose carers come to the home)."""
+    entry = _reach_document().get(programme)
+    if entry is None:
+        return None
+    figure = entry["by_sigun_m"].get(sigun or "", entry["max_offer_distance_m"])
+    return None if figure is None else int(figure)
+
 
 @dataclass(frozen=True)
 class MatchSettings:
@@ -215,14 +257,17 @@ def request_rule(programme: str) -> BookingRule:
 
 def rank_providers(index: FacilityIndex, programme: str, age_months: int, start: datetime, end: datetime,
                    point: tuple[float, float], now: datetime, limit: int, home_sigungu: str | None = None,
-                   work: tuple[float, float] | None = None, mode: str = "home") -> list[Hit]:
+                   work: tuple[float, float] | None = None, mode: str = "home",
+                   radius_m: float | None = None) -> list[Hit]:
     """The providers a request may be offered to, best first: the search's ranking
     (:func:`app.search.ranking.rank`) with a fresh free place required. ``point`` is (lon, lat)
     in degrees; ``home_sigungu`` the 시군구 of the family's home (None: that of ``point``);
-    ``work`` and ``mode`` (``home``, ``either``, ``commute``) as the search's."""
+    ``work`` and ``mode`` (``home``, ``either``, ``commute``) as the search's; ``radius_m`` the
+    farthest provider in straight-line metres from the nearer of home and work (``commute``:
+    the detour), None for no limit; carers who come to the home are never limited by it."""
     try:
         return rank(index, programme, age_months, start, end, point, now, limit, home_sigungu=home_sigungu,
-                    work=work, mode=mode, available_only=True)
+                    work=work, mode=mode, radius_m=radius_m, available_only=True)
     except RankingError as exc:
         raise MatchingError(str(exc), "mode" if "mode" in str(exc) else None) from exc
 
@@ -320,8 +365,18 @@ class MatchingEngine:
         if work is not None and not (place_kind == "home" and index.locale.contains(*work)):
             raise MatchingError("work is a second (lon, lat) point within the registry's area, for ranking by "
                                 "commute, and needs the place to be home", "work", "work_needs_home_in_area")
+        # Offers go only as far as the family can reach (offer_reach.json): the search's own radius,
+        # so the walk stays incremental (never "rank everyone, then drop the far ones").
+        reach_m = max_offer_distance_m(programme, sigun_code(place_sigungu) if place_sigungu else None)
         hits = rank_providers(index, programme, age_months, window.start, window.end, (lon, lat), at,
-                              self.settings.max_providers, home_sigungu=home_sigungu, work=work, mode=mode)
+                              self.settings.max_providers, home_sigungu=home_sigungu, work=work, mode=mode,
+                              radius_m=reach_m)
+        nobody, nobody_code = NOBODY, UNMATCHED_REASONS[NOBODY]
+        if not hits and reach_m is not None and rank_providers(
+                index, programme, age_months, window.start, window.end, (lon, lat), at, 1,
+                home_sigungu=home_sigungu, work=work, mode=mode):
+            # Someone could take the child, but too far away for an emergency.
+            nobody, nobody_code = out_of_reach_reason(reach_m), OUT_OF_REACH
         s = self.settings
         request_id = uuid.uuid4().hex
         values = dict(
@@ -331,7 +386,8 @@ class MatchingEngine:
             status=CARE_REQUEST.initial, version=1, match_by=at + timedelta(minutes=s.match_minutes),
             offer_mode=s.mode, offer_batch=s.batch if s.mode == "top_n" else 1,
             response_minutes=s.response_minutes, candidates=[h.facility.id for h in hits],
-            unmatched_at=None, created_at=at, updated_at=at)
+            candidate_distances_m=[None if h.distance_m is None else round(h.distance_m, 1) for h in hits],
+            max_distance_m=reach_m, unmatched_reason=None, unmatched_at=None, created_at=at, updated_at=at)
         request = request_from_row(SimpleNamespace(**values, offered_count=0))
         first = request.candidates[:request.offer_batch]
         with self.engine.begin() as conn:
@@ -347,7 +403,7 @@ class MatchingEngine:
             request_event(conn, request_id, "request", None, CARE_REQUEST.initial, GUARDIAN, guardian_id,
                                 None, at)
             if not first:
-                return self._give_up(conn, request, at, NOBODY)
+                return self._give_up(conn, request, at, nobody, nobody_code)
             self._send(conn, request, first, at)
         return replace(request, offered_count=len(first))
 
@@ -610,9 +666,11 @@ class MatchingEngine:
         the offers, their events and their outbox messages, three statements whatever their number."""
         respond_by = min(at + timedelta(minutes=request.response_minutes), request.match_by)
         first_name = self.first_name(conn, request.child_id) if self.first_name else None
+        distances = request.candidate_distances_m
         rows = [{"id": uuid.uuid4().hex, "request_id": request.id, "facility_id": fid, "rank": i,
                  "status": OFFER.initial, "respond_by": respond_by, "version": 1, "created_at": at, "updated_at": at,
-                 "responded_by": None} for i, fid in enumerate(facility_ids, start=request.offered_count + 1)]
+                 "responded_by": None, "distance_m": distances[i - 1] if i <= len(distances) else None}
+                for i, fid in enumerate(facility_ids, start=request.offered_count + 1)]
         conn.execute(offers.insert(), rows)
         conn.execute(offer_events.insert(), [
             {"offer_id": r["id"], "request_id": request.id, "action": "offer", "from_state": None,
@@ -653,16 +711,23 @@ class MatchingEngine:
             **({"booking_id": booking.id} if booking is not None else {})})
         return done, booking
 
-    def _give_up(self, conn: sa.Connection, request: CareRequest, at: datetime, reason: str) -> CareRequest:
+    def _give_up(self, conn: sa.Connection, request: CareRequest, at: datetime, reason: str,
+                 code: str | None = None) -> CareRequest:
+        """The request unmatched (queued for people), with ``reason`` (text, the event's) and
+        ``code`` (machine-readable; None: :data:`UNMATCHED_REASONS` of ``reason``)."""
         event = CARE_REQUEST.fire(request.status, "give_up", SYSTEM, reason, at=at)
         withdraw_open(conn, request, at, "the request ran out of time or providers")
         done = move_request(conn, request, event.action, event.to_state, SYSTEM, "matching", event.reason, at,
                                   unmatched_at=at)
+        code = code or UNMATCHED_REASONS[reason]
+        conn.execute(care_requests.update().where(care_requests.c.id == request.id).values(unmatched_reason=code))
+        done = replace(done, unmatched_reason=code)
         first_name = self.first_name(conn, request.child_id) if self.first_name else None
         write_message(conn, f"request/{request.id}/v{done.version}", "request.unmatched", at, {
             "to": [{"user_id": request.guardian_id}], **_named(first_name), "request_id": request.id,
             "programme": request.programme, "window_start": request.start.isoformat(),
-            "window_end": request.end.isoformat(), "reason": reason})
+            "window_end": request.end.isoformat(), "reason": reason, "reason_code": code,
+            **({"max_distance_m": request.max_distance_m} if code == OUT_OF_REACH else {})})
         log.info("care request %s unmatched: %s", request.id, reason)
         return done
 

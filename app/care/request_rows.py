@@ -71,6 +71,11 @@ class CareRequest:
     unmatched_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    # Metres from the place to each candidate (None: a carer who comes to the home; empty for
+    # requests made before migration 0017), the reach limit matched with, why it went unmatched.
+    candidate_distances_m: tuple[float | None, ...] = ()
+    max_distance_m: int | None = None
+    unmatched_reason: str | None = None
 
     @property
     def fhir_status(self) -> str:
@@ -96,6 +101,7 @@ class Offer:
     created_at: datetime
     updated_at: datetime
     responded_by: str | None
+    distance_m: float | None = None  # metres from the request's place; None: comes to the home (or before 0017)
 
     @property
     def fhir_status(self) -> str:
@@ -114,13 +120,15 @@ def request_from_row(row: Any) -> CareRequest:
         stored_utc(row.window_end), row.place_kind, row.lon, row.lat, row.sigungu_code, row.status, row.version,
         stored_utc(row.match_by), row.offer_mode, row.offer_batch, row.response_minutes, tuple(row.candidates),
         row.offered_count, stored_utc(row.unmatched_at) if row.unmatched_at is not None else None,
-        stored_utc(row.created_at), stored_utc(row.updated_at))
+        stored_utc(row.created_at), stored_utc(row.updated_at),
+        tuple(row.candidate_distances_m or ()), row.max_distance_m, row.unmatched_reason)
 
 
 def offer_from_row(row: Any) -> Offer:
     """An ``offers`` row as an :class:`Offer`."""
     return Offer(row.id, row.request_id, row.facility_id, row.rank, row.status, stored_utc(row.respond_by),
-                 row.version, stored_utc(row.created_at), stored_utc(row.updated_at), row.responded_by)
+                 row.version, stored_utc(row.created_at), stored_utc(row.updated_at), row.responded_by,
+                 row.distance_m)
 
 
 # -- locks ---------------------------------------------------------------------------------------

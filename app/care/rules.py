@@ -134,6 +134,16 @@ def check_out_delay() -> timedelta | None:
 
 
 @lru_cache(maxsize=1)
+def family_cancel_lead() -> timedelta:
+    """How long before a booking's start the family's last moment to cancel it is
+    (``family_cancel_until_minutes_before_start`` in ``booking_rules.json``; 0: the start)."""
+    minutes = document("booking_rules.json")["family_cancel_until_minutes_before_start"]
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 0 <= minutes <= 7 * 24 * 60:
+        raise RuntimeError("booking_rules.json: family_cancel_until_minutes_before_start must be 0 to 10080 minutes")
+    return timedelta(minutes=minutes)
+
+
+@lru_cache(maxsize=1)
 def window_step_minutes() -> int:
     """The step, in minutes after local midnight, that every care window's start and end fall
     on (``window_step_minutes`` in ``booking_rules.json``: 15, the pages' time pickers); a

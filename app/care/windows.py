@@ -234,8 +234,9 @@ def check_weekly(rule: BookingRule, first_date: date, last_date: date, weekdays:
             raise WindowError(problem[0], field, "window_step", problem[1])
     windows = expand_weekly(first_date, last_date, days, start_time, end_time, tz)
     if not windows:
-        raise WindowError(f"no date from {first_date} to {last_date} falls on weekdays {days}", "weekdays",
-                          "no_date_on_weekdays")
+        names = [WEEKDAY_NAMES[d - 1] for d in days]  # the API's names, never the ISO numbers
+        raise WindowError(f"no date from {first_date} to {last_date} falls on {', '.join(names)}", "weekdays",
+                          "no_date_on_weekdays", {"weekdays": names})
     if now is not None:
         for w in windows:
             _check_now(rule, w, tz, now)

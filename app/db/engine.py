@@ -94,6 +94,8 @@ booking_capacity = sa.Table(
     sa.UniqueConstraint("facility_id", "programme", "slot_start", name="booking_capacity_slot"),
     sa.CheckConstraint("slot_end > slot_start", name="booking_capacity_slot_order"),
     sa.CheckConstraint("held >= 0 AND held <= places", name="booking_capacity_held_in_places"),
+    # The slots that have not ended, for the search's books_online (open_online; migration 0019).
+    sa.Index("booking_capacity_open", "facility_id", "slot_end"),
 )
 
 BOOKING_STATES = ("requested", "accepted", "in-progress", "rejected", "expired", "no-show", "cancelled",
@@ -110,6 +112,9 @@ bookings = sa.Table(
     # a booking made at the booking desk). One booking per request at most (bookings_request).
     sa.Column("request_id", sa.String(40), nullable=True),  # care_requests.id
     sa.Column("offer_id", sa.String(40), nullable=True),  # offers.id
+    # The weekly pattern the booking was made in (0018): one id shared by every booking of one
+    # ``repeat`` request; null for a single booking and for bookings made before 0018.
+    sa.Column("pattern_id", sa.String(40), nullable=True),
     sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
     sa.Column("window_end", sa.DateTime(timezone=True), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
@@ -121,6 +126,7 @@ bookings = sa.Table(
     sa.CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in BOOKING_STATES) + ")",
                        name="bookings_status"),
     sa.Index("bookings_request", "request_id", unique=True),
+    sa.Index("bookings_pattern", "pattern_id"),
 )
 
 # A provider's booking settings (0014): confirm bookings without staff, or not (the default).

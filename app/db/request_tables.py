@@ -52,6 +52,12 @@ care_requests = sa.Table(
     sa.Column("candidates", sa.JSON, nullable=False),
     sa.Column("offered_count", sa.Integer, nullable=False),
     sa.Column("unmatched_at", sa.DateTime(timezone=True), nullable=True),  # unmet demand, once set
+    # 0017 (app/reference/offer_reach.json): the ranked providers' distances from the place in
+    # metres (JSON list alongside candidates; null items: carers who come to the home), the
+    # limit the request was matched with (null: none) and why it went unmatched (a code).
+    sa.Column("candidate_distances_m", sa.JSON, nullable=True),
+    sa.Column("max_distance_m", sa.Integer, nullable=True),
+    sa.Column("unmatched_reason", sa.String(40), nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("window_end > window_start", name="care_requests_window_order"),
@@ -91,6 +97,7 @@ offers = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("responded_by", sa.String(40), nullable=True),  # users.id of who accepted or declined
+    sa.Column("distance_m", sa.Float, nullable=True),  # 0017: metres from the place; null: comes to the home
     sa.CheckConstraint(_in("status", OFFER_STATES), name="offers_status"),
     sa.UniqueConstraint("request_id", "facility_id", name="offers_request_facility"),
     sa.Index("offers_one_accepted", "request_id", unique=True,

@@ -28,7 +28,7 @@ from datetime import UTC
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from flask import Blueprint, Flask, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request, url_for
 from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import DBAPIError
 from werkzeug.wrappers import Response as BaseResponse
@@ -46,6 +46,7 @@ from app.care.accounts import (
     token_hash,
 )
 from app.db.engine import outbox
+from app.errors import clip
 from app.i18n import current_language, implicit_language, translate
 from app.pages import account_oidc
 from app.pages import account_sessions as people
@@ -186,17 +187,22 @@ def home() -> str:
 
 @bp.post("/account/language")
 @people.require("account.read")
-def set_language() -> BaseResponse:
-    """Set the language of the person's messages (form field ``locale``: ko or en); the page
-    then shows /account in that language (a page visited in a language sets it too). An unknown
-    value is a 400."""
+def set_language() -> BaseResponse | tuple[str, int]:
+    """Set the person's language (form field ``locale``: ko or en): their messages' and that of
+    their pages opened without ``?lang`` (:func:`app.i18n.implicit_language`); only this form
+    changes it after sign-up (a page's ``?lang`` or the browser's language never does). The page
+    then shows /account in that language. An unknown
+    or missing value is a 400 page, in the page's language, naming the value sent and the
+    allowed ones (:data:`~app.care.accounts.MESSAGE_LANGUAGES`); nothing is written then."""
     user = people.current_user()
     assert user is not None  # require() made sure
     locale = request.form.get("locale", "")
     if locale not in MESSAGE_LANGUAGES:
-        abort(400)
+        return people.message_page(
+            "account_message_language",
+            translate("account_message_language_unknown", allowed=", ".join(MESSAGE_LANGUAGES), value=clip(locale)),
+            400, link=(url_for("account.home", lang=current_language()), translate("account_title")))
     people.accounts().set_language(user.id, locale, people.sessions().now())
-    people.forget_language(user.id)
     return redirect(url_for("account.home", lang=locale, saved="language"))
 
 

@@ -26,6 +26,8 @@ Public API for views and APIs:
   pages), 403 when no role of the user grants the permission (on the view's object when the
   decorator names the URL variable holding its provider or owner).
 - :func:`check` — the same inside a view, for an object it has loaded.
+- :func:`chosen_language` — the signed-in person's chosen language, which their pages without
+  ``?lang`` show (``app.i18n``); visiting pages never changes it.
 - :func:`note_use` — a guardian's sign-in and signed-in requests count as the family's use of
   the service (the retention purge's clock), written at most once an hour per family.
 
@@ -57,14 +59,14 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.api.auth import bearer, database_error
-from app.care.accounts import MESSAGE_LANGUAGES, AccountStore, Roles, User
+from app.care.accounts import AccountStore, Roles, User
 from app.care.children import USE_STAMP_EVERY
 from app.care.states import GUARDIAN
 from app.db.engine import password_resets, reads, users
 from app.db.session_tables import user_sessions
 from app.errors import ApiError, error_body
 from app.extensions.care import get_children
-from app.i18n import current_language, translate
+from app.i18n import CHOSEN_LANGUAGE, PREFERENCE, current_language, translate
 from app.pages.server_sessions import as_utc, came_over_https, digest, lapsed, needs_touch, new_session_id, utcnow
 
 log = logging.getLogger(__name__)
@@ -254,40 +256,25 @@ def _load_user() -> User | None:
     g.dolbom_sid = sid
     try:
         note_use(user)
-        note_language(user)
     except DBAPIError as exc:
         raise database_error(exc) from None
     return user
 
 
-LANGUAGE_MEMO = timedelta(minutes=5)
-"""How long this process trusts that it wrote a person's language (several servers may write)."""
-
-
-def note_language(user: User) -> None:
-    """Keep the language the signed-in person switched to (a request naming ``?lang``) as the
-    language of their messages (:meth:`~app.care.accounts.AccountStore.set_language`); a request
-    without ``?lang`` changes nothing. Written only when it differs; this process asks the database
-    at most once per :data:`LANGUAGE_MEMO` per person and language. Raises ``DBAPIError``."""
-    lang = request.args.get("lang") if request else None
-    if lang not in MESSAGE_LANGUAGES:
-        return
-    now = sessions().now()
-    holder: dict[str, Any] = current_app.extensions[_STORE]
-    memo: dict[str, tuple[str, datetime]] = holder.setdefault("langs", {})
-    last = memo.get(user.id)
-    if last is not None and last[0] == lang and timedelta(0) <= now - last[1] < LANGUAGE_MEMO:
-        return
-    accounts().set_language(user.id, lang, now)
-    with holder["lock"]:
-        if len(memo) >= USE_MEMO_MAX:
-            memo.clear()
-        memo[user.id] = (lang, now)
-
-
-def forget_language(user_id: str) -> None:
-    """Drop this process's memo of the person's language (they set it on /account)."""
-    current_app.extensions[_STORE].setdefault("langs", {}).pop(user_id, None)
+def chosen_language() -> str | None:
+    """The language the signed-in person chose (at sign-up or on /account:
+    :meth:`~app.care.accounts.AccountStore.saved_language`), which their pages without ``?lang``
+    show (:func:`app.i18n.implicit_language` asks here); None when nobody is signed in (no
+    cookie, or a machine client's ``Authorization``), they never chose, or the database cannot
+    answer (the browser's ``Accept-Language`` then decides). Opening pages never writes it: a
+    page's ``?lang`` or the browser's language is not a choice of the person's language."""
+    if "dolbom_user" not in g and (COOKIE not in request.cookies or request.headers.get("Authorization")):
+        return None  # nobody signed in, nor signing in during this request
+    try:
+        user = current_user()
+        return accounts().saved_language(user.id) if user is not None else None
+    except (ApiError, DBAPIError):
+        return None
 
 
 def note_use(user: User) -> None:
@@ -325,8 +312,8 @@ def sign_in(user: User, method: str) -> None:
     g.dolbom_cookie = sid
     g.dolbom_sid = sid
     g.dolbom_user = user
+    g.pop(CHOSEN_LANGUAGE, None)  # the person's chosen language, not the signed-out visitor's
     note_use(user)
-    note_language(user)
     log.info("account %s signed in (%s)", user.id, method)
 
 
@@ -336,6 +323,7 @@ def sign_out() -> None:
     sid = _cookie_sid()
     g.dolbom_cookie = None
     g.dolbom_user = _NOBODY
+    g.pop(CHOSEN_LANGUAGE, None)
     if sid is not None:
         sessions().end(sid, "sign_out")
 
@@ -429,6 +417,7 @@ def init_app(app: Flask) -> None:
                                       timedelta(minutes=float(cfg["ACCOUNT_SESSION_IDLE_MINUTES"])),
                                       timedelta(hours=float(cfg["ACCOUNT_SESSION_MAX_HOURS"])))
     app.extensions[_STORE] = {"lock": threading.Lock(), "roles": Roles(), "used": {}}
+    app.extensions[PREFERENCE] = chosen_language
     cfg["WTF_CSRF_CHECK_DEFAULT"] = False  # checked below, by the rule in _csrf_required
     csrf = CSRFProtect(app)
 

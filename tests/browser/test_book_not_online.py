@@ -3,7 +3,7 @@ Korean and English:
 
 - the map's cards (and the widget's) offer "예약하기 / Book" only where the provider opens places
   for the programme (the search's ``books_online``); elsewhere they say it takes no bookings
-  online and offer "긴급 요청 / Request care" (the card's links keep its phone);
+  online (for the time searched) and offer "긴급 요청 / Emergency request" (the card's links keep its phone);
 - its booking page (/family/book) says so and shows no booking form that could only be refused:
   its phone, an emergency request for the same window (and the family's child when only one
   fits the programme's ages) and the map's next providers for the same window."""
@@ -26,9 +26,9 @@ OPEN = "demo-cc-00016"  # 꽃잎지역아동센터, about 600 m away: places ope
 HOME = "37.257068|126.994181|권선구"  # at 해님지역아동센터
 PROGRAMME = "elementary_emergency"
 SAID = {
-    "ko": {"book": "예약하기", "request": "긴급 요청", "not_online": "온라인 예약을 받지 않는 곳입니다",
+    "ko": {"book": "예약하기", "request": "긴급 요청", "not_online": "고른 시간에는 온라인으로 예약할 수 없는 곳입니다",
            "notice": "온라인 예약 자리를 열지 않았습니다", "map": "다른 기관 찾기", "locale": "ko-KR"},
-    "en": {"book": "Book", "request": "Request care", "not_online": "Takes no bookings online",
+    "en": {"book": "Book", "request": "Emergency request", "not_online": "Cannot be booked online for the time",
            "notice": "opened no places for online booking", "map": "See the next providers", "locale": "en-US"},
 }
 
@@ -117,7 +117,7 @@ def test_the_widget_offers_a_request_where_nothing_is_bookable(browser, live):
         closed = _card(page, CLOSED)
         assert closed.locator("a.book-link").count() == 0
         link = closed.locator(".not-online a.request-link")
-        assert link.inner_text() == "Request care"
+        assert link.inner_text() == "Emergency request"
         assert (link.get_attribute("target"), link.get_attribute("rel")) == ("_blank", "noopener")
         assert link.get_attribute("href").startswith("/family/request?")
         steps.fits(page)

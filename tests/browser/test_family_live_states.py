@@ -203,14 +203,21 @@ def test_withdrawing_the_consent_lists_the_booking_in_care_before_confirming(bro
         steps.sign_in(page, app_url, email, f"/family?lang={lang}")
         steps.ready(page)
         item = page.locator(f"#consent-list li[data-purpose='{SHARE_WITH_PROVIDER}']")
+        asked: list[str] = []
+        page.on("request", lambda r: asked.append(urlsplit(r.url).path) if "/api/" in r.url else None)
         item.locator("button.withdraw").tap()
         preview = item.locator(".will-affect[data-ready='1']")
         preview.wait_for(timeout=3000)
+        # the API answers what the withdrawal would affect (the page pieces nothing together)
+        assert asked.count(f"/api/v1/consents/{SHARE_WITH_PROVIDER}/withdrawal") == 1, asked
         text = preview.inner_text()
         assert STATES[lang]["in_care"] in text and "서준" in text and STATES[lang]["affects"] in text, text
         listed = preview.locator(f"li[data-booking='{booking_id}']")
         assert listed.get_attribute("data-status") == "in-progress"
         assert STATES[lang]["b_in-progress"] in listed.inner_text()
+        # the provider named by the API's answer (GET /api/v1/consents/<purpose>/withdrawal), in the list too
+        centre_name = flask_app.extensions["dolbom_registry"].index.by_id[CENTRE].name
+        assert centre_name in listed.inner_text() and centre_name in preview.locator(".in-care").inner_text()
         assert item.locator("button.withdraw-yes").is_visible()
         with flask_app.app_context():  # not withdrawn before the parent confirms
             assert get_children().has_consent(guardian_id, SHARE_WITH_PROVIDER)

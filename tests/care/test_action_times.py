@@ -75,4 +75,6 @@ def test_the_listed_actions_follow_the_time(store):  # noqa: F811
     assert actions(kst(3, 14)) == {"cancel", "check_in"}
     assert actions(kst(3, 15)) == {"cancel", "check_in", "mark_no_show"}
     assert actions(kst(3, 18)) == {"cancel", "mark_no_show"}  # the end: too late to check in
-    assert set(booking_json(b, "guardian", kst(3, 15))["allowed_actions"]) == {"cancel"}
+    # the family cancels until the start (family_cancel_until_minutes_before_start; tester 27, finding 3)
+    assert set(booking_json(b, "guardian", kst(3, 14, 59))["allowed_actions"]) == {"cancel"}
+    assert set(booking_json(b, "guardian", kst(3, 15))["allowed_actions"]) == set()

@@ -54,7 +54,7 @@ def outbox_rows(store, new_bookings: bool = False) -> list[tuple]:
 def test_each_message_names_its_recipients_and_of_the_child_only_the_first_name(store):
     store.publish_slot(F, P, at(9), at(12), 1)
     booking = store.book(F, P, "child-1", at(9), at(12), at(1), now=NOW, guardian_id="g1", first_name="서연")
-    store.transition(booking.id, "cancel", "guardian", "g1", first_name="서연")
+    store.transition(booking.id, "cancel", "guardian", "g1", first_name="서연", now=NOW)  # before the start
     with store.engine.connect() as conn:
         rows = conn.execute(sa.select(db_engine.outbox).order_by(db_engine.outbox.c.id)).all()
     assert [(r.idempotency_key, r.topic) for r in rows] == [
@@ -86,7 +86,7 @@ def test_adjacent_windows_share_no_slot_overlapping_ones_do(store):
     assert held(store) == [1, 0]
     store.book(F, P, "b", at(10), at(11), None, now=NOW)  # adjacent: the 10:00 slot is still free
     assert held(store) == [1, 1]
-    store.transition(first.id, "cancel", "guardian", "g1")
+    store.transition(first.id, "cancel", "guardian", "g1", now=NOW)  # before the start (the family's cutoff)
     assert held(store) == [0, 1]
     with pytest.raises(PlacesFull, match=r"in the slot 2026-12-02T10:00:00\+00:00 to 2026-12-02T11:00:00"):
         store.book(F, P, "c", at(9, 30), at(10, 30), None, now=NOW)  # overlaps both; 10:00 is full
@@ -112,11 +112,13 @@ def test_a_window_past_the_last_published_places_names_until_when_they_are_open(
     a gap before later places keeps ``no_places_published`` (no such figure is known)."""
     store.publish_slot(F, P, at(9), at(10), 5)
     store.publish_slot(F, P, at(11), at(12), 5)
-    for start, end in ((at(11), at(14)), (at(13), at(14))):
+    # starting before the places stop: published_until (an earlier end helps); starting after
+    # them: window_after_places (tester 27: an earlier date helps, an earlier end cannot)
+    for start, end, reason in ((at(11), at(14), "published_until"), (at(13), at(14), "window_after_places")):
         with pytest.raises(NotBookable) as caught:
             store.book(F, P, "a", start, end, None, now=NOW)
         exc = caught.value
-        assert (exc.code, exc.reason, exc.field, exc.http_status) == ("not_bookable", "published_until", "window", 409)
+        assert (exc.code, exc.reason, exc.field, exc.http_status) == ("not_bookable", reason, "window", 409)
         assert exc.extra["places_until"] == "2026-12-02T12:00:00+00:00"
         assert exc.extra["window_end"] == "2026-12-02T14:00:00+00:00"
     with pytest.raises(NotBookable) as caught:
@@ -205,10 +207,10 @@ def test_cancel_twice_returns_the_place_once(store):
     booking = store.book(F, P, "a", at(9), at(11), None, now=NOW)
     store.transition(booking.id, "confirm", "provider_staff", "s1")
     assert held(store) == [1, 1]
-    store.transition(booking.id, "cancel", "guardian", "g1")
+    store.transition(booking.id, "cancel", "guardian", "g1", now=NOW)  # before the start (the family's cutoff)
     assert held(store) == [0, 0]
     with pytest.raises(InvalidTransition, match="a booking that is cancelled cannot be 'cancel'"):
-        store.transition(booking.id, "cancel", "guardian", "g1")
+        store.transition(booking.id, "cancel", "guardian", "g1", now=NOW)
     with pytest.raises(InvalidTransition, match="that is cancelled cannot be 'confirm'"):
         store.transition(booking.id, "confirm", "provider_staff", "s1")  # lost the race to the cancel
     assert held(store) == [0, 0]  # not -1: given back once
@@ -340,7 +342,7 @@ def test_racing_cancels_and_confirms_give_each_place_back_at_most_once(store):
             action = pair[side]
             barrier.wait(10)
             try:
-                store.transition(booking_id, action, roles[action], f"t{side}")
+                store.transition(booking_id, action, roles[action], f"t{side}", now=NOW)  # before the start
                 outcomes[n, side] = "ok"
             except InvalidTransition as exc:
                 outcomes[n, side] = exc.current_state

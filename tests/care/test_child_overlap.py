@@ -86,7 +86,7 @@ def test_the_same_window_twice_and_an_overlapping_one_are_refused_naming_the_fir
     sibling = store.register(family.guardian_id, **child_fields(given_name="하준"), now=NOW)
     desk.book(family.guardian_id, sibling.id, "D1", P, kst(2, 9), kst(2, 12), NOW, home_sigungu_code="41111")
     # a booking no longer live (cancelled) frees the window
-    desk.bookings.transition(first.id, "cancel", "guardian", family.guardian_id)
+    desk.bookings.transition(first.id, "cancel", "guardian", family.guardian_id, now=NOW)  # before the start
     again, _ = desk.book(family.guardian_id, family.child_id, "D1", P, kst(2, 10), kst(2, 11), NOW,
                          home_sigungu_code="41111")
     assert again.status == "accepted"

@@ -340,7 +340,8 @@ def test_staff_read_needs_the_share_consent_and_a_live_booking(accounts, store, 
         store.read_for_booking(fam.child_id, staff, booking, "booking_care", T0 + timedelta(minutes=2))
     store.give_consent(fam.guardian_id, SHARE_WITH_PROVIDER, VERSION, T0 + timedelta(minutes=3))
     store.read_for_booking(fam.child_id, staff, booking, "booking_care", T0 + timedelta(minutes=4))
-    bookings.transition(booking.id, "cancel", "guardian", fam.guardian_id, now=T0 + timedelta(minutes=5))
+    # the family cancels before the booking's start (its cutoff; WINDOW starts before T0)
+    bookings.transition(booking.id, "cancel", "guardian", fam.guardian_id, now=WINDOW[0] - timedelta(minutes=5))
     with pytest.raises(ChildNotFound):  # a cancelled booking needs no child data
         store.read_for_booking(fam.child_id, staff, booking, "booking_care", T0 + timedelta(minutes=6))
     assert [r[-1] for r in log_rows(engine)] == ["granted", "denied", "granted", "denied"]
@@ -355,8 +356,8 @@ def _outbox_rows(engine, topic: str) -> list[dict]:
 def test_a_withdrawal_tells_the_provider_of_each_live_booking_and_which_child(accounts, store,
                                                                              bookings, engine):
     """share_with_provider withdrawn: the staff of each live booking get one message naming the
-    booking (programme, window) and the child's first name (tester 26, finding 9: staff must know
-    which child; nothing else of the child), in the withdrawal's transaction; a cancelled
+    booking (programme, window, reference; tester 26, finding 9: staff must know which booking),
+    not the child (tester 27, finding 8), in the withdrawal's transaction; a cancelled
     booking's provider is not told. care_notes withdrawn: only the bookings of a child who had
     notes (its provider is told the notes are gone); a withdrawal with nothing standing: none."""
     fam = make_family(accounts, store, "mom@example.com")
@@ -370,11 +371,13 @@ def test_a_withdrawal_tells_the_provider_of_each_live_booking_and_which_child(ac
     assert store.withdraw_consent(fam.guardian_id, SHARE_WITH_PROVIDER, T0 + timedelta(minutes=1)) == 1
     [told] = _outbox_rows(engine, "booking.sharing_withdrawn")
     assert told["to"] == [{"facility_id": F1}] and told["booking_id"] == live.id
-    assert told["window_start"] == WINDOW[0].isoformat() and told["programme"] == PROG
-    assert told["first_name"] == "민서" and fam.child_id not in json.dumps(told)
+    assert told["bookings"][0]["window_start"] == WINDOW[0].isoformat() and told["programme"] == PROG
+    # tester 27, finding 8: the notice says the staff can no longer see the child's name: it says none
+    assert "first_name" not in told and "민서" not in json.dumps(told, ensure_ascii=False)
+    assert fam.child_id not in json.dumps(told)
     for locale in ("ko", "en"):
         text = render("booking.sharing_withdrawn", told, locale, {F1: "햇살어린이집"}.get, audience="staff")
-        assert "햇살어린이집" in text.body and "민서" in text.body and "민서" not in text.title
+        assert "햇살어린이집" in text.body and "민서" not in text.body and "민서" not in text.title
         assert ("12월 1일" if locale == "ko" else "1 Dec 00:30") in text.body, text.body
     assert store.withdraw_consent(fam.guardian_id, SHARE_WITH_PROVIDER, T0 + timedelta(minutes=2)) == 0
     assert len(_outbox_rows(engine, "booking.sharing_withdrawn")) == 1  # nothing standing: nobody told again

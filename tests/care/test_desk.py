@@ -68,7 +68,7 @@ def test_a_centre_holds_the_place_until_the_provider_answers_or_auto_confirms(ac
                                kst(1, 21), NOW, home_sigungu_code="41111")
     assert (booking.status, booking.hold_expires_at) == ("requested", NOW + timedelta(minutes=30))
     assert quote.confirms_at_once is False and quote.estimate_krw is None
-    desk.bookings.transition(booking.id, "cancel", "guardian", family.guardian_id)
+    desk.bookings.transition(booking.id, "cancel", "guardian", family.guardian_id, now=NOW)  # before the start
     desk.set_auto_confirm("C1", True, NOW)
     assert desk.auto_confirms("C1") and not desk.auto_confirms("D1")
     again, _ = desk.book(family.guardian_id, family.child_id, "C1", "elementary_emergency", kst(1, 18), kst(1, 21),

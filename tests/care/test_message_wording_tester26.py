@@ -38,11 +38,15 @@ PAYLOAD = {"first_name": "하윤", "facility_id": "demo-cc-00037", "programme": 
            "respond_by": "2026-12-05T07:34:00+00:00", "deadline": "2026-12-05T07:34:00+00:00",
            "expires_at": "2026-12-05T07:34:00+00:00", "path": "/account/reset/confirm?token=abc",
            "actor_role": "provider_staff", "reason": "정원이 찼습니다",
+           "bookings": [{"booking_id": "b1", "programme": "elementary_emergency", "reference": "3F9A-2C7E",
+                         "window_start": "2026-12-07T08:00:00+00:00", "window_end": "2026-12-07T10:00:00+00:00"}],
            "occurrences": [{"start": "2026-12-07T08:00:00+00:00", "end": "2026-12-07T10:00:00+00:00"},
                            {"start": "2026-12-14T08:00:00+00:00", "end": "2026-12-14T10:00:00+00:00"}]}
 NAMES = {"demo-cc-00037": "행복지역아동센터"}.get
 # Topics staff receive whose payload carries the child (staff texts of the others cannot name one).
-STAFF_NAMED = [t for t in topics() if t not in ("booking.expiring", "offer.expired", "account.reset")]
+# booking.sharing_withdrawn never names the child: its staff may no longer see the name (tester 27, finding 8).
+STAFF_NAMED = [t for t in topics() if t not in ("booking.expiring", "offer.expired", "account.reset",
+                                                "booking.sharing_withdrawn")]
 
 
 def _all_rendered():
@@ -84,13 +88,16 @@ def test_every_staff_message_names_the_child(topic):
             assert "하윤" in text.body, (topic, locale, text.body)
 
 
-def test_withdrawal_tells_staff_which_child_once_with_the_window():
+def test_withdrawal_tells_staff_which_booking_with_the_window_and_reference():
+    """Tester 27, finding 8: the share withdrawal names the booking (window, programme,
+    reference), never the child; the care-notes one still names the child (staff see it)."""
     text = render("booking.sharing_withdrawn", PAYLOAD, "ko", NAMES, audience=STAFF_AUDIENCE)
-    assert text.body.startswith("하윤의 가족이 아이 정보 제공 동의를 철회했습니다: 행복지역아동센터, "
-                                "초등 시설형 긴급돌봄, 12월 7일(월) 17:00–19:00."), text.body
-    assert text.body.split(". ")[0].count("의 ") == 1  # not "…센터의 … 예약(…)의 가족이"
+    assert text.body.startswith("한 가족이 아이 정보 제공 동의를 철회했습니다. 행복지역아동센터의 해당 예약 1건: "
+                                "12월 7일(월) 17:00–19:00 초등 시설형 긴급돌봄(예약번호 3F9A-2C7E)."), text.body
+    assert "하윤" not in text.body
     en = render("booking.notes_withdrawn", PAYLOAD, "en", NAMES, audience=STAFF_AUDIENCE)
-    assert en.body.startswith("The family of 하윤 (Elementary"), en.body
+    assert en.body.startswith("The family of 하윤 withdrew"), en.body
+    assert "Mon 7 Dec 17:00–19:00, Elementary" in en.body and "ref. 3F9A-2C7E (Korea time)" in en.body, en.body
 
 
 def test_the_guardians_decline_message_quotes_the_staffs_reason_only():
@@ -138,13 +145,13 @@ def test_a_lapsed_hold_tells_staff_by_the_childs_name_in_the_lapses_transaction(
     assert {"facility_id": F1} in payload["to"] and payload["first_name"] == "서준"
     bodies = _bodies(engine, "booking.expired")
     assert bodies[centre_staff].startswith("서준(언제나 어린이집) 예약이 확정 기한까지 답이 없어 만료"), bodies
-    assert bodies[fam.guardian_id].startswith("F1의 답이 기한 안에 오지 않아 서준의"), bodies
+    assert bodies[fam.guardian_id].startswith("F1이 시간 안에 답하지 않아 서준의"), bodies
 
 
 def test_a_familys_cancel_names_the_child_to_staff(accounts, store, bookings, engine):  # noqa: F811
     fam = make_family(accounts, store, "dad@example.com", given_name="지우")
     made = book(bookings, fam.child_id, fam.guardian_id)  # no first name written
     centre_staff = _staff_user(engine, F1)
-    bookings.transition(made.id, "cancel", "guardian", fam.guardian_id, now=T0)
+    bookings.transition(made.id, "cancel", "guardian", fam.guardian_id, now=WINDOW[0] - timedelta(minutes=1))
     bodies = _bodies(engine, "booking.cancelled")
     assert bodies[centre_staff].startswith("지우(언제나 어린이집) 예약을 가족이 취소했습니다"), bodies

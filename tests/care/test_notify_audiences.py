@@ -24,6 +24,8 @@ NAMES = {FACILITY: "교동지역아동센터"}.get
 PAYLOAD = {"first_name": "하윤", "facility_id": FACILITY, "programme": "elementary_emergency",
            "window_start": "2026-12-07T08:00:00+00:00", "window_end": "2026-12-07T10:00:00+00:00",
            "respond_by": "2026-12-05T07:34:00+00:00", "deadline": "2026-12-05T07:34:00+00:00",
+           "bookings": [{"booking_id": "b1", "programme": "elementary_emergency", "reference": "3F9A-2C7E",
+                         "window_start": "2026-12-07T08:00:00+00:00", "window_end": "2026-12-07T10:00:00+00:00"}],
            "occurrences": [{"start": "2026-12-07T08:00:00+00:00", "end": "2026-12-07T10:00:00+00:00"},
                            {"start": "2026-12-14T08:00:00+00:00", "end": "2026-12-14T10:00:00+00:00"}]}
 
@@ -44,7 +46,8 @@ def test_a_familys_cancellation_is_said_to_staff_as_such_and_to_the_guardian_as_
     assert "자녀" not in told.body
     by_staff = staff("booking.cancelled", actor_role="provider_staff")
     assert "가족이" not in by_staff.body and "하윤(초등 시설형 긴급돌봄) 예약이 취소되었습니다" in by_staff.body
-    assert "The family cancelled the Elementary" in staff("booking.cancelled", "en", actor_role="guardian").body
+    assert "The family cancelled the booking for 하윤 (Elementary" in \
+        staff("booking.cancelled", "en", actor_role="guardian").body
     own = guardian("booking.cancelled", actor_role="guardian")
     assert own.body.startswith("하윤의 초등 시설형 긴급돌봄 예약(12월 7일(월) 17:00–19:00, 교동지역아동센터)이 취소"), \
         own.body
@@ -75,11 +78,14 @@ def test_staff_reminders_ask_them_to_act_and_offers_read_naturally():
 
 
 @pytest.mark.parametrize("topic", ["booking.sharing_withdrawn", "booking.notes_withdrawn"])
-def test_withdrawal_messages_tell_staff_which_child_in_the_body(topic):
-    """Tester 26, finding 9: staff with several bookings that day must know which child."""
+def test_withdrawal_messages_tell_staff_which_booking_in_the_body(topic):
+    """Tester 26, finding 9: staff with several bookings that day must know which one: by its
+    window and reference; the care-notes notice names the child too, the share withdrawal never
+    (tester 27, finding 8: its staff may no longer see the name)."""
     for locale in ("ko", "en"):
         text = staff(topic, locale)
-        assert "하윤" not in text.title and "하윤" in text.body
+        assert "하윤" not in text.title and "3F9A-2C7E" in text.body
+        assert ("하윤" in text.body) == (topic == "booking.notes_withdrawn"), text.body
 
 
 def test_particles_follow_the_word_before_them():

@@ -34,8 +34,9 @@ def test_a_single_window_quote_refuses_unpublished_places_as_the_booking_does(ap
     for r in answers:
         assert r.status_code == 409, r.json
     quoted, booked = (r.json["error"] for r in answers)
+    # the window starts after the last published places (tester 27: its own reason, an earlier date)
     assert (quoted["code"], quoted["reason"]) == (booked["code"], booked["reason"]) == ("not_bookable",
-                                                                                        "published_until")
+                                                                                        "window_after_places")
     assert quoted["places_until"] == booked["places_until"]
 
 
@@ -65,7 +66,7 @@ def _pattern_refusals() -> set[tuple[str, str]]:
                care_bookings.TooManyConsecutiveDays, care_bookings.PlacesFull, care_bookings.NoPlacesOpened)
     found = {(str(c.code), str(c.reason)) for c in classes}
     reasons = re.findall(r'"window", "(\w+)"', inspect.getsource(care_bookings.refuse_uncovered))
-    assert len(reasons) == 4, reasons
+    assert len(reasons) == 5, reasons
     return found | {("not_bookable", r) for r in reasons}
 
 

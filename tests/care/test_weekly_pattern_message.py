@@ -100,8 +100,8 @@ def test_the_pattern_text_in_english_and_over_months_and_midnight():
                "window_start": occurrences[0]["start"], "window_end": occurrences[0]["end"],
                "occurrences": occurrences}
     en = render("booking.pattern_confirmed", payload, "en", NAMES)
-    assert en.body == ("작은지역아동센터 confirmed 3 bookings for 하린 (Elementary emergency care at centres): "
-                       "every Tue, Thu, 22:00–01:00 next day (Korea time), on Dec 29, 31 2026; Jan 5 2027."), en.body
+    assert en.body == ("작은지역아동센터 confirmed 3 bookings for 하린 (Elementary emergency care): "
+                       "every Tue, Thu, 22:00–01:00 next day Korea time, on Dec 29, 31 2026; Jan 5 2027."), en.body
     ko = render("booking.pattern_requested", payload, "ko", NAMES, audience="staff")
     assert "매주 화·목 22:00–다음 날 01:00" in ko.body and "2026년 12월 29·31일, 2027년 1월 5일" in ko.body, ko.body
     with pytest.raises(RenderError, match="occurrences"):

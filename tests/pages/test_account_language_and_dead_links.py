@@ -32,8 +32,10 @@ def _sign_in_from(client: Any, sign_in_url: str, headers: dict[str, str]) -> Any
     ("/account/sign-in?lang=en&next=/family", KO, "/family?lang=en", "en"),  # the finding: it was /family
     ("/account/sign-in?lang=en&next=/programmes?x%3D1", KO, "/programmes?x=1&lang=en", "en"),
     ("/account/sign-in?lang=en&next=/programmes?lang%3Dko", KO, "/programmes?lang=ko", "ko"),  # next's own wins
-    ("/account/sign-in?lang=en&next=/family", EN, "/family", "en"),  # the browser gives English there anyway
-    ("/account/sign-in?lang=ko&next=/family", EN, "/family?lang=ko", "ko"),
+    # The account's language, chosen at sign-up (Korean), is what a URL without ?lang gives once
+    # signed in (tester 27, finding 1), whatever the browser's: English needs ?lang, Korean not.
+    ("/account/sign-in?lang=en&next=/family", EN, "/family?lang=en", "en"),
+    ("/account/sign-in?lang=ko&next=/family", EN, "/family", "ko"),
     ("/account/sign-in?lang=ko&next=/family", KO, "/family", "ko"),
 ])
 def test_the_language_of_the_sign_in_page_survives_the_sign_in(app: Flask, sign_in_url, headers, lands_on, lang):

@@ -40,3 +40,18 @@ def test_an_admin_is_linked_to_the_unmatched_requests(app):  # noqa: F811
     client = admin_client(app)
     assert links_of(client) == {"link-queue": "/admin/care-requests?lang=ko"}
     assert client.get("/admin/care-requests").status_code == 200
+
+
+def test_each_roles_links_come_first_in_both_languages(app):  # noqa: F811
+    """Tester 27, finding 6: each role's link, in Korean and English, comes right after who is
+    signed in, above the language form (an admin lands on /account after sign-in)."""
+    expected = {"guardian": ("link-family", "우리 가족", "My family"),
+                "staff": ("link-inbox", "예약 받은 편지함", "Bookings inbox"),
+                "admin": ("link-queue", "연결되지 않은 긴급돌봄 요청", "Unmatched emergency requests")}
+    clients = {"guardian": guardian_client(app), "staff": staff_client(app, "desk@dc.kr", DAYCARE),
+               "admin": admin_client(app)}
+    for role, (link_id, ko, en) in expected.items():
+        for lang, label in (("ko", ko), ("en", en)):
+            html = clients[role].get(f"/account?lang={lang}").get_data(as_text=True)
+            assert f'<a id="{link_id}" href="' in html and f">{label}</a>" in html, (role, lang)
+            assert html.index('id="account-links"') < html.index('id="message-language"'), (role, lang)

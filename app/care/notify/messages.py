@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from app.domain import DomainError
+from app.i18n import catalogue as page_catalogue
 from app.korean import particles
 from app.reference import programmes
 
@@ -43,12 +44,20 @@ AUDIENCES = (GUARDIAN_AUDIENCE, STAFF_AUDIENCE)
 staff of a provider named there (``{"facility_id": …}``)."""
 PATTERN_FIELDS = frozenset({"dates", "weekdays", "times", "count"})
 """A weekly pattern's summary, from the payload's ``occurrences`` (:func:`pattern_values`)."""
-PATTERN_TOPICS = frozenset({"booking.pattern_requested", "booking.pattern_confirmed"})
-"""The topics of a weekly pattern booked at once (one message for all its dates)."""
+PATTERN_TOPICS = frozenset({"booking.pattern_requested", "booking.pattern_confirmed", "booking.pattern_declined",
+                            "booking.pattern_expired"})
+"""The topics of a weekly pattern booked, answered or lapsed as one (one message for all its dates)."""
+LIST_FIELDS = frozenset({"booking_list", "booking_count"})
+"""The bookings one notice is about, from the payload's ``bookings`` (:func:`booking_list_values`)."""
+LIST_TOPICS = frozenset({"booking.sharing_withdrawn", "booking.notes_withdrawn"})
+"""The topics telling a provider of several bookings at once (a consent withdrawal: one message
+per provider, however many of its bookings it reaches)."""
 FIELDS = frozenset({"first_name", "facility", "programme", "window", "deadline", "expires", "link",
-                    "reason"}) | PATTERN_FIELDS
-TOPIC_ONLY_FIELDS = {"link": frozenset({"account.reset"}), "reason": frozenset({"booking.declined"}),
-                     **{name: PATTERN_TOPICS for name in PATTERN_FIELDS}}
+                    "reason"}) | PATTERN_FIELDS | LIST_FIELDS
+TOPIC_ONLY_FIELDS = {"link": frozenset({"account.reset"}),
+                     "reason": frozenset({"booking.declined", "booking.pattern_declined"}),
+                     **{name: PATTERN_TOPICS for name in PATTERN_FIELDS},
+                     **{name: LIST_TOPICS for name in LIST_FIELDS}}
 """Fields a topic's text may use only when the topic is listed here: a link carries a secret
 (a reset token), so no other topic's text can pull one out of a payload; a pattern's fields need
 its ``occurrences``."""
@@ -62,6 +71,8 @@ FIRST_NAME_MAX_CHARS = 40
 REASON_MAX_CHARS = 300
 """The longest decline reason a message quotes (longer: cut, with an ellipsis)."""
 _WEEKDAYS = {"ko": "월화수목금토일", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+KOREA_TIME_EN = " Korea time"
+"""What follows an English time (never in parentheses: a window is often quoted in them)."""
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -174,21 +185,23 @@ def _day(at: datetime, locale: str) -> str:
 
 
 def format_time(at: datetime, locale: str) -> str:
-    """``at`` as a day and a time in Asia/Seoul: ``12월 3일(수) 18:00`` or ``Wed 3 Dec 18:00 (Korea
-    time)``."""
+    """``at`` as a day and a time in Asia/Seoul: ``12월 3일(수) 18:00`` or ``Wed 3 Dec 18:00 Korea
+    time`` (:data:`KOREA_TIME_EN`: no parentheses, so a time in a text's own parentheses never
+    nests them)."""
     local = at.astimezone(SEOUL)
     text = f"{_day(local, locale)} {local:%H:%M}"
-    return text if locale == "ko" else f"{text} (Korea time)"
+    return text if locale == "ko" else f"{text}{KOREA_TIME_EN}"
 
 
 def format_window(start: datetime, end: datetime, locale: str) -> str:
-    """The window ``[start, end)`` in Asia/Seoul: one day (``12월 3일(수) 09:00–13:00``) or two."""
+    """The window ``[start, end)`` in Asia/Seoul: one day (``12월 3일(수) 09:00–13:00``; English
+    ``Thu 3 Dec 09:00–13:00 Korea time``) or two."""
     start, end = start.astimezone(SEOUL), end.astimezone(SEOUL)
     if start.date() == end.date():
         text = f"{_day(start, locale)} {start:%H:%M}–{end:%H:%M}"
     else:
         text = f"{_day(start, locale)} {start:%H:%M} – {_day(end, locale)} {end:%H:%M}"
-    return text if locale == "ko" else f"{text} (Korea time)"
+    return text if locale == "ko" else f"{text}{KOREA_TIME_EN}"
 
 
 def pattern_values(payload: Mapping[str, Any], locale: str) -> dict[str, str]:
@@ -199,7 +212,7 @@ def pattern_values(payload: Mapping[str, Any], locale: str) -> dict[str, str]:
       (the year only when the dates span two years: ``2027년 1월 5일`` / ``Jan 5 2027``);
     - ``weekdays``: the weekdays they fall on, Monday first, ``화·목`` / ``Tue, Thu``;
     - ``times``: the first occurrence's wall-clock window, ``19:00–21:00`` (an end on the next
-      day: ``22:00–다음 날 01:00`` / ``22:00–01:00 next day``; English adds ``(Korea time)``);
+      day: ``22:00–다음 날 01:00`` / ``22:00–01:00 next day``; English adds ``Korea time``);
     - ``count``: how many dates.
 
     Raises :class:`RenderError` when ``occurrences`` is missing, empty, too long or malformed."""
@@ -233,8 +246,39 @@ def pattern_values(payload: Mapping[str, Any], locale: str) -> dict[str, str]:
     else:
         times = f"{start:%H:%M}–다음 날 {end:%H:%M}" if locale == "ko" else f"{start:%H:%M}–{end:%H:%M} next day"
     if locale != "ko":
-        times += " (Korea time)"
+        times += KOREA_TIME_EN
     return {"dates": dates, "weekdays": weekdays, "times": times, "count": str(len(spans))}
+
+
+def booking_list_values(payload: Mapping[str, Any], locale: str) -> dict[str, str]:
+    """The bookings a notice is about, from the payload's ``bookings`` (a list of
+    ``{"programme", "window_start", "window_end", "reference"}``, times ISO 8601 with an
+    offset), soonest first, each by its window in Asia/Seoul, programme and reference — never by
+    the child: ``booking_list`` (``12월 4일(금) 19:00–21:00 초등 시설형 긴급돌봄(예약번호
+    3F9A-2C7E); …`` / ``Fri 4 Dec 19:00–21:00, Elementary emergency care, ref. 3F9A-2C7E; …``,
+    English times being Korea time, which the text says once) and ``booking_count``.
+
+    Raises :class:`RenderError` when ``bookings`` is missing, empty, too long or malformed."""
+    found = payload.get("bookings")
+    if not isinstance(found, list) or not found or len(found) > PATTERN_MAX_OCCURRENCES:
+        raise RenderError(f"payload field bookings must be a list of 1 to {PATTERN_MAX_OCCURRENCES} bookings")
+    items = []
+    for item in found:
+        if not isinstance(item, dict):
+            raise RenderError("each item of payload field bookings must be an object")
+        start, end = _time(item.get("window_start"), "bookings.window_start"), _time(item.get("window_end"),
+                                                                                       "bookings.window_end")
+        reference = item.get("reference")
+        if not isinstance(reference, str) or not reference.strip() or len(reference) > 20:
+            raise RenderError("payload field bookings.reference must be a short text")
+        items.append((start, end, _programme(item, locale), " ".join(reference.split())))
+    items.sort(key=lambda x: (x[0], x[1]))
+    if locale == "ko":
+        text = "; ".join(f"{format_window(s, e, locale)} {p}(예약번호 {r})" for s, e, p, r in items)
+    else:
+        text = "; ".join(f"{format_window(s, e, locale).removesuffix(KOREA_TIME_EN)}, {p}, ref. {r}"
+                         for s, e, p, r in items)
+    return {"booking_list": text, "booking_count": str(len(items))}
 
 
 def _first_name(payload: Mapping[str, Any], locale: str, audience: str = GUARDIAN_AUDIENCE) -> str:
@@ -263,9 +307,15 @@ def _reason(payload: Mapping[str, Any], locale: str) -> str:
 
 
 def _programme(payload: Mapping[str, Any], locale: str) -> str:
+    """The programme's name as the pages show it (``programme_<code>`` of the pages' catalogue,
+    app/translations: one source for pages and messages), else the reference's ``name_<locale>``,
+    else the code."""
     code = payload.get("programme")
     if not isinstance(code, str) or not code:
         raise RenderError("payload field programme is missing")
+    shown = page_catalogue(locale).get(f"programme_{code}")
+    if shown:
+        return str(shown)
     known = programmes().get(code)
     return str(known[f"name_{locale}"]) if known else code
 
@@ -297,13 +347,17 @@ def render(topic: str, payload: Mapping[str, Any], locale: str,
         raise RenderError(f"no messages in {locale!r}: the languages are {', '.join(LOCALES)}")
     spec = _for_audience(_spec(topic), audience, payload.get("actor_role"))
     texts = spec[locale]
+    if "deadline" in _fields(texts) and not any(payload.get(k) for k in ("respond_by", "deadline")):
+        texts = spec.get("without_deadline", {}).get(locale, texts)  # e.g. a booking with no hold
     wanted = _fields(texts)
     allowed = {name for name in FIELDS if topic in TOPIC_ONLY_FIELDS.get(name, frozenset({topic}))}
     unknown = wanted - allowed
     if unknown:
         raise RenderError(f"messages.json topic {topic} uses fields {sorted(unknown)}; allowed: {sorted(allowed)}")
     values: dict[str, str] = pattern_values(payload, locale) if wanted & PATTERN_FIELDS else {}
-    for name in wanted - PATTERN_FIELDS:
+    if wanted & LIST_FIELDS:
+        values.update(booking_list_values(payload, locale))
+    for name in wanted - PATTERN_FIELDS - LIST_FIELDS:
         if name == "first_name":
             values[name] = _first_name(payload, locale, audience)
         elif name == "programme":

@@ -218,15 +218,12 @@ export function disableWritesWhenSignedOut(root) {
   const target = root || document.querySelector("main") || document.body;
   function off() {
     target.querySelectorAll("button, input[type=submit]").forEach((b) => {
-      if (!b.disabled && !b.closest("[data-no-session]")) b.disabled = true;
+      if (!b.closest("[data-no-session]")) b.disabled = true;
     });
   }
   whenSignedOut(() => {
     off();
-    // A refused write (its 401 ended the session) re-enables its own button after this ran:
-    // watching `disabled` too keeps it off (setting only what is enabled ends the loop).
-    new MutationObserver(off).observe(target, { childList: true, subtree: true, attributes: true,
-      attributeFilter: ["disabled"] });
+    new MutationObserver(off).observe(target, { childList: true, subtree: true });
   });
 }
 

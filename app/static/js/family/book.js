@@ -15,7 +15,11 @@ const form = $("book-form");
 let quoteSeq = 0;
 let watcher = null;
 let children = [];
-let chosenChild = null;  // the child the parent picked (null: none yet), kept over the picker's own choice
+// What the parent typed is kept in the page's URL as they edit (keepInUrl), so a reload or
+// "sign in again" (api.js signInAgainUrl: back to this very URL) brings it all back: start and
+// end (the server reads them), child_id, repeat (weekday names) and until (read here).
+const asked = new URLSearchParams(location.search);
+let chosenChild = asked.get("child_id");  // the child the parent picked (null: none yet), kept over the picker's own choice
 
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];  // the API's names (repeat.weekdays)
 
@@ -172,6 +176,82 @@ function showRefusal(res, where, quoted) {
   if (instead.programme) emergencyLink(where, instead.programme);
 }
 
+// A window the end time made run past midnight (an end before the start) and longer than this
+// is booked only once the parent ticks that they mean it: 19:00 -> 18:00 is 23 hours, most
+// likely a slip for 19:00 -> 21:00 (tester 27). A page setting, not a booking rule: the API
+// books any window the programme's rules allow; several days typed as an end date are explicit.
+const CONFIRM_OVERNIGHT_OVER_HOURS = 12;
+
+// The hours of the typed window when it runs past midnight by its end time and is longer than
+// CONFIRM_OVERNIGHT_OVER_HOURS, else 0.
+function longOvernightHours() {
+  const w = windowOf();
+  if (!w || !w.overnight) return 0;
+  const hours = (Date.parse(w.end + ":00Z") - Date.parse(w.start + ":00Z")) / 3600000;
+  return hours > CONFIRM_OVERNIGHT_OVER_HOURS ? hours : 0;
+}
+
+// The question under the times for such a window (a box to tick, unticked for each new window),
+// or none; true while it is asked and not ticked (Book stays off).
+function needsConfirm() {
+  const hours = longOvernightHours();
+  let box = $("long-window");
+  if (!hours) { if (box) box.remove(); return false; }
+  const w = windowOf();
+  const key = w.start + "|" + w.end;
+  if (!box || box.dataset.window !== key) {
+    if (box) box.remove();
+    box = el("div", "notice long-window");
+    box.id = "long-window";
+    box.dataset.window = key;
+    box.setAttribute("role", "group");
+    box.appendChild(el("p", null, t("family_long_window_ask", { hours })));
+    const label = box.appendChild(el("label", "check"));
+    const tick = document.createElement("input");
+    tick.type = "checkbox";
+    tick.name = "long_ok";
+    label.appendChild(tick);
+    label.appendChild(document.createTextNode(" " + t("family_long_window_confirm",
+      { hours, start: form.elements.from.value, end: form.elements.to.value })));
+    tick.addEventListener("change", () => {
+      if (document.body.dataset.signedOut) return;
+      $("book-button").disabled = !tick.checked || !$("quote").querySelector(".fee") || $("quote").classList.contains("stale");
+    });
+    $("overnight").after(box);
+  }
+  return !box.querySelector("input").checked;
+}
+
+// The form as typed, into the page's URL (history.replaceState: no new history entry): the
+// window as start/end, the child, the weekly pattern. Only after the parent edits: the URL the
+// page came with stays as it was until then.
+function keepInUrl() {
+  const q = new URLSearchParams(location.search);
+  const w = windowOf();
+  if (w) { q.set("start", w.start); q.set("end", w.end); }
+  const child = form.elements.child.value;
+  if (child) q.set("child_id", child);
+  else q.delete("child_id");
+  const on = form.elements.repeat_on && form.elements.repeat_on.checked;
+  const weekdays = Array.from(form.querySelectorAll("input[name=weekday]:checked")).map((b) => b.value);
+  if (on && weekdays.length) q.set("repeat", weekdays.join(","));
+  else q.delete("repeat");
+  if (on && form.elements.until.value) q.set("until", form.elements.until.value);
+  else q.delete("until");
+  history.replaceState(history.state, "", location.pathname + "?" + q.toString() + location.hash);
+}
+
+// The weekly pattern the URL carried (?repeat=mon,wed&until=…), ticked again.
+function repeatFromUrl() {
+  const days = (asked.get("repeat") || "").split(",").filter((d) => WEEKDAYS.indexOf(d) >= 0);
+  if (!form.elements.repeat_on || !days.length) return;
+  form.elements.repeat_on.checked = true;
+  $("repeat-fields").hidden = false;
+  days.forEach((d) => { form.querySelector(`input[name=weekday][value=${d}]`).checked = true; });
+  const until = asked.get("until") || "";
+  if (/^\d{4}-\d{2}-\d{2}$/.test(until)) form.elements.until.value = until;
+}
+
 // While the child or the window is being changed (each keystroke or wheel turn, before the
 // field's "change"), the estimate shown is for the old window: marked stale and not bookable
 // at once, any quote in flight dropped; the new one is asked once typing pauses.
@@ -201,6 +281,7 @@ function quote() {
   const w = windowOf();
   $("overnight").hidden = !(w && w.overnight);
   if (w && w.overnight) $("overnight").textContent = t("family_overnight", { time: form.elements.to.value });
+  needsConfirm();
   const typed = typedWindow();
   if (typed && (typed.same || typed.before)) {
     out.textContent = "";
@@ -226,7 +307,7 @@ function quote() {
     out.appendChild(el("p", null, cfg.online === false ? t("family_book_not_online")
       : res.body.confirms_at_once ? t("family_confirms_at_once")
         : t("family_provider_confirms", { minutes: cfg.hold_minutes })));
-    $("book-button").disabled = false;
+    $("book-button").disabled = needsConfirm();  // a long overnight window: once the parent says so
   });
 }
 
@@ -311,11 +392,11 @@ function showBooking(b) {
 function book(ev) {
   ev.preventDefault();
   const b = body();
-  if (!b) return;
+  if (!b || needsConfirm()) return;
   const button = $("book-button");
   button.disabled = true;
   send("POST", "/api/v1/bookings", b).then((res) => {
-    if (!res.ok) { button.disabled = false; showRefusal(res, $("quote")); return; }
+    if (!res.ok) { button.disabled = needsConfirm(); showRefusal(res, $("quote")); return; }
     form.hidden = true;
     if (res.body.bookings) { showMade(res.body.bookings); return; }
     showBooking(res.body);
@@ -420,6 +501,8 @@ if (form.elements.repeat_on) {
   form.elements.day.addEventListener("change", () => { form.elements.until.min = form.elements.day.value; });
 }
 if (cfg.home) rememberHome(cfg.home);  // the family's "see the next providers" later starts here
+// every edit of a field or box (not the long-window question), into the URL
+["input", "change"].forEach((kind) => form.addEventListener(kind, (ev) => { if (ev.target.name !== "long_ok") keepInUrl(); }));
 form.addEventListener("submit", book);
 // Until a booking is followed, a cheap read the page already makes notices a session that ended
 // elsewhere (a sign-out in another tab, the idle timeout): the notice at the top, Book disabled.
@@ -428,6 +511,7 @@ function stopSessionCheck() {
   if (sessionCheck) { sessionCheck.stop(); sessionCheck = null; }
 }
 disableWritesWhenSignedOut();
+repeatFromUrl();
 loadChildren().then(() => {
   if (cfg.online !== false) quote();  // nothing published: nothing to quote (the form stays hidden)
   document.body.dataset.ready = "1";

@@ -3,8 +3,9 @@
 // version, the date on the registry's clock), withdrawn, given to an older text, or never given.
 // A given one is withdrawn (DELETE /api/v1/consents/<purpose>) after a question saying in plain
 // words what withdrawing means for that purpose and, for share_with_provider and care_notes, the
-// family's live bookings it will affect (read then: a child in care now said first); the answer's
-// affected_bookings (provider, child's first name, programme, window, state) are listed after it. A
+// family's live bookings it will affect (GET /api/v1/consents/<purpose>/withdrawal, read then: a
+// child in care now said first); the answer's affected_bookings (provider, child's first name,
+// programme, window, state) are listed after it. A
 // consent not given (any more) is given again from its card (POST /api/v1/consents with the
 // text version shown). child_registration while children are registered is not offered for
 // withdrawal (the question says why and links to deleting them); refusals (409 consent_in_use
@@ -66,7 +67,10 @@ function inUseLinks() {
 // Withdraw behind a question: what withdrawing `text.purpose` means, "withdraw" and "keep".
 // child_registration while children are registered: it cannot be withdrawn (the API's 409
 // consent_in_use), so the question says why and points to deleting the children or the
-// family's data, with no "withdraw" to press.
+// family's data, with no "withdraw" to press. What the withdrawal would do is the API's answer
+// (GET /api/v1/consents/<purpose>/withdrawal, read when the question opens): the live bookings
+// it affects, and for child_registration the children registered (the children's list on the
+// page says so at once; the answer has the last word).
 function withdrawControl(text, error) {
   const box = el("div", "confirm");
   const open = button("danger-outline wide withdraw", t("family_consents_withdraw"));
@@ -81,18 +85,37 @@ function withdrawControl(text, error) {
   const yes = button("danger withdraw-yes", t("family_consents_withdraw_yes"));
   const no = button(null, t("family_keep"));
   ask.append(yes, no);
-  open.addEventListener("click", () => {
-    const n = childrenRegistered();
+  let asking = 0;  // the latest question: an earlier answer arriving later is not drawn
+  // The question for `n` children registered (null: not known yet): in use, or to confirm.
+  function inUseAs(n) {
     const inUse = text.purpose === "child_registration" && n !== null && n > 0;
     box.dataset.inUse = inUse ? "1" : "";
     means.textContent = inUse ? t("family_consents_in_use", { n }) : t("family_consents_means_" + text.purpose);
     links.hidden = !inUse;
     yes.hidden = inUse;
     no.textContent = inUse ? t("family_consents_in_use_close") : t("family_keep");
+    return inUse;
+  }
+  open.addEventListener("click", () => {
+    const mine = ++asking;
+    const inUse = inUseAs(childrenRegistered());
     ask.hidden = false;
     open.hidden = true;
     (inUse ? no : yes).focus();
-    if (AFFECTS_BOOKINGS.indexOf(text.purpose) >= 0) showWillAffect(preview);
+    preview.textContent = "";
+    preview.dataset.ready = "";
+    getJson("/api/v1/consents/" + encodeURIComponent(text.purpose) + "/withdrawal").then((res) => {
+      if (mine !== asking || ask.hidden) return;
+      if (!res.ok) { preview.appendChild(el("p", "error", errorText(res))); return; }
+      const answer = res.body;
+      if (answer.children_registered !== null && answer.in_use !== inUse) {
+        const focused = document.activeElement === yes || document.activeElement === no;
+        inUseAs(answer.children_registered);
+        if (focused) (answer.in_use ? no : yes).focus();
+      }
+      if (answer.affects_bookings) showWillAffect(preview, answer.affected_bookings);
+      preview.dataset.ready = "1";
+    });
   });
   no.addEventListener("click", () => { ask.hidden = true; open.hidden = false; open.focus(); });
   yes.addEventListener("click", () => {
@@ -109,54 +132,32 @@ function withdrawControl(text, error) {
   return box;
 }
 
-// The purposes whose withdrawal affects the family's live bookings (app/api/care_family.py
-// AFFECTS_BOOKINGS), and the booking states that are live (ChildStore.live_bookings: the place is
-// held): what the answer's affected_bookings will name, listed in the question before the parent
-// confirms.
-const AFFECTS_BOOKINGS = ["share_with_provider", "care_notes"];
-const LIVE_STATES = ["in-progress", "accepted", "requested"];
-
-function providerName(id) {
-  return getJson("/api/v1/facilities/" + encodeURIComponent(id))
-    .then((res) => (res.ok && res.body && res.body.result ? res.body.result.name : id));
+// An affected booking's line, as the question and the answer after withdrawing list it.
+function affectedItem(b) {
+  const item = el("li", null, t("family_consents_affected_item", {
+    provider: b.provider_name || b.facility_id, child: b.first_name, programme: programmeName(b.programme),
+    window: windowText(b.start, b.end), state: stateName(b.status),
+  }));
+  item.dataset.booking = b.id;
+  item.dataset.status = b.status;
+  return item;
 }
 
-// The family's live bookings (GET /api/v1/bookings and /api/v1/children, read now), in care
-// first, each as the list after withdrawing shows it; a child in care now said on its own line.
-function showWillAffect(box) {
+// The live bookings the withdrawal would affect (the API's affected_bookings, a child in care
+// now first), each as the list after withdrawing shows it; a child in care now said on its own line.
+function showWillAffect(box, affected) {
   box.textContent = "";
-  box.dataset.ready = "";
-  return Promise.all([getJson("/api/v1/bookings"), getJson("/api/v1/children")]).then(([bookings, kids]) => {
-    if (!bookings.ok || !kids.ok) { box.appendChild(el("p", "error", errorText(bookings.ok ? kids : bookings))); return null; }
-    const first = {};
-    kids.body.children.forEach((c) => { first[c.id] = c.given_name; });
-    const live = bookings.body.bookings.filter((b) => LIVE_STATES.indexOf(b.status) >= 0)
-      .sort((a, b) => LIVE_STATES.indexOf(a.status) - LIVE_STATES.indexOf(b.status) || Date.parse(a.start) - Date.parse(b.start));
-    return Promise.all(live.map((b) => providerName(b.facility_id))).then((providers) => {
-      box.textContent = "";
-      if (!live.length) { box.appendChild(el("p", "hint", t("family_consents_affected_none"))); }
-      else {
-        live.forEach((b, i) => {
-          if (b.status === "in-progress") {
-            box.appendChild(el("p", "in-care", t("family_consents_will_affect_in_care", { child: first[b.child_id] || "", provider: providers[i] })));
-          }
-        });
-        box.appendChild(el("p", null, t("family_consents_will_affect", { n: live.length })));
-        const list = el("ul", "affected-bookings");
-        live.forEach((b, i) => {
-          const item = el("li", null, t("family_consents_affected_item", {
-            provider: providers[i], child: first[b.child_id] || "", programme: programmeName(b.programme),
-            window: windowText(b.start, b.end), state: stateName(b.status),
-          }));
-          item.dataset.booking = b.id;
-          item.dataset.status = b.status;
-          list.appendChild(item);
-        });
-        box.appendChild(list);
-      }
-      box.dataset.ready = "1";
-    });
+  if (!affected.length) { box.appendChild(el("p", "hint", t("family_consents_affected_none"))); return; }
+  affected.forEach((b) => {
+    if (b.status === "in-progress") {
+      box.appendChild(el("p", "in-care", t("family_consents_will_affect_in_care", {
+        child: b.first_name, provider: b.provider_name || b.facility_id })));
+    }
   });
+  box.appendChild(el("p", null, t("family_consents_will_affect", { n: affected.length })));
+  const list = el("ul", "affected-bookings");
+  affected.forEach((b) => list.appendChild(affectedItem(b)));
+  box.appendChild(list);
 }
 
 // Give (again) the consent to the text shown, its current version.
@@ -208,14 +209,7 @@ function showWithdrawn(text, affected) {
   if (!affected.length) { box.appendChild(el("p", "hint", t("family_consents_affected_none"))); return; }
   box.appendChild(el("p", null, t("family_consents_affected", { n: affected.length })));
   const list = el("ul", "affected-bookings");
-  affected.forEach((b) => {
-    const item = el("li", null, t("family_consents_affected_item", {
-      provider: b.provider_name || b.facility_id, child: b.first_name, programme: programmeName(b.programme),
-      window: windowText(b.start, b.end), state: stateName(b.status),
-    }));
-    item.dataset.booking = b.id;
-    list.appendChild(item);
-  });
+  affected.forEach((b) => list.appendChild(affectedItem(b)));
   box.appendChild(list);
 }
 

@@ -2,7 +2,7 @@
 // asked every second while the page is visible), each opened on demand (the child's first
 // name, age and notes: the API logs every opening), accepted or declined with a reason;
 // the list of a day (today's, or a coming day's with places open) with check-in, check-out and
-// no-show when the API allows them; places for the next 7 days; the
+// no-show (final: asked first) when the API allows them; places for the next 7 days; the
 // automatic-confirmation switch. The open offers of emergency care join the same poll through
 // `sections`: the child's first name, programme, window, 시군 and the time left to answer
 // (counting down), accepted or declined (a reason optional); an answer the API refuses because
@@ -10,7 +10,10 @@
 // is said where its card was (until staff tap OK), as is an offer that leaves the list between
 // two polls (lapsed, taken by another provider, the request ended: the offer is read once to say
 // which); one refused while the offer stays open (no place left in that slot) is said with what
-// to do, and the offer kept.
+// to do, and the offer kept. The dates of one weekly pattern waiting for an answer are ONE item
+// (the child's first name, weekdays, time window, first–last date, how many dates) with accept
+// all and decline all (the reason asked once) and the dates to open and answer one by one; the
+// answer names what became of each date (one that lapsed or was cancelled meanwhile is said).
 import { $, el, pageConfig, registryToday, t } from "../common.js";
 import { errorText, getJson, poll, programmeName, send, stateName, wallIso, windowText } from "./api.js";
 
@@ -32,23 +35,28 @@ function countText(key, n) {
   return t(n === 1 ? key + "_one" : key, { n });
 }
 
-// Say (again) how many of the announced items are still listed: `ids` the listed ones, `fresh`
-// those first listed now; the line is cleared when none of the announced is left.
+// Say (again) how many of the announced items are still listed: `ids` the listed ones (id -> how
+// many it counts: a weekly pattern's item counts its dates), `fresh` those first listed now; the
+// line is cleared when none of the announced is left.
 function announce(key, ids, fresh) {
   const before = announced && announced.key === key ? announced.ids.filter((id) => ids[id]) : [];
   if (!fresh.length && !(announced && announced.key === key)) return;
   const now = before.concat(fresh);
-  if (!fresh.length && now.length === announced.ids.length) return;
+  const n = now.reduce((sum, id) => sum + (Number(ids[id]) || 1), 0);
+  if (!fresh.length && now.length === announced.ids.length && n === announced.n) return;
   if (!now.length) { say(""); return; }
-  $("inbox-status").textContent = countText(key, now.length);
-  announced = { key, ids: now };
+  $("inbox-status").textContent = countText(key, n);
+  announced = { key, ids: now, n };
 }
 
-// A deadline as the registry's wall clock to the second ("03:13:47"): a deadline shown to the
-// minute would read as a minute earlier than it is.
-function clockText(iso) {
-  return new Intl.DateTimeFormat("en-GB", { timeZone: cfg.timezone || "Asia/Seoul", hourCycle: "h23",
-    hour: "2-digit", minute: "2-digit", second: "2-digit" }).format(new Date(iso));
+// A time on the registry's wall clock as HH:MM, as every other time on the pages ("22:42"): a
+// deadline ("answer by") is shown at the minute it falls in (never later than it is), a time an
+// action opens ("from") at the next whole minute when it has seconds (never earlier than it is).
+const MINUTE_MS = 60000;
+function clockText(iso, opens) {
+  const ms = Date.parse(iso);
+  const shown = opens ? Math.ceil(ms / MINUTE_MS) * MINUTE_MS : Math.floor(ms / MINUTE_MS) * MINUTE_MS;
+  return wallIso(new Date(shown).toISOString()).slice(11, 16);
 }
 
 function ageText(months) {
@@ -103,8 +111,9 @@ function act(b, action, reason) {
   });
 }
 
-// Decline: a reason is required; the common ones to tap, or one's own words.
-function declineBlock(b) {
+// Decline: a reason is required; the common ones to tap, or one's own words. `decline(reason)`:
+// what sending does (default: decline the booking `b`; a pattern's: decline all its dates).
+function declineBlock(b, decline) {
   const box = el("div", "decline");
   box.hidden = true;
   const group = el("fieldset");
@@ -137,7 +146,7 @@ function declineBlock(b) {
     const reason = picked && picked.value ? picked.value : other.value.trim();
     if (!reason) { problem.textContent = t("inbox_reason_needed"); other.focus(); return; }
     send2.disabled = true;
-    act(b, "decline", reason).then(() => { send2.disabled = false; });
+    (decline ? decline(reason) : act(b, "decline", reason)).then(() => { send2.disabled = false; });
   });
   other.addEventListener("input", () => {
     const own = box.querySelector("input[name='" + name + "'][value='']");
@@ -174,11 +183,125 @@ function newBookingItem(b) {
   return li;
 }
 
+// -- weekly patterns ------------------------------------------------------------------------------
+
+const patternNames = {};  // pattern id -> the child's first name (read once: each read is logged)
+const openPatterns = {};  // pattern ids whose dates staff opened (kept open when the item is redrawn)
+
+// The waiting bookings as the list shows them: the dates of one pattern (two or more still
+// waiting) as one group { id: "pattern-<id>", pattern_id, version, members (date order) } where
+// the first of them was, every other booking as it is.
+function groupPatterns(rows) {
+  const members = {};
+  rows.forEach((b) => { if (b.pattern_id) (members[b.pattern_id] = members[b.pattern_id] || []).push(b); });
+  const out = [];
+  const placed = {};
+  rows.forEach((b) => {
+    const group = b.pattern_id && members[b.pattern_id].length > 1 ? members[b.pattern_id] : null;
+    if (!group) { out.push(b); return; }
+    if (placed[b.pattern_id]) return;
+    placed[b.pattern_id] = true;
+    const dates = group.slice().sort((x, y) => Date.parse(x.start) - Date.parse(y.start));
+    out.push({ id: "pattern-" + b.pattern_id, pattern_id: b.pattern_id, programme: b.programme, members: dates,
+      version: dates.map((m) => m.id + ":" + m.version).join(",") });
+  });
+  return out;
+}
+
+// "화·목" / "Tue, Thu": the weekdays the dates fall on (the registry's calendar), Monday first.
+function weekdaysText(members) {
+  const names = t("weekday_names").split(",");
+  const days = {};
+  members.forEach((m) => { days[(new Date(wallIso(m.start).slice(0, 10) + "T00:00:00Z").getUTCDay() + 6) % 7] = true; });
+  return Object.keys(days).map(Number).sort().map((d) => names[d]).join(cfg.lang === "en" ? ", " : "·");
+}
+
+// What became of the dates of a pattern answered as one: how many were done, then each date not
+// done named with why (lapsed, cancelled by the family, already answered).
+const NOT_DONE = { expired: "inbox_pattern_date_expired", cancelled: "inbox_pattern_date_cancelled",
+  accepted: "inbox_pattern_date_accepted", rejected: "inbox_pattern_date_rejected" };
+function patternReport(action, body) {
+  const lines = [t(action === "confirm" ? "inbox_pattern_done_confirm" : "inbox_pattern_done_decline",
+    { n: body.done })];
+  body.dates.filter((d) => !d.done).forEach((d) => {
+    lines.push(t(NOT_DONE[d.status] || "inbox_pattern_date_other", { date: d.date, state: stateName(d.status) }));
+  });
+  return lines.join(" ");
+}
+
+function answerPattern(g, action, reason) {
+  const payload = reason ? { reason } : {};
+  return send("POST", "/api/v1/booking-patterns/" + encodeURIComponent(g.pattern_id) + "/" + action, payload)
+    .then((res) => {
+      say(res.ok ? patternReport(action, res.body) : errorText(res));
+      sections.forEach((s) => s.load());
+      loadToday();
+      loadAllSlots();
+      return res;
+    });
+}
+
+function patternItem(g) {
+  const li = el("li", "card booking pattern");
+  li.dataset.id = g.id;
+  li.dataset.patternId = g.pattern_id;
+  const first = g.members[0];
+  const last = g.members[g.members.length - 1];
+  const head = el("h4", null, t("inbox_pattern_head", { name: patternNames[g.pattern_id] || t("inbox_offer_child"),
+    programme: programmeName(g.programme) }));
+  li.appendChild(head);
+  if (!patternNames[g.pattern_id]) {
+    getJson("/api/v1/booking-patterns/" + encodeURIComponent(g.pattern_id)).then((res) => {
+      if (!res.ok || !res.body.first_name) return;
+      patternNames[g.pattern_id] = res.body.first_name;
+      head.textContent = t("inbox_pattern_head", { name: res.body.first_name, programme: programmeName(g.programme) });
+    });
+  }
+  li.appendChild(el("p", "pattern-every", t("inbox_pattern_every", { weekdays: weekdaysText(g.members),
+    times: wallIso(first.start).slice(11, 16) + "–" + wallIso(first.end).slice(11, 16) })));
+  li.appendChild(el("p", "window pattern-dates", t("inbox_pattern_dates", { first: wallIso(first.start).slice(0, 10),
+    last: wallIso(last.start).slice(0, 10), n: g.members.length })));
+  const by = g.members.map((m) => m.hold_expires_at).filter(Boolean).sort()[0];
+  if (by) li.appendChild(el("p", "hint", t("inbox_answer_by", { time: clockText(by) })));
+  const actions = el("div", "actions");
+  const accept = el("button", "primary", t("inbox_accept_all"));
+  accept.type = "button";
+  accept.dataset.action = "confirm-all";
+  accept.addEventListener("click", () => {
+    accept.disabled = true;
+    answerPattern(g, "confirm").then(() => { accept.disabled = false; });
+  });
+  const decline = el("button", "danger-outline", t("inbox_decline_all"));
+  decline.type = "button";
+  decline.dataset.action = "decline-all";
+  const reasons = declineBlock(g, (reason) => answerPattern(g, "decline", reason));
+  decline.addEventListener("click", () => { reasons.hidden = !reasons.hidden; });
+  const open = el("button", "secondary", t("inbox_pattern_open", { n: g.members.length }));
+  open.type = "button";
+  open.dataset.action = "open-dates";
+  const dates = el("ul", "pattern-dates-list");
+  g.members.forEach((m) => dates.appendChild(newBookingItem(m)));
+  const show = (on) => {
+    dates.hidden = !on;
+    open.setAttribute("aria-expanded", on ? "true" : "false");
+    if (on) openPatterns[g.pattern_id] = true; else delete openPatterns[g.pattern_id];
+  };
+  show(!!openPatterns[g.pattern_id]);
+  open.addEventListener("click", () => show(dates.hidden));
+  actions.appendChild(accept);
+  actions.appendChild(decline);
+  actions.appendChild(open);
+  li.appendChild(actions);
+  li.appendChild(reasons);
+  li.appendChild(dates);
+  return li;
+}
+
 // One inbox section (`key`: the member of the API's answer holding the rows): its list is kept
 // (items opened stay open) and only what changed is added or taken away (`leave(node, id)` when
 // given: what becomes of an item gone from the list; else it is removed); new items are
 // announced, and the announcement follows the list (announce()).
-function section(listId, emptyId, url, key, item, announceKey, leave) {
+function section(listId, emptyId, url, key, item, announceKey, leave, shape) {
   const seen = {};
   let first = true;
   return {
@@ -186,11 +309,11 @@ function section(listId, emptyId, url, key, item, announceKey, leave) {
       return getJson(url).then((res) => {
         if (!res.ok) { say(errorText(res)); return; }
         const list = $(listId);
-        const rows = res.body[key];
+        const rows = shape ? shape(res.body[key]) : res.body[key];
         const ids = {};
         const added = [];
         rows.forEach((b) => {
-          ids[b.id] = true;
+          ids[b.id] = b.members ? b.members.length : 1;  // a pattern's item counts its dates
           if (seen[b.id] && seen[b.id].version === b.version) return;
           const fresh = item(b);
           if (seen[b.id]) list.replaceChild(fresh, seen[b.id].node);
@@ -362,6 +485,7 @@ const offers = section("new-offers", "offers-empty", "/api/v1/offers?facility_id
 function leaveBooking(li, id) {
   if (!li.isConnected || li.classList.contains("offer-ended")) return;
   li.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+  if (id.startsWith("pattern-")) { leavePattern(li, id.slice("pattern-".length)); return; }
   getJson("/api/v1/bookings/" + encodeURIComponent(id)).then((res) => {
     const status = res.ok ? res.body.status : null;
     if (status === "expired") endOffer(li, "inbox_booking_gone_expired");
@@ -370,38 +494,88 @@ function leaveBooking(li, id) {
   });
 }
 
+// A pattern's item gone from the list: its dates lapsed unanswered or the family cancelled them
+// is said where it was (as a single booking's is); answered, or fewer than two dates left waiting
+// (the last one is listed on its own), it just goes.
+function leavePattern(li, patternId) {
+  getJson("/api/v1/booking-patterns/" + encodeURIComponent(patternId)).then((res) => {
+    const states = res.ok ? res.body.bookings.map((b) => b.status) : [];
+    const all = (s) => states.length > 0 && states.every((x) => x === s);
+    if (all("expired")) endOffer(li, "inbox_pattern_gone_expired");
+    else if (all("cancelled")) endOffer(li, "inbox_booking_gone_cancelled");
+    else li.remove();
+  });
+}
+
 const sections = [
   offers,
-  section("new-bookings", "new-empty", "/api/v1/bookings?status=requested&facility_id=" + fid, "bookings", newBookingItem,
-    "inbox_new_bookings", leaveBooking),
+  section("new-bookings", "new-empty", "/api/v1/bookings?status=requested&facility_id=" + fid, "bookings",
+    (b) => (b.members ? patternItem(b) : newBookingItem(b)), "inbox_new_bookings", leaveBooking, groupPatterns),
 ];
 
 // -- today ---------------------------------------------------------------------------------------
 
 const TODAY_ACTIONS = [["check_in", "inbox_check_in", "primary"], ["check_out", "inbox_check_out", "primary"],
   ["mark_no_show", "inbox_no_show", "danger-outline"]];
+const CONFIRM_FIRST = { mark_no_show: ["inbox_no_show_question", "inbox_no_show_send"] };
+// Actions that are final (a no-show cannot be undone): asked again, as a decline is, before sent.
+
+// The first names today's list showed (booking id -> name): a card whose booking was marked a
+// no-show or checked out here keeps the name it had, as every other state's card does.
+const todayNames = {};
+const NAMED_AFTER = ["no-show", "completed"];
+
+// The question before a final action: what it does, then send or keep as it is.
+function confirmBlock(b, action, question, sendKey) {
+  const box = el("div", "confirm-final");
+  box.hidden = true;
+  box.appendChild(el("p", "warning", t(question)));
+  const yes = el("button", "danger", t(sendKey));
+  yes.type = "button";
+  yes.dataset.action = action + "-send";
+  yes.addEventListener("click", () => { yes.disabled = true; act(b, action).then(() => { yes.disabled = false; }); });
+  const keep = el("button", "secondary", t("inbox_keep_as_is"));
+  keep.type = "button";
+  keep.dataset.action = action + "-keep";
+  box.appendChild(yes);
+  box.appendChild(keep);
+  return { box, keep };
+}
 
 function todayItem(b) {
   const li = el("li", "card booking state-" + b.status);
   li.dataset.id = b.id;
   li.dataset.status = b.status;
-  li.appendChild(el("h4", null, (b.first_name ? b.first_name + " · " : "") + windowText(b.start, b.end)));
+  if (b.first_name) todayNames[b.id] = b.first_name;
+  const name = b.first_name || (NAMED_AFTER.indexOf(b.status) >= 0 ? todayNames[b.id] : null);
+  li.appendChild(el("h4", null, (name ? name + " · " : "") + windowText(b.start, b.end)));
   li.appendChild(el("p", null, programmeName(b.programme) + " · " + stateName(b.status)));
   if (["requested", "accepted", "in-progress"].indexOf(b.status) >= 0) li.appendChild(childBlock(b));
   const actions = el("div", "actions");
+  const asks = [];
   TODAY_ACTIONS.forEach(([action, key, cls]) => {
     if (b.allowed_actions.indexOf(action) < 0) return;
     const button = el("button", cls, t(key));
     button.type = "button";
     button.dataset.action = action;
-    button.addEventListener("click", () => { button.disabled = true; act(b, action).then(() => { button.disabled = false; }); });
+    if (CONFIRM_FIRST[action]) {
+      const ask = confirmBlock(b, action, ...CONFIRM_FIRST[action]);
+      button.setAttribute("aria-expanded", "false");
+      const show = (on) => { ask.box.hidden = !on; button.setAttribute("aria-expanded", on ? "true" : "false"); };
+      button.addEventListener("click", () => show(ask.box.hidden));
+      ask.keep.addEventListener("click", () => { show(false); button.focus(); });
+      asks.push(ask.box);
+    } else {
+      button.addEventListener("click", () => { button.disabled = true; act(b, action).then(() => { button.disabled = false; }); });
+    }
     actions.appendChild(button);
   });
   li.appendChild(actions);
+  asks.forEach((box) => li.appendChild(box));
   // An action the state allows but the time not yet: when it opens, instead of a button.
   TODAY_ACTIONS.forEach(([action, key]) => {
     const from = (b.actions_from || {})[action];
-    if (from) li.appendChild(el("p", "hint action-from", t("inbox_action_from", { action: t(key), time: clockText(from) })));
+    if (from) li.appendChild(el("p", "hint action-from", t("inbox_action_from", { action: t(key), time: clockText(from, true) })));
   });
   return li;
 }

@@ -6,11 +6,13 @@ import { $, el, pageConfig, t } from "../common.js";
 import { forgetHome, leaveNotice, rememberedHome } from "../map/home_memory.js";
 import { declineReason, disableWritesWhenSignedOut, errorText, getConsents, getJson, mapSearchUrl, poll, programmeName,
   send, stateName, wallIso, windowText } from "./api.js";
+import { fieldProblems } from "./child_checks.js";
 import { fullName } from "./names.js";
 import { requestCard } from "./requests.js";
 
 const cfg = pageConfig();
 const names = {};  // facility id -> name, read once per provider
+const phones = {};  // facility id -> its phone ("" when it has none), read with the name
 let consentState = { texts: [], given: {} };
 let editing = null;  // the child being changed, or null when registering
 
@@ -21,9 +23,27 @@ function say(message) {
 function facilityName(id) {
   if (names[id]) return Promise.resolve(names[id]);
   return getJson("/api/v1/facilities/" + encodeURIComponent(id)).then((res) => {
-    names[id] = res.ok && res.body && res.body.result ? res.body.result.name : id;
+    const found = res.ok && res.body && res.body.result;
+    names[id] = found ? found.name : id;
+    phones[id] = (found && found.phone) || "";
     return names[id];
   });
+}
+
+// A booking the family may no longer cancel (the API's actions_closed: its cutoff passed, see
+// app/reference/booking_rules.json) says so in one line, with the provider's phone to call.
+function cancelClosedLine(b) {
+  const closed = b.actions_closed && b.actions_closed.cancel;
+  const line = el("p", "hint cancel-closed", Date.parse(closed) === Date.parse(b.start)
+    ? t("family_cancel_closed_started") : t("family_cancel_closed", { time: wallIso(closed).replace("T", " ") }));
+  facilityName(b.facility_id).then(() => {
+    if (!phones[b.facility_id]) return;
+    const tel = el("a", "call", t("family_book_call", { phone: phones[b.facility_id] }));
+    tel.href = "tel:" + phones[b.facility_id].replace(/[^0-9+]/g, "");
+    line.appendChild(document.createTextNode(" "));
+    line.appendChild(tel);
+  });
+  return line;
 }
 
 // -- children ----------------------------------------------------------------------------------
@@ -112,7 +132,7 @@ function saveChild(ev) {
   error.textContent = "";
   const ticked = Array.from(form.querySelectorAll("input[name=consent]")).filter((b) => b.checked && !b.disabled);
   const has = (p) => !!consentState.given[p] || ticked.some((b) => b.value === p);
-  if (missingFields(form, error)) return;
+  if (missingFields(form, error) || fieldProblems(form, error)) return;  // each problem said at once
   if (!has("child_registration")) { error.textContent = t("family_consent_needed_registration"); return; }
   const body = {};
   FIELDS.forEach((f) => { body[f] = form.elements[f].value.trim(); });
@@ -222,6 +242,7 @@ function bookingItem(b) {
   li.appendChild(state);
   li.appendChild(el("p", null, (childNames[b.child_id] ? childNames[b.child_id] + " · " : "") + programmeName(b.programme)));
   li.appendChild(el("p", null, windowText(b.start, b.end)));
+  if (b.reference) li.appendChild(el("p", "hint reference", t("family_booking_reference", { reference: b.reference })));
   if (b.status === "requested" && b.hold_expires_at) {
     li.appendChild(el("p", "hint", t("family_waiting_until", { time: wallIso(b.hold_expires_at).slice(11) })));
   }
@@ -233,6 +254,7 @@ function bookingItem(b) {
     li.appendChild(next);
   }
   if (b.status === "rejected") showDeclineReason(b, li);
+  if (b.actions_closed && b.actions_closed.cancel) li.appendChild(cancelClosedLine(b));
   if (b.allowed_actions.indexOf("cancel") >= 0) {
     li.appendChild(confirmButton(t("family_cancel_booking"), t("family_cancel_question"), t("family_cancel_yes"),
       () => send("POST", "/api/v1/bookings/" + b.id + "/cancel", { version: b.version }).then((res) => {
@@ -262,7 +284,8 @@ function loadBookings() {
   return getJson("/api/v1/bookings").then((res) => {
     if (!res.ok) { say(errorText(res)); return; }
     const bookings = res.body.bookings;
-    const key = bookings.map((b) => b.id + b.version).join(",");
+    // A booking whose actions changed with the time (its cancel cutoff passed) is drawn again.
+    const key = bookings.map((b) => b.id + b.version + b.allowed_actions.join("|")).join(",");
     if (key === shown) return;  // unchanged: keep the list (and any open confirmation) as it is
     shown = key;
     const list = $("bookings");

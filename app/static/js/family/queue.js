@@ -6,11 +6,22 @@
 // without a new read, and goes with its request when that leaves the queue.
 import { $, el, pageConfig, t } from "../common.js";
 import { errorText, getJson, poll, programmeName, wallIso, windowText } from "./api.js";
+import { reachKm } from "./requests.js";
 
 const cfg = pageConfig();
 
 function sigunName(code) {
   return (code && (cfg.siguns || {})[code]) || t("queue_no_sigun");
+}
+
+// Why matching gave up (the API's unmatched_reason): what the caller needs to know first.
+const REASONS = { no_provider: "queue_reason_no_provider", no_provider_within_reach: "queue_reason_no_provider_within_reach",
+  everyone_asked: "queue_reason_everyone_asked", deadline: "queue_reason_deadline",
+  booked_elsewhere: "queue_reason_booked_elsewhere" };
+
+function reasonText(r) {
+  const key = REASONS[r.unmatched_reason];
+  return key ? t(key, { km: r.max_distance_m ? reachKm(r.max_distance_m) : "" }) : "";
 }
 
 function waitedText(iso) {
@@ -65,6 +76,8 @@ function item(r) {
   const since = r.unmatched_at || r.updated_at;
   li.appendChild(el("p", "hint", t("queue_waiting_since", { time: wallIso(since).replace("T", " "),
     waited: waitedText(since) })));
+  const why = reasonText(r);
+  if (why) li.appendChild(el("p", "reason", why));
   li.appendChild(contactBlock(r));
   return li;
 }

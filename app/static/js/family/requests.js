@@ -21,6 +21,11 @@ function facilityName(id) {
 const FOLLOWED_EXPLAIN = { "in-progress": "request_explain_in_progress", completed: "request_explain_completed",
   failed: "request_explain_failed", cancelled: "request_explain_cancelled" };
 
+// A request's reach limit (max_distance_m, metres) in km as the messages say it: "10", "12.5".
+export function reachKm(metres) {
+  return String(Math.round(metres / 100) / 10);
+}
+
 export function requestStateName(status) {
   return t("request_state_" + String(status).replace("-", "_"));
 }
@@ -50,6 +55,9 @@ export function requestCard(r, changed, childName) {
         box.dataset.provider = name;
       });
     });
+  } else if (r.status === "unmatched" && r.unmatched_reason === "no_provider_within_reach" && r.max_distance_m) {
+    // Eligible providers exist, all too far for an emergency: say so, not "nobody".
+    explain.textContent = t("request_explain_unmatched_far", { km: reachKm(r.max_distance_m) });
   } else if (r.status === "unmatched") {
     explain.textContent = t("request_explain_unmatched");
   } else if (FOLLOWED_EXPLAIN[r.status]) {

@@ -97,7 +97,8 @@ function directionsUrl(f) {
   return "https://map.kakao.com/link/to/" + encodeURIComponent(f.name) + "," + f.lat + "," + f.lon;
 }
 
-// Hours on the searched day, address, phone and directions.
+// Hours on the searched day, address, phone and directions (none to a home-visit provider:
+// its carer comes to the family's home, there is nowhere to go).
 export function detailBlock(hit, dayType) {
   const f = hit.facility;
   const box = el("div", "detail-block");
@@ -109,18 +110,26 @@ export function detailBlock(hit, dayType) {
     tel.href = "tel:" + f.phone.replace(/[^0-9+]/g, "");
     links.appendChild(tel);
   }
-  const dir = el("a", null, t("directions"));
-  dir.href = directionsUrl(f);
-  dir.target = "_blank";
-  dir.rel = "noopener";
-  links.appendChild(dir);
-  box.appendChild(links);
+  if (!comesToYou(hit)) {
+    const dir = el("a", null, t("directions"));
+    dir.href = directionsUrl(f);
+    dir.target = "_blank";
+    dir.rel = "noopener";
+    links.appendChild(dir);
+  }
+  if (links.childNodes.length) box.appendChild(links);
   const book = bookLinks(hit);
   if (book) box.appendChild(book);
   return box;
 }
 
 const BOOKABLE = ["always_daycare", "elementary_emergency"];
+// The programme of care at home, asked for only by an emergency request (never booked online).
+const HOME_VISIT = "home_visit_emergency";
+
+function comesToYou(hit) {
+  return hit.comes_to_you || hit.facility.kind === "home_visit_provider";
+}
 
 function homeParam() {
   return [state.home.lat.toFixed(6), state.home.lon.toFixed(6), state.home.label].join("|");
@@ -152,11 +161,9 @@ function notBookable() {
   return p;
 }
 
-// A provider that runs a programme booked online but publishes no places for it (the search's
-// books_online): no "Book" that could only be refused; why, and an emergency request for
-// `programme` (with the search's window and home when known); its phone is in the card's links.
-function notOnline(programme) {
-  const p = el("p", "book not-online", t("book_not_online"));
+// An emergency request (/family/request) for `programme`, with the search's window and home
+// when known: a button; in the widget it opens this site in a new tab.
+function programmeRequest(programme) {
   const q = new URLSearchParams({ programme, lang: pageConfig().lang || "ko" });
   if (state.window) { q.set("start", state.window.start); q.set("end", state.window.end); }
   if (state.home) q.set("home", homeParam());
@@ -164,8 +171,29 @@ function notOnline(programme) {
   a.href = "/family/request?" + q.toString();
   a.dataset.programme = programme;
   if (pageConfig().embed) { a.target = "_blank"; a.rel = "noopener"; }
+  return a;
+}
+
+// A provider that runs a programme booked online but publishes no places for it (the search's
+// books_online; with a window, none covering that window): no "Book" that could only be
+// refused; why, and an emergency request for `programme` (with the search's window and home
+// when known); its phone is in the card's links.
+function notOnline(programme) {
+  const p = el("p", "book not-online", t(state.window ? "book_not_online_window" : "book_not_online"));
   p.appendChild(document.createTextNode(" "));
-  p.appendChild(a);
+  p.appendChild(programmeRequest(programme));
+  return p;
+}
+
+// A home-visit provider running the home-visit emergency programme (when the search named no
+// other): that care is had only through an emergency request, so the card offers one.
+function homeVisitRequest(hit) {
+  const f = hit.facility;
+  if (!comesToYou(hit) || (f.programmes || []).indexOf(HOME_VISIT) < 0
+    || (state.programme && state.programme !== HOME_VISIT)) return null;
+  const p = el("p", "book home-visit", t("book_home_visit"));
+  p.appendChild(document.createTextNode(" "));
+  p.appendChild(programmeRequest(HOME_VISIT));
   return p;
 }
 
@@ -176,6 +204,8 @@ function notOnline(programme) {
 // Only where the whole window can be booked (see notBookable); none open online: notOnline.
 function bookLinks(hit) {
   const f = hit.facility;
+  const homeVisit = homeVisitRequest(hit);
+  if (homeVisit) return homeVisit;
   if (hit.bookable === false) return notBookable();
   const offered = BOOKABLE.filter((p) => (f.programmes || []).indexOf(p) >= 0
     && (!state.programme || state.programme === p));
