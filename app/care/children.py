@@ -1024,10 +1024,11 @@ class ChildStore:
         """The children's first names (booking id -> name) of the provider's bookings among
         ``booking_ids``, for its staff's lists (who is arriving today): only the first name, and
         only under :meth:`read_for_booking`'s rules (a live booking at ``facility_id``, the
-        guardian's ``share_with_provider`` consent current), or a booking completed today (its
-        window ending since the last midnight in ``tz``, the registry's zone: today's list keeps
-        naming whom the staff checked out, as it named them while confirmed); other bookings
-        (cancelled, declined, done before today) are left out.
+        guardian's ``share_with_provider`` consent current), or a booking completed or marked a
+        no-show today (its window ending since the last midnight in ``tz``, the registry's zone:
+        today's list keeps naming whom the staff checked out or waited for in vain, as it named
+        them while confirmed; minimum data: only that day); other bookings (cancelled, declined,
+        completed or no-show before today) are left out.
 
         Each name given is a staff read of that child's record: one ``child_access_log`` row per
         booking (purpose ``booking_care``), one insert in the transaction that reads. A user
@@ -1040,7 +1041,7 @@ class ChildStore:
         b = bookings
         local = at.astimezone(tz)
         midnight = datetime(local.year, local.month, local.day, tzinfo=tz).astimezone(UTC)
-        done_today = sa.and_(b.c.status == "completed", b.c.window_end > midnight)
+        done_today = sa.and_(b.c.status.in_(("completed", "no-show")), b.c.window_end > midnight)
         query = (sa.select(b.c.id, b.c.child_id, children.c.given_name)
                  .join(children, children.c.id == b.c.child_id)
                  .where(b.c.id.in_(ids), b.c.facility_id == facility_id,

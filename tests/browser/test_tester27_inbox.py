@@ -4,7 +4,10 @@ Finding 9: "오지 않음" (no-show) was one tap and final; it now asks first, a
 the card keeps the child's first name after it ("서준 · … · 오지 않음") like every other state.
 Finding 12: staff pages showed times with seconds ("입실: 18:00:00부터"); they show HH:MM (a time
 an action opens at the next whole minute, never earlier than it is).
-And the new-bookings count counts a weekly pattern's dates, not its one card."""
+And the new-bookings count counts a weekly pattern's dates, not its one card.
+Finding 8: once the family withdrew share_with_provider the day's card had no name, and staff
+could not tell which child to check in: every card (the day's, a new booking's) shows the
+booking's reference ("예약번호 3F9A-2C7E"), the one the parent sees on /family."""
 
 from __future__ import annotations
 
@@ -13,8 +16,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.care.children import SHARE_WITH_PROVIDER
+from app.care.references import booking_reference
 from app.db.engine import bookings
-from app.extensions.care import get_bookings
+from app.extensions.care import get_bookings, get_children
 
 from . import care_steps as steps
 from .test_family_pages import SEOUL
@@ -26,6 +31,7 @@ pytestmark = pytest.mark.browser
 
 LANGS = [("ko-KR", "ko"), ("en-US", "en")]
 NO_SHOW = {"ko": "오지 않음", "en": "No-show"}
+REFERENCE = {"ko": "예약번호", "en": "Booking reference"}
 SECONDS = re.compile(r"\d\d:\d\d:\d\d")
 
 
@@ -118,6 +124,34 @@ def test_the_new_bookings_count_counts_a_weekly_patterns_dates(browser, live, lo
         assert len(ids) == 3
         desk.locator(f"#new-bookings > li[data-pattern-id='{pattern_id}']").wait_for(timeout=5000)
         desk.locator("#inbox-status", has_text=says).wait_for(timeout=3000)
+        assert errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("locale", "lang"), LANGS)
+def test_cards_show_the_booking_reference_when_no_name_is_shown(browser, live, artifacts, locale, lang):
+    flask_app = live["flask_app"]
+    booking_id = _book_at_the_centre(flask_app, "서준")
+    with flask_app.app_context():
+        get_bookings().transition(booking_id, "confirm", "provider_staff", None, now=datetime.now(UTC))
+        guardian_id = get_bookings().get(booking_id).guardian_id
+    now = datetime.now(UTC).replace(microsecond=0)
+    _move(flask_app, booking_id, now - timedelta(minutes=10), now + timedelta(minutes=50))
+    with flask_app.app_context():
+        assert guardian_id and get_children().withdraw_consent(guardian_id, SHARE_WITH_PROVIDER, datetime.now(UTC))
+    waiting = _book_at_the_centre(flask_app, "하린", day_offset=2)
+    context, desk, errors = _desk(browser, live, locale, lang)
+    try:
+        card = desk.locator(f"#today li[data-id='{booking_id}']")
+        card.wait_for(timeout=5000)
+        assert not card.locator("h4").inner_text().startswith("서준"), card.inner_text()  # no name any more
+        assert f"{REFERENCE[lang]} {booking_reference(booking_id)}" in card.inner_text(), card.inner_text()
+        new = desk.locator(f"#new-bookings li[data-id='{waiting}']")
+        new.wait_for(timeout=5000)
+        assert f"{REFERENCE[lang]} {booking_reference(waiting)}" in new.inner_text(), new.inner_text()
+        steps.fits(desk)
+        desk.screenshot(path=str(artifacts / f"tester27-inbox-reference-{lang}-phone.png"), full_page=True)
         assert errors == []
     finally:
         context.close()

@@ -47,3 +47,30 @@ def test_check_out_after_an_early_check_in_and_the_completed_row_keeps_its_name(
     assert row["first_name"] is None
     assert len(log_rows(db_app)) == reads + 1
 
+
+
+def test_a_no_show_of_today_keeps_its_name_as_a_completed_one_does(db_app, monkeypatch):  # noqa: F811
+    """Tester pass 27, finding 9: after "오지 않음" the card lost the child's name on reload; a
+    booking marked a no-show today is named (a logged read) like one completed today, and no
+    longer the day after (minimum data: the same day only)."""
+    mother, child_id = guardian(db_app, "mother@example.kr")
+    desk = staff(db_app, "desk@daycare.kr", DAYCARE)
+    publish(desk, DAYCARE, "always_daycare")
+    made = book(mother, child_id)  # tomorrow 19:00-23:00
+    assert made.status_code == 201, made.json
+    path = f"/api/v1/bookings/{made.json['id']}"
+    if made.json["status"] == "requested":
+        assert desk.send("POST", f"{path}/confirm", {}).status_code == 200
+    starts = datetime.fromisoformat(tomorrow(19))
+    monkeypatch.setattr(care_bookings, "_now", lambda: starts + timedelta(minutes=30))
+    missed = desk.send("POST", f"{path}/mark_no_show", {})
+    assert (missed.status_code, missed.json["status"]) == (200, "no-show"), missed.json
+    day = starts.date().isoformat()
+    reads = len(log_rows(db_app))
+    [row] = desk.get(f"/api/v1/bookings?facility_id={DAYCARE}&day={day}&include=first_name").json["bookings"]
+    assert (row["status"], row["first_name"]) == ("no-show", "하린")
+    assert len(log_rows(db_app)) == reads + 1  # the name given is a logged read
+    monkeypatch.setattr(care_bookings, "_now", lambda: starts + timedelta(days=1, hours=5))
+    [row] = desk.get(f"/api/v1/bookings?facility_id={DAYCARE}&day={day}&include=first_name").json["bookings"]
+    assert row["first_name"] is None
+    assert len(log_rows(db_app)) == reads + 1

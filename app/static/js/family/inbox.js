@@ -157,11 +157,20 @@ function declineBlock(b, decline) {
   return box;
 }
 
+// The booking's reference ("예약번호 3F9A-2C7E", app/care/references.py), as the family sees it
+// on /family: staff can tell bookings apart by it and the time when no name is shown (the
+// family withdrew share_with_provider), and a parent can quote it on the phone.
+function referenceLine(b) {
+  return b.reference ? el("p", "hint reference", t("family_booking_reference", { reference: b.reference })) : null;
+}
+
 function newBookingItem(b) {
   const li = el("li", "card booking");
   li.dataset.id = b.id;
   li.appendChild(el("h4", null, programmeName(b.programme)));
   li.appendChild(el("p", "window", windowText(b.start, b.end)));
+  const ref = referenceLine(b);
+  if (ref) li.appendChild(ref);
   if (b.hold_expires_at) {
     li.appendChild(el("p", "hint", t("inbox_answer_by", { time: clockText(b.hold_expires_at) })));
   }
@@ -521,7 +530,8 @@ const CONFIRM_FIRST = { mark_no_show: ["inbox_no_show_question", "inbox_no_show_
 // Actions that are final (a no-show cannot be undone): asked again, as a decline is, before sent.
 
 // The first names today's list showed (booking id -> name): a card whose booking was marked a
-// no-show or checked out here keeps the name it had, as every other state's card does.
+// no-show or checked out here keeps the name it had, as every other state's card does (a reload
+// names them too, the same day: first_names_for_staff in app/care/children.py).
 const todayNames = {};
 const NAMED_AFTER = ["no-show", "completed"];
 
@@ -550,6 +560,8 @@ function todayItem(b) {
   const name = b.first_name || (NAMED_AFTER.indexOf(b.status) >= 0 ? todayNames[b.id] : null);
   li.appendChild(el("h4", null, (name ? name + " · " : "") + windowText(b.start, b.end)));
   li.appendChild(el("p", null, programmeName(b.programme) + " · " + stateName(b.status)));
+  const ref = referenceLine(b);
+  if (ref) li.appendChild(ref);
   if (["requested", "accepted", "in-progress"].indexOf(b.status) >= 0) li.appendChild(childBlock(b));
   const actions = el("div", "actions");
   const asks = [];

@@ -2,16 +2,20 @@
 // state in words — offered to providers one after another, accepted (with the provider's
 // name and a link to the booking the acceptance made), in care, done, unmatched (passed to
 // people who will call), cancelled — the programme and window, and a cancel that asks first
-// (once the session ended, a link to sign in again instead).
+// (once the session ended, a link to sign in again instead; once the family's cutoff passed, why
+// not, with the provider's phone).
 import { el, pageConfig, t } from "../common.js";
-import { errorText, getJson, programmeName, send, signInAgainUrl, whenSignedOut, windowText } from "./api.js";
+import { errorText, getJson, programmeName, send, signInAgainUrl, wallIso, whenSignedOut, windowText } from "./api.js";
 
 const names = {};  // facility id -> name
+const phones = {};  // facility id -> its phone ("" when it has none), read with the name
 
 function facilityName(id) {
   if (names[id]) return Promise.resolve(names[id]);
   return getJson("/api/v1/facilities/" + encodeURIComponent(id)).then((res) => {
-    names[id] = res.ok && res.body && res.body.result ? res.body.result.name : id;
+    const found = res.ok && res.body && res.body.result;
+    names[id] = found ? found.name : id;
+    phones[id] = (found && found.phone) || "";
     return names[id];
   });
 }
@@ -76,7 +80,33 @@ export function requestCard(r, changed, childName) {
     box.appendChild(el("p")).appendChild(bookingLink(r.booking_id));
   }
   if ((r.allowed_actions || []).indexOf("cancel") >= 0) box.appendChild(cancelBlock(r, changed));
+  else if (r.status === "accepted" && r.booking_id) cancelClosedLine(r.booking_id, box);
   return box;
+}
+
+// A matched request the family may no longer cancel (its booking's cutoff passed: the booking's
+// actions_closed, app/reference/booking_rules.json) says so as the booking's card does, with
+// the provider's phone to call; appended to `box` once the booking is read (once: a cutoff
+// passed stays passed, so the card redrawn on each poll reads it no more).
+const closedBookings = {};  // booking id -> the booking read, its cancel closed
+function cancelClosedLine(bookingId, box) {
+  const read = closedBookings[bookingId] ? Promise.resolve(closedBookings[bookingId])
+    : getJson("/api/v1/bookings/" + encodeURIComponent(bookingId)).then((res) => (res.ok ? res.body : null));
+  read.then((b) => {
+    const closed = b && b.actions_closed && b.actions_closed.cancel;
+    if (!closed) return;
+    closedBookings[bookingId] = b;
+    const line = el("p", "hint cancel-closed", Date.parse(closed) === Date.parse(b.start)
+      ? t("family_cancel_closed_started") : t("family_cancel_closed", { time: wallIso(closed).replace("T", " ") }));
+    box.appendChild(line);
+    facilityName(b.facility_id).then(() => {
+      if (!phones[b.facility_id]) return;
+      const tel = el("a", "call", t("family_book_call", { phone: phones[b.facility_id] }));
+      tel.href = "tel:" + phones[b.facility_id].replace(/[^0-9+]/g, "");
+      line.appendChild(document.createTextNode(" "));
+      line.appendChild(tel);
+    });
+  });
 }
 
 // The booking's card on /family (#booking-<id>): on that page itself, only the anchor.
