@@ -123,4 +123,13 @@ def main(n: int, url: str | None) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 500, sys.argv[2] if len(sys.argv) > 2 else None)
+    import argparse
+
+    cli = argparse.ArgumentParser(description="Time matching a care request (issue 15: p99 <= 10 ms).")
+    cli.add_argument("n", nargs="?", type=int, default=500, help="requests to match (default 500)")
+    cli.add_argument("database_url", nargs="?", default=None,
+                     help="a PostgreSQL URL such as $DOLBOM_TEST_POSTGRES_URL (default: a fresh SQLite file)")
+    args = cli.parse_args()
+    if args.n < 1:
+        cli.error(f"n must be at least 1, not {args.n}")
+    main(args.n, args.database_url)
