@@ -395,3 +395,29 @@ def test_staff_are_reminded_once_before_a_hold_lapses(store):
     assert row.payload["respond_by"] == (NOW + timedelta(minutes=15)).isoformat()
     store.transition(soon.id, "confirm", "provider_staff", "s1")
     assert store.warn_expiring(later + timedelta(minutes=2)) == 0  # answered: no more reminders
+
+
+def test_places_published_after_an_accepted_offer_count_its_booking(store):
+    """Tester 28: a provider accepted an emergency offer before it published any place (the
+    booking held none), then opened places over that window; the booking was not counted, and
+    another family booked the one place the child already had. Slots published later over a
+    live booking's window hold its place, given back when it is cancelled."""
+    from app.care.bookings import book_accepted_offer
+
+    with store.engine.begin() as conn:
+        accepted = book_accepted_offer(conn, facility_id=F, programme=P, child_id="a", guardian_id="g",
+                                       start=at(9), end=at(11), request_id=None, offer_id="o1",  # no request row here
+                                       staff_role="provider_staff", staff_id="s1", at=NOW)
+    assert held(store) == []
+    with pytest.raises(SlotError, match="1 places are held in this slot by bookings already made"):
+        store.publish_slot(F, P, at(9), at(10), 0)  # the child is there: not 0 places
+    assert held(store) == []  # the refused slot wrote nothing
+    store.publish_slot(F, P, at(9), at(10), 1)
+    assert store.publish_missing(F, P, [(at(10), at(11), 0), (at(11), at(12), 1)]) == 2
+    assert [(s.places, s.held) for s in store.slots(F, P)] == [(1, 1), (1, 1), (1, 0)]  # planned 0: still full
+    with pytest.raises(PlacesFull):
+        store.book(F, P, "b", at(9), at(10), None, now=NOW)
+    store.book(F, P, "c", at(11), at(12), None, now=NOW)  # after its window: free
+    store.transition(accepted.id, "cancel", "provider_staff", "s1", reason="family phoned", now=NOW)
+    assert held(store) == [0, 0, 1]
+    assert count(store, "booking_holds") == 1
