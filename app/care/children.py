@@ -670,7 +670,8 @@ class ChildStore:
         ``window_start``, ``window_end``, ``reference``: the code the family can quote, see
         :func:`app.care.references.booking_reference`), soonest first; ``booking_id`` is the
         first one's (what a family's deletion finds the message by). ``first_name`` (the
-        children's first names, ``·``-joined) only for ``care_notes``: after a withdrawn
+        children's first names, ``·``-joined) only for ``care_notes`` while ``share_with_provider``
+        stands (tester pass 28: a notes notice after sharing was withdrawn named the child): after a withdrawn
         ``share_with_provider`` the staff may no longer see the name, so its notice does not say
         it either (finding 8)."""
         b = bookings
@@ -693,7 +694,8 @@ class ChildStore:
                               "window_start": _read(r.window_start).isoformat(),
                               "window_end": _read(r.window_end).isoformat()} for r in rows]}
             names = "·".join(dict.fromkeys(r.given_name for r in rows))
-            if purpose == CARE_NOTES and len(names) <= FIRST_NAME_MAX_CHARS:  # longer: "the child"
+            if (purpose == CARE_NOTES and len(names) <= FIRST_NAME_MAX_CHARS  # longer: "the child"
+                    and ChildStore._has_consent(conn, guardian_id, SHARE_WITH_PROVIDER)):  # else not theirs to see
                 payload["first_name"] = names
             conn.execute(outbox.insert().values(
                 idempotency_key=f"consent/{guardian_id}/{purpose}/{at.isoformat()}/{facility_id}", topic=topic,

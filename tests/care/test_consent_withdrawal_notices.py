@@ -64,6 +64,23 @@ def test_one_message_per_provider_listing_its_dates(accounts, store, bookings, e
     assert "Bookings at 햇살어린이집 (3): Tue 1 Dec 00:30–02:30, Always-open" in en.body, en.body
 
 
+def test_a_notes_notice_after_sharing_was_withdrawn_does_not_name_the_child(accounts, store, bookings,  # noqa: F811
+                                                                             engine):  # noqa: F811
+    """Tester pass 28: with share_with_provider withdrawn first, the staff may no longer see
+    the child's name; the care-notes notice that follows must not say it either."""
+    fam = make_family(accounts, store, "dad@example.com", given_name="서준")
+    at_f1 = book(bookings, fam.child_id, fam.guardian_id, window=_week(0))
+    store.withdraw_consent(fam.guardian_id, SHARE_WITH_PROVIDER, T0 + timedelta(minutes=1))
+    store.withdraw_consent(fam.guardian_id, CARE_NOTES, T0 + timedelta(minutes=2))
+    [notes] = _outbox_rows(engine, "booking.notes_withdrawn")
+    assert [b["booking_id"] for b in notes["bookings"]] == [at_f1.id]
+    assert "서준" not in json.dumps(notes, ensure_ascii=False), notes
+    for locale in ("ko", "en"):
+        text = render("booking.notes_withdrawn", notes, locale, NAMES, audience=STAFF_AUDIENCE)
+        assert "서준" not in text.body and "서준" not in text.title, text.body
+        assert booking_reference(at_f1.id) in text.body
+
+
 def test_the_reference_is_short_and_shown_by_the_api():
     assert booking_reference("3f9a2c7e5d0b4e1f9a2c7e5d0b4e1f9a") == "3F9A-2C7E"
     assert booking_reference("b1") == "B1"
