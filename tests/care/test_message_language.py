@@ -122,11 +122,12 @@ def test_a_chosen_language_sticks_on_a_korean_phone(make_app, smtp, clock):  # n
     shown = phone.get("/account").get_data(as_text=True)
     assert '<option value="en" selected>' in shown and '<html lang="en"' in shown
 
-    # Signed out and in again on the Korean sign-in page: the pages go on in Korean, the choice stays.
+    # Signed out and in again on the sign-in page in the phone's own language (Korean): the
+    # pages go on in the chosen English (tester pass 28), the choice stays.
     assert form_post(phone, "/account/sign-out", {}, form_page="/account?lang=ko").status_code == 302
     assert '<html lang="ko"' in phone.get("/account/sign-in").get_data(as_text=True)
     r = form_post(phone, "/account/sign-in?lang=ko", {"email": "mom@example.com", "password": PASSWORD})
-    assert r.status_code == 302 and r.headers["Location"] == "/account?lang=ko"
+    assert r.status_code == 302 and r.headers["Location"] == "/account?lang=en"
     assert '<option value="en" selected>' in phone.get(r.headers["Location"]).get_data(as_text=True)
     assert _locale(app, parent_id) == "en"
 
@@ -142,6 +143,28 @@ def test_a_chosen_language_sticks_on_a_korean_phone(make_app, smtp, clock):  # n
     _write(app, clock, [{"user_id": parent_id}])
     drain(app, clock)
     assert _subjects(smtp) == {"mom@example.com": "예약이 확정되었습니다"}
+
+
+def test_signing_in_goes_on_in_the_chosen_language_unless_the_page_was_switched(make_app):  # noqa: F811
+    """Tester pass 28: Korean chosen, signed in on an English phone (the sign-in page, and the
+    ``next`` the app sent there, in English only because of the phone): on in Korean, ``next``'s
+    ``lang`` replaced. A sign-in page switched to another language than the phone's keeps it."""
+    app = make_app()
+    people.accounts(app).sign_up("dad@example.com", PASSWORD, locale="ko")
+    phone = app.test_client()
+    phone.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-US,en;q=0.9"
+    r = form_post(phone, "/account/sign-in?lang=en&next=/family%3Flang%3Den%23bookings",
+                  {"email": "dad@example.com", "password": PASSWORD})
+    assert r.status_code == 302 and r.headers["Location"] == "/family?lang=ko#bookings"
+    assert form_post(phone, "/account/sign-out", {}, form_page="/account?lang=ko").status_code == 302
+    r = form_post(phone, "/account/sign-in", {"email": "dad@example.com", "password": PASSWORD})
+    assert r.status_code == 302 and r.headers["Location"] == "/account?lang=ko"
+
+    korean_phone = app.test_client()
+    korean_phone.environ_base["HTTP_ACCEPT_LANGUAGE"] = "ko-KR,ko;q=0.9"
+    r = form_post(korean_phone, "/account/sign-in?lang=en&next=/family",
+                  {"email": "dad@example.com", "password": PASSWORD})
+    assert r.status_code == 302 and r.headers["Location"] == "/family?lang=en"  # switched by hand: kept
 
 
 def test_pages_of_someone_who_never_chose_follow_the_browser(make_app):  # noqa: F811

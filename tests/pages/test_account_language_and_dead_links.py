@@ -34,7 +34,9 @@ def _sign_in_from(client: Any, sign_in_url: str, headers: dict[str, str]) -> Any
     ("/account/sign-in?lang=en&next=/programmes?lang%3Dko", KO, "/programmes?lang=ko", "ko"),  # next's own wins
     # The account's language, chosen at sign-up (Korean), is what a URL without ?lang gives once
     # signed in (tester 27, finding 1), whatever the browser's: English needs ?lang, Korean not.
-    ("/account/sign-in?lang=en&next=/family", EN, "/family?lang=en", "en"),
+    # A sign-in page in no more than the phone's own language does not beat the account's
+    # (tester 28): Korean, with the lang the app put in the link replaced.
+    ("/account/sign-in?lang=en&next=/family", EN, "/family?lang=ko", "ko"),
     ("/account/sign-in?lang=ko&next=/family", EN, "/family", "ko"),
     ("/account/sign-in?lang=ko&next=/family", KO, "/family", "ko"),
 ])
