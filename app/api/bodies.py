@@ -42,6 +42,9 @@ class MissingField(InvalidParameter):
             self.extra = {"allowed": list(allowed)}
 
 
+JSON_KINDS = {list: "a list", str: "a string", bool: "true or false", int: "a number", float: "a number"}
+"""What a JSON value other than an object is called in a refusal (a client sees JSON's words,
+not Python's ``str``: tester pass 28)."""
 NOT_AN_OBJECT = "the body must be a JSON object (Content-Type: application/json)"
 """The start of every refusal of a body that is not one JSON object: said before any field is
 asked for, so a form-encoded or ``null`` body is never answered "… is required"."""
@@ -77,7 +80,7 @@ def json_object(allowed: frozenset[str], required: frozenset[str] = frozenset(),
         except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, TooDeep
             raise InvalidParameter(f"{NOT_AN_OBJECT}; it is not valid JSON: {exc}", "body", "not_json") from None
     if not isinstance(body, dict):
-        kind = "null" if body is None else "a list" if isinstance(body, list) else f"a {type(body).__name__}"
+        kind = "null" if body is None else JSON_KINDS.get(type(body), "a value")
         raise InvalidParameter(f"{NOT_AN_OBJECT}, not {kind}", "body", "not_json")
     unknown = sorted(set(body) - allowed)
     if unknown:

@@ -68,6 +68,17 @@ def test_a_body_that_is_not_a_json_object_is_said_to_be_so_before_any_field(app)
     assert mother.client.post("/api/v1/bookings/nope/cancel", headers=headers).status_code == 404
 
 
+@pytest.mark.parametrize(("body", "kind"), [('"{bad json"', "a string"), ("3", "a number"), ("2.5", "a number"),
+                                            ("true", "true or false"), ("[]", "a list"), ("null", "null")])
+def test_a_body_that_is_another_json_value_is_named_in_json_s_words(app, body, kind):  # noqa: F811
+    """Tester pass 28: a JSON string sent as the body was refused as "not a str" (Python's name)."""
+    mother, _ = guardian(app, "mother@example.kr")
+    r = mother.client.post("/api/v1/bookings", data=body, content_type="application/json",
+                           headers={"X-CSRFToken": mother.token})
+    assert r.status_code == 400
+    assert r.json["error"]["message"] == f"{NOT_AN_OBJECT}, not {kind}", r.json
+
+
 def test_a_request_error_names_the_field_place(app):  # noqa: F811
     father, child_id = guardian(app, "father@example.kr", birth_date="2017-05-05")
     r = father.send("POST", "/api/v1/care-requests", {
