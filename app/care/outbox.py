@@ -33,7 +33,10 @@ database) the outcome is unknown to us, and the next try sends again with the sa
   a retry after an unknown outcome (a timeout) is scheduled inside it; a message whose first try
   was accepted and whose tries keep timing out for more than 10 minutes can still arrive twice.
 - **E-mail**: SMTP has no idempotency. The resend has the same ``Message-ID``; mail systems that drop
-  duplicate ids drop it, others show it twice.
+  duplicate ids drop it, others show it twice. Within one send, a 500–502 answer (a connection out
+  of step, e.g. "500 Line too long") is tried once more on a new connection before it counts as
+  permanent (:data:`~app.care.notify.senders.SMTP_SYNTAX_CODES`): such an answer means the server
+  took nothing, so the retry cannot deliver twice.
 - **In-page**: exactly once (a unique row per message and person).
 
 Per topic (``messages.json``)

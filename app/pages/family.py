@@ -48,7 +48,8 @@ from flask import Blueprint, Flask, current_app, render_template, request
 from markupsafe import Markup
 
 from app.care.children import relations
-from app.care.matching import MatchingEngine, RequestNotFound, request_horizon, request_rule
+from app.care.matching import MatchingEngine, RequestNotFound, request_horizon_config, request_rule
+from app.care.notify import reasons as decline_reasons
 from app.care.rules import BookingRule, booking_rule
 from app.care.states import BOOKING
 from app.extensions.care import get_bookings, get_desk
@@ -193,8 +194,8 @@ def _ages(rule: BookingRule, facility: Facility) -> dict[str, int] | None:
 
 def _request_limits(programme: str) -> dict[str, Any]:
     """What the booking page needs to know before offering an emergency request instead (the
-    request page would refuse it otherwise): ``request_max_days_ahead``, how many days ahead a
-    request's window may start (:func:`app.care.matching.request_horizon`); ``request_ages``,
+    request page would refuse it otherwise): ``request_horizon``, how far ahead a request's
+    window may start (:func:`app.care.matching.request_horizon_config`); ``request_ages``,
     the ages in whole months (inclusive) the programme itself takes; ``request_same_day``, the
     programmes a request for today may still ask for once this one's same-day cutoff has passed
     (those without one, :func:`app.care.matching.request_rule`: ``[{programme, min_months,
@@ -202,7 +203,7 @@ def _request_limits(programme: str) -> dict[str, Any]:
     def ages(p: str) -> dict[str, Any]:
         rule = programme_rules()[p]
         return {"programme": p, "min_months": rule.age_min_months, "max_months": rule.age_max_months}
-    return {"request_max_days_ahead": request_horizon().days, "request_ages": ages(programme),
+    return {"request_horizon": request_horizon_config(), "request_ages": ages(programme),
             "request_same_day": [ages(p) for p in PROGRAMMES
                                  if p != programme and request_rule(p).same_day_booking_until is None]}
 
@@ -289,7 +290,7 @@ def request_page() -> tuple[str, int] | str:
            "programme": programme if programme in PROGRAMMES else None,
            "start": _wall_time("start"), "end": _wall_time("end"), "home": home if _HOME.match(home) else None,
            "child_id": child_id[:40] or None, "poll_ms": POLL_REQUEST_MS,
-           "request_max_days_ahead": request_horizon().days,
+           "request_horizon": request_horizon_config(),
            "response_minutes": int(current_app.config["CARE_OFFER_RESPONSE_MINUTES"]),
            "match_minutes": int(current_app.config["CARE_REQUEST_MATCH_MINUTES"]),
            "request_id": followed.id if followed is not None else None}
@@ -306,9 +307,11 @@ def unmatched_page() -> str:
                                                relations=dict(_relations())))
 
 
-def _decline_reasons() -> list[str]:
-    """The common reasons offered when declining, in the page's language."""
-    return [translate(f"inbox_reason_{k}") for k in ("full", "closed", "age", "staff")]
+def _decline_reasons() -> list[dict[str, str]]:
+    """The common reasons offered when declining (``{"code", "text"}``, the text in the page's
+    language; app/reference/decline_reasons.json): sent and stored by their code, so the family
+    reads them in its own language (tester 28)."""
+    return decline_reasons.choices(current_language())
 
 
 def init_app(app: Flask) -> None:

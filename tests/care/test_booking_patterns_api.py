@@ -75,7 +75,9 @@ def test_every_booking_of_a_pattern_carries_its_id_and_a_single_booking_none(app
 def test_staff_read_the_pattern_as_one_and_nobody_else_reaches_it(app):
     father, _, desk, rows = _family_and_pattern(app)
     pattern_id = rows[0]["pattern_id"]
-    read = desk.get(f"/api/v1/booking-patterns/{pattern_id}")
+    plain = desk.get(f"/api/v1/booking-patterns/{pattern_id}")  # no name unless asked: nothing logged
+    assert plain.status_code == 200 and plain.json["first_name"] is None, plain.json
+    read = desk.get(f"/api/v1/booking-patterns/{pattern_id}?include=first_name")
     assert read.status_code == 200, read.json
     day = first_day()
     assert read.json["first_name"] == "하린" and read.json["count"] == 3 and read.json["waiting"] == 3
@@ -139,4 +141,5 @@ def test_a_patterns_lapse_is_one_message_per_audience(app):
     staff_texts = told[_user_id(app, "cc@example.kr")]
     assert len(father_texts) == 2 and len(staff_texts) == 2  # the request's, then ONE lapse each
     assert father_texts[-1].startswith("시간 초과: 매주 반복 예약이 풀렸습니다") and "3건" in father_texts[-1]
-    assert staff_texts[-1].startswith("확정하지 않은 매주 반복 예약이 만료되었습니다") and "하린" in staff_texts[-1]
+    assert staff_texts[-1].startswith("확정하지 않은 매주 반복 예약이 만료되었습니다") and "예약번호" in staff_texts[-1]
+    assert "하린" not in staff_texts[-1]  # staff texts name the booking, never the child (tester 28)

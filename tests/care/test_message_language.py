@@ -23,6 +23,7 @@ from tests.pages.conftest import PASSWORD, csrf_of, form_post
 
 FACILITY = "demo-cc-00037"
 PAYLOAD = {"facility_id": FACILITY, "programme": "elementary_emergency", "first_name": "하윤",
+           "booking_id": "3f9a2c7e5b6d4e1f",
            "window_start": "2026-12-07T08:00:00+00:00", "window_end": "2026-12-07T10:00:00+00:00"}
 
 

@@ -1,8 +1,9 @@
 """Tester 26, findings 8, 9 (staff wording) and 11: every message reads cleanly in both languages for
 both audiences (no leading, trailing or doubled space, no unfilled field, and an e-mail subject
-that decodes to the title exactly); staff are told which child (the first name) of a family's
-cancellation, a withdrawn consent and a lapsed hold, and of a hold that lapsed at all; the
-guardian's decline message quotes the reason the provider's staff typed."""
+that decodes to the title exactly); staff are told which booking (its reference, 예약번호) of a
+family's cancellation, a withdrawn consent and a lapsed hold — never the child's name (tester 28:
+the inbox shows the child only on a logged "Show the child"); the guardian's decline message quotes
+the reason the provider's staff typed."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from app.care.notify.messages import AUDIENCES, LOCALES, PATTERN_TOPICS, STAFF_AUDIENCE, render, topics
 from app.care.notify.senders import InPageSender, Outgoing, SmtpSender
 from app.care.outbox import OutboxWorker
+from app.care.references import booking_reference
 from app.db.engine import outbox, user_roles, users
 from app.db.outbox_tables import notifications
 from tests.care.test_children import (  # noqa: F401  (fixtures)
@@ -33,7 +35,8 @@ from tests.care.test_children import (  # noqa: F401  (fixtures)
     store,
 )
 
-PAYLOAD = {"first_name": "하윤", "facility_id": "demo-cc-00037", "programme": "elementary_emergency",
+PAYLOAD = {"first_name": "하윤", "booking_id": "3f9a2c7e5b6d4e1f", "facility_id": "demo-cc-00037",
+           "programme": "elementary_emergency",
            "window_start": "2026-12-07T08:00:00+00:00", "window_end": "2026-12-07T10:00:00+00:00",
            "respond_by": "2026-12-05T07:34:00+00:00", "deadline": "2026-12-05T07:34:00+00:00",
            "expires_at": "2026-12-05T07:34:00+00:00", "path": "/account/reset/confirm?token=abc",
@@ -43,10 +46,9 @@ PAYLOAD = {"first_name": "하윤", "facility_id": "demo-cc-00037", "programme": 
            "occurrences": [{"start": "2026-12-07T08:00:00+00:00", "end": "2026-12-07T10:00:00+00:00"},
                            {"start": "2026-12-14T08:00:00+00:00", "end": "2026-12-14T10:00:00+00:00"}]}
 NAMES = {"demo-cc-00037": "행복지역아동센터"}.get
-# Topics staff receive whose payload carries the child (staff texts of the others cannot name one).
-# booking.sharing_withdrawn never names the child: its staff may no longer see the name (tester 27, finding 8).
-STAFF_NAMED = [t for t in topics() if t not in ("booking.expiring", "offer.expired", "account.reset",
-                                                "booking.sharing_withdrawn")]
+# Topics staff receive (every one but the guardian-only ones and the reset link).
+STAFF_TOPICS = [t for t in topics() if t not in ("account.reset", "booking.declined", "booking.pattern_declined",
+                                                 "request.matched", "request.unmatched")]
 
 
 def _all_rendered():
@@ -80,23 +82,27 @@ def test_every_subject_decodes_to_its_title_exactly():
         assert str(mail["Subject"]) == text.title, (topic, audience, locale)
 
 
-@pytest.mark.parametrize("topic", STAFF_NAMED)
-def test_every_staff_message_names_the_child(topic):
+@pytest.mark.parametrize("topic", STAFF_TOPICS)
+def test_no_staff_message_names_the_child_but_the_booking_by_its_reference(topic):
+    """Tester 28, finding 4: a name sent by e-mail or SMS is a read of the child nobody logs."""
     for locale in LOCALES:
         text = render(topic, PAYLOAD, locale, NAMES, audience=STAFF_AUDIENCE)
-        if topic in PATTERN_TOPICS or topic.startswith(("booking.", "offer.received")):
-            assert "하윤" in text.body, (topic, locale, text.body)
+        assert "하윤" not in text.title + text.body, (topic, locale, text.body)
+        if topic.startswith("booking.") or topic in PATTERN_TOPICS:
+            assert "3F9A-2C7E" in text.body, (topic, locale, text.body)
 
 
 def test_withdrawal_tells_staff_which_booking_with_the_window_and_reference():
     """Tester 27, finding 8: the share withdrawal names the booking (window, programme,
-    reference), never the child; the care-notes one still names the child (staff see it)."""
+    reference), never the child; so does the care-notes one (tester 28, finding 4: it named the
+    child after the family had withdrawn sharing)."""
     text = render("booking.sharing_withdrawn", PAYLOAD, "ko", NAMES, audience=STAFF_AUDIENCE)
     assert text.body.startswith("한 가족이 아이 정보 제공 동의를 철회했습니다. 행복지역아동센터의 해당 예약 1건: "
                                 "12월 7일(월) 17:00–19:00 초등 시설형 긴급돌봄(예약번호 3F9A-2C7E)."), text.body
     assert "하윤" not in text.body
     en = render("booking.notes_withdrawn", PAYLOAD, "en", NAMES, audience=STAFF_AUDIENCE)
-    assert en.body.startswith("The family of 하윤 withdrew"), en.body
+    assert en.body.startswith("A family withdrew their consent to keep care notes"), en.body
+    assert "하윤" not in en.body + render("booking.notes_withdrawn", PAYLOAD, "ko", NAMES, audience=STAFF_AUDIENCE).body
     assert "Mon 7 Dec 17:00–19:00, Elementary" in en.body and "ref. 3F9A-2C7E (Korea time)" in en.body, en.body
 
 
@@ -131,7 +137,7 @@ def _bodies(engine, topic: str) -> dict[str, str]:  # noqa: F811  (the fixture's
             notifications.c.topic == topic)).all())
 
 
-def test_a_lapsed_hold_tells_staff_by_the_childs_name_in_the_lapses_transaction(
+def test_a_lapsed_hold_tells_staff_by_the_reference_in_the_lapses_transaction(
         accounts, store, bookings, engine):  # noqa: F811
     fam = make_family(accounts, store, "mom@example.com", given_name="서준")
     start, end = WINDOW
@@ -144,14 +150,18 @@ def test_a_lapsed_hold_tells_staff_by_the_childs_name_in_the_lapses_transaction(
         payload = conn.execute(sa.select(outbox.c.payload).where(outbox.c.topic == "booking.expired")).scalar_one()
     assert {"facility_id": F1} in payload["to"] and payload["first_name"] == "서준"
     bodies = _bodies(engine, "booking.expired")
-    assert bodies[centre_staff].startswith("서준(언제나 어린이집) 예약이 확정 기한까지 답이 없어 만료"), bodies
+    ref = booking_reference(made.id)
+    assert bodies[centre_staff].startswith(f"언제나 어린이집 예약(예약번호 {ref})이 확정 기한까지 답이 없어"), bodies
+    assert "서준" not in bodies[centre_staff]
     assert bodies[fam.guardian_id].startswith("F1이 시간 안에 답하지 않아 서준의"), bodies
 
 
-def test_a_familys_cancel_names_the_child_to_staff(accounts, store, bookings, engine):  # noqa: F811
+def test_a_familys_cancel_names_the_booking_to_staff(accounts, store, bookings, engine):  # noqa: F811
     fam = make_family(accounts, store, "dad@example.com", given_name="지우")
     made = book(bookings, fam.child_id, fam.guardian_id)  # no first name written
     centre_staff = _staff_user(engine, F1)
     bookings.transition(made.id, "cancel", "guardian", fam.guardian_id, now=WINDOW[0] - timedelta(minutes=1))
     bodies = _bodies(engine, "booking.cancelled")
-    assert bodies[centre_staff].startswith("지우(언제나 어린이집) 예약을 가족이 취소했습니다"), bodies
+    assert bodies[centre_staff].startswith(f"언제나 어린이집 예약(예약번호 {booking_reference(made.id)})을 가족이 "
+                                           "취소했습니다"), bodies
+    assert "지우" not in bodies[centre_staff]

@@ -21,7 +21,8 @@ from app.korean import particle, particles
 T0 = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
 FACILITY = "demo-cc-00037"
 NAMES = {FACILITY: "교동지역아동센터"}.get
-PAYLOAD = {"first_name": "하윤", "facility_id": FACILITY, "programme": "elementary_emergency",
+PAYLOAD = {"first_name": "하윤", "booking_id": "3f9a2c7e5b6d4e1f", "facility_id": FACILITY,
+           "programme": "elementary_emergency",
            "window_start": "2026-12-07T08:00:00+00:00", "window_end": "2026-12-07T10:00:00+00:00",
            "respond_by": "2026-12-05T07:34:00+00:00", "deadline": "2026-12-05T07:34:00+00:00",
            "bookings": [{"booking_id": "b1", "programme": "elementary_emergency", "reference": "3F9A-2C7E",
@@ -41,12 +42,13 @@ def guardian(topic: str, locale: str = "ko", **fields):
 def test_a_familys_cancellation_is_said_to_staff_as_such_and_to_the_guardian_as_theirs():
     told = staff("booking.cancelled", actor_role="guardian")
     assert told.title == "가족이 예약을 취소했습니다"
-    assert told.body.startswith("하윤(초등 시설형 긴급돌봄) 예약을 가족이 취소했습니다 (12월 7일(월) 17:00–19:00)"), \
-        told.body
-    assert "자녀" not in told.body
+    assert told.body.startswith("초등 시설형 긴급돌봄 예약(예약번호 3F9A-2C7E)을 가족이 취소했습니다 "
+                                "(12월 7일(월) 17:00–19:00)"), told.body
+    assert "자녀" not in told.body and "하윤" not in told.body
     by_staff = staff("booking.cancelled", actor_role="provider_staff")
-    assert "가족이" not in by_staff.body and "하윤(초등 시설형 긴급돌봄) 예약이 취소되었습니다" in by_staff.body
-    assert "The family cancelled the booking for 하윤 (Elementary" in \
+    assert "가족이" not in by_staff.body
+    assert "초등 시설형 긴급돌봄 예약(예약번호 3F9A-2C7E)이 취소되었습니다" in by_staff.body
+    assert "The family cancelled booking ref. 3F9A-2C7E (Elementary" in \
         staff("booking.cancelled", "en", actor_role="guardian").body
     own = guardian("booking.cancelled", actor_role="guardian")
     assert own.body.startswith("하윤의 초등 시설형 긴급돌봄 예약(12월 7일(월) 17:00–19:00, 교동지역아동센터)이 취소"), \
@@ -69,7 +71,8 @@ def test_staff_reminders_ask_them_to_act_and_offers_read_naturally():
     offer = staff("offer.received")
     assert offer.title == "새 돌봄 요청"
     assert "돌봄 돌봄" not in offer.body and "긴급돌봄 돌봄" not in offer.body
-    assert offer.body.startswith("초등 시설형 긴급돌봄 요청이 왔습니다: 하윤, 12월 7일(월)"), offer.body
+    assert offer.body.startswith("초등 시설형 긴급돌봄 요청이 왔습니다: 12월 7일(월)"), offer.body
+    assert "하윤" not in offer.body
     lapsed = staff("offer.expired", first_name=None)
     assert "자녀" not in lapsed.title + lapsed.body and "다른 기관에 넘어갔습니다" in lapsed.body
     # a staff text without a name says "the child", never the parent's "your child"
@@ -80,12 +83,11 @@ def test_staff_reminders_ask_them_to_act_and_offers_read_naturally():
 @pytest.mark.parametrize("topic", ["booking.sharing_withdrawn", "booking.notes_withdrawn"])
 def test_withdrawal_messages_tell_staff_which_booking_in_the_body(topic):
     """Tester 26, finding 9: staff with several bookings that day must know which one: by its
-    window and reference; the care-notes notice names the child too, the share withdrawal never
-    (tester 27, finding 8: its staff may no longer see the name)."""
+    window and reference; neither names the child (tester 27, finding 8; tester 28, finding 4:
+    the care-notes notice named the child after the family had withdrawn sharing)."""
     for locale in ("ko", "en"):
         text = staff(topic, locale)
-        assert "하윤" not in text.title and "3F9A-2C7E" in text.body
-        assert ("하윤" in text.body) == (topic == "booking.notes_withdrawn"), text.body
+        assert "하윤" not in text.title + text.body and "3F9A-2C7E" in text.body, text.body
 
 
 def test_particles_follow_the_word_before_them():
@@ -133,7 +135,7 @@ def test_the_outbox_writes_each_recipient_the_text_of_their_role(engine):
     assert worker.drain(T0) == 1
     with engine.connect() as conn:
         bodies = dict(conn.execute(sa.select(notifications.c.user_id, notifications.c.body)).all())
-    assert bodies[centre_staff].startswith("하윤(초등 시설형 긴급돌봄) 예약을 가족이 취소했습니다"), bodies
+    assert bodies[centre_staff].startswith("초등 시설형 긴급돌봄 예약(예약번호 3F9A-2C7E)을 가족이 취소"), bodies
     assert bodies[parent].startswith("하윤의 초등 시설형 긴급돌봄 예약"), bodies
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from app.care.notify.senders import InPageSender
 from app.care.outbox import OutboxWorker
+from app.care.references import booking_reference
 from app.db.engine import user_roles, users
 from app.db.outbox_tables import notifications
 from tests.care.test_children import (  # noqa: F401  (fixtures)
@@ -38,7 +39,8 @@ def _user(engine, facility: str) -> str:  # noqa: F811  (the fixture's name)
 
 def test_the_guardian_is_told_by_the_childs_name_whoever_made_the_change(accounts, store, bookings, engine):  # noqa: F811
     """A change written without the first name (the provider cancelling, a hold lapsing) still
-    names the guardian's child, as their own changes do; so does the staff's copy."""
+    names the guardian's child, as their own changes do; the staff's copy names the booking by
+    its reference, never the child (tester 28)."""
     fam = make_family(accounts, store, "mom@example.com", given_name="서준")
     made = book(bookings, fam.child_id, fam.guardian_id)  # no first name written
     centre_staff = _user(engine, F1)
@@ -50,4 +52,6 @@ def test_the_guardian_is_told_by_the_childs_name_whoever_made_the_change(account
             notifications.c.topic == "booking.cancelled")).all())
     assert bodies[fam.guardian_id].startswith("서준의 언제나 어린이집 예약"), bodies
     assert "자녀" not in bodies[fam.guardian_id]
-    assert bodies[centre_staff].startswith("서준(언제나 어린이집) 예약이 취소"), bodies
+    ref = booking_reference(made.id)
+    assert bodies[centre_staff].startswith(f"언제나 어린이집 예약(예약번호 {ref})이 취소"), bodies
+    assert "서준" not in bodies[centre_staff]

@@ -86,8 +86,9 @@ def email_of(db: Db, user_id: str) -> str:
 
 def enqueue(db: Db, topic: str, to: list[dict], *, at: datetime = T0, **fields) -> tuple[int, str]:
     key = f"test/{uuid.uuid4().hex}/v1"
-    payload = {"to": to, "first_name": "민지", "facility_id": FACILITY, "programme": PROGRAMME,
-               "window_start": "2026-12-03T00:00:00+00:00", "window_end": "2026-12-03T04:00:00+00:00", **fields}
+    payload = {"to": to, "first_name": "민지", "booking_id": "3f9a2c7e5b6d4e1f", "facility_id": FACILITY,
+               "programme": PROGRAMME, "window_start": "2026-12-03T00:00:00+00:00",
+               "window_end": "2026-12-03T04:00:00+00:00", **fields}
     with db.engine.begin() as conn:
         new_id = conn.execute(outbox.insert().values(idempotency_key=key, topic=topic, payload=payload,
                                                      created_at=at, available_at=at, attempts=0)).inserted_primary_key
@@ -164,8 +165,9 @@ def test_a_facility_means_its_staff_in_korean_by_default(db, smtp):
 
     assert sorted(m["To"] for m in smtp.mails) == sorted(email_of(db, s) for s in staff)
     assert {m["Subject"] for m in smtp.mails} == {"새 예약 요청"}
-    assert f"민지({NAME_KO}) 예약 요청이 왔습니다: 12월 3일(목) 09:00–13:00" in \
-        smtp.mails[0].get_payload(decode=True).decode()
+    body = smtp.mails[0].get_payload(decode=True).decode()
+    assert f"{NAME_KO} 예약 요청이 왔습니다(예약번호 3F9A-2C7E): 12월 3일(목) 09:00–13:00" in body, body
+    assert "민지" not in body  # staff read the child in the inbox, where each read is logged
 
 
 def test_opted_out_channels_are_not_used(db, smtp, gateway):
@@ -235,19 +237,18 @@ CONTRACT_TOPICS = ("booking.requested", "booking.confirmed", "booking.declined",
                    "booking.expired", "booking.cancelled", "offer.received", "offer.expired", "request.matched",
                    "request.unmatched")
 
-UNNAMED_TOPICS = ("booking.expiring", "offer.expired")
-"""Staff reminders whose payload never carries the child's name (nor does their text)."""
+UNNAMED_TOPICS = ("booking.requested", "booking.expiring", "offer.received", "offer.expired")
+"""Topics only staff receive: their text never names the child (tester 28)."""
 
 
 @pytest.mark.parametrize("topic", CONTRACT_TOPICS)
 def test_every_topic_has_both_languages_and_a_template_code_kakao_accepts(topic):
-    payload = {"first_name": "민지", "facility_id": FACILITY, "programme": PROGRAMME,
-               "window_start": "2026-12-03T00:00:00+00:00", "window_end": "2026-12-03T04:00:00+00:00",
-               "deadline": "2026-12-02T15:30:00+00:00"}
+    payload = {"first_name": "민지", "booking_id": "3f9a2c7e5b6d4e1f", "facility_id": FACILITY,
+               "programme": PROGRAMME, "window_start": "2026-12-03T00:00:00+00:00",
+               "window_end": "2026-12-03T04:00:00+00:00", "deadline": "2026-12-02T15:30:00+00:00"}
     ko, en = render(topic, payload, "ko"), render(topic, payload, "en")
     assert ko.title != en.title
-    if topic not in UNNAMED_TOPICS:
-        assert "민지" in ko.body and "민지" in en.body
+    assert ("민지" in ko.body and "민지" in en.body) == (topic not in UNNAMED_TOPICS), (ko.body, en.body)
     assert "{" not in ko.body + en.body
     codes = {ko.alimtalk_template, en.alimtalk_template}
     assert len(codes) == 2 and all(0 < len(code) <= 20 for code in codes)
@@ -386,7 +387,8 @@ def test_bookings_messages_reach_staff_and_guardian(db, smtp):
 
     subjects = {m["To"]: m["Subject"] for m in smtp.mails}
     assert subjects == {email_of(db, staff): "새 예약 요청", email_of(db, guardian): "Booking confirmed"}
-    assert all("서연" in m.get_payload(decode=True).decode() for m in smtp.mails)
+    texts = {m["To"]: m.get_payload(decode=True).decode() for m in smtp.mails}
+    assert "서연" in texts[email_of(db, guardian)] and "서연" not in texts[email_of(db, staff)], texts
 
 
 # -- once: two workers, slow sends, a killed worker -------------------------------------------------
@@ -457,7 +459,7 @@ def test_a_slow_send_is_never_handed_to_another_worker(db, gateway, monkeypatch)
 
 def test_a_lease_shorter_than_a_send_is_refused(db, smtp, gateway):
     with pytest.raises(ValueError, match=r"lease_seconds \(40\) must exceed the longest send"):
-        OutboxWorker(db.engine, [smtp_sender(smtp)], "w", lease_seconds=40)  # 8 x 5 s
+        OutboxWorker(db.engine, [smtp_sender(smtp)], "w", lease_seconds=40)  # 10 x 5 s
     with pytest.raises(ValueError, match="idempotency window"):
         OutboxWorker(db.engine, [sms_sender(gateway)], "w", lease_seconds=600)
 

@@ -15,6 +15,7 @@ from app.care.bookings import BookingStore
 from app.care.notify.messages import RenderError, render
 from app.care.notify.senders import InPageSender
 from app.care.outbox import OutboxWorker
+from app.care.references import booking_reference
 from app.db.engine import make_engine, outbox, upgrade
 from app.db.outbox_tables import notifications
 from tests.care.test_api_bookings import CENTRE, SEOUL, guardian, staff
@@ -78,12 +79,16 @@ def test_a_pattern_is_one_message_per_audience_naming_its_dates(app, auto):  # n
     weekday = "월화수목금토일"[day.weekday()]
     bodies = sorted(t[0] for t in told.values())
     for body in bodies:
-        assert "하린" in body and "15:00–17:00" in body and f"매주 {weekday}" in body and "3건" in body, body
+        assert "15:00–17:00" in body and f"매주 {weekday}" in body and "3건" in body, body
         for d in dates:
             assert f"{d.day}" in body
     staff_text = next(b for b in bodies if "작은지역아동센터" not in b)
     parent_text = next(b for b in bodies if "작은지역아동센터" in b)
-    assert ("자동 확정" in staff_text) if auto else ("날짜마다 확정하거나 거절해 주세요" in staff_text)
+    asked = "자동 확정" if auto else "모두 수락하거나 거절해 주세요(날짜별로도 답할 수 있습니다)"
+    assert asked in staff_text, staff_text
+    # the staff read the booking's reference, never the child's name (tester 28, finding 4); the parent the name
+    assert "하린" not in staff_text and f"예약번호 {booking_reference(ids[0])}" in staff_text, staff_text
+    assert "하린" in parent_text
     assert ("확정했습니다" in parent_text) if auto else ("요청했습니다" in parent_text)
 
     # each booking's own change still tells of that date alone
@@ -96,7 +101,8 @@ def test_the_pattern_text_in_english_and_over_months_and_midnight():
     occurrences = [{"start": "2026-12-29T13:00:00+00:00", "end": "2026-12-29T16:00:00+00:00"},
                    {"start": "2026-12-31T13:00:00+00:00", "end": "2026-12-31T16:00:00+00:00"},
                    {"start": "2027-01-05T13:00:00+00:00", "end": "2027-01-05T16:00:00+00:00"}]
-    payload = {"first_name": "하린", "facility_id": CENTRE, "programme": "elementary_emergency",
+    payload = {"first_name": "하린", "booking_id": "3f9a2c7e5b6d4e1f", "facility_id": CENTRE,
+               "programme": "elementary_emergency",
                "window_start": occurrences[0]["start"], "window_end": occurrences[0]["end"],
                "occurrences": occurrences}
     en = render("booking.pattern_confirmed", payload, "en", NAMES)

@@ -35,6 +35,9 @@ from app.i18n import catalogue as page_catalogue
 from app.korean import particles
 from app.reference import programmes
 
+from ..references import booking_reference
+from . import reasons
+
 SEOUL = ZoneInfo("Asia/Seoul")
 """The zone every time in a message is shown in (the registry's: 경기도)."""
 LOCALES = ("ko", "en")
@@ -53,7 +56,7 @@ LIST_TOPICS = frozenset({"booking.sharing_withdrawn", "booking.notes_withdrawn"}
 """The topics telling a provider of several bookings at once (a consent withdrawal: one message
 per provider, however many of its bookings it reaches)."""
 FIELDS = frozenset({"first_name", "facility", "programme", "window", "deadline", "expires", "link",
-                    "reason"}) | PATTERN_FIELDS | LIST_FIELDS
+                    "reason", "reference"}) | PATTERN_FIELDS | LIST_FIELDS
 TOPIC_ONLY_FIELDS = {"link": frozenset({"account.reset"}),
                      "reason": frozenset({"booking.declined", "booking.pattern_declined"}),
                      **{name: PATTERN_TOPICS for name in PATTERN_FIELDS},
@@ -295,11 +298,13 @@ def _first_name(payload: Mapping[str, Any], locale: str, audience: str = GUARDIA
 
 
 def _reason(payload: Mapping[str, Any], locale: str) -> str:
-    """The decline reason the provider's staff typed (``reason`` of a change by ``provider_staff``),
+    """The decline reason the provider's staff gave (``reason`` of a change by ``provider_staff``):
+    a preset (stored as its code, :mod:`.reasons`) in the reader's language, typed words as typed;
     on one line and quoted; none (or a change by anyone else): ``reason_none``."""
     text = payload.get("reason")
     if payload.get("actor_role") != "provider_staff" or not isinstance(text, str) or not text.split():
         return str(catalogue()["reason_none"][locale])
+    text = reasons.text(text, locale) or text
     text = " ".join(text.split())
     if len(text) > REASON_MAX_CHARS:
         text = text[:REASON_MAX_CHARS - 1].rstrip() + "…"
@@ -376,6 +381,11 @@ def render(topic: str, payload: Mapping[str, Any], locale: str,
             values[name] = make_link(base_url, payload.get("path"))
         elif name == "reason":
             values[name] = _reason(payload, locale)
+        elif name == "reference":
+            booking_id = payload.get("booking_id")
+            if not isinstance(booking_id, str) or not booking_id:
+                raise RenderError("payload field booking_id is missing (a booking's reference is made from it)")
+            values[name] = booking_reference(booking_id)
         else:  # deadline: the care contract's name, or the booking's hold deadline (respond_by)
             field = "respond_by" if "respond_by" in payload and "deadline" not in payload else "deadline"
             values[name] = format_time(_time(payload.get(field), field), locale)

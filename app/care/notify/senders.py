@@ -21,6 +21,7 @@ import logging
 import re
 import smtplib
 import ssl
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from email.header import Header
@@ -41,6 +42,16 @@ log = logging.getLogger(__name__)
 
 EMAIL, SMS, IN_PAGE = "email", "sms", "in_page"
 CHANNELS = (EMAIL, SMS, IN_PAGE)
+SMTP_SYNTAX_CODES = frozenset({500, 501, 502})
+"""SMTP replies saying the server could not parse a command or line (RFC 5321 4.2.2: syntax
+error, syntax error in parameters, command not implemented). Our commands and lines are well
+formed, so such a reply means the connection's stream was out of step (e.g. a connection kept
+idle, then half-closed, or a line cut short): :meth:`SmtpSender.send` tries once more on a new
+connection before counting it as permanent. Tester 28 saw ``500 Line too long`` fail a notice
+for good after one try."""
+SMTP_MAX_IDLE_S = 30.0
+"""How long a kept SMTP connection may sit unused and still be used (seconds); older, a new one
+is opened (servers drop idle connections, often after a few minutes, RFC 5321 4.5.3.2.7)."""
 
 
 _ADDRESS = re.compile(r"[^\s<>@,;:\"]+@[^\s<>@,;:\"]+")
@@ -138,8 +149,14 @@ class SmtpSender:
     duplicate Message-IDs use; SMTP itself has no idempotency, so such a resend can still reach an
     inbox twice (the one at-least-once case of this channel).
 
-    ``timeout_s`` bounds each exchange with the server; a send is at most eight of them
-    (connect, EHLO, STARTTLS, EHLO, AUTH, MAIL, RCPT, DATA), hence ``max_send_s``.
+    ``timeout_s`` bounds each exchange with the server; one try is at most eight of them
+    (connect, EHLO, STARTTLS, EHLO, AUTH, MAIL, RCPT, DATA). A send tries again on a new
+    connection (see :meth:`send`) only while a whole try still fits in ``max_send_s`` (ten
+    exchanges), so a send never outlives the worker's lease.
+
+    A connection is reused only after a send on it succeeded and within :data:`SMTP_MAX_IDLE_S`
+    of it; after any failure it is dropped without a word more (no QUIT into a stream that may be
+    out of step).
     """
 
     channel = EMAIL
@@ -156,9 +173,11 @@ class SmtpSender:
         self.host, self.port, self.sender = host, port, sender
         self.user, self.password, self.starttls = user, password, starttls
         self.timeout_s = timeout_s
-        self.max_send_s = 8 * timeout_s
+        self.max_send_s = 10 * timeout_s
         self.domain = sender.rsplit("@", 1)[1].strip(">").strip()
         self._smtp: smtplib.SMTP | None = None
+        self._used_at = 0.0  # time.monotonic() of the kept connection's last successful send
+        self.max_idle_s = SMTP_MAX_IDLE_S
 
     def address(self, contact: Contact) -> str | None:
         return contact.email if contact.email and contact.email_opt_in else None
@@ -194,39 +213,66 @@ class SmtpSender:
         return mail
 
     def send(self, out: Outgoing) -> str:
+        """Deliver ``out``; its ``Message-ID``. Tries again once on a fresh connection when a kept
+        connection turns out closed, and once when the server answers a command with 500–502
+        (:data:`SMTP_SYNTAX_CODES`: a line it could not parse, the sign of a connection whose
+        stream is out of step); any other refusal or failure is final for this try. A connection
+        is kept for the next send only after a send that succeeded; whatever went wrong, it is
+        closed, so no send ever goes over a connection in an unknown state."""
         mail = self.email(out)
         data = mail.as_bytes()
-        for reused in (True, False):
+        retried_closed = retried_syntax = False
+        started = time.monotonic()
+
+        def may_retry() -> bool:  # a whole new try (8 exchanges) still fits in max_send_s
+            return time.monotonic() - started + 8 * self.timeout_s <= self.max_send_s
+
+        while True:
+            reused = self._smtp is not None
             try:
-                if self._smtp is None:
+                if self._smtp is not None and time.monotonic() - self._used_at > self.max_idle_s:
+                    self._drop()  # idle too long: the server may have dropped it half-way
                     reused = False
+                if self._smtp is None:
                     self._smtp = self._connect()
                 refused = self._smtp.sendmail(self.sender, [out.address], data)
+                self._used_at = time.monotonic()
             except smtplib.SMTPServerDisconnected as exc:
-                self.close()
-                if reused:
+                self._drop()
+                if reused and not retried_closed and may_retry():
+                    retried_closed = True
                     continue  # the kept connection was closed by the server: once more, afresh
                 raise TransientError(f"SMTP server disconnected: {exc}", unknown_outcome=True) from None
             except smtplib.SMTPRecipientsRefused as exc:
+                self._drop()
                 code, text = next(iter(exc.recipients.values()))
+                if code in SMTP_SYNTAX_CODES and not retried_syntax and may_retry():
+                    retried_syntax = True
+                    continue
                 raise _smtp_error("recipient refused", code, text) from None
             except smtplib.SMTPAuthenticationError as exc:
-                self.close()
+                self._drop()
                 raise TransientError(f"SMTP login refused ({exc.smtp_code}): check NOTIFY_SMTP_USER/PASSWORD") \
                     from None
             except smtplib.SMTPResponseException as exc:
-                self.close()
+                self._drop()
+                if exc.smtp_code in SMTP_SYNTAX_CODES and not retried_syntax and may_retry():
+                    retried_syntax = True
+                    log.info("SMTP answered %s (%s); trying once more on a new connection", exc.smtp_code,
+                             redact(_text(exc.smtp_error))[:200])
+                    continue
                 raise _smtp_error("SMTP error", exc.smtp_code, exc.smtp_error) from None
             except (TimeoutError, OSError, smtplib.SMTPException) as exc:
-                self.close()
+                self._drop()
                 raise TransientError(f"SMTP failed: {type(exc).__name__}: {exc}", unknown_outcome=True) from None
             if refused:
+                self._drop()
                 code, text = next(iter(refused.values()))
                 raise _smtp_error("recipient refused", code, text)
             return str(mail["Message-ID"])
-        raise TransientError("SMTP server disconnected twice")  # pragma: no cover (the loop returns or raises)
 
     def close(self) -> None:
+        """End the kept connection politely (QUIT), at the end of a drain."""
         smtp, self._smtp = self._smtp, None
         if smtp is not None:
             try:
@@ -234,9 +280,20 @@ class SmtpSender:
             except (smtplib.SMTPException, OSError):
                 smtp.close()
 
+    def _drop(self) -> None:
+        """Forget the kept connection and close its socket, sending nothing more on it (after a
+        failure its stream may be out of step; the next send connects afresh)."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            smtp.close()
+
+
+def _text(text: bytes | str) -> str:
+    return text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+
 
 def _smtp_error(what: str, code: int, text: bytes | str) -> DeliveryError:
-    message = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    message = _text(text)
     kind = PermanentError if 500 <= code < 600 else TransientError
     return kind(f"{what} ({code}): {message}")
 
