@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from app.api.params import MAX_WINDOW
 from app.assets import cache_file, version_of
+from app.care.matching import request_horizon_config
 from app.errors import ApiError, clip
 from app.extensions.registry import get_registry
 from app.geo import admin, area_names, gazetteer
@@ -63,6 +64,9 @@ def _page_config(embed: dict | None = None) -> Markup:
         "embed": embed,
         "availability_fresh_minutes": cfg["AVAILABILITY_FRESH_MINUTES"],
         "walking_max_minutes": cfg["WALKING_MAX_MINUTES"],
+        # How far ahead an emergency request may start: a card offers one only for a window it
+        # can cover (map/text.js; app/reference/booking_rules.json, as the API checks it).
+        "request_horizon": request_horizon_config(),
         # The custom window's limits, checked on the page as the API checks them (params.window).
         "search_window": {"past_days": cfg["SEARCH_WINDOW_PAST_DAYS"],
                           "ahead_days": cfg["SEARCH_WINDOW_AHEAD_DAYS"],

@@ -146,9 +146,10 @@ export function localIso(d) {
 
 // The wall clock of the registry's zone (page-config "timezone", e.g. Asia/Seoul), as a Date
 // whose fields read that wall-clock time: the times the pages send carry no offset, and the
-// server reads them in the registry's zone, whatever zone this browser is in.
-export function registryNow() {
-  const now = new Date();
+// server reads them in the registry's zone, whatever zone this browser is in. `atMs`: of that
+// instant (milliseconds since the epoch) instead of now.
+export function registryNow(atMs) {
+  const now = atMs === undefined ? new Date() : new Date(atMs);
   const zone = pageConfig().timezone;
   if (!zone || !window.Intl) return now;
   const parts = {};

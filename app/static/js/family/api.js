@@ -1,7 +1,7 @@
 // What the family pages and the provider inbox share: JSON calls with the page's CSRF token,
 // refusals in the page's language, booking states and windows as people read them, and a
 // poller that runs only while the page is visible.
-import { apiErrorText, fetchJson, pageConfig, t } from "../common.js";
+import { apiErrorText, el, fetchJson, pageConfig, t } from "../common.js";
 
 function csrfToken() {
   const meta = document.querySelector("meta[name=csrf-token]");
@@ -158,6 +158,40 @@ function wallParts(iso) {
 export function wallIso(iso) {
   const p = wallParts(iso);
   return p.date + "T" + p.time;
+}
+
+// A provider's name and phone, read once per page (GET /api/v1/facilities/<id>): a Promise of
+// { name, phone } (name: the id when the provider cannot be read; phone: "" when it has none).
+const facilities = {};  // facility id -> that Promise
+export function facilityOf(id) {
+  if (!facilities[id]) {
+    facilities[id] = getJson("/api/v1/facilities/" + encodeURIComponent(id)).then((res) => {
+      const found = res.ok && res.body && res.body.result;
+      return { name: found ? found.name : id, phone: (found && found.phone) || "" };
+    });
+  }
+  return facilities[id];
+}
+
+// The line a booking's or a matched request's card says once the family may no longer cancel
+// (the API's actions_closed.cancel: its cutoff passed, see app/reference/booking_rules.json):
+// why, as of `closedIso` (the cutoff) and `startIso` (the care's start: "has started" when
+// they are one instant), with the phone of the provider `facility` (its id, or a Promise of it)
+// to call once it is read (none when the provider has none, or the id is null).
+export function cancelClosedLine(closedIso, startIso, facility) {
+  const line = el("p", "hint cancel-closed", Date.parse(closedIso) === Date.parse(startIso)
+    ? t("family_cancel_closed_started") : t("family_cancel_closed", { time: wallIso(closedIso).replace("T", " ") }));
+  Promise.resolve(facility).then((id) => {
+    if (!id) return;
+    facilityOf(id).then((f) => {
+      if (!f.phone) return;
+      const tel = el("a", "call", t("family_book_call", { phone: f.phone }));
+      tel.href = "tel:" + f.phone.replace(/[^0-9+]/g, "");
+      line.appendChild(document.createTextNode(" "));
+      line.appendChild(tel);
+    });
+  });
+  return line;
 }
 
 // A window as people read it: "2026-12-03 19:00–23:00", "… 22:00–다음 날 07:00", or with both

@@ -87,13 +87,13 @@ function nextLink(where) {
 
 // The emergency request the request page would take instead of this booking, as
 // { programme }, or why none: { refused: "too_far" | "child" | "same_day" }. It refuses a window
-// starting beyond the request horizon (cfg.request_max_days_ahead), a child of an age the
+// starting beyond the request horizon (window.js latestRequestStart), a child of an age the
 // programme does not take (cfg.request_ages; another provider may take a child this one does
 // not), and, as the booking was (`cutoff`), care today after the programme's same-day cutoff:
 // then a programme without one that takes the child (cfg.request_same_day: 방문형 긴급돌봄).
 function requestInstead(cutoff) {
   const w = windowOf();
-  if (w && w.start > latestRequestStart(cfg.request_max_days_ahead)) return { refused: "too_far" };
+  if (w && w.start > latestRequestStart()) return { refused: "too_far" };
   const child = children.find((c) => c.id === form.elements.child.value);
   const takes = (ages) => !w || !child || fits(ages, ageInMonths(child.birth_date, w.start.slice(0, 10)));
   const found = (cutoff ? cfg.request_same_day || [] : [cfg.request_ages]).find(takes);
@@ -169,8 +169,8 @@ function showRefusal(res, where, quoted) {
   // can be sent, and what to do instead (another day, or the next providers' link).
   const instead = offered ? requestInstead(cutoff) : {};
   if (instead.refused === "too_far") {
-    const latest = latestRequestStart(cfg.request_max_days_ahead).replace("T", " ");
-    where.appendChild(el("p", "hint", t("family_request_too_far", { latest, days: cfg.request_max_days_ahead })));
+    const latest = latestRequestStart().replace("T", " ");
+    where.appendChild(el("p", "hint", t("family_request_too_far", { latest, days: cfg.request_horizon.max_days_ahead })));
   }
   if (code === "no_places" || code === "not_bookable" || code === "not_eligible") nextLink(where);
   if (instead.programme) emergencyLink(where, instead.programme);
@@ -459,6 +459,18 @@ function loadChildren() {
   });
 }
 
+// The notice's emergency request for a window starting later than a request may (window.js
+// latestRequestStart, as the API refuses it): none the request page would refuse; until when
+// one may start instead, as after a refused booking (the notice keeps the phone and the map).
+function noticeBeyondRequests() {
+  const link = $("notice-request");
+  if (!link || !cfg.start || cfg.start <= latestRequestStart()) return;
+  const why = el("span", "hint", t("family_request_too_far",
+    { latest: latestRequestStart().replace("T", " "), days: cfg.request_horizon.max_days_ahead }));
+  why.id = "notice-too-far";
+  link.replaceWith(why);
+}
+
 // The notice's emergency request for the family's child when only one child fits the
 // programme's ages on the window's day (the request page asks otherwise).
 function carryChild() {
@@ -472,6 +484,7 @@ function carryChild() {
 }
 
 fillWindow();
+noticeBeyondRequests();
 form.elements.child.addEventListener("change", () => { chosenChild = form.elements.child.value || null; });
 form.elements.day.addEventListener("change", showChildren);
 // A note about the window the map gave is about those fields as they came: gone once changed.

@@ -4,15 +4,14 @@
 // the family's data (download, delete after a confirmation).
 import { $, el, pageConfig, t } from "../common.js";
 import { forgetHome, leaveNotice, rememberedHome } from "../map/home_memory.js";
-import { declineReason, disableWritesWhenSignedOut, errorText, getConsents, getJson, mapSearchUrl, poll, programmeName,
-  send, stateName, wallIso, windowText } from "./api.js";
-import { fieldProblems } from "./child_checks.js";
+import { cancelClosedLine, declineReason, disableWritesWhenSignedOut, errorText, facilityOf, getConsents, getJson,
+  mapSearchUrl, poll, programmeName, send, stateName, wallIso, windowText } from "./api.js";
+import { apiProblems, formProblems, showProblems } from "./child_checks.js";
 import { fullName } from "./names.js";
 import { requestCard } from "./requests.js";
 
 const cfg = pageConfig();
-const names = {};  // facility id -> name, read once per provider
-const phones = {};  // facility id -> its phone ("" when it has none), read with the name
+const names = {};  // facility id -> name, once read (api.js facilityOf)
 let consentState = { texts: [], given: {} };
 let editing = null;  // the child being changed, or null when registering
 
@@ -21,29 +20,7 @@ function say(message) {
 }
 
 function facilityName(id) {
-  if (names[id]) return Promise.resolve(names[id]);
-  return getJson("/api/v1/facilities/" + encodeURIComponent(id)).then((res) => {
-    const found = res.ok && res.body && res.body.result;
-    names[id] = found ? found.name : id;
-    phones[id] = (found && found.phone) || "";
-    return names[id];
-  });
-}
-
-// A booking the family may no longer cancel (the API's actions_closed: its cutoff passed, see
-// app/reference/booking_rules.json) says so in one line, with the provider's phone to call.
-function cancelClosedLine(b) {
-  const closed = b.actions_closed && b.actions_closed.cancel;
-  const line = el("p", "hint cancel-closed", Date.parse(closed) === Date.parse(b.start)
-    ? t("family_cancel_closed_started") : t("family_cancel_closed", { time: wallIso(closed).replace("T", " ") }));
-  facilityName(b.facility_id).then(() => {
-    if (!phones[b.facility_id]) return;
-    const tel = el("a", "call", t("family_book_call", { phone: phones[b.facility_id] }));
-    tel.href = "tel:" + phones[b.facility_id].replace(/[^0-9+]/g, "");
-    line.appendChild(document.createTextNode(" "));
-    line.appendChild(tel);
-  });
-  return line;
+  return facilityOf(id).then((f) => { names[id] = f.name; return f.name; });
 }
 
 // -- children ----------------------------------------------------------------------------------
@@ -88,19 +65,6 @@ const FIELDS = ["given_name", "family_name", "birth_date", "relation", "emergenc
   "emergency_contact_phone", "care_notes"];
 const REQUIRED = FIELDS.filter((f) => f !== "care_notes");
 
-// Every required field left empty, said at once in form order (the relation alone: its own
-// sentence), each marked invalid and the first focused; false when none is empty.
-function missingFields(form, error) {
-  const missing = REQUIRED.filter((f) => !form.elements[f].value.trim());
-  FIELDS.forEach((f) => form.elements[f].removeAttribute("aria-invalid"));
-  if (!missing.length) return false;
-  missing.forEach((f) => form.elements[f].setAttribute("aria-invalid", "true"));
-  error.textContent = missing.length === 1 && missing[0] === "relation" ? t("family_relation_needed")
-    : t("family_fields_missing", { fields: missing.map((f) => t("family_field_" + f)).join(", ") });
-  form.elements[missing[0]].focus();
-  return true;
-}
-
 function openForm(child) {
   editing = child;
   const form = $("child-form");
@@ -124,7 +88,8 @@ function closeForm() {
 }
 
 // Record the ticked consents not yet given, one by one (each its text version), then the
-// child; a refusal stops there and says what.
+// child; every problem the form can see is said at once before anything is sent
+// (child_checks.js), and a refusal says each of its problems.
 function saveChild(ev) {
   ev.preventDefault();
   const form = $("child-form");
@@ -132,11 +97,9 @@ function saveChild(ev) {
   error.textContent = "";
   const ticked = Array.from(form.querySelectorAll("input[name=consent]")).filter((b) => b.checked && !b.disabled);
   const has = (p) => !!consentState.given[p] || ticked.some((b) => b.value === p);
-  if (missingFields(form, error) || fieldProblems(form, error)) return;  // each problem said at once
-  if (!has("child_registration")) { error.textContent = t("family_consent_needed_registration"); return; }
+  if (showProblems(form, error, formProblems(form, REQUIRED, has))) return;  // every problem at once
   const body = {};
   FIELDS.forEach((f) => { body[f] = form.elements[f].value.trim(); });
-  if (body.care_notes && !has("care_notes")) { error.textContent = t("family_consent_needed_notes"); return; }
   if (!body.care_notes) body.care_notes = null;
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
@@ -153,17 +116,11 @@ function saveChild(ev) {
   }).then((res) => {
     button.disabled = false;
     if (!res) return;
-    if (!res.ok) { error.textContent = errorText(res); focusField(res); return; }
+    if (!res.ok) { showProblems(form, error, apiProblems(res)); return; }
     say(t(editing ? "family_child_saved" : "family_child_added", { name: res.body.given_name }));
     closeForm();
     loadChildren();
   });
-}
-
-function focusField(res) {
-  const field = res.body && res.body.error && res.body.error.field;
-  const input = field && $("child-form").elements[field];
-  if (input && input.focus) input.focus();
 }
 
 // A button that asks before it acts: the first tap shows the question and "yes"/"no".
@@ -254,7 +211,8 @@ function bookingItem(b) {
     li.appendChild(next);
   }
   if (b.status === "rejected") showDeclineReason(b, li);
-  if (b.actions_closed && b.actions_closed.cancel) li.appendChild(cancelClosedLine(b));
+  // A booking the family may no longer cancel says so in one line, with the provider's phone to call.
+  if (b.actions_closed && b.actions_closed.cancel) li.appendChild(cancelClosedLine(b.actions_closed.cancel, b.start, b.facility_id));
   if (b.allowed_actions.indexOf("cancel") >= 0) {
     li.appendChild(confirmButton(t("family_cancel_booking"), t("family_cancel_question"), t("family_cancel_yes"),
       () => send("POST", "/api/v1/bookings/" + b.id + "/cancel", { version: b.version }).then((res) => {

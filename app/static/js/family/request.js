@@ -12,6 +12,7 @@ import { askConsent } from "./consent.js";
 import { requestCard } from "./requests.js";
 import { latestRequestStart, windowOf as readWindow } from "./window.js";
 import { placeDetail, placeName } from "../place_label.js";
+import { sayUnknownPlace } from "../map/places.js";
 
 const cfg = pageConfig();
 const form = $("request-form");
@@ -48,16 +49,27 @@ function choose(kind, place) {
 }
 
 // The places matching the typed text, as buttons to choose one, labelled as the map's place
-// search labels them (place_label.js: the name, and the 구 or lines that tell alike names apart).
+// search labels them (place_label.js: the name, and the 구 or lines that tell alike names apart);
+// none: what the map's place search says then (map/places.js sayUnknownPlace: "did you mean"
+// its suggestions, each looked up in turn).
+let findSeq = 0;
 function findPlace(kind) {
-  const q = form.elements[kind + "_q"].value.trim();
+  const field = form.elements[kind + "_q"];
+  const q = field.value.trim();
   const list = form.querySelector(".place-results[data-kind=" + kind + "]");
   list.textContent = "";
   if (!q) return;
+  const mine = ++findSeq;
   getJson("/api/v1/places?" + new URLSearchParams({ q, limit: "6" })).then((res) => {
+    if (mine !== findSeq) return;  // a later search's answer is the one shown
     list.textContent = "";
     const found = res.ok ? res.body.results || [] : [];
-    if (!found.length) { list.appendChild(el("li", "hint", res.ok ? t("request_no_place") : errorText(res))); return; }
+    if (!res.ok) { list.appendChild(el("li", "hint", errorText(res))); return; }
+    if (!found.length) {
+      const said = list.appendChild(el("li", "hint unknown-place"));
+      sayUnknownPlace(said, res.body, q, (name) => { field.value = name; findPlace(kind); });
+      return;
+    }
     found.forEach((p) => {
       const label = placeName(p);
       const li = el("li");
@@ -190,7 +202,7 @@ function fill() {
   form.elements.from.value = start.slice(11, 16);
   form.elements.to.value = end.slice(11, 16);
   form.elements.day.min = localIso(now).slice(0, 10);
-  form.elements.day.max = latestRequestStart(cfg.request_max_days_ahead).slice(0, 10);
+  form.elements.day.max = latestRequestStart().slice(0, 10);
   if (cfg.programme) form.elements.programme.value = cfg.programme;
   if (cfg.home) {
     const p = cfg.home.split("|");

@@ -5,19 +5,11 @@
 // (once the session ended, a link to sign in again instead; once the family's cutoff passed, why
 // not, with the provider's phone).
 import { el, pageConfig, t } from "../common.js";
-import { errorText, getJson, programmeName, send, signInAgainUrl, wallIso, whenSignedOut, windowText } from "./api.js";
-
-const names = {};  // facility id -> name
-const phones = {};  // facility id -> its phone ("" when it has none), read with the name
+import { cancelClosedLine, errorText, facilityOf, getJson, programmeName, send, signInAgainUrl, whenSignedOut,
+  windowText } from "./api.js";
 
 function facilityName(id) {
-  if (names[id]) return Promise.resolve(names[id]);
-  return getJson("/api/v1/facilities/" + encodeURIComponent(id)).then((res) => {
-    const found = res.ok && res.body && res.body.result;
-    names[id] = found ? found.name : id;
-    phones[id] = (found && found.phone) || "";
-    return names[id];
-  });
+  return facilityOf(id).then((f) => f.name);
 }
 
 // What a request that followed its booking says: in care (checked in), done (checked out), did
@@ -80,33 +72,15 @@ export function requestCard(r, changed, childName) {
     box.appendChild(el("p")).appendChild(bookingLink(r.booking_id));
   }
   if ((r.allowed_actions || []).indexOf("cancel") >= 0) box.appendChild(cancelBlock(r, changed));
-  else if (r.status === "accepted" && r.booking_id) cancelClosedLine(r.booking_id, box);
+  else if (r.actions_closed && r.actions_closed.cancel) closedLine(r, box);
   return box;
 }
 
-// A matched request the family may no longer cancel (its booking's cutoff passed: the booking's
-// actions_closed, app/reference/booking_rules.json) says so as the booking's card does, with
-// the provider's phone to call; appended to `box` once the booking is read (once: a cutoff
-// passed stays passed, so the card redrawn on each poll reads it no more).
-const closedBookings = {};  // booking id -> the booking read, its cancel closed
-function cancelClosedLine(bookingId, box) {
-  const read = closedBookings[bookingId] ? Promise.resolve(closedBookings[bookingId])
-    : getJson("/api/v1/bookings/" + encodeURIComponent(bookingId)).then((res) => (res.ok ? res.body : null));
-  read.then((b) => {
-    const closed = b && b.actions_closed && b.actions_closed.cancel;
-    if (!closed) return;
-    closedBookings[bookingId] = b;
-    const line = el("p", "hint cancel-closed", Date.parse(closed) === Date.parse(b.start)
-      ? t("family_cancel_closed_started") : t("family_cancel_closed", { time: wallIso(closed).replace("T", " ") }));
-    box.appendChild(line);
-    facilityName(b.facility_id).then(() => {
-      if (!phones[b.facility_id]) return;
-      const tel = el("a", "call", t("family_book_call", { phone: phones[b.facility_id] }));
-      tel.href = "tel:" + phones[b.facility_id].replace(/[^0-9+]/g, "");
-      line.appendChild(document.createTextNode(" "));
-      line.appendChild(tel);
-    });
-  });
+// A matched request the family may no longer cancel (the API's actions_closed.cancel, as its
+// booking's: the family's cutoff passed, app/reference/booking_rules.json) says so as the
+// booking's card does (api.js cancelClosedLine), with the phone of the provider that took it.
+function closedLine(r, box) {
+  box.appendChild(cancelClosedLine(r.actions_closed.cancel, r.start, providerOf(r)));
 }
 
 // The booking's card on /family (#booking-<id>): on that page itself, only the anchor.
@@ -118,12 +92,17 @@ function bookingLink(bookingId) {
   return a;
 }
 
+// The provider whose offer of `r` was accepted (a Promise of its id, null when none was): from
+// the request's offers, else read once (the list gives none; an acceptance is final).
+const winners = {};  // request id -> the accepted offer's facility id
 function providerOf(r) {
   const pick = (offers) => {
     const won = (offers || []).find((o) => o.status === "accepted");
+    if (won) winners[r.id] = won.facility_id;
     return won ? won.facility_id : null;
   };
   if (r.offers) return Promise.resolve(pick(r.offers));
+  if (winners[r.id]) return Promise.resolve(winners[r.id]);
   return getJson("/api/v1/care-requests/" + encodeURIComponent(r.id)).then((res) => (res.ok ? pick(res.body.offers) : null));
 }
 

@@ -3,7 +3,7 @@
 // the next day (care across midnight); an end equal to the start is refused, never read as
 // 24 hours: a window has a positive length, at most a day less one time step (the fields'
 // 15-minute step: 23:45).
-import { localIso, registryNow } from "../common.js";
+import { localIso, pageConfig, registryNow } from "../common.js";
 
 // The window of `form` (fields day, from, to): null while a field is empty; { same: true }
 // when the end equals the start; else { start, end, overnight }.
@@ -23,10 +23,24 @@ export function windowOf(form) {
   return { start: day + "T" + from, end: endDay + "T" + to, overnight };
 }
 
-// The latest start an emergency request may have, as the API's horizon counts it
-// (app/care/matching.py check_horizon): `days` (page-config request_max_days_ahead, from
-// app/reference/booking_rules.json) from now, "YYYY-MM-DDTHH:MM" on the registry's wall clock.
-export function latestRequestStart(days) {
-  const now = registryNow();
-  return localIso(new Date(now.getFullYear(), now.getMonth(), now.getDate() + days, now.getHours(), now.getMinutes()));
+// The latest start an emergency request may have, computed as the API's horizon computes it
+// (app/care/matching.py latest_request_start, which check_horizon refuses by): page-config
+// request_horizon { max_days_ahead, step_minutes } (app/reference/booking_rules.json
+// request_max_days_ahead and window_step_minutes) from now (`atMs`: from that instant, ms since
+// the epoch), on the registry's wall clock, rounded down to the window step, as
+// "YYYY-MM-DDTHH:MM". The booking page, the request page and the map's cards all say this one.
+export function latestRequestStart(atMs) {
+  const horizon = pageConfig().request_horizon || {};
+  const now = atMs === undefined ? Date.now() : atMs;
+  const latest = registryNow(now + (horizon.max_days_ahead || 0) * 86400000);
+  const step = horizon.step_minutes || 1;
+  const minutes = latest.getHours() * 60 + latest.getMinutes();
+  latest.setMinutes(latest.getMinutes() - (minutes % step), 0, 0);
+  return localIso(latest);
+}
+
+// Whether an emergency request may ask for care starting at `start` ("YYYY-MM-DDTHH:MM", wall
+// clock): not after latestRequestStart (the API refuses it with too_far_ahead).
+export function requestReaches(start) {
+  return start <= latestRequestStart();
 }

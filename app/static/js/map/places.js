@@ -68,32 +68,9 @@ export function setupPlaceInput(which, onChoose) {
     return findPlaces(q, state.view).then((body) => (mine !== seq ? null : body));
   }
   function showUnknown(body) {
-    status.textContent = "";
-    // A 법정동 that no longer exists (화성시 동탄구 오산동): say so, not "did you mean" others.
-    const gone = (body && body.abolished) || [];
-    if (gone.length) {
-      const en = pageConfig().lang === "en";
-      status.textContent = gone.map((a) => t(a.listed ? "abolished_place" : "abolished_place_undated",
-        { place: en ? a.label_en : a.label, date: a.listed || "" })).join(" ");
-      return;
-    }
-    // A road-name address without its area ("판교역로 235"): say what to add.
-    if (body && body.hint === "road_address_needs_area") {
-      status.textContent = t("road_address_needs_area", { address: input.value.trim() });
-      return;
-    }
-    status.appendChild(document.createTextNode(t("unknown_place") + " "));
-    const sugg = (body && body.suggestions) || [];
-    if (!sugg.length) { status.appendChild(document.createTextNode(t("no_suggestions"))); return; }
-    status.appendChild(document.createTextNode(t("did_you_mean") + " "));
-    sugg.forEach((name) => {
-      const b = el("button", "linkish", name);
-      b.type = "button";
-      b.addEventListener("click", () => {
-        input.value = name;
-        lookup(name).then((res) => { if (res && res.results.length) choose(res.results[0]); });
-      });
-      status.appendChild(b);
+    sayUnknownPlace(status, body, input.value.trim(), (name) => {
+      input.value = name;
+      lookup(name).then((res) => { if (res && res.results.length) choose(res.results[0]); });
     });
   }
 
@@ -145,4 +122,36 @@ export function setupPlaceInput(which, onChoose) {
     });
   }
   return { resolve };
+}
+
+// What the place search says when the typed text `typed` names no place, into `status`
+// (emptied first), from the body of /api/v1/places: a 법정동 that no longer exists (화성시 동탄구
+// 오산동), a road-name address without its area ("판교역로 235"), else "no place matches" and a
+// "did you mean" button for each of its suggestions ("연천군청": 경기도 연천군, …), each calling
+// `pick(name)`. The map's place search and the request form's (family/request.js) say the same.
+export function sayUnknownPlace(status, body, typed, pick) {
+  status.textContent = "";
+  // A 법정동 that no longer exists (화성시 동탄구 오산동): say so, not "did you mean" others.
+  const gone = (body && body.abolished) || [];
+  if (gone.length) {
+    const en = pageConfig().lang === "en";
+    status.textContent = gone.map((a) => t(a.listed ? "abolished_place" : "abolished_place_undated",
+      { place: en ? a.label_en : a.label, date: a.listed || "" })).join(" ");
+    return;
+  }
+  // A road-name address without its area ("판교역로 235"): say what to add.
+  if (body && body.hint === "road_address_needs_area") {
+    status.textContent = t("road_address_needs_area", { address: typed });
+    return;
+  }
+  status.appendChild(document.createTextNode(t("unknown_place") + " "));
+  const sugg = (body && body.suggestions) || [];
+  if (!sugg.length) { status.appendChild(document.createTextNode(t("no_suggestions"))); return; }
+  status.appendChild(document.createTextNode(t("did_you_mean") + " "));
+  sugg.forEach((name) => {
+    const b = el("button", "linkish", name);
+    b.type = "button";
+    b.addEventListener("click", () => pick(name));
+    status.appendChild(b);
+  });
 }

@@ -3,7 +3,8 @@
 import { $, el, pageConfig, t } from "../common.js";
 import { resultMarker, pinLetter, shiftPin } from "./markers.js";
 import { state } from "./state.js";
-import { availabilityLine, detailBlock, freshness, nearText, popupContent, requestLink } from "./text.js";
+import { availabilityLine, beyondRequests, detailBlock, freshness, nearText, popupContent, requestLink,
+  requestTooFar } from "./text.js";
 
 function highlight(id, on, scroll) {
   const item = state.items[id];
@@ -149,10 +150,11 @@ function showEmpty(map, body, dayType) {
 }
 
 // A search for a care window that found nothing: an emergency request for that window
-// (text.js requestLink). Null for a search without a window, a refused one (no "empty"
-// member) or one that found providers.
+// (text.js requestLink); beyond the request horizon, why none (text.js requestTooFar). Null for
+// a search without a window, a refused one (no "empty" member) or one that found providers.
 function emergencyOffer(body) {
   if (body.results.length || !("empty" in body)) return null;
+  if (beyondRequests()) return el("p", "request", requestTooFar(null));
   const a = requestLink(t("empty_request_emergency"));
   if (!a) return null;
   a.id = "request-emergency";

@@ -1,6 +1,7 @@
 // What a result says: distance, availability, hours, and the detail block and popup built
 // from them (all as text nodes).
 import { el, pageConfig, t } from "../common.js";
+import { latestRequestStart } from "../family/window.js";
 import { state } from "./state.js";
 
 function ageText(minutes) {
@@ -151,12 +152,35 @@ export function requestLink(text) {
   return a;
 }
 
+// Whether the searched window starts later than an emergency request may ask for (the
+// request horizon: window.js latestRequestStart, fed by page-config request_horizon from
+// app/reference/booking_rules.json, as the API refuses it): then no card offers one.
+export function beyondRequests() {
+  return !!state.window && state.window.start > latestRequestStart();
+}
+
+// Why no emergency request is offered for the searched window (beyondRequests), and the
+// provider's phone to call (`f`: the provider; none without one), as the booking page says it.
+export function requestTooFar(f) {
+  const horizon = pageConfig().request_horizon || {};
+  const p = el("span", "hint request-too-far", t("book_request_too_far",
+    { latest: latestRequestStart().replace("T", " "), days: horizon.max_days_ahead }));
+  if (f && f.phone) {
+    const tel = el("a", "call", t("family_book_call", { phone: f.phone }));
+    tel.href = "tel:" + f.phone.replace(/[^0-9+]/g, "");
+    p.appendChild(document.createTextNode(" "));
+    p.appendChild(tel);
+  }
+  return p;
+}
+
 // A provider found without the window or the free place the search asked for (the empty
 // list's nearest, hit.bookable false: closed for part of the window, or no place) cannot be
-// booked for it: instead of "Book", why, and an emergency request for the window.
-function notBookable() {
+// booked for it: instead of "Book", why, and an emergency request for the window (beyond the
+// request horizon: why not, and the phone).
+function notBookable(f) {
   const p = el("p", "book not-bookable", t("book_not_for_window"));
-  const a = requestLink(t("empty_request_emergency"));
+  const a = beyondRequests() ? requestTooFar(f) : requestLink(t("empty_request_emergency"));
   if (a) { p.appendChild(document.createTextNode(" ")); p.appendChild(a); }
   return p;
 }
@@ -177,11 +201,14 @@ function programmeRequest(programme) {
 // A provider that runs a programme booked online but publishes no places for it (the search's
 // books_online; with a window, none covering that window): no "Book" that could only be
 // refused; why, and an emergency request for `programme` (with the search's window and home
-// when known); its phone is in the card's links.
-function notOnline(programme) {
-  const p = el("p", "book not-online", t(state.window ? "book_not_online_window" : "book_not_online"));
+// when known); its phone is in the card's links. Beyond the request horizon: why no request,
+// and the phone.
+function notOnline(programme, f) {
+  const far = beyondRequests();
+  const p = el("p", "book not-online", t(far ? "book_not_online_window_only"
+    : state.window ? "book_not_online_window" : "book_not_online"));
   p.appendChild(document.createTextNode(" "));
-  p.appendChild(programmeRequest(programme));
+  p.appendChild(far ? requestTooFar(f) : programmeRequest(programme));
   return p;
 }
 
@@ -193,7 +220,7 @@ function homeVisitRequest(hit) {
     || (state.programme && state.programme !== HOME_VISIT)) return null;
   const p = el("p", "book home-visit", t("book_home_visit"));
   p.appendChild(document.createTextNode(" "));
-  p.appendChild(programmeRequest(HOME_VISIT));
+  p.appendChild(beyondRequests() ? requestTooFar(f) : programmeRequest(HOME_VISIT));
   return p;
 }
 
@@ -206,11 +233,11 @@ function bookLinks(hit) {
   const f = hit.facility;
   const homeVisit = homeVisitRequest(hit);
   if (homeVisit) return homeVisit;
-  if (hit.bookable === false) return notBookable();
+  if (hit.bookable === false) return notBookable(f);
   const offered = BOOKABLE.filter((p) => (f.programmes || []).indexOf(p) >= 0
     && (!state.programme || state.programme === p));
   const runs = Array.isArray(hit.books_online) ? offered.filter((p) => hit.books_online.indexOf(p) >= 0) : offered;
-  if (!runs.length) return offered.length ? notOnline(offered[0]) : null;
+  if (!runs.length) return offered.length ? notOnline(offered[0], f) : null;
   const p = el("p", "book");
   runs.forEach((programme) => {
     const q = new URLSearchParams({ facility_id: f.id, programme, lang: pageConfig().lang || "ko" });
