@@ -7,7 +7,9 @@ each day (the registry's weekly hours, holiday hours on public holidays) is cut 
 interval that runs past midnight (``19:00-31:00``, overnight care) gives slots that cross it,
 so a night booking ``22:00–02:00`` is covered. Places per slot are the number the staff give,
 else the provider's reported places for the programme (its ``vacancies``). Deriving never changes a
-slot already published: the staff's adjustments stand.
+slot already published: the staff's adjustments stand. To change the places of slots already
+published, :func:`change_places` sets a number for every coming slot of a period, never below the
+places bookings hold there (those hours are named and kept as they are).
 
 Hours are wall-clock times in the registry's zone ``tz``; slots are returned in UTC.
 """
@@ -17,12 +19,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
+
+from app.db.engine import booking_capacity
 from app.domain import DomainError
 from app.search.hours import WeeklyHours
 from app.search.model import Facility
 
 from .rules import window_step_minutes
+
+if TYPE_CHECKING:
+    from .bookings import BookingStore
 
 MAX_DAYS = 62  # two months of slots at most per derivation
 
@@ -110,3 +119,66 @@ def _without_overlaps(planned: list[PlannedSlot]) -> list[PlannedSlot]:
             slot = PlannedSlot(out[-1].end, slot.end, slot.places)
         out.append(slot)
     return out
+
+
+@dataclass(frozen=True)
+class KeptSlot:
+    """A slot whose places could not be lowered to the number asked: ``held`` places are held
+    there by bookings (requested, confirmed or in progress), more than the number asked."""
+
+    start: datetime
+    end: datetime
+    places: int
+    held: int
+
+
+@dataclass(frozen=True)
+class PlacesChanged:
+    """What :func:`change_places` did: ``changed`` slots now have the number asked, ``already``
+    had it, ``kept`` (time order) hold more places than it and stay as they were."""
+
+    changed: int
+    already: int
+    kept: tuple[KeptSlot, ...]
+
+
+def change_places(store: BookingStore, facility_id: str, programme: str, places: int, start: datetime,
+                  end: datetime, now: datetime) -> PlacesChanged:
+    """Set the places of every published slot of ``programme`` at ``facility_id`` that starts
+    before ``end``, ends after ``start`` and has not ended by ``now`` (aware datetimes) to
+    ``places`` (0 or more), in ONE transaction with the reading of the places held: a slot
+    holding more places than ``places`` keeps its number (returned in ``kept``), so a change
+    never drops below the bookings made (no overbooking, however bookings race the change: the
+    rows are locked, and the update itself asks ``held <= places``, as the table's CHECK does).
+    Raises :class:`SlotPlanError` for negative places or a period whose end is not after its start.
+    """
+    if places < 0:
+        raise SlotPlanError(f"places must be 0 or more, not {places}", "places")
+    if end <= start:
+        raise SlotPlanError("the period's end must be after its start", "end")
+    cap = booking_capacity
+    try:
+        with store.engine.begin() as conn:
+            rows = conn.execute(sa.select(cap.c.id, cap.c.slot_start, cap.c.slot_end, cap.c.places, cap.c.held).where(
+                cap.c.facility_id == facility_id, cap.c.programme == programme, cap.c.slot_start < end,
+                cap.c.slot_end > start, cap.c.slot_end > now).order_by(cap.c.slot_start).with_for_update()).all()
+            kept = tuple(KeptSlot(_utc(r.slot_start), _utc(r.slot_end), r.places, r.held)
+                         for r in rows if r.held > places and r.places != places)
+            to_change = [r.id for r in rows if r.held <= places and r.places != places]
+            changed = 0
+            if to_change:
+                changed = conn.execute(cap.update().where(cap.c.id.in_(to_change), cap.c.held <= places)
+                                       .values(places=places)).rowcount
+    finally:  # after the commit: this server's searches read the provider again
+        store.online.forget(facility_id)
+    return PlacesChanged(changed, sum(r.places == places for r in rows), kept)
+
+
+def period(first_day: date, days: int, tz: tzinfo) -> tuple[datetime, datetime]:
+    """``days`` calendar days from ``first_day``'s midnight in ``tz``, in UTC."""
+    return _local(first_day, 0, tz), _local(first_day + timedelta(days=days), 0, tz)
+
+
+def _utc(value: datetime) -> datetime:
+    """A stored time as aware UTC (SQLite gives them back naive)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

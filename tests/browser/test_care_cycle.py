@@ -140,6 +140,9 @@ def test_book_then_an_emergency_request_unmatched_then_a_late_answer(browser, li
         offer = desk.locator("#new-offers li")
         offer.wait_for(timeout=2000)  # within 2 s, without a reload
         assert time.monotonic() - sent_at < 2.0 and desk.evaluate("window.__sameLoad") is True
+        assert "서윤" not in offer.inner_text()  # named once staff show the child (a logged read; tester 28)
+        offer.locator(".child-detail button[data-child=show]").tap()
+        offer.locator("h4", has_text="서윤").wait_for(timeout=2000)
         text = offer.inner_text()
         assert "서윤" in text and "박" not in text and "Elementary emergency care" in text and "Suwon-si" in text
         assert re.search(r"\d+:\d\d left to answer", text), text
@@ -213,6 +216,8 @@ def test_book_then_an_emergency_request_unmatched_then_a_late_answer(browser, li
 
         # (d) accepted: the family's page names the provider, without a reload
         offer = _request_offered(family, desk, request_url)
+        offer.locator(".child-detail button[data-child=show]").tap()  # the status names whom staff saw
+        offer.locator("h4", has_text="서윤").wait_for(timeout=2000)
         offer.locator("button[data-action=accept]").tap()
         desk.locator("#inbox-status", has_text="You accepted to take 서윤").wait_for()
         family.locator("#request-state [data-provider]").wait_for(timeout=5000)

@@ -1,5 +1,5 @@
 """The provider inbox on a phone (390×844), in Korean and English: the dates of one weekly pattern
-waiting for an answer are ONE item — the child's first name, the weekdays, the time window, the
+waiting for an answer are ONE item — the child's first name (once shown), the weekdays, the time window, the
 first and last date and how many dates — with accept all and decline all (the reason asked once)
 and the dates to open and answer one by one."""
 
@@ -48,6 +48,9 @@ def test_a_weekly_pattern_is_one_item_answered_as_one_or_date_by_date(browser, l
         item = desk.locator(f"#new-bookings > li[data-pattern-id='{pattern_id}']")
         item.wait_for(timeout=5000)
         assert desk.locator("#new-bookings > li").count() == 1  # one item, not one per date
+        # the child is named once staff show it (tester 28: each showing logged)
+        assert "하린" not in item.locator(":scope > h4").inner_text()
+        item.locator(":scope > .child-detail button[data-child=show]").click()
         steps.wait_until(desk, f"document.querySelector(\"#new-bookings > li[data-pattern-id='{pattern_id}'] h4\")"
                                ".textContent.includes('하린')")
         text = item.inner_text()

@@ -30,6 +30,9 @@ def test_a_lapsed_offer_is_said_where_its_card_was(browser, live, artifacts, lan
     try:
         _request_at_the_centre(flask_app, "하린")
         desk.locator("#new-offers li.offer").wait_for(timeout=3000)
+        # staff showed the child (tester 28: named only once shown, a logged read): the card kept says whom
+        desk.locator("#new-offers li.offer .child-detail button[data-child=show]").click()
+        steps.wait_until(desk, "document.querySelector('#new-offers li.offer h4').textContent.startsWith('하린')")
 
         _fire_deadlines_after(flask_app, flask_app.config["CARE_OFFER_RESPONSE_MINUTES"] + 1)
         ended = desk.locator("#new-offers li.offer-ended")

@@ -1,7 +1,7 @@
 """Tester 27 on the provider inbox, on a phone (390x844), in Korean and English.
 
 Finding 9: "오지 않음" (no-show) was one tap and final; it now asks first, as a decline does, and
-the card keeps the child's first name after it ("서준 · … · 오지 않음") like every other state.
+the card keeps the child's first name shown before it ("서준 · … · 오지 않음") like every other state.
 Finding 12: staff pages showed times with seconds ("입실: 18:00:00부터"); they show HH:MM (a time
 an action opens at the next whole minute, never earlier than it is).
 And the new-bookings count counts a weekly pattern's dates, not its one card.
@@ -58,7 +58,11 @@ def test_a_no_show_is_asked_first_and_the_card_keeps_the_childs_name(browser, li
     try:
         card = desk.locator(f"#today li[data-id='{booking_id}']")
         card.wait_for(timeout=5000)
-        assert card.locator("h4").inner_text().startswith("서준 · ")
+        # no name until staff show the child (tester 28: one rule for every card, each showing logged)
+        assert not card.locator("h4").inner_text().startswith("서준"), card.inner_text()
+        card.locator(".child-detail button[data-child=show]").tap()
+        steps.wait_until(desk, f"document.querySelector(\"#today li[data-id='{booking_id}'] h4\")"
+                               ".textContent.startsWith('서준 · ')")
         card.locator("button[data-action=mark_no_show]").tap()
         ask = card.locator(".confirm-final")
         ask.wait_for(timeout=2000)

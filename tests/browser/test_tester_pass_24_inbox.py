@@ -186,12 +186,17 @@ def test_staff_choose_a_coming_day_and_see_its_confirmed_bookings_on_a_phone(bro
         pick.select_option(day.isoformat())
         item = desk.locator(f"#today li[data-id='{booked.id}']")
         item.wait_for(timeout=3000)
-        assert item.locator("h4").inner_text() == f"시우 · {day.isoformat()} 15:00–18:00"
+        # no name until staff show the child (tester 28: the list's polling logs nothing)
+        assert item.locator("h4").inner_text() == f"Child · {day.isoformat()} 15:00–18:00"
         assert "Confirmed" in item.inner_text()
         # no check-in, check-out or no-show before the booked time (the API's allowed_actions)
         assert item.locator("button[data-action]").count() == 0
+        assert _reads_of(flask_app, child_id) == []
+        item.locator(".child-detail button[data-child=show]").tap()
+        steps.wait_until(desk, f"document.querySelector(\"#today li[data-id='{booked.id}'] h4\").textContent"
+                               f" === '시우 · {day.isoformat()} 15:00–18:00'")
         assert _reads_of(flask_app, child_id) == [("provider_staff", "booking_care")]
-        desk.wait_for_timeout(6000)  # polled again (every 5 s): the unchanged list reads no name
+        desk.wait_for_timeout(6000)  # polled again (every 5 s): still one read
         assert item.is_visible() and _reads_of(flask_app, child_id) == [("provider_staff", "booking_care")]
         steps.fits(desk)
         steps.accessible(desk)

@@ -1,10 +1,12 @@
 // /provider/inbox: the provider's new bookings, shown within 2 s without a reload (the API is
 // asked every second while the page is visible), each opened on demand (the child's first
-// name, age and notes: the API logs every opening), accepted or declined with a reason;
+// name, age and notes: the API logs every opening; one rule for every card, childBlock()),
+// accepted or declined with a reason;
 // the list of a day (today's, or a coming day's with places open) with check-in, check-out and
 // no-show (final: asked first) when the API allows them; places for the next 7 days; the
 // automatic-confirmation switch. The open offers of emergency care join the same poll through
-// `sections`: the child's first name, programme, window, 시군 and the time left to answer
+// `sections`: programme, window, 시군 and the time left to answer (the child's first name and age
+// when staff show the child, a logged read)
 // (counting down), accepted or declined (a reason optional); an answer the API refuses because
 // the offer is gone (another provider accepted first, the time ran out, the family cancelled)
 // is said where its card was (until staff tap OK), as is an offer that leaves the list between
@@ -65,28 +67,59 @@ function ageText(months) {
   return y ? t("inbox_age_years_months", { y, m }) : t("inbox_age_months", { m });
 }
 
-// The child of a booking, read only when staff open it (the API logs each read).
-function childBlock(b) {
+// THE rule for naming a child on every card (a new booking, a weekly pattern, an offer, the day's
+// list), all through this function: before staff tap "Show the child (each view is logged)" a card
+// names no child (its heading says 아이 / Child, with the programme or window; the reference and
+// the window tell cards apart); after, the heading names the child by first name and the details
+// list what the card's API gives (a booking: name, age, care notes, emergency contact; an offer:
+// name, age). Nothing else asks the API for a name, so a staff read is logged exactly when a child
+// is shown. `url`: the API path of the child (a logged read); `head`: the card's heading element;
+// `headText(name)`: its text, name null before showing. One showing is one read: a card redrawn
+// by a poll (a new version) keeps it shown from `shownChildren` without asking again; hiding ends
+// the showing (showing again is a new read).
+const shownChildren = {};  // url -> the child the API gave, while shown
+
+function childDetails(detail, c) {
+  detail.textContent = "";
+  const rows = [["inbox_child_name", c.first_name], ["inbox_child_age", ageText(c.age_months)]];
+  if ("care_notes" in c) rows.push(["inbox_child_notes", c.care_notes || t("inbox_no_notes")]);
+  if (c.emergency_contact) {
+    rows.push(["inbox_child_contact", c.emergency_contact.name + " " + c.emergency_contact.phone]);
+  }
+  rows.forEach(([k, v]) => {
+    detail.appendChild(el("dt", null, t(k)));
+    detail.appendChild(el("dd", null, v));
+  });
+}
+
+function childBlock(url, head, headText) {
+  head.textContent = headText(shownChildren[url] ? shownChildren[url].first_name : null);
   const box = el("div", "child-detail");
   const open = el("button", null, t("inbox_open_child"));
   open.type = "button";
-  open.setAttribute("aria-expanded", "false");
+  open.dataset.child = "show";  // not data-action: the card's actions are the booking's
   const detail = el("dl");
-  detail.hidden = true;
+  const show = (c) => {
+    const on = !!c;
+    if (on) childDetails(detail, c);
+    detail.hidden = !on;
+    open.setAttribute("aria-expanded", on ? "true" : "false");
+    head.textContent = headText(on ? c.first_name : null);
+  };
+  show(shownChildren[url] || null);
   open.addEventListener("click", () => {
-    if (!detail.hidden) { detail.hidden = true; open.setAttribute("aria-expanded", "false"); return; }
-    getJson("/api/v1/bookings/" + b.id + "/child").then((res) => {
-      detail.textContent = "";
-      if (!res.ok) { detail.appendChild(el("dd", "error", errorText(res))); detail.hidden = false; return; }
-      const c = res.body;
-      [["inbox_child_name", c.first_name], ["inbox_child_age", ageText(c.age_months)],
-        ["inbox_child_notes", c.care_notes || t("inbox_no_notes")],
-        ["inbox_child_contact", c.emergency_contact.name + " " + c.emergency_contact.phone]].forEach(([k, v]) => {
-        detail.appendChild(el("dt", null, t(k)));
-        detail.appendChild(el("dd", null, v));
-      });
-      detail.hidden = false;
-      open.setAttribute("aria-expanded", "true");
+    if (shownChildren[url]) { delete shownChildren[url]; show(null); return; }
+    open.disabled = true;
+    getJson(url).then((res) => {
+      open.disabled = false;
+      if (!res.ok) {
+        detail.textContent = "";
+        detail.appendChild(el("dd", "error", errorText(res)));
+        detail.hidden = false;
+        return;
+      }
+      shownChildren[url] = res.body;
+      show(res.body);
     });
   });
   box.appendChild(open);
@@ -94,9 +127,29 @@ function childBlock(b) {
   return box;
 }
 
+// The first name a card shows now (null: not shown), for messages about it.
+function shownName(url) {
+  return shownChildren[url] ? shownChildren[url].first_name : null;
+}
+
+function bookingChildUrl(id) {
+  return "/api/v1/bookings/" + encodeURIComponent(id) + "/child";
+}
+
+// "아이 · 초등 시설형 긴급돌봄" / "서준 · …": a card's heading, `name` null until shown.
+function namedHead(name, programme) {
+  return t("inbox_offer_head", { name: name || t("inbox_offer_child"), programme: programmeName(programme) });
+}
+
+// A decline's reason as the API takes it: a common one by its code ({ reason_code }: stored as
+// the code, each reader sees it in their own language), or the words typed ({ reason }).
+function reasonBody(reason) {
+  if (!reason) return {};
+  return typeof reason === "object" ? { ...reason } : { reason };
+}
+
 function act(b, action, reason) {
-  const payload = { version: b.version };
-  if (reason) payload.reason = reason;
+  const payload = { version: b.version, ...reasonBody(reason) };
   return send("POST", "/api/v1/bookings/" + b.id + "/" + action, payload).then((res) => {
     say(res.ok ? t("inbox_done_" + action) : errorText(res));
     if (res.ok && action === "confirm") {
@@ -119,15 +172,15 @@ function declineBlock(b, decline) {
   const group = el("fieldset");
   group.appendChild(el("legend", null, t("inbox_decline_reason")));
   const name = "reason-" + b.id;
-  (cfg.decline_reasons || []).concat([""]).forEach((r) => {
+  (cfg.decline_reasons || []).concat([null]).forEach((r) => {
     const label = el("label", "choice");
     const radio = document.createElement("input");
     radio.type = "radio";
     radio.name = name;
-    radio.value = r;
+    radio.value = r ? r.code : "";  // a common reason is sent by its code
     // None is picked before staff pick one: a reason must be chosen (or typed).
     label.appendChild(radio);
-    label.appendChild(document.createTextNode(" " + (r || t("inbox_reason_other"))));
+    label.appendChild(document.createTextNode(" " + (r ? r.text : t("inbox_reason_other"))));
     group.appendChild(label);
   });
   const other = document.createElement("input");
@@ -143,7 +196,7 @@ function declineBlock(b, decline) {
   problem.setAttribute("role", "alert");
   send2.addEventListener("click", () => {
     const picked = box.querySelector("input[name='" + name + "']:checked");
-    const reason = picked && picked.value ? picked.value : other.value.trim();
+    const reason = picked && picked.value ? { reason_code: picked.value } : other.value.trim();
     if (!reason) { problem.textContent = t("inbox_reason_needed"); other.focus(); return; }
     send2.disabled = true;
     (decline ? decline(reason) : act(b, "decline", reason)).then(() => { send2.disabled = false; });
@@ -167,14 +220,15 @@ function referenceLine(b) {
 function newBookingItem(b) {
   const li = el("li", "card booking");
   li.dataset.id = b.id;
-  li.appendChild(el("h4", null, programmeName(b.programme)));
+  const head = el("h4");
+  li.appendChild(head);
   li.appendChild(el("p", "window", windowText(b.start, b.end)));
   const ref = referenceLine(b);
   if (ref) li.appendChild(ref);
   if (b.hold_expires_at) {
     li.appendChild(el("p", "hint", t("inbox_answer_by", { time: clockText(b.hold_expires_at) })));
   }
-  li.appendChild(childBlock(b));
+  li.appendChild(childBlock(bookingChildUrl(b.id), head, (name) => namedHead(name, b.programme)));
   const actions = el("div", "actions");
   const accept = el("button", "primary", t("inbox_accept"));
   accept.type = "button";
@@ -194,7 +248,6 @@ function newBookingItem(b) {
 
 // -- weekly patterns ------------------------------------------------------------------------------
 
-const patternNames = {};  // pattern id -> the child's first name (read once: each read is logged)
 const openPatterns = {};  // pattern ids whose dates staff opened (kept open when the item is redrawn)
 
 // The waiting bookings as the list shows them: the dates of one pattern (two or more still
@@ -239,7 +292,7 @@ function patternReport(action, body) {
 }
 
 function answerPattern(g, action, reason) {
-  const payload = reason ? { reason } : {};
+  const payload = reasonBody(reason);
   return send("POST", "/api/v1/booking-patterns/" + encodeURIComponent(g.pattern_id) + "/" + action, payload)
     .then((res) => {
       say(res.ok ? patternReport(action, res.body) : errorText(res));
@@ -256,22 +309,18 @@ function patternItem(g) {
   li.dataset.patternId = g.pattern_id;
   const first = g.members[0];
   const last = g.members[g.members.length - 1];
-  const head = el("h4", null, t("inbox_pattern_head", { name: patternNames[g.pattern_id] || t("inbox_offer_child"),
-    programme: programmeName(g.programme) }));
+  const head = el("h4");
   li.appendChild(head);
-  if (!patternNames[g.pattern_id]) {
-    getJson("/api/v1/booking-patterns/" + encodeURIComponent(g.pattern_id)).then((res) => {
-      if (!res.ok || !res.body.first_name) return;
-      patternNames[g.pattern_id] = res.body.first_name;
-      head.textContent = t("inbox_pattern_head", { name: res.body.first_name, programme: programmeName(g.programme) });
-    });
-  }
+  // the child of the pattern's first date still waiting: one read for the whole pattern
+  const child = childBlock(bookingChildUrl(first.id), head, (name) => t("inbox_pattern_head",
+    { name: name || t("inbox_offer_child"), programme: programmeName(g.programme) }));
   li.appendChild(el("p", "pattern-every", t("inbox_pattern_every", { weekdays: weekdaysText(g.members),
     times: wallIso(first.start).slice(11, 16) + "–" + wallIso(first.end).slice(11, 16) })));
   li.appendChild(el("p", "window pattern-dates", t("inbox_pattern_dates", { first: wallIso(first.start).slice(0, 10),
     last: wallIso(last.start).slice(0, 10), n: g.members.length })));
   const by = g.members.map((m) => m.hold_expires_at).filter(Boolean).sort()[0];
   if (by) li.appendChild(el("p", "hint", t("inbox_answer_by", { time: clockText(by) })));
+  li.appendChild(child);
   const actions = el("div", "actions");
   const accept = el("button", "primary", t("inbox_accept_all"));
   accept.type = "button";
@@ -391,7 +440,9 @@ function answerOffer(o, action, reason, li) {
   if (reason) payload.reason = reason;
   return send("POST", "/api/v1/offers/" + encodeURIComponent(o.id) + "/" + action, payload).then((res) => {
     if (res.ok) {
-      say(t(action === "accept" ? "inbox_offer_accepted" : "inbox_offer_declined", { name: o.first_name || "" }));
+      const name = shownName(offerChildUrl(o.id));
+      say(action === "accept" ? (name ? t("inbox_offer_accepted", { name }) : t("inbox_offer_accepted_unnamed"))
+        : t("inbox_offer_declined"));
       li.remove();
       if (action === "accept") loadToday();  // the acceptance booked the child here: today's list shows it now
     } else if (offerGone(res)) {
@@ -441,13 +492,18 @@ function leaveOffer(li, id) {
   });
 }
 
+function offerChildUrl(id) {
+  return "/api/v1/offers/" + encodeURIComponent(id) + "/child";
+}
+
 function offerItem(o) {
   const li = el("li", "card offer");
   li.dataset.id = o.id;
-  li.appendChild(el("h4", null, t("inbox_offer_head", { name: o.first_name || t("inbox_offer_child"),
-    programme: programmeName(o.programme) })));
+  const head = el("h4");
+  li.appendChild(head);
   li.appendChild(el("p", "window", windowText(o.start, o.end)));
   li.appendChild(el("p", null, t("inbox_offer_where", { sigun: sigunName(o.sigun_code) })));
+  li.appendChild(childBlock(offerChildUrl(o.id), head, (name) => namedHead(name, o.programme)));
   const left = el("p", "countdown", leftText(o.respond_by));
   left.dataset.respondBy = o.respond_by;
   li.appendChild(left);
@@ -529,10 +585,8 @@ const TODAY_ACTIONS = [["check_in", "inbox_check_in", "primary"], ["check_out", 
 const CONFIRM_FIRST = { mark_no_show: ["inbox_no_show_question", "inbox_no_show_send"] };
 // Actions that are final (a no-show cannot be undone): asked again, as a decline is, before sent.
 
-// The first names today's list showed (booking id -> name): a card whose booking was marked a
-// no-show or checked out here keeps the name it had, as every other state's card does (a reload
-// names them too, the same day: first_names_for_staff in app/care/children.py).
-const todayNames = {};
+// A card of the day's list whose booking was checked out or marked a no-show here keeps the name
+// it showed (the child is no longer readable then: no button to show it again).
 const NAMED_AFTER = ["no-show", "completed"];
 
 // The question before a final action: what it does, then send or keep as it is.
@@ -556,13 +610,17 @@ function todayItem(b) {
   const li = el("li", "card booking state-" + b.status);
   li.dataset.id = b.id;
   li.dataset.status = b.status;
-  if (b.first_name) todayNames[b.id] = b.first_name;
-  const name = b.first_name || (NAMED_AFTER.indexOf(b.status) >= 0 ? todayNames[b.id] : null);
-  li.appendChild(el("h4", null, (name ? name + " · " : "") + windowText(b.start, b.end)));
+  const head = el("h4");
+  li.appendChild(head);
+  const headText = (name) => (name || t("inbox_offer_child")) + " · " + windowText(b.start, b.end);
   li.appendChild(el("p", null, programmeName(b.programme) + " · " + stateName(b.status)));
   const ref = referenceLine(b);
   if (ref) li.appendChild(ref);
-  if (["requested", "accepted", "in-progress"].indexOf(b.status) >= 0) li.appendChild(childBlock(b));
+  if (["requested", "accepted", "in-progress"].indexOf(b.status) >= 0) {
+    li.appendChild(childBlock(bookingChildUrl(b.id), head, headText));
+  } else {
+    head.textContent = headText(NAMED_AFTER.indexOf(b.status) >= 0 ? shownName(bookingChildUrl(b.id)) : null);
+  }
   const actions = el("div", "actions");
   const asks = [];
   TODAY_ACTIONS.forEach(([action, key, cls]) => {
@@ -596,9 +654,8 @@ function todayItem(b) {
 // DAYS_AHEAD days the provider has places published for), the bookings touching that day with
 // their states (those still waiting for an answer are under 새 예약). The actions shown are the
 // API's allowed_actions (a check-in opens shortly before the booked start, so a coming day's
-// booking has none yet). The list is polled without the children's first names; only when it
-// changed is it read again with them (include=first_name: the API logs each name given as a read
-// of the child's record), so an unchanged list read every few seconds logs nothing.
+// booking has none yet). The list names no child until staff show one (childBlock(): the rule of
+// every card), so reading it every few seconds logs nothing.
 const DAYS_AHEAD = 7;
 let chosenDay = null;  // "YYYY-MM-DD" the staff chose, null: today (which moves on at midnight)
 let todayShown = null;
@@ -624,19 +681,16 @@ function loadToday() {
   return getJson(url).then((res) => {
     if (day !== shownDay()) return null;  // another day was chosen meanwhile: its own load shows it
     if (!res.ok) { say(errorText(res)); return null; }
-    if (todayKey(day, todayRows(res.body)) === todayShown) return null;
-    return getJson(url + "&include=first_name").then((named) => {
-      if (day !== shownDay()) return;
-      if (!named.ok) { say(errorText(named)); return; }
-      const rows = todayRows(named.body);
-      todayShown = todayKey(day, rows);
-      const list = $("today");
-      list.textContent = "";
-      rows.forEach((b) => list.appendChild(todayItem(b)));
-      const empty = $("today-empty");
-      empty.textContent = day === dayIso(registryToday()) ? t("inbox_today_empty") : t("inbox_day_empty", { date: day });
-      empty.hidden = rows.length > 0;
-    });
+    const rows = todayRows(res.body);
+    if (todayKey(day, rows) === todayShown) return null;
+    todayShown = todayKey(day, rows);
+    const list = $("today");
+    list.textContent = "";
+    rows.forEach((b) => list.appendChild(todayItem(b)));
+    const empty = $("today-empty");
+    empty.textContent = day === dayIso(registryToday()) ? t("inbox_today_empty") : t("inbox_day_empty", { date: day });
+    empty.hidden = rows.length > 0;
+    return null;
   });
 }
 
@@ -707,6 +761,31 @@ function loadAllSlots() {
   });
 }
 
+// What opening places did: the hours newly opened (when any, or when nothing else happened), and
+// with a number typed the hours already open changed to it, and those whose bookings hold more
+// places than it (kept as they were), named with how many are booked.
+const KEPT_NAMED = 6;
+function slotsResult(body, places) {
+  const lines = [];
+  const kept = body.not_lowered || [];
+  if (body.added || body.changed === undefined) {
+    lines.push(t("inbox_slots_added", { added: body.added, planned: body.planned }));
+  }
+  if (body.changed) {
+    lines.push(t(body.changed === 1 ? "inbox_slots_changed_one" : "inbox_slots_changed", { n: body.changed, places }));
+  }
+  if (kept.length) {
+    const hours = kept.slice(0, KEPT_NAMED).map((k) => t("inbox_slots_held_hour",
+      { time: wallIso(k.start).slice(5, 16).replace("T", " "), held: k.held })).join(", ");
+    lines.push(t(kept.length === 1 ? "inbox_slots_not_lowered_one" : "inbox_slots_not_lowered",
+      { m: kept.length, hours: hours + (kept.length > KEPT_NAMED ? ", …" : "") }));
+  }
+  if (body.changed !== undefined && !body.added && !body.changed && !kept.length) {
+    lines.push(t("inbox_slots_already", { places }));
+  }
+  return lines.join(" ");
+}
+
 function setupSlots() {
   loadAllSlots();
   document.querySelectorAll("form.derive").forEach((form) => {
@@ -722,8 +801,7 @@ function setupSlots() {
       button.disabled = true;
       send("POST", "/api/v1/providers/" + fid + "/slots", { programme, derive }).then((res) => {
         button.disabled = false;
-        form.querySelector(".result").textContent = res.ok ? t("inbox_slots_added", { added: res.body.added,
-          planned: res.body.planned }) : errorText(res);
+        form.querySelector(".result").textContent = res.ok ? slotsResult(res.body, derive.places) : errorText(res);
         loadAllSlots();  // new days to choose the list of
       });
     });
