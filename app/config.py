@@ -140,6 +140,10 @@ CARE_NOTES_KEYS: list[str] = []
 # A family's personal data (account, children, consents) is deleted after this many days
 # without use (sign-in, booking, change), and never while it has a booking not yet ended.
 CARE_RETENTION_DAYS = 365
+# A staff or admin read of a child's record (child_access_log) identical to one logged within
+# this many seconds (same reader, child, booking, purpose, outcome) is not logged again: one
+# showing of the child is one line of the family's access log, however often a page asks.
+CARE_ACCESS_LOG_COALESCE_S = 120
 # Notifications (app/care/outbox.py): the outbox worker delivers each message on the page and,
 # when configured, by e-mail and KakaoTalk 알림톡/SMS. E-mail is off while NOTIFY_SMTP_HOST is
 # empty: NOTIFY_SMTP_FROM is the sender's address (its domain names the Message-IDs), STARTTLS
@@ -147,7 +151,7 @@ CARE_RETENTION_DAYS = 365
 # KakaoTalk Bizmessage; SMS fallback is the gateway's own setting) is off while
 # NOTIFY_ALIMTALK_APP_KEY is empty; it needs the secret key and the sender profile's key, and
 # templates registered with the codes and text of app/care/notify/messages.json. A claimed
-# message is held NOTIFY_LEASE_S seconds (longer than the longest send: 8 x the SMTP timeout, 2 x
+# message is held NOTIFY_LEASE_S seconds (longer than the longest send: 10 x the SMTP timeout, 2 x
 # the 알림톡 timeout, plus 5; shorter than the gateway's 600 s duplicate window), NOTIFY_BATCH at a
 # time; a failed try waits min(NOTIFY_BACKOFF_CAP_S, NOTIFY_BACKOFF_BASE_S x 2^(n-1)) seconds
 # (with jitter) and a message fails for good after NOTIFY_MAX_ATTEMPTS tries. Keys and passwords

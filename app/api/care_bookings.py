@@ -8,17 +8,17 @@ else is a 404 and changes nothing. State changes are the lifecycle's actions
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Flask, Response, has_app_context, jsonify, request
 
-from app.care.accounts import User
+from app.care.accounts import Roles, User
 from app.care.bookings import PATTERN_ACTIONS, Booking, BookingNotFound, Slot, action_times, allowed_now
 from app.care.desk import Repeat
 from app.care.references import booking_reference
-from app.care.slots import derive_slots
+from app.care.slots import change_places, derive_slots, period
 from app.care.states import ADMIN, BOOKING, GUARDIAN, PROVIDER_STAFF, InvalidTransition
 from app.care.windows import WEEKDAY_NAMES, WindowError
 from app.errors import clip
@@ -29,8 +29,10 @@ from app.search.ranking import home_sigungu_code
 
 from . import bodies, params
 from .auth import CARE_UNREACHABLE, answer_database_errors
+from .decline_reasons import DECLINE_FIELDS, decline_reason, shown_events
 from .openapi import Param, documented
 from .params import InvalidParameter
+from .residence import home_named
 
 bp = Blueprint("care_bookings", __name__, url_prefix="/api/v1")
 answer_database_errors(bp, CARE_UNREACHABLE)
@@ -87,11 +89,15 @@ def _slot_params(app: Flask) -> list[Param]:
                                       "the programme", required=True)]
 
 
-def booking_json(b: Booking, acting: str | None = None, now: datetime | None = None) -> dict[str, object]:
+def booking_json(b: Booking, acting: User | str | None = None, now: datetime | None = None) -> dict[str, object]:
     """A booking as the API shows it: its state (and the FHIR Task status), window (UTC),
     version for the next change, and the actions the caller may take now (the state, the role
-    and the time: no check-in before it opens, no no-show before the start)."""
+    and the time: no check-in before it opens, no no-show before the start). ``acting``: the
+    signed-in :class:`User` asking (each action worked out as its POST checks it:
+    :func:`action_role`), or a role's name (a person holding only that role on this booking's
+    provider or family); None: no actions."""
     at = now if now is not None else _now()
+    who = _role_of(acting, b) if acting else None
     return {"id": b.id, "reference": booking_reference(b.id), "facility_id": b.facility_id, "programme": b.programme,
             "child_id": b.child_id,
             "start": b.start.isoformat(), "end": b.end.isoformat(), "status": b.status,
@@ -99,40 +105,79 @@ def booking_json(b: Booking, acting: str | None = None, now: datetime | None = N
             "hold_expires_at": b.hold_expires_at.isoformat() if b.hold_expires_at else None,
             "created_at": b.created_at.isoformat(), "updated_at": b.updated_at.isoformat(),
             "pattern_id": b.pattern_id,
-            "allowed_actions": actions_now(b, b.status, acting, at) if acting else [],
-            "actions_from": actions_later(b, acting, at) if acting else {},
-            "actions_closed": actions_closed(b, acting, at) if acting else {}}
+            "allowed_actions": actions_now(b, b.status, who, at) if who else [],
+            "actions_from": actions_later(b, who, at) if who else {},
+            "actions_closed": actions_closed(b, who, at) if who else {}}
 
 
-def actions_later(b: Booking, acting: str, at: datetime) -> dict[str, str]:
-    """The actions the state allows ``acting`` but the time not yet, each with when it opens
-    (ISO, UTC): what a page says instead of a button ("check-in from 18:00")."""
+RoleOf = Callable[[str], "str | None"]
+"""An action's name -> the role in which the asker may take it on the booking (None: not at all)."""
+
+
+def _role_of(acting: User | str, b: Booking) -> RoleOf:
+    """For a user: :func:`action_role` on ``b``; for a role's name: that role when its
+    permissions (roles.json) hold the action's (a person holding only that role on ``b``)."""
+    if isinstance(acting, User):
+        return lambda a: action_role(acting, a, b)
+    held = _roles().get(acting).permissions if acting in _roles() else frozenset()
+    return lambda a: acting if ACTION_PERMISSIONS[a] in held else None
+
+
+def _roles() -> Roles:
+    """The app's roles in a request (or app context), else roles.json's (a booking shown outside one)."""
+    return roles() if has_app_context() else Roles()
+
+
+def action_role(user: User, action: str, b: Booking) -> str | None:
+    """The role in which ``user`` may take ``action`` (one of :data:`ACTION_PERMISSIONS`) on
+    ``b``, None when no role of theirs has its permission on ``b`` (roles.json; deny by
+    default). The one permission check: the action's POST answers 403 without it, and a
+    booking lists an action only with it (:func:`actions_now`), so the two never disagree."""
+    return _roles().acting_as(user, ACTION_PERMISSIONS[action], facility_id=b.facility_id, owner_id=b.guardian_id)
+
+
+def _actions(status: str, role_of: RoleOf) -> Iterator[tuple[str, str]]:
+    """(action, role) for each action of :data:`ACTION_PERMISSIONS` that the asker has the
+    permission for (``role_of``: :func:`action_role`) and that the lifecycle lets that role
+    take from ``status``, in the lifecycle's order."""
+    for a in BOOKING.actions:
+        if a not in ACTION_PERMISSIONS:
+            continue
+        role = role_of(a)
+        if role is not None and a in BOOKING.allowed_actions(status, role):
+            yield a, role
+
+
+def actions_later(b: Booking, role_of: RoleOf, at: datetime) -> dict[str, str]:
+    """The actions the state and the permissions allow the asker but the time not yet, each with
+    when it opens (ISO, UTC): what a page says instead of a button ("check-in from 18:00")."""
     out = {}
-    for a in BOOKING.allowed_actions(b.status, acting):
-        since, _ = action_times(a, b.start, b.end, acting)
-        if a in ACTION_PERMISSIONS and since is not None and at < since:
+    for a, role in _actions(b.status, role_of):
+        since, _ = action_times(a, b.start, b.end, role)
+        if since is not None and at < since:
             out[a] = since.isoformat()
     return out
 
 
-def actions_closed(b: Booking, acting: str, at: datetime) -> dict[str, str]:
-    """The actions the state allows ``acting`` but the time no longer does, each with when it
-    closed (ISO, UTC): what a page says instead of a button (the family's cancel after its
-    cutoff: "a booking that has started cannot be cancelled: phone the provider")."""
+def actions_closed(b: Booking, role_of: RoleOf, at: datetime) -> dict[str, str]:
+    """The actions the state and the permissions allow the asker but the time no longer does,
+    each with when it closed (ISO, UTC): what a page says instead of a button (the family's
+    cancel after its cutoff: "a booking that has started cannot be cancelled: phone the
+    provider")."""
     out = {}
-    for a in BOOKING.allowed_actions(b.status, acting):
-        _, until = action_times(a, b.start, b.end, acting)
-        if a in ACTION_PERMISSIONS and until is not None and at >= until:
+    for a, role in _actions(b.status, role_of):
+        _, until = action_times(a, b.start, b.end, role)
+        if until is not None and at >= until:
             out[a] = until.isoformat()
     return out
 
 
-def actions_now(b: Booking, status: str, acting: str, at: datetime) -> list[str]:
-    """The actions ``acting`` may take on ``b`` in ``status`` at ``at`` (the lifecycle's, the
-    API's and the time's rules): the one list a booking's ``allowed_actions`` and a 409's
-    ``allowed_actions`` give, so they never disagree."""
-    return [a for a in BOOKING.allowed_actions(status, acting)
-            if a in ACTION_PERMISSIONS and allowed_now(a, b.start, b.end, at, acting)]
+def actions_now(b: Booking, status: str, role_of: RoleOf, at: datetime) -> list[str]:
+    """The actions the asker may take on ``b`` in ``status`` at ``at``: the permission
+    (``role_of``: :func:`action_role`, the check the action's POST makes), the lifecycle's rule for that
+    role and the time's. The one list a booking's ``allowed_actions`` and a 409's
+    ``allowed_actions`` give, so they never disagree with each other nor with the action."""
+    return [a for a, role in _actions(status, role_of) if allowed_now(a, b.start, b.end, at, role)]
 
 
 def _acting(user: User, permission: str, b: Booking) -> str | None:
@@ -189,7 +234,7 @@ def list_bookings() -> Response:
     if named and (facility_id is None or not roles().allows(user, "children.read_for_booking",
                                                             facility_id=facility_id)):
         raise NotAllowedHere("include=first_name is for the staff of the provider listed (facility_id)", "include")
-    rows = [booking_json(b, _acting(user, "bookings.read", b)) for b in found]
+    rows = [booking_json(b, user) for b in found]
     if named:
         assert facility_id is not None
         names = get_children().first_names_for_staff(user, facility_id, (b.id for b in found), _now(),
@@ -234,12 +279,13 @@ def _pattern_fields_named() -> Iterator[None]:
 def quote_booking() -> Response:
     """What :func:`create_booking` would check, and the fee estimate (won) and whether the
     provider confirms at once."""
-    user, args, home, repeat = _booking_args()
+    user, args, home, repeat, point = _booking_args()
     if repeat is not None:
-        with _pattern_fields_named():
+        with _pattern_fields_named(), home_named("home", point):
             weekly = get_desk().quote_weekly(user.id, *args, repeat, now=_now(), home_sigungu_code=home)
         return jsonify(weekly.as_dict())
-    return jsonify(get_desk().quote(user.id, *args, now=_now(), home_sigungu_code=home).as_dict())
+    with home_named("home", point):
+        return jsonify(get_desk().quote(user.id, *args, now=_now(), home_sigungu_code=home).as_dict())
 
 
 @bp.post("/bookings")
@@ -250,21 +296,22 @@ def create_booking() -> Response:
     """Book the window at the provider for the guardian's child: checked as the search checks
     (the child's age, the home's 시군구 when ``home`` is given, the provider's programme and
     hours), then the place is held in the same transaction as the booking."""
-    user, args, home, repeat = _booking_args()
+    user, args, home, repeat, point = _booking_args()
     if repeat is not None:
-        with _pattern_fields_named():
+        with _pattern_fields_named(), home_named("home", point):
             made, weekly = get_desk().book_weekly(user.id, *args, repeat, now=_now(), home_sigungu_code=home)
         at = _now()
         rows = []
         for b, fee in zip(made, weekly.estimates_krw, strict=True):
-            row = booking_json(b, GUARDIAN, at)
+            row = booking_json(b, user, at)
             row["estimate_krw"] = fee
             rows.append(row)
         created = jsonify({"bookings": rows, "estimate_krw": weekly.estimate_krw, "repeat": repeat.as_dict()})
         created.status_code = 201
         return created
-    booking, quote = get_desk().book(user.id, *args, now=_now(), home_sigungu_code=home)
-    body = booking_json(booking, GUARDIAN)
+    with home_named("home", point):  # outside the area: the place named, never its code
+        booking, quote = get_desk().book(user.id, *args, now=_now(), home_sigungu_code=home)
+    body = booking_json(booking, user)
     body["estimate_krw"] = quote.estimate_krw
     response = jsonify(body)
     response.status_code = 201
@@ -323,10 +370,12 @@ def _repeat(body: dict[str, object]) -> Repeat | None:
     return Repeat(tuple(sorted({allowed.index(d.lower()) + 1 for d in days})), last)
 
 
-def _booking_args() -> tuple[User, tuple[str, str, str, datetime, datetime], str | None, Repeat | None]:
+def _booking_args() -> tuple[User, tuple[str, str, str, datetime, datetime], str | None, Repeat | None,
+                             tuple[float, float] | None]:
     """The guardian, (child, provider, programme, start, end), the home's 시군구 code (None
-    when no ``home`` is given: the residence rules are then not applied, as in the search)
-    and the weekly pattern (None: a one-off booking)."""
+    when no ``home`` is given: the residence rules are then not applied, as in the search),
+    the weekly pattern (None: a one-off booking) and the home's (lon, lat) (None: not given;
+    a refusal names its place: :func:`app.api.residence.home_named`)."""
     user = check("bookings.create")
     check("bookings.create", owner_id=user.id)
     choices = {"programme": BOOKABLE_PROGRAMMES}  # a closed set: a missing one is named with its values
@@ -337,7 +386,7 @@ def _booking_args() -> tuple[User, tuple[str, str, str, datetime, datetime], str
     assert child_id and facility_id and programme
     home = bodies.point(body, "home")
     return (user, (child_id, facility_id, programme, bodies.moment(body, "start", tz), bodies.moment(body, "end", tz)),
-            home_sigungu_code(*home) if home is not None else None, _repeat(body))
+            home_sigungu_code(*home) if home is not None else None, _repeat(body), home)
 
 
 @bp.get("/bookings/<booking_id>")
@@ -345,9 +394,9 @@ def _booking_args() -> tuple[User, tuple[str, str, str, datetime, datetime], str
             errors=SECURED_ERRORS)
 def read_booking(booking_id: str) -> Response:
     """The booking, its transitions (who, when, why) and the actions the caller may take."""
-    _, booking, acting = _visible(booking_id)
-    body = booking_json(booking, acting)
-    body["events"] = get_bookings().events(booking_id)
+    user, booking, _ = _visible(booking_id)
+    body = booking_json(booking, user)
+    body["events"] = shown_events(get_bookings().events(booking_id))  # preset reasons in the asker's language
     return jsonify(body)
 
 
@@ -373,12 +422,11 @@ def act_on_booking(booking_id: str, action: str) -> Response:
     lifecycle says (staff declining or cancelling)."""
     check_action(action, ACTION_PERMISSIONS)
     user, booking, _ = _visible(booking_id, "bookings.read")
-    permission = ACTION_PERMISSIONS[action]
-    acting_for_action = _acting(user, permission, booking)
+    acting_for_action = action_role(user, action, booking)
     if acting_for_action is None:
         raise NotAllowedHere(f"your account may not {action} this booking", "action")
-    body = bodies.json_object(frozenset({"reason", "version"}))
-    reason = bodies.text(body, "reason", max_chars=500, required=False)
+    body = bodies.json_object(DECLINE_FIELDS | {"version"})
+    reason = decline_reason(body)  # a preset by its code, or the staff's words (tester 28)
     version = bodies.whole_number(body, "version", 1, 2**31 - 1, required=False)
     at = _now()
     try:
@@ -386,8 +434,8 @@ def act_on_booking(booking_id: str, action: str) -> Response:
                                          expected_version=version, now=at, tz=get_registry().locale.tz)
     except InvalidTransition as exc:  # its allowed_actions as GET gives them now (the time's rules too)
         raise InvalidTransition(exc.lifecycle, exc.current_state, exc.action,
-                                tuple(actions_now(booking, exc.current_state, acting_for_action, at))) from None
-    return jsonify(booking_json(done, acting_for_action, at))
+                                tuple(actions_now(booking, exc.current_state, _role_of(user, booking), at))) from None
+    return jsonify(booking_json(done, user, at))
 
 
 def _pattern_id(app: Flask) -> list[Param]:
@@ -414,15 +462,27 @@ def _pattern_visible(pattern_id: str, permission: str) -> tuple[User, list[Booki
     return user, found, acting
 
 
+def _pattern_read_params(app: Flask) -> list[Param]:
+    return [*_pattern_id(app), Param("include", {"type": "string", "enum": ["first_name"]},
+                                     "first_name: the child's first name (the provider's staff; a logged read)")]
+
+
 @bp.get("/booking-patterns/<pattern_id>")
 @documented("A weekly pattern's bookings as one (its guardian, its provider's staff, admins): the dates, "
-            "weekdays and window; for the staff the child's first name (a logged read)", _pattern_id,
+            "weekdays and window; for the staff with include=first_name the child's first name (a logged read)",
+            _pattern_read_params,
             "BookingPattern", errors=SECURED_ERRORS)
 def read_pattern(pattern_id: str) -> Response:
     """Every booking of the pattern (window order) and its summary: ``weekdays`` (names, of
     the local dates), ``first_date``/``last_date`` (local), ``count`` and ``waiting`` (dates
-    still to answer). Staff also get ``first_name`` (the child's, one logged read while a
-    booking of the pattern is live; null otherwise)."""
+    still to answer). Staff asking ``include=first_name`` also get ``first_name`` (the child's,
+    one logged read while a booking of the pattern is live; null otherwise); without it, null
+    and nothing logged (the inbox shows the child only when staff ask, through
+    ``/bookings/<id>/child``)."""
+    include = request.args.get("include")
+    if include not in (None, "first_name"):
+        raise InvalidParameter(f"include must be first_name (the child's first name), not {clip(include)}",
+                               "include")
     user, found, acting = _pattern_visible(pattern_id, "bookings.read")
     tz = get_registry().locale.tz
     at = _now()
@@ -432,8 +492,8 @@ def read_pattern(pattern_id: str) -> Response:
         "weekdays": [WEEKDAY_NAMES[d] for d in sorted({d.weekday() for d in days})],
         "first_date": days[0].isoformat(), "last_date": days[-1].isoformat(), "count": len(found),
         "waiting": sum(b.status == BOOKING.initial for b in found),
-        "bookings": [booking_json(b, acting, at) for b in found], "first_name": None}
-    if acting == PROVIDER_STAFF:
+        "bookings": [booking_json(b, user, at) for b in found], "first_name": None}
+    if acting == PROVIDER_STAFF and include == "first_name":
         live = [b.id for b in found if BOOKING.state(b.status).holds_place][:1]
         names = get_children().first_names_for_staff(user, found[0].facility_id, live, at, tz)
         body["first_name"] = names.get(live[0]) if live else None
@@ -455,8 +515,8 @@ def answer_pattern(pattern_id: str, action: str) -> Response:
     acting = _acting(user, ACTION_PERMISSIONS[action], found[0])
     if acting != PROVIDER_STAFF:
         raise NotAllowedHere(f"only the provider's staff may {action} a pattern at once", "action")
-    body = bodies.json_object(frozenset({"reason"}))
-    reason = bodies.text(body, "reason", max_chars=500, required=False)
+    body = bodies.json_object(DECLINE_FIELDS)
+    reason = decline_reason(body)  # a preset by its code, or the staff's words (tester 28)
     tz = get_registry().locale.tz
     answers = get_bookings().answer_pattern(pattern_id, action, acting, user.id, reason=reason, now=_now(), tz=tz)
     return jsonify({"id": pattern_id, "action": action, "dates": [a.as_dict(tz) for a in answers],
@@ -527,7 +587,10 @@ def list_slots(facility_id: str) -> Response:
 def publish_slots(facility_id: str) -> Response:
     """``{"programme", "start", "end", "places"}`` publishes (or changes) one slot;
     ``{"programme", "derive": {"first_day", "days", "places", "slot_minutes"}}`` cuts the
-    provider's opening hours into slots for the period (slots already published stand)."""
+    provider's opening hours into slots for the period (``added`` of ``planned``); with
+    ``places`` the period's coming slots already published are set to it too (``changed``;
+    ``already``: had it; ``not_lowered``: the slots whose bookings hold more places, kept, each
+    with ``start``, ``end``, ``places``, ``held``); without, slots already published stand."""
     _check_slots(facility_id)
     body = bodies.json_object(frozenset({"programme", "start", "end", "places", "derive"}),
                               frozenset({"programme"}), choices={"programme": BOOKABLE_PROGRAMMES})
@@ -551,9 +614,18 @@ def publish_slots(facility_id: str) -> Response:
         places = bodies.whole_number(spec, "places", 0, 1000, required=False)
         minutes = bodies.whole_number(spec, "slot_minutes", 1, 1440, required=False) or 60  # derive_slots: the step
         planned = derive_slots(facility, programme, first_day, days, locale.tz, locale.is_holiday, places, minutes)
+        at = _now()
         added = store.publish_missing(facility_id, programme, [(s.start, s.end, s.places) for s in planned],
-                                      now=_now())
-        return jsonify({"added": added, "planned": len(planned)})
+                                      now=at)
+        out: dict[str, object] = {"added": added, "planned": len(planned)}
+        if places is not None:  # a number typed: the period's hours already open get it too
+            start, end = period(first_day, days, locale.tz)
+            end = max([end, *(s.end for s in planned)])  # the last day's overnight hours too
+            done = change_places(store, facility_id, programme, places, start, end, at)
+            out.update({"changed": done.changed, "already": max(done.already - added, 0),
+                        "not_lowered": [{"start": k.start.isoformat(), "end": k.end.isoformat(),
+                                         "places": k.places, "held": k.held} for k in done.kept]})
+        return jsonify(out)
     places = bodies.whole_number(body, "places", 0, 1000)
     assert places is not None
     slot = store.publish_slot(facility_id, programme, bodies.moment(body, "start", locale.tz),

@@ -28,7 +28,7 @@ from app.care.children import (
     relations,
 )
 from app.care.states import ADMIN
-from app.domain import DomainError
+from app.domain import PROBLEMS_KEY, DomainError
 from app.errors import clip
 from app.extensions.care import get_children
 from app.extensions.registry import get_index, get_registry
@@ -61,20 +61,33 @@ def fields_as_sent(body: dict[str, Any]) -> Iterator[None]:
     try:
         yield
     except DomainError as exc:
-        flat = exc.field or ""
-        if nested and flat.startswith("emergency_contact_"):
-            sent = "emergency_contact." + flat.removeprefix("emergency_contact_")
-            exc.field = sent
-            exc.args = (str(exc).replace(flat, sent), *exc.args[1:])
+        if nested:
+            exc.field, message = _as_sent(exc.field, str(exc))
+            exc.args = (message, *exc.args[1:])
+            entries = exc.extra.get(PROBLEMS_KEY)
+            for entry in entries if isinstance(entries, list) else []:  # every problem found at once, as sent
+                entry["field"], entry["message"] = _as_sent(entry.get("field"), str(entry.get("message", "")))
         raise
 
 
-def child_body(required: frozenset[str] = frozenset()) -> dict[str, Any]:
+def _as_sent(field: str | None, message: str) -> tuple[str | None, str]:
+    """A flat contact field (``emergency_contact_phone``) and its message named as a nested
+    contact's part (``emergency_contact.phone``); any other field as it is."""
+    flat = field or ""
+    if not flat.startswith("emergency_contact_"):
+        return field, message
+    sent = "emergency_contact." + flat.removeprefix("emergency_contact_")
+    return sent, message.replace(flat, sent)
+
+
+def child_body(required: frozenset[str] = frozenset(), *, missing_later: bool = False) -> dict[str, Any]:
     """The child fields of the request's JSON object (:func:`bodies.json_object`'s errors). The
     emergency contact comes flat (``emergency_contact_name``, ``emergency_contact_phone``) or
     nested as a child is read back (``emergency_contact``: ``{"name", "phone"}``; a PATCH may
     send one part), not both; the nested one becomes the flat fields. ``required`` fields are
-    checked after that, named as the flat fields."""
+    checked after that, named as the flat fields; with ``missing_later`` they are not (the
+    core names each missing one with every other problem: :meth:`ChildStore.register_fields`),
+    only an empty body is refused."""
     body = bodies.json_object(CHILD_FIELDS | {"emergency_contact"}, allow_empty=not required)
     if "emergency_contact" in body:
         nested = body.pop("emergency_contact")
@@ -91,7 +104,7 @@ def child_body(required: frozenset[str] = frozenset()) -> dict[str, Any]:
                                    f"emergency_contact.{unknown[0]}", "unknown_field")
         body.update({f"emergency_contact_{k}": v for k, v in nested.items()})
         body[NESTED_CONTACT] = True  # errors then name emergency_contact.<part>, as it was sent
-    missing = sorted(required - set(body))
+    missing = [] if missing_later else sorted(required - set(body))
     if missing and body.get(NESTED_CONTACT) and missing[0].startswith("emergency_contact_"):
         raise bodies.MissingField(missing[0].replace("emergency_contact_", "emergency_contact.", 1))
     if missing and missing[0] == "relation":  # a closed set: named with its values
@@ -245,11 +258,13 @@ def list_children() -> Response:
 @documented("Register a child (needs the child_registration consent; care notes need care_notes)", _none,
             "Child", method="post", body="ChildInput", errors=SECURED_ERRORS, created=True)
 def register_child() -> Response:
-    """Register a child of the signed-in guardian; every field is checked and named when wrong."""
+    """Register a child of the signed-in guardian. Every problem is named in one answer: each
+    missing field, each wrong value, each consent not given (``errors`` lists them when there
+    are several; ``field``, ``reason`` and ``message`` lead with the first)."""
     user = _guardian("children.manage")
-    body = child_body(CHILD_FIELDS - {"care_notes"})
+    body = child_body(CHILD_FIELDS - {"care_notes"}, missing_later=True)
     with fields_as_sent(body):
-        child = get_children().register(user.id, now=_now(), **body)
+        child = get_children().register_fields(user.id, body, _now())
     response = jsonify(child.as_dict())
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/children/{child.id}"

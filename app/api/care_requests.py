@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from app.care.accounts import User
-from app.care.bookings import Booking, allowed_now
+from app.care.bookings import Booking, action_times, allowed_now
 from app.care.children import SHARE_WITH_PROVIDER, ConsentRequired, consent_version
 from app.care.matching import CareRequest, MatchingEngine, MatchSettings, Offer, OfferNotFound, RequestNotFound
 from app.care.rules import NotEligible
@@ -23,7 +23,6 @@ from app.care.states import ADMIN, CARE_REQUEST, GUARDIAN, OFFER, PROVIDER_STAFF
 from app.extensions.care import get_bookings, get_children
 from app.extensions.db import get_engine
 from app.extensions.registry import get_index, get_registry
-from app.geo import admin
 from app.pages.account_sessions import check, roles
 from app.search.model import PROGRAMMES
 from app.search.ranking import home_sigungu_code
@@ -31,8 +30,10 @@ from app.search.ranking import home_sigungu_code
 from . import bodies, params
 from .auth import CARE_UNREACHABLE, answer_database_errors
 from .care_bookings import check_action
+from .decline_reasons import DECLINE_FIELDS, decline_reason
 from .openapi import Param, documented
 from .params import InvalidParameter, clip
+from .residence import home_outside
 
 bp = Blueprint("care_requests", __name__, url_prefix="/api/v1")
 answer_database_errors(bp, CARE_UNREACHABLE)
@@ -103,23 +104,38 @@ def request_json(r: CareRequest, for_guardian: bool, acting: str | None,
         "unmatched_reason": r.unmatched_reason, "max_distance_m": r.max_distance_m, "booking_id": booking_id,
         # a matched request's cancel cancels its booking (same window): the family's cutoff applies
         "allowed_actions": [a for a in CARE_REQUEST.allowed_actions(r.status, acting) if a == "cancel" and (
-            r.status != "accepted" or allowed_now(a, r.start, r.end, _now(), acting))] if acting else []}
+            r.status != "accepted" or allowed_now(a, r.start, r.end, _now(), acting))] if acting else [],
+        "actions_closed": request_actions_closed(r, acting, _now()) if acting else {}}
     if for_guardian and r.lon is not None and r.lat is not None:
         body["point"] = {"lat": r.lat, "lon": r.lon}
     return body
 
 
+def request_actions_closed(r: CareRequest, acting: str, at: datetime) -> dict[str, str]:
+    """As a booking's ``actions_closed`` (:func:`app.api.care_bookings.actions_closed`): the
+    actions the state allows ``acting`` but the time no longer does, each with when it closed
+    (ISO, UTC). Only a matched (accepted) request has one: its cancel cancels its booking, whose
+    window it shares, so the family's cutoff closes it (``{"cancel": "<the cutoff>"}``); an
+    open request can be cancelled at any time (``{}``)."""
+    if r.status != "accepted" or "cancel" not in CARE_REQUEST.allowed_actions(r.status, acting):
+        return {}
+    _, until = action_times("cancel", r.start, r.end, acting)
+    return {"cancel": until.isoformat()} if until is not None and at >= until else {}
+
+
 def offer_json(o: Offer, r: CareRequest | None = None, first_name: str | None = None,
-               booking: Booking | None = None) -> dict[str, object]:
+               booking: Booking | None = None, may_respond: bool = True) -> dict[str, object]:
     """An offer as its provider sees it: the window, programme and 시군 of the request, the
     child's first name, the deadline to answer; once accepted, the booking it made at this
-    provider (``booking_id``; null for any other offer)."""
+    provider (``booking_id``; null for any other offer). ``allowed_actions``: what the state
+    allows staff, only when the asker ``may_respond`` (:func:`_may_respond`, the check the
+    answer's POST makes: an admin reading offers is listed none)."""
     body: dict[str, object] = {
         "id": o.id, "request_id": o.request_id, "facility_id": o.facility_id, "rank": o.rank, "status": o.status,
         "fhir_status": o.fhir_status, "respond_by": o.respond_by.isoformat(), "version": o.version,
         "created_at": o.created_at.isoformat(),
         "booking_id": booking.id if booking is not None and booking.offer_id == o.id else None,
-        "allowed_actions": list(OFFER.allowed_actions(o.status, PROVIDER_STAFF))}
+        "allowed_actions": list(OFFER.allowed_actions(o.status, PROVIDER_STAFF)) if may_respond else []}
     if r is not None:
         body.update({"programme": r.programme, "start": r.start.isoformat(), "end": r.end.isoformat(),
                      "sigun_code": r.sigun_code, "first_name": first_name})
@@ -171,14 +187,9 @@ def create_request() -> Response:
 
 def _home_outside(exc: NotEligible, field: str, where: tuple[float, float]) -> NotEligible:
     """The residence refusal naming the field the client sent for the home (``point`` with
-    place ``home``, else ``home``) and the place by name ("부산광역시 사하구"), never a 시군구 code:
-    "… is for families living in 경기도; the point (the home) is in 부산광역시 사하구". ``where``:
-    that field's (lon, lat). ``place_name`` in the envelope; "" outside every known area."""
-    area = admin.locate([where[0]], [where[1]])[0]
-    name = " ".join(n for n in (area.sido, area.sigungu) if n) if area else ""
-    rule = str(exc).split("; the home is in ", 1)[0]
-    return NotEligible(f"{rule}; the {field} (the home) is in {name or 'no known 시군구'}", field,
-                       "home_outside_area", {**exc.extra, "place_name": name})
+    place ``home``, else ``home``) and the place by name, as bookings say it
+    (:func:`app.api.residence.home_outside`)."""
+    return home_outside(exc, field, where)
 
 
 @bp.get("/care-requests")
@@ -286,17 +297,14 @@ def _offers_facility(user: User, facility_id: str | None) -> str:
 @documented("The open offers to a provider (its staff; admins name the provider)", _offer_list, "OfferList",
             errors=SECURED_ERRORS)
 def list_offers() -> Response:
-    """The provider's open offers; the children's first names only to its own staff (an admin's
-    list leaves them null, as bookings lists do)."""
+    """The provider's open offers, without the child (``first_name`` null): its staff ask
+    ``/offers/<id>/child`` when they show the child, and that read is logged."""
     user = check("offers.read")
     facility_id = _offers_facility(user, request.args.get("facility_id"))
-    staff = _answers_for(user, facility_id)
     matching = engine()
-    names = get_children()
     out = []
     for o in matching.open_offers(facility_id):
-        r = matching.get(o.request_id)
-        out.append(offer_json(o, r, names.first_name(None, r.child_id) if staff else None))
+        out.append(offer_json(o, matching.get(o.request_id), may_respond=_may_respond(user, facility_id)))
     return jsonify({"offers": out})
 
 
@@ -306,8 +314,17 @@ def _answers_for(user: User, facility_id: str) -> bool:
     return roles().acting_as(user, "offers.respond", facility_id=facility_id) == PROVIDER_STAFF
 
 
+def _may_respond(user: User, facility_id: str) -> bool:
+    """Whether ``user`` may accept or decline the provider's offers: the permission check
+    :func:`_visible_offer` makes for an answer (``offers.respond``), so an offer's
+    ``allowed_actions`` never list what its POST refuses."""
+    return roles().allows(user, "offers.respond", facility_id=facility_id)
+
+
 def _first_name_for(user: User, facility_id: str, child_id: str) -> str | None:
-    return get_children().first_name(None, child_id) if _answers_for(user, facility_id) else None
+    """None: an offer's answers never carry the child's name (an unlogged read); the staff see
+    it through ``/offers/<id>/child``, logged."""
+    return None
 
 
 def _visible_offer(offer_id: str, permission: str) -> tuple[User, Offer]:
@@ -327,7 +344,20 @@ def read_offer(offer_id: str) -> Response:
     user, found = _visible_offer(offer_id, "offers.read")
     r = engine().get(found.request_id)
     return jsonify(offer_json(found, r, _first_name_for(user, found.facility_id, r.child_id),
-                              get_bookings().of_requests([r.id]).get(r.id)))
+                              get_bookings().of_requests([r.id]).get(r.id), _may_respond(user, found.facility_id)))
+
+
+@bp.get("/offers/<offer_id>/child")
+@documented("The child of an open offer (its provider's staff): first name and age; every read is logged",
+            _offer_id, "ChildForOffer", errors=SECURED_ERRORS)
+def read_offered_child(offer_id: str) -> Response:
+    """First name and age in months of the offer's child, for the offered provider's staff while
+    the offer is open (the family's share_with_provider consent current); a logged read of the
+    child's record (purpose answering_offer). 404 otherwise."""
+    user, found = _visible_offer(offer_id, "offers.respond")
+    if not _answers_for(user, found.facility_id):
+        raise OfferNotFound(f"no offer {offer_id!r} to your provider", "offer_id")
+    return jsonify(get_children().read_for_offer(offer_id, user, _now()).as_dict())
 
 
 @bp.post("/offers/<offer_id>/<action>")
@@ -338,8 +368,8 @@ def answer_offer(offer_id: str, action: str) -> Response:
     naming the offer's state); ``decline`` (optional ``reason``): the next providers are offered."""
     check_action(action, OFFER_ACTIONS)
     user, found = _visible_offer(offer_id, "offers.respond")
-    body = bodies.json_object(frozenset({"reason", "version"}))
-    reason = bodies.text(body, "reason", max_chars=500, required=False)
+    body = bodies.json_object(DECLINE_FIELDS | {"version"})
+    reason = decline_reason(body)  # a preset by its code, or the staff's words
     matching = engine()
     if action == "accept":
         outcome = matching.accept(offer_id, user.id, _now(), facility_id=found.facility_id)

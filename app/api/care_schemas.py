@@ -6,12 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from app.care.matching import OUT_OF_REACH, UNMATCHED_REASONS
+from app.care.notify import reasons as decline_reasons
 from app.care.rules import booking_rules, window_step_minutes
 from app.care.states import BOOKING, CARE_REQUEST, OFFER
 from app.care.windows import WEEKDAY_NAMES
 
 TEXT: dict[str, Any] = {"type": "string"}
 TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
+REASON_CODE: dict[str, Any] = {"type": "string", "enum": list(decline_reasons.codes()),
+                               "description": "a common reason by its code (app/reference/decline_reasons.json), "
+                                              "stored as the code and shown to each reader in their language; "
+                                              "not with reason"}
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -128,6 +133,9 @@ def openapi_schemas() -> dict[str, Any]:
                                    {"child_id": TEXT, "booking_id": TEXT, "first_name": TEXT,
                                     "age_months": {"type": "integer"}, "care_notes": _nullable(TEXT),
                                     "emergency_contact": contact}),
+        "ChildForOffer": _object(["child_id", "offer_id", "first_name", "age_months"],
+                                 {"child_id": TEXT, "offer_id": TEXT, "first_name": TEXT,
+                                  "age_months": {"type": "integer"}}),
         "Deleted": {"type": "object"},
         "FamilyExport": {"type": "object", "description": "everything held about the family"},
         "AccessLog": _object(["total", "limit", "entries"], {
@@ -184,10 +192,13 @@ def openapi_schemas() -> dict[str, Any]:
              "count": {"type": "integer", "description": "the pattern's dates (bookings)"},
              "waiting": {"type": "integer", "description": "dates still waiting for the provider's answer"},
              "bookings": {"type": "array", "items": {"$ref": "#/components/schemas/Booking"}},
-             "first_name": _nullable({**TEXT, "description": "staff: the child's first name (a logged read)"})}),
+             "first_name": _nullable({**TEXT, "description": "staff with include=first_name: the child's first "
+                                                  "name (a logged read)"})}),
         "PatternAction": {"type": "object", "additionalProperties": False,
                           "properties": {"reason": {**TEXT, "maxLength": 500,
-                                                    "description": "decline: required from the staff, once"}}},
+                                                    "description": "decline: required from the staff, once "
+                                                                   "(or reason_code)"},
+                                         "reason_code": REASON_CODE}},
         "PatternAnswer": _object(["id", "action", "dates", "done", "not_done"], {
             "id": TEXT, "action": {"type": "string", "enum": ["confirm", "decline"]},
             "done": {"type": "integer"}, "not_done": {"type": "integer"},
@@ -199,11 +210,18 @@ def openapi_schemas() -> dict[str, Any]:
                           "status": {"type": "string", "enum": list(BOOKING.states)},
                           "version": {"type": "integer"}})}}),
         "BookingAction": {"type": "object", "additionalProperties": False,
-                          "properties": {"reason": {**TEXT, "maxLength": 500},
+                          "properties": {"reason": {**TEXT, "maxLength": 500,
+                                                    "description": "the staff's own words (or reason_code)"},
+                                         "reason_code": REASON_CODE,
                                          "version": {"type": "integer", "minimum": 1}}},
         "SlotList": _object(["slots"], {"slots": {"type": "array", "items": slot}}),
         "SlotsPublished": _object(["added"], {"added": {"type": "integer"}, "planned": {"type": "integer"},
-                                              "slot": slot}),
+                                              "slot": slot, "changed": {"type": "integer"},
+                                              "already": {"type": "integer"},
+                                              "not_lowered": {"type": "array", "items": _object(
+                                                  ["start", "end", "places", "held"],
+                                                  {"start": TIME, "end": TIME, "places": {"type": "integer"},
+                                                   "held": {"type": "integer"}})}}),
         "SlotInput": _object(["programme"], {
             "programme": TEXT, "start": TEXT, "end": TEXT, "places": {"type": "integer", "minimum": 0},
             "derive": {"type": "object", "properties": {
@@ -230,6 +248,11 @@ def openapi_schemas() -> dict[str, Any]:
              "point": _object(["lat", "lon"], {"lat": {"type": "number"}, "lon": {"type": "number"}},
                               description="the place: shown to the guardian only"),
              "allowed_actions": {"type": "array", "items": TEXT},
+             "actions_closed": {"type": "object", "additionalProperties": TIME,
+                                "description": "as a booking's actions_closed: actions the state allows the caller "
+                                "but the time no longer does, each with when it closed (a matched request's cancel "
+                                "cancels its booking: the family's cutoff, family_cancel_until_minutes_before_start "
+                                "in app/reference/booking_rules.json before the start; then phone the provider)"},
              "events": {"type": "array", "items": {"type": "object"}},
              "offers": {"type": "array", "items": {"type": "object", "properties": {
                  "distance_m": _nullable({"type": "number", "description": "straight-line metres from the "

@@ -420,7 +420,16 @@ def component_schemas() -> dict[str, Any]:
                                    "optional: why, for machines (an origin: empty, too_long, "
                                    "not_an_origin, scheme, userinfo, port, host, path, "
                                    "http_not_loopback, note), so a page can say it in its "
-                                   "language")}}}},
+                                   "language")},
+                               "errors": {"type": "array", "description": (
+                                   "optional: every problem of the input found at once (a child's "
+                                   "missing fields, wrong values and consents), in the form's "
+                                   "order, each with its field, reason, message and figures; "
+                                   "code, field, reason and message above lead with the first"),
+                                   "items": {"type": "object", "required": ["field", "message"],
+                                             "properties": {"code": text, "field": nullable(text),
+                                                            "reason": nullable(text),
+                                                            "message": text}}}}}},
         },
     }
 

@@ -8,8 +8,8 @@ tests, a clock (``now``) and a cheap hasher.
 - **Passwords**: only an argon2id hash (argon2-cffi's :class:`~argon2.PasswordHasher`, its
   RFC 9106 defaults unless another hasher is given); a hash made with older parameters is
   replaced at the next successful sign-in (``check_needs_rehash``). Rules: at least
-  ``min_password_length`` characters (10), at most :data:`MAX_PASSWORD_LENGTH`, not the e-mail
-  nor its part before the ``@``.
+  ``min_password_length`` characters (10), at most :data:`MAX_PASSWORD_LENGTH`, not containing
+  the e-mail nor its part before the ``@`` (:func:`password_problems`).
 - **Sign-in**: every attempt runs exactly one password verification, also for an unknown
   e-mail (against a dummy hash) and a locked account, so the time taken does not tell which
   e-mails have accounts; a wrong password and an unknown e-mail raise the same error.
@@ -30,7 +30,7 @@ import logging
 import secrets
 import unicodedata
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -51,6 +51,19 @@ _USER_WITH_GRANTS = (
     sa.select(users.c.id, users.c.email, users.c.created_at, user_roles.c.role, user_roles.c.facility_id)
     .select_from(users.outerjoin(user_roles, user_roles.c.user_id == users.c.id))
     .where(users.c.id == sa.bindparam("user_id")).order_by(user_roles.c.role))
+
+
+
+def user_of_rows(rows: Sequence[sa.Row[Any, *tuple[Any, ...]]]) -> User:
+    """The account from the rows of ``users`` LEFT JOIN ``user_roles`` (one per grant, one with
+    a null ``role`` when it has none; at least one row), each with ``id``, ``email``,
+    ``created_at``, ``role`` and ``facility_id``: :meth:`AccountStore.get`'s read, and the
+    session check's that reads the session and its account in one statement."""
+    created = _read(rows[0].created_at)
+    assert created is not None
+    return User(rows[0].id, rows[0].email,
+                tuple(Grant(r.role, r.facility_id) for r in rows if r.role is not None), created)
+
 
 MAX_FAILURES = 5
 """Default: failed sign-ins within :data:`FAILURE_WINDOW` that lock an account."""
@@ -96,8 +109,8 @@ class WeakPassword(AccountError):
 
     code = "weak_password"
 
-    def __init__(self, message: str, field: str = "password") -> None:
-        super().__init__(message, field)
+    def __init__(self, message: str, field: str = "password", reason: str | None = None) -> None:
+        super().__init__(message, field, reason)
 
 
 class SignInFailed(AccountError):
@@ -252,18 +265,39 @@ def normalise_email(email: str) -> str:
     return value
 
 
-def check_password(password: str, email: str, min_length: int = MIN_PASSWORD_LENGTH) -> None:
-    """Refuse a password shorter than ``min_length``, longer than :data:`MAX_PASSWORD_LENGTH`,
-    or equal (ignoring case and surrounding space) to the e-mail or its part before the ``@``."""
+MIN_LOCAL_PART_CHARS = 3
+"""The shortest part of the e-mail before the ``@`` that a password may not contain (a shorter
+one, such as ``a`` of ``a@b.kr``, is too common a piece of any password to refuse)."""
+
+
+def password_problems(password: str, email: str, min_length: int = MIN_PASSWORD_LENGTH) -> list[WeakPassword]:
+    """Every rule ``password`` breaks (each a :class:`WeakPassword` with its ``reason``): not
+    text (``not_text``), shorter than ``min_length`` (``too_short``), longer than
+    :data:`MAX_PASSWORD_LENGTH` (``too_long``), or containing (ignoring case and width) the
+    e-mail ``email`` or its part before the ``@`` when that has :data:`MIN_LOCAL_PART_CHARS` or
+    more (``contains_email``: tester pass 28, ``a@b.kr1234`` for ``a@b.kr``)."""
     if not isinstance(password, str):
-        raise WeakPassword("password must be text")
+        return [WeakPassword("password must be text", reason="not_text")]
+    found = []
     if len(password) < min_length:
-        raise WeakPassword(f"password must have at least {min_length} characters")
+        found.append(WeakPassword(f"password must have at least {min_length} characters", reason="too_short"))
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise WeakPassword(f"password must have at most {MAX_PASSWORD_LENGTH} characters")
-    said = unicodedata.normalize("NFKC", password).strip().lower()
-    if said in (email, email.rpartition("@")[0]):
-        raise WeakPassword("password must not be the e-mail address")
+        return [WeakPassword(f"password must have at most {MAX_PASSWORD_LENGTH} characters", reason="too_long")]
+    said = unicodedata.normalize("NFKC", password).lower()
+    address = unicodedata.normalize("NFKC", email).strip().lower() if isinstance(email, str) else ""
+    local = address.rpartition("@")[0]
+    if (address and address in said) or (len(local) >= MIN_LOCAL_PART_CHARS and local in said):
+        found.append(WeakPassword("password must not be the e-mail address, nor contain it or its part before the @",
+                                  reason="contains_email"))
+    return found
+
+
+def check_password(password: str, email: str, min_length: int = MIN_PASSWORD_LENGTH) -> None:
+    """Refuse (:class:`WeakPassword`, the first problem) a password breaking a rule of
+    :func:`password_problems`."""
+    found = password_problems(password, email, min_length)
+    if found:
+        raise found[0]
 
 
 def token_hash(token: str) -> str:
@@ -401,10 +435,7 @@ class AccountStore:
             rows = conn.execute(_USER_WITH_GRANTS, {"user_id": user_id}).all()
         if not rows:
             raise AccountError(f"no account {user_id}", "user_id")
-        created = _read(rows[0].created_at)
-        assert created is not None
-        return User(rows[0].id, rows[0].email,
-                    tuple(Grant(r.role, r.facility_id) for r in rows if r.role is not None), created)
+        return user_of_rows(rows)
 
     @staticmethod
     def _user(conn: sa.Connection, row: sa.Row[Any]) -> User:

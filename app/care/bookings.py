@@ -12,7 +12,9 @@ A slot is ``[slot_start, slot_end)`` in UTC; a booking window holds one place in
 overlaps (a window ending when a slot starts does not overlap it) and must be covered by
 published slots without a gap (a booking made by a provider accepting an emergency-care offer,
 :func:`book_accepted_offer`, holds a place in the slots it overlaps through the same
-:func:`hold_places`, and none where the provider publishes none). A state change locks the
+:func:`hold_places`, and none where the provider publishes none; places published later over
+it count it, :func:`_adopt_live_bookings`, the two serialised per provider by
+:func:`lock_provider_places`). A state change locks the
 booking row, checks the transition against :data:`app.care.states.BOOKING` and updates ``… WHERE id = :id AND status IN
 sources(action)``: the first confirmation wins, and a cancellation racing a confirmation or a
 second cancellation gives the place back at most once (the ``booking_holds`` rows are deleted
@@ -34,7 +36,7 @@ lapsing together is ONE message to the family (:data:`PATTERN_ANSWER_TOPICS`).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from time import monotonic
@@ -45,6 +47,7 @@ import sqlalchemy as sa
 from app.db.children_tables import children
 from app.db.engine import booking_capacity, booking_events, booking_holds, bookings, outbox, reads
 from app.db.request_tables import care_requests
+from app.db.writes import insert_together
 from app.domain import DomainError
 
 from .request_rows import follow_booking, lock_request
@@ -443,15 +446,19 @@ def _now(now: datetime | None) -> datetime:
 # Built once: every booking runs these (building a statement costs about as much as running
 # it on SQLite).
 _cap = booking_capacity
-_SLOTS_OF_WINDOW = (sa.select(_cap).where(
-    _cap.c.facility_id == sa.bindparam("facility_id"), _cap.c.programme == sa.bindparam("programme"),
-    _cap.c.slot_start < sa.bindparam("end"), _cap.c.slot_end > sa.bindparam("start"))
-    .order_by(_cap.c.slot_start).with_for_update())
-_HOLD_ONE = (_cap.update().where(_cap.c.id.in_(sa.bindparam("ids", expanding=True)), _cap.c.held < _cap.c.places)
-             .values(held=_cap.c.held + 1))
-_INSERT_BOOKING = bookings.insert()
-_INSERT_HOLDS = booking_holds.insert()
-_INSERT_EVENTS = booking_events.insert()
+# A booking's hold in one statement (one round trip to PostgreSQL): the window's slots locked in
+# slot order (the MATERIALIZED CTE runs first, as _give_back locks them) and, when every one has
+# a place left, each counted one place more and returned as it is now; when one is full (or
+# opens none) nothing changes and nothing is returned. A hold refused later is undone by _UNHOLD.
+_WINDOW_LOCKED = (sa.select(_cap.c.id, _cap.c.places, _cap.c.held).where(
+    _cap.c.facility_id == sa.bindparam("w_facility_id"), _cap.c.programme == sa.bindparam("w_programme"),
+    _cap.c.slot_start < sa.bindparam("w_end"), _cap.c.slot_end > sa.bindparam("w_start"))
+    .order_by(_cap.c.slot_start).with_for_update().cte("window_locked").prefix_with("MATERIALIZED"))
+_HOLD_WINDOW = (_cap.update()
+                .where(_cap.c.id == _WINDOW_LOCKED.c.id,
+                       ~sa.exists().where(_WINDOW_LOCKED.c.held >= _WINDOW_LOCKED.c.places))
+                .values(held=_cap.c.held + 1).returning(*_cap.c))
+_UNHOLD = _cap.update().where(_cap.c.id.in_(sa.bindparam("ids", expanding=True))).values(held=_cap.c.held - 1)
 _INSERT_MESSAGE = outbox.insert()
 
 
@@ -481,6 +488,26 @@ _OPEN_IN_WINDOW = (sa.select(_cap.c.facility_id, _cap.c.programme, _cap.c.slot_s
     _cap.c.slot_start < sa.bindparam("end")))
 
 
+def covered_until(start: datetime, spans: Iterable[tuple[datetime, datetime]]) -> datetime:
+    """How far published slots ``spans`` (``(slot_start, slot_end)``, aware, any order: one
+    provider's slots of one programme, which never overlap) cover time from ``start`` without a
+    gap: ``start`` itself when no slot holds it. A window ``[start, end)`` is covered when the
+    answer is at or after ``end``: a window ending exactly at a slot's end is covered, one
+    starting at a slot's end is not in that slot, an hour with no slot stops the cover there,
+    and slots meeting at midnight (or a slot crossing it) are one cover (times are UTC).
+
+    The one rule the search's ``books_online`` (:func:`open_in_window`, over the slots that
+    open a place) and a booking's refusal (:func:`_refuse_unbookable`, then
+    :func:`refuse_uncovered` and :class:`NoPlacesOpened`) decide a window by, so a provider the
+    search shows as bookable for a window is not refused as uncovered."""
+    covered = start
+    for slot_start, slot_end in sorted(spans):
+        if slot_start > covered:
+            break
+        covered = max(covered, slot_end)
+    return covered
+
+
 def open_in_window(conn: sa.Connection, facility_ids: Iterable[str], start: datetime,
                    end: datetime) -> dict[str, frozenset[str]]:
     """The programmes each of ``facility_ids`` publishes places for over the whole window
@@ -501,12 +528,7 @@ def open_in_window(conn: sa.Connection, facility_ids: Iterable[str], start: date
         slots.setdefault((facility_id, programme), []).append((_read(slot_start), _read(slot_end), places))
     found: dict[str, set[str]] = {}
     for (facility_id, programme), rows in slots.items():
-        covered = start
-        for slot_start, slot_end, places in sorted(rows):
-            if slot_start > covered or places <= 0:
-                break
-            covered = max(covered, slot_end)
-        if covered >= end:
+        if covered_until(start, [(s, e) for s, e, places in rows if places > 0]) >= end:  # a 0-place slot: a gap
             found.setdefault(facility_id, set()).add(programme)
     return {f: frozenset(p) for f, p in found.items()}
 
@@ -583,28 +605,38 @@ def hold_places(conn: sa.Connection, facility_id: str, programme: str, start: da
     place. :class:`PlacesFull` names the first slot with no place left. Either error leaves
     every count as it was (the caller's transaction then writes nothing) and names times in
     ``tz``, the registry's zone."""
-    rows = conn.execute(_SLOTS_OF_WINDOW, {"facility_id": facility_id, "programme": programme,
-                                           "start": start, "end": end}).all()
-    slots = [_slot(r) for r in rows]
-    _refuse_unbookable(conn, slots, facility_id, programme, start, end, whole_window, tz)
-    ids = [s.id for s in slots]
-    if not ids:
-        return ids
-    taken = conn.execute(_HOLD_ONE, {"ids": ids}).rowcount
-    if taken != len(ids):  # unreachable under the lock; never commit a partial hold
-        full = slots[0]
-        raise PlacesFull(facility_id, programme, full.start, full.end, full.places, tz)
+    params = {"w_facility_id": facility_id, "w_programme": programme, "w_start": start, "w_end": end}
+    rows = conn.execute(_HOLD_WINDOW, params).all()
+    if not rows:  # none published, or one full or opening none (nothing was changed): say which
+        slots = _window_slots(conn, facility_id, programme, start, end)
+        _refuse_unbookable(conn, slots, facility_id, programme, start, end, whole_window, tz)
+        return []  # whole_window False and nothing published: the booking holds no place
+    # Each slot as it was before this hold (its count taken back), in time order.
+    before = sorted((replace(_slot(r), held=r.held - 1) for r in rows), key=lambda slot: slot.start)
+    ids = [slot.id for slot in before]
+    if whole_window and covered_until(start, [(slot.start, slot.end) for slot in before]) < end:
+        conn.execute(_UNHOLD, {"ids": ids})  # every count as it was before the refusal is explained
+        _refuse_unbookable(conn, before, facility_id, programme, start, end, whole_window, tz)
+        raise AssertionError("an uncovered window was not refused")  # _refuse_unbookable raised above
     return ids
 
 
 def check_places(conn: sa.Connection, facility_id: str, programme: str, start: datetime, end: datetime,
                  tz: tzinfo = UTC) -> None:
     """:func:`hold_places`'s refusals for ``[start, end)`` without holding anything or locking
-    a row (a quote's read, or the remaining windows once one of a pattern is refused)."""
-    rows = conn.execute(sa.select(_cap).where(
+    a row (a quote's read, or the remaining windows once one of a pattern is refused); ``start``
+    and ``end`` aware, in any zone (as :func:`open_in_window` takes them: the same answer)."""
+    start, end = _utc(start, "start"), _utc(end, "end")  # SQLite compares the stored UTC text
+    _refuse_unbookable(conn, _window_slots(conn, facility_id, programme, start, end), facility_id, programme,
+                       start, end, True, tz)
+
+
+def _window_slots(conn: sa.Connection, facility_id: str, programme: str, start: datetime,
+                  end: datetime) -> list[Slot]:
+    """The provider's slots of the programme that ``[start, end)`` overlaps, in time order."""
+    return [_slot(r) for r in conn.execute(sa.select(_cap).where(
         _cap.c.facility_id == facility_id, _cap.c.programme == programme, _cap.c.slot_start < end,
-        _cap.c.slot_end > start).order_by(_cap.c.slot_start)).all()
-    _refuse_unbookable(conn, [_slot(r) for r in rows], facility_id, programme, start, end, True, tz)
+        _cap.c.slot_end > start).order_by(_cap.c.slot_start))]
 
 
 def _refuse_unbookable(conn: sa.Connection, slots: list[Slot], facility_id: str, programme: str,
@@ -613,11 +645,7 @@ def _refuse_unbookable(conn: sa.Connection, slots: list[Slot], facility_id: str,
     order): with ``whole_window``, a gap in their cover (:func:`refuse_uncovered`); a slot that
     opens no place (:class:`NoPlacesOpened`) or has none left (:class:`PlacesFull`)."""
     if whole_window:
-        covered = start
-        for slot in slots:
-            if slot.start > covered:
-                break
-            covered = max(covered, slot.end)
+        covered = covered_until(start, [(slot.start, slot.end) for slot in slots])
         if covered < end:
             refuse_uncovered(conn, facility_id, programme, covered, end, tz, window_start=start)
     for slot in slots:
@@ -694,31 +722,57 @@ def refuse_uncovered(conn: sa.Connection, facility_id: str, programme: str, cove
                       f"(the window ends {end.isoformat()})", "window", "no_places_published", figures)
 
 
-def lock_child(conn: sa.Connection, child_id: str) -> None:
+def lock_child(conn: sa.Connection, child_id: str, read_birth_date: bool = False) -> date | None:
     """Serialise the bookings of one child in the caller's transaction: its ``children`` row
     locked (``SELECT … FOR UPDATE``) on PostgreSQL, or, for a child with no row, a transaction
     advisory lock on its id; on SQLite every writing transaction already starts with ``BEGIN
-    IMMEDIATE`` (one writer at a time). Taken before the capacity rows (never after them)."""
+    IMMEDIATE`` (one writer at a time). Taken before the capacity rows (never after them).
+
+    Returns the child's birth date as stored now when ``read_birth_date`` (None otherwise, or
+    for a child with no row): on PostgreSQL read by the locking statement itself, so a booking
+    locks and reads the age it checks in one round trip."""
     if conn.dialect.name != "postgresql":
-        return
-    if conn.execute(sa.select(children.c.id).where(children.c.id == child_id).with_for_update()).first() is None:
+        if not read_birth_date:
+            return None
+        born: date | None = conn.execute(sa.select(children.c.birth_date).where(children.c.id == child_id)).scalar()
+        return born
+    row = conn.execute(sa.select(children.c.birth_date).where(children.c.id == child_id).with_for_update()).first()
+    if row is None:
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended("child:" + child_id, 0))))
+        return None
+    return row.birth_date if read_birth_date else None
 
 
-def check_locked_birth_date(conn: sa.Connection, child_id: str, check: Callable[[date], None] | None) -> None:
-    """Run ``check`` (the caller's age rules: :class:`app.care.rules.NotEligible` when the
-    child's age leaves the programme or the provider) on the child's birth date as stored now,
-    read in the caller's transaction after :func:`lock_child`: a birth-date change
-    (:meth:`app.care.children.ChildStore.update`, which takes the same lock) either committed
-    before this read, and its date is the one checked, or waits until the booking is written
-    and then sees it (409 ``birth_date_in_use``). The checks the desk made before the
+def lock_child_checking_age(conn: sa.Connection, child_id: str, check: Callable[[date], None] | None) -> None:
+    """:func:`lock_child`, then ``check`` (the caller's age rules:
+    :class:`app.care.rules.NotEligible` when the child's age leaves the programme or the
+    provider) on the child's birth date as stored now, read by the locking statement itself on
+    PostgreSQL: what a booking's or a care request's transaction starts with. A birth-date
+    change (:meth:`app.care.children.ChildStore.update`, which takes the same lock) either
+    committed before this read, and its date is the one checked, or waits until the booking is
+    written and then sees it (409 ``birth_date_in_use``). The checks the desk made before the
     transaction read the date unlocked. A child with no row (deleted meanwhile, or a test's
-    bare id) is not checked: the family's deletion cancels what was booked meanwhile."""
-    if check is None:
-        return
-    birth_date = conn.execute(sa.select(children.c.birth_date).where(children.c.id == child_id)).scalar()
-    if birth_date is not None:
-        check(birth_date)
+    bare id) is locked by its id and not checked: the family's deletion cancels what was
+    booked meanwhile."""
+    born = lock_child(conn, child_id, read_birth_date=check is not None)
+    if check is not None and born is not None:
+        check(born)
+
+
+def lock_provider_places(conn: sa.Connection, facility_id: str) -> None:
+    """Serialise, per provider, publishing places (:meth:`BookingStore.publish_slot`,
+    :meth:`BookingStore.publish_missing`) and the booking an accepted emergency offer makes
+    (:func:`book_accepted_offer`), in the caller's transaction: each writes rows the other must
+    read (a new slot, a booking held where no slot was yet), which PostgreSQL's READ COMMITTED
+    would not show it while uncommitted, so the slot would get all its places and the booking
+    hold none. PostgreSQL: a transaction advisory lock on ``places:<facility id>`` (released at
+    commit or rollback; the statements after it see what the other side committed); SQLite:
+    nothing, every writing transaction starts with ``BEGIN IMMEDIATE`` (one writer at a time).
+    Taken after the child's lock (:func:`lock_child`) and before any capacity row; a guardian's
+    own booking does not take it (it needs published slots covering its window, and reads
+    them under their row locks)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended("places:" + facility_id, 0))))
 
 
 # The child's live bookings (states that hold a place) whose window meets [near_start, near_end).
@@ -814,18 +868,20 @@ def _opened(booking: Booking, actor_role: str, actor_id: str | None, reason: str
 
 
 def record_booking(conn: sa.Connection, booking: Booking, events: list[dict[str, Any]],
-                   capacity_ids: list[int]) -> None:
-    """Write a new booking, the places it holds (from :func:`hold_places`) and its events in
-    the caller's transaction."""
-    conn.execute(_INSERT_BOOKING, {
-        "id": booking.id, "facility_id": booking.facility_id, "programme": booking.programme,
-        "child_id": booking.child_id, "guardian_id": booking.guardian_id, "window_start": booking.start,
-        "window_end": booking.end, "status": booking.status, "hold_expires_at": booking.hold_expires_at,
-        "version": booking.version, "created_at": booking.created_at, "updated_at": booking.updated_at,
-        "request_id": booking.request_id, "offer_id": booking.offer_id, "pattern_id": booking.pattern_id})
-    if capacity_ids:
-        conn.execute(_INSERT_HOLDS, [{"booking_id": booking.id, "capacity_id": i} for i in capacity_ids])
-    conn.execute(_INSERT_EVENTS, events)
+                   capacity_ids: list[int], messages: Sequence[dict[str, Any]] = ()) -> None:
+    """Write a new booking, the places it holds (from :func:`hold_places`), its events and
+    ``messages`` (outbox rows) in the caller's transaction, in one statement on PostgreSQL
+    (:func:`app.db.writes.insert_together`)."""
+    insert_together(conn, [
+        (bookings, [{
+            "id": booking.id, "facility_id": booking.facility_id, "programme": booking.programme,
+            "child_id": booking.child_id, "guardian_id": booking.guardian_id, "window_start": booking.start,
+            "window_end": booking.end, "status": booking.status, "hold_expires_at": booking.hold_expires_at,
+            "version": booking.version, "created_at": booking.created_at, "updated_at": booking.updated_at,
+            "request_id": booking.request_id, "offer_id": booking.offer_id, "pattern_id": booking.pattern_id}]),
+        (booking_holds, [{"booking_id": booking.id, "capacity_id": i} for i in capacity_ids]),
+        (booking_events, events),
+        (outbox, messages)])
 
 
 def book_accepted_offer(conn: sa.Connection, *, facility_id: str, programme: str, child_id: str,
@@ -846,6 +902,7 @@ def book_accepted_offer(conn: sa.Connection, *, facility_id: str, programme: str
     registry's zone its message names times in) and the acceptance writes nothing."""
     start, end, at = _utc(start, "start"), _utc(end, "end"), _utc(at, "now")
     check_child_window(conn, child_id, programme, start, end, tz, requests=False)
+    lock_provider_places(conn, facility_id)  # a slot published meanwhile is seen, or sees this booking
     held = hold_places(conn, facility_id, programme, start, end, whole_window=False, tz=tz)
     reason = f"offer {offer_id} accepted"
     booking, events = _opened(
@@ -868,26 +925,33 @@ def _give_back(conn: sa.Connection, booking_id: str) -> None:
 
 
 def _adopt_live_bookings(conn: sa.Connection, capacity_ids: list[int]) -> None:
-    """Count in the new slots ``capacity_ids`` the live bookings already made there: a booking
-    made where no place was published yet (a provider accepting an emergency offer,
-    :func:`book_accepted_offer`) holds a place in each slot published later over its window,
-    so the slot never offers that place again (tester 28: two children in one place). Each
-    such booking gets its hold row (given back on cancel as any other, :func:`_give_back`)."""
+    """Count in the new slots ``capacity_ids`` (or a slot made longer, none held in it) the live
+    bookings already made there: a booking made where no place was published yet (a provider
+    accepting an emergency offer, :func:`book_accepted_offer`) holds a place in each slot
+    published later over its window, so the slot never offers that place again (tester 28: two
+    children in one place). Each such booking gets its hold row (given back on cancel as any
+    other, :func:`_give_back`).
+
+    Two statements for all the slots (an ``INSERT … SELECT`` of the hold rows, one ``UPDATE``
+    of the slots that got any), in the publish's transaction after :func:`lock_provider_places`
+    (an offer accepted meanwhile is seen). The bookings are read ``FOR SHARE`` on PostgreSQL:
+    one being cancelled (its places given back) meanwhile is waited for and, cancelled, not
+    counted, so the new slot never keeps its place."""
     if not capacity_ids:
         return
-    cap = booking_capacity
-    slots = conn.execute(sa.select(cap.c.id, cap.c.facility_id, cap.c.programme, cap.c.slot_start, cap.c.slot_end)
-                         .where(cap.c.id.in_(capacity_ids))).all()
-    for slot in slots:
-        live = conn.execute(sa.select(bookings.c.id).where(
-            bookings.c.facility_id == slot.facility_id, bookings.c.programme == slot.programme,
-            bookings.c.status.in_(sorted(BOOKING.holding_states())),
-            bookings.c.window_start < slot.slot_end, bookings.c.window_end > slot.slot_start)).scalars().all()
-        if live:
-            conn.execute(_INSERT_HOLDS, [{"booking_id": b, "capacity_id": slot.id} for b in live])
-            n = len(live)  # a slot planned with fewer places still has these children: it is full
-            conn.execute(cap.update().where(cap.c.id == slot.id).values(
-                held=n, places=sa.case((cap.c.places < n, n), else_=cap.c.places)))
+    cap, holds = booking_capacity, booking_holds
+    live_in_new_slots = sa.select(bookings.c.id, cap.c.id).join(cap, sa.and_(
+        cap.c.facility_id == bookings.c.facility_id, cap.c.programme == bookings.c.programme,
+        cap.c.slot_start < bookings.c.window_end, cap.c.slot_end > bookings.c.window_start)).where(
+        cap.c.id.in_(capacity_ids), bookings.c.status.in_(sorted(BOOKING.holding_states()))).with_for_update(
+        read=True, of=bookings)  # PostgreSQL: a cancel not committed yet is waited for, then its state read
+    if not conn.execute(holds.insert().from_select(["booking_id", "capacity_id"], live_in_new_slots)).rowcount:
+        return
+    # A new slot's holds are the adopted ones; one planned with fewer places still has these
+    # children: it is full.
+    n = sa.select(sa.func.count()).select_from(holds).where(holds.c.capacity_id == cap.c.id).scalar_subquery()
+    conn.execute(cap.update().where(cap.c.id.in_(capacity_ids), sa.exists().where(holds.c.capacity_id == cap.c.id))
+                 .values(held=n, places=sa.case((cap.c.places < n, n), else_=cap.c.places)))
 
 
 def move_booking(conn: sa.Connection, booking_id: str, action: str, actor_role: str, actor_id: str | None,
@@ -1039,6 +1103,7 @@ class BookingStore:
         cap = booking_capacity
         try:
             with self.engine.begin() as conn:
+                lock_provider_places(conn, facility_id)  # an offer accepted meanwhile: see its booking
                 others = conn.execute(sa.select(cap.c.slot_start, cap.c.slot_end).where(
                     cap.c.facility_id == facility_id, cap.c.programme == programme, cap.c.slot_start != start,
                     cap.c.slot_start < end, cap.c.slot_end > start)).first()
@@ -1066,7 +1131,14 @@ class BookingStore:
                 if row.held and _read(row.slot_end) != end:
                     raise SlotError("places are held in this slot: its end cannot change", "end")
                 conn.execute(cap.update().where(cap.c.id == row.id).values(places=places, slot_end=end))
-                return Slot(row.id, facility_id, programme, start, end, places, row.held)
+                held = row.held
+                if _read(row.slot_end) != end:  # none held: the slot's hours, new ones too, are counted now
+                    _adopt_live_bookings(conn, [row.id])
+                    held = conn.execute(sa.select(cap.c.held).where(cap.c.id == row.id)).scalar_one()
+                    if places < held:
+                        raise SlotError(f"{held} places are held in this slot by bookings already made: places "
+                                        f"must be at least {held}", "places")
+                return Slot(row.id, facility_id, programme, start, end, places, held)
         finally:  # after the commit: this server's searches read the provider again
             self.online.forget(facility_id)
 
@@ -1090,6 +1162,7 @@ class BookingStore:
         cap = booking_capacity
         try:
             with self.engine.begin() as conn:
+                lock_provider_places(conn, facility_id)  # an offer accepted meanwhile: see its booking
                 taken = [(_read(r.slot_start), _read(r.slot_end)) for r in conn.execute(
                     sa.select(cap.c.slot_start, cap.c.slot_end).where(
                         cap.c.facility_id == facility_id, cap.c.programme == programme,
@@ -1108,12 +1181,10 @@ class BookingStore:
 
     def opens_places(self, facility_id: str, programme: str, now: datetime) -> bool:
         """Whether the provider publishes any place for the programme in a slot that ends after
-        ``now`` (a booking page says online booking is not open there otherwise)."""
-        cap = booking_capacity
+        ``now`` (a booking page says online booking is not open there otherwise): the search's
+        ``books_online`` without a window (:func:`open_online`), for one provider."""
         with self.engine.connect() as conn:
-            return conn.execute(sa.select(cap.c.id).where(
-                cap.c.facility_id == facility_id, cap.c.programme == programme, cap.c.places > 0,
-                cap.c.slot_end > _utc(now, "now")).limit(1)).first() is not None
+            return programme in open_online(conn, [facility_id], now).get(facility_id, frozenset())
 
     def slots(self, facility_id: str, programme: str) -> list[Slot]:
         """The provider's published slots for the programme, in time order."""
@@ -1150,7 +1221,7 @@ class BookingStore:
         dates (in ``tz``) than the programme allows (the same function).
 
         ``check_age``: the age rules, run on the child's birth date read under the child's lock
-        (:func:`check_locked_birth_date`), so a concurrent birth-date change cannot slip between
+        (:func:`lock_child_checking_age`), so a concurrent birth-date change cannot slip between
         the desk's checks and the booking; its refusal writes nothing.
         """
         start, end = _utc(start, "start"), _utc(end, "end")
@@ -1159,8 +1230,8 @@ class BookingStore:
         at = _now(now)
         hold = _utc(hold_until, "hold_until") if hold_until is not None else None
         with self.engine.begin() as conn:
-            check_child_window(conn, child_id, programme, start, end, tz)
-            check_locked_birth_date(conn, child_id, check_age)
+            lock_child_checking_age(conn, child_id, check_age)
+            check_child_window(conn, child_id, programme, start, end, tz, lock=False)
             return self._write_one(conn, facility_id, programme, child_id, start, end, hold, actor_role, actor_id,
                                    at, guardian_id, first_name, confirmed_by, tz)
 
@@ -1177,17 +1248,17 @@ class BookingStore:
             Booking(uuid.uuid4().hex, facility_id, programme, child_id, start, end, BOOKING.initial, 1, hold,
                     at, at, guardian_id, pattern_id=pattern_id), actor_role, actor_id, None,
             (SYSTEM, confirmed_by, CONFIRMED_AT_ONCE) if confirmed_by is not None else None)
-        record_booking(conn, booking, events, held)
         if not notify:
+            record_booking(conn, booking, events, held)
             return booking
         topic = NOTIFY_TOPICS[booking.status]
         payload = _message(topic, booking, {"from_state": None, "actor_role": actor_role, "reason": None,
                                             "at": at.isoformat()}, first_name)
         if confirmed_by is not None:  # a new booking: the provider is told too
             payload["to"] = [*payload["to"], {"facility_id": facility_id}]
-        conn.execute(_INSERT_MESSAGE, {
+        record_booking(conn, booking, events, held, [{
             "idempotency_key": f"booking/{booking.id}/v{booking.version}", "topic": topic, "payload": payload,
-            "created_at": at, "available_at": at, "attempts": 0, "sent_at": None})
+            "created_at": at, "available_at": at, "attempts": 0, "sent_at": None}])
         return booking
 
     def book_many(self, facility_id: str, programme: str, child_id: str,
@@ -1218,8 +1289,7 @@ class BookingStore:
         made: list[Booking] = []
         refused: list[tuple[datetime, datetime, BookingError]] = []
         with self.engine.begin() as conn:
-            lock_child(conn, child_id)
-            check_locked_birth_date(conn, child_id, check_age)
+            lock_child_checking_age(conn, child_id, check_age)
             for start, end in spans:
                 try:  # every refusal below is raised before its window writes anything
                     check_child_window(conn, child_id, programme, start, end, tz, lock=False)

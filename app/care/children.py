@@ -48,7 +48,8 @@ from app.db.children_tables import child_access_log, children, consents, guardia
 from app.db.engine import booking_events, bookings, outbox, password_resets, reads, user_roles, users
 from app.db.outbox_tables import notifications, outbox_deliveries
 from app.db.request_tables import care_requests
-from app.domain import DomainError
+from app.db.request_tables import offers as request_offers
+from app.domain import DomainError, Problems, raise_all
 from app.reference import document
 from app.search.model import programme_rules
 
@@ -64,6 +65,7 @@ from .states import (
     BOOKING,
     CARE_REQUEST,
     GUARDIAN,
+    OFFER,
     PROVIDER_STAFF,
     WINDOW_IS_USE,
     InvalidTransition,
@@ -92,6 +94,11 @@ CHILD_REGISTRATION, CARE_NOTES, SHARE_WITH_PROVIDER = "child_registration", "car
 WITHDRAWAL_TOPICS = {SHARE_WITH_PROVIDER: "booking.sharing_withdrawn", CARE_NOTES: "booking.notes_withdrawn"}
 """The outbox topic telling a live booking's provider that the family withdrew this consent."""
 BOOKING_CARE, UNMATCHED_REQUEST = "booking_care", "unmatched_request"  # access purposes (children.json)
+ANSWERING_OFFER = "answering_offer"  # access purpose (children.json): staff shown the child of an offer
+ACCESS_COALESCE_SECONDS = 120
+"""Default window (seconds) in which an identical read (same reader, child, booking, purpose and
+outcome) is not logged again: one showing is one line, however often a page asks; the service's
+is ``CARE_ACCESS_LOG_COALESCE_S``."""
 GRANTED, DENIED = "granted", "denied"
 
 
@@ -101,6 +108,11 @@ class ChildError(DomainError):
     """A child, consent or family request the rules refuse; ``http_status`` is the API's."""
 
     http_status = 400
+
+
+class ChildProblems(Problems, ChildError):
+    """Several problems of a child's record found at once (missing fields, wrong values,
+    consents), in the form's order: :class:`app.domain.Problems`."""
 
 
 class ChildNotFound(ChildError):
@@ -310,6 +322,21 @@ class ChildForBooking:
         return {"child_id": self.child_id, "booking_id": self.booking_id, "first_name": self.first_name,
                 "age_months": self.age_months, "care_notes": self.care_notes,
                 "emergency_contact": {"name": self.emergency_contact_name, "phone": self.emergency_contact_phone}}
+
+
+@dataclass(frozen=True)
+class ChildForOffer:
+    """What provider staff see of the child of an emergency-care offer to them, once they ask
+    (a logged read): the first name and the age in months on the request's first day."""
+
+    child_id: str
+    offer_id: str
+    first_name: str = field(repr=False)
+    age_months: int = field(repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"child_id": self.child_id, "offer_id": self.offer_id, "first_name": self.first_name,
+                "age_months": self.age_months}
 
 
 @dataclass(frozen=True)
@@ -567,12 +594,15 @@ class ChildStore:
     ``sealer`` seals care notes (built from ``CARE_NOTES_KEYS``: :func:`app.care.sealing.care_notes_keys`);
     ``roles``: :class:`~app.care.accounts.Roles` (``roles.json``) unless given; ``booking_store``:
     the :class:`~app.care.bookings.BookingStore` whose transitions cancel a deleted family's bookings
-    (one on ``engine`` unless given).
+    (one on ``engine`` unless given); ``access_coalesce``: an identical staff or admin read within
+    it is not logged again (:meth:`_log`).
     """
 
     def __init__(self, engine: sa.Engine, sealer: Sealer, *, roles: Roles | None = None,
-                 booking_store: BookingStore | None = None) -> None:
+                 booking_store: BookingStore | None = None,
+                 access_coalesce: timedelta = timedelta(seconds=ACCESS_COALESCE_SECONDS)) -> None:
         self.engine = engine
+        self.access_coalesce = access_coalesce  # identical reads within it are one line of the log
         self.sealer = sealer
         self.roles = roles if roles is not None else Roles()
         self.booking_store = booking_store if booking_store is not None else BookingStore(engine)
@@ -757,17 +787,29 @@ class ChildStore:
         naming the field); then :class:`ConsentRequired` (409) without a current
         ``child_registration`` consent, or without ``care_notes`` when notes are given; at most
         :data:`MAX_CHILDREN_PER_GUARDIAN` children. Nothing is stored when refused."""
+        return self.register_fields(guardian_id, {
+            "given_name": given_name, "family_name": family_name, "birth_date": birth_date, "relation": relation,
+            "emergency_contact_name": emergency_contact_name, "emergency_contact_phone": emergency_contact_phone,
+            "care_notes": care_notes}, now)
+
+    def register_fields(self, guardian_id: str, fields: Mapping[str, Any], now: datetime) -> Child:
+        """:meth:`register` with the fields as sent (keys of :data:`FIELDS`; ``care_notes`` may
+        be left out). Every problem is found before any is raised: each required field missing
+        (reason ``missing``; the relation with its ``allowed`` values), each value refused, then
+        each consent missing (:class:`ConsentRequired`), in that order; one is raised as itself,
+        several as :class:`ChildProblems` (the envelope's ``errors`` lists them all)."""
         at = _utc(now)
-        values = self._checked({"given_name": given_name, "family_name": family_name, "birth_date": birth_date,
-                                "relation": relation, "emergency_contact_name": emergency_contact_name,
-                                "emergency_contact_phone": emergency_contact_phone, "care_notes": care_notes},
-                               at, partial=False)
+        values, problems = self._check_all(fields, at, partial=False)
         child_id = uuid.uuid4().hex
         with self.engine.begin() as conn:
             self._account(conn, guardian_id)
-            self._require_consent(conn, guardian_id, CHILD_REGISTRATION, "registering a child")
-            if values["care_notes"] is not None:
-                self._require_consent(conn, guardian_id, CARE_NOTES, "storing care notes")
+            if not self._has_consent(conn, guardian_id, CHILD_REGISTRATION):
+                problems.append(ConsentRequired(CHILD_REGISTRATION, consent_version(CHILD_REGISTRATION),
+                                                "registering a child"))
+            notes = fields.get("care_notes")
+            if isinstance(notes, str) and notes.strip() and not self._has_consent(conn, guardian_id, CARE_NOTES):
+                problems.append(ConsentRequired(CARE_NOTES, consent_version(CARE_NOTES), "storing care notes"))
+            raise_all(problems, ChildProblems)
             count = conn.execute(sa.select(sa.func.count()).select_from(children)
                                  .where(children.c.guardian_id == guardian_id)).scalar_one()
             if count >= MAX_CHILDREN_PER_GUARDIAN:
@@ -805,11 +847,12 @@ class ChildStore:
         if unknown:
             raise ChildError(f"{', '.join(unknown)} cannot be changed: the fields are {', '.join(FIELDS)}",
                              unknown[0], "not_changeable")
-        values = self._checked(dict(changes), at, partial=True)
+        values, problems = self._check_all(changes, at, partial=True)
+        raise_all(problems, ChildProblems)  # every refused value at once
         with self.engine.begin() as conn:
             # The lock a booking of the child takes (FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on
             # SQLite): a booking either committed before, and is checked below, or reads the new
-            # birth date under the same lock (app.care.bookings.check_locked_birth_date).
+            # birth date under the same lock (app.care.bookings.lock_child_checking_age).
             lock_child(conn, child_id)
             row = self._own_row(conn, guardian_id, child_id, lock=True)
             self._require_consent(conn, guardian_id, CHILD_REGISTRATION, "changing a child's details")
@@ -973,6 +1016,35 @@ class ChildStore:
             raise ConsentWithdrawn(SHARE_WITH_PROVIDER, booking_id)
         raise ChildNotFound(f"no child {child_id} in a current booking {booking_id} of your provider", "child_id")
 
+    def read_for_offer(self, offer_id: str, staff_user: User, now: datetime) -> ChildForOffer:
+        """The child of an emergency-care offer (first name, age in months on the request's first
+        day) for the staff of the provider offered, while the offer waits for its answer (its
+        initial state, before its deadline) and the
+        family's ``share_with_provider`` consent is current; logged (purpose ``answering_offer``,
+        in the transaction that reads; an identical read within ``access_coalesce`` once).
+        Anything else: :class:`ChildNotFound` (404), logged as denied when the child is known."""
+        at = _utc(now)
+        role, _ = _acting_as(staff_user, PROVIDER_STAFF)
+        with self.engine.begin() as conn:
+            o = conn.execute(sa.select(request_offers.c.facility_id, request_offers.c.status,
+                                       request_offers.c.respond_by, care_requests.c.child_id,
+                                       care_requests.c.window_start)
+                             .join(care_requests, care_requests.c.id == request_offers.c.request_id)
+                             .where(request_offers.c.id == offer_id)).first()
+            if o is None or not self.roles.allows(staff_user, "offers.respond", facility_id=o.facility_id):
+                raise ChildNotFound(f"no offer {offer_id!r} to your provider", "offer_id")
+            row = conn.execute(sa.select(children.c.given_name, children.c.birth_date, children.c.guardian_id)
+                               .where(children.c.id == o.child_id)).first()
+            if o.status == OFFER.initial and _read(o.respond_by) > at and row is not None and \
+                    self._has_consent(conn, row.guardian_id, SHARE_WITH_PROVIDER):
+                on = _read(o.window_start).astimezone(SEOUL).date()
+                self._log(conn, staff_user.id, role, o.facility_id, o.child_id, None, ANSWERING_OFFER, GRANTED, at)
+                return ChildForOffer(o.child_id, offer_id, row.given_name, age_in_months(row.birth_date, on))
+        if row is not None:
+            with self.engine.begin() as conn:
+                self._log(conn, staff_user.id, role, o.facility_id, o.child_id, None, ANSWERING_OFFER, DENIED, at)
+        raise ChildNotFound(f"the child of offer {offer_id!r} is shown only while the offer is open", "offer_id")
+
     def read_as_admin(self, child_id: str, admin_user: User, purpose: str, now: datetime) -> Child:
         """A child's whole record for an administrator (``purpose``: one of
         :func:`access_purposes` for admins), logged; :class:`ChildNotFound` (logged as denied)
@@ -1033,7 +1105,8 @@ class ChildStore:
         completed or no-show before today) are left out.
 
         Each name given is a staff read of that child's record: one ``child_access_log`` row per
-        booking (purpose ``booking_care``), one insert in the transaction that reads. A user
+        booking (purpose ``booking_care``), one insert in the transaction that reads; a booking
+        whose name this user was given within ``access_coalesce`` is not logged again. A user
         without ``children.read_for_booking`` at the provider gets ``{}``, nothing logged.
         """
         at = _utc(now)
@@ -1051,11 +1124,13 @@ class ChildStore:
         with self.engine.begin() as conn:
             rows = conn.execute(query, {"purpose": SHARE_WITH_PROVIDER,
                                         "version": consent_version(SHARE_WITH_PROVIDER)}).all()
-            if rows:
+            fresh = [r for r in rows if not self._logged_lately(conn, staff_user.id, r.child_id, r.id,
+                                                                BOOKING_CARE, GRANTED, at)]
+            if fresh:
                 conn.execute(child_access_log.insert(), [
                     {"actor_id": staff_user.id, "actor_role": PROVIDER_STAFF, "facility_id": facility_id,
                      "child_id": r.child_id, "booking_id": r.id, "purpose": BOOKING_CARE, "outcome": GRANTED,
-                     "at": at} for r in rows])
+                     "at": at} for r in fresh])
         return {r.id: r.given_name for r in rows}
 
     def access_log(self, child_id: str) -> list[dict[str, Any]]:
@@ -1084,13 +1159,31 @@ class ChildStore:
 
     @staticmethod
     def _check_purpose(purpose: str, role: str) -> None:
-        allowed = [name for name, spec in access_purposes().items() if role in spec["roles"]]
+        allowed = [name for name, spec in access_purposes().items()
+                   if role in spec["roles"] and name != ANSWERING_OFFER]  # read_for_offer's own
         if purpose not in allowed:
             raise ChildError(f"purpose must be one of {', '.join(allowed)} for {role}, not {purpose!r}", "purpose")
 
-    @staticmethod
-    def _log(conn: sa.Connection, actor_id: str, role: str, facility_id: str | None, child_id: str,
+    def _logged_lately(self, conn: sa.Connection, actor_id: str, child_id: str, booking_id: str | None,
+                       purpose: str, outcome: str, at: datetime) -> bool:
+        """Whether this very read (reader, child, booking, purpose, outcome) is in the log within
+        ``access_coalesce`` before ``at``: the same showing asked again (a page polling, a card
+        redrawn), not a new one."""
+        if self.access_coalesce <= timedelta(0):
+            return False
+        cal = child_access_log
+        same_booking = cal.c.booking_id.is_(None) if booking_id is None else cal.c.booking_id == booking_id
+        return conn.execute(sa.select(cal.c.id).where(
+            cal.c.actor_id == actor_id, cal.c.child_id == child_id, same_booking, cal.c.purpose == purpose,
+            cal.c.outcome == outcome, cal.c.at > at - self.access_coalesce,
+            cal.c.at <= at).limit(1)).first() is not None
+
+    def _log(self, conn: sa.Connection, actor_id: str, role: str, facility_id: str | None, child_id: str,
              booking_id: str | None, purpose: str, outcome: str, at: datetime) -> None:
+        """Append one read to ``child_access_log`` unless the same read was logged within
+        ``access_coalesce`` (:meth:`_logged_lately`)."""
+        if self._logged_lately(conn, actor_id, child_id, booking_id, purpose, outcome, at):
+            return
         conn.execute(child_access_log.insert().values(
             actor_id=actor_id, actor_role=role, facility_id=facility_id, child_id=child_id, booking_id=booking_id,
             purpose=purpose, outcome=outcome, at=at))
@@ -1423,8 +1516,39 @@ class ChildStore:
 
     # -- helpers ---------------------------------------------------------------------------------
 
+    def _check_all(self, raw: Mapping[str, Any], at: datetime, *,
+                   partial: bool) -> tuple[dict[str, Any], list[ChildError]]:
+        """The fields of ``raw`` checked and cleaned, and every problem found (in
+        :data:`FIELDS` order): unless ``partial``, each field of :data:`FIELDS` but
+        ``care_notes`` not in ``raw`` is missing (reason ``missing``; the relation with its
+        ``allowed`` values); each value refused is its check's :class:`ChildError`."""
+        checks = self._checks(at)
+        values: dict[str, Any] = {}
+        problems: list[ChildError] = []
+        for name in FIELDS:
+            if name not in raw:
+                if not partial and name != "care_notes":
+                    allowed = list(relations()) if name == "relation" else None
+                    problems.append(ChildError(f"{name} is required" + (f": one of {', '.join(allowed)}"
+                                                                         if allowed else ""), name, "missing",
+                                               {"allowed": allowed} if allowed else None))
+                continue
+            try:
+                values[name] = checks[name](raw[name])
+            except ChildError as exc:
+                problems.append(exc)
+        return values, problems
+
     def _checked(self, raw: dict[str, Any], at: datetime, *, partial: bool) -> dict[str, Any]:
-        """The fields of ``raw`` checked and cleaned (all of :data:`FIELDS` unless ``partial``)."""
+        """The fields of ``raw`` checked and cleaned (all of :data:`FIELDS` unless ``partial``);
+        every problem at once (:meth:`_check_all`, :func:`app.domain.raise_all`)."""
+        values, problems = self._check_all(raw, at, partial=partial)
+        raise_all(problems, ChildProblems)
+        return values
+
+    @staticmethod
+    def _checks(at: datetime) -> dict[str, Callable[[Any], Any]]:
+        """Each field's check (:data:`FIELDS`), a birth date against ``at``'s Korean date."""
         checks: dict[str, Callable[[Any], Any]] = {
             "given_name": lambda v: check_name(v, "given_name"),
             "family_name": lambda v: check_name(v, "family_name"),
@@ -1434,7 +1558,7 @@ class ChildStore:
             "emergency_contact_phone": normalise_phone,
             "care_notes": check_care_notes,
         }
-        return {name: checks[name](raw[name]) for name in FIELDS if not partial or name in raw}
+        return checks
 
     def _stored(self, values: dict[str, Any]) -> dict[str, Any]:
         """Checked values as stored: care notes sealed."""

@@ -188,7 +188,7 @@ class BookingDesk:
         """Check (:meth:`quote`) and hold the place — confirmed in the same transaction when the
         programme or the provider confirms at once. Returns the booking and the quote. The
         child's age is checked again in the booking's transaction, on the birth date read under
-        the child's lock (:func:`app.care.bookings.check_locked_birth_date`): a birth date
+        the child's lock (:func:`app.care.bookings.lock_child_checking_age`): a birth date
         changed meanwhile is the one that counts."""
         quote, first_name = self._check(guardian_id, child_id, facility_id, programme, start, end, now,
                                         home_sigungu_code)

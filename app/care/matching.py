@@ -53,6 +53,7 @@ from app.db.request_tables import (
     offer_events,
     offers,
 )
+from app.db.writes import insert_together
 from app.reference import document
 from app.search.index import FacilityIndex, Hit
 from app.search.model import PROGRAMMES, programme_rules, sigun_code
@@ -64,7 +65,7 @@ from .bookings import (
     ChildBookedElsewhere,
     book_accepted_offer,
     check_child_window,
-    check_locked_birth_date,
+    lock_child_checking_age,
     move_booking,
 )
 from .children import Family, FamilyPart, register_family_part
@@ -80,7 +81,7 @@ from .request_rows import (
     move_offer,
     move_request,
     offer_from_row,
-    request_event,
+    request_event_row,
     request_from_row,
     stored_utc,
     withdraw_open,
@@ -114,14 +115,28 @@ def request_horizon() -> timedelta:
     return timedelta(days=days)
 
 
+def latest_request_start(at: datetime, tz: tzinfo) -> datetime:
+    """The latest start a request sent at ``at`` may have, in the registry's zone ``tz``:
+    :func:`request_horizon` after ``at``, rounded down to whole minutes on the window step (as a
+    start may be). The pages compute the same (``static/js/family/window.js``
+    ``latestRequestStart``, fed by :func:`request_horizon_config`)."""
+    latest = (at + request_horizon()).astimezone(tz).replace(second=0, microsecond=0)
+    return latest - timedelta(minutes=(latest.hour * 60 + latest.minute) % window_step_minutes())
+
+
+def request_horizon_config() -> dict[str, int]:
+    """The figures the pages compute :func:`latest_request_start` from (page-config
+    ``request_horizon``): ``{"max_days_ahead": days, "step_minutes": the window step}``."""
+    return {"max_days_ahead": request_horizon().days, "step_minutes": window_step_minutes()}
+
+
 def check_horizon(window_start: datetime, at: datetime, tz: tzinfo) -> None:
     """Refuse (:class:`app.care.windows.WindowError`, reason ``too_far_ahead``) a request
     whose window starts after :func:`request_horizon` from ``at``, naming the latest allowed
-    start in the registry's zone ``tz`` (``latest_start``: on the window step, rounded down, whole
-    minutes, as a start may be) and the figure (``max_days_ahead``)."""
+    start in the registry's zone ``tz`` (``latest_start``: :func:`latest_request_start`) and the
+    figure (``max_days_ahead``)."""
     horizon = request_horizon()
-    latest = (at + horizon).astimezone(tz).replace(second=0, microsecond=0)
-    latest -= timedelta(minutes=(latest.hour * 60 + latest.minute) % window_step_minutes())
+    latest = latest_request_start(at, tz)
     if window_start > latest:
         raise WindowError(f"an emergency care request is for the coming {horizon.days} days: its start must be "
                           f"at or before {latest.strftime('%Y-%m-%d %H:%M')} ({tz}); book care planned further "
@@ -393,18 +408,21 @@ class MatchingEngine:
         with self.engine.begin() as conn:
             # A window the child is already booked or requested for (a live booking or an open
             # request overlapping it) is refused, under the child's lock.
-            check_child_window(conn, child_id, None, request.start.astimezone(UTC), request.end.astimezone(UTC), tz)
-            # The age again on the birth date as stored now, under the child's lock: a birth-date
+            # The age again on the birth date as stored now, read by the child's lock: a birth-date
             # change committed since the caller read it counts (the change takes the same lock).
-            check_locked_birth_date(conn, child_id, lambda born: check_family(
+            lock_child_checking_age(conn, child_id, lambda born: check_family(
                 rule, age_in_months(born, window.start.date()), home_sigungu))
-            # The first offers are counted in the row as it is written (no update of a new row).
-            conn.execute(care_requests.insert(), {**values, "offered_count": len(first)})
-            request_event(conn, request_id, "request", None, CARE_REQUEST.initial, GUARDIAN, guardian_id,
-                                None, at)
+            check_child_window(conn, child_id, None, request.start.astimezone(UTC), request.end.astimezone(UTC), tz,
+                               lock=False)
+            # The first offers are counted in the row as it is written (no update of a new row); the
+            # request, its event and its first offers go in one statement on PostgreSQL.
+            written = [(care_requests, [{**values, "offered_count": len(first)}]),
+                       (care_request_events, [request_event_row(request_id, "request", None, CARE_REQUEST.initial,
+                                                                GUARDIAN, guardian_id, None, at)])]
             if not first:
+                insert_together(conn, written)
                 return self._give_up(conn, request, at, nobody, nobody_code)
-            self._send(conn, request, first, at)
+            insert_together(conn, [*written, *self._offer_writes(conn, request, first, at)])
         return replace(request, offered_count=len(first))
 
     # -- provider answers ---------------------------------------------------------------------
@@ -420,7 +438,9 @@ class MatchingEngine:
         (it is recorded as expired and the next offers go out) and raises it with ``expired``.
 
         The same transaction books the child at the provider (a bookable programme), confirmed,
-        linked to the request and the offer (:attr:`Outcome.booking`); when a slot the provider
+        linked to the request and the offer (:attr:`Outcome.booking`), under the provider's
+        places lock (:func:`app.care.bookings.lock_provider_places`: places the provider
+        publishes at the same moment count this booking); when a slot the provider
         publishes for the window is full it raises :class:`app.care.bookings.PlacesFull` (409)
         and nothing changes: the offer stays open. When the child has meanwhile been booked
         elsewhere for an overlapping window (data from before a request and a booking of one
@@ -663,7 +683,15 @@ class MatchingEngine:
 
     def _send(self, conn: sa.Connection, request: CareRequest, facility_ids: tuple[str, ...], at: datetime) -> None:
         """Offer the request to ``facility_ids`` (the next ranks after ``request.offered_count``):
-        the offers, their events and their outbox messages, three statements whatever their number."""
+        the offers, their events and their outbox messages (:meth:`_offer_writes`), one
+        statement on PostgreSQL whatever their number."""
+        insert_together(conn, self._offer_writes(conn, request, facility_ids, at))
+
+    def _offer_writes(self, conn: sa.Connection, request: CareRequest, facility_ids: tuple[str, ...],
+                      at: datetime) -> list[tuple[sa.Table, list[dict[str, Any]]]]:
+        """The rows that offer the request to ``facility_ids`` (the next ranks after
+        ``request.offered_count``): ``offers``, ``offer_events`` and ``outbox`` rows, each
+        offer answerable until the response deadline (never after the request's ``match_by``)."""
         respond_by = min(at + timedelta(minutes=request.response_minutes), request.match_by)
         first_name = self.first_name(conn, request.child_id) if self.first_name else None
         distances = request.candidate_distances_m
@@ -671,19 +699,18 @@ class MatchingEngine:
                  "status": OFFER.initial, "respond_by": respond_by, "version": 1, "created_at": at, "updated_at": at,
                  "responded_by": None, "distance_m": distances[i - 1] if i <= len(distances) else None}
                 for i, fid in enumerate(facility_ids, start=request.offered_count + 1)]
-        conn.execute(offers.insert(), rows)
-        conn.execute(offer_events.insert(), [
-            {"offer_id": r["id"], "request_id": request.id, "action": "offer", "from_state": None,
-             "to_state": OFFER.initial, "actor_role": SYSTEM, "actor_id": "matching", "reason": None, "at": at}
-            for r in rows])
-        conn.execute(outbox.insert(), [
-            {"idempotency_key": f"offer/{r['id']}/v1", "topic": "offer.received", "created_at": at,
-             "available_at": at, "attempts": 0, "sent_at": None,
-             "payload": {"to": [{"facility_id": r["facility_id"]}], **_named(first_name), "offer_id": r["id"],
-                         "request_id": request.id, "facility_id": r["facility_id"], "programme": request.programme,
-                         "window_start": request.start.isoformat(), "window_end": request.end.isoformat(),
-                         "deadline": respond_by.isoformat(), "rank": r["rank"]}}
-            for r in rows])
+        return [
+            (offers, rows),
+            (offer_events, [{"offer_id": r["id"], "request_id": request.id, "action": "offer", "from_state": None,
+                             "to_state": OFFER.initial, "actor_role": SYSTEM, "actor_id": "matching", "reason": None,
+                             "at": at} for r in rows]),
+            (outbox, [{"idempotency_key": f"offer/{r['id']}/v1", "topic": "offer.received", "created_at": at,
+                       "available_at": at, "attempts": 0, "sent_at": None,
+                       "payload": {"to": [{"facility_id": r["facility_id"]}], **_named(first_name),
+                                   "offer_id": r["id"], "request_id": request.id, "facility_id": r["facility_id"],
+                                   "programme": request.programme, "window_start": request.start.isoformat(),
+                                   "window_end": request.end.isoformat(), "deadline": respond_by.isoformat(),
+                                   "rank": r["rank"]}} for r in rows])]
 
     def _match(self, conn: sa.Connection, request: CareRequest, offer: Offer, at: datetime, staff_role: str,
                staff_id: str) -> tuple[CareRequest, Booking | None]:

@@ -172,9 +172,16 @@ _MOVE_REQUEST = care_requests.update().where(care_requests.c.id == sa.bindparam(
 def request_event(conn: sa.Connection, request_id: str, action: str, from_state: str | None, to_state: str,
                   actor_role: str, actor_id: str | None, reason: str | None, at: datetime) -> None:
     """Append the request's event row (who, when, why)."""
-    conn.execute(care_request_events.insert(), {
-        "request_id": request_id, "action": action, "from_state": from_state, "to_state": to_state,
-        "actor_role": actor_role, "actor_id": actor_id, "reason": reason, "at": at})
+    conn.execute(care_request_events.insert(), request_event_row(request_id, action, from_state, to_state,
+                                                                 actor_role, actor_id, reason, at))
+
+
+def request_event_row(request_id: str, action: str, from_state: str | None, to_state: str, actor_role: str,
+                      actor_id: str | None, reason: str | None, at: datetime) -> dict[str, Any]:
+    """The ``care_request_events`` row :func:`request_event` appends (for a caller writing it
+    with other rows at once, :func:`app.db.writes.insert_together`)."""
+    return {"request_id": request_id, "action": action, "from_state": from_state, "to_state": to_state,
+            "actor_role": actor_role, "actor_id": actor_id, "reason": reason, "at": at}
 
 
 def offer_event(conn: sa.Connection, offer_id: str, request_id: str, action: str, from_state: str | None,

@@ -32,7 +32,9 @@ def init_app(app: Flask) -> None:
     sealer = Sealer(care_notes_keys(app.config, app.instance_path))
     bookings = BookingStore(engine)
     app.extensions[EXTENSION] = {"bookings": bookings,
-                                 "children": ChildStore(engine, sealer, booking_store=bookings)}
+                                 "children": ChildStore(
+                                     engine, sealer, booking_store=bookings,
+                                     access_coalesce=timedelta(seconds=app.config["CARE_ACCESS_LOG_COALESCE_S"]))}
 
 
 def get_bookings() -> BookingStore:

@@ -43,6 +43,8 @@ from app.care.accounts import (
     SignInFailed,
     User,
     WeakPassword,
+    normalise_email,
+    password_problems,
     token_hash,
 )
 from app.db.engine import outbox
@@ -180,13 +182,30 @@ def _field_error(exc: AccountError) -> str:
     if isinstance(exc, EmailTaken):
         return translate("account_email_taken")
     if isinstance(exc, WeakPassword):
-        text = str(exc)
-        if "at least" in text:
+        if exc.reason == "too_short":
             return translate("account_password_short", n=current_app.config["ACCOUNT_PASSWORD_MIN_LENGTH"])
-        if "at most" in text:
+        if exc.reason == "too_long":
             return translate("account_password_long")
         return translate("account_password_email")
     return translate("account_refused")
+
+
+def sign_up_problems(email: str, password: str, password_again: str) -> list[str]:
+    """Every problem of a sign-up form, in the page's language, all at once (tester pass 28: the
+    server named one at a time): an e-mail that is not one, each rule the password breaks
+    (:func:`~app.care.accounts.password_problems`, against the e-mail as it would be stored),
+    and two passwords that differ. Empty when the form can go to the store."""
+    found = []
+    try:
+        address = normalise_email(email)
+    except InvalidEmail as exc:
+        found.append(_field_error(exc))
+        address = email
+    found += [_field_error(p) for p in password_problems(password, address,
+                                                         int(current_app.config["ACCOUNT_PASSWORD_MIN_LENGTH"]))]
+    if password != password_again:
+        found.append(translate("account_passwords_differ"))
+    return found
 
 
 @bp.get("/account")
@@ -264,8 +283,9 @@ def sign_up() -> BaseResponse | tuple[str, int]:
         count_form()
     except TooManyAttempts as exc:
         return _too_many("account_sign_up.html", exc, email=email)
-    if password != request.form.get("password_again", ""):
-        return _form("account_sign_up.html", 400, error=translate("account_passwords_differ"), email=email)
+    problems = sign_up_problems(email, password, request.form.get("password_again", ""))
+    if problems:
+        return _form("account_sign_up.html", 400, error=problems[0] if len(problems) == 1 else problems, email=email)
     store = people.accounts()
     try:
         user = store.sign_up(email, password, now=people.sessions().now(), locale=current_language())

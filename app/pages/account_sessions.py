@@ -59,10 +59,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.api.auth import bearer, database_error
-from app.care.accounts import AccountStore, Roles, User
+from app.care.accounts import AccountStore, Roles, User, user_of_rows
 from app.care.children import USE_STAMP_EVERY
 from app.care.states import GUARDIAN
-from app.db.engine import password_resets, reads, users
+from app.db.engine import password_resets, reads, user_roles, users
 from app.db.session_tables import user_sessions
 from app.errors import ApiError, error_body
 from app.extensions.care import get_children
@@ -102,10 +102,15 @@ class NotAllowed(ApiError):
 # account's newest password reset.
 _NEWEST_RESET = (sa.select(sa.func.max(password_resets.c.used_at))
                  .where(password_resets.c.user_id == user_sessions.c.user_id).scalar_subquery())
-_SESSION = (sa.select(user_sessions.c.user_id, user_sessions.c.created_at, user_sessions.c.last_seen_at,
-                      user_sessions.c.ended_at, users.c.disabled_at, _NEWEST_RESET.label("reset_at"))
-            .select_from(user_sessions.join(users, users.c.id == user_sessions.c.user_id))
-            .where(user_sessions.c.id == sa.bindparam("key")))
+# The session and its account with the account's grants (one row per grant), in one statement:
+# read on every signed-in request.
+_SESSION = (sa.select(user_sessions.c.user_id, user_sessions.c.created_at.label("session_created_at"),
+                      user_sessions.c.last_seen_at, user_sessions.c.ended_at, users.c.disabled_at,
+                      _NEWEST_RESET.label("reset_at"), users.c.id, users.c.email, users.c.created_at,
+                      user_roles.c.role, user_roles.c.facility_id)
+            .select_from(user_sessions.join(users, users.c.id == user_sessions.c.user_id)
+                         .outerjoin(user_roles, user_roles.c.user_id == users.c.id))
+            .where(user_sessions.c.id == sa.bindparam("key")).order_by(user_roles.c.role))
 
 
 class Sessions:
@@ -138,17 +143,24 @@ class Sessions:
         return sid
 
     def resolve(self, sid: str) -> str | None:
-        """The account id of session ``sid`` while it may go on; None when it has ended (it is
-        ended in the database when found over a lifetime, its account disabled, or its password
-        reset since sign-in). A live session gets its last-request time written (at most every
-        ``TOUCH_SECONDS``)."""
+        """The account id of session ``sid`` while it may go on; None when it has ended
+        (:meth:`resolve_user`)."""
+        user = self.resolve_user(sid)
+        return None if user is None else user.id
+
+    def resolve_user(self, sid: str) -> User | None:
+        """The account (with its grants) of session ``sid`` while it may go on, read with the
+        session in one statement; None when it has ended (it is ended in the database when
+        found over a lifetime, its account disabled, or its password reset since sign-in). A
+        live session gets its last-request time written (at most every ``TOUCH_SECONDS``)."""
         now = self.now()
         key = digest(sid)
         with reads(self.engine).connect() as conn:
-            row = conn.execute(_SESSION, {"key": key}).first()
-        if row is None or row.ended_at is not None:
+            rows = conn.execute(_SESSION, {"key": key}).all()
+        if not rows or rows[0].ended_at is not None:
             return None
-        created, seen = as_utc(row.created_at), as_utc(row.last_seen_at)
+        row = rows[0]
+        created, seen = as_utc(row.session_created_at), as_utc(row.last_seen_at)
         reset_at = as_utc(row.reset_at)
         reason = ("disabled" if row.disabled_at is not None
                   else "password_reset" if reset_at is not None and created < reset_at
@@ -159,7 +171,7 @@ class Sessions:
         if needs_touch(seen, now):
             with self.engine.begin() as conn:
                 conn.execute(user_sessions.update().where(user_sessions.c.id == key).values(last_seen_at=now))
-        return cast(str, row.user_id)
+        return user_of_rows(rows)
 
     def end(self, sid: str, reason: str) -> None:
         """End session ``sid`` (``reason``: sign_out, signed_in_again, …) on every server."""
@@ -246,8 +258,7 @@ def _load_user() -> User | None:
             g.dolbom_cookie = None  # a cookie we cannot read: delete it
         return None
     try:
-        user_id = sessions().resolve(sid)
-        user = accounts().get(user_id) if user_id is not None else None
+        user = sessions().resolve_user(sid)
     except DBAPIError as exc:
         raise database_error(exc) from None
     if user is None:

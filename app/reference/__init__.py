@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from importlib.resources import files
 from typing import Any
 
 
-@lru_cache(maxsize=8)
+@cache  # every document (a few small files): a bounded cache smaller than the folder thrashed
 def document(name: str) -> dict[str, Any]:
     """The JSON document ``name`` (``programmes.json``, ``daycare.json``, ``planning.json``) of
     this package, read once; raises ``FileNotFoundError`` for a name that is not here."""

@@ -58,7 +58,8 @@ def test_a_request_is_offered_and_the_first_acceptance_wins(app):  # noqa: F811
     offers_cc = cc.get("/api/v1/offers").json["offers"]
     assert len(offers_cc) == 1
     offer = offers_cc[0]
-    assert (offer["first_name"], offer["programme"], offer["sigun_code"]) == ("하린", "elementary_emergency", "41110")
+    assert (offer["first_name"], offer["programme"], offer["sigun_code"]) == (None, "elementary_emergency", "41110")
+    assert cc.get(f"/api/v1/offers/{offer['id']}/child").json["first_name"] == "하린"  # shown: a logged read
     assert "point" not in offer and "37.26" not in str(offer)
     won = cc.send("POST", f"/api/v1/offers/{offer['id']}/accept", {})
     assert (won.status_code, won.json["status"]) == (200, "accepted")
@@ -103,7 +104,9 @@ def test_an_admin_reads_offers_without_the_childs_name_in_the_list_and_one_by_on
     ops = admin(app)
     assert request_care(father, child_id).status_code == 201
     [offer] = cc.get("/api/v1/offers").json["offers"]
-    assert cc.get(f"/api/v1/offers/{offer['id']}").json["first_name"] == "하린"
+    assert cc.get(f"/api/v1/offers/{offer['id']}").json["first_name"] is None  # staff: shown on asking
+    assert cc.get(f"/api/v1/offers/{offer['id']}/child").json["first_name"] == "하린"
+    assert ops.get(f"/api/v1/offers/{offer['id']}/child").status_code in (403, 404)
     [listed] = ops.get("/api/v1/offers?facility_id=tiny-cc-01").json["offers"]
     assert listed["id"] == offer["id"] and listed["first_name"] is None
     one = ops.get(f"/api/v1/offers/{offer['id']}")

@@ -27,6 +27,7 @@ from app.care.children import (
     SHARE_WITH_PROVIDER,
     ChildError,
     ChildNotFound,
+    ChildProblems,
     ChildStore,
     ConsentInUse,
     ConsentOutdated,
@@ -230,9 +231,14 @@ def test_rotation_keeps_old_notes_readable_then_lets_the_old_key_go(accounts, st
 def test_no_consent_is_refused_and_nothing_is_stored(accounts, store, engine):
     user = accounts.sign_up("mom@example.com", PASSWORD, now=T0)
     with pytest.raises(ConsentRequired, match=f"'child_registration', version {VERSION}") as caught:
-        store.register(user.id, **child_fields(), now=T0)
+        store.register(user.id, **child_fields(care_notes=None), now=T0)
     assert caught.value.http_status == 409 and caught.value.extra == {"purpose": CHILD_REGISTRATION,
                                                                       "version": VERSION}
+    # both consents missing: both named at once (tester pass 28, section 6)
+    with pytest.raises(ChildProblems, match=f"'child_registration', version {VERSION}.*'care_notes'") as both:
+        store.register(user.id, **child_fields(), now=T0)
+    assert (both.value.http_status, both.value.code) == (409, "consent_required")
+    assert [e["purpose"] for e in both.value.extra["errors"]] == [CHILD_REGISTRATION, CARE_NOTES]
     store.give_consent(user.id, CHILD_REGISTRATION, VERSION, T0)
     with pytest.raises(ConsentRequired, match=r"storing care notes needs .*'care_notes'"):
         store.register(user.id, **child_fields(), now=T0)

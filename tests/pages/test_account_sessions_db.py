@@ -89,3 +89,27 @@ def test_a_disabled_account_and_a_reset_password_end_sessions(sessions: Sessions
     assert sessions.end_all(mom.id, "disabled") == 1
     assert sessions.resolve(after) is None
     assert _reasons(engine) == ["disabled", "disabled", "password_reset", "password_reset"]
+
+
+def test_a_signed_in_request_reads_its_session_and_account_with_grants_in_one_statement(
+        sessions: Sessions, store: AccountStore, engine: sa.Engine) -> None:
+    user = store.sign_up("staff@example.com", PASSWORD)
+    store.grant(user.id, "provider_staff", "F1")
+    sid = sessions.start(user.id, "password")
+    sent: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(statement)
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        found = sessions.resolve_user(sid)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    sent = [s for s in sent if not s.startswith("BEGIN")]  # SQLite's own deferred BEGIN
+    assert len(sent) == 1, sent  # read on every signed-in request: one round trip, not two
+    assert found is not None and found.id == user.id and found.email == "staff@example.com"
+    assert sorted((g.role, g.facility_id) for g in found.grants) == sorted(
+        (g.role, g.facility_id) for g in store.get(user.id).grants)
+    assert ("provider_staff", "F1") in {(g.role, g.facility_id) for g in found.grants}
+    sessions.end(sid, "sign_out")
+    assert sessions.resolve_user(sid) is None
