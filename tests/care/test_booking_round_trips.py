@@ -85,8 +85,23 @@ def test_the_rows_of_several_tables_are_written_and_a_broken_one_writes_none(sto
         insert_together(conn, [(db_engine.bookings, [booking]), (db_engine.booking_holds, []),
                                (db_engine.booking_events, [event, {**event, "action": "confirm"}])])
     assert counts(engine)[:3] == (1, 0, 2)
+    with engine.connect() as conn:  # written in the order given (read in id order: book, then confirm)
+        assert conn.execute(sa.select(db_engine.booking_events.c.action)
+                            .order_by(db_engine.booking_events.c.id)).scalars().all() == ["book", "confirm"]
     bad = (db_engine.bookings, [{**booking, "id": "b2", "status": "x"}])
     for broken in ([(db_engine.booking_events, [event]), bad], [bad, (db_engine.booking_events, [event])]):
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:  # a state the lifecycle has not
             insert_together(conn, broken)
         assert counts(engine)[:3] == (1, 0, 2)  # neither the broken row nor the others of the call
+
+
+def test_the_one_statement_is_made_once_and_cacheable_by_sqlalchemy():
+    # A multi-row VALUES has no SQLAlchemy cache key, so it was compiled on every booking (about
+    # 5 ms of CPU, profiled); single-row INSERTs of named parameters in WITH have one.
+    from app.db import writes
+
+    shape = ((db_engine.bookings, ("id", "status")), (db_engine.booking_events, ("booking_id", "action")),
+             (db_engine.booking_events, ("booking_id", "action")), (db_engine.outbox, ("topic", "payload")))
+    statement = writes._statement(shape)
+    assert writes._statement(shape) is statement
+    assert statement._generate_cache_key() is not None
