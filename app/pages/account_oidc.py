@@ -31,6 +31,7 @@ import logging
 import secrets
 from datetime import timedelta
 from typing import Any, cast
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 import sqlalchemy as sa
@@ -42,7 +43,7 @@ from joserfc.errors import JoseError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.care.accounts import AccountError, User
+from app.care.accounts import MESSAGE_LANGUAGES, AccountError, User
 from app.db.engine import users
 from app.db.session_tables import oidc_states, user_identities
 from app.i18n import current_language, translate
@@ -210,7 +211,7 @@ def callback() -> BaseResponse | tuple[str, int]:
         log.warning("OpenID Connect sign-in failed: no ID token, or no usable subject")
         return _failed(400)
     try:
-        user = _linked_user(issuer, subject)
+        user = _linked_user(issuer, subject, _page_language(row.next_url))
         if user is None:
             return _failed(403)
         people.sign_in(user, "oidc")
@@ -221,8 +222,16 @@ def callback() -> BaseResponse | tuple[str, int]:
     return redirect(local_next(row.next_url) or url_for("account.home", lang=current_language()))
 
 
-def _linked_user(issuer: str, subject: str) -> User | None:
-    """The account linked to (issuer, subject), made (a guardian) and linked on first use;
+def _page_language(next_url: str | None) -> str:
+    """The language of the page the person started signing in from: the ``lang`` of the page
+    they return to (the sign-in page gives it), else this request's (:func:`current_language`)."""
+    lang = parse_qs(urlsplit(next_url or "").query).get("lang", [""])[-1]
+    return lang if lang in MESSAGE_LANGUAGES else current_language()
+
+
+def _linked_user(issuer: str, subject: str, locale: str) -> User | None:
+    """The account linked to (issuer, subject), made (a guardian) and linked on first use, its
+    messages in ``locale`` (the sign-up page's language, as a sign-up with a password keeps);
     None when that account is disabled."""
     store = people.accounts()
     now = people.sessions().now()
@@ -240,7 +249,7 @@ def _linked_user(issuer: str, subject: str) -> User | None:
         return store.get(found.user_id)
     tag = hashlib.sha256(f"{issuer}\n{subject}".encode()).hexdigest()[:32]
     try:
-        user = store.sign_up(f"{tag}{PLACEHOLDER_DOMAIN}", secrets.token_urlsafe(32), now=now)
+        user = store.sign_up(f"{tag}{PLACEHOLDER_DOMAIN}", secrets.token_urlsafe(32), now=now, locale=locale)
     except AccountError:
         user = None  # made a moment ago by a parallel callback of the same identity: linked below
     if user is not None:

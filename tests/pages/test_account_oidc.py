@@ -87,8 +87,12 @@ def test_the_first_sign_in_makes_a_guardian_account_and_the_next_finds_it(oidc_a
     r = _sign_in_with_provider(client, provider, "/programmes?lang=en")
     assert r.status_code == 302 and r.headers["Location"] == "/programmes?lang=en"
     home = client.get("/account").get_data(as_text=True)
-    assert 'data-role="guardian"' in home and "간편인증으로 가입" in home
+    # Made from an English page: the account's messages and pages are in English, as a sign-up
+    # with a password on that page keeps (it had stayed Korean until the person chose).
+    assert 'data-role="guardian"' in home and "Signed up through a sign-in provider" in home
     (identity,) = _rows(oidc_app, user_identities)
+    with oidc_app.app_context():
+        assert people.accounts().saved_language(identity.user_id) == "en"
     assert (identity.issuer, identity.subject) == (provider.issuer, "kakao-user-1")
     (session,) = _rows(oidc_app, user_sessions)
     assert session.method == "oidc" and session.user_id == identity.user_id
@@ -97,6 +101,8 @@ def test_the_first_sign_in_makes_a_guardian_account_and_the_next_finds_it(oidc_a
 
     again = oidc_app.test_client()  # another phone, the same person at the provider
     assert _sign_in_with_provider(again, provider).headers["Location"] == "/account?lang=ko"
+    with oidc_app.app_context():  # signing in again from a Korean page changes no choice
+        assert people.accounts().saved_language(identity.user_id) == "en"
     assert len(_rows(oidc_app, users)) == 1 and len(_rows(oidc_app, user_identities)) == 1
     assert {s.user_id for s in _rows(oidc_app, user_sessions)} == {identity.user_id}
     assert all(s.used_at is not None for s in _rows(oidc_app, oidc_states))
