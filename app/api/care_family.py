@@ -317,7 +317,7 @@ def export_family() -> Response:
     requests, and the notifications held about the family (messages to the guardian or about the
     family's bookings and requests, as sent or shown, without recipients' lists or secret links)."""
     user = _guardian("data.export")
-    response = jsonify(get_children().export_family(user.id, _now()))
+    response = jsonify(get_children().export_family(user.id, _now(), current_language()))
     response.headers["Content-Disposition"] = 'attachment; filename="dolbom-family-data.json"'
     return response
 

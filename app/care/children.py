@@ -55,6 +55,7 @@ from app.search.model import programme_rules
 
 from .accounts import Roles, User
 from .bookings import Booking, BookingNotFound, BookingStore, lock_child
+from .notify import reasons as decline_reasons
 from .notify.messages import FIRST_NAME_MAX_CHARS, secret_fields
 from .outbox import erase_family_messages
 from .references import booking_reference
@@ -1201,14 +1202,15 @@ class ChildStore:
 
     # -- export ----------------------------------------------------------------------------------
 
-    def export_family(self, guardian_id: str, now: datetime) -> dict[str, Any]:
+    def export_family(self, guardian_id: str, now: datetime, locale: str = "ko") -> dict[str, Any]:
         """Everything held about the family, JSON-able: ``account`` (e-mail, created, roles),
         ``activity`` (last use, as the retention purge counts it: :meth:`last_use`), ``children``
         (care notes opened), ``consents``, ``bookings`` of the children with their ``events``,
         ``access_log`` (every staff or admin read of the children), ``notifications`` (the
         messages held about the family: :meth:`_notifications`), then each registered
         :class:`FamilyPart` under its name. Read in one snapshot. :class:`FamilyNotFound` for an
-        unknown account."""
+        unknown account. ``locale`` (``ko``/``en``): the language a preset decline reason is
+        given in (``reason``, its ``reason_code`` beside it; a typed reason as typed)."""
         at = _utc(now)
         with self._snapshot() as conn:
             account = self._account(conn, guardian_id)
@@ -1228,7 +1230,10 @@ class ChildStore:
                                       .order_by(ev.c.id)):
                     events.setdefault(e.booking_id, []).append({
                         "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
-                        "actor_role": e.actor_role, "actor_id": e.actor_id, "reason": e.reason, "at": _iso(e.at)})
+                        "actor_role": e.actor_role, "actor_id": e.actor_id,
+                        # a preset reason in the family's words (``locale``), with its code; typed text as typed
+                        "reason": decline_reasons.text(e.reason, locale),
+                        "reason_code": decline_reasons.code_of(e.reason), "at": _iso(e.at)})
             out: dict[str, Any] = {
                 "format": EXPORT_FORMAT, "exported_at": at.isoformat(), "guardian_id": guardian_id,
                 "account": {"id": account.id, "email": account.email, "created_at": _iso(account.created_at),

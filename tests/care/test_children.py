@@ -617,3 +617,15 @@ def test_nothing_personal_is_logged(accounts, store, bookings, caplog):
     assert fam.child_id in caplog.text  # the log speaks, in ids
     for secret in ("민서", "김철수", "010-1234-5678", "땅콩", "mom@example.com", "2024-06-01"):
         assert secret not in caplog.text, secret
+
+
+def test_the_export_gives_a_preset_decline_reason_in_the_familys_words_and_a_typed_one_as_typed(
+        accounts, store, bookings):
+    # A preset reason is stored as its code (preset:full); the download said "preset:full" (tester 29).
+    fam = make_family(accounts, store, "mom@example.com")
+    first = book(bookings, fam.child_id, fam.guardian_id, places=2)
+    bookings.transition(first.id, "decline", "provider_staff", "s1", reason="preset:full", now=T0)
+    [b] = store.export_family(fam.guardian_id, T0 + timedelta(hours=1), "en")["bookings"]
+    assert [(e["reason"], e["reason_code"]) for e in b["events"]] == [(None, None), ("We are full", "full")]
+    [b] = store.export_family(fam.guardian_id, T0 + timedelta(hours=1))["bookings"]
+    assert b["events"][1]["reason"] == "정원이 찼습니다" and "preset:" not in json.dumps(b, ensure_ascii=False)
