@@ -155,6 +155,41 @@ def window_step_minutes() -> int:
     return minutes
 
 
+@lru_cache(maxsize=1)
+def booking_max_days_ahead() -> int:
+    """How many days ahead a booking's window may start (``booking_max_days_ahead`` in
+    ``booking_rules.json``, with its source: 92)."""
+    days = document("booking_rules.json")["booking_max_days_ahead"]
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 366:
+        raise RuntimeError("booking_rules.json: booking_max_days_ahead must be 1 to 366 days")
+    return days
+
+
+PLACES_AHEAD_DAYS = (7, 14, 28)  # the inbox's choices of how far ahead to open places (days from today)
+
+
+def pattern_reach_days(programme: str) -> int | None:
+    """How many days a weekly pattern of ``programme`` may span (``weekly_max_weeks`` x 7, else
+    its range cap); None for a programme not booked as a weekly pattern (or not bookable)."""
+    rule = booking_rules().get(programme)
+    return rule.weekly_max_range_days if rule is not None and "weekly" in rule.patterns else None
+
+
+def places_ahead_choices(programme: str) -> list[int]:
+    """How many days ahead (from today, today included) staff may open ``programme``'s places
+    in one go, ascending: :data:`PLACES_AHEAD_DAYS` and, for a programme booked as a weekly
+    pattern, the pattern's whole reach (:func:`pattern_reach_days`), so that a pattern may run
+    as long as the rules allow. Unknown programme: the plain choices."""
+    reach = pattern_reach_days(programme)
+    return sorted({*PLACES_AHEAD_DAYS, *([reach] if reach else [])})
+
+
+def max_places_ahead_days() -> int:
+    """The most days ahead places may be opened in one go (``derive.days``): the longest
+    choice of any bookable programme (:func:`places_ahead_choices`)."""
+    return max(max(places_ahead_choices(p)) for p in [*booking_rules(), ""])
+
+
 def booking_rule(programme: str) -> BookingRule:
     """The rule of ``programme``; :class:`BookingRuleError` naming the bookable ones otherwise."""
     rules = booking_rules()

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from app.domain import DomainError
 from app.search.locale import EARLIEST_YEAR, LATEST_YEAR, aware
 
-from .rules import BookingRule, window_step_minutes
+from .rules import BookingRule, booking_max_days_ahead, window_step_minutes
 
 WEEKDAYS = range(1, 8)  # ISO weekdays: 1 = Monday … 7 = Sunday
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # the API's names, ISO order (mon = 1)
@@ -157,13 +157,21 @@ def check_window(rule: BookingRule, start: datetime, end: datetime, tz: tzinfo,
 
 
 def _check_now(rule: BookingRule, window: CareWindow, tz: tzinfo, now: datetime) -> None:
-    """A start not before ``now``; care today booked before ``same_day_booking_until``."""
+    """A start not before ``now`` and at most :func:`~app.care.rules.booking_max_days_ahead`
+    local dates after today (reason ``booking_too_far_ahead``, naming ``last_day``); care today
+    booked before ``same_day_booking_until``."""
     now_local = _normal(aware(now, tz), tz)
     if window.start < now_local:
         earliest = next_on_step(now_local, tz)  # itself accepted: a suggestion off the step would be refused
         raise WindowError(f"start ({window.start.isoformat()}) is in the past; the earliest start now is "
                           f"{earliest.isoformat(timespec='minutes')}", "start", "in_past",
                           {"earliest_start": earliest.isoformat(timespec="minutes")})
+    ahead = booking_max_days_ahead()
+    last_day = now_local.date() + timedelta(days=ahead)
+    if window.start.date() > last_day:
+        raise WindowError(f"a booking starts at most {ahead} days ahead: choose a start on {last_day} or earlier, "
+                          f"not {window.start.date()}", "start", "booking_too_far_ahead",
+                          {"max_days_ahead": ahead, "last_day": last_day.isoformat()})
     until = rule.same_day_booking_until
     if until is not None and window.start.date() == now_local.date() and now_local.time() >= until:
         raise WindowError(f"{rule.programme} takes bookings for today until {until:%H:%M}; book from "
