@@ -10,7 +10,18 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every API resource, the docs, and the fast path in front of them."""
-    from . import care_bookings, care_family, care_requests, coverage, docs, embed_origins, fast_path, providers, search
+    from . import (
+        care_bookings,
+        care_family,
+        care_notices,
+        care_requests,
+        coverage,
+        docs,
+        embed_origins,
+        fast_path,
+        providers,
+        search,
+    )
 
     search.init_app(app)
     providers.init_app(app)
@@ -19,5 +30,6 @@ def init_app(app: Flask) -> None:
     care_family.init_app(app)
     care_bookings.init_app(app)
     care_requests.init_app(app)
+    care_notices.init_app(app)
     docs.init_app(app)
     fast_path.init_app(app)  # last: it wraps the finished app

@@ -27,10 +27,10 @@ from tests.pages.conftest import (  # noqa: F401  (fixtures)
 SEOUL = ZoneInfo("Asia/Seoul")
 CENTRE = "tiny-cc-01"  # 초등 시설형 긴급돌봄: the family's booking and the offer are here
 OTHER = "tiny-dc-07"
-CARE_PATTERNS = (r"^/api/v1/(children|consents|me|bookings|care-requests|offers)(/|$)",
+CARE_PATTERNS = (r"^/api/v1/(children|consents|me|bookings|care-requests|offers|notifications)(/|$)",
                  r"^/api/v1/providers/\{facility_id\}/(slots|booking-settings)$")
 TABLES = ("children", "consents", "bookings", "booking_events", "booking_capacity", "care_requests", "offers",
-          "users", "user_roles", "provider_booking_settings", "outbox", "child_access_log")
+          "users", "user_roles", "provider_booking_settings", "outbox", "child_access_log", "notifications")
 
 
 def next_weekday(hh: int) -> str:
@@ -94,6 +94,8 @@ def test_every_care_path_for_every_role(app):  # noqa: F811
         "POST /api/v1/providers/{facility_id}/slots": {"programme": "elementary_emergency",
                                                        "derive": {"days": 1, "places": 9}},
         "PUT /api/v1/providers/{facility_id}/booking-settings": {"auto_confirm": True},
+        # The caller's own notices only (tests/care/test_api_notifications.py: another's ids change nothing).
+        "POST /api/v1/notifications/read": {"all": True},
     }
     actions = {"/api/v1/bookings/{booking_id}/{action}": ["confirm", "decline", "cancel", "check_in", "check_out",
                                                           "mark_no_show"],

@@ -3,7 +3,7 @@
 // name, age and notes: the API logs every opening; one rule for every card, childBlock()),
 // accepted or declined with a reason;
 // the list of a day (today's, or a coming day's with places open) with check-in, check-out and
-// no-show (final: asked first) when the API allows them; places for the next 7 days; the
+// no-show (final: asked first) when the API allows them; places for the days ahead chosen; the
 // automatic-confirmation switch. The open offers of emergency care join the same poll through
 // `sections`: programme, window, 시군 and the time left to answer (the child's first name and age
 // when staff show the child, a logged read)
@@ -18,6 +18,7 @@
 // answer names what became of each date (one that lapsed or was cancelled meanwhile is said).
 import { $, el, pageConfig, registryToday, t } from "../common.js";
 import { errorText, getJson, poll, programmeName, send, stateName, wallIso, windowText } from "./api.js";
+import { setupNotices } from "./notices.js";
 
 const cfg = pageConfig();
 const fid = encodeURIComponent(cfg.facility_id);
@@ -783,6 +784,7 @@ function slotsResult(body, places) {
   if (body.changed !== undefined && !body.added && !body.changed && !kept.length) {
     lines.push(t("inbox_slots_already", { places }));
   }
+  if (body.last_day) lines.push(t("inbox_slots_until", { date: body.last_day }));
   return lines.join(" ");
 }
 
@@ -795,7 +797,8 @@ function setupSlots() {
       // Sent as typed: the API refuses what is not a whole number (2.5), naming the field,
       // rather than the page quietly publishing another number.
       const typed = form.elements.places.value.trim();
-      const derive = { days: 7, slot_minutes: 60 };
+      // how far ahead: the staff's choice (7, 14, 28 days, a weekly pattern's reach: the page's select)
+      const derive = { days: Number(form.elements.days.value), slot_minutes: 60 };
       if (typed !== "") derive.places = Number(typed);
       const button = form.querySelector("button");
       button.disabled = true;
@@ -830,9 +833,10 @@ if (cfg.facility_id) {
   Promise.all(sections.map((s) => s.load()).concat([loadToday()])).then(() => { document.body.dataset.ready = "1"; });
   setInterval(tickCountdowns, 1000);
   let ticks = 0;
+  const loadNotices = setupNotices();  // the notices block follows the same poll
   poll(() => {
     ticks += 1;
-    const all = sections.map((s) => s.load());
+    const all = sections.map((s) => s.load()).concat([loadNotices()]);
     if (ticks % 5 === 0) { all.push(loadToday()); loadAllSlots(); }  // new bookings hold places too
     return Promise.all(all);
   }, cfg.poll_ms || 1000);

@@ -8,6 +8,7 @@ import { cancelClosedLine, declineReason, disableWritesWhenSignedOut, errorText,
   mapSearchUrl, poll, programmeName, send, stateName, wallIso, windowText } from "./api.js";
 import { apiProblems, formProblems, showProblems } from "./child_checks.js";
 import { fullName } from "./names.js";
+import { setupNotices } from "./notices.js";
 import { requestCard } from "./requests.js";
 
 const cfg = pageConfig();
@@ -313,7 +314,8 @@ Promise.all([loadConsents(), loadChildren()]).then(() => Promise.all([loadBookin
   // provider), and one made in another tab shows, without a reload (an unchanged list is not
   // drawn again); the same cheap reads notice a session that ended elsewhere (api.js
   // noticeSignedOut) even when nothing waits.
-  poll(() => Promise.all([loadBookings(), loadRequests()]), cfg.poll_ms || 2000);
+  const loadNotices = setupNotices();  // the notices block follows the same poll
+  poll(() => Promise.all([loadBookings(), loadRequests(), loadNotices()]), cfg.poll_ms || 2000);
 });
 // Once the session ended, no write can succeed: every button on the page is disabled (the notice
 // at the top links to signing in again, back here).
