@@ -28,12 +28,10 @@ from app.domain import DomainError
 from app.search.hours import WeeklyHours
 from app.search.model import Facility
 
-from .rules import window_step_minutes
+from .rules import max_places_ahead_days, window_step_minutes
 
 if TYPE_CHECKING:
     from .bookings import BookingStore
-
-MAX_DAYS = 62  # two months of slots at most per derivation
 
 
 class SlotPlanError(DomainError):
@@ -75,13 +73,15 @@ def derive_slots(facility: Facility, programme: str, first_day: date, days: int,
 
     Places: ``places`` when given (the staff's number), else ``facility.vacancies[programme]``.
     Raises :class:`SlotPlanError` when the hours are unknown, neither source gives places,
-    ``days`` is outside 1..:data:`MAX_DAYS`, or ``slot_minutes`` is outside the window step
+    ``days`` is outside 1..:func:`app.care.rules.max_places_ahead_days` (the longest weekly
+    pattern's reach, 91), or ``slot_minutes`` is outside the window step
     (:func:`app.care.rules.window_step_minutes`, 15) to 1,440 or not a multiple of the step
     (reason ``window_step``: slots then start and end on it wherever the hours do). Hours off
     the step are narrowed to it (opening rounded up, closing down): slots never pass the hours.
     """
-    if not 1 <= days <= MAX_DAYS:
-        raise SlotPlanError(f"days must be 1 to {MAX_DAYS}, not {days}", "days")
+    most = max_places_ahead_days()
+    if not 1 <= days <= most:
+        raise SlotPlanError(f"days must be 1 to {most}, not {days}", "days")
     step = window_step_minutes()
     if not step <= slot_minutes <= 1440 or slot_minutes % step:
         raise SlotPlanError(f"slot_minutes must be a multiple of the {step}-minute window step from {step} to 1440, "

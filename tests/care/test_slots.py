@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.care.rules import max_places_ahead_days
 from app.care.slots import SlotPlanError, derive_slots
 from app.search.hours import WeeklyHours
 from app.search.model import Facility
@@ -70,7 +71,7 @@ def test_reported_places_unless_the_staff_give_a_number_and_holidays_use_holiday
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"days": 0}, "days must be 1 to 62, not 0"),
+    ({"days": 0}, f"days must be 1 to {max_places_ahead_days()}, not 0"),  # a weekly pattern's reach
     ({"slot_minutes": 5}, "slot_minutes must be a multiple of the 15-minute window step from 15 to 1440, not 5"),
     ({"slot_minutes": 50}, "slot_minutes must be a multiple of the 15-minute window step from 15 to 1440, not 50"),
     ({"places": None}, "reports no places for always_daycare"),

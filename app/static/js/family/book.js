@@ -7,7 +7,7 @@ import { checkSession, declineReason, disableWritesWhenSignedOut, errorText, get
   wallIso, windowText, wonText } from "./api.js";
 import { ageInMonths, drawChildPicker, fits } from "./ages.js";
 import { askConsent } from "./consent.js";
-import { latestRequestStart, windowOf as readWindow } from "./window.js";
+import { latestRequestStart, sayLinkTimesUnread, windowOf as readWindow } from "./window.js";
 import { rememberHome } from "../map/home_memory.js";
 
 const cfg = pageConfig();
@@ -144,6 +144,21 @@ function refusedDateText(d) {
   return errorText({ status: 409, body: { error: { ...d, code: "pattern_" + d.code, reason, other_window: other } } });
 }
 
+// Dates of a weekly pattern refused because the provider's places end before them: said once,
+// plainly (places open until when, so the pattern can run until then; an earlier "repeat until"
+// or ask the provider, with its phone when it has one).
+const PLACES_END_REASONS = ["published_until", "window_after_places"];
+function placesEndBeforePattern(dates, where) {
+  const ended = dates.find((d) => d.code === "not_bookable" && PLACES_END_REASONS.includes(d.reason) && d.places_until);
+  if (!ended) return;
+  const until = wallIso(ended.places_until).slice(0, 16).replace("T", " ");
+  const line = where.appendChild(el("p", "hint places-until", t("family_pattern_places_until", { places_until: until })));
+  if (!cfg.phone) return;
+  line.appendChild(document.createTextNode(" "));
+  const call = line.appendChild(el("a", null, t("family_book_call", { phone: cfg.phone })));
+  call.href = "tel:" + cfg.phone.replace(/ /g, "");
+}
+
 // `quoted`: the refusal of a quote (nothing was tried yet), else of the booking.
 function showRefusal(res, where, quoted) {
   where.textContent = "";
@@ -162,6 +177,7 @@ function showRefusal(res, where, quoted) {
     where.appendChild(el("p", null, t("family_book_refused_dates")));
     const list = where.appendChild(el("ul", "occurrences refused-dates"));
     err.dates.forEach((d) => list.appendChild(el("li", null, windowText(d.start, d.end) + " — " + refusedDateText(d))));
+    placesEndBeforePattern(err.dates, where);
   }
   const cutoff = pastCutoff(err);
   const offered = code === "no_places" || code === "not_bookable" || cutoff || tooYoungOrOld(err);
@@ -429,6 +445,7 @@ function fillWindow() {
     else $("window-note").textContent = t("family_window_shortened");
   }
   if (form.elements.end_day) form.elements.end_day.min = form.elements.day.min;
+  sayLinkTimesUnread(cfg);
 }
 
 // The children's ages on the care's first day, against the ages this programme takes here
