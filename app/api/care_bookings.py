@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from flask import Blueprint, Flask, Response, has_app_context, jsonify, request
 
@@ -18,6 +18,7 @@ from app.care.accounts import Roles, User
 from app.care.bookings import PATTERN_ACTIONS, Booking, BookingNotFound, Slot, action_times, allowed_now
 from app.care.desk import Repeat
 from app.care.references import booking_reference
+from app.care.rules import max_places_ahead_days
 from app.care.slots import change_places, derive_slots, period
 from app.care.states import ADMIN, BOOKING, GUARDIAN, PROVIDER_STAFF, InvalidTransition
 from app.care.windows import WEEKDAY_NAMES, WindowError
@@ -99,7 +100,7 @@ def booking_json(b: Booking, acting: User | str | None = None, now: datetime | N
     at = now if now is not None else _now()
     who = _role_of(acting, b) if acting else None
     return {"id": b.id, "reference": booking_reference(b.id), "facility_id": b.facility_id, "programme": b.programme,
-            "child_id": b.child_id,
+            "child_id": b.child_id if _family_or_admin(acting, b) else None,
             "start": b.start.isoformat(), "end": b.end.isoformat(), "status": b.status,
             "fhir_status": b.fhir_status, "version": b.version,
             "hold_expires_at": b.hold_expires_at.isoformat() if b.hold_expires_at else None,
@@ -108,6 +109,16 @@ def booking_json(b: Booking, acting: User | str | None = None, now: datetime | N
             "allowed_actions": actions_now(b, b.status, who, at) if who else [],
             "actions_from": actions_later(b, who, at) if who else {},
             "actions_closed": actions_closed(b, who, at) if who else {}}
+
+
+def _family_or_admin(acting: User | str | None, b: Booking) -> bool:
+    """Whether the asker sees the booking's ``child_id``: its family and admins. Provider staff
+    see null: the id is the same across all of a family's bookings, so staff lists would link a
+    child's bookings over time without a logged read (tester 29); staff read the child through
+    ``/bookings/<id>/child``, which is logged."""
+    if isinstance(acting, User):
+        return acting.id == b.guardian_id or any(g.role == ADMIN for g in acting.grants)
+    return acting in (GUARDIAN, ADMIN)
 
 
 RoleOf = Callable[[str], "str | None"]
@@ -587,7 +598,8 @@ def list_slots(facility_id: str) -> Response:
 def publish_slots(facility_id: str) -> Response:
     """``{"programme", "start", "end", "places"}`` publishes (or changes) one slot;
     ``{"programme", "derive": {"first_day", "days", "places", "slot_minutes"}}`` cuts the
-    provider's opening hours into slots for the period (``added`` of ``planned``); with
+    provider's opening hours into slots for the period (``added`` of ``planned``; ``last_day``,
+    its last date; ``days`` at most the longest weekly pattern's reach, a 400 naming the range); with
     ``places`` the period's coming slots already published are set to it too (``changed``;
     ``already``: had it; ``not_lowered``: the slots whose bookings hold more places, kept, each
     with ``start``, ``end``, ``places``, ``held``); without, slots already published stand."""
@@ -610,14 +622,16 @@ def publish_slots(facility_id: str) -> Response:
             raise InvalidParameter('derive must be {"first_day": "2026-12-01", "days": 7, "places": 3, '
                                    '"slot_minutes": 60}', "derive")
         first_day = _day(spec.get("first_day")) or locale.now().date()
-        days = bodies.whole_number(spec, "days", 1, 62, required=False) or 7
+        # as far ahead as the longest weekly pattern may run (booking_rules.json), never further
+        days = bodies.whole_number(spec, "days", 1, max_places_ahead_days(), required=False) or 7
         places = bodies.whole_number(spec, "places", 0, 1000, required=False)
         minutes = bodies.whole_number(spec, "slot_minutes", 1, 1440, required=False) or 60  # derive_slots: the step
         planned = derive_slots(facility, programme, first_day, days, locale.tz, locale.is_holiday, places, minutes)
         at = _now()
         added = store.publish_missing(facility_id, programme, [(s.start, s.end, s.places) for s in planned],
                                       now=at)
-        out: dict[str, object] = {"added": added, "planned": len(planned)}
+        out: dict[str, object] = {"added": added, "planned": len(planned),
+                                  "last_day": (first_day + timedelta(days=days - 1)).isoformat()}
         if places is not None:  # a number typed: the period's hours already open get it too
             start, end = period(first_day, days, locale.tz)
             end = max([end, *(s.end for s in planned)])  # the last day's overnight hours too

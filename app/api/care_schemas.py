@@ -7,7 +7,7 @@ from typing import Any
 
 from app.care.matching import OUT_OF_REACH, UNMATCHED_REASONS
 from app.care.notify import reasons as decline_reasons
-from app.care.rules import booking_rules, window_step_minutes
+from app.care.rules import booking_rules, max_places_ahead_days, window_step_minutes
 from app.care.states import BOOKING, CARE_REQUEST, OFFER
 from app.care.windows import WEEKDAY_NAMES
 
@@ -47,7 +47,10 @@ def openapi_schemas() -> dict[str, Any]:
     booking = _object(
         ["id", "facility_id", "programme", "child_id", "start", "end", "status", "fhir_status", "version",
          "allowed_actions"],
-        {"id": TEXT, "facility_id": TEXT, "programme": TEXT, "child_id": TEXT, "start": TIME, "end": TIME,
+        {"id": TEXT, "facility_id": TEXT, "programme": TEXT,
+         "child_id": {**_nullable(TEXT), "description": "the child's id, to its family and admins; null to provider "
+                      "staff (they read the child through the logged /bookings/{booking_id}/child)"},
+         "start": TIME, "end": TIME,
          "reference": {**TEXT, "description": "the booking's short reference (e.g. 3F9A-2C7E), which the family "
                        "can quote and the provider's staff find it by (a consent withdrawal's notice names it)"},
          "status": {"type": "string", "enum": list(BOOKING.states)},
@@ -92,6 +95,20 @@ def openapi_schemas() -> dict[str, Any]:
                                                    "consents": {"type": "array", "items": {"type": "object"}}}),
         "ConsentInput": _object(["purpose", "version"], {"purpose": TEXT, "version": TEXT},
                                 additionalProperties=False),
+        "Notices": _object(["notices", "unread", "total", "limit", "offset"], {
+            "notices": {"type": "array", "items": _object(
+                ["id", "topic", "title", "body", "created_at", "read_at"],
+                {"id": {"type": "integer"}, "topic": TEXT,
+                 "title": {**TEXT, "description": "in the person's language, as rendered when sent"}, "body": TEXT,
+                 "created_at": {**TIME, "description": "on the registry's clock (+09:00)"},
+                 "read_at": _nullable(TIME)})},
+            "unread": {"type": "integer", "description": "the person's unread notices, all of them"},
+            "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"}}),
+        "NoticesReadInput": {"type": "object", "additionalProperties": False,
+                             "description": "either ids (the person's own notices; others' are ignored) or all",
+                             "properties": {"ids": {"type": "array", "maxItems": 200, "items": {"type": "integer"}},
+                                            "all": {"type": "boolean", "enum": [True]}}},
+        "NoticesRead": _object(["marked", "unread"], {"marked": {"type": "integer"}, "unread": {"type": "integer"}}),
         "Withdrawn": _object(["purpose", "withdrawn", "already_withdrawn", "affected_bookings"], {
             "purpose": TEXT, "withdrawn": {"type": "integer", "description": "consents withdrawn now (0: none stood)"},
             "already_withdrawn": {"type": "boolean", "description": "true for a repeat (no consent to the purpose "
@@ -216,6 +233,7 @@ def openapi_schemas() -> dict[str, Any]:
                                          "version": {"type": "integer", "minimum": 1}}},
         "SlotList": _object(["slots"], {"slots": {"type": "array", "items": slot}}),
         "SlotsPublished": _object(["added"], {"added": {"type": "integer"}, "planned": {"type": "integer"},
+                                              "last_day": {"type": "string", "format": "date"},
                                               "slot": slot, "changed": {"type": "integer"},
                                               "already": {"type": "integer"},
                                               "not_lowered": {"type": "array", "items": _object(
@@ -225,7 +243,8 @@ def openapi_schemas() -> dict[str, Any]:
         "SlotInput": _object(["programme"], {
             "programme": TEXT, "start": TEXT, "end": TEXT, "places": {"type": "integer", "minimum": 0},
             "derive": {"type": "object", "properties": {
-                "first_day": {"type": "string", "format": "date"}, "days": {"type": "integer", "minimum": 1},
+                "first_day": {"type": "string", "format": "date"},
+                "days": {"type": "integer", "minimum": 1, "maximum": max_places_ahead_days()},
                 "places": {"type": "integer", "minimum": 0},
                 "slot_minutes": {"type": "integer", "minimum": step, "maximum": 1440, "multipleOf": step}}}},
             additionalProperties=False),

@@ -16,7 +16,7 @@ and write everything else through the API, with the session cookie and the page'
 - ``/provider/inbox[?facility_id=…]`` (provider staff): new bookings appear within 2 s (the page
   polls the API every second while it is visible), opened one at a time (the child's first name,
   age and notes: every opening is logged by the API), accepted or declined with a reason;
-  today's list with check-in, check-out and no-show; places derived for the next 7 days; the
+  today's list with check-in, check-out and no-show; places derived for the days ahead chosen; the
   automatic-confirmation switch; the open offers of emergency care (``app.api.care_requests``)
   in the same poll, each with the child's first name, programme, window, 시군 and the time left
   to answer (accept, or decline with an optional reason). Staff of several providers pick one.
@@ -50,7 +50,7 @@ from markupsafe import Markup
 from app.care.children import relations
 from app.care.matching import MatchingEngine, RequestNotFound, request_horizon_config, request_rule
 from app.care.notify import reasons as decline_reasons
-from app.care.rules import BookingRule, booking_rule
+from app.care.rules import BookingRule, booking_rule, pattern_reach_days, places_ahead_choices
 from app.care.states import BOOKING
 from app.extensions.care import get_bookings, get_desk
 from app.extensions.db import get_engine
@@ -102,10 +102,23 @@ def family_page() -> str:
 
 
 def _wall_time(name: str) -> str | None:
-    """``start``/``end`` from the query when shaped as the map sends them, else None (the
-    page then asks for the window; a malformed one is not an error: the person types it)."""
+    """``start``/``end`` from the query when shaped as the map sends them and a real time, else
+    None (the page then fills a window of its own and says so: :func:`_times_unread`; a
+    malformed one is not an error: the person types it)."""
     value = request.args.get(name, "")
-    return value if _WALL.match(value) else None
+    if not _WALL.match(value):
+        return None
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:  # shaped right, not a time: 2026-13-45T25:99
+        return None
+    return value
+
+
+def _times_unread() -> bool:
+    """Whether the link named a start or an end the page cannot read: it then fills its own
+    window, and must say so (tester 29: a broken link silently booked another window)."""
+    return any(request.args.get(n) for n in ("start", "end")) and not (_wall_time("start") and _wall_time("end"))
 
 
 @bp.get("/family/book")
@@ -128,11 +141,13 @@ def book_page() -> tuple[str, int] | str:
     rule = booking_rule(programme)
     home = request.args.get("home", "")
     cfg = {"facility_id": facility.id, "programme": programme, "ages": _ages(rule, facility),
-           "start": _wall_time("start"), "end": _wall_time("end"), "home": home if _HOME.match(home) else None,
+           "start": _wall_time("start"), "end": _wall_time("end"), "times_unread": _times_unread(),
+           "home": home if _HOME.match(home) else None,
            "confirms_at_once": rule.booking == "real_time" or get_desk().auto_confirms(facility.id),
            "hold_minutes": int(current_app.config["CARE_BOOKING_HOLD_MINUTES"]), "poll_ms": POLL_BOOKING_MS,
            "online": get_bookings().opens_places(facility.id, programme, datetime.now(UTC)),
-           "repeat": _repeat_limits(rule), "max_days": rule.max_days, **_request_limits(programme)}
+           "repeat": _repeat_limits(rule), "max_days": rule.max_days, **_request_limits(programme),
+           "phone": facility.phone or ""}  # said when places end before a weekly pattern does
     request_query = {"programme": programme, "lang": current_language(),
                      **{k: v for k in ("start", "end", "home") if (v := cfg[k])}}
     return render_template("family_book.html", facility=facility, programme=programme, online=cfg["online"],
@@ -230,9 +245,13 @@ def inbox_page() -> str:
     programmes = [p for p in BOOKABLE if facility is not None and p in facility.programmes]
     cfg = {"facility_id": chosen, "programmes": programmes, "poll_ms": POLL_INBOX_MS,
            "auto_confirm": get_desk().auto_confirms(chosen), "decline_reasons": _decline_reasons(),
-           "siguns": sigun_names(current_language())}
+           "siguns": sigun_names(current_language()),
+           # per programme, how many days ahead staff may open places (booking_rules.json): the
+           # choices, and a weekly pattern's whole reach (weekly_max_weeks x 7; null: no pattern)
+           "places_ahead": {p: {"choices": places_ahead_choices(p), "pattern_days": pattern_reach_days(p)}
+                            for p in programmes}}
     return render_template("provider_inbox.html", choices=choices, facility=facility, facility_id=chosen,
-                           programmes=programmes, page_config=_config(**cfg))
+                           programmes=programmes, places_ahead=cfg["places_ahead"], page_config=_config(**cfg))
 
 
 @dataclass(frozen=True)
@@ -288,7 +307,8 @@ def request_page() -> tuple[str, int] | str:
            "ages": {p: {"min_months": rules[p].age_min_months, "max_months": rules[p].age_max_months}
                     for p in PROGRAMMES},
            "programme": programme if programme in PROGRAMMES else None,
-           "start": _wall_time("start"), "end": _wall_time("end"), "home": home if _HOME.match(home) else None,
+           "start": _wall_time("start"), "end": _wall_time("end"), "times_unread": _times_unread(),
+           "home": home if _HOME.match(home) else None,
            "child_id": child_id[:40] or None, "poll_ms": POLL_REQUEST_MS,
            "request_horizon": request_horizon_config(),
            "response_minutes": int(current_app.config["CARE_OFFER_RESPONSE_MINUTES"]),

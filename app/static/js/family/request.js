@@ -10,7 +10,7 @@ import { checkSession, disableWritesWhenSignedOut, errorText, getJson, poll, sen
 import { drawChildPicker } from "./ages.js";
 import { askConsent } from "./consent.js";
 import { requestCard } from "./requests.js";
-import { latestRequestStart, windowOf as readWindow } from "./window.js";
+import { latestRequestStart, sayLinkTimesUnread, windowOf as readWindow } from "./window.js";
 import { placeDetail, placeName } from "../place_label.js";
 import { sayUnknownPlace } from "../map/places.js";
 
@@ -92,6 +92,7 @@ function syncPlace() {
   if (homeOnly) form.querySelector("input[name=place][value=home]").checked = true;
   $("home-only").hidden = !homeOnly;
   form.querySelector(".place-pick[data-kind=work]").hidden = placeKind() !== "work";
+  $("home-why").hidden = placeKind() !== "work";
   const w = windowOf();
   $("overnight").hidden = !(w && w.overnight);
   if (w && w.overnight) $("overnight").textContent = t("family_overnight", { time: form.elements.to.value });
@@ -111,7 +112,11 @@ function submit(ev) {
   const typed = readWindow(form);
   if (typed && typed.same) { error.textContent = t("family_window_same"); return; }
   if (!w) { error.textContent = t("request_need_window"); return; }
-  if (!places.home) { error.textContent = t("request_need_home"); form.elements.home_q.focus(); return; }
+  if (!places.home) {
+    error.textContent = t(kind === "work" ? "request_need_home_for_work" : "request_need_home");
+    form.elements.home_q.focus();
+    return;
+  }
   if (kind === "work" && !places.work) { error.textContent = t("request_need_work"); form.elements.work_q.focus(); return; }
   if (!form.elements.child.value) { error.textContent = t("family_need_child"); form.elements.child.focus(); return; }
   const body = { child_id: form.elements.child.value, programme: form.elements.programme.value, start: w.start,
@@ -203,6 +208,7 @@ function fill() {
   form.elements.to.value = end.slice(11, 16);
   form.elements.day.min = localIso(now).slice(0, 10);
   form.elements.day.max = latestRequestStart().slice(0, 10);
+  sayLinkTimesUnread(cfg);
   if (cfg.programme) form.elements.programme.value = cfg.programme;
   if (cfg.home) {
     const p = cfg.home.split("|");

@@ -3,7 +3,7 @@
 // the next day (care across midnight); an end equal to the start is refused, never read as
 // 24 hours: a window has a positive length, at most a day less one time step (the fields'
 // 15-minute step: 23:45).
-import { localIso, pageConfig, registryNow } from "../common.js";
+import { localIso, pageConfig, registryNow, t } from "../common.js";
 
 // The window of `form` (fields day, from, to): null while a field is empty; { same: true }
 // when the end equals the start; else { start, end, overnight }.
@@ -43,4 +43,13 @@ export function latestRequestStart(atMs) {
 // clock): not after latestRequestStart (the API refuses it with too_far_ahead).
 export function requestReaches(start) {
   return start <= latestRequestStart();
+}
+
+// Says, under the window's fields, that the link's times could not be read and the page filled
+// its own (cfg.times_unread, from the server): never a window the person did not choose, unsaid.
+export function sayLinkTimesUnread(cfg) {
+  const note = document.getElementById("link-times");
+  if (!note || !cfg.times_unread) return;
+  note.textContent = t("family_link_times_unread");
+  note.hidden = false;
 }
