@@ -1,4 +1,4 @@
-"""Tester 29, findings 5 and 7, on a phone (390x844), in Korean and English. Finding 5: a booking or request link
+"""Tester 29, findings 5, 6 and 7, on a phone (390x844), in Korean and English. Finding 5: a booking or request link
 whose times cannot be read (``start=garbage&end=2026-99-99``, or shaped right but no time:
 ``2026-13-45T25:99``) filled a window of the page's own without a word, so a parent from a broken
 or old link could book a window they never chose. The page now says so under the window; a link
@@ -75,6 +75,30 @@ def test_care_at_work_says_why_the_home_is_asked_for(browser, live, lang):
         page.tap("#request-button")
         assert page.locator("#request-error").inner_text().startswith(WHY[lang])
         steps.fits(page)
+        assert steps.script_errors(errors) == []
+    finally:
+        context.close()
+
+
+NOT_A_NUMBER = {"ko": "자리 수 항목은 0부터 1000까지의 정수여야 합니다.",
+                "en": "The places must be a whole number from 0 to 1000."}
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_places_typed_as_no_number_are_refused_not_taken_as_blank(browser, live, lang):
+    # Tester 29, finding 6: "abc" in the places field read as empty, so "Open places" opened the
+    # hours with the reported places and said nothing of the entry; it is now refused as -1 is.
+    from .test_tester_pass_24_inbox import PROGRAMME, _desk
+
+    context, desk, errors = _desk(browser, live, SAID[lang][0], lang)
+    try:
+        form = desk.locator(f"form.derive[data-programme='{PROGRAMME}']")
+        field = form.locator("input[name=places]")
+        field.focus()
+        desk.keyboard.type("e")  # a number field takes the letter but has no number: badInput
+        assert field.evaluate("f => f.validity.badInput")
+        form.locator("button[type=submit]").tap()
+        assert form.locator(".result").inner_text() == NOT_A_NUMBER[lang]
         assert steps.script_errors(errors) == []
     finally:
         context.close()

@@ -796,7 +796,13 @@ function setupSlots() {
       ev.preventDefault();
       // Sent as typed: the API refuses what is not a whole number (2.5), naming the field,
       // rather than the page quietly publishing another number.
-      const typed = form.elements.places.value.trim();
+      const field = form.elements.places;
+      if (field.validity && field.validity.badInput) {  // "abc" in a number field reads as empty: say so
+        form.querySelector(".result").textContent = t("errcode_invalid_parameter_out_of_range",
+          { field: t("family_field_places"), minimum: field.min || 0, maximum: field.max || 1000 });
+        return;
+      }
+      const typed = field.value.trim();
       // how far ahead: the staff's choice (7, 14, 28 days, a weekly pattern's reach: the page's select)
       const derive = { days: Number(form.elements.days.value), slot_minutes: 60 };
       if (typed !== "") derive.places = Number(typed);
