@@ -361,8 +361,8 @@ class MatchingEngine:
             raise MatchingError(f"the place must be a (lon, lat) point in degrees within {index.locale.area_name}",
                                 "point", "outside_area", {"area": index.locale.area_name})
         tz = index.locale.tz
-        window = check_window(rule, start, end, tz, now=at)
-        check_horizon(window.start, at, tz)
+        window = check_window(rule, start, end, tz, now=at, booking_horizon=False)
+        check_horizon(window.start, at, tz)  # a request's horizon (7 days), not a booking's
         if window.elapsed > REQUEST_MAX_WINDOW:
             raise WindowError(f"a care request's window may be at most {REQUEST_MAX_WINDOW.days} days long", "end",
                               "request_too_long", {"max_days": REQUEST_MAX_WINDOW.days})

@@ -121,13 +121,15 @@ def next_on_step(moment: datetime, tz: tzinfo) -> datetime:
 
 
 def check_window(rule: BookingRule, start: datetime, end: datetime, tz: tzinfo,
-                 now: datetime | None = None) -> CareWindow:
+                 now: datetime | None = None, booking_horizon: bool = True) -> CareWindow:
     """The one-off window ``[start, end)`` if ``rule`` allows it, else :class:`WindowError`.
 
     Checks: start before end; both on the window step (:func:`off_step`, 15 minutes: reason
     ``window_step``); at most ``rule.max_days`` calendar dates touched (5 for 언제나
     어린이집); with ``now``, a start not in the past and, for care starting today, booking
-    before ``rule.same_day_booking_until`` (local). A slot across midnight is allowed.
+    before ``rule.same_day_booking_until`` (local), and with ``booking_horizon`` a start at most
+    :func:`~app.care.rules.booking_max_days_ahead` days ahead (False: an emergency request,
+    whose own, shorter horizon its caller checks). A slot across midnight is allowed.
     """
     if "one_off" not in rule.patterns:
         raise WindowError(f"{rule.programme} is booked as {', '.join(sorted(rule.patterns))} only, not as a "
@@ -152,11 +154,12 @@ def check_window(rule: BookingRule, start: datetime, end: datetime, tz: tzinfo,
                            "last_day": last.isoformat()})
     window = CareWindow(start, end)
     if now is not None:
-        _check_now(rule, window, tz, now)
+        _check_now(rule, window, tz, now, booking_horizon)
     return window
 
 
-def _check_now(rule: BookingRule, window: CareWindow, tz: tzinfo, now: datetime) -> None:
+def _check_now(rule: BookingRule, window: CareWindow, tz: tzinfo, now: datetime,
+               booking_horizon: bool) -> None:
     """A start not before ``now`` and at most :func:`~app.care.rules.booking_max_days_ahead`
     local dates after today (reason ``booking_too_far_ahead``, naming ``last_day``); care today
     booked before ``same_day_booking_until``."""
@@ -168,7 +171,7 @@ def _check_now(rule: BookingRule, window: CareWindow, tz: tzinfo, now: datetime)
                           {"earliest_start": earliest.isoformat(timespec="minutes")})
     ahead = booking_max_days_ahead()
     last_day = now_local.date() + timedelta(days=ahead)
-    if window.start.date() > last_day:
+    if booking_horizon and window.start.date() > last_day:
         raise WindowError(f"a booking starts at most {ahead} days ahead: choose a start on {last_day} or earlier, "
                           f"not {window.start.date()}", "start", "booking_too_far_ahead",
                           {"max_days_ahead": ahead, "last_day": last_day.isoformat()})
@@ -246,8 +249,8 @@ def check_weekly(rule: BookingRule, first_date: date, last_date: date, weekdays:
         raise WindowError(f"no date from {first_date} to {last_date} falls on {', '.join(names)}", "weekdays",
                           "no_date_on_weekdays", {"weekdays": names})
     if now is not None:
-        for w in windows:
-            _check_now(rule, w, tz, now)
+        for i, w in enumerate(windows):  # the horizon bounds the pattern's first date, not its last
+            _check_now(rule, w, tz, now, booking_horizon=i == 0)
     return windows
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from app.care.rules import booking_max_days_ahead
 from tests.care.test_api_bookings import CENTRE, guardian
 from tests.care.test_weekly_bookings import PUPIL_BORN
@@ -28,3 +30,20 @@ def test_a_far_date_is_refused_as_too_far_ahead_naming_the_last_day(app, clock):
             assert (error["field"], error["reason"]) == ("start", "booking_too_far_ahead"), error
             assert error["max_days_ahead"] == booking_max_days_ahead() == 92, error
             assert "months old" not in error["message"] and error["last_day"] in error["message"], error
+
+
+def test_the_horizon_bounds_a_weekly_patterns_first_date_not_its_last():
+    from datetime import date, datetime, time
+
+    from app.care.rules import booking_rule
+    from app.care.windows import WindowError, check_weekly
+
+    rule, now = booking_rule("elementary_emergency"), datetime(2026, 12, 1, 9, 0, tzinfo=SEOUL)
+    first = date(2026, 12, 1) + timedelta(days=booking_max_days_ahead())  # the last day a booking may start
+    windows = check_weekly(rule, first, first + timedelta(days=84), [first.isoweekday()], time(15), time(17),
+                           SEOUL, now=now)
+    assert len(windows) == 13 and windows[-1].start.date() > first  # runs past the horizon: fine
+    later = first + timedelta(days=1)
+    with pytest.raises(WindowError) as refused:  # one starting a day past it is refused
+        check_weekly(rule, later, later + timedelta(days=7), [later.isoweekday()], time(15), time(17), SEOUL, now=now)
+    assert refused.value.reason == "booking_too_far_ahead"
