@@ -25,6 +25,8 @@ _PAIRS = {
     "(으)로": ("으로", "로", "로"), "(이)": ("이", "", "이"),
 }
 _PAIR = re.compile("|".join(re.escape(p) for p in sorted(_PAIRS, key=len, reverse=True)))
+PARTICLE_PAIR = _PAIR
+"""A particle written as both its forms (을(를), 이(가), (으)로 …), as :func:`particles` finds them."""
 _CLOSING = {")": "(", "]": "[", "）": "（"}
 _QUOTES = "'\"’”」』"
 _LATIN_CONSONANT = {"l": "ㄹ", "m": "ㅁ", "n": "ㄴ", "r": "ㄹ"}  # 엘 엠 엔 알; every other letter ends in a vowel

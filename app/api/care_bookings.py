@@ -44,7 +44,7 @@ ACTION_PERMISSIONS = {"confirm": "bookings.confirm", "decline": "bookings.declin
                       "mark_no_show": "bookings.no_show"}
 """Each action a person may take on a booking, and the permission it needs (roles.json)."""
 BOOKING_FIELDS = frozenset({"child_id", "facility_id", "programme", "start", "end", "home", "repeat"})
-REPEAT_FIELDS = frozenset({"weekdays", "until"})
+REPEAT_FIELDS = frozenset({"weekdays", "every_day", "until"})
 LIST_LIMIT = 200
 
 
@@ -301,7 +301,8 @@ def quote_booking() -> Response:
 
 @bp.post("/bookings")
 @documented("Book a place for a child (held at once; confirmed at once for real-time booking); with repeat, "
-            "a weekly pattern booked all or nothing, answered as BookingsCreated", _none,
+            "a weekly pattern or the same hours each day (every_day), booked all or nothing, answered as "
+            "BookingsCreated", _none,
             "BookingCreated", method="post", body="BookingInput", errors=SECURED_ERRORS, created=True)
 def create_booking() -> Response:
     """Book the window at the provider for the guardian's child: checked as the search checks
@@ -345,21 +346,33 @@ _JSON_TYPES = {str: "string", int: "number", float: "number", bool: "boolean", d
 
 
 def _repeat(body: dict[str, object]) -> Repeat | None:
-    """The optional ``repeat`` field, ``{"weekdays": ["tue", "thu"], "until": "2026-12-31"}``
-    (None when absent or null); a 400 naming the part (``repeat``, ``repeat.weekdays``,
+    """The optional ``repeat`` field (None when absent or null): a weekly pattern
+    ``{"weekdays": ["tue", "thu"], "until": "2026-12-31"}`` or a daily one, the same hours each
+    day, ``{"every_day": true, "until": "2026-12-04"}`` (weekdays or every_day, not both); a
+    400 naming the part (``repeat``, ``repeat.weekdays``, ``repeat.every_day``,
     ``repeat.until``) and the allowed values otherwise."""
     value = body.get("repeat")
     if value is None:
         return None
-    shape = '{"weekdays": ["tue", "thu"], "until": "YYYY-MM-DD"}'
+    shape = '{"weekdays": ["tue", "thu"], "until": "YYYY-MM-DD"} or {"every_day": true, "until": "YYYY-MM-DD"}'
     if not isinstance(value, dict):
         raise InvalidParameter(f"repeat must be an object such as {shape}", "repeat", "not_an_object")
     unknown = sorted(set(value) - REPEAT_FIELDS)
-    missing = sorted(REPEAT_FIELDS - set(value))
+    daily = "every_day" in value
+    missing = sorted(REPEAT_FIELDS - {"every_day" if not daily else "weekdays"} - set(value))
     if unknown or missing:
         what = f"has the unknown field {unknown[0]!r}" if unknown else f"needs {missing[0]}"
-        raise InvalidParameter(f"repeat {what}; its fields: weekdays, until, as {shape}",
+        raise InvalidParameter(f"repeat {what}; its fields: weekdays or every_day, and until, as {shape}",
                                "repeat." + (unknown or missing)[0], "unknown_field" if unknown else "missing")
+    if daily and "weekdays" in value:
+        raise InvalidParameter(f"repeat takes weekdays (a weekly pattern) or every_day (the same hours each day), "
+                               f"not both, as {shape}", "repeat.every_day", "weekdays_and_every_day")
+    if daily and value["every_day"] is not True:
+        raise InvalidParameter(f"repeat.every_day must be true (the same hours each day through until), not "
+                               f"{clip(value['every_day'])}; for a one-off booking leave repeat out",
+                               "repeat.every_day", "not_true")
+    if daily:
+        return Repeat.daily(_until(value["until"]))
     days = value["weekdays"]
     allowed = list(WEEKDAY_NAMES)
     if not isinstance(days, list):  # "mon" alone is a right name in the wrong shape: say the shape
@@ -370,7 +383,11 @@ def _repeat(body: dict[str, object]) -> Repeat | None:
         bad = next((d for d in days if not (isinstance(d, str) and d.lower() in allowed)), None)
         raise UnknownWeekday(f"repeat.weekdays must be a list of at least one of {', '.join(allowed)}"
                              f"{'' if bad is None else f'; not {clip(bad)}'}", allowed)
-    until = value["until"]
+    return Repeat(tuple(sorted({allowed.index(d.lower()) + 1 for d in days})), _until(value["until"]))
+
+
+def _until(until: object) -> date:
+    """``repeat.until`` as a date; a 400 naming it otherwise."""
     try:
         last = date.fromisoformat(until) if isinstance(until, str) and len(until) == 10 else None
     except ValueError:
@@ -378,7 +395,7 @@ def _repeat(body: dict[str, object]) -> Repeat | None:
     if last is None:
         raise InvalidParameter(f"repeat.until must be a date such as 2026-12-31 (the last date of the pattern), "
                                f"not {clip(until)}", "repeat.until", "not_a_date")
-    return Repeat(tuple(sorted({allowed.index(d.lower()) + 1 for d in days})), last)
+    return last
 
 
 def _booking_args() -> tuple[User, tuple[str, str, str, datetime, datetime], str | None, Repeat | None,
@@ -599,7 +616,8 @@ def publish_slots(facility_id: str) -> Response:
     """``{"programme", "start", "end", "places"}`` publishes (or changes) one slot;
     ``{"programme", "derive": {"first_day", "days", "places", "slot_minutes"}}`` cuts the
     provider's opening hours into slots for the period (``added`` of ``planned``; ``last_day``,
-    its last date; ``days`` at most the longest weekly pattern's reach, a 400 naming the range); with
+    its last date; ``open_until``, the end of the last hour with places open now, absent when
+    none; ``days`` at most the longest weekly pattern's reach, a 400 naming the range); with
     ``places`` the period's coming slots already published are set to it too (``changed``;
     ``already``: had it; ``not_lowered``: the slots whose bookings hold more places, kept, each
     with ``start``, ``end``, ``places``, ``held``); without, slots already published stand."""
@@ -639,6 +657,11 @@ def publish_slots(facility_id: str) -> Response:
             out.update({"changed": done.changed, "already": max(done.already - added, 0),
                         "not_lowered": [{"start": k.start.isoformat(), "end": k.end.isoformat(),
                                          "places": k.places, "held": k.held} for k in done.kept]})
+        # Until when places are open now, this period's or earlier ones': the end of the last
+        # open hour (an overnight programme's last day ends the next morning; tester 30)
+        ends = [s.end for s in store.slots(facility_id, programme) if s.places > 0 and s.end > at]
+        if ends:
+            out["open_until"] = max(ends).astimezone(locale.tz).isoformat()
         return jsonify(out)
     places = bodies.whole_number(body, "places", 0, 1000)
     assert places is not None

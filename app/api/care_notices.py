@@ -1,8 +1,9 @@
 """The signed-in person's own in-page notices under /api/v1 (the outbox's ``in_page`` channel:
 ``app.db.outbox_tables.notifications``, written by :class:`app.care.notify.senders.InPageSender`),
 for every role (guardian, provider staff, admin): each reads and marks only their own rows; an id
-of another person's notice is ignored (nothing changes, nothing is told). Signed in through the
-session cookie; the write carries the CSRF token (X-CSRFToken)."""
+of another person's notice is answered as an unknown one, a 404 (nothing changes, nothing is told
+about it: the API's way with another's objects). Signed in through the session cookie; the write
+carries the CSRF token (X-CSRFToken)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 
 from app.care.accounts import User
 from app.db.outbox_tables import notifications
+from app.errors import NotFound, clip
 from app.extensions.db import get_engine
 from app.extensions.registry import get_registry
 from app.pages.account_sessions import SignInRequired, current_user
@@ -29,7 +31,9 @@ answer_database_errors(bp, CARE_UNREACHABLE)
 NOTICES_LIMIT = 30  # notices per page, newest first
 NOTICES_MAX = 100
 READ_IDS_MAX = 200  # ids in one "mark read" request
+NOTICE_ID_MAX = 2**31 - 1  # the notices' id column is a 32-bit integer
 ERRORS = (400, 401)
+READ_ERRORS = (400, 401, 404)
 
 
 def _signed_in() -> User:
@@ -81,33 +85,53 @@ def list_notices() -> Response:
 
 @bp.post("/notifications/read")
 @documented("Mark the signed-in person's own notices read: {\"ids\": [...]} or {\"all\": true}", _none,
-            "NoticesRead", method="post", body="NoticesReadInput", errors=ERRORS)
+            "NoticesRead", method="post", body="NoticesReadInput", errors=READ_ERRORS)
 def mark_read() -> Response:
     """``{"marked": n, "unread": n}``: the person's own unread notices among ``ids`` (or all of
-    them with ``all``) are marked read now; ids of another person's notices, unknown or already
-    read ones change nothing. 400: neither or both of ``ids`` and ``all``, ``ids`` not a list of
-    at most 200 integers, ``all`` not true."""
+    them with ``all``) are marked read now; already read ones are not counted again. 404
+    (``not_found``, field ``ids``, nothing marked): an id that is not one of the person's own
+    notices, another person's or an unknown one alike. 400 (field and what is allowed named):
+    neither or both of ``ids`` and ``all``; ``ids`` not a list (``not_a_list``), an item not a
+    notice id, an integer from 1 (``not_an_id``), more than 200 (``too_many``); ``all`` not true."""
     user = _signed_in()
     body: dict[str, Any] = bodies.json_object(frozenset({"ids", "all"}))
     if ("ids" in body) == ("all" in body):
         raise InvalidParameter("send either ids (a list of notice ids) or all: true", "ids", "missing")
     n = notifications
     chosen = sa.and_(n.c.user_id == user.id, n.c.read_at.is_(None))
+    ids: list[int] | None = None
     if "all" in body:
         if body["all"] is not True:
             raise InvalidParameter("all must be true", "all", "invalid")
     else:
-        ids = body["ids"]
-        if (not isinstance(ids, list) or len(ids) > READ_IDS_MAX
-                or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)):
-            raise InvalidParameter(f"ids must be a list of at most {READ_IDS_MAX} notice ids (integers)",
-                                   "ids", "invalid")
+        ids = _notice_ids(body["ids"])
         chosen = sa.and_(chosen, n.c.id.in_(ids))
     with get_engine().begin() as conn:
+        if ids is not None:
+            own = set(conn.execute(sa.select(n.c.id).where(n.c.user_id == user.id, n.c.id.in_(ids))).scalars())
+            stranger = next((i for i in ids if i not in own), None)
+            if stranger is not None:  # another's or unknown: the same answer, and nothing marked
+                raise NotFound(f"no notice {stranger} of yours", "ids")
         marked = conn.execute(n.update().where(chosen).values(read_at=datetime.now(UTC))).rowcount
         unread = conn.execute(sa.select(sa.func.count()).where(n.c.user_id == user.id,
                                                                 n.c.read_at.is_(None))).scalar_one()
     return jsonify({"marked": int(marked or 0), "unread": int(unread)})
+
+
+def _notice_ids(ids: object) -> list[int]:
+    """``ids`` as sent, checked: a list of at most :data:`READ_IDS_MAX` notice ids (integers, as
+    GET /api/v1/notifications gives them); otherwise an :class:`InvalidParameter` on ``ids``
+    saying what is allowed and what was sent."""
+    allowed = (f"a list of at most {READ_IDS_MAX} notice ids (integers from 1, as GET /api/v1/notifications "
+               "gives them)")
+    if not isinstance(ids, list):
+        raise InvalidParameter(f"ids must be {allowed}, such as [12, 15], not {clip(ids)}", "ids", "not_a_list")
+    if len(ids) > READ_IDS_MAX:
+        raise InvalidParameter(f"ids must be {allowed}, not {len(ids)} of them", "ids", "too_many")
+    for i in ids:
+        if not isinstance(i, int) or isinstance(i, bool) or not 1 <= i <= NOTICE_ID_MAX:
+            raise InvalidParameter(f"ids must be {allowed}; {clip(i)} is not a notice id", "ids", "not_an_id")
+    return ids
 
 
 def init_app(app: Flask) -> None:

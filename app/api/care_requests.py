@@ -18,7 +18,6 @@ from app.care.accounts import User
 from app.care.bookings import Booking, action_times, allowed_now
 from app.care.children import SHARE_WITH_PROVIDER, ConsentRequired, consent_version
 from app.care.matching import CareRequest, MatchingEngine, MatchSettings, Offer, OfferNotFound, RequestNotFound
-from app.care.rules import NotEligible
 from app.care.states import ADMIN, CARE_REQUEST, GUARDIAN, OFFER, PROVIDER_STAFF
 from app.extensions.care import get_bookings, get_children
 from app.extensions.db import get_engine
@@ -33,7 +32,7 @@ from .care_bookings import check_action
 from .decline_reasons import DECLINE_FIELDS, decline_reason
 from .openapi import Param, documented
 from .params import InvalidParameter, clip
-from .residence import home_outside
+from .residence import home_named
 
 bp = Blueprint("care_requests", __name__, url_prefix="/api/v1")
 answer_database_errors(bp, CARE_UNREACHABLE)
@@ -172,24 +171,15 @@ def create_request() -> Response:
         raise ConsentRequired(SHARE_WITH_PROVIDER, consent_version(SHARE_WITH_PROVIDER),
                               "sending a request (the provider that accepts sees the child's first name, age, "
                               "care notes and emergency contact)")
-    try:
+    # Outside the programme's area: the field sent for the home (``point`` with place home) and
+    # the place by name, as bookings say it (app.api.residence).
+    with home_named("point" if place == "home" else "home", home or point):
         made = engine().create(user.id, child_id, programme, start, end, place, point, child.birth_date, _now(),
                                home_sigungu=home_sigungu_code(*home) if home is not None else None)
-    except NotEligible as exc:
-        if exc.reason != "home_outside_area":
-            raise
-        raise _home_outside(exc, "point" if place == "home" else "home", home or point) from exc
     response = jsonify(request_json(made, True, GUARDIAN))
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/care-requests/{made.id}"
     return response
-
-
-def _home_outside(exc: NotEligible, field: str, where: tuple[float, float]) -> NotEligible:
-    """The residence refusal naming the field the client sent for the home (``point`` with
-    place ``home``, else ``home``) and the place by name, as bookings say it
-    (:func:`app.api.residence.home_outside`)."""
-    return home_outside(exc, field, where)
 
 
 @bp.get("/care-requests")

@@ -73,16 +73,26 @@ def openapi_schemas() -> dict[str, Any]:
                                   "first name, null when not shown; each name shown is a logged read"}),
          "events": {"type": "array", "items": {"type": "object"}}})
     weekly = booking_rules()["elementary_emergency"]
-    repeat = _object(["weekdays", "until"], {
-        "weekdays": {"type": "array", "minItems": 1, "uniqueItems": True,
-                     "items": {"type": "string", "enum": list(WEEKDAY_NAMES)}},
-        "until": {"type": "string", "format": "date", "description": "the pattern's last date (inclusive)"}},
-        additionalProperties=False)
-    repeat_text = ("a weekly pattern: the window start-end on each of weekdays from start's date through until, "
-                   "booked in one transaction, all or nothing (409 occurrences_refused naming each date that "
-                   "cannot be booked, nothing stored); only for programmes whose booking_rules.json patterns have "
-                   f"weekly ({', '.join(p for p, r in booking_rules().items() if 'weekly' in r.patterns)}), over at "
-                   f"most {weekly.weekly_max_range_days} days; the window shorter than a day")
+    until = {"type": "string", "format": "date", "description": "the pattern's last date (inclusive)"}
+    repeat = {"oneOf": [
+        _object(["weekdays", "until"], {
+            "weekdays": {"type": "array", "minItems": 1, "uniqueItems": True,
+                         "items": {"type": "string", "enum": list(WEEKDAY_NAMES)}},
+            "until": until}, additionalProperties=False, title="weekly"),
+        _object(["every_day", "until"], {
+            "every_day": {"type": "boolean", "enum": [True], "description": "the same hours each day"},
+            "until": until}, additionalProperties=False, title="daily")]}
+    daily = {p: r.daily_max_days for p, r in booking_rules().items() if r.daily_max_days}
+    repeat_text = ("a pattern booked in one transaction, all or nothing (409 occurrences_refused naming each date "
+                   "that cannot be booked, nothing stored), the window shorter than a day. With weekdays, a weekly "
+                   "pattern: the window start-end on each of weekdays from start's date through until; only for "
+                   "programmes whose booking_rules.json patterns have weekly "
+                   f"({', '.join(p for p, r in booking_rules().items() if 'weekly' in r.patterns)}), over at "
+                   f"most {weekly.weekly_max_range_days} days. With every_day true, the same hours each day: the "
+                   "window on every date from start's date through until; only for programmes whose patterns have "
+                   f"daily ({', '.join(f'{p}, its windows touching at most {n} dates' for p, n in daily.items())}"
+                   "; more: 400 daily_too_many_days on repeat.until naming max_days, or 409 too_many_consecutive_days "
+                   "with the child's bookings the day before or after)")
     occurrence = _object(["start", "end", "estimate_krw"], {"start": TIME, "end": TIME,
                                                            "estimate_krw": _nullable({"type": "integer"})})
     slot = _object(["id", "start", "end", "places", "held", "free"],
@@ -105,8 +115,12 @@ def openapi_schemas() -> dict[str, Any]:
             "unread": {"type": "integer", "description": "the person's unread notices, all of them"},
             "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"}}),
         "NoticesReadInput": {"type": "object", "additionalProperties": False,
-                             "description": "either ids (the person's own notices; others' are ignored) or all",
-                             "properties": {"ids": {"type": "array", "maxItems": 200, "items": {"type": "integer"}},
+                             "description": "either ids (the person's own notices: an id of another person's "
+                                            "notice or an unknown one is a 404, not_found, and nothing is "
+                                            "marked) or all",
+                             "properties": {"ids": {"type": "array", "maxItems": 200,
+                                                    "items": {"type": "integer", "minimum": 1,
+                                                              "maximum": 2**31 - 1}},
                                             "all": {"type": "boolean", "enum": [True]}}},
         "NoticesRead": _object(["marked", "unread"], {"marked": {"type": "integer"}, "unread": {"type": "integer"}}),
         "Withdrawn": _object(["purpose", "withdrawn", "already_withdrawn", "affected_bookings"], {
@@ -187,6 +201,10 @@ def openapi_schemas() -> dict[str, Any]:
                                  "confirms_at_once": {"type": "boolean"},
                                  "hours": {"type": "number", "description": "the window's length in hours: "
                                            "one continuous stay from start to end"},
+                                 "billed_hours": _nullable({"type": "number", "description": "the hours "
+                                                            "the estimate charges: each started hour whole "
+                                                            "(1.25 h is charged as 2 h); without repeat only "
+                                                            "(null: no set fee)"}),
                                  "fee_krw_per_hour": _nullable({"type": "integer", "description": "the hourly "
                                                                 "fee the estimate charges (null: no set fee)"}),
                                  "repeat": {**repeat, "description": "with repeat: the pattern quoted"},
@@ -234,6 +252,7 @@ def openapi_schemas() -> dict[str, Any]:
         "SlotList": _object(["slots"], {"slots": {"type": "array", "items": slot}}),
         "SlotsPublished": _object(["added"], {"added": {"type": "integer"}, "planned": {"type": "integer"},
                                               "last_day": {"type": "string", "format": "date"},
+                                              "open_until": TIME,
                                               "slot": slot, "changed": {"type": "integer"},
                                               "already": {"type": "integer"},
                                               "not_lowered": {"type": "array", "items": _object(

@@ -50,6 +50,7 @@ from app.db.request_tables import care_requests
 from app.db.writes import insert_together
 from app.domain import DomainError
 
+from .reason_sealing import open_reason, seal_reason
 from .request_rows import follow_booking, lock_request
 from .rules import booking_rules, check_in_lead, check_out_delay, family_cancel_lead
 from .states import BOOKING, GUARDIAN, SYSTEM, InvalidTransition
@@ -436,6 +437,32 @@ def _pattern_message(made: list[Booking], actor_role: str, at: datetime, first_n
     payload["booking_ids"] = [b.id for b in made]
     payload["occurrences"] = [{"start": b.start.isoformat(), "end": b.end.isoformat()} for b in made]
     return {"idempotency_key": f"booking/{first.id}/v{first.version}/pattern", "topic": topic, "payload": payload,
+            "created_at": at, "available_at": at, "attempts": 0, "sent_at": None}
+
+
+PATTERN_EXPIRING_TOPIC = "booking.pattern_expiring"
+"""The one reminder to a provider's staff of a weekly pattern's dates whose hold lapses soon."""
+
+
+def _pattern_expiring_message(first: Booking, waiting: list[Booking], deadline: datetime,
+                              at: datetime) -> dict[str, Any]:
+    """The outbox row reminding the provider's staff, once for the whole weekly pattern, that
+    its dates still waiting for an answer (``waiting``: one or more, window order, one hold
+    deadline ``deadline``) lapse at ``deadline``: ``booking_id`` is the pattern's first date
+    (``first``, whatever its state: the reference staff were given when it was requested),
+    ``booking_ids`` and ``occurrences`` the waiting dates, ``respond_by`` the deadline; no
+    child data (staff texts name no child). Its idempotency key is the pattern's with the
+    deadline, so the reminder is written once however often the job runs."""
+    payload = _message(PATTERN_EXPIRING_TOPIC, first, {"from_state": BOOKING.initial, "actor_role": SYSTEM,
+                                                      "reason": None, "at": at.isoformat()}, None)
+    payload["status"], payload["fhir_status"] = BOOKING.initial, BOOKING.fhir_status(BOOKING.initial)
+    payload["to"] = [{"facility_id": first.facility_id}]
+    payload["pattern_id"] = first.pattern_id
+    payload["respond_by"] = deadline.isoformat()
+    payload["booking_ids"] = [b.id for b in waiting]
+    payload["occurrences"] = [{"start": b.start.isoformat(), "end": b.end.isoformat()} for b in waiting]
+    key = f"pattern/{first.pattern_id}/expiring/{deadline.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    return {"idempotency_key": key, "topic": PATTERN_EXPIRING_TOPIC, "payload": payload,
             "created_at": at, "available_at": at, "attempts": 0, "sent_at": None}
 
 
@@ -842,11 +869,37 @@ def check_child_window(conn: sa.Connection, child_id: str, programme: str | None
         raise ChildAlreadyRequested(r.id, r.status, _read(r.window_start), _read(r.window_end), tz)
     if limit is None or programme is None:
         return
-    same = [b for b in near if b.programme == programme]
+    _refuse_long_chain(programme, limit, start, end, [b for b in near if b.programme == programme], tz)
+
+
+def _refuse_long_chain(programme: str, limit: int, start: datetime, end: datetime, same: list[Booking],
+                       tz: tzinfo) -> None:
+    """:class:`TooManyConsecutiveDays` when ``[start, end)`` with ``same`` (the child's live
+    bookings of ``programme``) chains day to day over more than ``limit`` local dates."""
     first, last = chained_days((start, end), [(b.start, b.end) for b in same], tz)
     if (last - first).days + 1 > limit:
         chained = [b.id for b in same if first <= local_dates(b.start, b.end, tz)[0] <= last]
         raise TooManyConsecutiveDays(programme, limit, first, last, chained)
+
+
+def check_run_chain(conn: sa.Connection, child_id: str, programme: str, start: datetime, end: datetime,
+                    tz: tzinfo = UTC) -> None:
+    """:class:`TooManyConsecutiveDays` (409) when a run of windows on every date from
+    ``start``'s through ``end``'s (aware UTC: a daily pattern's first start and last end),
+    with the child's live bookings of ``programme`` that touch or follow it day to day, spans
+    more consecutive local dates (in ``tz``) than the programme allows; the limit counted once
+    for the whole run (a quote checking each date on its own would miss a booking the day
+    before the run). No overlap check (each window has its own, :func:`check_child_window`).
+    One read of the child's live bookings near the run, in the caller's transaction."""
+    rule = booking_rules().get(programme)
+    limit = rule.max_consecutive_days if rule is not None else None
+    if limit is None:
+        return
+    reach = timedelta(days=limit + 2)
+    rows = conn.execute(_CHILD_LIVE_NEAR, {"child_id": child_id, "near_start": start - reach,
+                                           "near_end": end + reach}).all()
+    _refuse_long_chain(programme, limit, start, end, [b for b in map(_booking, rows) if b.programme == programme],
+                       tz)
 
 
 def _opened(booking: Booking, actor_role: str, actor_id: str | None, reason: str | None,
@@ -880,7 +933,7 @@ def record_booking(conn: sa.Connection, booking: Booking, events: list[dict[str,
             "version": booking.version, "created_at": booking.created_at, "updated_at": booking.updated_at,
             "request_id": booking.request_id, "offer_id": booking.offer_id, "pattern_id": booking.pattern_id}]),
         (booking_holds, [{"booking_id": booking.id, "capacity_id": i} for i in capacity_ids]),
-        (booking_events, events),
+        (booking_events, [{**e, "reason": seal_reason(conn, e.get("reason"))} for e in events]),
         (outbox, messages)])
 
 
@@ -991,7 +1044,7 @@ def move_booking(conn: sa.Connection, booking_id: str, action: str, actor_role: 
         _give_back(conn, booking_id)
     conn.execute(booking_events.insert().values(
         booking_id=booking_id, action=action, from_state=event.from_state, to_state=event.to_state,
-        actor_role=actor_role, actor_id=actor_id, reason=event.reason, at=at))
+        actor_role=actor_role, actor_id=actor_id, reason=seal_reason(conn, event.reason), at=at))
     before = _booking(row)
     done = replace(before, status=event.to_state, version=before.version + 1, updated_at=at,
                    hold_expires_at=before.hold_expires_at if event.to_state == BOOKING.initial else None)
@@ -1265,7 +1318,8 @@ class BookingStore:
                   windows: Iterable[tuple[datetime, datetime]], hold_until: datetime | None,
                   actor_role: str = GUARDIAN, actor_id: str | None = None, now: datetime | None = None,
                   guardian_id: str | None = None, first_name: str | None = None, confirmed_by: str | None = None,
-                  tz: tzinfo = UTC, check_age: Callable[[date], None] | None = None) -> list[Booking]:
+                  tz: tzinfo = UTC, check_age: Callable[[date], None] | None = None,
+                  run: bool = False) -> list[Booking]:
         """Book every window (a weekly pattern's occurrences) in ONE transaction, all or none:
         each is :meth:`book`'s booking (its own places and events; cancelled on its own later),
         the child locked once, and ONE outbox message tells of them all (two windows or more:
@@ -1279,7 +1333,12 @@ class BookingStore:
 
         Two windows or more are linked: every booking gets the same new ``pattern_id`` (one
         window: None, a single booking), which :meth:`answer_pattern` and :meth:`expire_holds`
-        answer and tell of as one."""
+        answer and tell of as one.
+
+        ``run`` True (a daily pattern: a window on every date from the first to the last): the
+        whole run with the child's live bookings of the programme is checked against the
+        programme's consecutive-day limit first, under the child's lock
+        (:func:`check_run_chain`), raising :class:`TooManyConsecutiveDays` (nothing written)."""
         spans = sorted((_utc(s, "start"), _utc(e, "end")) for s, e in windows)
         if not spans or any(e <= s for s, e in spans):
             raise BookingError("every window needs an end after its start, and there must be one", "window")
@@ -1290,6 +1349,8 @@ class BookingStore:
         refused: list[tuple[datetime, datetime, BookingError]] = []
         with self.engine.begin() as conn:
             lock_child_checking_age(conn, child_id, check_age)
+            if run:
+                check_run_chain(conn, child_id, programme, spans[0][0], spans[-1][1], tz)
             for start, end in spans:
                 try:  # every refusal below is raised before its window writes anything
                     check_child_window(conn, child_id, programme, start, end, tz, lock=False)
@@ -1413,32 +1474,54 @@ class BookingStore:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(ev).where(ev.c.booking_id == booking_id).order_by(ev.c.id))
             return [{"action": r.action, "from_state": r.from_state, "to_state": r.to_state,
-                     "actor_role": r.actor_role, "actor_id": r.actor_id, "reason": r.reason,
+                     "actor_role": r.actor_role, "actor_id": r.actor_id, "reason": open_reason(conn, r.reason),
                      "at": _read(r.at).isoformat()} for r in rows]
 
     def warn_expiring(self, now: datetime, ahead: timedelta = EXPIRING_WARNING) -> int:
         """Tell the provider's staff about each hold lapsing within ``ahead`` of ``now`` that
-        they have not answered (the scheduler's job): one ``booking.expiring`` message per hold
-        (its idempotency key; a second server's or tick's insert is skipped). Returns how many
-        messages were written."""
+        they have not answered (the scheduler's job): one ``booking.expiring`` message per
+        one-off hold, and ONE ``booking.pattern_expiring`` per weekly pattern for all its dates
+        still waiting (:func:`_pattern_expiring_message`), whatever the number of dates. Each is
+        written once, by its idempotency key (a hold's: the booking at its version; a pattern's:
+        the pattern and its deadline), so a second tick's or server's insert is skipped.
+        Returns how many messages were written."""
         at = _utc(now, "now")
+        soon = (bookings.c.status == BOOKING.initial, bookings.c.hold_expires_at > at,
+                bookings.c.hold_expires_at <= at + ahead)
         with self.engine.connect() as conn:
-            due = [_booking(r) for r in conn.execute(sa.select(bookings).where(
-                bookings.c.status == BOOKING.initial, bookings.c.hold_expires_at > at,
-                bookings.c.hold_expires_at <= at + ahead).limit(EXPIRE_BATCH))]
-        written = 0
+            due = [_booking(r) for r in conn.execute(sa.select(bookings).where(*soon).limit(EXPIRE_BATCH))]
+            waiting: dict[tuple[str, datetime], list[Booking]] = {}
+            for pattern_id, deadline in sorted({(b.pattern_id, b.hold_expires_at) for b in due
+                                                if b.pattern_id is not None and b.hold_expires_at is not None}):
+                waiting[(pattern_id, deadline)] = [_booking(r) for r in conn.execute(
+                    sa.select(bookings).where(*soon, bookings.c.pattern_id == pattern_id,
+                                              bookings.c.hold_expires_at == deadline)
+                    .order_by(bookings.c.window_start, bookings.c.id))]
+            first_of = {pattern_id: _booking(conn.execute(
+                sa.select(bookings).where(bookings.c.pattern_id == pattern_id)
+                .order_by(bookings.c.window_start, bookings.c.id).limit(1)).one())
+                for pattern_id in {p for p, _ in waiting}}
+        rows: list[dict[str, Any]] = []
         for booking in due:
-            key = f"booking/{booking.id}/v{booking.version}/expiring"
+            if booking.pattern_id is not None:
+                continue
             payload = _message("booking.expiring", booking, {"from_state": booking.status, "actor_role": SYSTEM,
                                                             "reason": None, "at": at.isoformat()}, None)
             payload["to"] = [{"facility_id": booking.facility_id}]
+            rows.append({"idempotency_key": f"booking/{booking.id}/v{booking.version}/expiring",
+                         "topic": "booking.expiring", "payload": payload, "created_at": at, "available_at": at,
+                         "attempts": 0, "sent_at": None})
+        for (pattern_id, deadline), dates in waiting.items():
+            if dates:
+                rows.append(_pattern_expiring_message(first_of[pattern_id], dates, deadline, at))
+        written = 0
+        for row in rows:
             with self.engine.begin() as conn:
-                if conn.execute(sa.select(outbox.c.id).where(outbox.c.idempotency_key == key)).first() is None:
+                if conn.execute(sa.select(outbox.c.id).where(
+                        outbox.c.idempotency_key == row["idempotency_key"])).first() is None:
                     try:
                         with conn.begin_nested():
-                            conn.execute(outbox.insert().values(
-                                idempotency_key=key, topic="booking.expiring", payload=payload, created_at=at,
-                                available_at=at, attempts=0, sent_at=None))
+                            conn.execute(outbox.insert().values(**row))
                         written += 1
                     except sa.exc.IntegrityError:  # another server wrote it a moment before
                         pass

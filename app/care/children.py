@@ -47,7 +47,7 @@ import sqlalchemy as sa
 from app.db.children_tables import child_access_log, children, consents, guardian_activity
 from app.db.engine import booking_events, bookings, outbox, password_resets, reads, user_roles, users
 from app.db.outbox_tables import notifications, outbox_deliveries
-from app.db.request_tables import care_requests
+from app.db.request_tables import care_request_events, care_requests, offer_events
 from app.db.request_tables import offers as request_offers
 from app.domain import DomainError, Problems, raise_all
 from app.reference import document
@@ -58,6 +58,7 @@ from .bookings import Booking, BookingNotFound, BookingStore, lock_child
 from .notify import reasons as decline_reasons
 from .notify.messages import FIRST_NAME_MAX_CHARS, secret_fields
 from .outbox import erase_family_messages
+from .reason_sealing import EVENT_TABLES, erase_reasons, open_reason, rotate_reasons, seal_plain_reasons, use_sealer
 from .references import booking_reference
 from .rules import age_in_months
 from .sealing import Sealer
@@ -592,7 +593,8 @@ def _cascade_on_sqlite(conn: sa.Connection, user_id: str) -> None:
 class ChildStore:
     """Children, consents, the access log and the family's data rights on one engine.
 
-    ``sealer`` seals care notes (built from ``CARE_NOTES_KEYS``: :func:`app.care.sealing.care_notes_keys`);
+    ``sealer`` seals care notes (built from ``CARE_NOTES_KEYS``: :func:`app.care.sealing.care_notes_keys`),
+    and the typed reasons of every event written through ``engine`` (:func:`app.care.reason_sealing.use_sealer`);
     ``roles``: :class:`~app.care.accounts.Roles` (``roles.json``) unless given; ``booking_store``:
     the :class:`~app.care.bookings.BookingStore` whose transitions cancel a deleted family's bookings
     (one on ``engine`` unless given); ``access_coalesce``: an identical staff or admin read within
@@ -605,6 +607,7 @@ class ChildStore:
         self.engine = engine
         self.access_coalesce = access_coalesce  # identical reads within it are one line of the log
         self.sealer = sealer
+        use_sealer(engine, sealer)
         self.roles = roles if roles is not None else Roles()
         self.booking_store = booking_store if booking_store is not None else BookingStore(engine)
 
@@ -960,7 +963,8 @@ class ChildStore:
     def delete(self, guardian_id: str, child_id: str, now: datetime) -> int:
         """Delete the guardian's child, cancelling its requested and accepted bookings first (their
         places given back once); returns how many bookings were cancelled. :class:`FamilyBusy`
-        (409) while one of its bookings is in progress; :class:`ChildNotFound` for another's child."""
+        (409) while one of its bookings is in progress; :class:`ChildNotFound` for another's child.
+        The typed reasons of the child's events go with it (:meth:`_erase_child_reasons`)."""
         at = _utc(now)
         with self.engine.connect() as conn:
             self._own_row(conn, guardian_id, child_id)
@@ -971,6 +975,7 @@ class ChildStore:
                 if self._live_bookings(conn, [child_id]):
                     continue  # booked again meanwhile: cancel that one too
                 conn.execute(children.delete().where(children.c.id == child_id))
+                self._erase_child_reasons(conn, child_id, at)
                 self._touch(conn, guardian_id, at)
             log.info("child %s deleted by guardian %s (%d bookings cancelled)", child_id, guardian_id, cancelled)
             return cancelled
@@ -1228,12 +1233,13 @@ class ChildStore:
                 ev = booking_events
                 for e in conn.execute(sa.select(ev).where(ev.c.booking_id.in_(family.booking_ids))
                                       .order_by(ev.c.id)):
+                    reason = open_reason(conn, e.reason)  # a typed one is sealed at rest
                     events.setdefault(e.booking_id, []).append({
                         "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
                         "actor_role": e.actor_role, "actor_id": e.actor_id,
                         # a preset reason in the family's words (``locale``), with its code; typed text as typed
-                        "reason": decline_reasons.text(e.reason, locale),
-                        "reason_code": decline_reasons.code_of(e.reason), "at": _iso(e.at)})
+                        "reason": decline_reasons.text(reason, locale),
+                        "reason_code": decline_reasons.code_of(reason), "at": _iso(e.at)})
             out: dict[str, Any] = {
                 "format": EXPORT_FORMAT, "exported_at": at.isoformat(), "guardian_id": guardian_id,
                 "account": {"id": account.id, "email": account.email, "created_at": _iso(account.created_at),
@@ -1337,7 +1343,10 @@ class ChildStore:
         What remains, holding no personal data once those rows are gone: the ``bookings`` rows
         (provider, programme, window, state and the child's id, which no longer leads to anyone)
         and their ``booking_events`` (append-only: the providers' record of places and of care
-        given, with the guardian's id as actor); the ``child_access_log`` (append-only: who read
+        given, with the guardian's id as actor; a typed reason, sealed at rest, is erased: NULL
+        with ``reason_erased_at`` set, a preset's code kept:
+        :func:`app.care.reason_sealing.erase_reasons`; the care requests' and offers' events
+        alike, by their part); the ``child_access_log`` (append-only: who read
         which child id when and why, the ids only, kept as the proof that reads were lawful).
         Deleting a family that is gone already does nothing (all counts 0).
         """
@@ -1394,9 +1403,23 @@ class ChildStore:
             bookings.c.child_id.in_(child_ids), bookings.c.status.in_(sorted(BOOKING.holding_states())))
             .order_by(bookings.c.window_start, bookings.c.id)))
 
+    @staticmethod
+    def _erase_child_reasons(conn: sa.Connection, child_id: str, at: datetime) -> None:
+        """The typed reasons of the events of the child's bookings, care requests and their
+        offers, erased as the family's are (:func:`app.care.reason_sealing.erase_reasons`): they
+        may name the child or a health detail; the history (who, when, state, preset) stays."""
+        booking_ids = conn.execute(sa.select(bookings.c.id).where(bookings.c.child_id == child_id)).scalars().all()
+        erase_reasons(conn, booking_events, "booking_id", booking_ids, at)
+        request_ids = conn.execute(sa.select(care_requests.c.id).where(care_requests.c.child_id == child_id)
+                                   ).scalars().all()
+        erase_reasons(conn, care_request_events, "request_id", request_ids, at)
+        erase_reasons(conn, offer_events, "request_id", request_ids, at)
+
     def _erase(self, conn: sa.Connection, family: Family, at: datetime) -> dict[str, int]:
         gid = family.guardian_id
         counts = {part.name: int(part.erase(conn, family, at)) for part in reversed(family_parts())}
+        # the typed reasons of the bookings' events (may name the child, or a health detail)
+        erase_reasons(conn, booking_events, "booking_id", family.booking_ids, at)
         request_ids = conn.execute(sa.select(care_requests.c.id).where(care_requests.c.guardian_id == gid)).scalars()
         counts.update(erase_family_messages(conn, gid, family.booking_ids, set(request_ids),
                                             deletion_keeps_for_providers()))
@@ -1500,7 +1523,11 @@ class ChildStore:
     def rotate_care_notes(self, batch_size: int = ROTATE_BATCH) -> int:
         """Re-seal with the first key every stored care note that the first key does not open;
         returns how many. After it, keys after the first may be dropped from ``CARE_NOTES_KEYS``.
-        A note changed meanwhile is left as the change wrote it (sealed with the first key)."""
+        A note changed meanwhile is left as the change wrote it (sealed with the first key). The
+        typed reasons of the event tables, sealed with the same keys, are re-sealed too, and
+        plain ones from before sealing sealed (:mod:`app.care.reason_sealing`; not counted)."""
+        seal_plain_reasons(self.engine, EVENT_TABLES, sealer=self.sealer)
+        rotate_reasons(self.engine, EVENT_TABLES, sealer=self.sealer)
         rotated = 0
         after = ""
         while True:

@@ -42,7 +42,15 @@ import sqlalchemy as sa
 from app.db.engine import provider_booking_settings, reads
 from app.search.model import Facility
 
-from .bookings import Booking, BookingError, BookingStore, OccurrencesRefused, check_child_window, check_places
+from .bookings import (
+    Booking,
+    BookingError,
+    BookingStore,
+    OccurrencesRefused,
+    check_child_window,
+    check_places,
+    check_run_chain,
+)
 from .children import SHARE_WITH_PROVIDER, ChildStore, ConsentRequired, consent_version
 from .rules import NotEligible, age_in_months, booking_rule, check_family, check_provider
 from .states import GUARDIAN
@@ -72,21 +80,37 @@ class Quote:
 
     def as_dict(self) -> dict[str, object]:
         """The API's quote; ``hours``: the window's length in hours (one continuous stay from
-        ``start`` to ``end``, however many dates it touches)."""
+        ``start`` to ``end``, however many dates it touches); ``billed_hours``: the hours the
+        estimate charges (each started billing unit whole, :func:`app.care.windows.estimate_krw`:
+        1.25 h is charged as 2 h), None without a set fee."""
+        billed = (self.estimate_krw / self.fee_krw_per_hour
+                  if self.fee_krw_per_hour and self.estimate_krw is not None else None)
         return {"facility_id": self.facility_id, "programme": self.programme,
                 "start": self.window.start.isoformat(), "end": self.window.end.isoformat(),
                 "estimate_krw": self.estimate_krw, "confirms_at_once": self.confirms_at_once,
-                "hours": self.window.elapsed / timedelta(hours=1), "fee_krw_per_hour": self.fee_krw_per_hour}
+                "hours": self.window.elapsed / timedelta(hours=1), "billed_hours": billed,
+                "fee_krw_per_hour": self.fee_krw_per_hour}
 
 
 @dataclass(frozen=True)
 class Repeat:
-    """A weekly pattern: ``weekdays`` ISO numbers (1 = Monday), the range's last local date."""
+    """A pattern: ``weekdays`` ISO numbers (1 = Monday), the range's last local date;
+    ``kind``: ``weekly`` (the chosen weekdays) or ``daily`` (the same hours on every date from
+    the first through ``until``, every weekday), a kind of ``patterns`` in booking_rules.json."""
 
     weekdays: tuple[int, ...]
     until: date
+    kind: str = "weekly"
+
+    @classmethod
+    def daily(cls, until: date) -> Repeat:
+        """The same hours each day through ``until``."""
+        return cls(tuple(range(1, 8)), until, "daily")
 
     def as_dict(self) -> dict[str, object]:
+        """The API's ``repeat``: ``{"weekdays": [...], "until"}`` or ``{"every_day": true, "until"}``."""
+        if self.kind == "daily":
+            return {"every_day": True, "until": self.until.isoformat()}
         return {"weekdays": [WEEKDAY_NAMES[d - 1] for d in self.weekdays], "until": self.until.isoformat()}
 
 
@@ -105,7 +129,9 @@ class WeeklyQuote:
         return None if any(e is None for e in self.estimates_krw) else sum(e or 0 for e in self.estimates_krw)
 
     def as_dict(self) -> dict[str, object]:
-        return {**self.first.as_dict(), "estimate_krw": self.estimate_krw, "repeat": self.repeat.as_dict(),
+        first = self.first.as_dict()
+        first.pop("billed_hours")  # of one window: each occurrence's estimate says its own
+        return {**first, "estimate_krw": self.estimate_krw, "repeat": self.repeat.as_dict(),
                 "occurrences": [{"start": w.start.isoformat(), "end": w.end.isoformat(), "estimate_krw": e}
                                 for w, e in zip(self.windows, self.estimates_krw, strict=True)]}
 
@@ -232,6 +258,9 @@ class BookingDesk:
                                                 now, home_sigungu_code)
         refused: list[tuple[datetime, datetime, BookingError]] = []
         with reads(self.bookings.engine).connect() as conn:
+            if repeat.kind == "daily":  # the whole run against the consecutive-day limit, as booking checks it
+                check_run_chain(conn, child_id, programme, weekly.windows[0].start.astimezone(UTC),
+                                weekly.windows[-1].end.astimezone(UTC), self.tz)
             for w in weekly.windows:
                 s, e = w.start.astimezone(UTC), w.end.astimezone(UTC)
                 try:
@@ -260,21 +289,24 @@ class BookingDesk:
                       end: datetime, repeat: Repeat, now: datetime,
                       home_sigungu_code: str | None) -> tuple[WeeklyQuote, str]:
         rule = booking_rule(programme)
-        if "weekly" not in rule.patterns:
-            raise WindowError(f"{programme} is booked as {', '.join(sorted(rule.patterns))} only: repeat is not "
-                              "allowed for it", "repeat", "pattern_not_offered",
+        if repeat.kind not in rule.patterns:
+            offered = [p for p in rule.patterns if p != "one_off"]
+            how = {"weekly": "repeat with weekdays", "daily": "repeat with every_day"}
+            instead = f"; it takes {' or '.join(how[p] for p in sorted(offered))}" if offered else ""
+            raise WindowError(f"{programme} is booked as {', '.join(sorted(rule.patterns))} only: a {repeat.kind} "
+                              f"repeat is not allowed for it{instead}", "repeat", "pattern_not_offered",
                               {"patterns": sorted(rule.patterns)})
         first, first_name = self._check(guardian_id, child_id, facility_id, programme, start, end, now,
                                         home_sigungu_code)
         w = first.window
         if w.elapsed >= timedelta(days=1) or (w.end.date() - w.start.date()).days > 1:
-            raise WindowError(f"a weekly pattern repeats a window shorter than a day; {w.start.isoformat()} to "
+            raise WindowError(f"a {repeat.kind} pattern repeats a window shorter than a day; {w.start.isoformat()} to "
                               f"{w.end.isoformat()} is longer (an end before the start's time ends the next day)",
                               "end", "repeat_window_too_long")
         try:
             windows = check_weekly(rule, w.start.date(), repeat.until, repeat.weekdays,
                                    w.start.time().replace(tzinfo=None), w.end.time().replace(tzinfo=None), self.tz,
-                                   now=now)
+                                   now=now, kind=repeat.kind)
         except WindowError as exc:
             raise _repeat_field(exc) from None
         facility = self.facility(facility_id)
@@ -312,6 +344,7 @@ class BookingDesk:
                                        None if at_once else now + self.hold, GUARDIAN, guardian_id, now=now,
                                        guardian_id=guardian_id, first_name=first_name,
                                        confirmed_by=AUTO_CONFIRM_ACTOR if at_once else None, tz=self.tz,
+                                       run=weekly.repeat.kind == "daily",
                                        check_age=self._age_check(
                                            facility_id, programme,
                                            [weekly.windows[0].start.date(), weekly.windows[-1].start.date()],

@@ -69,6 +69,7 @@ from .bookings import (
     move_booking,
 )
 from .children import Family, FamilyPart, register_family_part
+from .reason_sealing import erase_reasons, open_reason
 from .request_rows import (
     CareRequest,
     MatchingError,
@@ -613,14 +614,14 @@ class MatchingEngine:
         ev = care_request_events
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(ev).where(ev.c.request_id == request_id).order_by(ev.c.id))
-            return [_event(r) for r in rows]
+            return [_event(conn, r) for r in rows]
 
     def offer_events(self, offer_id: str) -> list[dict[str, Any]]:
         """The offer's transitions, oldest first."""
         ev = offer_events
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(ev).where(ev.c.offer_id == offer_id).order_by(ev.c.id))
-            return [_event(r) for r in rows]
+            return [_event(conn, r) for r in rows]
 
     def unmatched(self, limit: int = 50, offset: int = 0) -> list[CareRequest]:
         """Requests waiting for a person (``unmatched``), longest waiting first: the admin list
@@ -755,7 +756,7 @@ class MatchingEngine:
             "programme": request.programme, "window_start": request.start.isoformat(),
             "window_end": request.end.isoformat(), "reason": reason, "reason_code": code,
             **({"max_distance_m": request.max_distance_m} if code == OUT_OF_REACH else {})})
-        log.info("care request %s unmatched: %s", request.id, reason)
+        log.info("care request %s unmatched: %s", request.id, code)  # the code: never a reason's text
         return done
 
 
@@ -783,7 +784,7 @@ def export_family_requests(conn: sa.Connection, family: Family) -> list[dict[str
                         "respond_by": stored_utc(o.respond_by).isoformat()}
                        for o in conn.execute(sa.select(offers).where(offers.c.request_id == r.id)
                                              .order_by(offers.c.rank))],
-            "events": [_event(e) for e in conn.execute(sa.select(care_request_events).where(
+            "events": [_event(conn, e) for e in conn.execute(sa.select(care_request_events).where(
                 care_request_events.c.request_id == r.id).order_by(care_request_events.c.id))]})
     return out
 
@@ -794,7 +795,9 @@ def erase_family_requests(conn: sa.Connection, family: Family, now: datetime) ->
     their outbox messages (and the offers') are the deletion's to erase afterwards
     (:func:`app.care.outbox.erase_family_messages`, which finds them by ``request_id``). What
     remains is what planners count (programme, window, 시군구, outcome) and the providers'
-    record of offers. Returns the number of requests changed."""
+    record of offers; the typed (non-preset) reasons of the requests' and their offers' events
+    are erased (:func:`app.care.reason_sealing.erase_reasons`: NULL, ``reason_erased_at`` set),
+    their states, actors and times kept. Returns the number of requests changed."""
     at = _utc(now, "now")
     cr = care_requests
     ids = list(conn.execute(sa.select(cr.c.id).where(cr.c.guardian_id == family.guardian_id)
@@ -809,6 +812,8 @@ def erase_family_requests(conn: sa.Connection, family: Family, now: datetime) ->
             move_request(conn, request, event.action, event.to_state, GUARDIAN, family.guardian_id,
                          "the family's data was deleted", at)
     conn.execute(cr.update().where(cr.c.id.in_(ids)).values(lon=None, lat=None))
+    erase_reasons(conn, care_request_events, "request_id", ids, at)
+    erase_reasons(conn, offer_events, "request_id", ids, at)
     return len(ids)
 
 
@@ -828,7 +833,8 @@ def _named(first_name: str | None) -> dict[str, str]:
     return {"first_name": first_name} if first_name else {}
 
 
-def _event(row: Any) -> dict[str, Any]:
+def _event(conn: sa.Connection, row: Any) -> dict[str, Any]:
+    """An event row as the readers see it (its reason opened: :func:`app.care.reason_sealing.open_reason`)."""
     return {"action": row.action, "from_state": row.from_state, "to_state": row.to_state,
-            "actor_role": row.actor_role, "actor_id": row.actor_id, "reason": row.reason,
+            "actor_role": row.actor_role, "actor_id": row.actor_id, "reason": open_reason(conn, row.reason),
             "at": stored_utc(row.at).isoformat()}

@@ -49,8 +49,9 @@ person asked in) wins over the person's own. A link is the public address
 (``NOTIFY_PUBLIC_BASE_URL``, never a request's Host) before the payload's relative ``path``;
 without that setting such a message fails, naming it. A message whose payload's ``expires_at`` has
 passed fails instead of sending a dead link. Once a message is sent or failed for good, its
-topic's ``secret_fields`` (the reset link's ``path``) are replaced in the stored payload by a
-marker, so the table keeps no usable link; a message still to be retried keeps them.
+topic's ``secret_fields`` (the reset link's ``path``, a cancellation's ``reason``, which may be
+words typed about the child) are replaced in the stored payload by a marker, so the table keeps no
+usable link nor typed reason; a message still to be retried keeps them.
 
 Each recipient reads the text of their role: a person the payload's ``to`` names (``user_id``)
 the topic's text, the staff a facility in ``to`` stands for the staff's (``messages.json``

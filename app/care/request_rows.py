@@ -25,6 +25,7 @@ from app.db.request_tables import care_request_events, care_requests, offer_even
 from app.domain import DomainError
 from app.search.model import sigun_code
 
+from .reason_sealing import seal_reason
 from .states import CARE_REQUEST, OFFER, REASON_MAX_CHARS, REQUEST_FOLLOWS_BOOKING, SYSTEM, InvalidTransition
 
 log = logging.getLogger(__name__)
@@ -171,25 +172,28 @@ _MOVE_REQUEST = care_requests.update().where(care_requests.c.id == sa.bindparam(
 
 def request_event(conn: sa.Connection, request_id: str, action: str, from_state: str | None, to_state: str,
                   actor_role: str, actor_id: str | None, reason: str | None, at: datetime) -> None:
-    """Append the request's event row (who, when, why)."""
+    """Append the request's event row (who, when, why; a non-preset reason sealed:
+    :func:`app.care.reason_sealing.seal_reason`)."""
     conn.execute(care_request_events.insert(), request_event_row(request_id, action, from_state, to_state,
-                                                                 actor_role, actor_id, reason, at))
+                                                                 actor_role, actor_id, seal_reason(conn, reason), at))
 
 
 def request_event_row(request_id: str, action: str, from_state: str | None, to_state: str, actor_role: str,
                       actor_id: str | None, reason: str | None, at: datetime) -> dict[str, Any]:
     """The ``care_request_events`` row :func:`request_event` appends (for a caller writing it
-    with other rows at once, :func:`app.db.writes.insert_together`)."""
+    with other rows at once, :func:`app.db.writes.insert_together`); ``reason`` as stored (None,
+    a preset, or sealed by :func:`app.care.reason_sealing.seal_reason`)."""
     return {"request_id": request_id, "action": action, "from_state": from_state, "to_state": to_state,
             "actor_role": actor_role, "actor_id": actor_id, "reason": reason, "at": at}
 
 
 def offer_event(conn: sa.Connection, offer_id: str, request_id: str, action: str, from_state: str | None,
                 to_state: str, actor_role: str, actor_id: str | None, reason: str | None, at: datetime) -> None:
-    """Append the offer's event row (who, when, why)."""
+    """Append the offer's event row (who, when, why; a non-preset reason sealed)."""
     conn.execute(offer_events.insert(), {
         "offer_id": offer_id, "request_id": request_id, "action": action, "from_state": from_state,
-        "to_state": to_state, "actor_role": actor_role, "actor_id": actor_id, "reason": reason, "at": at})
+        "to_state": to_state, "actor_role": actor_role, "actor_id": actor_id, "reason": seal_reason(conn, reason),
+        "at": at})
 
 
 def write_message(conn: sa.Connection, key: str, topic: str, at: datetime, payload: dict[str, Any]) -> None:
@@ -258,8 +262,8 @@ def withdraw_open(conn: sa.Connection, request: CareRequest, at: datetime, reaso
         raise InvalidTransition(OFFER.name, OFFER.initial, "withdraw", ())
     conn.execute(offer_events.insert(), [
         {"offer_id": o.id, "request_id": request.id, "action": e.action, "from_state": e.from_state,
-         "to_state": e.to_state, "actor_role": SYSTEM, "actor_id": "matching", "reason": e.reason, "at": at}
-        for o, e in withdrawn])
+         "to_state": e.to_state, "actor_role": SYSTEM, "actor_id": "matching", "reason": seal_reason(conn, e.reason),
+         "at": at} for o, e in withdrawn])
 
 
 # -- the request follows its booking (app.care.bookings.move_booking) ------------------------------

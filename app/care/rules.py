@@ -15,7 +15,7 @@ from app.domain import DomainError
 from app.reference import document
 from app.search.model import Facility, ProgrammeRule, programme_rules
 
-PATTERNS = ("one_off", "weekly")
+PATTERNS = ("one_off", "weekly", "daily")
 BOOKING_KINDS = ("real_time", "provider_confirms")
 
 
@@ -27,6 +27,30 @@ class NotEligible(BookingRuleError):
     """The child, the family's home or the provider is outside the programme's rule."""
 
     code = "not_eligible"
+
+
+class HomeOutsideArea(NotEligible):
+    """A home outside the area a programme is for (reason ``home_outside_area``, field ``home``),
+    its parts as data for a caller that says the place its own way (:mod:`app.api.residence`):
+    ``programme``; ``sigun_count``, the number of 시군 that run it at home (``None``: the programme
+    is for all 경기도); ``home_sigungu_code``, the home's 5-digit 시군구 (``""`` in none). The
+    message: "<rule>; the home is in <code>" (:attr:`rule`: "… is for families living in 경기도")."""
+
+    reason = "home_outside_area"
+
+    def __init__(self, programme: str, sigun_count: int | None, home_sigungu_code: str) -> None:
+        self.programme, self.sigun_count, self.home_sigungu_code = programme, sigun_count, home_sigungu_code
+        super().__init__(f"{self.rule}; the home is in {home_sigungu_code or 'no known 시군구'}", "home")
+
+    @property
+    def area(self) -> str:
+        """Where the families it is for live, in words: "경기도" or "the <n> 시군 that run it"."""
+        return "경기도" if self.sigun_count is None else f"the {self.sigun_count} 시군 that run it"
+
+    @property
+    def rule(self) -> str:
+        """The rule the home breaks, without the place: "<programme> is for families living in <area>"."""
+        return f"{self.programme} is for families living in {self.area}"
 
 
 @dataclass(frozen=True)
@@ -56,6 +80,13 @@ class BookingRule:
         return min(limits) if limits else None
 
     @property
+    def daily_max_days(self) -> int | None:
+        """The most calendar dates a daily pattern's windows may touch together (first window's
+        first date to the last window's last date): ``max_consecutive_days``, for a programme
+        whose ``patterns`` have ``daily``; None otherwise."""
+        return self.max_consecutive_days if "daily" in self.patterns else None
+
+    @property
     def max_days(self) -> int | None:
         """The most calendar dates one window may touch."""
         return self.max_consecutive_days if self.max_consecutive_days is not None else self.max_range_days
@@ -78,6 +109,8 @@ def _rule(pid: str, spec: dict[str, Any], eligibility: ProgrammeRule, fee_krw_pe
         problems.append("needs max_consecutive_days or max_range_days of at least 1")
     if "weekly" in rule.patterns and not rule.max_range_days:
         problems.append("a weekly pattern needs max_range_days")
+    if "daily" in rule.patterns and not rule.max_consecutive_days:
+        problems.append("a daily pattern needs max_consecutive_days (the most dates its windows may touch)")
     weeks = rule.weekly_max_weeks
     if weeks is not None and (isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1
                               or "weekly" not in rule.patterns):
@@ -209,7 +242,8 @@ def age_in_months(birth_date: date, on: date) -> int:
 
 
 def check_family(rule: BookingRule, age_months: int, home_sigungu_code: str | None) -> None:
-    """Refuse (:class:`NotEligible`) a child or home outside the programme, as the search would.
+    """Refuse (:class:`NotEligible`) a child or home outside the programme, as the search would
+    (a home outside: :class:`HomeOutsideArea`, its parts as data).
 
     ``home_sigungu_code``: the 5-digit 시군구 of the family's home, ``""`` when it lies in none;
     ``None`` skips the residence rules (:meth:`ProgrammeRule.family_may_use`).
@@ -221,9 +255,8 @@ def check_family(rule: BookingRule, age_months: int, home_sigungu_code: str | No
                           {"age_min_months": e.age_min_months, "age_max_months": e.age_max_months,
                            "age_months": age_months})
     if not e.family_may_use(None, home_sigungu_code):
-        where = f"the {len(e.sigun_codes)} 시군 that run it" if e.where == "home" else "경기도"
-        raise NotEligible(f"{rule.programme} is for families living in {where}; the home is in "
-                          f"{home_sigungu_code or 'no known 시군구'}", "home", "home_outside_area")
+        raise HomeOutsideArea(rule.programme, len(e.sigun_codes) if e.where == "home" else None,
+                              home_sigungu_code or "")
 
 
 def check_provider(rule: BookingRule, facility: Facility, age_months: int | None = None) -> None:

@@ -201,18 +201,24 @@ def expand_weekly(first_date: date, last_date: date, weekdays: Iterable[int], st
 
 
 def check_weekly(rule: BookingRule, first_date: date, last_date: date, weekdays: Iterable[int],
-                 start_time: time, end_time: time, tz: tzinfo, now: datetime | None = None) -> list[CareWindow]:
+                 start_time: time, end_time: time, tz: tzinfo, now: datetime | None = None,
+                 kind: str = "weekly") -> list[CareWindow]:
     """The windows of a weekly pattern if ``rule`` allows it, else :class:`WindowError`.
 
-    Checks: the programme books weekly patterns; ``first_date`` <= ``last_date`` and the range
-    at most ``rule.max_range_days`` dates; weekdays among 1..7 (ISO) and at least one date
-    falling on them; naive times on the window step (:func:`off_step`; its figures name the
-    first date's times), ``start_time`` != ``end_time`` (an equal pair would be 0 or 24
-    hours); with ``now``, every window passes the ``now`` checks of :func:`check_window`.
+    Checks: the programme books patterns of ``kind`` (its ``patterns`` in booking_rules.json);
+    ``first_date`` <= ``last_date`` and the range at most ``rule.weekly_max_range_days`` dates
+    (``kind`` "daily": every weekday, and the windows together touch at most
+    ``rule.daily_max_days`` local dates, :func:`check_daily_span`); weekdays among 1..7 (ISO)
+    and at least one date falling on them; naive times on the window step (:func:`off_step`;
+    its figures name the first date's times), ``start_time`` != ``end_time`` (an equal pair
+    would be 0 or 24 hours); with ``now``, every window passes the ``now`` checks of
+    :func:`check_window`.
     """
-    if "weekly" not in rule.patterns:
+    if kind not in rule.patterns:
         raise WindowError(f"{rule.programme} is booked as {', '.join(sorted(rule.patterns))} only, not as a "
-                          "weekly pattern", "pattern", "pattern_not_offered")
+                          f"{kind} pattern", "pattern", "pattern_not_offered")
+    if kind == "daily":
+        weekdays = WEEKDAYS
     days = sorted(set(weekdays))
     if not days or any(d not in WEEKDAYS for d in days):
         raise WindowError(f"weekdays must be ISO weekday numbers 1 (Monday) to 7 (Sunday), at least one; "
@@ -232,7 +238,9 @@ def check_weekly(rule: BookingRule, first_date: date, last_date: date, weekdays:
                           "last_before_first")
     span = (last_date - first_date).days + 1
     limit = rule.weekly_max_range_days
-    if limit is not None and span > limit:
+    if kind == "daily":
+        check_daily_span(rule, first_date, last_date, time(0) != end_time < start_time)
+    elif limit is not None and span > limit:
         latest = first_date + timedelta(days=limit - 1)
         raise WindowError(f"{rule.programme} takes a weekly pattern over at most {limit} days"
                           f"{f' ({rule.weekly_max_weeks} weeks)' if rule.weekly_max_weeks else ''}; {first_date} to "
@@ -252,6 +260,29 @@ def check_weekly(rule: BookingRule, first_date: date, last_date: date, weekdays:
         for i, w in enumerate(windows):  # the horizon bounds the pattern's first date, not its last
             _check_now(rule, w, tz, now, booking_horizon=i == 0)
     return windows
+
+
+def check_daily_span(rule: BookingRule, first_date: date, last_date: date, overnight: bool) -> None:
+    """Refuse (:class:`WindowError` on ``last_date``, ``daily_too_many_days``) a daily pattern from
+    ``first_date`` through ``last_date`` whose windows together touch more local dates than
+    ``rule.daily_max_days`` (언제나 어린이집: 5). ``overnight``: each window ends the next day,
+    so the last one touches the date after ``last_date`` too (the dates counted as
+    :func:`local_dates` counts them: an end at 00:00 touches no date, as a 24:00 end). Dates
+    are calendar dates, across month and year ends (01-30 to 02-03 is 5 days). The figures:
+    ``max_days``, ``days`` (touched), ``latest_until`` (the last date allowed)."""
+    limit = rule.daily_max_days
+    if limit is None:
+        return
+    extra = 1 if overnight else 0
+    touched = (last_date - first_date).days + 1 + extra
+    if touched <= limit:
+        return
+    latest = first_date + timedelta(days=limit - 1 - extra)
+    nights = " (each window ends the next day, so the last one touches one date more)" if extra else ""
+    raise WindowError(f"{rule.programme} books at most {limit} consecutive days; the same hours each day from "
+                      f"{first_date} to {last_date} touch {touched} days{nights}: end it by {latest}",
+                      "last_date", "daily_too_many_days",
+                      {"max_days": limit, "days": touched, "latest_until": latest.isoformat()})
 
 
 def estimate_krw(rule: BookingRule, windows: Iterable[CareWindow]) -> int | None:

@@ -1,6 +1,7 @@
 """``flask care clock``: the care clock in a process of its own (deadlines, the outbox, the
 retention purge), for deployments whose web servers run with ``CARE_CLOCK_IN_PROCESS`` off;
-``flask care tick``: everything due now, once (a cron job, or to see what is pending)."""
+``flask care tick``: everything due now, once (a cron job, or to see what is pending);
+``flask care alimtalk-templates``: the 알림톡 template texts to register, and which changed."""
 
 from __future__ import annotations
 
@@ -53,3 +54,27 @@ def tick() -> None:
         else:
             done = result
         click.echo(f"{name}: {done}")
+
+
+@care_group.command("alimtalk-templates")
+@click.option("--record", is_flag=True,
+              help="after registering them with Kakao: write the current texts to alimtalk_registered.json")
+def alimtalk_templates(record: bool) -> None:
+    """List every 알림톡 template code with the text to register for it (fields as #{...}), then
+    what differs from the texts last registered; exits 1 while something does."""
+    from importlib.resources import as_file, files
+
+    from app.care.notify.alimtalk import REGISTERED_FILE, record_file, templates, unregistered
+
+    if record:
+        with as_file(files("app.care.notify").joinpath(REGISTERED_FILE)) as path:
+            click.echo(f"recorded {record_file(path)} template texts in {path}")
+        return
+    for t in templates():
+        click.echo(f"{t.code}\t{t.locale}\t{t.place}\n    {t.text}")
+    problems = unregistered()
+    for line in problems:
+        click.echo(f"not registered: {line}", err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("every text is the one registered")

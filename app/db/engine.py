@@ -153,8 +153,9 @@ booking_events = sa.Table(  # append-only (triggers, 0008)
     sa.Column("to_state", sa.String(20), nullable=False),
     sa.Column("actor_role", sa.String(30), nullable=False),
     sa.Column("actor_id", sa.String(100), nullable=True),
-    sa.Column("reason", sa.String(500), nullable=True),
+    sa.Column("reason", sa.Text, nullable=True),  # 0020: sealed unless a preset (app.care.reason_sealing)
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reason_erased_at", sa.DateTime(timezone=True), nullable=True),  # 0020: erased with the family
 )
 
 # The transactional outbox: written in the transaction of the change it announces; a worker
@@ -259,12 +260,14 @@ def _inode(path: str) -> int | None:
 
 
 def make_engine(url: str) -> sa.Engine:
-    """An engine; SQLite gets WAL, a busy timeout, and a small pool of kept connections."""
+    """An engine; SQLite gets WAL, a busy timeout, and a small pool of kept connections. A database
+    error's text never carries the statement's values (``hide_parameters``): they may be personal
+    data (a typed reason, a child's name in a message), and the error handler logs that text."""
     if url.startswith("sqlite"):
         # Kept connections: opening one (and closing the last, which checkpoints the WAL) cost
         # more than the write itself. Each is checked at checkout against the file on disk, so
         # a database moved away or replaced counts as unreachable instead of being written to.
-        engine = sa.create_engine(url, poolclass=QueuePool, pool_size=4, max_overflow=8,
+        engine = sa.create_engine(url, poolclass=QueuePool, pool_size=4, max_overflow=8, hide_parameters=True,
                                   connect_args={"timeout": 30, "check_same_thread": False})
         path = _sqlite_file(url)
 
@@ -294,7 +297,7 @@ def make_engine(url: str) -> sa.Engine:
             conn.exec_driver_sql(conn.get_execution_options().get(_SQLITE_BEGIN, "BEGIN IMMEDIATE"))
 
         return engine
-    engine = sa.create_engine(url, pool_size=5, max_overflow=5,
+    engine = sa.create_engine(url, pool_size=5, max_overflow=5, hide_parameters=True,
                               connect_args={"connect_timeout": 3})
     _ping_after_idle(engine)
     return engine

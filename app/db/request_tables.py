@@ -81,8 +81,9 @@ care_request_events = sa.Table(  # append-only (triggers, 0011)
     sa.Column("to_state", sa.String(20), nullable=False),
     sa.Column("actor_role", sa.String(30), nullable=False),
     sa.Column("actor_id", sa.String(100), nullable=True),
-    sa.Column("reason", sa.String(500), nullable=True),
+    sa.Column("reason", sa.Text, nullable=True),  # 0020: sealed unless a preset (app.care.reason_sealing)
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reason_erased_at", sa.DateTime(timezone=True), nullable=True),  # 0020: erased with the family
 )
 
 offers = sa.Table(
@@ -116,6 +117,7 @@ offer_events = sa.Table(  # append-only (triggers, 0011)
     sa.Column("to_state", sa.String(20), nullable=False),
     sa.Column("actor_role", sa.String(30), nullable=False),
     sa.Column("actor_id", sa.String(100), nullable=True),
-    sa.Column("reason", sa.String(500), nullable=True),
+    sa.Column("reason", sa.Text, nullable=True),  # 0020: sealed unless a preset (app.care.reason_sealing)
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reason_erased_at", sa.DateTime(timezone=True), nullable=True),  # 0020: erased with the family
 )

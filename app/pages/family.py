@@ -147,6 +147,7 @@ def book_page() -> tuple[str, int] | str:
            "hold_minutes": int(current_app.config["CARE_BOOKING_HOLD_MINUTES"]), "poll_ms": POLL_BOOKING_MS,
            "online": get_bookings().opens_places(facility.id, programme, datetime.now(UTC)),
            "repeat": _repeat_limits(rule), "max_days": rule.max_days, **_request_limits(programme),
+           "daily_days": rule.daily_max_days,  # "same hours each day" for up to this many days (None: not offered)
            "phone": facility.phone or ""}  # said when places end before a weekly pattern does
     request_query = {"programme": programme, "lang": current_language(),
                      **{k: v for k in ("start", "end", "home") if (v := cfg[k])}}

@@ -72,6 +72,31 @@ def sign_in(page, app_url: str, email: str, path: str) -> None:
     page.wait_for_url(f"**{path}")
 
 
+def sign_in_again(page, link, email: str, back_to: str, lang: str | None = None) -> None:
+    """Tap ``link`` (a "sign in again" link) to the sign-in page, sign ``email`` in (PASSWORD),
+    and wait to be back at a URL ending as the glob ``**{back_to}`` says. ``lang``: the sign-in
+    page's language, checked when given."""
+    link.tap()
+    page.wait_for_url("**/account/sign-in?**")
+    if lang is not None:
+        assert page.locator("html").get_attribute("lang") == lang
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.tap("#sign-in button[type=submit]")
+    page.wait_for_url(f"**{back_to}")
+
+
+def sign_out_in_another_tab(context, app_url: str, lang: str) -> None:
+    """The guardian signs out on the account page in another tab of the same browser."""
+    other = context.new_page()
+    try:
+        other.goto(f"{app_url}/account?lang={lang}")
+        other.tap("#sign-out button[type=submit]")
+        other.wait_for_url("**/account/sign-in?**")
+    finally:
+        other.close()
+
+
 BOOKING_CONSENTS = ("child_registration", "share_with_provider")
 
 
@@ -79,10 +104,7 @@ def register_child(page, given_name: str, family_name: str, birth_date: str, con
                    contact_phone: str, consents: tuple[str, ...] = BOOKING_CONSENTS) -> None:
     """On the family page: register a child with ``consents`` (by default those a booking
     needs: registration, sharing with the provider), and wait for it in the list."""
-    page.tap("#add-child")
-    page.fill("input[name=given_name]", given_name)
-    page.fill("input[name=family_name]", family_name)
-    page.fill("input[name=birth_date]", birth_date)
+    open_child_form(page, given_name, family_name, birth_date)
     page.select_option("select[name=relation]", "mother")
     page.fill("input[name=emergency_contact_name]", contact_name)
     page.fill("input[name=emergency_contact_phone]", contact_phone)
@@ -90,6 +112,36 @@ def register_child(page, given_name: str, family_name: str, birth_date: str, con
         page.locator(f"#consents input[value={purpose}]").check()
     page.tap("#child-form button[type=submit]")
     page.locator("#children li", has_text=given_name).filter(has_text=family_name).wait_for()
+
+
+def open_child_form(page, given_name: str, family_name: str, birth_date: str) -> None:
+    """On the family page: open the child form ("add a child") and fill in the names and the
+    birth date (``YYYY-MM-DD``, as typed: it may be one the form refuses)."""
+    page.tap("#add-child")
+    page.fill("input[name=given_name]", given_name)
+    page.fill("input[name=family_name]", family_name)
+    page.fill("input[name=birth_date]", birth_date)
+
+
+def child_form_refused(page) -> tuple[str, list[str]]:
+    """Send the child form the page itself refuses: the refusal's text, once shown in
+    ``#child-form-error``, and the list that collects the URL of every POST the page sends from
+    then on (``[]``: nothing sent)."""
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+    page.tap("#child-form button[type=submit]")
+    error = page.locator("#child-form-error")
+    error.wait_for()
+    return error.inner_text(), sent
+
+
+def register_fixed_child(page, given_name: str, birth_date: str, contact_phone: str) -> None:
+    """The child form refused for its birth date and phone, both corrected to ``birth_date``
+    (``YYYY-MM-DD``) and ``contact_phone``: sent again, and ``given_name`` waited for in the list."""
+    page.fill("input[name=birth_date]", birth_date)
+    page.fill("input[name=emergency_contact_phone]", contact_phone)
+    page.tap("#child-form button[type=submit]")
+    page.locator("#children li", has_text=given_name).wait_for()
 
 
 def family_page(page, app_url: str, lang: str, email: str | None = None) -> None:
@@ -163,14 +215,20 @@ def book_for_the_desk(family, desk):
     return item
 
 
+def map_card(page, facility_id: str):
+    """On the map: the provider's item in the result list, once shown, its card opened (its
+    head tapped)."""
+    item = page.locator(f"#result-list li[data-id={facility_id}]")
+    item.wait_for()
+    item.locator(".result-head").tap()
+    return item
+
+
 def book_from_map(page, map_url: str, facility_id: str) -> None:
     """Open the map at ``map_url``, open the provider's card and tap its 예약하기: the booking
     page is open when this returns."""
     page.goto(map_url)
-    item = page.locator(f"#result-list li[data-id={facility_id}]")
-    item.wait_for()
-    item.locator(".result-head").tap()
-    item.locator("a.book-link").tap()
+    map_card(page, facility_id).locator("a.book-link").tap()
     page.wait_for_url("**/family/book?**")
 
 

@@ -38,13 +38,6 @@ def _tomorrow(hh: int) -> str:
     return f"{day.isoformat()}T{hh:02d}:00"
 
 
-def _card(page, facility_id: str):
-    item = page.locator(f"#result-list li[data-id={facility_id}]")
-    item.wait_for()
-    item.locator(".result-head").tap()
-    return item
-
-
 @pytest.mark.parametrize("lang", ["ko", "en"])
 def test_book_is_offered_only_where_places_are_open(browser, live, artifacts, lang):
     said = SAID[lang]
@@ -58,10 +51,10 @@ def test_book_is_offered_only_where_places_are_open(browser, live, artifacts, la
 
         # the map: the open centre's card books, the closed one's asks for care instead
         page.goto(f"{app_url}/?lang={lang}#home={quote(HOME)}&start={start}&end={end}&programme={PROGRAMME}")
-        opened = _card(page, OPEN)
+        opened = steps.map_card(page, OPEN)
         assert opened.locator("a.book-link").inner_text() == said["book"]
         assert opened.locator(".not-online").count() == 0
-        closed = _card(page, CLOSED)
+        closed = steps.map_card(page, CLOSED)
         assert closed.locator("a.book-link").count() == 0
         notice = closed.locator(".not-online")
         assert notice.inner_text().startswith(said["not_online"])
@@ -112,9 +105,9 @@ def test_the_widget_offers_a_request_where_nothing_is_bookable(browser, live):
     context, page, errors = steps.phone(browser, live, "en-US")
     try:
         page.goto(f"{live['app']}/embed?lang=en&programme={PROGRAMME}#home={quote(HOME)}")
-        opened = _card(page, OPEN)
+        opened = steps.map_card(page, OPEN)
         assert opened.locator("a.book-link").get_attribute("target") == "_blank"
-        closed = _card(page, CLOSED)
+        closed = steps.map_card(page, CLOSED)
         assert closed.locator("a.book-link").count() == 0
         link = closed.locator(".not-online a.request-link")
         assert link.inner_text() == "Emergency request"

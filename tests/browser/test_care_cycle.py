@@ -154,7 +154,7 @@ def test_book_then_an_emergency_request_unmatched_then_a_late_answer(browser, li
         steps.accessible(desk)
         desk.screenshot(path=str(artifacts / "provider-offer-phone.png"), full_page=True)
         offer.locator("button[data-action=decline]").tap()
-        offer.locator(".decline input").fill("정원이 찼습니다")
+        offer.locator(".decline .other-reason").fill("정원이 찼습니다")
         offer.locator("button[data-action=decline-send]").tap()
         desk.locator("#inbox-status", has_text="Request declined").wait_for()
         desk.locator("#offers-empty").wait_for()

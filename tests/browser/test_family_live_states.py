@@ -25,7 +25,7 @@ from app.pages import account_sessions as people
 
 from . import care_steps as steps
 from .test_family_pages import CENTRE, SEOUL
-from .test_signed_out_live_pages import LOCALE, SAID, _sign_in_again, _sign_out_in_another_tab
+from .test_signed_out_live_pages import LOCALE, SAID
 
 pytestmark = pytest.mark.browser
 
@@ -162,7 +162,7 @@ def test_family_notices_a_sign_out_in_another_tab_and_disables_its_buttons(brows
         page.locator("#bookings [data-status=accepted] button").first.tap()  # an open question: 예약 취소
         assert _write_buttons(page).count() >= 5 and all(not b.is_disabled() for b in _write_buttons(page).all())
 
-        _sign_out_in_another_tab(context, app_url, lang)
+        steps.sign_out_in_another_tab(context, app_url, lang)
         notice = page.locator("#signed-out")
         notice.wait_for(timeout=6000)
         assert SAID[lang]["signed_out"] in notice.inner_text()
@@ -174,7 +174,7 @@ def test_family_notices_a_sign_out_in_another_tab_and_disables_its_buttons(brows
         steps.fits(page)
         page.screenshot(path=str(artifacts / f"family-signed-out-{lang}.png"))
 
-        _sign_in_again(page, page.locator("#sign-in-again"), lang, email, f"/family?lang={lang}")
+        steps.sign_in_again(page, page.locator("#sign-in-again"), email, f"/family?lang={lang}", lang)
         steps.ready(page)
         assert page.locator("#signed-out").count() == 0
         assert not page.locator("#add-child").is_disabled()
@@ -183,7 +183,7 @@ def test_family_notices_a_sign_out_in_another_tab_and_disables_its_buttons(brows
         page.goto(f"{app_url}/family/request?lang={lang}")
         steps.ready(page)
         assert not page.locator("#request-button").is_disabled()
-        _sign_out_in_another_tab(context, app_url, lang)
+        steps.sign_out_in_another_tab(context, app_url, lang)
         page.locator("#signed-out").wait_for(timeout=6000)
         assert page.locator("#request-button").is_disabled()
         assert steps.script_errors(errors) == []

@@ -84,17 +84,6 @@ def _request_sent(page, app_url: str, lang: str, email: str, hours: tuple[int, i
     return f"{here.path}?{here.query}"
 
 
-def _sign_in_again(page, link, lang: str, email: str, back_to: str) -> None:
-    """Tap ``link`` to the sign-in page (in ``lang``), sign ``email`` in, and be back at ``back_to``."""
-    link.tap()
-    page.wait_for_url("**/account/sign-in?**")
-    assert page.locator("html").get_attribute("lang") == lang
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", steps.PASSWORD)
-    page.tap("#sign-in button[type=submit]")
-    page.wait_for_url(f"**{back_to}")
-
-
 @pytest.mark.parametrize("lang", ["ko", "en"])
 def test_the_request_and_family_pages_say_the_session_ended_and_sign_in_comes_back(browser, live, lang):
     flask_app, app_url = live["flask_app"], live["app"]
@@ -114,7 +103,7 @@ def test_the_request_and_family_pages_say_the_session_ended_and_sign_in_comes_ba
         page.screenshot(path=f"tests/artifacts/signed-out-request-{lang}.png")
 
         # signing in again comes back to the request, in the same language
-        _sign_in_again(page, page.locator("#sign-in-again"), lang, email, back_to)
+        steps.sign_in_again(page, page.locator("#sign-in-again"), email, back_to, lang)
         page.locator(f"#request-state .request[data-id='{request_id}']").wait_for()
         assert page.locator("html").get_attribute("lang") == lang
         assert page.locator("#signed-out").count() == 0
@@ -177,17 +166,6 @@ def test_the_booking_page_waiting_for_the_provider_says_the_session_ended(browse
         desk_context.close()
 
 
-def _sign_out_in_another_tab(context, app_url: str, lang: str) -> None:
-    """The guardian signs out on the account page in another tab of the same browser."""
-    other = context.new_page()
-    try:
-        other.goto(f"{app_url}/account?lang={lang}")
-        other.tap("#sign-out button[type=submit]")
-        other.wait_for_url("**/account/sign-in?**")
-    finally:
-        other.close()
-
-
 @pytest.mark.parametrize("lang", ["ko", "en"])
 def test_the_request_page_takes_cancel_away_once_signed_out_in_another_tab(browser, live, artifacts, lang):
     """A request passed to people who will call (unmatched) waits for no provider but can still be
@@ -204,7 +182,7 @@ def test_the_request_page_takes_cancel_away_once_signed_out_in_another_tab(brows
         cancel = page.locator("#request-state button[data-action=cancel]")
         assert cancel.is_visible()
 
-        _sign_out_in_another_tab(context, app_url, lang)
+        steps.sign_out_in_another_tab(context, app_url, lang)
         _says_signed_out(page, lang, back_to)
         assert cancel.count() == 0
         again = page.locator("#request-state a.sign-in-to-cancel")
@@ -215,7 +193,7 @@ def test_the_request_page_takes_cancel_away_once_signed_out_in_another_tab(brows
         page.screenshot(path=str(artifacts / f"signed-out-request-cancel-{lang}.png"))
 
         # signing in again comes back to the request, its cancel there again
-        _sign_in_again(page, again, lang, email, back_to)
+        steps.sign_in_again(page, again, email, back_to, lang)
         cancel.wait_for()
         assert page.locator("#signed-out").count() == 0
         assert steps.script_errors(errors) == []
@@ -253,7 +231,7 @@ def test_the_booking_form_says_the_session_ended_and_keeps_book_off(browser, liv
         steps.sign_in(page, app_url, email, book_url)
         page.locator("#quote .fee").wait_for()
         assert page.locator("#signed-out").count() == 0 and not button.is_disabled()
-        _sign_out_in_another_tab(context, app_url, lang)
+        steps.sign_out_in_another_tab(context, app_url, lang)
         _says_signed_out(page, lang, book_url)
         assert button.is_disabled()
         assert steps.script_errors(errors) == []

@@ -146,3 +146,33 @@ def test_a_daycare_stay_over_several_dates_says_what_is_booked_before_and_after(
         assert steps.script_errors(errors) == []
     finally:
         context.close()
+
+
+BILLED_UP = {"ko": "시작한 1시간마다 한 시간 요금이 붙어, 1.25시간은 2시간으로 계산합니다.",
+             "en": "Each started hour is charged as a whole hour: 1.25 h is charged as 2 h."}
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_a_started_hour_charged_whole_is_said(browser, live, lang):
+    """Tester 30, finding 7: 19:00-20:15 showed "(1.25 h) … × 2 h = ₩6,000" without saying why."""
+    steps.publish_places(live["flask_app"], DAYCARE, "always_daycare", days=7)
+    context, page, errors = steps.phone(browser, live, TEXTS[lang]["locale"])
+    app_url = live["app"]
+    day = _first_day().isoformat()
+    try:
+        steps.family_page(page, app_url, lang)
+        steps.register_child(page, "지우", "김", "2023-02-01", "김엄마", "010-4444-5555")
+        page.goto(f"{app_url}/family/book?facility_id={DAYCARE}&programme=always_daycare"
+                  f"&start={day}T19:00&end={day}T20:15&lang={lang}")
+        steps.ready(page)
+        page.locator("#quote .fee", has_text="6,000").wait_for()
+        assert ("× 2시간 = 6,000원" if lang == "ko" else "× 2 h = ₩6,000") in page.inner_text("#quote-breakdown")
+        assert page.inner_text("#quote-billed-up") == BILLED_UP[lang]
+        steps.fits(page)
+        page.fill("input[name=to]", "21:00")  # whole hours: nothing to explain
+        page.locator("input[name=to]").dispatch_event("change")
+        page.locator("#quote-window", has_text="21:00").wait_for()
+        assert page.locator("#quote-billed-up").count() == 0
+        assert steps.script_errors(errors) == []
+    finally:
+        context.close()

@@ -39,13 +39,6 @@ def _day(days: int, hh: int) -> str:
     return f"{day.isoformat()}T{hh:02d}:00"
 
 
-def _card(page, facility_id: str):
-    item = page.locator(f"#result-list li[data-id={facility_id}]")
-    item.wait_for()
-    item.locator(".result-head").tap()
-    return item
-
-
 @pytest.mark.parametrize("lang", ["ko", "en"])
 def test_a_home_visit_card_offers_the_emergency_request_and_no_directions(browser, live, artifacts, lang):
     said = SAID[lang]
@@ -54,7 +47,7 @@ def test_a_home_visit_card_offers_the_emergency_request_and_no_directions(browse
     try:
         page.goto(f"{live['app']}/?lang={lang}#home={quote(HOME)}&start={start}&end={end}"
                   "&programme=home_visit_emergency")
-        card = _card(page, HOME_VISIT)
+        card = steps.map_card(page, HOME_VISIT)
         offer = card.locator(".home-visit")
         assert offer.inner_text().startswith(said["home_visit"])
         link = offer.locator("a.request-link")
@@ -84,7 +77,7 @@ def test_a_window_after_the_published_places_offers_a_request_not_book(browser, 
     try:
         inside = f"&start={_day(1, 15)}&end={_day(1, 17)}"
         page.goto(f"{live['app']}/?lang={lang}#home={quote(HOME)}{inside}&programme=elementary_emergency")
-        assert _card(page, OPEN).locator("a.book-link").inner_text() == said["book"]
+        assert steps.map_card(page, OPEN).locator("a.book-link").inner_text() == said["book"]
 
         # after the last published place, and within the days an emergency request may cover
         # (request_max_days_ahead: 7; beyond them the card offers the phone instead)
@@ -92,7 +85,7 @@ def test_a_window_after_the_published_places_offers_a_request_not_book(browser, 
         page.goto(f"{live['app']}/?lang={lang}#home={quote(HOME)}&start={start}&end={end}"
                   "&programme=elementary_emergency")
         page.reload()  # the hash alone changed: load the page for the new search
-        card = _card(page, OPEN)
+        card = steps.map_card(page, OPEN)
         assert card.locator("a.book-link").count() == 0
         notice = card.locator(".not-online")
         assert notice.inner_text().startswith(said["not_for_window"])

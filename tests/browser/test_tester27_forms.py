@@ -20,7 +20,6 @@ from app.commands.demo import birth_date_for
 
 from . import care_steps as steps
 from .test_pages import wait_until
-from .test_signed_out_live_pages import _sign_out_in_another_tab
 
 pytestmark = pytest.mark.browser
 
@@ -80,14 +79,9 @@ def test_signing_in_again_brings_back_what_the_parent_typed(browser, live, lang)
         _changed(page, "until", until)
         steps.fits(page)
 
-        _sign_out_in_another_tab(context, app_url, lang)
+        steps.sign_out_in_another_tab(context, app_url, lang)
         page.locator("#signed-out").wait_for(timeout=8000)
-        page.tap("#sign-in-again")
-        page.wait_for_url("**/account/sign-in?**")
-        page.fill("input[name=email]", email)
-        page.fill("input[name=password]", steps.PASSWORD)
-        page.tap("#sign-in button[type=submit]")
-        page.wait_for_url("**/family/book?**")
+        steps.sign_in_again(page, page.locator("#sign-in-again"), email, "/family/book?**")
         steps.ready(page)
 
         assert page.input_value("select[name=child]") == hayun
@@ -147,21 +141,13 @@ def test_the_child_form_says_every_problem_at_once(browser, live, lang):
     context, page, errors = steps.phone(browser, live, LOCALE[lang])
     try:
         steps.family_page(page, live["app"], lang)
-        page.tap("#add-child")
-        page.fill("input[name=given_name]", "서준")
-        page.fill("input[name=family_name]", "김")
-        page.fill("input[name=birth_date]", _day(30))  # in the future
+        steps.open_child_form(page, "서준", "김", _day(30))  # born in the future
         page.select_option("select[name=relation]", "mother")
         page.fill("input[name=emergency_contact_name]", "김하늘")
         page.fill("input[name=emergency_contact_phone]", "12345")  # no phone number
         for purpose in steps.BOOKING_CONSENTS:
             page.locator(f"#consents input[value={purpose}]").check()
-        sent: list[str] = []
-        page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
-        page.tap("#child-form button[type=submit]")
-        error = page.locator("#child-form-error")
-        error.wait_for()
-        text = error.inner_text()
+        text, sent = steps.child_form_refused(page)
         future, phone = {"ko": ("생년월일이 미래 날짜입니다", "국내 전화번호로 적어 주세요"),
                          "en": ("The birth date is in the future", "as a Korean phone number")}[lang]
         assert future in text and phone in text, text
@@ -171,10 +157,8 @@ def test_the_child_form_says_every_problem_at_once(browser, live, lang):
         steps.fits(page)
 
         # both fixed: the child is registered
-        page.fill("input[name=birth_date]", birth_date_for(8, datetime.now(SEOUL).date()).isoformat())
-        page.fill("input[name=emergency_contact_phone]", "010-1234-5678")
-        page.tap("#child-form button[type=submit]")
-        page.locator("#children li", has_text="서준").wait_for()
+        steps.register_fixed_child(page, "서준", birth_date_for(8, datetime.now(SEOUL).date()).isoformat(),
+                                   "010-1234-5678")
         assert steps.script_errors(errors) == []
     finally:
         context.close()

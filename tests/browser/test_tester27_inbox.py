@@ -46,14 +46,21 @@ def _move(flask_app, booking_id: str, start: datetime, end: datetime) -> None:
         conn.execute(bookings.update().where(bookings.c.id == booking_id).values(window_start=start, window_end=end))
 
 
-@pytest.mark.parametrize(("locale", "lang"), LANGS)
-def test_a_no_show_is_asked_first_and_the_card_keeps_the_childs_name(browser, live, artifacts, locale, lang):
-    flask_app = live["flask_app"]
-    booking_id = _book_at_the_centre(flask_app, "서준")
+def _confirmed_started(flask_app, given_name: str) -> str:
+    """A confirmed booking of ``given_name`` at the centre, moved to have started 10 minutes ago
+    (50 minutes left): its id."""
+    booking_id = _book_at_the_centre(flask_app, given_name)
     with flask_app.app_context():
         get_bookings().transition(booking_id, "confirm", "provider_staff", None, now=datetime.now(UTC))
     now = datetime.now(UTC).replace(microsecond=0)
     _move(flask_app, booking_id, now - timedelta(minutes=10), now + timedelta(minutes=50))
+    return booking_id
+
+
+@pytest.mark.parametrize(("locale", "lang"), LANGS)
+def test_a_no_show_is_asked_first_and_the_card_keeps_the_childs_name(browser, live, artifacts, locale, lang):
+    flask_app = live["flask_app"]
+    booking_id = _confirmed_started(flask_app, "서준")
     context, desk, errors = _desk(browser, live, locale, lang)
     try:
         card = desk.locator(f"#today li[data-id='{booking_id}']")
@@ -136,13 +143,9 @@ def test_the_new_bookings_count_counts_a_weekly_patterns_dates(browser, live, lo
 @pytest.mark.parametrize(("locale", "lang"), LANGS)
 def test_cards_show_the_booking_reference_when_no_name_is_shown(browser, live, artifacts, locale, lang):
     flask_app = live["flask_app"]
-    booking_id = _book_at_the_centre(flask_app, "서준")
+    booking_id = _confirmed_started(flask_app, "서준")
     with flask_app.app_context():
-        get_bookings().transition(booking_id, "confirm", "provider_staff", None, now=datetime.now(UTC))
         guardian_id = get_bookings().get(booking_id).guardian_id
-    now = datetime.now(UTC).replace(microsecond=0)
-    _move(flask_app, booking_id, now - timedelta(minutes=10), now + timedelta(minutes=50))
-    with flask_app.app_context():
         assert guardian_id and get_children().withdraw_consent(guardian_id, SHARE_WITH_PROVIDER, datetime.now(UTC))
     waiting = _book_at_the_centre(flask_app, "하린", day_offset=2)
     context, desk, errors = _desk(browser, live, locale, lang)

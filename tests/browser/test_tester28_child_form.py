@@ -36,17 +36,9 @@ def test_the_child_form_names_every_problem_in_one_tap(browser, live, lang):
     context, page, errors = steps.phone(browser, live, LOCALE[lang])
     try:
         steps.family_page(page, live["app"], lang)
-        page.tap("#add-child")
-        page.fill("input[name=given_name]", "서준")
-        page.fill("input[name=family_name]", "김")
-        page.fill("input[name=birth_date]", "2030-01-01")  # relation and the contact's name left empty
+        steps.open_child_form(page, "서준", "김", "2030-01-01")  # relation and the contact's name left empty
         page.fill("input[name=emergency_contact_phone]", "12ab")  # no consent ticked
-        sent: list[str] = []
-        page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
-        page.tap("#child-form button[type=submit]")
-        error = page.locator("#child-form-error")
-        error.wait_for()
-        text = error.inner_text()
+        text, sent = steps.child_form_refused(page)
         for what in ("missing", "future", "phone", "consent"):
             assert SAYS[lang][what] in text, (what, text)
         assert len([line for line in text.splitlines() if line.strip()]) == 4, text  # one line each
@@ -67,7 +59,7 @@ def test_the_child_form_names_every_problem_in_one_tap(browser, live, lang):
         with page.expect_response(lambda r: r.url.endswith("/api/v1/children") and r.request.method == "POST"):
             page.tap("#child-form button[type=submit]")
         wait_until(page, "document.querySelector('#child-form-error').textContent.trim() !== ''")
-        text = error.inner_text()
+        text = page.locator("#child-form-error").inner_text()
         lines = [line for line in text.splitlines() if line.strip()]
         assert len(lines) == 2 and SAYS[lang]["phone"] in lines[1], text
         assert "birth_date" not in text and "emergency_contact_phone" not in text, text  # the page's words
@@ -75,10 +67,8 @@ def test_the_child_form_names_every_problem_in_one_tap(browser, live, lang):
         assert page.get_attribute("input[name=emergency_contact_phone]", "aria-invalid") == "true"
 
         # fixed: the child is registered
-        page.fill("input[name=birth_date]", birth_date_for(8, datetime.now(SEOUL).date()).isoformat())
-        page.fill("input[name=emergency_contact_phone]", "010-1234-5678")
-        page.tap("#child-form button[type=submit]")
-        page.locator("#children li", has_text="서준").wait_for()
+        steps.register_fixed_child(page, "서준", birth_date_for(8, datetime.now(SEOUL).date()).isoformat(),
+                                   "010-1234-5678")
         assert steps.script_errors(errors) == []
     finally:
         context.close()

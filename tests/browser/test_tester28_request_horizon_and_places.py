@@ -72,9 +72,7 @@ def test_a_map_card_beyond_the_request_horizon_says_why_and_offers_the_phone(bro
         before = datetime.now(UTC)
         page.goto(f"{live['app']}/?lang={lang}#home={quote(HOME)}&start={_at(far, 15)}&end={_at(far, 17)}"
                   f"&programme={PROGRAMME}")
-        item = page.locator(f"#result-list li[data-id={CLOSED}]")
-        item.wait_for()
-        item.locator(".result-head").tap()
+        item = steps.map_card(page, CLOSED)
         notice = item.locator(".not-online")
         assert notice.inner_text().startswith(said["not_online"])
         assert item.locator("a.request-link").count() == 0  # no request the request page would refuse

@@ -10,31 +10,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from app.care.windows import next_on_step
-from app.pages import account_sessions as people
-from tests.care.test_api_bookings import CENTRE, DAYCARE, Person, guardian, staff
-from tests.pages.conftest import (  # noqa: F401  (fixtures)
-    PASSWORD,
-    app,
-    clock,
-    make_app,
-    sign_in,
-)
+from tests.care.test_api_bookings import CENTRE, DAYCARE, guardian, staff
+from tests.care.test_api_requests import SEOUL, admin, next_weekday
+from tests.pages.conftest import app, clock, make_app  # noqa: F401  (fixtures)
 
-SEOUL = ZoneInfo("Asia/Seoul")
 ACTIONS = ("confirm", "decline", "cancel", "check_in", "check_out", "mark_no_show")
 SOURCE = {"confirm": "requested", "decline": "requested", "cancel": "requested", "check_in": "accepted",
           "mark_no_show": "accepted", "check_out": "in-progress"}
 """The state each action is tried from (one the lifecycle takes it from)."""
-
-
-def next_weekday(hh: int) -> str:
-    day = datetime.now(SEOUL).date() + timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return datetime(day.year, day.month, day.day, hh, tzinfo=SEOUL).isoformat()
 
 
 def test_allowed_actions_are_what_each_role_may_do(app):  # noqa: F811
@@ -44,10 +29,7 @@ def test_allowed_actions_are_what_each_role_may_do(app):  # noqa: F811
         "emergency_contact_name": "이준호", "emergency_contact_phone": "010-2345-6789"}).json["id"]
     desk = staff(app, "desk@centre.kr", CENTRE)
     daycare_desk = staff(app, "desk@daycare.kr", DAYCARE)
-    people.accounts(app).sign_up("ops@example.kr", PASSWORD, role="admin")
-    ops_client = app.test_client()
-    assert sign_in(ops_client, "ops@example.kr").status_code == 302
-    ops = Person(ops_client)
+    ops = admin(app)
     assert desk.send("POST", f"/api/v1/providers/{CENTRE}/slots",
                      {"programme": "elementary_emergency", "derive": {"days": 7, "places": 3}}).status_code == 200
     yesterday = (datetime.now(SEOUL) - timedelta(days=1)).date().isoformat()  # its hours run past midnight
@@ -103,10 +85,7 @@ def test_allowed_actions_are_what_each_role_may_do(app):  # noqa: F811
 def test_an_offers_actions_are_listed_only_to_who_may_answer_it(app):  # noqa: F811
     mother, child_id = guardian(app, "mother@example.kr", birth_date="2017-05-05")
     desk = staff(app, "desk@centre.kr", CENTRE)
-    people.accounts(app).sign_up("ops@example.kr", PASSWORD, role="admin")
-    ops_client = app.test_client()
-    assert sign_in(ops_client, "ops@example.kr").status_code == 302
-    ops = Person(ops_client)
+    ops = admin(app)
     r = mother.send("POST", "/api/v1/care-requests", {
         "child_id": child_id, "programme": "elementary_emergency", "start": next_weekday(18),
         "end": next_weekday(20), "place": "home", "point": {"lat": 37.2636, "lon": 127.0286}})

@@ -70,10 +70,16 @@ def test_each_person_reads_and_marks_only_their_own_notices(db_app):  # noqa: F8
     assert "가족이 아이 정보 제공 동의를 철회했습니다" in staff_titles, staff_titles
     assert not {n["id"] for n in desk.get("/api/v1/notifications").json["notices"]} & (mine_ids | other_ids)
 
-    # Another person's ids change nothing; one's own are marked, then all.
+    # Another person's ids change nothing and are answered as unknown ones (404, as for another's
+    # booking), even mixed with one's own; one's own are marked, then all.
     before = read_rows(db_app)
-    r = mother.send("POST", "/api/v1/notifications/read", {"ids": sorted(other_ids)})
-    assert r.status_code == 200 and r.json["marked"] == 0, r.json
+    unknown = max(mine_ids | other_ids) + 1000
+    for ids in (sorted(other_ids), [min(mine_ids), min(other_ids)], [unknown]):
+        r = mother.send("POST", "/api/v1/notifications/read", {"ids": ids})
+        assert r.status_code == 404, (ids, r.status_code, r.json)
+        assert r.json["error"]["code"] == "not_found" and r.json["error"]["field"] == "ids", r.json
+        stranger = next(i for i in ids if i not in mine_ids)
+        assert r.json["error"]["message"] == f"no notice {stranger} of yours", r.json
     assert read_rows(db_app) == before
     assert other.get("/api/v1/notifications").json["unread"] == len(other_ids)
     one = min(mine_ids)
@@ -98,3 +104,42 @@ def test_each_person_reads_and_marks_only_their_own_notices(db_app):  # noqa: F8
     for bad in ({}, {"all": False}, {"ids": "1"}, {"ids": [1], "all": True}, {"ids": [True]}):
         assert other.send("POST", "/api/v1/notifications/read", bad).status_code == 400, bad
     assert read_rows(db_app) == before
+
+
+def test_bad_ids_are_refused_naming_the_field_and_what_is_allowed(db_app):  # noqa: F811
+    """Marking chosen notices read: ``ids`` not a list, an item not a notice id (a string, a
+    boolean, a fraction, 0, past the id column), more than 200: a 400 in the error envelope naming
+    ``ids``, what is allowed and what was sent (a ``reason`` a page can word); nothing is marked."""
+    mother, child_id = guardian(db_app, "mother@example.kr")
+    desk = staff(db_app, "desk@daycare.kr", DAYCARE)
+    publish(desk, DAYCARE, "always_daycare")
+    assert book(mother, child_id, start=19, end=21).status_code == 201
+    deliver(db_app)
+    mine = [n["id"] for n in mother.get("/api/v1/notifications").json["notices"]]
+    assert mine
+    allowed = "a list of at most 200 notice ids (integers from 1, as GET /api/v1/notifications gives them)"
+    before = read_rows(db_app)
+    for ids, reason, says in (
+            ("12", "not_a_list", f"ids must be {allowed}, such as [12, 15], not '12'"),
+            ({"id": 1}, "not_a_list", f"ids must be {allowed}, such as [12, 15], not \"{{'id': 1}}\""),
+            (None, "not_a_list", f"ids must be {allowed}, such as [12, 15], not 'None'"),
+            ([mine[0], str(mine[0])], "not_an_id", f"ids must be {allowed}; '{mine[0]}' is not a notice id"),
+            ([True], "not_an_id", f"ids must be {allowed}; 'True' is not a notice id"),
+            ([1.5], "not_an_id", f"ids must be {allowed}; '1.5' is not a notice id"),
+            ([0], "not_an_id", f"ids must be {allowed}; '0' is not a notice id"),
+            ([2**31], "not_an_id", f"ids must be {allowed}; '{2**31}' is not a notice id"),
+            (mine * 201, "too_many", f"ids must be {allowed}, not {len(mine) * 201} of them")):
+        r = mother.send("POST", "/api/v1/notifications/read", {"ids": ids})
+        assert r.status_code == 400, (ids, r.status_code, r.json)
+        assert r.json["error"] == {"code": "invalid_parameter", "field": "ids", "reason": reason,
+                                   "message": says}, r.json
+    assert read_rows(db_app) == before
+    r = mother.send("POST", "/api/v1/notifications/read", {"ids": mine[:1] * 200})  # 200: allowed
+    assert r.status_code == 200 and r.json["marked"] == 1, r.json
+    assert mother.send("POST", "/api/v1/notifications/read", {"ids": []}).json["marked"] == 0
+    doc = db_app.test_client().get("/api/v1/openapi.json").json
+    post = doc["paths"]["/api/v1/notifications/read"]["post"]
+    assert "404" in post["responses"], sorted(post["responses"])
+    ids_schema = doc["components"]["schemas"]["NoticesReadInput"]["properties"]["ids"]
+    assert ids_schema["maxItems"] == 200 and ids_schema["items"] == {"type": "integer", "minimum": 1,
+                                                                       "maximum": 2**31 - 1}

@@ -7,15 +7,14 @@ readers get their 200s. A care path added to the document without a row here fai
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from app.pages import account_sessions as people
 from tests.care.test_api_bookings import Person, guardian, staff
+from tests.care.test_api_requests import admin, next_weekday
 from tests.pages.conftest import (  # noqa: F401  (fixtures)
     PASSWORD,
     app,
@@ -24,20 +23,12 @@ from tests.pages.conftest import (  # noqa: F401  (fixtures)
     sign_in,
 )
 
-SEOUL = ZoneInfo("Asia/Seoul")
 CENTRE = "tiny-cc-01"  # 초등 시설형 긴급돌봄: the family's booking and the offer are here
 OTHER = "tiny-dc-07"
 CARE_PATTERNS = (r"^/api/v1/(children|consents|me|bookings|care-requests|offers|notifications)(/|$)",
                  r"^/api/v1/providers/\{facility_id\}/(slots|booking-settings)$")
 TABLES = ("children", "consents", "bookings", "booking_events", "booking_capacity", "care_requests", "offers",
           "users", "user_roles", "provider_booking_settings", "outbox", "child_access_log", "notifications")
-
-
-def next_weekday(hh: int) -> str:
-    day = datetime.now(SEOUL).date() + timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return datetime(day.year, day.month, day.day, hh, tzinfo=SEOUL).isoformat()
 
 
 def snapshot(app) -> dict[str, list[tuple]]:  # noqa: F811
@@ -56,10 +47,7 @@ def test_every_care_path_for_every_role(app):  # noqa: F811
     other_parent, _ = guardian(app, "other@example.kr", birth_date="2017-05-05")
     desk = staff(app, "desk@centre.kr", CENTRE)
     elsewhere = staff(app, "desk@elsewhere.kr", OTHER)
-    people.accounts(app).sign_up("ops@example.kr", PASSWORD, role="admin")
-    ops_client = app.test_client()
-    assert sign_in(ops_client, "ops@example.kr").status_code == 302
-    ops = Person(ops_client)
+    ops = admin(app)
     assert desk.send("POST", f"/api/v1/providers/{CENTRE}/slots",
                      {"programme": "elementary_emergency", "derive": {"days": 7, "places": 2}}).status_code == 200
     booking = mother.send("POST", "/api/v1/bookings", {
@@ -261,10 +249,7 @@ def test_booking_pattern_paths_for_every_role(app):  # noqa: F811
     other_parent, _ = guardian(app, "other@example.kr", birth_date=PUPIL_BORN)
     desk = staff(app, "desk@centre.kr", CENTRE)
     elsewhere = staff(app, "desk@elsewhere.kr", OTHER)
-    people.accounts(app).sign_up("ops@example.kr", PASSWORD, role="admin")
-    ops_client = app.test_client()
-    assert sign_in(ops_client, "ops@example.kr").status_code == 302
-    ops = Person(ops_client)
+    ops = admin(app)
     anonymous = Person.__new__(Person)
     anonymous.client, anonymous.token = app.test_client(), ""
     published(desk, 2)

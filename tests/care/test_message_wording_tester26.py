@@ -115,8 +115,10 @@ def test_the_guardians_decline_message_quotes_the_staffs_reason_only():
     # a reason of anyone else's change (the system's) is never quoted
     system = render("booking.declined", {**PAYLOAD, "actor_role": "system"}, "ko", NAMES)
     assert "정원" not in system.body
-    # no other topic may use it
-    assert "정원" not in render("booking.cancelled", PAYLOAD, "ko", NAMES).body
+    # no other topic may use it but a cancellation, and there only a provider's or an admin's
+    # (tester 30, F6): a family's own cancel reason is never quoted
+    assert "정원" not in render("booking.confirmed", PAYLOAD, "ko", NAMES).body
+    assert "정원" not in render("booking.cancelled", {**PAYLOAD, "actor_role": "guardian"}, "ko", NAMES).body
 
 
 def _staff_user(engine, facility: str) -> str:  # noqa: F811  (the fixture's name)

@@ -154,5 +154,5 @@ def test_no_text_doubles_a_word_or_leaves_both_particles(programme):
                 assert "긴급돌봄 돌봄" not in text.body and "care care" not in text.body, (topic, text.body)
                 assert "(를)" not in text.body and "(는)" not in text.body and "(으)" not in text.body, text.body
     matched = guardian("request.matched")
-    assert matched.body == ("교동지역아동센터에서 하윤의 초등 시설형 긴급돌봄(12월 7일(월) 17:00–19:00)을 "
+    assert matched.body == ("교동지역아동센터에서 하윤의 초등 시설형 긴급돌봄 요청(12월 7일(월) 17:00–19:00)을 "
                             "맡을 수 있습니다.")

@@ -50,8 +50,9 @@ def test_the_guardian_is_told_by_the_childs_name_whoever_made_the_change(account
     with engine.connect() as conn:
         bodies = dict(conn.execute(sa.select(notifications.c.user_id, notifications.c.body).where(
             notifications.c.topic == "booking.cancelled")).all())
-    assert bodies[fam.guardian_id].startswith("서준의 언제나 어린이집 예약"), bodies
-    assert "자녀" not in bodies[fam.guardian_id]
+    # the provider cancelled: said so, with their reason (tester 30, F6)
+    assert bodies[fam.guardian_id].startswith("F1에서 서준의 언제나 어린이집 예약"), bodies
+    assert "자녀" not in bodies[fam.guardian_id] and "“closed today”" in bodies[fam.guardian_id]
     ref = booking_reference(made.id)
     assert bodies[centre_staff].startswith(f"언제나 어린이집 예약(예약번호 {ref})이 취소"), bodies
     assert "서준" not in bodies[centre_staff]

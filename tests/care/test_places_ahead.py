@@ -74,3 +74,27 @@ def test_a_weekly_pattern_longer_than_two_months_books_once_places_are_open_that
     made = father.send("POST", "/api/v1/bookings", body)
     assert made.status_code == 201, made.json
     assert len(made.json["bookings"]) == weeks + 1
+
+
+def test_opening_places_says_until_when_they_are_open_overnight_hours_included(db_app):
+    """Tester 30, finding 5: opening 14 days at a 언제나 어린이집 open 07:30 to 07:30 the next
+    day said "until" its 14th day while the places summary said the 15th (the last hours end that
+    morning): both now name the end of the last open hour."""
+    from tests.care.test_api_bookings import DAYCARE
+
+    desk = staff(db_app, "dc@example.kr", DAYCARE)
+    today = datetime.now(SEOUL).date()
+    opened = desk.send("POST", f"/api/v1/providers/{DAYCARE}/slots",
+                       {"programme": "always_daycare", "derive": {"days": 14, "places": 2}})
+    assert opened.status_code == 200, opened.json
+    last_day = today + timedelta(days=13)
+    assert opened.json["last_day"] == last_day.isoformat()
+    next_morning = last_day + timedelta(days=1)
+    assert opened.json["open_until"] == f"{next_morning.isoformat()}T07:30:00+09:00"
+    # a shorter period opened later leaves the places already open where they were
+    again = desk.send("POST", f"/api/v1/providers/{DAYCARE}/slots",
+                      {"programme": "always_daycare", "derive": {"days": 7}})
+    assert again.json["open_until"] == opened.json["open_until"]
+    closed = desk.send("POST", f"/api/v1/providers/{DAYCARE}/slots",
+                       {"programme": "always_daycare", "derive": {"days": 14, "places": 0}})
+    assert "open_until" not in closed.json, closed.json  # no place open: no "until"

@@ -11,6 +11,7 @@ commit and runs the other side meanwhile; with the provider's lock the other sid
 commit and sees it. SQLite's ``BEGIN IMMEDIATE`` serialises both already (the same tests guard it)."""
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -85,20 +86,27 @@ def run_beside(paused, other) -> None:
     assert not errors, errors
 
 
+def pausing_after(monkeypatch, name: str, action: Callable[[], object]) -> Callable[[Callable[[], None]], None]:
+    """A ``paused`` side for :func:`run_beside`: ``action()`` with ``app.care.bookings.<name>``
+    made to call the hook after it returns (the side's read done, its commit not yet)."""
+    real = getattr(bk, name)
+
+    def paused(hook: Callable[[], None]) -> None:
+        def then_pause(*args, **kwargs):
+            found = real(*args, **kwargs)
+            hook()
+            return found
+        monkeypatch.setattr(bk, name, then_pause)
+        action()
+    return paused
+
+
 @pytest.mark.parametrize("how", ["slot", "missing"])
 def test_an_offer_accepted_while_places_are_published_holds_its_place(store, monkeypatch, how):
     """The publish has looked for live bookings (none) and not committed yet when the offer is
     accepted: the acceptance waits for the publish and holds the place in the new slot."""
-    real = bk._adopt_live_bookings
-
-    def paused(hook):
-        def adopt_then_pause(conn, capacity_ids):
-            real(conn, capacity_ids)
-            hook()
-        monkeypatch.setattr(bk, "_adopt_live_bookings", adopt_then_pause)
-        publish(store, how)
-
-    run_beside(paused, lambda: accept_offer(store))
+    run_beside(pausing_after(monkeypatch, "_adopt_live_bookings", lambda: publish(store, how)),
+               lambda: accept_offer(store))
     assert {held for _, held in places_and_held(store)} == {1}
     assert holds(store) == len(places_and_held(store))
     with pytest.raises(PlacesFull):  # the child has the one place: nobody else gets it
@@ -109,17 +117,8 @@ def test_an_offer_accepted_while_places_are_published_holds_its_place(store, mon
 def test_places_published_while_an_offer_is_accepted_count_its_booking(store, monkeypatch, how):
     """The acceptance has looked for slots (none) and not committed yet when places are
     published: the publish waits for the acceptance and counts its booking."""
-    real = bk.hold_places
-
-    def paused(hook):
-        def hold_then_pause(*args, **kwargs):
-            found = real(*args, **kwargs)
-            hook()
-            return found
-        monkeypatch.setattr(bk, "hold_places", hold_then_pause)
-        accept_offer(store)
-
-    run_beside(paused, lambda: publish(store, how))
+    run_beside(pausing_after(monkeypatch, "hold_places", lambda: accept_offer(store)),
+               lambda: publish(store, how))
     assert {held for _, held in places_and_held(store)} == {1}
     assert holds(store) == len(places_and_held(store))
     with pytest.raises(PlacesFull):
@@ -166,16 +165,9 @@ def test_places_published_while_the_booking_is_cancelled_do_not_keep_its_place(s
     yet) when places are published over its window: the publish waits for the cancel and does
     not count the cancelled booking (before, the new slot kept a place for it for ever)."""
     booking = accept_offer(store)  # no slot yet: it holds nothing
-    real = bk._give_back
-
-    def paused(hook):
-        def give_back_then_pause(conn, booking_id):
-            real(conn, booking_id)
-            hook()
-        monkeypatch.setattr(bk, "_give_back", give_back_then_pause)
-        store.transition(booking.id, "cancel", "provider_staff", "s1", reason="family phoned", now=NOW)
-
-    run_beside(paused, lambda: publish(store, how))
+    run_beside(pausing_after(monkeypatch, "_give_back", lambda: store.transition(
+        booking.id, "cancel", "provider_staff", "s1", reason="family phoned", now=NOW)),
+        lambda: publish(store, how))
     assert store.get(booking.id).status == "cancelled"
     assert {held for _, held in places_and_held(store)} == {0}
     assert holds(store) == 0

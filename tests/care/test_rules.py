@@ -21,7 +21,7 @@ def test_the_rules_as_published():
     daycare = booking_rule("always_daycare")
     assert (daycare.booking, daycare.patterns, daycare.max_consecutive_days, daycare.fee_krw_per_hour,
             daycare.billing_unit_minutes, daycare.same_day_booking_until) == (
-        "real_time", {"one_off"}, 5, 3000, 60, time(15, 0))
+        "real_time", {"one_off", "daily"}, 5, 3000, 60, time(15, 0))
     elementary = booking_rule("elementary_emergency")
     assert (elementary.booking, elementary.patterns, elementary.max_range_days, elementary.fee_krw_per_hour) == (
         "provider_confirms", {"one_off", "weekly"}, 92, None)

@@ -128,8 +128,11 @@ def test_the_range_is_capped_by_the_rules_weeks(app):  # noqa: F811
 def test_the_openapi_document_describes_repeat(app):  # noqa: F811
     schemas = app.test_client().get("/api/v1/openapi.json").json["components"]["schemas"]
     repeat = schemas["BookingInput"]["properties"]["repeat"]
-    assert repeat["properties"]["weekdays"]["items"]["enum"] == list(WEEKDAY_NAMES)
+    weekly, daily = repeat["oneOf"]
+    assert weekly["properties"]["weekdays"]["items"]["enum"] == list(WEEKDAY_NAMES)
+    assert daily["required"] == ["every_day", "until"] and daily["properties"]["every_day"]["enum"] == [True]
     assert "elementary_emergency" in repeat["description"]
+    assert "always_daycare, its windows touching at most 5 dates" in repeat["description"]
     assert "occurrences" in schemas["BookingQuote"]["properties"]
     assert schemas["BookingsCreated"]["properties"]["bookings"]["items"] == {"$ref": "#/components/schemas/Booking"}
 

@@ -96,7 +96,7 @@ def test_the_past_and_the_same_day_deadline():
 
 
 def test_a_daycare_weekly_pattern_is_refused():
-    with pytest.raises(WindowError, match="always_daycare is booked as one_off only, not as a weekly") as caught:
+    with pytest.raises(WindowError, match="always_daycare is booked as daily, one_off only, not as a weekly") as caught:
         check_weekly(DAYCARE, date(2026, 12, 1), date(2026, 12, 31), [6], time(9), time(18), SEOUL)
     assert caught.value.field == "pattern"
 

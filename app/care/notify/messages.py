@@ -7,8 +7,9 @@ word before them (:func:`app.korean.particles`).
 Only the fields listed in :data:`FIELDS` reach a message, each built from a known payload key; any
 other payload key (ids, anything a writer added) is never rendered. ``{link}`` (a link to this
 site made from the payload's relative ``path`` and the site's public address) and ``{reason}``
-(the decline reason the provider's staff typed: their words to the family, quoted, on one line,
-at most :data:`REASON_MAX_CHARS`) are allowed only in the topics of :data:`TOPIC_ONLY_FIELDS`.
+(the reason the provider's staff, or an administrator, gave for a decline or a cancellation: their
+words to the family, quoted, on one line, at most :data:`REASON_MAX_CHARS`; never a family's own)
+are allowed only in the topics of :data:`TOPIC_ONLY_FIELDS`.
 
 Per topic, ``messages.json`` also says which channels may carry it (``channels``; absent: every
 channel the person has), whether the person asked for it (``asked_for``: sent whatever their
@@ -23,9 +24,10 @@ import re
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from importlib.resources import files
+from itertools import pairwise
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -45,11 +47,13 @@ GUARDIAN_AUDIENCE, STAFF_AUDIENCE = "guardian", "staff"
 AUDIENCES = (GUARDIAN_AUDIENCE, STAFF_AUDIENCE)
 """Who a message is written for: the person named in the payload's ``to`` (a guardian), or the
 staff of a provider named there (``{"facility_id": …}``)."""
-PATTERN_FIELDS = frozenset({"dates", "weekdays", "times", "count"})
-"""A weekly pattern's summary, from the payload's ``occurrences`` (:func:`pattern_values`)."""
+PATTERN_FIELDS = frozenset({"dates", "weekdays", "repeat", "cadence", "times", "count"})
+"""A pattern's summary (weekly, or a daily run), from the payload's ``occurrences``
+(:func:`pattern_values`)."""
 PATTERN_TOPICS = frozenset({"booking.pattern_requested", "booking.pattern_confirmed", "booking.pattern_declined",
-                            "booking.pattern_expired"})
-"""The topics of a weekly pattern booked, answered or lapsed as one (one message for all its dates)."""
+                            "booking.pattern_expired", "booking.pattern_expiring"})
+"""The topics of a pattern (weekly, or a daily run) booked, answered, lapsed or about to lapse as
+one (one message for all its dates)."""
 LIST_FIELDS = frozenset({"booking_list", "booking_count"})
 """The bookings one notice is about, from the payload's ``bookings`` (:func:`booking_list_values`)."""
 LIST_TOPICS = frozenset({"booking.sharing_withdrawn", "booking.notes_withdrawn"})
@@ -58,7 +62,7 @@ per provider, however many of its bookings it reaches)."""
 FIELDS = frozenset({"first_name", "facility", "programme", "window", "deadline", "expires", "link",
                     "reason", "reference"}) | PATTERN_FIELDS | LIST_FIELDS
 TOPIC_ONLY_FIELDS = {"link": frozenset({"account.reset"}),
-                     "reason": frozenset({"booking.declined", "booking.pattern_declined"}),
+                     "reason": frozenset({"booking.declined", "booking.pattern_declined", "booking.cancelled"}),
                      **{name: PATTERN_TOPICS for name in PATTERN_FIELDS},
                      **{name: LIST_TOPICS for name in LIST_FIELDS}}
 """Fields a topic's text may use only when the topic is listed here: a link carries a secret
@@ -207,13 +211,24 @@ def format_window(start: datetime, end: datetime, locale: str) -> str:
     return text if locale == "ko" else f"{text}{KOREA_TIME_EN}"
 
 
+def every_day(days: list[date]) -> bool:
+    """Whether ``days`` (in order) are two or more consecutive calendar days, each the day after
+    the one before: a daily run (always_daycare's same hours on 2–5 days), or a weekly pattern
+    that picked every weekday over its span; either is truly "every day". Nothing stored says
+    a pattern's kind, so its dates decide."""
+    return len(days) >= 2 and all(b - a == timedelta(days=1) for a, b in pairwise(days))
+
+
 def pattern_values(payload: Mapping[str, Any], locale: str) -> dict[str, str]:
-    """A weekly pattern's summary fields from the payload's ``occurrences`` (a list of
+    """A pattern's summary fields from the payload's ``occurrences`` (a list of
     ``{"start", "end"}``, ISO 8601 with an offset), in Asia/Seoul:
 
     - ``dates``: the dates by month, ``12월 8·10·15일, 1월 5일`` / ``Dec 8, 10, 15; Jan 5``
       (the year only when the dates span two years: ``2027년 1월 5일`` / ``Jan 5 2027``);
     - ``weekdays``: the weekdays they fall on, Monday first, ``화·목`` / ``Tue, Thu``;
+    - ``repeat``: how it repeats: ``매주 화·목`` / ``every Tue, Thu``, or for consecutive days
+      (:func:`every_day`) ``매일`` / ``every day``;
+    - ``cadence``: the same in one word, for a title: ``매주``/``매일``, ``Weekly``/``Daily``;
     - ``times``: the first occurrence's wall-clock window, ``19:00–21:00`` (an end on the next
       day: ``22:00–다음 날 01:00`` / ``22:00–01:00 next day``; English adds ``Korea time``);
     - ``count``: how many dates.
@@ -250,7 +265,13 @@ def pattern_values(payload: Mapping[str, Any], locale: str) -> dict[str, str]:
         times = f"{start:%H:%M}–다음 날 {end:%H:%M}" if locale == "ko" else f"{start:%H:%M}–{end:%H:%M} next day"
     if locale != "ko":
         times += KOREA_TIME_EN
-    return {"dates": dates, "weekdays": weekdays, "times": times, "count": str(len(spans))}
+    daily = every_day(days)
+    if locale == "ko":
+        repeat, cadence = ("매일", "매일") if daily else (f"매주 {weekdays}", "매주")
+    else:
+        repeat, cadence = ("every day", "Daily") if daily else (f"every {weekdays}", "Weekly")
+    return {"dates": dates, "weekdays": weekdays, "repeat": repeat, "cadence": cadence, "times": times,
+            "count": str(len(spans))}
 
 
 def booking_list_values(payload: Mapping[str, Any], locale: str) -> dict[str, str]:
@@ -297,12 +318,18 @@ def _first_name(payload: Mapping[str, Any], locale: str, audience: str = GUARDIA
     return name
 
 
+REASON_ROLES = frozenset({"provider_staff", "admin"})
+"""Whose reason a message may quote (the payload's ``actor_role``): the provider's staff declining
+or cancelling, an administrator cancelling; never the family's own (a cancel reason they typed)."""
+
+
 def _reason(payload: Mapping[str, Any], locale: str) -> str:
-    """The decline reason the provider's staff gave (``reason`` of a change by ``provider_staff``):
-    a preset (stored as its code, :mod:`.reasons`) in the reader's language, typed words as typed;
-    on one line and quoted; none (or a change by anyone else): ``reason_none``."""
+    """The reason of a decline or cancellation by :data:`REASON_ROLES` (the payload's ``reason``
+    and ``actor_role``): a preset (stored as its code, :mod:`.reasons`) in the reader's language,
+    typed words as typed; on one line and quoted; none (or a change by anyone else):
+    ``reason_none``."""
     text = payload.get("reason")
-    if payload.get("actor_role") != "provider_staff" or not isinstance(text, str) or not text.split():
+    if payload.get("actor_role") not in REASON_ROLES or not isinstance(text, str) or not text.split():
         return str(catalogue()["reason_none"][locale])
     text = reasons.text(text, locale) or text
     text = " ".join(text.split())
@@ -327,14 +354,15 @@ def _programme(payload: Mapping[str, Any], locale: str) -> str:
 
 def _for_audience(spec: Mapping[str, Any], audience: str, actor_role: Any) -> Mapping[str, Any]:
     """The texts (``ko``, ``en``, ``alimtalk``) of a topic for ``audience``: the staff's own
-    (``staff``, and within it ``by`` the payload's ``actor_role`` when given) or the topic's."""
+    (``staff``) or the topic's, and within them ``by`` the payload's ``actor_role`` when it has
+    texts for that role (a cancellation by the family told to the staff, by the provider told to
+    the family)."""
     if audience not in AUDIENCES:
         raise RenderError(f"no messages for audience {audience!r}: the audiences are {', '.join(AUDIENCES)}")
     staff = spec.get("staff") if audience == STAFF_AUDIENCE else None
-    if not staff:
-        return spec
-    by = staff.get("by", {}).get(actor_role) if isinstance(actor_role, str) else None
-    return by or staff
+    texts = staff or spec
+    by = texts.get("by", {}).get(actor_role) if isinstance(actor_role, str) else None
+    return by or texts
 
 
 def render(topic: str, payload: Mapping[str, Any], locale: str,
@@ -351,9 +379,12 @@ def render(topic: str, payload: Mapping[str, Any], locale: str,
     if locale not in LOCALES:
         raise RenderError(f"no messages in {locale!r}: the languages are {', '.join(LOCALES)}")
     spec = _for_audience(_spec(topic), audience, payload.get("actor_role"))
-    texts = spec[locale]
+    texts, codes = spec[locale], spec.get("alimtalk", {})
     if "deadline" in _fields(texts) and not any(payload.get(k) for k in ("respond_by", "deadline")):
-        texts = spec.get("without_deadline", {}).get(locale, texts)  # e.g. a booking with no hold
+        variant = spec.get("without_deadline", {})  # e.g. a booking with no hold
+        if locale in variant:
+            # Other words are another 알림톡 template (app/care/notify/alimtalk.py)
+            texts, codes = variant[locale], variant.get("alimtalk", codes)
     wanted = _fields(texts)
     allowed = {name for name in FIELDS if topic in TOPIC_ONLY_FIELDS.get(name, frozenset({topic}))}
     unknown = wanted - allowed
@@ -390,4 +421,4 @@ def render(topic: str, payload: Mapping[str, Any], locale: str,
             field = "respond_by" if "respond_by" in payload and "deadline" not in payload else "deadline"
             values[name] = format_time(_time(payload.get(field), field), locale)
     return Rendered(locale, particles(texts["title"].format(**values)), particles(texts["body"].format(**values)),
-                    str(spec.get("alimtalk", {}).get(locale, "")))
+                    str(codes.get(locale, "")))

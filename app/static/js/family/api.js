@@ -131,6 +131,17 @@ export function declineReason(booking) {
   return said.length ? said[said.length - 1] : null;
 }
 
+// A booking's cancellation by the provider's staff or an administrator (read with its events),
+// as { by: "provider_staff" | "admin", label, reason }; null when the family cancelled it
+// themselves or it is not cancelled (tester 30, F6).
+export function cancelledBy(booking) {
+  const cancels = (booking.events || []).filter((e) => e.action === "cancel");
+  const last = cancels.length ? cancels[cancels.length - 1] : null;
+  if (!last || (last.actor_role !== "provider_staff" && last.actor_role !== "admin")) return null;
+  return { by: last.actor_role, reason: last.reason || null,
+    label: t(last.actor_role === "admin" ? "family_cancelled_by_admin" : "family_cancelled_by_provider") };
+}
+
 // The consent texts in the page's language, and the guardian's consents.
 export function getConsents() {
   return getJson("/api/v1/consents?lang=" + encodeURIComponent(pageConfig().lang || "ko"));

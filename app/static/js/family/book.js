@@ -3,7 +3,7 @@
 // answers. A booking that cannot be made, is declined or lapses links back to the map's
 // search with the same window for the next providers.
 import { $, el, localIso, pageConfig, registryNow, t } from "../common.js";
-import { checkSession, declineReason, disableWritesWhenSignedOut, errorText, getJson, mapSearchUrl, poll, send, stateName,
+import { cancelledBy, checkSession, declineReason, disableWritesWhenSignedOut, errorText, getJson, mapSearchUrl, poll, send, stateName,
   wallIso, windowText, wonText } from "./api.js";
 import { ageInMonths, drawChildPicker, fits } from "./ages.js";
 import { askConsent } from "./consent.js";
@@ -27,7 +27,8 @@ const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];  // the API'
 // the next day), or, with an end date after the day (end_day, 언제나 어린이집's several days),
 // from the day's start to the end date's end; { same } or { before } when it cannot be one.
 function typedWindow() {
-  const endDay = form.elements.end_day && form.elements.end_day.value;
+  // the same hours each day: the first day's window, repeated (repeatOf); no end date then
+  const endDay = !dailyOn() && form.elements.end_day && form.elements.end_day.value;
   const day = form.elements.day.value;
   if (!endDay || endDay === day || !day) return readWindow(form);
   const from = form.elements.from.value;
@@ -47,10 +48,45 @@ function windowOf() {
 // The weekly pattern asked for: null when "repeat weekly" is off (or the programme has none),
 // { missing: true } while the weekdays or the end date are not chosen, else the API's repeat.
 function repeatOf() {
+  if (dailyOn()) {
+    const day = form.elements.day.value;
+    return day ? { every_day: true, until: dailyUntil(day) } : { missing: true };
+  }
   if (!cfg.repeat || !form.elements.repeat_on || !form.elements.repeat_on.checked) return null;
   const weekdays = Array.from(form.querySelectorAll("input[name=weekday]:checked")).map((b) => b.value);
   const until = form.elements.until.value;
   return weekdays.length && until ? { weekdays, until } : { missing: true };
+}
+
+// "Same hours each day for N days" ticked (언제나 어린이집: cfg.daily_days, the most days).
+function dailyOn() {
+  return Boolean(cfg.daily_days && form.elements.daily_on && form.elements.daily_on.checked);
+}
+
+// The "YYYY-MM-DD" date `days` after `day` (calendar dates: 01-30 + 4 is 02-03).
+function addDays(day, days) {
+  const d = new Date(day + "T00:00:00Z");
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+// The last day of "the same hours each day" from `day`, for the number of days chosen.
+function dailyUntil(day) {
+  return addDays(day, Number(form.elements.daily_days.value) - 1);
+}
+
+// The day-count choices said with their last day ("3 days (from the first day to …)"), and
+// the end date's field hidden while the same hours each day are chosen (one or the other).
+function drawDaily() {
+  if (!form.elements.daily_on) return;
+  const on = dailyOn();
+  $("daily-fields").hidden = !on;
+  if ($("end-day-box")) $("end-day-box").hidden = on;
+  const day = form.elements.day.value;
+  Array.from(form.elements.daily_days.options).forEach((o) => {
+    o.textContent = day ? t("family_book_daily_option", { days: o.value, until: addDays(day, Number(o.value) - 1) })
+      : o.value;
+  });
 }
 
 // The weekday code of a "YYYY-MM-DD" date.
@@ -169,7 +205,9 @@ function showRefusal(res, where, quoted) {
   }
   const err = (res.body && res.body.error) || {};
   const pattern = code === "occurrences_refused" && Array.isArray(err.dates);
-  where.appendChild(el("p", "error", pattern && quoted
+  where.appendChild(el("p", "error", pattern && dailyOn()  // the days lacking a place, named
+    ? t("family_daily_quote_refused", { count: err.dates.length, refused_dates: (err.refused_dates || []).join(", ") })
+    : pattern && quoted
     ? t("family_pattern_quote_refused", { count: err.dates.length, refused_dates: (err.refused_dates || []).join(", ") })
     : errorText(res)));
   if (pattern) {
@@ -254,11 +292,20 @@ function keepInUrl() {
   else q.delete("repeat");
   if (on && form.elements.until.value) q.set("until", form.elements.until.value);
   else q.delete("until");
+  if (dailyOn()) q.set("daily", form.elements.daily_days.value);
+  else q.delete("daily");
   history.replaceState(history.state, "", location.pathname + "?" + q.toString() + location.hash);
 }
 
-// The weekly pattern the URL carried (?repeat=mon,wed&until=…), ticked again.
+// The weekly pattern the URL carried (?repeat=mon,wed&until=…), ticked again; or the same
+// hours each day (?daily=3).
 function repeatFromUrl() {
+  const daily = asked.get("daily");
+  if (form.elements.daily_on && daily && form.querySelector(`select[name=daily_days] option[value="${Number(daily)}"]`)) {
+    form.elements.daily_on.checked = true;
+    form.elements.daily_days.value = String(Number(daily));
+    drawDaily();
+  }
   const days = (asked.get("repeat") || "").split(",").filter((d) => WEEKDAYS.indexOf(d) >= 0);
   if (!form.elements.repeat_on || !days.length) return;
   form.elements.repeat_on.checked = true;
@@ -337,10 +384,15 @@ function showWhatIsBooked(q, where, days) {
   line.id = "quote-window";
   if (q.fee_krw_per_hour && q.estimate_krw !== null && q.estimate_krw !== undefined) {
     const locale = cfg.lang === "en" ? "en-US" : "ko-KR";
-    const billed = Math.round(q.estimate_krw / q.fee_krw_per_hour);
+    const billed = q.billed_hours;
     const p = where.appendChild(el("p", "hint", t("family_quote_breakdown", { per_hour: q.fee_krw_per_hour.toLocaleString(locale),
       billed: billed.toLocaleString(locale), won: q.estimate_krw.toLocaleString(locale) })));
     p.id = "quote-breakdown";
+    // Each started hour is charged whole: say so where the hours and the billed hours differ (tester 30)
+    if (billed !== Number(q.hours)) {
+      const why = where.appendChild(el("p", "hint", t("family_quote_billed_up", { hours, billed: billed.toLocaleString(locale) })));
+      why.id = "quote-billed-up";
+    }
   }
   if (days) {
     const p = where.appendChild(el("p", "hint", t("family_quote_continuous_hint")));
@@ -385,7 +437,8 @@ function showBooking(b) {
   out.hidden = false;
   out.textContent = "";
   out.dataset.status = b.status;
-  out.appendChild(el("p", "badge state-" + b.status, stateName(b.status)));
+  const cancel = b.status === "cancelled" ? cancelledBy(b) : null;  // by the provider: said so
+  out.appendChild(el("p", "badge state-" + b.status, cancel ? cancel.label : stateName(b.status)));
   const booked = out.appendChild(el("p", "booked-window", t("family_booked_window", { window: windowText(b.start, b.end) })));
   booked.id = "booked-window";
   const explain = {
@@ -396,9 +449,9 @@ function showBooking(b) {
     cancelled: t("family_booking_cancelled"),
   }[b.status];
   if (explain) out.appendChild(el("p", null, explain));
-  const reason = declineReason(b);
+  const reason = cancel ? cancel.reason : declineReason(b);
   if (reason) out.appendChild(el("p", null, t("family_decline_reason", { reason })));
-  if (b.status === "rejected" || b.status === "expired") nextLink(out);
+  if (b.status === "rejected" || b.status === "expired" || cancel) nextLink(out);
   const mine = el("a", null, t("family_my_bookings"));
   mine.href = "/family?lang=" + cfg.lang;
   out.appendChild(el("p")).appendChild(mine);
@@ -529,6 +582,13 @@ if (form.elements.repeat_on) {
   });
   form.querySelectorAll("input[name=weekday]").forEach((box) => box.addEventListener("change", quote));
   form.elements.day.addEventListener("change", () => { form.elements.until.min = form.elements.day.value; });
+}
+// "Same hours each day": the number of days (its last day said in each choice).
+if (form.elements.daily_on) {
+  form.elements.daily_on.addEventListener("change", () => { drawDaily(); quote(); });
+  form.elements.daily_days.addEventListener("change", quote);
+  form.elements.day.addEventListener("change", drawDaily);
+  drawDaily();
 }
 if (cfg.home) rememberHome(cfg.home);  // the family's "see the next providers" later starts here
 // every edit of a field or box (not the long-window question), into the URL

@@ -19,6 +19,7 @@
 import { $, el, pageConfig, registryToday, t } from "../common.js";
 import { errorText, getJson, poll, programmeName, send, stateName, wallIso, windowText } from "./api.js";
 import { setupNotices } from "./notices.js";
+import { everyDay } from "./pattern_days.js";
 
 const cfg = pageConfig();
 const fid = encodeURIComponent(cfg.facility_id);
@@ -165,13 +166,16 @@ function act(b, action, reason) {
   });
 }
 
-// Decline: a reason is required; the common ones to tap, or one's own words. `decline(reason)`:
-// what sending does (default: decline the booking `b`; a pattern's: decline all its dates).
-function declineBlock(b, decline) {
+// Decline: the common reasons to tap, or one's own words; required unless `optional` (an
+// offer's). `decline(reason)`: what sending does (default: decline the booking `b`; a pattern's:
+// decline all its dates; an offer's: decline the offer).
+// `texts`: the legend's and the send button's keys (a staff cancellation's; default a decline's).
+function declineBlock(b, decline, optional, texts) {
   const box = el("div", "decline");
   box.hidden = true;
   const group = el("fieldset");
-  group.appendChild(el("legend", null, t("inbox_decline_reason")));
+  const legend = (texts && texts.legend) || (optional ? "inbox_offer_reason" : "inbox_decline_reason");
+  group.appendChild(el("legend", null, t(legend)));
   const name = "reason-" + b.id;
   (cfg.decline_reasons || []).concat([null]).forEach((r) => {
     const label = el("label", "choice");
@@ -191,14 +195,15 @@ function declineBlock(b, decline) {
   other.className = "other-reason";
   group.appendChild(other);
   box.appendChild(group);
-  const send2 = el("button", "danger", t("inbox_decline_send"));
+  const send2 = el("button", "danger", t((texts && texts.send) || "inbox_decline_send"));
   send2.type = "button";
+  send2.dataset.action = (texts && texts.action ? texts.action : "decline") + "-send";
   const problem = el("p", "error");
   problem.setAttribute("role", "alert");
   send2.addEventListener("click", () => {
     const picked = box.querySelector("input[name='" + name + "']:checked");
     const reason = picked && picked.value ? { reason_code: picked.value } : other.value.trim();
-    if (!reason) { problem.textContent = t("inbox_reason_needed"); other.focus(); return; }
+    if (!reason && !optional) { problem.textContent = t("inbox_reason_needed"); other.focus(); return; }
     send2.disabled = true;
     (decline ? decline(reason) : act(b, "decline", reason)).then(() => { send2.disabled = false; });
   });
@@ -313,9 +318,11 @@ function patternItem(g) {
   const head = el("h4");
   li.appendChild(head);
   // the child of the pattern's first date still waiting: one read for the whole pattern
-  const child = childBlock(bookingChildUrl(first.id), head, (name) => t("inbox_pattern_head",
-    { name: name || t("inbox_offer_child"), programme: programmeName(g.programme) }));
-  li.appendChild(el("p", "pattern-every", t("inbox_pattern_every", { weekdays: weekdaysText(g.members),
+  const daily = everyDay(g.members);  // consecutive days: "매일" / "every day", not "매주 <weekdays>"
+  const child = childBlock(bookingChildUrl(first.id), head, (name) => t(daily ? "inbox_pattern_head_daily"
+    : "inbox_pattern_head", { name: name || t("inbox_offer_child"), programme: programmeName(g.programme) }));
+  li.appendChild(el("p", "pattern-every", t(daily ? "inbox_pattern_every_daily" : "inbox_pattern_every",
+    { weekdays: weekdaysText(g.members),
     times: wallIso(first.start).slice(11, 16) + "–" + wallIso(first.end).slice(11, 16) })));
   li.appendChild(el("p", "window pattern-dates", t("inbox_pattern_dates", { first: wallIso(first.start).slice(0, 10),
     last: wallIso(last.start).slice(0, 10), n: g.members.length })));
@@ -437,8 +444,7 @@ function offerRefusal(res) {
 }
 
 function answerOffer(o, action, reason, li) {
-  const payload = {};
-  if (reason) payload.reason = reason;
+  const payload = reasonBody(reason);
   return send("POST", "/api/v1/offers/" + encodeURIComponent(o.id) + "/" + action, payload).then((res) => {
     if (res.ok) {
       const name = shownName(offerChildUrl(o.id));
@@ -517,24 +523,9 @@ function offerItem(o) {
   const decline = el("button", "danger-outline", t("inbox_decline"));
   decline.type = "button";
   decline.dataset.action = "decline";
-  const box = el("div", "decline");
-  box.hidden = true;
-  const reason = document.createElement("input");
-  reason.type = "text";
-  reason.maxLength = 500;
-  reason.className = "other-reason";
-  const label = el("label", null, t("inbox_offer_reason"));
-  label.appendChild(reason);
-  box.appendChild(label);
-  const send2 = el("button", "danger", t("inbox_decline_send"));
-  send2.type = "button";
-  send2.dataset.action = "decline-send";
-  send2.addEventListener("click", () => {
-    send2.disabled = true;
-    answerOffer(o, "decline", reason.value.trim(), li).then(() => { send2.disabled = false; });
-  });
-  box.appendChild(send2);
-  decline.addEventListener("click", () => { box.hidden = !box.hidden; if (!box.hidden) reason.focus(); });
+  // The same common reasons as a booking's decline (tester 30), a reason optional here
+  const box = declineBlock(o, (reason) => answerOffer(o, "decline", reason, li), true);
+  decline.addEventListener("click", () => { box.hidden = !box.hidden; });
   actions.appendChild(accept);
   actions.appendChild(decline);
   li.appendChild(actions);
@@ -567,7 +558,8 @@ function leavePattern(li, patternId) {
   getJson("/api/v1/booking-patterns/" + encodeURIComponent(patternId)).then((res) => {
     const states = res.ok ? res.body.bookings.map((b) => b.status) : [];
     const all = (s) => states.length > 0 && states.every((x) => x === s);
-    if (all("expired")) endOffer(li, "inbox_pattern_gone_expired");
+    if (all("expired")) endOffer(li, everyDay(res.body.bookings) ? "inbox_pattern_gone_expired_daily"
+      : "inbox_pattern_gone_expired");
     else if (all("cancelled")) endOffer(li, "inbox_booking_gone_cancelled");
     else li.remove();
   });
@@ -641,6 +633,22 @@ function todayItem(b) {
     }
     actions.appendChild(button);
   });
+  // The provider cancels a booking with a reason the family is told (a common one or its own
+  // words), e.g. closing for the day (tester 30: staff could cancel through the API only).
+  if (b.allowed_actions.indexOf("cancel") >= 0) {
+    const cancel = el("button", "danger-outline", t("inbox_cancel"));
+    cancel.type = "button";
+    cancel.dataset.action = "cancel";
+    const why = declineBlock(b, (reason) => act(b, "cancel", reason), false,
+      { legend: "inbox_cancel_reason", send: "inbox_cancel_send", action: "cancel" });
+    cancel.setAttribute("aria-expanded", "false");
+    cancel.addEventListener("click", () => {
+      why.hidden = !why.hidden;
+      cancel.setAttribute("aria-expanded", why.hidden ? "false" : "true");
+    });
+    actions.appendChild(cancel);
+    asks.push(why);
+  }
   li.appendChild(actions);
   asks.forEach((box) => li.appendChild(box));
   // An action the state allows but the time not yet: when it opens, instead of a button.
@@ -651,13 +659,18 @@ function todayItem(b) {
   return li;
 }
 
-// The list of a day: today's, or a coming day's the staff choose (#day-pick: today and the next
-// DAYS_AHEAD days the provider has places published for), the bookings touching that day with
+// The list of a day: today's, or a coming day's the staff choose (#day-pick: today and the coming
+// days, up to dayListDays() ahead, the provider has places published for), the bookings touching that day with
 // their states (those still waiting for an answer are under 새 예약). The actions shown are the
 // API's allowed_actions (a check-in opens shortly before the booked start, so a coming day's
 // booking has none yet). The list names no child until staff show one (childBlock(): the rule of
 // every card), so reading it every few seconds logs nothing.
-const DAYS_AHEAD = 7;
+// How many days ahead the day choice reaches: as far as staff may open places of any of the
+// provider's programmes (the page's places_ahead: booking_rules.json's choices, a weekly
+// pattern's reach among them), so every day with places published can be chosen.
+function dayListDays() {
+  return Math.max(0, ...Object.values(cfg.places_ahead || {}).flatMap((p) => p.choices || []));
+}
 let chosenDay = null;  // "YYYY-MM-DD" the staff chose, null: today (which moves on at midnight)
 let todayShown = null;
 
@@ -701,12 +714,12 @@ function dayLabel(day, today) {
   return t(day === today ? "inbox_day_today" : "inbox_day_other", { date: day, weekday });
 }
 
-// The day choice: today, and each of the next DAYS_AHEAD days in `published` (a set of
+// The day choice: today, and each of the next dayListDays() days in `published` (a set of
 // "YYYY-MM-DD" with places open) or chosen; a chosen day that has come or passed is today's list.
 function offerDays(published) {
   const pick = $("day-pick");
   const today = dayIso(registryToday());
-  const last = addDays(today, DAYS_AHEAD);
+  const last = addDays(today, dayListDays());
   if (chosenDay && chosenDay <= today) { chosenDay = null; loadToday(); }
   if (chosenDay) published[chosenDay] = true;
   const days = [today].concat(Object.keys(published).filter((d) => d > today && d <= last).sort());
@@ -736,6 +749,12 @@ function setupDayPick() {
 
 // -- places and settings -------------------------------------------------------------------------
 
+// "2026-12-18 07:30": until when places are open (the end of the last open hour), on the
+// registry's clock — the summary and what opening places said name the same moment (tester 30).
+function untilText(iso) {
+  return wallIso(iso).slice(0, 16).replace("T", " ");
+}
+
 // The places summary of `programme`; resolves to the days ("YYYY-MM-DD" on the registry's
 // clock) of its coming slots with places opened or held.
 function loadSlots(programme) {
@@ -746,8 +765,11 @@ function loadSlots(programme) {
     const ahead = res.body.slots.filter((s) => Date.parse(s.end) > now);
     const free = ahead.reduce((n, s) => n + s.free, 0);
     const held = ahead.reduce((n, s) => n + s.held, 0);
+    const open = ahead.filter((s) => s.places > 0);
     out.textContent = ahead.length ? t("inbox_slots_summary", { n: ahead.length, free, held,
-      until: wallIso(ahead[ahead.length - 1].end).slice(0, 10) }) : t("inbox_slots_none");
+      // as opening places says it (its open_until): an overnight day's hours end the next morning
+      until: untilText(open.length ? open[open.length - 1].end : ahead[ahead.length - 1].end) })
+      : t("inbox_slots_none");
     return ahead.filter((s) => s.places > 0 || s.held > 0).map((s) => wallIso(s.start).slice(0, 10));
   });
 }
@@ -784,7 +806,7 @@ function slotsResult(body, places) {
   if (body.changed !== undefined && !body.added && !body.changed && !kept.length) {
     lines.push(t("inbox_slots_already", { places }));
   }
-  if (body.last_day) lines.push(t("inbox_slots_until", { date: body.last_day }));
+  if (body.open_until) lines.push(t("inbox_slots_until", { date: untilText(body.open_until) }));
   return lines.join(" ");
 }
 

@@ -4,10 +4,11 @@
 // the family's data (download, delete after a confirmation).
 import { $, el, pageConfig, t } from "../common.js";
 import { forgetHome, leaveNotice, rememberedHome } from "../map/home_memory.js";
-import { cancelClosedLine, declineReason, disableWritesWhenSignedOut, errorText, facilityOf, getConsents, getJson,
+import { cancelClosedLine, cancelledBy, declineReason, disableWritesWhenSignedOut, errorText, facilityOf, getConsents, getJson,
   mapSearchUrl, poll, programmeName, send, stateName, wallIso, windowText } from "./api.js";
 import { apiProblems, formProblems, showProblems } from "./child_checks.js";
 import { fullName } from "./names.js";
+import { everyDay } from "./pattern_days.js";
 import { setupNotices } from "./notices.js";
 import { requestCard } from "./requests.js";
 
@@ -185,43 +186,181 @@ function loadChildren() {
 
 // -- bookings ----------------------------------------------------------------------------------
 
-function bookingItem(b) {
-  const li = el("li", "card booking state-" + b.status);
+// What a booking's card says of one booking below its heading: state, window, reference, the
+// provider's answer-by time, the next providers after a refusal or a lapse, and its cancel
+// (``within``: a date of a weekly pattern's card, whose child, programme and provider the
+// pattern's card names once).
+function bookingParts(b, li, within) {
   li.id = "booking-" + b.id;  // a matched request's "see the booking" link lands here
   li.dataset.id = b.id;
   li.dataset.status = b.status;
-  const title = el("h4");
-  const name = el("span", "provider", names[b.facility_id] || b.facility_id);
-  title.appendChild(name);
-  facilityName(b.facility_id).then((n) => { name.textContent = n; });
-  li.appendChild(title);
   const state = el("p", "state");
   state.appendChild(el("strong", "badge", stateName(b.status)));
+  if (within) state.appendChild(document.createTextNode(" " + windowText(b.start, b.end)));
   li.appendChild(state);
-  li.appendChild(el("p", null, (childNames[b.child_id] ? childNames[b.child_id] + " · " : "") + programmeName(b.programme)));
-  li.appendChild(el("p", null, windowText(b.start, b.end)));
+  if (!within) {
+    li.appendChild(el("p", null, (childNames[b.child_id] ? childNames[b.child_id] + " · " : "") + programmeName(b.programme)));
+    li.appendChild(el("p", null, windowText(b.start, b.end)));
+  }
   if (b.reference) li.appendChild(el("p", "hint reference", t("family_booking_reference", { reference: b.reference })));
   if (b.status === "requested" && b.hold_expires_at) {
     li.appendChild(el("p", "hint", t("family_waiting_until", { time: wallIso(b.hold_expires_at).slice(11) })));
   }
-  if (b.status === "rejected" || b.status === "expired") {
-    // The next providers from the home this tab last searched from (home_memory.js; without
-    // one the map searches next to this provider), this one left out.
-    const next = el("a", "button", t("family_next_providers"));
-    next.href = mapSearchUrl(b.programme, wallIso(b.start), wallIso(b.end), rememberedHome(), b.facility_id);
-    li.appendChild(next);
-  }
+  if (b.status === "rejected" || b.status === "expired") li.appendChild(nextProviders(b));
   if (b.status === "rejected") showDeclineReason(b, li);
+  if (b.status === "cancelled") showCancelledBy(b, li);
   // A booking the family may no longer cancel says so in one line, with the provider's phone to call.
   if (b.actions_closed && b.actions_closed.cancel) li.appendChild(cancelClosedLine(b.actions_closed.cancel, b.start, b.facility_id));
   if (b.allowed_actions.indexOf("cancel") >= 0) {
-    li.appendChild(confirmButton(t("family_cancel_booking"), t("family_cancel_question"), t("family_cancel_yes"),
+    li.appendChild(confirmButton(t(within ? "family_pattern_cancel_date" : "family_cancel_booking"),
+      t("family_cancel_question"), t("family_cancel_yes"),
       () => send("POST", "/api/v1/bookings/" + b.id + "/cancel", { version: b.version }).then((res) => {
         say(res.ok ? t("family_cancelled") : errorText(res));
         loadBookings();
       })));
   }
+}
+
+function providerTitle(facilityId) {
+  const title = el("h4");
+  const name = el("span", "provider", names[facilityId] || facilityId);
+  title.appendChild(name);
+  facilityName(facilityId).then((n) => { name.textContent = n; });
+  return title;
+}
+
+function bookingItem(b) {
+  const li = el("li", "card booking state-" + b.status);
+  li.appendChild(providerTitle(b.facility_id));
+  bookingParts(b, li, false);
   return li;
+}
+
+// -- a weekly pattern's bookings: one card --------------------------------------------------------
+
+const PATTERN_STATES = ["accepted", "in_progress", "requested", "completed", "rejected", "expired", "no_show", "cancelled"];
+const openPatterns = new Set();  // the patterns whose dates are shown, kept across redraws
+
+// Its bookings' states counted, in PATTERN_STATES order: "확정됨 6 · 취소됨 1".
+function patternCounts(dates) {
+  const counts = {};
+  dates.forEach((b) => { counts[b.status] = (counts[b.status] || 0) + 1; });
+  return PATTERN_STATES.concat(Object.keys(counts).filter((s) => PATTERN_STATES.indexOf(s) < 0))
+    .filter((s) => counts[s]).map((s) => t("family_pattern_count", { state: stateName(s), n: counts[s] })).join(" · ");
+}
+
+// Cancel each date in turn (the API cancels a booking at a time), then say how many were
+// cancelled and how many could not be, with the first refusal.
+function cancelDates(dates) {
+  let done = 0;
+  let refused = null;
+  return dates.reduce((chain, b) => chain.then(() => send("POST", "/api/v1/bookings/" + b.id + "/cancel",
+    { version: b.version }).then((res) => {
+    if (res.ok) done += 1;
+    else if (!refused) refused = res;
+  })), Promise.resolve()).then(() => {
+    const failed = dates.length - done;
+    say(t("family_pattern_cancelled", { n: done }) + (failed ? " " + t("family_pattern_cancel_failed",
+      { n: failed, why: errorText(refused) }) : ""));
+    loadBookings();
+  });
+}
+
+// One card for the bookings of one pattern (``dates``: window order): the provider,
+// child and programme, its weekdays (or "매일" / "every day": pattern_days.js) and hours, its first and last date, how many dates are in
+// each state, the dates themselves behind "show the dates" (each cancellable on its own), and
+// "cancel the rest" for every date still cancellable.
+function patternItem(patternId, dates) {
+  const li = el("li", "card booking pattern");
+  li.id = "pattern-" + patternId;
+  li.dataset.patternId = patternId;
+  const first = dates[0];
+  const last = dates[dates.length - 1];
+  const daily = everyDay(dates);  // consecutive days: "매일" / "every day", not "매주 <weekdays>"
+  li.appendChild(providerTitle(first.facility_id));
+  li.appendChild(el("p", null, (childNames[first.child_id] ? childNames[first.child_id] + " · " : "")
+    + t(daily ? "family_pattern_head_daily" : "family_pattern_head", { programme: programmeName(first.programme) })));
+  const dayNames = t("weekday_names").split(",");
+  const weekdays = Array.from(new Set(dates.map((b) => (new Date(wallIso(b.start).slice(0, 10) + "T00:00:00Z").getUTCDay() + 6) % 7)))
+    .sort().map((d) => dayNames[d]).join(pageConfig().lang === "en" ? ", " : "·");
+  const hours = windowText(first.start, first.end).slice(11);
+  li.appendChild(el("p", "pattern-every", t(daily ? "family_pattern_every_daily" : "family_pattern_every",
+    { weekdays, times: hours })));
+  li.appendChild(el("p", "pattern-range", t("family_pattern_range", { first: wallIso(first.start).slice(0, 10),
+    last: wallIso(last.start).slice(0, 10), n: dates.length })));
+  li.appendChild(el("p", "pattern-counts", patternCounts(dates)));
+  const details = document.createElement("details");
+  details.className = "pattern-dates";
+  details.open = openPatterns.has(patternId);
+  details.addEventListener("toggle", () => {
+    if (details.open) openPatterns.add(patternId); else openPatterns.delete(patternId);
+  });
+  details.appendChild(el("summary", null, t("family_pattern_open", { n: dates.length })));
+  const list = el("ul", "pattern-dates-list");
+  dates.forEach((b) => {
+    const item = el("li", "pattern-date state-" + b.status);
+    bookingParts(b, item, true);
+    list.appendChild(item);
+  });
+  details.appendChild(list);
+  li.appendChild(details);
+  const rest = dates.filter((b) => b.allowed_actions.indexOf("cancel") >= 0);
+  if (rest.length > 1) {
+    const cancelRest = confirmButton(t("family_pattern_cancel_rest", { n: rest.length }),
+      t("family_pattern_cancel_rest_question", { n: rest.length }), t("family_cancel_yes"), () => cancelDates(rest));
+    cancelRest.classList.add("cancel-rest");
+    li.appendChild(cancelRest);
+  }
+  return li;
+}
+
+// The list as cards: a weekly pattern's bookings (two or more listed) as one card, at the
+// place of its latest date (the list is newest window first), each other booking its own.
+function bookingCards(bookings) {
+  const groups = {};
+  bookings.forEach((b) => { if (b.pattern_id) (groups[b.pattern_id] = groups[b.pattern_id] || []).push(b); });
+  const drawn = new Set();
+  const cards = [];
+  bookings.forEach((b) => {
+    const group = b.pattern_id ? groups[b.pattern_id] : null;
+    if (!group || group.length < 2) { cards.push(bookingItem(b)); return; }
+    if (drawn.has(b.pattern_id)) return;
+    drawn.add(b.pattern_id);
+    cards.push(patternItem(b.pattern_id, group.slice().sort((x, y) => Date.parse(x.start) - Date.parse(y.start))));
+  });
+  return cards;
+}
+
+// The next providers from the home this tab last searched from (home_memory.js; without one the
+// map searches next to this provider), this one left out: after a refusal, a lapse, or a
+// cancellation by the provider.
+function nextProviders(b) {
+  const next = el("a", "button", t("family_next_providers"));
+  next.href = mapSearchUrl(b.programme, wallIso(b.start), wallIso(b.end), rememberedHome(), b.facility_id);
+  return next;
+}
+
+// Who cancelled a cancelled booking, from its events (the list has none; read once per booking:
+// a cancellation is final). Cancelled by the provider's staff or an administrator (tester 30,
+// F6), the card says so, with their reason (a preset in the page's language, typed words as
+// typed) and the next providers; the family's own cancellation stays "취소됨".
+const cancellations = {};
+function showCancelledBy(b, li) {
+  const known = b.id in cancellations ? Promise.resolve(cancellations[b.id])
+    : getJson("/api/v1/bookings/" + encodeURIComponent(b.id)).then((res) => {
+      if (!res.ok) return null;
+      cancellations[b.id] = cancelledBy(res.body);
+      return cancellations[b.id];
+    });
+  known.then((cancel) => {
+    if (!cancel) return;  // the family's own cancellation: 취소됨, as it was
+    li.dataset.cancelledBy = cancel.by;
+    const badge = li.querySelector(".badge");
+    if (badge) badge.textContent = cancel.label;
+    const where = li.querySelector("a.button, button");
+    if (cancel.reason) li.insertBefore(el("p", "decline-reason", t("family_decline_reason", { reason: cancel.reason })), where);
+    li.insertBefore(nextProviders(b), where);
+  });
 }
 
 // The provider's reason for declining, from the booking's events (the list has none): read
@@ -249,8 +388,12 @@ function loadBookings() {
     shown = key;
     const list = $("bookings");
     list.textContent = "";
-    bookings.forEach((b) => list.appendChild(bookingItem(b)));
+    bookingCards(bookings).forEach((card) => list.appendChild(card));
     $("bookings-empty").hidden = bookings.length > 0;
+    // A link to one date of a pattern (a matched request's "see the booking") opens its dates.
+    const target = location.hash.startsWith("#booking-") ? document.getElementById(location.hash.slice(1)) : null;
+    const holder = target && target.closest("details.pattern-dates");
+    if (holder && !holder.open) { holder.open = true; target.scrollIntoView(); }
   });
 }
 
