@@ -251,8 +251,14 @@ def inbox_page() -> str:
            # choices, and a weekly pattern's whole reach (weekly_max_weeks x 7; null: no pattern)
            "places_ahead": {p: {"choices": places_ahead_choices(p), "pattern_days": pattern_reach_days(p)}
                             for p in programmes}}
+    # Automatic confirmation matters only for programmes whose bookings wait for the staff's
+    # answer: 언제나 어린이집 books in real time (booking_rules.json; tester 31)
+    real_time = [p for p in programmes if booking_rule(p).booking == "real_time"]
+    answered = [p for p in programmes if p not in real_time]
     return render_template("provider_inbox.html", choices=choices, facility=facility, facility_id=chosen,
-                           programmes=programmes, places_ahead=cfg["places_ahead"], page_config=_config(**cfg))
+                           programmes=programmes, places_ahead=cfg["places_ahead"], answered=answered,
+                           real_time=", ".join(translate(f"programme_{p}") for p in real_time),
+                           page_config=_config(**cfg))
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,12 @@ from app.extensions.care import get_bookings
 
 from . import care_steps as steps
 from .test_family_live_states import _family
-from .test_family_pages import CENTRE, SEOUL
+from .test_family_pages import SEOUL
 from .test_signed_out_live_pages import LOCALE
 
 pytestmark = pytest.mark.browser
+
+CENTRE = "demo-cc-00012"  # 튼튼지역아동센터 (수원), runs 초등 시설형 긴급돌봄; only this test books it
 
 PROGRAMME = "elementary_emergency"
 WEEKS = 4
@@ -37,11 +39,11 @@ SAID = {
 
 
 def _pattern(flask_app, guardian_id: str, child_id: str) -> tuple[str, list[str], list]:
-    """A four-week pattern, 15:00–17:00 from 40 days ahead (past the 28 days of places other
-    tests open at this centre on the same live server: a 2-hour slot would overlap their hourly
-    ones): the first two dates confirmed by the centre, the third cancelled by the family, the
-    fourth waiting. (pattern id, ids, dates)"""
-    day = datetime.now(SEOUL).date() + timedelta(days=40)
+    """A four-week pattern, 15:00–17:00 from three days ahead at a centre no other test opens
+    places at (on the same live server a 2-hour slot would overlap their hourly ones, and these
+    dates would show on their day lists): the first two dates confirmed by the centre, the
+    third cancelled by the family, the fourth waiting. (pattern id, ids, dates)"""
+    day = datetime.now(SEOUL).date() + timedelta(days=3)
     first = datetime(day.year, day.month, day.day, 15, tzinfo=SEOUL)
     spans = [(first + timedelta(days=7 * k), first + timedelta(days=7 * k, hours=2)) for k in range(WEEKS)]
     now = datetime.now(UTC)

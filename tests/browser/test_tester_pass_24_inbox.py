@@ -189,8 +189,12 @@ def test_staff_choose_a_coming_day_and_see_its_confirmed_bookings_on_a_phone(bro
         # no name until staff show the child (tester 28: the list's polling logs nothing)
         assert item.locator("h4").inner_text() == f"Child · {day.isoformat()} 15:00–18:00"
         assert "Confirmed" in item.inner_text()
-        # no check-in, check-out or no-show before the booked time (the API's allowed_actions)
-        assert item.locator("button[data-action]").count() == 0
+        # no check-in, check-out or no-show before the booked time (the API's allowed_actions);
+        # staff may cancel it with a reason (tester 30)
+        assert item.locator("button[data-action=check_in], button[data-action=check_out], "
+                            "button[data-action=mark_no_show]").count() == 0
+        assert item.locator(".actions button[data-action]").evaluate_all(
+            "bs => bs.map((b) => b.dataset.action)") == ["cancel"]
         assert _reads_of(flask_app, child_id) == []
         item.locator(".child-detail button[data-child=show]").tap()
         steps.wait_until(desk, f"document.querySelector(\"#today li[data-id='{booked.id}'] h4\").textContent"
