@@ -619,7 +619,7 @@ def publish_slots(facility_id: str) -> Response:
     its last date; ``open_until``, the end of the last hour with places open now, absent when
     none; ``days`` at most the longest weekly pattern's reach, a 400 naming the range); with
     ``places`` the period's coming slots already published are set to it too (``changed``;
-    ``already``: had it; ``not_lowered``: the slots whose bookings hold more places, kept, each
+    ``already``: had it; ``not_lowered``: the slots whose bookings hold more places, set to what they hold, each
     with ``start``, ``end``, ``places``, ``held``); without, slots already published stand."""
     _check_slots(facility_id)
     body = bodies.json_object(frozenset({"programme", "start", "end", "places", "derive"}),

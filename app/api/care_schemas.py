@@ -203,8 +203,8 @@ def openapi_schemas() -> dict[str, Any]:
                                            "one continuous stay from start to end"},
                                  "billed_hours": _nullable({"type": "number", "description": "the hours "
                                                             "the estimate charges: each started hour whole "
-                                                            "(1.25 h is charged as 2 h); without repeat only "
-                                                            "(null: no set fee)"}),
+                                                            "(1.25 h is charged as 2 h); with repeat, over "
+                                                            "every occurrence (null: no set fee)"}),
                                  "fee_krw_per_hour": _nullable({"type": "integer", "description": "the hourly "
                                                                 "fee the estimate charges (null: no set fee)"}),
                                  "repeat": {**repeat, "description": "with repeat: the pattern quoted"},

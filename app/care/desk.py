@@ -130,7 +130,9 @@ class WeeklyQuote:
 
     def as_dict(self) -> dict[str, object]:
         first = self.first.as_dict()
-        first.pop("billed_hours")  # of one window: each occurrence's estimate says its own
+        fee, total = self.first.fee_krw_per_hour, self.estimate_krw
+        # the hours charged over every occurrence (each started hour whole; tester 31)
+        first["billed_hours"] = total / fee if fee and total is not None else None
         return {**first, "estimate_krw": self.estimate_krw, "repeat": self.repeat.as_dict(),
                 "occurrences": [{"start": w.start.isoformat(), "end": w.end.isoformat(), "estimate_krw": e}
                                 for w, e in zip(self.windows, self.estimates_krw, strict=True)]}

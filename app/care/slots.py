@@ -147,9 +147,11 @@ def change_places(store: BookingStore, facility_id: str, programme: str, places:
     """Set the places of every published slot of ``programme`` at ``facility_id`` that starts
     before ``end``, ends after ``start`` and has not ended by ``now`` (aware datetimes) to
     ``places`` (0 or more), in ONE transaction with the reading of the places held: a slot
-    holding more places than ``places`` keeps its number (returned in ``kept``), so a change
-    never drops below the bookings made (no overbooking, however bookings race the change: the
-    rows are locked, and the update itself asks ``held <= places``, as the table's CHECK does).
+    holding more places than ``places`` goes down only to the places its bookings hold
+    (returned in ``kept`` with its places now; tester 31: left as it was, it kept a free place
+    staff had closed), so a change never drops below the bookings made (no overbooking, however
+    bookings race the change: the rows are locked, and each update asks ``held <= places``, as
+    the table's CHECK does).
     Raises :class:`SlotPlanError` for negative places or a period whose end is not after its start.
     """
     if places < 0:
@@ -162,13 +164,16 @@ def change_places(store: BookingStore, facility_id: str, programme: str, places:
             rows = conn.execute(sa.select(cap.c.id, cap.c.slot_start, cap.c.slot_end, cap.c.places, cap.c.held).where(
                 cap.c.facility_id == facility_id, cap.c.programme == programme, cap.c.slot_start < end,
                 cap.c.slot_end > start, cap.c.slot_end > now).order_by(cap.c.slot_start).with_for_update()).all()
-            kept = tuple(KeptSlot(_utc(r.slot_start), _utc(r.slot_end), r.places, r.held)
-                         for r in rows if r.held > places and r.places != places)
+            kept = tuple(KeptSlot(_utc(r.slot_start), _utc(r.slot_end), r.held, r.held)
+                         for r in rows if r.held > places)
             to_change = [r.id for r in rows if r.held <= places and r.places != places]
+            to_held = [r.id for r in rows if r.held > places and r.places != r.held]
             changed = 0
             if to_change:
                 changed = conn.execute(cap.update().where(cap.c.id.in_(to_change), cap.c.held <= places)
                                        .values(places=places)).rowcount
+            if to_held:  # as low as their bookings allow
+                conn.execute(cap.update().where(cap.c.id.in_(to_held)).values(places=cap.c.held))
     finally:  # after the commit: this server's searches read the provider again
         store.online.forget(facility_id)
     return PlacesChanged(changed, sum(r.places == places for r in rows), kept)

@@ -97,3 +97,32 @@ def test_a_day_without_places_and_too_many_days_are_said_in_english(browser, liv
         assert steps.script_errors(errors) == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_fee_of_a_daily_run_says_its_hours_and_that_started_hours_count_whole(browser, live, lang):
+    """Tester 31, N4: a daily run's estimate was a bare total (and its quote had no billed_hours):
+    19:00-20:15 on 3 days is 3.75 hours, charged as 6 (2 a day): said as for one window."""
+    _evenings(live, [50, 51, 52])
+    context, page, errors = steps.phone(browser, live, "ko-KR" if lang == "ko" else "en-US")
+    app_url = live["app"]
+    try:
+        steps.family_page(page, app_url, lang)
+        steps.register_child(page, "서아", "정", "2023-03-03", "정아빠", "010-3333-4444")
+        iso = _day(50).date().isoformat()
+        page.goto(f"{app_url}/family/book?facility_id={DAYCARE}&programme=always_daycare"
+                  f"&start={iso}T19:00&end={iso}T20:15&lang={lang}")
+        steps.ready(page)
+        page.locator("#quote .fee").wait_for()
+        page.locator("input[name=daily_on]").check()
+        page.select_option("select[name=daily_days]", "3")
+        page.locator("#occurrences li").nth(2).wait_for()
+        page.locator("#quote .fee", has_text="18,000").wait_for()
+        breakdown = page.inner_text("#quote-breakdown")
+        assert ("× 6시간 = 18,000원" if lang == "ko" else "× 6 h = ₩18,000") in breakdown, breakdown
+        assert ("3.75시간은 6시간으로" if lang == "ko" else "3.75 h is charged as 6 h") in page.inner_text(
+            "#quote-billed-up")
+        steps.fits(page)
+        assert steps.script_errors(errors) == []
+    finally:
+        context.close()

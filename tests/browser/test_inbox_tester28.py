@@ -31,7 +31,7 @@ pytestmark = pytest.mark.browser
 
 UNNAMED = {"ko": "아이 · ", "en": "Child · "}
 CHANGED = {"ko": "시간당 0자리로 바꿨습니다", "en": "places per hour"}
-NOT_LOWERED = {"ko": "이미 예약된 자리보다 줄일 수 없어 그대로 두었습니다", "en": "could not go below"}
+NOT_LOWERED = {"ko": "예약된 자리보다 줄일 수 없어 예약된 자리 수까지만 줄였습니다", "en": "could not go below"}
 
 
 def _reads(flask_app, child_id: str) -> list[tuple]:
@@ -117,7 +117,7 @@ def test_places_already_open_change_but_not_below_their_bookings(browser, live, 
             slots = [s for s in get_bookings().slots(CENTRE, PROGRAMME) if s.end > datetime.now(UTC)]
         assert all(s.places >= s.held for s in slots)
         mine = [s for s in slots if s.start < booked.end and s.end > booked.start]
-        assert mine and all(s.places >= s.held >= 1 for s in mine)  # kept: not below the booking
+        assert mine and all(s.places == s.held >= 1 for s in mine)  # down to the booking, not below
         assert any(not s.held and s.places == 0 for s in slots)
         steps.fits(desk)
         desk.screenshot(path=str(artifacts / f"inbox-tester28-places-{lang}-phone.png"), full_page=True)

@@ -364,8 +364,10 @@ function quote() {
     if (!res.ok) { showRefusal(res, out, true); return; }
     out.textContent = "";
     out.appendChild(el("p", "fee", wonText(res.body.estimate_krw)));
-    if (res.body.occurrences) showOccurrences(res.body.occurrences, out);
-    else showWhatIsBooked(res.body, out, w && w.days);
+    if (res.body.occurrences) {
+      showOccurrences(res.body.occurrences, out);
+      showFee(res.body, out, res.body.occurrences.reduce((h, o) => h + (Date.parse(o.end) - Date.parse(o.start)) / 3600000, 0));
+    } else showWhatIsBooked(res.body, out, w && w.days);
     // no places published here: never "the place is held at once" (the notice above says what to do)
     out.appendChild(el("p", null, cfg.online === false ? t("family_book_not_online")
       : res.body.confirms_at_once ? t("family_confirms_at_once")
@@ -382,21 +384,27 @@ function showWhatIsBooked(q, where, days) {
   const line = where.appendChild(el("p", "booked-window", t(days ? "family_quote_continuous" : "family_quote_window",
     { window: windowText(q.start, q.end), hours })));
   line.id = "quote-window";
-  if (q.fee_krw_per_hour && q.estimate_krw !== null && q.estimate_krw !== undefined) {
-    const locale = cfg.lang === "en" ? "en-US" : "ko-KR";
-    const billed = q.billed_hours;
-    const p = where.appendChild(el("p", "hint", t("family_quote_breakdown", { per_hour: q.fee_krw_per_hour.toLocaleString(locale),
-      billed: billed.toLocaleString(locale), won: q.estimate_krw.toLocaleString(locale) })));
-    p.id = "quote-breakdown";
-    // Each started hour is charged whole: say so where the hours and the billed hours differ (tester 30)
-    if (billed !== Number(q.hours)) {
-      const why = where.appendChild(el("p", "hint", t("family_quote_billed_up", { hours, billed: billed.toLocaleString(locale) })));
-      why.id = "quote-billed-up";
-    }
-  }
+  showFee(q, where, Number(q.hours));
   if (days) {
     const p = where.appendChild(el("p", "hint", t("family_quote_continuous_hint")));
     p.id = "quote-continuous-hint";
+  }
+}
+
+// How the estimate is made: hours × the hourly fee, the hours charged (`q.billed_hours`: each
+// started hour whole, over every date of a pattern) said where they differ from the `hours`
+// booked (tester 30, 31).
+function showFee(q, where, hours) {
+  if (!q.fee_krw_per_hour || q.estimate_krw === null || q.estimate_krw === undefined) return;
+  const locale = cfg.lang === "en" ? "en-US" : "ko-KR";
+  const billed = q.billed_hours;
+  const p = where.appendChild(el("p", "hint", t("family_quote_breakdown", { per_hour: q.fee_krw_per_hour.toLocaleString(locale),
+    billed: billed.toLocaleString(locale), won: q.estimate_krw.toLocaleString(locale) })));
+  p.id = "quote-breakdown";
+  if (Math.abs(billed - hours) > 1e-9) {
+    const why = where.appendChild(el("p", "hint", t("family_quote_billed_up", { hours: hours.toLocaleString(locale),
+      billed: billed.toLocaleString(locale) })));
+    why.id = "quote-billed-up";
   }
 }
 
