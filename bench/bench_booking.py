@@ -35,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
@@ -274,6 +275,14 @@ def main() -> None:
         sys.exit(f"bench_booking: {sa.make_url(args.postgres).render_as_string(hide_password=True)} already holds "
                  "accounts: give an empty database (e.g. the test cluster after "
                  "`python -c 'from tests.live.servers import reset_postgres; reset_postgres(URL)'`)")
+    try:  # a server left on the port would be measured instead of ours, silently
+        urllib.request.urlopen(f"http://127.0.0.1:{PORT}/", timeout=1)
+        sys.exit(f"bench_booking: something already answers on port {PORT} (a server left from an earlier run?): "
+                 "stop it first")
+    except urllib.error.HTTPError:
+        sys.exit(f"bench_booking: something already answers on port {PORT}: stop it first")
+    except OSError:
+        pass  # nothing there: the port is ours
     per_phase = int(args.seconds * RATE_PER_S)
     warm_up = 2 * RATE_PER_S
     facility, start, end, emails, child_ids = setup(db_url, warm_up + 2 * per_phase)
